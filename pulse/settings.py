@@ -1,0 +1,78 @@
+"""The one settings object: environment variables prefixed PULSE_, then an optional pulse.toml."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from pulse.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_PATH = PROJECT_ROOT / "data" / "pulse.db"
+
+
+class Settings(BaseSettings):
+    """Pulse's configuration. Every field is documented in the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="PULSE_", toml_file="pulse.toml", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_DATABASE_PATH}",
+        description="SQLAlchemy URL of the store: a SQLite file (the default) or "
+        "postgresql+psycopg://user:password@host/db.",
+    )
+    demo_dir: Path = Field(
+        default=PROJECT_ROOT / "data" / "demo",
+        description="Folder of the demo dataset that `pulse demo` loads.",
+    )
+    business_name: str = Field(
+        default="Crumb & Kettle", description="The business's name, shown in the dashboard's title."
+    )
+    timezone: str = Field(
+        default="Europe/London", description="IANA time zone in which days and weeks are counted."
+    )
+    min_responses: int = Field(
+        default=30,
+        ge=1,
+        description="Fewest responses for a period's NPS or CSAT to be drawn as solid; "
+        "thinner periods are marked as thin.",
+    )
+    sentiment_negative_below: float = Field(
+        default=-0.05,
+        le=0,
+        description="A text whose sentiment_score is below this counts as negative.",
+    )
+    server_port: int = Field(default=8501, ge=1, le=65535, description="Port of `pulse serve`.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+
+def build_settings(**overrides: object) -> Settings:
+    """Read the settings now (never at import time); bad values become a ConfigError."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        problems = "; ".join(
+            f"PULSE_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in error.errors()
+        )
+        raise ConfigError(
+            f"Invalid settings: {problems}",
+            hint="Fix the environment variable or pulse.toml entry named above (see the README's "
+            "configuration table).",
+        ) from error

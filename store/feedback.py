@@ -1,0 +1,210 @@
+"""Feedback items: idempotent upserts, kept rejects, and reads as polars frames."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from itertools import islice
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, Engine, and_, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from store.engine import reading, writing
+from store.frames import read_frame
+from store.schema import feedback, rejected_rows, scores
+from store.sources import ensure_source
+from store.state import bump_data_version, utc_now
+
+FEEDBACK_KINDS = ("survey", "review", "mention")
+
+
+@dataclass(frozen=True)
+class FeedbackRecord:
+    """One piece of feedback, as a collector hands it to the store. Scales: nps 0-10, csat 1-5, stars 1-5."""
+
+    external_id: str
+    kind: str
+    created_at: datetime
+    text: str | None = None
+    nps: int | None = None
+    csat: int | None = None
+    stars: int | None = None
+    author_hash: str | None = None
+    url: str | None = None
+    location: str | None = None
+    channel: str | None = None
+    segment: str | None = None
+    raw: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in FEEDBACK_KINDS:
+            raise ValueError(f"kind must be one of {FEEDBACK_KINDS}, not {self.kind!r}")
+        if self.created_at.tzinfo is None:
+            raise ValueError("created_at must carry a time zone (Pulse stores UTC)")
+        object.__setattr__(self, "created_at", self.created_at.astimezone(UTC))
+        for name, low, high in (("nps", 0, 10), ("csat", 1, 5), ("stars", 1, 5)):
+            value = getattr(self, name)
+            if value is not None and not low <= value <= high:
+                raise ValueError(f"{name} must be between {low} and {high}, not {value}")
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """An input row that could not be imported, kept with the reason."""
+
+    origin: str
+    reason: str
+    raw: str
+    line: int | None = None
+
+
+@dataclass
+class UpsertCounts:
+    new: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    new_ids: list[int] = field(default_factory=list, repr=False)
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    name: str
+    kind: str
+    platform: str
+
+
+def upsert_feedback(
+    engine: Engine,
+    source: SourceSpec,
+    records: Iterable[FeedbackRecord],
+    rejects: Iterable[Rejected] = (),
+    run_id: int | None = None,
+    batch_size: int = 2000,
+) -> UpsertCounts:
+    """Add the records not already stored for `source` (unique on source + external id) and keep the rejects.
+
+    Each batch commits on its own, so an interrupted import keeps what it committed and a rerun adds no
+    duplicates.
+    """
+    counts = UpsertCounts()
+    for batch in _batches(records, batch_size):
+        with writing(engine) as connection:
+            source_id = ensure_source(connection, source.name, source.kind, source.platform)
+            _insert_new(connection, source_id, batch, counts)
+            bump_data_version(connection)
+    rejects = list(rejects)
+    if rejects:
+        with writing(engine) as connection:
+            source_id = ensure_source(connection, source.name, source.kind, source.platform)
+            add_rejected(connection, source_id, rejects, run_id)
+            bump_data_version(connection)
+        counts.rejected = len(rejects)
+    return counts
+
+
+def _batches(records: Iterable[FeedbackRecord], size: int) -> Iterator[list[FeedbackRecord]]:
+    iterator = iter(records)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _insert_new(
+    connection: Connection, source_id: int, batch: Sequence[FeedbackRecord], counts: UpsertCounts
+) -> None:
+    unique: dict[str, FeedbackRecord] = {}
+    for record in batch:
+        unique.setdefault(record.external_id, record)
+    existing = set(
+        connection.execute(
+            select(feedback.c.external_id).where(
+                and_(feedback.c.source_id == source_id, feedback.c.external_id.in_(list(unique)))
+            )
+        ).scalars()
+    )
+    fresh = [record for key, record in unique.items() if key not in existing]
+    counts.duplicate += len(batch) - len(fresh)
+    if not fresh:
+        return
+    now = utc_now()
+    rows = [{**asdict(record), "source_id": source_id, "ingested_at": now} for record in fresh]
+    insert = _insert_ignoring_conflicts(connection)
+    connection.execute(insert, rows)
+    new_ids = connection.execute(
+        select(feedback.c.id).where(
+            and_(
+                feedback.c.source_id == source_id,
+                feedback.c.external_id.in_([record.external_id for record in fresh]),
+            )
+        )
+    ).scalars()
+    ids = list(new_ids)
+    counts.new += len(ids)
+    counts.duplicate += len(fresh) - len(ids)
+    counts.new_ids.extend(ids)
+
+
+def _insert_ignoring_conflicts(connection: Connection) -> Any:
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        return sqlite.insert(feedback).on_conflict_do_nothing()
+    if dialect == "postgresql":
+        return postgresql.insert(feedback).on_conflict_do_nothing()
+    return feedback.insert()
+
+
+def add_rejected(
+    connection: Connection, source_id: int | None, rejects: Iterable[Rejected], run_id: int | None = None
+) -> None:
+    now = utc_now()
+    rows = [
+        {**asdict(reject), "source_id": source_id, "run_id": run_id, "created_at": now} for reject in rejects
+    ]
+    if rows:
+        connection.execute(rejected_rows.insert(), rows)
+
+
+def count_feedback(engine: Engine) -> int:
+    with reading(engine) as connection:
+        return int(connection.execute(select(func.count()).select_from(feedback)).scalar_one())
+
+
+FEEDBACK_SCHEMA: dict[str, Any] = {
+    "id": pl.Int64,
+    "kind": pl.String,
+    "text": pl.String,
+    "nps": pl.Int8,
+    "csat": pl.Int8,
+    "stars": pl.Int8,
+    "location": pl.String,
+    "channel": pl.String,
+    "segment": pl.String,
+    "sentiment": pl.String,
+    "sentiment_score": pl.Float64,
+    "impersonal": pl.Boolean,
+    "impersonal_score": pl.Float64,
+}
+
+
+def read_feedback(
+    engine: Engine,
+    columns: Sequence[str] = ("id", "created_at", "kind", "nps", "csat", "stars", "channel"),
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> pl.DataFrame:
+    """Feedback with its scores, only the `columns` asked for, created in [since, until)."""
+    available = {**feedback.c, **{c.name: c for c in scores.c if c.name != "feedback_id"}}
+    unknown = [name for name in columns if name not in available]
+    if unknown:
+        raise ValueError(f"unknown feedback columns: {unknown}")
+    query = select(*[available[name] for name in columns]).select_from(
+        feedback.outerjoin(scores, scores.c.feedback_id == feedback.c.id)
+    )
+    if since is not None:
+        query = query.where(feedback.c.created_at >= since)
+    if until is not None:
+        query = query.where(feedback.c.created_at < until)
+    with reading(engine) as connection:
+        return read_frame(connection, query, schema=FEEDBACK_SCHEMA)

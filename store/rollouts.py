@@ -1,0 +1,146 @@
+"""Automation rollouts that the team tags on the timeline, with who tagged them and when."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import Engine, select
+
+from pulse.errors import InputError
+from store.engine import reading, writing
+from store.frames import read_frame
+from store.schema import rollouts
+from store.state import bump_data_version, utc_now
+
+ROLLOUT_KINDS = ("chatbot", "automated_email", "online_ordering", "kiosk", "loyalty_app", "other")
+CSV_COLUMNS = ("name", "kind", "channel", "started_on", "ended_on", "description")
+
+
+@dataclass(frozen=True)
+class Rollout:
+    """An automation change: what, when, where it touches customers."""
+
+    name: str
+    kind: str
+    started_on: date
+    ended_on: date | None = None
+    channel: str | None = None
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.name.strip():
+            raise InputError("A rollout needs a name.", hint="Give it a short name, e.g. 'Support chatbot'.")
+        if self.kind not in ROLLOUT_KINDS:
+            raise InputError(
+                f"Unknown rollout kind {self.kind!r}.", hint=f"Use one of: {', '.join(ROLLOUT_KINDS)}."
+            )
+        if self.ended_on is not None and self.ended_on < self.started_on:
+            raise InputError(
+                f"Rollout {self.name!r} ends ({self.ended_on}) before it starts ({self.started_on}).",
+                hint="Check the two dates.",
+            )
+
+
+def add_rollout(engine: Engine, rollout: Rollout, by: str) -> int:
+    now = utc_now()
+    with writing(engine) as connection:
+        duplicate = connection.execute(
+            select(rollouts.c.id).where(
+                rollouts.c.name == rollout.name, rollouts.c.started_on == rollout.started_on
+            )
+        ).scalar()
+        if duplicate is not None:
+            raise InputError(
+                f"A rollout {rollout.name!r} starting {rollout.started_on} is already on the timeline "
+                f"(id {duplicate}).",
+                hint="Edit that one instead, or give the new one another name.",
+            )
+        inserted = connection.execute(
+            rollouts.insert().values(
+                **asdict(rollout), created_by=by, created_at=now, updated_by=by, updated_at=now
+            )
+        )
+        bump_data_version(connection)
+    return int(inserted.inserted_primary_key[0])
+
+
+def read_rollouts(engine: Engine) -> pl.DataFrame:
+    """All rollouts, oldest first."""
+    with reading(engine) as connection:
+        return read_frame(
+            connection,
+            select(rollouts).order_by(rollouts.c.started_on, rollouts.c.id),
+            schema={"channel": pl.String, "ended_on": pl.Date, "started_on": pl.Date},
+        )
+
+
+def import_rollouts(engine: Engine, path: Path, by: str) -> tuple[int, int]:
+    """Add the rollouts of a CSV file; returns (added, already present). Every row is checked first."""
+    parsed = parse_rollouts_csv(path.read_text(encoding="utf-8-sig"), origin=str(path))
+    existing = {(row["name"], row["started_on"]) for row in read_rollouts(engine).iter_rows(named=True)}
+    fresh = [rollout for rollout in parsed if (rollout.name, rollout.started_on) not in existing]
+    for rollout in fresh:
+        add_rollout(engine, rollout, by)
+    return len(fresh), len(parsed) - len(fresh)
+
+
+def parse_rollouts_csv(text: str, origin: str = "CSV") -> list[Rollout]:
+    """Rollouts from CSV text with the columns of CSV_COLUMNS; any bad row fails the whole file."""
+    reader = csv.DictReader(io.StringIO(text))
+    missing = {"name", "kind", "started_on"} - set(reader.fieldnames or ())
+    if missing:
+        raise InputError(
+            f"{origin} has no column {', '.join(sorted(missing))}.",
+            hint=f"A rollouts CSV has the header: {','.join(CSV_COLUMNS)}.",
+        )
+    problems: list[str] = []
+    parsed: list[Rollout] = []
+    for line, row in enumerate(reader, start=2):
+        try:
+            parsed.append(
+                Rollout(
+                    name=(row.get("name") or "").strip(),
+                    kind=(row.get("kind") or "").strip(),
+                    started_on=_parse_date(row.get("started_on"), "started_on"),
+                    ended_on=_parse_date(row["ended_on"], "ended_on") if row.get("ended_on") else None,
+                    channel=(row.get("channel") or "").strip() or None,
+                    description=(row.get("description") or "").strip(),
+                )
+            )
+        except InputError as error:
+            problems.append(f"line {line}: {error.message}")
+    if problems:
+        raise InputError(
+            f"{origin}: {len(problems)} row(s) cannot be imported, so nothing was: " + "; ".join(problems),
+            hint="Fix those rows and import the file again.",
+        )
+    return parsed
+
+
+def _parse_date(value: str | None, column: str) -> date:
+    try:
+        return date.fromisoformat((value or "").strip())
+    except ValueError as error:
+        raise InputError(f"{column} {value!r} is not a date", hint="Write dates as YYYY-MM-DD.") from error
+
+
+def rollouts_csv(engine: Engine) -> str:
+    """Every rollout as CSV text in the format that import_rollouts reads."""
+    frame = read_rollouts(engine)
+    output = io.StringIO()
+    writer = csv.writer(output, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in frame.iter_rows(named=True):
+        writer.writerow([_csv_safe(row[column]) for column in CSV_COLUMNS])
+    return output.getvalue()
+
+
+def _csv_safe(value: object) -> str:
+    """Neutralise spreadsheet formula injection (OWASP): a leading = + - @ tab or CR gets a quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

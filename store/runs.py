@@ -1,0 +1,40 @@
+"""Pipeline and collector runs: when, what they counted, and how they ended."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Engine, select
+
+from store.engine import reading, writing
+from store.frames import read_frame
+from store.schema import runs
+from store.state import utc_now
+
+
+def start_run(engine: Engine, kind: str, name: str, versions: dict[str, str] | None = None) -> int:
+    with writing(engine) as connection:
+        inserted = connection.execute(
+            runs.insert().values(
+                kind=kind, name=name, started_at=utc_now(), status="running", counts={},
+                versions=versions or {},
+            )
+        )
+    return int(inserted.inserted_primary_key[0])
+
+
+def finish_run(
+    engine: Engine, run_id: int, status: str, counts: dict[str, Any], message: str | None = None
+) -> None:
+    with writing(engine) as connection:
+        connection.execute(
+            runs.update()
+            .where(runs.c.id == run_id)
+            .values(status=status, counts=counts, message=message, finished_at=utc_now())
+        )
+
+
+def read_runs(engine: Engine, limit: int = 50) -> pl.DataFrame:
+    with reading(engine) as connection:
+        return read_frame(connection, select(runs).order_by(runs.c.id.desc()).limit(limit))

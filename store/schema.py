@@ -1,0 +1,165 @@
+"""The store's tables, as SQLAlchemy Core metadata. Migrations in store/migrations create them."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+UtcDateTime = DateTime(timezone=True)
+
+store_state = Table(
+    "store_state",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("data_version", Integer, nullable=False),
+)
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("kind", String(20), nullable=False),  # survey / review / mention
+    Column("platform", String(50), nullable=False),  # demo, csv, reddit, app_store, ...
+    Column("config", JSON, nullable=False, default=dict),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source_id", ForeignKey("sources.id", ondelete="CASCADE"), nullable=False),
+    Column("external_id", String(300), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("text", Text),
+    Column("nps", SmallInteger),
+    Column("csat", SmallInteger),
+    Column("stars", SmallInteger),
+    Column("author_hash", String(64)),
+    Column("url", Text),
+    Column("location", String(200)),
+    Column("channel", String(100)),
+    Column("segment", String(200)),
+    Column("raw", JSON),
+    Column("ingested_at", UtcDateTime, nullable=False),
+    UniqueConstraint("source_id", "external_id"),
+    Index(None, "created_at"),
+)
+
+rejected_rows = Table(
+    "rejected_rows",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", ForeignKey("runs.id", ondelete="SET NULL")),
+    Column("source_id", ForeignKey("sources.id", ondelete="CASCADE")),
+    Column("origin", Text, nullable=False),  # file name or API endpoint
+    Column("line", Integer),
+    Column("reason", Text, nullable=False),
+    Column("raw", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+scores = Table(
+    "scores",
+    metadata,
+    Column("feedback_id", ForeignKey("feedback.id", ondelete="CASCADE"), primary_key=True),
+    Column("sentiment", String(10), nullable=False),
+    Column("sentiment_score", Float, nullable=False),
+    Column("impersonal", Boolean, nullable=False),
+    Column("impersonal_score", Float, nullable=False),
+    Column("impersonal_cues", JSON, nullable=False),
+    Column("model_version", String(100), nullable=False),
+    Column("scored_at", UtcDateTime, nullable=False),
+)
+
+embeddings = Table(
+    "embeddings",
+    metadata,
+    Column("text_hash", String(64), primary_key=True),
+    Column("model_name", String(200), primary_key=True),
+    Column("dimensions", Integer, nullable=False),
+    Column("vector", LargeBinary, nullable=False),  # float32, little-endian
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+topics = Table(
+    "topics",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("model_version", String(100), nullable=False),
+    Column("topic_number", Integer, nullable=False),
+    Column("label", String(200), nullable=False),
+    Column("keywords", JSON, nullable=False),
+    Column("custom_name", String(200)),
+    Column("hidden", Boolean, nullable=False, default=False),
+    Column("merged_into", ForeignKey("topics.id", ondelete="SET NULL")),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("model_version", "topic_number"),
+)
+
+topic_assignments = Table(
+    "topic_assignments",
+    metadata,
+    Column("feedback_id", ForeignKey("feedback.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), nullable=False),
+    Column("probability", Float),
+)
+
+rollouts = Table(
+    "rollouts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("channel", String(100)),
+    Column("started_on", Date, nullable=False),
+    Column("ended_on", Date),
+    Column("description", Text, nullable=False, default=""),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("name", "started_on"),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(20), nullable=False),  # collector / pipeline
+    Column("name", String(200), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    Column("status", String(20), nullable=False),  # running / ok / failed
+    Column("counts", JSON, nullable=False, default=dict),
+    Column("cursor", Text),  # a collector's resume point
+    Column("message", Text),
+    Column("versions", JSON, nullable=False, default=dict),
+)

@@ -1,0 +1,53 @@
+"""Sentiment and impersonal-experience scores per feedback item, with the model version that made them."""
+
+from __future__ import annotations
+
+import polars as pl
+from sqlalchemy import Engine, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from store.engine import reading, writing
+from store.frames import read_frame
+from store.schema import feedback, scores
+from store.state import bump_data_version, utc_now
+
+SCORE_COLUMNS = ("sentiment", "sentiment_score", "impersonal", "impersonal_score", "impersonal_cues")
+
+
+def read_unscored(engine: Engine, model_version: str) -> pl.DataFrame:
+    """Feedback with text that has no score yet, or one made by another model version: columns id, text."""
+    query = (
+        select(feedback.c.id, feedback.c.text)
+        .select_from(feedback.outerjoin(scores, scores.c.feedback_id == feedback.c.id))
+        .where(feedback.c.text.is_not(None), feedback.c.text != "")
+        .where(or_(scores.c.feedback_id.is_(None), scores.c.model_version != model_version))
+        .order_by(feedback.c.id)
+    )
+    with reading(engine) as connection:
+        return read_frame(connection, query, schema={"id": pl.Int64, "text": pl.String})
+
+
+def write_scores(engine: Engine, scored: pl.DataFrame, model_version: str) -> int:
+    """Insert or replace the scores of `scored` (columns id plus SCORE_COLUMNS); returns rows written."""
+    if scored.is_empty():
+        return 0
+    now = utc_now()
+    rows = [
+        {
+            "feedback_id": row["id"],
+            **{name: row[name] for name in SCORE_COLUMNS},
+            "model_version": model_version,
+            "scored_at": now,
+        }
+        for row in scored.select("id", *SCORE_COLUMNS).iter_rows(named=True)
+    ]
+    with writing(engine) as connection:
+        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+        insert = dialect.insert(scores)
+        upsert = insert.on_conflict_do_update(
+            index_elements=[scores.c.feedback_id],
+            set_={name: insert.excluded[name] for name in (*SCORE_COLUMNS, "model_version", "scored_at")},
+        )
+        connection.execute(upsert, rows)
+        bump_data_version(connection)
+    return len(rows)
