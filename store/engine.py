@@ -62,9 +62,11 @@ def _build_sqlite_engine(url: str, database: str | None) -> Engine:
 def writing(engine: Engine) -> Iterator[Connection]:
     """A write transaction: committed on success, rolled back on error."""
     try:
-        with engine.connect().execution_options(**{WRITE_OPTION: True}) as connection:
-            with connection.begin():
-                yield connection
+        with (
+            engine.connect().execution_options(**{WRITE_OPTION: True}) as connection,
+            connection.begin(),
+        ):
+            yield connection
     except OperationalError as error:
         raise _unreachable(engine, error) from error
 

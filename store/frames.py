@@ -26,11 +26,7 @@ def read_frame(
     if schema:
         frame = frame.cast({name: dtype for name, dtype in schema.items() if name in frame.columns})
     return frame.with_columns(
-        [
-            _as_utc(name, dtype)
-            for name, dtype in frame.schema.items()
-            if isinstance(dtype, pl.Datetime)
-        ]
+        [_as_utc(name, dtype) for name, dtype in frame.schema.items() if isinstance(dtype, pl.Datetime)]
     )
 
 

@@ -17,7 +17,11 @@ def start_run(engine: Engine, kind: str, name: str, versions: dict[str, str] | N
     with writing(engine) as connection:
         inserted = connection.execute(
             runs.insert().values(
-                kind=kind, name=name, started_at=utc_now(), status="running", counts={},
+                kind=kind,
+                name=name,
+                started_at=utc_now(),
+                status="running",
+                counts={},
                 versions=versions or {},
             )
         )

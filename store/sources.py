@@ -35,9 +35,7 @@ def ensure_source(
 def read_sources(engine: Engine) -> pl.DataFrame:
     """Each source with its feedback count, rejected-row count and last collector run."""
     feedback_counts = (
-        select(feedback.c.source_id, func.count().label("feedback"))
-        .group_by(feedback.c.source_id)
-        .subquery()
+        select(feedback.c.source_id, func.count().label("feedback")).group_by(feedback.c.source_id).subquery()
     )
     rejected_counts = (
         select(rejected_rows.c.source_id, func.count().label("rejected"))

@@ -43,23 +43,38 @@ class Rollout:
 
 
 ONLINE_ORDERING = Rollout(
-    "Online ordering", "online_ordering", "online", date(2025, 10, 6),
+    "Online ordering",
+    "online_ordering",
+    "online",
+    date(2025, 10, 6),
     "Order and pay on the website for collection or local delivery.",
 )
 KIOSK = Rollout(
-    "Self-service kiosk", "kiosk", "in-store", date(2026, 1, 12),
+    "Self-service kiosk",
+    "kiosk",
+    "in-store",
+    date(2026, 1, 12),
     "Two ordering kiosks by the door; the counter takes payment only at peak times.",
 )
 CHATBOT = Rollout(
-    "Support chatbot", "chatbot", "online", date(2026, 4, 13),
+    "Support chatbot",
+    "chatbot",
+    "online",
+    date(2026, 4, 13),
     "A chatbot on the website answers questions and complaints; the contact phone line was retired.",
 )
 FOLLOW_UP_EMAILS = Rollout(
-    "Automated follow-up emails", "automated_email", "all", date(2026, 7, 6),
+    "Automated follow-up emails",
+    "automated_email",
+    "all",
+    date(2026, 7, 6),
     "A templated thank-you and review request is emailed after every order.",
 )
 LOYALTY_APP = Rollout(
-    "Loyalty app", "loyalty_app", "all", date(2026, 9, 21),
+    "Loyalty app",
+    "loyalty_app",
+    "all",
+    date(2026, 9, 21),
     "Stamp card moved into an app: tenth coffee free, birthday treat.",
 )
 ROLLOUTS = (ONLINE_ORDERING, KIOSK, CHATBOT, FOLLOW_UP_EMAILS, LOYALTY_APP)
@@ -124,20 +139,63 @@ TONE_GIVEN = {
 }
 BASE_THEMES = {
     "in-store": {
-        "bread_pastry": 24, "coffee": 18, "staff_warmth": 14, "atmosphere": 8, "prices": 8,
-        "queues_waiting": 5, "cleanliness": 5, "menu_variety": 7,
+        "bread_pastry": 24,
+        "coffee": 18,
+        "staff_warmth": 14,
+        "atmosphere": 8,
+        "prices": 8,
+        "queues_waiting": 5,
+        "cleanliness": 5,
+        "menu_variety": 7,
     },
     "online": {
-        "bread_pastry": 20, "online_ordering": 12, "delivery": 10, "prices": 8, "menu_variety": 8,
-        "coffee": 5, "staff_warmth": 4,
+        "bread_pastry": 20,
+        "online_ordering": 12,
+        "delivery": 10,
+        "prices": 8,
+        "menu_variety": 8,
+        "coffee": 5,
+        "staff_warmth": 4,
     },
 }
 WEEKDAY_SHARE = (0.12, 0.12, 0.13, 0.14, 0.16, 0.19, 0.14)
-MONTH_FACTOR = {1: 0.9, 2: 0.92, 3: 0.97, 4: 1.0, 5: 1.02, 6: 0.98, 7: 0.93, 8: 0.9, 9: 1.0,
-                10: 1.03, 11: 1.05, 12: 1.18}
+MONTH_FACTOR = {
+    1: 0.9,
+    2: 0.92,
+    3: 0.97,
+    4: 1.0,
+    5: 1.02,
+    6: 0.98,
+    7: 0.93,
+    8: 0.9,
+    9: 1.0,
+    10: 1.03,
+    11: 1.05,
+    12: 1.18,
+}
 SEGMENTS = (("regular", "occasional", "first visit"), (45, 40, 15))
-FIRST_NAMES = ("Sarah", "Tom", "Priya", "James", "Aisha", "Ben", "Chloe", "Daniel", "Ella", "Farid",
-               "Grace", "Harry", "Isla", "Jack", "Kemi", "Liam", "Maya", "Noah", "Olivia", "Rosa")
+FIRST_NAMES = (
+    "Sarah",
+    "Tom",
+    "Priya",
+    "James",
+    "Aisha",
+    "Ben",
+    "Chloe",
+    "Daniel",
+    "Ella",
+    "Farid",
+    "Grace",
+    "Harry",
+    "Isla",
+    "Jack",
+    "Kemi",
+    "Liam",
+    "Maya",
+    "Noah",
+    "Olivia",
+    "Rosa",
+)
 
 
 @dataclass(frozen=True)
@@ -236,7 +294,9 @@ class Generator:
     def moment(self, day: date) -> datetime:
         """A time within opening hours (7:00-18:00 local), in UTC."""
         minute = int(self.rng.triangular(0, 11 * 60, 4 * 60))
-        local = datetime.combine(day, time(7), tzinfo=LOCAL) + timedelta(minutes=minute, seconds=self.rng.randrange(60))
+        local = datetime.combine(day, time(7), tzinfo=LOCAL) + timedelta(
+            minutes=minute, seconds=self.rng.randrange(60)
+        )
         return local.astimezone(UTC)
 
     # --- the three kinds of feedback -----------------------------------------------------------
@@ -265,7 +325,11 @@ class Generator:
         category = self.category(channel, experience, drift)
         nps, csat = self.scores(category)
         comment_chance = 0.85 if experience else 0.4
-        comment = self.comment("survey", channel, category, experience) if self.rng.random() < comment_chance else ""
+        comment = (
+            self.comment("survey", channel, category, experience)
+            if self.rng.random() < comment_chance
+            else ""
+        )
         return {
             "response_id": f"R{number:06d}",
             "submitted_at": _iso(self.moment(day)),
@@ -289,14 +353,16 @@ class Generator:
             category = self.category(channel, experience, 0.0)
             nps, _ = self.scores(category)
             site = str(self.pick(("Google", "Tripadvisor"), (7, 3)))
-            rows.append({
-                "review_id": f"{site[0]}-{number:05d}",
-                "site": site,
-                "published_at": _iso(self.moment(day)),
-                "author": f"{self.rng.choice(FIRST_NAMES)} {chr(65 + self.rng.randrange(26))}.",
-                "stars": _stars(nps, self.rng),
-                "text": self.comment("review", channel, category, experience),
-            })
+            rows.append(
+                {
+                    "review_id": f"{site[0]}-{number:05d}",
+                    "site": site,
+                    "published_at": _iso(self.moment(day)),
+                    "author": f"{self.rng.choice(FIRST_NAMES)} {chr(65 + self.rng.randrange(26))}.",
+                    "stars": _stars(nps, self.rng),
+                    "text": self.comment("review", channel, category, experience),
+                }
+            )
         return rows
 
     def mentions(self) -> list[dict[str, object]]:
@@ -306,14 +372,17 @@ class Generator:
             channel = "online" if self.rng.random() < self.online_share(day) + 0.1 else "in-store"
             experience = self.experience(channel, day) or self.experience(channel, day)
             category = self.category(channel, experience, 0.0)
-            rows.append({
-                "mention_id": f"t1_demo{number:04d}",
-                "platform": "reddit",
-                "community": "r/" + str(self.pick(("HighStreetLocals", "UKBakers", "CasualUK"), (6, 2, 2))),
-                "posted_at": _iso(self.moment(day)),
-                "author": f"u/{self.rng.choice(FIRST_NAMES).lower()}_{self.rng.randrange(10, 99)}",
-                "text": self.comment("social", channel, category, experience),
-            })
+            rows.append(
+                {
+                    "mention_id": f"t1_demo{number:04d}",
+                    "platform": "reddit",
+                    "community": "r/"
+                    + str(self.pick(("HighStreetLocals", "UKBakers", "CasualUK"), (6, 2, 2))),
+                    "posted_at": _iso(self.moment(day)),
+                    "author": f"u/{self.rng.choice(FIRST_NAMES).lower()}_{self.rng.randrange(10, 99)}",
+                    "text": self.comment("social", channel, category, experience),
+                }
+            )
         return rows
 
     def spread(self, count: int) -> list[date]:
@@ -351,8 +420,14 @@ def _stars(nps: int, rng: random.Random) -> int:
 
 def rollout_rows() -> list[dict[str, object]]:
     return [
-        {"name": r.name, "kind": r.kind, "channel": r.channel, "started_on": r.started_on.isoformat(),
-         "ended_on": "", "description": r.description}
+        {
+            "name": r.name,
+            "kind": r.kind,
+            "channel": r.channel,
+            "started_on": r.started_on.isoformat(),
+            "ended_on": "",
+            "description": r.description,
+        }
         for r in ROLLOUTS
     ]
 
@@ -380,8 +455,12 @@ def generate(out: Path = HERE, seed: int = SEED) -> dict[str, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=HERE, help="folder to write into (default: beside this file)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--out", type=Path, default=HERE, help="folder to write into (default: beside this file)"
+    )
     parser.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED})")
     arguments = parser.parse_args()
     for name, count in generate(arguments.out, arguments.seed).items():

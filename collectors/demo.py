@@ -1,0 +1,120 @@
+"""The demo dataset (data/demo/): surveys, reviews and Reddit mentions of a bakery-café."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from collectors.base import SourceBatch, register
+from pulse.errors import InputError
+from store.feedback import FeedbackRecord, Rejected, SourceSpec
+
+SURVEYS = SourceSpec("Demo: post-order survey", "survey", "demo")
+REVIEWS = SourceSpec("Demo: online reviews", "review", "demo")
+MENTIONS = SourceSpec("Demo: Reddit mentions", "mention", "demo")
+
+Row = dict[str, str]
+
+
+def _number(value: str) -> int | None:
+    return int(value) if value.strip() else None
+
+
+def _moment(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def survey_record(row: Row) -> FeedbackRecord:
+    return FeedbackRecord(
+        external_id=row["response_id"],
+        kind="survey",
+        created_at=_moment(row["submitted_at"]),
+        text=row["comment"] or None,
+        nps=_number(row["nps"]),
+        csat=_number(row["csat"]),
+        author_hash=row["respondent"],
+        channel=row["channel"],
+        location=row["location"],
+        segment=row["segment"],
+    )
+
+
+def review_record(row: Row) -> FeedbackRecord:
+    return FeedbackRecord(
+        external_id=row["review_id"],
+        kind="review",
+        created_at=_moment(row["published_at"]),
+        text=row["text"],
+        stars=_number(row["stars"]),
+        channel=row["site"],
+        raw={"author": row["author"]},
+    )
+
+
+def mention_record(row: Row) -> FeedbackRecord:
+    return FeedbackRecord(
+        external_id=row["mention_id"],
+        kind="mention",
+        created_at=_moment(row["posted_at"]),
+        text=row["text"],
+        channel=row["community"],
+        raw={"platform": row["platform"], "author": row["author"]},
+    )
+
+
+FILES: tuple[tuple[str, SourceSpec, Callable[[Row], FeedbackRecord]], ...] = (
+    ("surveys.csv", SURVEYS, survey_record),
+    ("reviews.csv", REVIEWS, review_record),
+    ("mentions.csv", MENTIONS, mention_record),
+)
+
+
+def read_demo_file(
+    path: Path, to_record: Callable[[Row], FeedbackRecord]
+) -> tuple[list[FeedbackRecord], list[Rejected]]:
+    """Every row of `path` as a record, or as a reject with its line and reason."""
+    if not path.exists():
+        raise InputError(
+            f"The demo file {path} is missing.",
+            hint="Regenerate the demo with `python data/demo/generate.py`, or set PULSE_DEMO_DIR.",
+        )
+    records: list[FeedbackRecord] = []
+    rejects: list[Rejected] = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        for line, row in enumerate(reader, start=2):
+            try:
+                records.append(to_record(row))
+            except (KeyError, ValueError, TypeError) as error:
+                rejects.append(Rejected(origin=path.name, line=line, reason=_reason(error), raw=_raw(row)))
+    return records, rejects
+
+
+def _reason(error: Exception) -> str:
+    return f"missing column {error}" if isinstance(error, KeyError) else str(error)
+
+
+def _raw(row: dict[str, Any]) -> str:
+    return ",".join(str(value) for value in row.values())
+
+
+@dataclass
+class DemoCollector:
+    folder: Path
+    name: str = "demo"
+
+    def collect(self) -> Iterator[SourceBatch]:
+        for file_name, source, to_record in FILES:
+            records, rejects = read_demo_file(self.folder / file_name, to_record)
+            yield SourceBatch(source, records, rejects)
+
+
+@register("demo")
+def build_demo_collector() -> DemoCollector:
+    from pulse.settings import build_settings
+
+    return DemoCollector(build_settings().demo_dir)

@@ -1,0 +1,32 @@
+"""Pulse's dashboard: `pulse serve` (or `streamlit run dashboard/app.py`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard.components import render_error
+from dashboard.data import get_engine, get_settings
+from pulse.errors import PulseError
+
+st.set_page_config(page_title="Pulse", page_icon=":material/monitor_heart:", layout="wide")
+
+try:
+    settings = get_settings()
+    get_engine()
+except PulseError as error:
+    render_error(error)
+    st.stop()
+
+PAGES = Path(__file__).resolve().parent / "app_pages"
+navigation = st.navigation(
+    [
+        st.Page(PAGES / "pulse.py", title="Pulse", icon=":material/monitor_heart:", default=True),
+        st.Page(PAGES / "rollouts.py", title="Rollouts", icon=":material/rocket_launch:"),
+    ]
+)
+with st.sidebar:
+    st.markdown(f"### {settings.business_name}")
+    st.caption("Is automation making us feel impersonal? Feedback, week by week.")
+navigation.run()

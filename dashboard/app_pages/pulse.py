@@ -1,0 +1,93 @@
+"""Pulse: this week against last week, the trend, and what customers said."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analysis.metrics import period_and_previous
+from dashboard.charts import trend_figure
+from dashboard.components import Kpi, render_empty_state, render_kpi_row, render_quote
+from dashboard.data import data_version, get_settings, load_period_metrics, load_rollouts, load_week_quotes
+from dashboard.formatting import format_nps, format_points, format_share, format_week
+
+settings = get_settings()
+version = data_version()
+weekly = load_period_metrics(version, "week")
+
+st.title(f"{settings.business_name}: weekly pulse")
+if weekly.is_empty():
+    render_empty_state(
+        "No feedback in the store yet.",
+        "Load the demo with `pulse demo`, then score it with `pulse analyze`.",
+    )
+    st.stop()
+
+weeks = weekly["period"].sort(descending=True).to_list()
+week = st.selectbox("Week", weeks, format_func=format_week, key="pulse__week")
+this, last = period_and_previous(weekly, week)
+
+
+def change(column: str, scale: float = 1.0) -> float | None:
+    if last is None or this[column] is None or last[column] is None:
+        return None
+    return (this[column] - last[column]) * scale
+
+
+render_kpi_row(
+    [
+        Kpi(
+            "NPS",
+            format_nps(this["nps"]),
+            format_points(change("nps")),
+            help=f"Promoters minus detractors, from {this['nps_n']} answers. 95% interval "
+            f"{format_nps(this['nps_low'])} to {format_nps(this['nps_high'])}.",
+        ),
+        Kpi(
+            "CSAT",
+            format_share(this["csat"]),
+            format_points(change("csat", 100)),
+            help=f"Share of 4–5 out of 5, from {this['csat_n']} answers.",
+        ),
+        Kpi(
+            "Feedback",
+            f"{this['n']:,}",
+            format_points(change("n"), "") if last else None,
+            help="Survey responses, reviews and social mentions this week.",
+        ),
+        Kpi(
+            "Negative comments",
+            format_share(this["negative_share"]),
+            format_points(change("negative_share", 100)),
+            lower_is_better=True,
+            help=f"Share of the {this['scored_n']} scored comments that read negative.",
+        ),
+        Kpi(
+            "Impersonal complaints",
+            format_share(this["impersonal_share"]),
+            format_points(change("impersonal_share", 100)),
+            lower_is_better=True,
+            help="Share of comments complaining of bots, canned replies or no human to reach.",
+        ),
+    ]
+)
+compared = f"compared with {format_week(last['period'])}" if last else "the first week with feedback"
+st.caption(f"Week of {format_week(week)}, {compared}. Changes are in percentage points.")
+if this["thin"]:
+    st.warning(
+        f"Only {this['nps_n']} NPS answers this week: treat its NPS as a rough guide "
+        f"(95% interval {format_nps(this['nps_low'])} to {format_nps(this['nps_high'])}).",
+        icon=":material/warning:",
+    )
+if this["scored_n"] == 0 and this["n"] > 0:
+    render_empty_state("This week's comments have not been scored yet.", "Run `pulse analyze`.")
+
+st.subheader("Trend")
+st.plotly_chart(trend_figure(weekly, load_rollouts(version)), use_container_width=True, key="pulse__trend")
+st.caption("Shaded: 95% interval. Hollow points: weeks with few answers. Dotted lines: automation rollouts.")
+
+st.subheader("What customers said this week")
+quotes = load_week_quotes(version, week)
+if quotes.is_empty():
+    render_empty_state("No scored comments this week.", "Comments appear here once `pulse analyze` has run.")
+for row in quotes.iter_rows(named=True):
+    render_quote(row["text"], f"{row['why']} · {row['kind']} · {row['created_at']:%a %d %b}")

@@ -1,0 +1,63 @@
+"""Rollouts: the timeline of automation changes, and a form to tag a new one."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.components import render_empty_state, render_error
+from dashboard.data import data_version, get_engine, load_rollouts
+from pulse.errors import PulseError
+from store.rollouts import ROLLOUT_KINDS, Rollout, add_rollout
+
+st.title("Automation rollouts")
+st.caption("Each automation change, dated, so that its effect on customers can be checked, not assumed.")
+
+rollouts = load_rollouts(data_version())
+if rollouts.is_empty():
+    render_empty_state(
+        "No rollouts on the timeline yet.", "Add the first one below, or `pulse rollouts import FILE`."
+    )
+else:
+    st.dataframe(
+        rollouts.select("name", "kind", "channel", "started_on", "ended_on", "description", "created_by"),
+        hide_index=True,
+        use_container_width=True,
+        column_config={
+            "name": "Rollout",
+            "kind": "Kind",
+            "channel": "Channel",
+            "started_on": "Started",
+            "ended_on": "Ended",
+            "description": "What changed",
+            "created_by": "Tagged by",
+        },
+    )
+
+with st.form("rollouts__add", clear_on_submit=True):
+    st.markdown("**Tag a rollout**")
+    left, right = st.columns(2)
+    name = left.text_input("Name", key="rollouts__name", placeholder="Support chatbot")
+    kind = right.selectbox("Kind", ROLLOUT_KINDS, key="rollouts__kind")
+    started_on = left.date_input("Started on", key="rollouts__started_on")
+    channel = right.text_input(
+        "Channel it affects", key="rollouts__channel", placeholder="online, in-store, all"
+    )
+    description = st.text_area("What changed for customers", key="rollouts__description")
+    by = st.text_input("Your name", key="rollouts__by")
+    if st.form_submit_button("Add rollout", type="primary"):
+        try:
+            add_rollout(
+                get_engine(),
+                Rollout(
+                    name=name.strip(),
+                    kind=kind,
+                    started_on=started_on,
+                    channel=channel.strip() or None,
+                    description=description.strip(),
+                ),
+                by=by.strip() or "dashboard",
+            )
+            st.success(f"Added '{name}' to the timeline.")
+            st.rerun()
+        except PulseError as error:
+            render_error(error)

@@ -1,0 +1,127 @@
+"""Pure Plotly builders: frames in, figures out, no Streamlit. Colour-blind-safe (Okabe-Ito) palette."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+from plotly.subplots import make_subplots
+
+PALETTE = {
+    "nps": "#0072B2",
+    "csat": "#009E73",
+    "negative": "#D55E00",
+    "impersonal": "#CC79A7",
+    "rollout": "#E69F00",
+    "muted": "#999999",
+}
+
+
+def _band(x: list, low: list, high: list, color: str, name: str) -> go.Scatter:
+    return go.Scatter(
+        x=x + x[::-1],
+        y=high + low[::-1],
+        fill="toself",
+        fillcolor=_with_alpha(color, 0.15),
+        line={"width": 0},
+        hoverinfo="skip",
+        name=f"{name} 95% interval",
+        showlegend=False,
+    )
+
+
+def _with_alpha(hex_color: str, alpha: float) -> str:
+    red, green, blue = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
+def _line(frame: pl.DataFrame, column: str, color: str, name: str, hover: str) -> go.Scatter:
+    thin = frame["thin"].to_list()
+    return go.Scatter(
+        x=frame["period"].to_list(),
+        y=frame[column].to_list(),
+        mode="lines+markers",
+        name=name,
+        line={"color": color, "width": 2},
+        marker={
+            "color": ["white" if is_thin else color for is_thin in thin],
+            "line": {"color": color, "width": 1.5},
+            "size": 6,
+        },
+        customdata=list(
+            zip(frame["nps_n"].to_list(), ["thin: few responses" if t else "" for t in thin], strict=True)
+        ),
+        hovertemplate=f"%{{x|%d %b %Y}}<br>{hover}<br>n = %{{customdata[0]}} %{{customdata[1]}}<extra></extra>",
+    )
+
+
+def trend_figure(metrics: pl.DataFrame, rollouts: pl.DataFrame) -> go.Figure:
+    """Weekly NPS (top) and CSAT (bottom) with 95% bands; thin weeks hollow; rollouts as labelled lines."""
+    figure = make_subplots(
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.08,
+        row_heights=[0.55, 0.45],
+        subplot_titles=("NPS (points, −100 to +100)", "CSAT (share of 4–5 out of 5)"),
+    )
+    nps = metrics.drop_nulls("nps")
+    csat = metrics.drop_nulls("csat").with_columns(pl.col("csat", "csat_low", "csat_high") * 100)
+    periods = nps["period"].to_list()
+    figure.add_trace(
+        _band(periods, nps["nps_low"].to_list(), nps["nps_high"].to_list(), PALETTE["nps"], "NPS"), 1, 1
+    )
+    figure.add_trace(_line(nps, "nps", PALETTE["nps"], "NPS", "NPS %{y:+.0f}"), 1, 1)
+    periods = csat["period"].to_list()
+    figure.add_trace(
+        _band(periods, csat["csat_low"].to_list(), csat["csat_high"].to_list(), PALETTE["csat"], "CSAT"), 2, 1
+    )
+    figure.add_trace(_line(csat, "csat", PALETTE["csat"], "CSAT", "CSAT %{y:.0f}%"), 2, 1)
+    _add_rollouts(figure, rollouts, top=float(nps["nps_high"].max() or 100))
+    figure.update_yaxes(range=[-100, 100], row=1, col=1, zeroline=True)
+    figure.update_yaxes(range=[0, 100], ticksuffix="%", row=2, col=1)
+    figure.update_layout(
+        height=560,
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        hovermode="closest",
+        legend={"orientation": "h", "y": -0.08},
+        showlegend=False,
+    )
+    return figure
+
+
+def _add_rollouts(figure: go.Figure, rollouts: pl.DataFrame, top: float) -> None:
+    if rollouts.is_empty():
+        return
+    for row in rollouts.iter_rows(named=True):
+        figure.add_shape(
+            type="line",
+            x0=row["started_on"],
+            x1=row["started_on"],
+            xref="x",
+            yref="paper",
+            y0=0,
+            y1=1,
+            line={"color": PALETTE["rollout"], "width": 1.5, "dash": "dot"},
+        )
+    figure.add_trace(
+        go.Scatter(
+            x=rollouts["started_on"].to_list(),
+            y=[min(top + 8, 98)] * rollouts.height,
+            mode="markers+text",
+            marker={"symbol": "triangle-down", "size": 11, "color": PALETTE["rollout"]},
+            text=rollouts["name"].to_list(),
+            textposition="top center",
+            textfont={"size": 11},
+            name="Rollouts",
+            customdata=list(
+                zip(
+                    rollouts["kind"].to_list(),
+                    [c or "all channels" for c in rollouts["channel"].to_list()],
+                    strict=True,
+                )
+            ),
+            hovertemplate="<b>%{text}</b><br>%{x|%d %b %Y}<br>%{customdata[0]}, %{customdata[1]}<extra></extra>",
+        ),
+        1,
+        1,
+    )

@@ -1,0 +1,48 @@
+"""Small render_* helpers shared by the pages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import streamlit as st
+
+from pulse.errors import PulseError
+
+
+@dataclass(frozen=True)
+class Kpi:
+    label: str
+    value: str
+    delta: str | None = None
+    lower_is_better: bool = False
+    help: str | None = None
+
+
+def render_kpi_row(kpis: Sequence[Kpi]) -> None:
+    for column, kpi in zip(st.columns(len(kpis)), kpis, strict=True):
+        column.metric(
+            kpi.label,
+            kpi.value,
+            kpi.delta,
+            delta_color="inverse" if kpi.lower_is_better else "normal",
+            help=kpi.help,
+            border=True,
+        )
+
+
+def render_empty_state(message: str, what_to_do: str) -> None:
+    st.info(f"{message}\n\n{what_to_do}", icon=":material/info:")
+
+
+def render_error(error: PulseError) -> None:
+    st.error(error.message, icon=":material/error:")
+    if error.hint:
+        st.info(error.hint, icon=":material/lightbulb:")
+
+
+def render_quote(text: str, caption: str) -> None:
+    """Customer text shown as plain text, never as Markdown or HTML."""
+    with st.container(border=True):
+        st.text(text)
+        st.caption(caption)

@@ -1,0 +1,72 @@
+"""The only module with Streamlit caches. Loaders read the store and are keyed on its data version."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import polars as pl
+import streamlit as st
+from sqlalchemy import Engine
+
+from analysis.metrics import read_period_metrics
+from analysis.quotes import pick_quotes
+from pulse.errors import StoreError
+from pulse.settings import Settings, build_settings
+from store.engine import build_engine
+from store.feedback import read_feedback
+from store.migrate import is_current
+from store.rollouts import read_rollouts
+from store.state import read_data_version
+
+METRIC_COLUMNS = ("created_at", "kind", "nps", "csat", "sentiment", "impersonal")
+QUOTE_COLUMNS = (
+    "created_at",
+    "kind",
+    "text",
+    "sentiment_score",
+    "impersonal",
+    "impersonal_score",
+    "impersonal_cues",
+)
+
+
+@st.cache_resource
+def get_settings() -> Settings:
+    return build_settings()
+
+
+@st.cache_resource
+def get_engine() -> Engine:
+    engine = build_engine(get_settings().database_url)
+    if not is_current(engine):
+        raise StoreError(
+            "The database has not been created or migrated yet.",
+            hint="Run `pulse db upgrade` (or `make run`, which does it), then reload this page.",
+        )
+    return engine
+
+
+def data_version() -> int:
+    """Cheap: one row of one table. Every loader below takes it, so new data clears their caches."""
+    return read_data_version(get_engine())
+
+
+@st.cache_data(ttl=3600, max_entries=16, show_spinner="Computing the weekly figures…")
+def load_period_metrics(version: int, by: str = "week") -> pl.DataFrame:
+    settings = get_settings()
+    feedback = read_feedback(get_engine(), METRIC_COLUMNS)
+    return read_period_metrics(feedback, by, settings.timezone, settings.min_responses)
+
+
+@st.cache_data(ttl=3600, max_entries=4)
+def load_rollouts(version: int) -> pl.DataFrame:
+    return read_rollouts(get_engine())
+
+
+@st.cache_data(ttl=3600, max_entries=64)
+def load_week_quotes(version: int, week_start: date, count: int = 3) -> pl.DataFrame:
+    zone = ZoneInfo(get_settings().timezone)
+    since = datetime.combine(week_start, time(0), tzinfo=zone)
+    feedback = read_feedback(get_engine(), QUOTE_COLUMNS, since=since, until=since + timedelta(days=7))
+    return pick_quotes(feedback, count)

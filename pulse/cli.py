@@ -1,0 +1,290 @@
+"""The `pulse` command line. Each subcommand has --help; errors print a message and a hint, and exit 1."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import date
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy import Engine
+
+from pulse.errors import PulseError, StoreError
+from pulse.settings import PROJECT_ROOT, Settings, build_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly_errors(command: F) -> F:
+    """Translate PulseError at the CLI's edge: message, hint, exit code 1."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except PulseError as error:
+            click.secho(f"Error: {error.message}", fg="red", err=True)
+            if error.hint:
+                click.echo(f"Hint: {error.hint}", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _engine(settings: Settings, require_current: bool = True) -> Engine:
+    from store.engine import build_engine
+    from store.migrate import is_current
+
+    engine = build_engine(settings.database_url)
+    if require_current and not is_current(engine):
+        raise StoreError(
+            "The database is not at the current schema version.",
+            hint="Run `pulse db upgrade` first.",
+        )
+    return engine
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="pulse")
+def main() -> None:
+    """Pulse: is automation making your business feel impersonal? Feedback and its trends, week by week."""
+
+
+# --- pulse db -------------------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """Create, migrate and inspect the store (PULSE_DATABASE_URL)."""
+
+
+@db.command("upgrade")
+@friendly_errors
+def db_upgrade() -> None:
+    """Create the database, or migrate it to the current schema."""
+    from store.migrate import upgrade
+
+    settings = build_settings()
+    before, after = upgrade(_engine(settings, require_current=False))
+    where = _where(settings)
+    if before == after:
+        click.echo(f"The store at {where} is up to date (revision {after}).")
+    else:
+        click.echo(f"Migrated the store at {where} from {before or 'empty'} to revision {after}.")
+
+
+@db.command("status")
+@friendly_errors
+def db_status() -> None:
+    """Say where the store is, its schema revision and how much it holds."""
+    from store.feedback import count_feedback
+    from store.migrate import current_revision, head_revision
+    from store.state import read_data_version
+
+    settings = build_settings()
+    engine = _engine(settings, require_current=False)
+    current, head = current_revision(engine), head_revision()
+    click.echo(f"Store: {_where(settings)}")
+    click.echo(f"Schema revision: {current or 'none (run `pulse db upgrade`)'} (current: {head})")
+    if current == head:
+        click.echo(f"Feedback items: {count_feedback(engine)}; data version {read_data_version(engine)}")
+
+
+def _where(settings: Settings) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.database_url).render_as_string(hide_password=True)
+
+
+# --- pulse demo, analyze, serve --------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--if-empty", is_flag=True, help="Load only when the store holds no feedback yet.")
+@friendly_errors
+def demo(if_empty: bool) -> None:
+    """Load the demo dataset: a bakery-café's surveys, reviews, Reddit mentions and rollouts."""
+    from collectors.base import run_collector
+    from collectors.demo import DemoCollector
+    from store.feedback import count_feedback
+    from store.rollouts import import_rollouts
+
+    settings = build_settings()
+    engine = _engine(settings)
+    if if_empty and count_feedback(engine):
+        click.echo("The store already holds feedback; the demo was not loaded.")
+        return
+    total = sum(
+        1
+        for name in ("surveys.csv", "reviews.csv", "mentions.csv")
+        for _ in _data_lines(settings.demo_dir / name)
+    )
+    with click.progressbar(length=total, label="Loading the demo", file=sys.stderr) as bar:
+        result = run_collector(engine, DemoCollector(settings.demo_dir), progress=bar.update)
+    added, present = import_rollouts(engine, settings.demo_dir / "rollouts.csv", by="demo")
+    click.echo(
+        f"Demo loaded: {result.new} new feedback items, {result.duplicate} already there, "
+        f"{result.rejected} rejected; {added} rollouts added ({present} already there)."
+    )
+
+
+def _data_lines(path: Path) -> list[str]:
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as handle:
+        return handle.readlines()[1:]
+
+
+@main.command()
+@friendly_errors
+def analyze() -> None:
+    """Score sentiment and impersonal-experience complaints of feedback not yet scored."""
+    from analysis.pipeline import SCORER_VERSION, score_new_feedback
+    from store.scores import read_unscored
+
+    engine = _engine(build_settings())
+    pending = read_unscored(engine, SCORER_VERSION).height
+    if not pending:
+        click.echo("Every feedback item is scored already.")
+        return
+    with click.progressbar(length=pending, label="Scoring feedback", file=sys.stderr) as bar:
+        scored = score_new_feedback(engine, progress=lambda done, _total: bar.update(done - bar.pos))
+    click.echo(f"Scored {scored} feedback items.")
+
+
+@main.command()
+@click.option("--port", type=int, default=None, help="Port to serve on (default: PULSE_SERVER_PORT, 8501).")
+@click.option("--headless/--browser", default=True, help="Do not open a browser window (default).")
+@friendly_errors
+def serve(port: int | None, headless: bool) -> None:
+    """Start the dashboard on localhost."""
+    settings = build_settings()
+    _engine(settings)  # fail here, with a hint, rather than in the browser
+    port = port or settings.server_port
+    click.echo(f"Pulse is starting on http://localhost:{port}")
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(PROJECT_ROOT / "dashboard" / "app.py"),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "localhost",
+        "--server.headless",
+        str(headless).lower(),
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    sys.exit(subprocess.call(command, cwd=PROJECT_ROOT, env=os.environ.copy()))
+
+
+# --- pulse rollouts ---------------------------------------------------------------------------------
+
+
+@main.group()
+def rollouts() -> None:
+    """The automation rollouts on the timeline: add, list, import, export."""
+
+
+def _who() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "cli"
+
+
+@rollouts.command("add")
+@click.option("--name", required=True, help="Short name, e.g. 'Support chatbot'.")
+@click.option(
+    "--kind", required=True, help="chatbot, automated_email, online_ordering, kiosk, loyalty_app or other."
+)
+@click.option("--start", "started_on", required=True, type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD.")
+@click.option("--end", "ended_on", type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD, if it was stopped.")
+@click.option("--channel", help="The touchpoint it affects: in-store, online, all...")
+@click.option("--description", default="", help="What changed for customers.")
+@click.option("--by", default=None, help="Who is tagging it (default: your user name).")
+@friendly_errors
+def rollouts_add(
+    name: str,
+    kind: str,
+    started_on: Any,
+    ended_on: Any,
+    channel: str | None,
+    description: str,
+    by: str | None,
+) -> None:
+    """Tag an automation rollout on the timeline."""
+    from store.rollouts import Rollout, add_rollout
+
+    rollout = Rollout(
+        name=name,
+        kind=kind,
+        started_on=started_on.date(),
+        ended_on=ended_on.date() if ended_on else None,
+        channel=channel,
+        description=description,
+    )
+    rollout_id = add_rollout(_engine(build_settings()), rollout, by=by or _who())
+    click.echo(f"Added rollout {rollout_id}: {name} ({kind}) from {rollout.started_on}.")
+
+
+@rollouts.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@friendly_errors
+def rollouts_list(as_json: bool) -> None:
+    """List the rollouts, oldest first."""
+    from store.rollouts import read_rollouts
+
+    frame = read_rollouts(_engine(build_settings()))
+    if as_json:
+        click.echo(json.dumps(frame.to_dicts(), default=_json_default, indent=2))
+        return
+    if frame.is_empty():
+        click.echo("No rollouts yet. Add one with `pulse rollouts add --help`.")
+        return
+    for row in frame.iter_rows(named=True):
+        until = f" to {row['ended_on']}" if row["ended_on"] else ""
+        click.echo(
+            f"{row['id']:>3}  {row['started_on']}{until}  {row['name']} [{row['kind']}, "
+            f"{row['channel'] or 'all'}]  tagged by {row['created_by']}"
+        )
+
+
+def _json_default(value: Any) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+@rollouts.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--by", default=None, help="Who is importing (default: your user name).")
+@friendly_errors
+def rollouts_import(file: Path, by: str | None) -> None:
+    """Add the rollouts of a CSV file (name,kind,channel,started_on,ended_on,description)."""
+    from store.rollouts import import_rollouts
+
+    added, present = import_rollouts(_engine(build_settings()), file, by=by or _who())
+    click.echo(f"Imported {added} rollouts from {file} ({present} were already on the timeline).")
+
+
+@rollouts.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@friendly_errors
+def rollouts_export(file: Path | None) -> None:
+    """Write the rollouts as CSV to FILE, or to standard output."""
+    from store.rollouts import rollouts_csv
+
+    text = rollouts_csv(_engine(build_settings()))
+    if file is None:
+        click.echo(text, nl=False)
+    else:
+        file.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {text.count(chr(10)) - 1} rollouts to {file}.")

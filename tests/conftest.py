@@ -1,0 +1,68 @@
+"""Shared fixtures: a migrated store on SQLite and, when PULSE_TEST_POSTGRES_URL is set, on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from store.engine import build_engine
+from store.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+POSTGRES_URL = os.environ.get("PULSE_TEST_POSTGRES_URL")
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def _postgres_url() -> str:
+    if POSTGRES_URL:
+        return POSTGRES_URL
+    if os.environ.get("CI"):
+        pytest.fail("PULSE_TEST_POSTGRES_URL is not set in CI: .ci/run must start PostgreSQL (.ci/postgres).")
+    pytest.skip("PostgreSQL tests need PULSE_TEST_POSTGRES_URL (see .ci/postgres)")
+
+
+def _reset_postgres(url: str) -> None:
+    engine = build_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database of each kind, as a URL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'pulse.db'}"
+    url = _postgres_url()
+    _reset_postgres(url)
+    return url
+
+
+@pytest.fixture
+def empty_engine(database_url: str) -> Iterator[Engine]:
+    engine = build_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def engine(empty_engine: Engine) -> Engine:
+    """A store migrated to the current schema, on SQLite and on PostgreSQL."""
+    upgrade(empty_engine)
+    return empty_engine
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = build_engine(f"sqlite:///{tmp_path / 'pulse.db'}")
+    upgrade(engine)
+    yield engine
+    engine.dispose()

@@ -1,0 +1,225 @@
+"""The store, against SQLite and a real PostgreSQL server."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import polars as pl
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, inspect, select
+
+from pulse.errors import InputError, StoreError
+from store.engine import build_engine, reading, writing
+from store.feedback import (
+    FeedbackRecord,
+    Rejected,
+    SourceSpec,
+    count_feedback,
+    read_feedback,
+    upsert_feedback,
+)
+from store.migrate import current_revision, downgrade, head_revision, is_current, upgrade
+from store.rollouts import Rollout, add_rollout, import_rollouts, read_rollouts, rollouts_csv
+from store.runs import finish_run, read_runs, start_run
+from store.schema import metadata, rejected_rows
+from store.scores import read_unscored, write_scores
+from store.sources import read_sources
+from store.state import read_data_version
+
+SURVEY = SourceSpec("Survey export", "survey", "csv")
+
+
+def survey(number: int, text: str | None = "fine", nps: int | None = 9) -> FeedbackRecord:
+    return FeedbackRecord(
+        external_id=f"R{number}",
+        kind="survey",
+        created_at=datetime(2026, 3, 2, 9, tzinfo=UTC) + timedelta(hours=number),
+        text=text,
+        nps=nps,
+        csat=4,
+        channel="online",
+    )
+
+
+def test_upgrade__from_empty_creates_every_table_and_matches_the_schema(empty_engine: Engine) -> None:
+    assert current_revision(empty_engine) is None
+    before, after = upgrade(empty_engine)
+    assert (before, after) == (None, head_revision())
+    assert is_current(empty_engine)
+    tables = set(inspect(empty_engine).get_table_names())
+    assert set(metadata.tables) <= tables
+    with reading(empty_engine) as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert differences == []
+
+
+def test_upgrade__twice_changes_nothing_and_downgrade_empties(empty_engine: Engine) -> None:
+    upgrade(empty_engine)
+    assert upgrade(empty_engine) == (head_revision(), head_revision())
+    downgrade(empty_engine, "base")
+    assert set(inspect(empty_engine).get_table_names()) <= {"alembic_version"}
+
+
+def test_sqlite__runs_in_wal_mode_with_foreign_keys(sqlite_engine: Engine) -> None:
+    with reading(sqlite_engine) as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_upsert_feedback__twice_adds_nothing(engine: Engine) -> None:
+    first = upsert_feedback(engine, SURVEY, [survey(n) for n in range(5)])
+    second = upsert_feedback(engine, SURVEY, [survey(n) for n in range(7)])
+    assert (first.new, first.duplicate) == (5, 0)
+    assert (second.new, second.duplicate) == (2, 5)
+    assert count_feedback(engine) == 7
+
+
+def test_upsert_feedback__same_id_in_another_source_is_another_item(engine: Engine) -> None:
+    upsert_feedback(engine, SURVEY, [survey(1)])
+    upsert_feedback(engine, SourceSpec("Other survey", "survey", "csv"), [survey(1)])
+    assert count_feedback(engine) == 2
+
+
+def test_upsert_feedback__duplicates_within_one_batch_count_once(engine: Engine) -> None:
+    counts = upsert_feedback(engine, SURVEY, [survey(1), survey(1), survey(2)])
+    assert (counts.new, counts.duplicate) == (2, 1)
+
+
+def test_upsert_feedback__keeps_rejected_rows_with_reason_and_line(engine: Engine) -> None:
+    reject = Rejected(origin="export.csv", line=4, reason="nps 11 is out of range", raw="R4,11,ok")
+    counts = upsert_feedback(engine, SURVEY, [survey(1)], [reject])
+    assert counts.rejected == 1
+    with reading(engine) as connection:
+        stored = connection.execute(select(rejected_rows)).mappings().one()
+    assert (stored["origin"], stored["line"], stored["reason"], stored["raw"]) == (
+        "export.csv",
+        4,
+        "nps 11 is out of range",
+        "R4,11,ok",
+    )
+    sources = read_sources(engine)
+    assert sources.select("name", "feedback", "rejected").to_dicts() == [
+        {"name": "Survey export", "feedback": 1, "rejected": 1}
+    ]
+
+
+def test_read_feedback__returns_utc_times_and_filters_by_window(engine: Engine) -> None:
+    local = timezone(timedelta(hours=2))
+    upsert_feedback(
+        engine,
+        SURVEY,
+        [
+            FeedbackRecord("a", "survey", datetime(2026, 3, 2, 11, tzinfo=local), nps=10),
+            FeedbackRecord("b", "survey", datetime(2026, 3, 9, 9, tzinfo=UTC), nps=3),
+        ],
+    )
+    frame = read_feedback(
+        engine,
+        ("created_at", "nps"),
+        since=datetime(2026, 3, 1, tzinfo=UTC),
+        until=datetime(2026, 3, 5, tzinfo=UTC),
+    )
+    assert frame.schema["created_at"] == pl.Datetime("us", "UTC")
+    assert frame.to_dicts() == [{"created_at": datetime(2026, 3, 2, 9, tzinfo=UTC), "nps": 10}]
+
+
+def test_feedback_record__rejects_scores_out_of_range_and_naive_times() -> None:
+    with pytest.raises(ValueError, match="nps must be between 0 and 10"):
+        survey(1, nps=11)
+    with pytest.raises(ValueError, match="time zone"):
+        FeedbackRecord("x", "survey", datetime(2026, 1, 1))
+
+
+def test_data_version__moves_with_every_write(engine: Engine) -> None:
+    start = read_data_version(engine)
+    upsert_feedback(engine, SURVEY, [survey(1)])
+    after_feedback = read_data_version(engine)
+    add_rollout(engine, Rollout("Chatbot", "chatbot", date(2026, 4, 13)), by="test")
+    assert start < after_feedback < read_data_version(engine)
+
+
+def test_scores__unscored_rows_then_rescored_by_a_new_version(engine: Engine) -> None:
+    upsert_feedback(engine, SURVEY, [survey(1, "great"), survey(2, None), survey(3, "awful")])
+    pending = read_unscored(engine, "v1")
+    assert pending["text"].to_list() == ["great", "awful"]
+    scored = pending.with_columns(
+        sentiment=pl.lit("positive"),
+        sentiment_score=pl.lit(0.5),
+        impersonal=pl.lit(False),
+        impersonal_score=pl.lit(0.0),
+        impersonal_cues=pl.lit([], dtype=pl.List(pl.String)),
+    )
+    assert write_scores(engine, scored, "v1") == 2
+    assert read_unscored(engine, "v1").is_empty()
+    assert read_unscored(engine, "v2").height == 2
+    write_scores(engine, scored.with_columns(sentiment_score=pl.lit(-0.25)), "v2")
+    frame = read_feedback(engine, ("text", "sentiment_score"))
+    assert frame.drop_nulls()["sentiment_score"].to_list() == [-0.25, -0.25]
+
+
+def test_rollouts__add_list_and_refuse_a_duplicate(engine: Engine) -> None:
+    add_rollout(engine, Rollout("Support chatbot", "chatbot", date(2026, 4, 13), channel="online"), by="sam")
+    frame = read_rollouts(engine)
+    assert frame.select("name", "kind", "channel", "started_on", "created_by").to_dicts() == [
+        {
+            "name": "Support chatbot",
+            "kind": "chatbot",
+            "channel": "online",
+            "started_on": date(2026, 4, 13),
+            "created_by": "sam",
+        }
+    ]
+    with pytest.raises(InputError, match="already on the timeline"):
+        add_rollout(engine, Rollout("Support chatbot", "chatbot", date(2026, 4, 13)), by="jo")
+
+
+def test_rollouts__csv_export_then_import_round_trips(engine: Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    add_rollout(engine, Rollout("=HYPERLINK(1)", "other", date(2026, 1, 5), description="-risky"), by="sam")
+    add_rollout(engine, Rollout("Kiosk", "kiosk", date(2026, 1, 12), date(2026, 3, 1), "in-store"), by="sam")
+    exported = rollouts_csv(engine)
+    assert '"\'=HYPERLINK(1)"' in exported and '"\'-risky"' in exported
+    path = tmp_path / "rollouts.csv"
+    path.write_text(exported, encoding="utf-8")
+    assert import_rollouts(engine, path, by="jo") == (1, 1)  # the neutralised name is a new row
+
+
+def test_rollouts__import_with_a_bad_row_adds_nothing_and_names_the_line(engine: Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "rollouts.csv"
+    path.write_text("name,kind,started_on\nKiosk,kiosk,2026-01-12\nBot,robot,2026-13-01\n", encoding="utf-8")
+    with pytest.raises(InputError, match="line 3") as raised:
+        import_rollouts(engine, path, by="jo")
+    assert raised.value.hint
+    assert read_rollouts(engine).is_empty()
+
+
+def test_runs__record_status_and_counts(engine: Engine) -> None:
+    run_id = start_run(engine, "collector", "demo")
+    finish_run(engine, run_id, "ok", {"new": 3})
+    run = read_runs(engine).row(0, named=True)
+    assert (run["status"], run["counts"], run["finished_at"] is not None) == ("ok", {"new": 3}, True)
+
+
+def test_writing__rolls_back_on_error(engine: Engine) -> None:
+    with pytest.raises(RuntimeError), writing(engine) as connection:
+        connection.execute(
+            rejected_rows.insert().values(origin="x", reason="y", raw="z", created_at=datetime.now(UTC))
+        )
+        raise RuntimeError("boom")
+    with reading(engine) as connection:
+        assert connection.execute(select(rejected_rows)).all() == []
+
+
+def test_build_engine__bad_url_says_what_to_write() -> None:
+    with pytest.raises(StoreError) as raised:
+        build_engine("not a url")
+    assert "postgresql+psycopg://" in raised.value.hint
+
+
+def test_build_engine__unreachable_server_is_a_store_error_with_a_hint() -> None:
+    engine = build_engine("postgresql://nobody:secret@127.0.0.1:1/none")
+    with pytest.raises(StoreError) as raised:
+        read_data_version(engine)
+    assert "secret" not in raised.value.message
+    assert "pulse db upgrade" in raised.value.hint
