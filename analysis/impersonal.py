@@ -17,7 +17,9 @@ STRONG_CUES: dict[str, str] = {
     "no human reachable": (
         r"\b(talk|speak|chat)(ed|ing)? (to|with) (a |an )?(real |actual |live )?(person|human|someone|somebody|"
         r"anyone|anybody|staff|member of staff)\b"
-        r"|\b(real|actual|live) (person|human)\b"
+        r"|\b(real|actual|live) (person|human)\b|\b(a|any|to a) human\b|\bsomeone (real|who works)\b"
+        r"|\bno (phone|phone number|email address|contact number|way to contact)\b|\bnobody (real|reads|even)\b"
+        r"|\b(heard|got) nothing back\b|\bnever (heard|got) back\b|\bno one to ask\b"
         r"|\b(no ?one|no-one|nobody|no human|no person)( ever| has| had| was)? (got|gets|get|answered|answers|"
         r"replied|replies|responded|responds|picked|picks|came|comes|to talk|to speak|to help|there|around|"
         r"available|called|rang|bothered|actually)\b"
@@ -27,12 +29,15 @@ STRONG_CUES: dict[str, str] = {
     "canned reply": (
         r"\b(canned|copy[- ]?(and[- ])?paste[d]?|templated?|scripted|boilerplate|generic|form) "
         r"(reply|replies|response|responses|answer|answers|email|emails|message|messages)\b"
-        r"|\bsame (reply|response|answer|message)\b|\bauto[- ]?repl(y|ies)\b"
+        r"|\bsame (\w+ )?(reply|response|answer|message|email|paragraph)\b|\bauto[- ]?repl(y|ies)\b"
+        r"|\bno-?reply\b|\bform letter\b|\bstock (message|email|reply)\b|\bword for word\b"
+        r"|\bdear (valued )?customer\b"
     ),
     "felt like a number": (
         r"\b(just|like|another) (a )?(number|ticket|statistic|transaction|order number)\b"
         r"|\bimpersonal\b|\bfaceless\b|\brobotic\b|\blike a robot\b|\bsoulless\b|\bcold and automated\b"
-        r"|\bpersonal touch\b|\bhuman touch\b"
+        r"|\bpersonal touch\b|\bhuman touch\b|\bvending machine\b|\bin a database\b|\bdon'?t know me\b"
+        r"|\bdoesn'?t know me\b"
     ),
     "phone tree or hold queue": (
         r"\bpress(ing)? (\d|one|two|1|2)\b|\bphone tree\b|\bon hold\b|\bhold music\b|\bvoicemail\b"
@@ -45,9 +50,11 @@ STRONG_CUES: dict[str, str] = {
 }
 
 WEAK_CUES: dict[str, str] = {
-    "chatbot": r"\b(chat ?bot|bot|virtual assistant|automated assistant)\b",
+    "chatbot": r"\b(chat ?bot|bot|robot|virtual assistant|(chat|automated) (assistant|window|box))\b",
     "automated email": r"\b(automated|automatic|auto-generated|no-?reply)\b|\bdear (valued )?customer\b",
-    "pushed to a machine": r"\b(kiosk|screen|touchscreen|touch screen|the app|an app|self[- ]service)\b",
+    "pushed to a machine": (
+        r"\b(kiosks?|screens?|touchscreens?|touch screens?|machines?|tablet|the app|an app|self[- ]service)\b"
+    ),
 }
 
 _STRONG = {name: re.compile(pattern, re.IGNORECASE) for name, pattern in STRONG_CUES.items()}

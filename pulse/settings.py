@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, ValidationError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -44,12 +46,18 @@ class Settings(BaseSettings):
         description="Fewest responses for a period's NPS or CSAT to be drawn as solid; "
         "thinner periods are marked as thin.",
     )
-    sentiment_negative_below: float = Field(
-        default=-0.05,
-        le=0,
-        description="A text whose sentiment_score is below this counts as negative.",
-    )
     server_port: int = Field(default=8501, ge=1, le=65535, description="Port of `pulse serve`.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as Europe/London"
+            ) from error
+        return value
 
     @classmethod
     def settings_customise_sources(

@@ -173,6 +173,7 @@ def count_feedback(engine: Engine) -> int:
 
 FEEDBACK_SCHEMA: dict[str, Any] = {
     "id": pl.Int64,
+    "created_at": pl.Datetime("us", "UTC"),
     "kind": pl.String,
     "text": pl.String,
     "nps": pl.Int8,

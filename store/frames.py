@@ -23,11 +23,12 @@ def read_frame(
         infer_schema_length=None,
         strict=False,
     )
-    if schema:
-        frame = frame.cast({name: dtype for name, dtype in schema.items() if name in frame.columns})
-    return frame.with_columns(
+    frame = frame.with_columns(
         [_as_utc(name, dtype) for name, dtype in frame.schema.items() if isinstance(dtype, pl.Datetime)]
     )
+    if schema:
+        frame = frame.cast({name: dtype for name, dtype in schema.items() if name in frame.columns})
+    return frame
 
 
 def _as_utc(name: str, dtype: pl.Datetime) -> pl.Expr:

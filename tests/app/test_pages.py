@@ -1,0 +1,102 @@
+"""The dashboard's pages through Streamlit's AppTest, on the demo store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
+KPI_LABELS = ["NPS", "CSAT", "Feedback", "Negative comments", "Impersonal complaints"]
+
+
+def run_app(page: str | None = None) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.run()
+    if page:
+        app.switch_page(page)
+        app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_pulse_page__shows_this_week_against_last_with_trend_and_quotes(
+    demo_database: str, use_database
+) -> None:  # type: ignore[no-untyped-def]
+    use_database(demo_database)
+    app = run_app()
+    assert app.title[0].value == "Crumb & Kettle: weekly pulse"
+    assert [metric.label for metric in app.metric] == KPI_LABELS
+    nps, csat = app.metric[0].value, app.metric[1].value
+    assert nps[0] in "+-" and nps[1:].isdigit()
+    assert csat.endswith("%")
+    assert all(metric.delta for metric in app.metric)  # the latest week has a week before it
+    assert "16–22 Nov 2026, compared with 9–15 Nov 2026" in app.caption[0].value
+    assert len(app.get("plotly_chart")) == 1
+    assert 1 <= len(app.text) <= 3  # the week's notable comments, as plain text
+
+
+def test_pulse_page__week_picker_changes_the_figures(demo_database: str, use_database) -> None:  # type: ignore[no-untyped-def]
+    use_database(demo_database)
+    app = run_app()
+    latest = [metric.value for metric in app.metric]
+    weeks = app.selectbox(key="pulse__week").options
+    assert len(weeks) >= 65  # 15 months and more
+    app.selectbox(key="pulse__week").select_index(30).run()
+    assert [metric.value for metric in app.metric] != latest
+    assert "compared with" in app.caption[0].value
+
+
+def test_pulse_page__first_week_has_no_change(demo_database: str, use_database) -> None:  # type: ignore[no-untyped-def]
+    use_database(demo_database)
+    app = run_app()
+    select = app.selectbox(key="pulse__week")
+    select.select_index(len(select.options) - 1).run()
+    assert all(metric.delta is None or metric.delta == "" for metric in app.metric)
+    assert "the first week with feedback" in app.caption[0].value
+
+
+def test_pulse_page__empty_store_says_what_to_do(empty_store_url: str, use_database) -> None:  # type: ignore[no-untyped-def]
+    use_database(empty_store_url)
+    app = run_app()
+    assert "No feedback in the store yet." in app.info[0].value
+    assert "pulse demo" in app.info[0].value
+
+
+def test_app__unmigrated_store_shows_error_and_hint(tmp_path: Path, use_database) -> None:  # type: ignore[no-untyped-def]
+    use_database(f"sqlite:///{tmp_path / 'new.db'}")
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    assert "has not been created or migrated" in app.error[0].value
+    assert "pulse db upgrade" in app.info[0].value
+
+
+def test_rollouts_page__lists_the_timeline_and_adds_a_rollout(empty_store_url: str, use_database) -> None:  # type: ignore[no-untyped-def]
+    use_database(empty_store_url)
+    app = run_app("app_pages/rollouts.py")
+    assert "No rollouts on the timeline yet." in app.info[0].value
+    app.text_input(key="rollouts__name").input("Support chatbot")
+    app.selectbox(key="rollouts__kind").select("chatbot")
+    app.text_input(key="rollouts__channel").input("online")
+    app.text_input(key="rollouts__by").input("Sam")
+    app.button[0].click().run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    assert table["name"].tolist() == ["Support chatbot"]
+    assert table["created_by"].tolist() == ["Sam"]
+
+
+def test_rollouts_page__empty_name_is_refused_with_a_hint(empty_store_url: str, use_database) -> None:  # type: ignore[no-untyped-def]
+    use_database(empty_store_url)
+    app = run_app("app_pages/rollouts.py")
+    app.button[0].click().run()
+    assert "needs a name" in app.error[0].value
+    assert app.info[-1].value.startswith("Give it a short name")
+
+
+@pytest.mark.parametrize("page", ["app_pages/pulse.py", "app_pages/rollouts.py"])
+def test_pages__demo_store_renders_without_error(page: str, demo_database: str, use_database) -> None:  # type: ignore[no-untyped-def]
+    use_database(demo_database)
+    app = run_app(page)
+    assert app.title

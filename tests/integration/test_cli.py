@@ -1,0 +1,148 @@
+"""The `pulse` command line, end to end on a real store (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pulse.cli import main
+
+SURVEYS = """response_id,submitted_at,respondent,nps,csat,comment,channel,location,segment
+R000001,2026-11-16T09:00:00Z,c1,10,5,Lovely sourdough as always.,in-store,High Street,regular
+R000002,2026-11-17T10:00:00Z,c2,3,2,The chatbot kept looping and I could not reach a person.,online,High Street,new
+R000003,2026-11-18T11:00:00Z,c3,12,5,score out of range,in-store,High Street,regular
+"""
+REVIEWS = """review_id,site,published_at,author,stars,text
+G-00001,Google,2026-11-18T12:00:00Z,Sam K.,5,Best croissants in town and the staff remember your name.
+"""
+MENTIONS = """mention_id,platform,community,posted_at,author,text
+t1_demo0001,reddit,r/HighStreetLocals,2026-11-19T13:00:00Z,u/jo_12,Anyone else miss being able to phone them?
+"""
+ROLLOUTS = """name,kind,channel,started_on,ended_on,description
+Support chatbot,chatbot,online,2026-04-13,,A chatbot answers questions.
+"""
+
+
+@pytest.fixture
+def demo_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    for name, text in {
+        "surveys.csv": SURVEYS,
+        "reviews.csv": REVIEWS,
+        "mentions.csv": MENTIONS,
+        "rollouts.csv": ROLLOUTS,
+    }.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def pulse(database_url: str, demo_dir: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PULSE_DATABASE_URL", database_url)
+    monkeypatch.setenv("PULSE_DEMO_DIR", str(demo_dir))
+    runner = CliRunner()
+
+    def invoke(*arguments: str):  # type: ignore[no-untyped-def]
+        return runner.invoke(main, list(arguments), catch_exceptions=False)
+
+    return invoke
+
+
+def test_db_upgrade__creates_then_reports_up_to_date(pulse) -> None:  # type: ignore[no-untyped-def]
+    first = pulse("db", "upgrade")
+    assert first.exit_code == 0 and "from empty to revision" in first.output
+    second = pulse("db", "upgrade")
+    assert "up to date" in second.output
+    status = pulse("db", "status")
+    assert "Feedback items: 0" in status.output
+
+
+def test_commands__refuse_an_unmigrated_store_with_a_hint(pulse) -> None:  # type: ignore[no-untyped-def]
+    result = pulse("demo")
+    assert result.exit_code == 1
+    assert "Error: The database is not at the current schema version." in result.output
+    assert "Hint: Run `pulse db upgrade` first." in result.output
+
+
+def test_demo__loads_once_keeps_rejects_and_adds_nothing_the_second_time(pulse) -> None:  # type: ignore[no-untyped-def]
+    pulse("db", "upgrade")
+    first = pulse("demo")
+    assert first.exit_code == 0, first.output
+    assert "4 new feedback items, 0 already there, 1 rejected; 1 rollouts added" in first.output
+    second = pulse("demo")
+    assert (
+        "0 new feedback items, 4 already there, 1 rejected; 0 rollouts added (1 already there)"
+        in second.output
+    )
+    assert "already holds feedback" in pulse("demo", "--if-empty").output
+
+
+def test_analyze__scores_new_feedback_once(pulse) -> None:  # type: ignore[no-untyped-def]
+    pulse("db", "upgrade")
+    pulse("demo")
+    assert "Scored 4 feedback items." in pulse("analyze").output
+    assert "scored already" in pulse("analyze").output
+
+
+def test_rollouts__add_list_export_import(pulse, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pulse("db", "upgrade")
+    added = pulse(
+        "rollouts",
+        "add",
+        "--name",
+        "Kiosk",
+        "--kind",
+        "kiosk",
+        "--start",
+        "2026-01-12",
+        "--channel",
+        "in-store",
+        "--by",
+        "sam",
+    )
+    assert added.exit_code == 0 and "Added rollout 1: Kiosk (kiosk) from 2026-01-12." in added.output
+    listed = json.loads(pulse("rollouts", "list", "--json").output)
+    assert [(r["name"], r["started_on"], r["created_by"]) for r in listed] == [("Kiosk", "2026-01-12", "sam")]
+    target = tmp_path / "out.csv"
+    assert "Wrote 1 rollouts" in pulse("rollouts", "export", str(target)).output
+    assert "Imported 0 rollouts" in pulse("rollouts", "import", str(target)).output
+    assert "Kiosk" in pulse("rollouts", "list").output
+
+
+def test_rollouts_add__bad_kind_is_an_error_with_the_choices(pulse) -> None:  # type: ignore[no-untyped-def]
+    pulse("db", "upgrade")
+    result = pulse("rollouts", "add", "--name", "X", "--kind", "robot", "--start", "2026-01-12")
+    assert result.exit_code == 1
+    assert "Unknown rollout kind 'robot'" in result.output and "Hint: Use one of: chatbot" in result.output
+
+
+def test_bad_setting__is_a_config_error(pulse, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PULSE_MIN_RESPONSES", "zero")
+    result = pulse("db", "upgrade")
+    assert result.exit_code == 1 and "PULSE_MIN_RESPONSES" in result.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["db"],
+        ["db", "upgrade"],
+        ["db", "status"],
+        ["demo"],
+        ["analyze"],
+        ["serve"],
+        ["rollouts"],
+        ["rollouts", "add"],
+        ["rollouts", "list"],
+        ["rollouts", "import"],
+        ["rollouts", "export"],
+    ],
+)
+def test_every_command__has_help(command: list[str]) -> None:
+    result = CliRunner().invoke(main, [*command, "--help"], prog_name="pulse")
+    assert result.exit_code == 0 and "Usage: pulse" in result.output

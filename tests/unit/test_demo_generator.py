@@ -1,0 +1,125 @@
+"""The demo generator: deterministic, big enough, and the rollout effects it promises are in what it writes."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+from types import ModuleType
+
+import polars as pl
+import pytest
+
+from analysis.pipeline import score_frame
+
+DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
+
+
+def load_generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("demo_generate", DEMO / "generate.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["demo_generate"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def generator() -> ModuleType:
+    return load_generator()
+
+
+@pytest.fixture(scope="module")
+def surveys() -> pl.DataFrame:
+    frame = pl.read_csv(DEMO / "surveys.csv", try_parse_dates=True)
+    return frame.with_columns(
+        pl.col("submitted_at").dt.convert_time_zone("Europe/London").dt.date().alias("day")
+    )
+
+
+def test_generate__is_deterministic_and_matches_the_committed_files(
+    generator: ModuleType, tmp_path: Path
+) -> None:
+    counts = generator.generate(tmp_path)
+    for name in counts:
+        assert (tmp_path / name).read_bytes() == (DEMO / name).read_bytes(), f"{name}: run `make demo-data`"
+
+
+def test_comment_bank__is_large_varied_and_distinct(generator: ModuleType) -> None:
+    bank = generator.read_bank()
+    themes = {comment.theme for comment in bank}
+    assert len(bank) >= 400 and len({comment.text for comment in bank}) == len(bank)
+    assert len(themes) >= 12
+    assert {"support_chatbot", "automated_emails", "kiosk", "loyalty_app", "delivery"} <= themes
+
+
+def test_demo__covers_15_months_with_the_promised_volumes(surveys: pl.DataFrame) -> None:
+    assert surveys["day"].max() - surveys["day"].min() >= timedelta(days=455)
+    assert surveys.height >= 5000
+    weekly = surveys.group_by(pl.col("day").dt.truncate("1w")).len()["len"]
+    assert 70 <= weekly.mean() <= 100  # type: ignore[operator]
+    assert pl.read_csv(DEMO / "reviews.csv").height == 600
+    assert pl.read_csv(DEMO / "mentions.csv").height == 300
+    assert pl.read_csv(DEMO / "rollouts.csv").height >= 3
+    assert set(surveys["channel"].unique()) == {"in-store", "online"}
+    assert (
+        surveys["nps"].drop_nulls().is_between(0, 10).all()
+        and surveys["csat"].drop_nulls().is_between(1, 5).all()
+    )
+
+
+def test_demo__has_no_label_columns(surveys: pl.DataFrame) -> None:
+    assert not {"theme", "impersonal", "tone", "experience"} & set(surveys.columns)
+
+
+def windows(frame: pl.DataFrame, start: date, weeks: int = 8) -> tuple[pl.DataFrame, pl.DataFrame]:
+    before = frame.filter(pl.col("day").is_between(start - timedelta(weeks=weeks), start, closed="left"))
+    after = frame.filter(pl.col("day").is_between(start, start + timedelta(weeks=weeks), closed="left"))
+    return before, after
+
+
+def nps(frame: pl.DataFrame) -> float:
+    answers = frame["nps"].drop_nulls()
+    return 100 * ((answers >= 9).sum() - (answers <= 6).sum()) / answers.len()
+
+
+def test_chatbot__lowers_online_nps_10_to_15_points_and_spares_in_store(
+    surveys: pl.DataFrame, generator
+) -> None:  # type: ignore[no-untyped-def]
+    start = generator.CHATBOT.started_on
+    online_before, online_after = windows(surveys.filter(pl.col("channel") == "online"), start)
+    store_before, store_after = windows(surveys.filter(pl.col("channel") == "in-store"), start)
+    assert -16 <= nps(online_after) - nps(online_before) <= -10
+    assert abs(nps(store_after) - nps(store_before)) < 8
+
+
+def test_chatbot__at_least_triples_detected_impersonal_complaints_online(
+    surveys: pl.DataFrame, generator
+) -> None:  # type: ignore[no-untyped-def]
+    online = surveys.filter(pl.col("channel") == "online")
+    scored = score_frame(online.rename({"comment": "text"}))
+    before, after = windows(scored, generator.CHATBOT.started_on)
+    rate_before = before["impersonal"].sum() / before.height
+    rate_after = after["impersonal"].sum() / after.height
+    assert rate_after >= 3 * max(rate_before, 0.005)
+
+
+def test_online_ordering__brings_online_customers_and_raises_online_nps(
+    surveys: pl.DataFrame, generator
+) -> None:  # type: ignore[no-untyped-def]
+    start = generator.ONLINE_ORDERING.started_on
+    before, after = windows(surveys, start, weeks=12)
+    share = lambda frame: (frame["channel"] == "online").mean()  # noqa: E731
+    assert share(after) > 1.5 * share(before)
+    online_before, online_after = windows(surveys.filter(pl.col("channel") == "online"), start, weeks=12)
+    assert nps(online_after) > nps(online_before)
+
+
+def test_follow_up_emails__lower_nps_and_bring_feel_like_a_number_comments(
+    surveys: pl.DataFrame, generator
+) -> None:  # type: ignore[no-untyped-def]
+    before, after = windows(surveys, generator.FOLLOW_UP_EMAILS.started_on, weeks=10)
+    assert nps(after) < nps(before) - 3
+    email_words = pl.col("comment").str.contains(r"(?i)\bemail")
+    assert after.filter(email_words).height > 3 * max(before.filter(email_words).height, 1)

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime
+
+import polars as pl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from analysis.metrics import nps_interval, period_and_previous, read_period_metrics, wilson_interval
+
+
+def responses(
+    scores: list[int | None], when: datetime = datetime(2026, 11, 18, 12, tzinfo=UTC)
+) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"created_at": [when] * len(scores), "nps": scores},
+        schema={"created_at": pl.Datetime("us", "UTC"), "nps": pl.Int8},
+    )
+
+
+def test_read_period_metrics__nps_is_promoters_minus_detractors_skipping_blanks() -> None:
+    # 3 promoters, 1 passive, 2 detractors answered; 2 skipped the question.
+    metrics = read_period_metrics(responses([10, 9, 9, 7, 6, 0, None, None]))
+    row = metrics.row(0, named=True)
+    assert (row["n"], row["nps_n"]) == (8, 6)
+    assert row["nps"] == pytest.approx(100 * (3 - 2) / 6)
+
+
+def test_nps_interval__matches_the_adjusted_wald_formula() -> None:
+    low, high = nps_interval(promoters=50, detractors=10, n=80)
+    p, d = 50.75 / 83, 10.75 / 83
+    margin = 1.959963984540054 * math.sqrt((p + d - (p - d) ** 2) / 83)
+    assert (low, high) == pytest.approx((100 * (p - d - margin), 100 * (p - d + margin)))
+    assert 30 < high - low < 40  # about ±17 points at 80 answers
+
+
+def test_nps_interval__stays_within_bounds_when_everyone_agrees() -> None:
+    low, high = nps_interval(promoters=5, detractors=0, n=5)
+    assert -100 <= low < 100 and high == 100
+    assert math.isnan(nps_interval(0, 0, 0)[0])
+
+
+def test_wilson_interval__known_value() -> None:
+    assert wilson_interval(8, 10) == pytest.approx((0.4902, 0.9433), abs=1e-4)
+
+
+@given(st.lists(st.integers(0, 10), min_size=1, max_size=200), st.randoms())
+def test_read_period_metrics__nps_in_range_and_independent_of_row_order(scores: list[int], rng) -> None:  # type: ignore[no-untyped-def]
+    shuffled = scores[:]
+    rng.shuffle(shuffled)
+    first = read_period_metrics(responses(list(scores))).row(0, named=True)
+    second = read_period_metrics(responses(list(shuffled))).row(0, named=True)
+    assert -100 <= first["nps_low"] <= first["nps_high"] <= 100
+    assert -100 <= first["nps"] <= 100
+    assert first["nps"] == pytest.approx(second["nps"])
+    assert (first["nps_low"], first["nps_high"]) == pytest.approx((second["nps_low"], second["nps_high"]))
+
+
+def test_read_period_metrics__weeks_start_on_monday_in_local_time() -> None:
+    # Sunday 22 Nov 23:30 in London is still that week; Monday 00:30 London (Sunday 23:30 UTC in summer
+    # would differ, but in November London is UTC) starts the next one.
+    frame = pl.DataFrame(
+        {
+            "created_at": [
+                datetime(2026, 11, 22, 23, 30, tzinfo=UTC),
+                datetime(2026, 11, 23, 0, 30, tzinfo=UTC),
+            ],
+            "nps": [10, 0],
+        }
+    )
+    metrics = read_period_metrics(frame, "week", "Europe/London")
+    assert metrics["period"].to_list() == [date(2026, 11, 16), date(2026, 11, 23)]
+    summer = pl.DataFrame({"created_at": [datetime(2026, 6, 28, 23, 30, tzinfo=UTC)], "nps": [10]})
+    assert read_period_metrics(summer, "week", "Europe/London")["period"].to_list() == [date(2026, 6, 29)]
+
+
+def test_read_period_metrics__shares_and_thin_flag() -> None:
+    frame = responses([10] * 4).with_columns(
+        csat=pl.Series([5, 4, 2, None], dtype=pl.Int8),
+        sentiment=pl.Series(["negative", "positive", None, "neutral"]),
+        impersonal=pl.Series([True, False, None, False]),
+    )
+    row = read_period_metrics(frame, min_responses=5).row(0, named=True)
+    assert row["csat"] == pytest.approx(2 / 3)
+    assert row["negative_share"] == pytest.approx(1 / 3)
+    assert row["impersonal_share"] == pytest.approx(1 / 3)
+    assert row["thin"] is True
+
+
+def test_period_and_previous__returns_the_week_before() -> None:
+    frame = pl.DataFrame({"period": [date(2026, 11, 16), date(2026, 11, 9)], "nps": [20.0, 10.0]})
+    this, last = period_and_previous(frame, date(2026, 11, 16))
+    assert (this["nps"], last and last["nps"]) == (20.0, 10.0)
+    assert period_and_previous(frame, date(2026, 11, 9))[1] is None

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from pulse.errors import ConfigError
+from pulse.settings import PROJECT_ROOT, Settings, build_settings
+
+README = PROJECT_ROOT / "README.md"
+
+
+def readme_settings_table() -> dict[str, tuple[str, str]]:
+    rows = re.findall(
+        r"^\| `(PULSE_[A-Z_]+)` \| (.+?) \| (.+?) \|$", README.read_text(encoding="utf-8"), re.M
+    )
+    return {name: (default, description) for name, default, description in rows}
+
+
+def test_readme__configuration_table_lists_every_setting_with_its_description() -> None:
+    table = readme_settings_table()
+    assert set(table) == {f"PULSE_{name.upper()}" for name in Settings.model_fields}
+    for name, field in Settings.model_fields.items():
+        default, description = table[f"PULSE_{name.upper()}"]
+        assert description == field.description, name
+        if not isinstance(field.default, Path) and name != "database_url":
+            assert f"`{field.default}`" == default, name
+
+
+def test_build_settings__reads_prefixed_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PULSE_BUSINESS_NAME", "Dr Patel's Clinic")
+    monkeypatch.setenv("PULSE_MIN_RESPONSES", "12")
+    settings = build_settings()
+    assert (settings.business_name, settings.min_responses) == ("Dr Patel's Clinic", 12)
+
+
+def test_build_settings__reads_pulse_toml_below_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "pulse.toml").write_text('business_name = "Hardware Hut"\nserver_port = 9000\n')
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PULSE_SERVER_PORT", "9100")
+    settings = build_settings()
+    assert (settings.business_name, settings.server_port) == ("Hardware Hut", 9100)
+
+
+def test_build_settings__bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PULSE_TIMEZONE", "Mars/Olympus")
+    with pytest.raises(ConfigError) as raised:
+        build_settings()
+    assert "PULSE_TIMEZONE" in raised.value.message and "configuration table" in raised.value.hint
+
+
+def test_default_database__is_a_sqlite_file_in_data() -> None:
+    assert Settings.model_fields["database_url"].default == f"sqlite:///{PROJECT_ROOT / 'data' / 'pulse.db'}"
