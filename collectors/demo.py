@@ -50,8 +50,7 @@ def review_record(row: Row) -> FeedbackRecord:
         created_at=_moment(row["published_at"]),
         text=row["text"],
         stars=_number(row["stars"]),
-        channel=row["site"],
-        raw={"author": row["author"]},
+        raw={"site": row["site"], "author": row["author"]},
     )
 
 
@@ -61,8 +60,7 @@ def mention_record(row: Row) -> FeedbackRecord:
         kind="mention",
         created_at=_moment(row["posted_at"]),
         text=row["text"],
-        channel=row["community"],
-        raw={"platform": row["platform"], "author": row["author"]},
+        raw={"platform": row["platform"], "community": row["community"], "author": row["author"]},
     )
 
 

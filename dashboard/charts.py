@@ -56,14 +56,7 @@ def _line(frame: pl.DataFrame, column: str, color: str, name: str, hover: str) -
 
 def trend_figure(metrics: pl.DataFrame, rollouts: pl.DataFrame) -> go.Figure:
     """Weekly NPS (top) and CSAT (bottom) with 95% bands; thin weeks hollow; rollouts as labelled lines."""
-    figure = make_subplots(
-        rows=2,
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=0.08,
-        row_heights=[0.55, 0.45],
-        subplot_titles=("NPS (points, −100 to +100)", "CSAT (share of 4–5 out of 5)"),
-    )
+    figure = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06, row_heights=[0.58, 0.42])
     nps = metrics.drop_nulls("nps")
     csat = metrics.drop_nulls("csat").with_columns(pl.col("csat", "csat_low", "csat_high") * 100)
     periods = nps["period"].to_list()
@@ -76,20 +69,29 @@ def trend_figure(metrics: pl.DataFrame, rollouts: pl.DataFrame) -> go.Figure:
         _band(periods, csat["csat_low"].to_list(), csat["csat_high"].to_list(), PALETTE["csat"], "CSAT"), 2, 1
     )
     figure.add_trace(_line(csat, "csat", PALETTE["csat"], "CSAT", "CSAT %{y:.0f}%"), 2, 1)
-    _add_rollouts(figure, rollouts, top=float(nps["nps_high"].max() or 100))
-    figure.update_yaxes(range=[-100, 100], row=1, col=1, zeroline=True)
-    figure.update_yaxes(range=[0, 100], ticksuffix="%", row=2, col=1)
+    nps_range = _padded_range(nps["nps_low"], nps["nps_high"], -100, 100, pad=10, headroom=28)
+    csat_range = _padded_range(csat["csat_low"], csat["csat_high"], 0, 100, pad=5, headroom=5)
+    _add_rollouts(figure, rollouts, marker_y=nps_range[1] - 9)
+    figure.update_yaxes(title_text="NPS", range=nps_range, zeroline=True, row=1, col=1)
+    figure.update_yaxes(title_text="CSAT", range=csat_range, ticksuffix="%", row=2, col=1)
     figure.update_layout(
-        height=560,
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
-        hovermode="closest",
-        legend={"orientation": "h", "y": -0.08},
-        showlegend=False,
+        height=560, margin={"l": 10, "r": 10, "t": 20, "b": 10}, hovermode="closest", showlegend=False
     )
     return figure
 
 
-def _add_rollouts(figure: go.Figure, rollouts: pl.DataFrame, top: float) -> None:
+def _padded_range(
+    low: pl.Series, high: pl.Series, floor: float, ceiling: float, pad: float, headroom: float
+) -> list[float]:
+    """A y range around the intervals, with room above for labels, within [floor, ceiling + headroom]."""
+    if low.is_empty():
+        return [floor, ceiling]
+    bottom = max(floor, float(low.min()) - pad)  # type: ignore[arg-type]
+    top = min(ceiling, float(high.max()) + pad) + headroom  # type: ignore[arg-type]
+    return [bottom, top]
+
+
+def _add_rollouts(figure: go.Figure, rollouts: pl.DataFrame, marker_y: float) -> None:
     if rollouts.is_empty():
         return
     for row in rollouts.iter_rows(named=True):
@@ -106,7 +108,7 @@ def _add_rollouts(figure: go.Figure, rollouts: pl.DataFrame, top: float) -> None
     figure.add_trace(
         go.Scatter(
             x=rollouts["started_on"].to_list(),
-            y=[min(top + 8, 98)] * rollouts.height,
+            y=[marker_y] * rollouts.height,
             mode="markers+text",
             marker={"symbol": "triangle-down", "size": 11, "color": PALETTE["rollout"]},
             text=rollouts["name"].to_list(),

@@ -19,7 +19,8 @@ from store.migrate import is_current
 from store.rollouts import read_rollouts
 from store.state import read_data_version
 
-METRIC_COLUMNS = ("created_at", "kind", "nps", "csat", "sentiment", "impersonal")
+METRIC_COLUMNS = ("created_at", "channel", "nps", "csat", "sentiment", "impersonal")
+ALL_CHANNELS = "All channels"
 QUOTE_COLUMNS = (
     "created_at",
     "kind",
@@ -52,10 +53,23 @@ def data_version() -> int:
     return read_data_version(get_engine())
 
 
+@st.cache_data(ttl=3600, max_entries=4)
+def load_feedback_for_metrics(version: int) -> pl.DataFrame:
+    return read_feedback(get_engine(), METRIC_COLUMNS)
+
+
+@st.cache_data(ttl=3600, max_entries=4)
+def load_channels(version: int) -> list[str]:
+    return sorted(load_feedback_for_metrics(version)["channel"].drop_nulls().unique().to_list())
+
+
 @st.cache_data(ttl=3600, max_entries=16, show_spinner="Computing the weekly figures…")
-def load_period_metrics(version: int, by: str = "week") -> pl.DataFrame:
+def load_period_metrics(version: int, by: str = "week", channel: str = ALL_CHANNELS) -> pl.DataFrame:
+    """NPS, CSAT and shares per period, for one channel or all of them."""
     settings = get_settings()
-    feedback = read_feedback(get_engine(), METRIC_COLUMNS)
+    feedback = load_feedback_for_metrics(version)
+    if channel != ALL_CHANNELS:
+        feedback = feedback.filter(pl.col("channel") == channel)
     return read_period_metrics(feedback, by, settings.timezone, settings.min_responses)
 
 
@@ -65,8 +79,12 @@ def load_rollouts(version: int) -> pl.DataFrame:
 
 
 @st.cache_data(ttl=3600, max_entries=64)
-def load_week_quotes(version: int, week_start: date, count: int = 3) -> pl.DataFrame:
+def load_week_quotes(
+    version: int, week_start: date, channel: str = ALL_CHANNELS, count: int = 3
+) -> pl.DataFrame:
     zone = ZoneInfo(get_settings().timezone)
     since = datetime.combine(week_start, time(0), tzinfo=zone)
     feedback = read_feedback(get_engine(), QUOTE_COLUMNS, since=since, until=since + timedelta(days=7))
+    if channel != ALL_CHANNELS:
+        feedback = feedback.filter(pl.col("channel") == channel)
     return pick_quotes(feedback, count)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import getpass
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -184,7 +183,8 @@ def serve(port: int | None, headless: bool) -> None:
         "--browser.gatherUsageStats",
         "false",
     ]
-    sys.exit(subprocess.call(command, cwd=PROJECT_ROOT, env=os.environ.copy()))
+    os.chdir(PROJECT_ROOT)  # so that Streamlit reads .streamlit/config.toml
+    os.execv(sys.executable, command)  # Streamlit takes over this process, and its signals
 
 
 # --- pulse rollouts ---------------------------------------------------------------------------------
@@ -288,3 +288,7 @@ def rollouts_export(file: Path | None) -> None:
     else:
         file.write_text(text, encoding="utf-8")
         click.echo(f"Wrote {text.count(chr(10)) - 1} rollouts to {file}.")
+
+
+if __name__ == "__main__":
+    main()

@@ -7,14 +7,28 @@ import streamlit as st
 from analysis.metrics import period_and_previous
 from dashboard.charts import trend_figure
 from dashboard.components import Kpi, render_empty_state, render_kpi_row, render_quote
-from dashboard.data import data_version, get_settings, load_period_metrics, load_rollouts, load_week_quotes
+from dashboard.data import (
+    ALL_CHANNELS,
+    data_version,
+    get_settings,
+    load_channels,
+    load_period_metrics,
+    load_rollouts,
+    load_week_quotes,
+)
 from dashboard.formatting import format_nps, format_points, format_share, format_week
 
 settings = get_settings()
 version = data_version()
-weekly = load_period_metrics(version, "week")
-
 st.title(f"{settings.business_name}: weekly pulse")
+week_column, channel_column = st.columns([2, 3])
+channel = (
+    channel_column.segmented_control(
+        "Channel", [ALL_CHANNELS, *load_channels(version)], default=ALL_CHANNELS, key="pulse__channel"
+    )
+    or ALL_CHANNELS
+)
+weekly = load_period_metrics(version, "week", channel)
 if weekly.is_empty():
     render_empty_state(
         "No feedback in the store yet.",
@@ -23,7 +37,7 @@ if weekly.is_empty():
     st.stop()
 
 weeks = weekly["period"].sort(descending=True).to_list()
-week = st.selectbox("Week", weeks, format_func=format_week, key="pulse__week")
+week = week_column.selectbox("Week", weeks, format_func=format_week, key="pulse__week")
 this, last = period_and_previous(weekly, week)
 
 
@@ -71,7 +85,8 @@ render_kpi_row(
     ]
 )
 compared = f"compared with {format_week(last['period'])}" if last else "the first week with feedback"
-st.caption(f"Week of {format_week(week)}, {compared}. Changes are in percentage points.")
+where = "" if channel == ALL_CHANNELS else f" ({channel} only)"
+st.caption(f"Week of {format_week(week)}{where}, {compared}. Changes are in percentage points.")
 if this["thin"]:
     st.warning(
         f"Only {this['nps_n']} NPS answers this week: treat its NPS as a rough guide "
@@ -86,7 +101,7 @@ st.plotly_chart(trend_figure(weekly, load_rollouts(version)), use_container_widt
 st.caption("Shaded: 95% interval. Hollow points: weeks with few answers. Dotted lines: automation rollouts.")
 
 st.subheader("What customers said this week")
-quotes = load_week_quotes(version, week)
+quotes = load_week_quotes(version, week, channel)
 if quotes.is_empty():
     render_empty_state("No scored comments this week.", "Comments appear here once `pulse analyze` has run.")
 for row in quotes.iter_rows(named=True):

@@ -48,6 +48,17 @@ def test_pulse_page__week_picker_changes_the_figures(demo_database: str, use_dat
     assert "compared with" in app.caption[0].value
 
 
+def test_pulse_page__channel_filter_shows_one_channel(demo_database: str, use_database) -> None:  # type: ignore[no-untyped-def]
+    use_database(demo_database)
+    app = run_app()
+    everyone = [metric.value for metric in app.metric]
+    control = app.get("button_group")[0]
+    assert control.options == ["All channels", "in-store", "online"]
+    control.set_value("online").run()
+    assert "(online only)" in app.caption[0].value
+    assert [metric.value for metric in app.metric] != everyone
+
+
 def test_pulse_page__first_week_has_no_change(demo_database: str, use_database) -> None:  # type: ignore[no-untyped-def]
     use_database(demo_database)
     app = run_app()

@@ -1,0 +1,1 @@
+"""Reproducible speed and quality benchmarks; `make bench` runs them and records the results."""
