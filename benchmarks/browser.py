@@ -72,7 +72,7 @@ def open_pulse_page(url: str, screenshot: Path | None = None) -> dict[str, Any]:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1250})
+        page = browser.new_page(viewport={"width": 1600, "height": 1650})
         started = time.perf_counter()
         page.goto(url)
         page.wait_for_selector(".js-plotly-plot .main-svg", timeout=90_000)

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, CursorResult, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
@@ -87,3 +87,10 @@ def _unreachable(engine: Engine, error: OperationalError) -> StoreError:
         f"The database at {where} could not be used: {error.orig}",
         hint="Check PULSE_DATABASE_URL, that the server is running, and run `pulse db upgrade`.",
     )
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The primary key of the row that a single-row INSERT added."""
+    key = result.inserted_primary_key
+    assert key is not None, "not a single-row INSERT"
+    return int(key[0])

@@ -12,7 +12,7 @@ import polars as pl
 from sqlalchemy import Engine, select
 
 from pulse.errors import InputError
-from store.engine import reading, writing
+from store.engine import inserted_id, reading, writing
 from store.frames import read_frame
 from store.schema import rollouts
 from store.state import bump_data_version, utc_now
@@ -66,7 +66,7 @@ def add_rollout(engine: Engine, rollout: Rollout, by: str) -> int:
             )
         )
         bump_data_version(connection)
-    return int(inserted.inserted_primary_key[0])
+    return inserted_id(inserted)
 
 
 def read_rollouts(engine: Engine) -> pl.DataFrame:

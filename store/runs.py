@@ -7,7 +7,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Engine, select
 
-from store.engine import reading, writing
+from store.engine import inserted_id, reading, writing
 from store.frames import read_frame
 from store.schema import runs
 from store.state import utc_now
@@ -25,7 +25,7 @@ def start_run(engine: Engine, kind: str, name: str, versions: dict[str, str] | N
                 versions=versions or {},
             )
         )
-    return int(inserted.inserted_primary_key[0])
+    return inserted_id(inserted)
 
 
 def finish_run(

@@ -7,7 +7,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, Engine, func, select
 
-from store.engine import reading
+from store.engine import inserted_id, reading
 from store.frames import read_frame
 from store.schema import feedback, rejected_rows, runs, sources
 from store.state import utc_now
@@ -29,7 +29,7 @@ def ensure_source(
             name=name, kind=kind, platform=platform, config=config or {}, created_at=utc_now()
         )
     )
-    return int(inserted.inserted_primary_key[0])
+    return inserted_id(inserted)
 
 
 def read_sources(engine: Engine) -> pl.DataFrame:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import streamlit as st
 
 from analysis.metrics import period_and_previous
@@ -97,7 +99,7 @@ if this["scored_n"] == 0 and this["n"] > 0:
     render_empty_state("This week's comments have not been scored yet.", "Run `pulse analyze`.")
 
 st.subheader("Trend")
-st.plotly_chart(trend_figure(weekly, load_rollouts(version)), use_container_width=True, key="pulse__trend")
+st.plotly_chart(trend_figure(weekly, load_rollouts(version)), width="stretch", key="pulse__trend")
 st.caption("Shaded: 95% interval. Hollow points: weeks with few answers. Dotted lines: automation rollouts.")
 
 st.subheader("What customers said this week")
@@ -105,4 +107,5 @@ quotes = load_week_quotes(version, week, channel)
 if quotes.is_empty():
     render_empty_state("No scored comments this week.", "Comments appear here once `pulse analyze` has run.")
 for row in quotes.iter_rows(named=True):
-    render_quote(row["text"], f"{row['why']} · {row['kind']} · {row['created_at']:%a %d %b}")
+    written = row["created_at"].astimezone(ZoneInfo(settings.timezone))
+    render_quote(row["text"], f"{row['why']} · {row['kind']} · {written:%a %d %b}")

@@ -21,7 +21,7 @@ else:
     st.dataframe(
         rollouts.select("name", "kind", "channel", "started_on", "ended_on", "description", "created_by"),
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
         column_config={
             "name": "Rollout",
             "kind": "Kind",
