@@ -8,7 +8,6 @@ share of 4-5 on the 1-5 scale, and shares use Wilson intervals.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import polars as pl
@@ -25,26 +24,33 @@ def period_expr(by: str, timezone: str, column: str = "created_at") -> pl.Expr:
     return local.dt.truncate(PERIODS[by]).dt.date().alias("period")
 
 
-def nps_interval(promoters: int, detractors: int, n: int) -> tuple[float, float]:
-    """95% adjusted-Wald interval of NPS in points; (nan, nan) when there are no answers."""
-    if n == 0:
-        return math.nan, math.nan
+def nps_interval_exprs(promoters: pl.Expr, detractors: pl.Expr, n: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """Low and high ends of the 95% adjusted-Wald interval of NPS, in points; null when n is 0."""
     adjusted_n = n + 3
     p = (promoters + 0.75) / adjusted_n
     d = (detractors + 0.75) / adjusted_n
-    margin = Z95 * math.sqrt(max(p + d - (p - d) ** 2, 0.0) / adjusted_n)
-    return max(-100.0, 100 * (p - d - margin)), min(100.0, 100 * (p - d + margin))
+    margin = Z95 * ((p + d - (p - d) ** 2).clip(lower_bound=0) / adjusted_n).sqrt()
+    answered = n > 0
+    low = pl.when(answered).then((100 * (p - d - margin)).clip(lower_bound=-100))
+    high = pl.when(answered).then((100 * (p - d + margin)).clip(upper_bound=100))
+    return low, high
 
 
-def wilson_interval(successes: int, n: int) -> tuple[float, float]:
-    """95% Wilson score interval of a proportion, in 0..1; (nan, nan) when n is 0."""
-    if n == 0:
-        return math.nan, math.nan
+def wilson_interval_exprs(successes: pl.Expr, n: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """Low and high ends of the 95% Wilson score interval of a proportion, in 0..1; null when n is 0."""
     p = successes / n
     denominator = 1 + Z95**2 / n
     centre = (p + Z95**2 / (2 * n)) / denominator
-    margin = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / denominator
-    return max(0.0, centre - margin), min(1.0, centre + margin)
+    margin = Z95 * (p * (1 - p) / n + Z95**2 / (4 * n * n)).sqrt() / denominator
+    answered = n > 0
+    return (
+        pl.when(answered).then((centre - margin).clip(lower_bound=0)),
+        pl.when(answered).then((centre + margin).clip(upper_bound=1)),
+    )
+
+
+def share_expr(part: str, whole: str) -> pl.Expr:
+    return pl.when(pl.col(whole) > 0).then(pl.col(part) / pl.col(whole))
 
 
 def read_period_metrics(
@@ -77,56 +83,42 @@ def read_period_metrics(
     return add_intervals(counts, min_responses)
 
 
-def add_intervals(counts: pl.DataFrame, min_responses: int = 30) -> pl.DataFrame:
-    """From per-period counts (nps_n, promoters, detractors, csat_n, satisfied, scored_n, negative,
-    impersonal_count) to the measures and their intervals."""
-    rows = []
-    for row in counts.iter_rows(named=True):
-        nps_low, nps_high = nps_interval(row["promoters"], row["detractors"], row["nps_n"])
-        csat_low, csat_high = wilson_interval(row["satisfied"], row["csat_n"])
-        negative_low, negative_high = wilson_interval(row["negative"], row["scored_n"])
-        impersonal_low, impersonal_high = wilson_interval(row["impersonal_count"], row["scored_n"])
-        rows.append(
-            {
-                "nps": _share(row["promoters"] - row["detractors"], row["nps_n"]) * 100,
-                "nps_low": nps_low,
-                "nps_high": nps_high,
-                "csat": _share(row["satisfied"], row["csat_n"]),
-                "csat_low": csat_low,
-                "csat_high": csat_high,
-                "negative_share": _share(row["negative"], row["scored_n"]),
-                "negative_low": negative_low,
-                "negative_high": negative_high,
-                "impersonal_share": _share(row["impersonal_count"], row["scored_n"]),
-                "impersonal_low": impersonal_low,
-                "impersonal_high": impersonal_high,
-            }
-        )
-    measures = pl.DataFrame(rows, schema={name: pl.Float64 for name in _MEASURES}, orient="row")
-    return pl.concat([counts, measures], how="horizontal").with_columns(
-        (pl.col("nps_n") < min_responses).alias("thin"),
-        pl.col(_MEASURES).fill_nan(None),
-    )
-
-
-_MEASURES = [
-    "nps",
-    "nps_low",
-    "nps_high",
-    "csat",
-    "csat_low",
-    "csat_high",
-    "negative_share",
-    "negative_low",
-    "negative_high",
-    "impersonal_share",
-    "impersonal_low",
-    "impersonal_high",
+COUNT_COLUMNS = [
+    "n",
+    "nps_n",
+    "promoters",
+    "detractors",
+    "csat_n",
+    "satisfied",
+    "scored_n",
+    "negative",
+    "impersonal_count",
 ]
 
 
-def _share(part: int, whole: int) -> float:
-    return part / whole if whole else math.nan
+def add_intervals(counts: pl.DataFrame, min_responses: int = 30) -> pl.DataFrame:
+    """From per-period counts (nps_n, promoters, detractors, csat_n, satisfied, scored_n, negative,
+    impersonal_count) to the measures and their intervals (null where a period has no answers)."""
+    nps_low, nps_high = nps_interval_exprs(pl.col("promoters"), pl.col("detractors"), pl.col("nps_n"))
+    csat_low, csat_high = wilson_interval_exprs(pl.col("satisfied"), pl.col("csat_n"))
+    negative_low, negative_high = wilson_interval_exprs(pl.col("negative"), pl.col("scored_n"))
+    impersonal_low, impersonal_high = wilson_interval_exprs(pl.col("impersonal_count"), pl.col("scored_n"))
+    counts = counts.with_columns(pl.col(COUNT_COLUMNS).cast(pl.Int64))  # sums of booleans are unsigned
+    return counts.with_columns(
+        (100 * (pl.col("promoters") - pl.col("detractors")) / pl.col("nps_n").replace(0, None)).alias("nps"),
+        nps_low.alias("nps_low"),
+        nps_high.alias("nps_high"),
+        share_expr("satisfied", "csat_n").alias("csat"),
+        csat_low.alias("csat_low"),
+        csat_high.alias("csat_high"),
+        share_expr("negative", "scored_n").alias("negative_share"),
+        negative_low.alias("negative_low"),
+        negative_high.alias("negative_high"),
+        share_expr("impersonal_count", "scored_n").alias("impersonal_share"),
+        impersonal_low.alias("impersonal_low"),
+        impersonal_high.alias("impersonal_high"),
+        (pl.col("nps_n") < min_responses).alias("thin"),
+    )
 
 
 def _with_optional_columns(frame: pl.DataFrame) -> pl.DataFrame:

@@ -43,19 +43,6 @@ class Collector(Protocol):
     def collect(self) -> Iterator[SourceBatch]: ...
 
 
-COLLECTORS: dict[str, Callable[[], Collector]] = {}
-
-
-def register(name: str) -> Callable[[Callable[[], Collector]], Callable[[], Collector]]:
-    """Make a collector factory available by name (for `pulse collect NAME`)."""
-
-    def decorate(factory: Callable[[], Collector]) -> Callable[[], Collector]:
-        COLLECTORS[name] = factory
-        return factory
-
-    return decorate
-
-
 def run_collector(engine: Engine, collector: Collector, progress: Progress | None = None) -> CollectResult:
     """Collect into the store, recording the run; rerunning adds nothing already stored."""
     run_id = start_run(engine, "collector", collector.name)

@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from collectors.base import SourceBatch, register
+from collectors.base import SourceBatch
 from pulse.errors import InputError
 from store.feedback import FeedbackRecord, Rejected, SourceSpec
 
@@ -109,10 +109,3 @@ class DemoCollector:
         for file_name, source, to_record in FILES:
             records, rejects = read_demo_file(self.folder / file_name, to_record)
             yield SourceBatch(source, records, rejects)
-
-
-@register("demo")
-def build_demo_collector() -> DemoCollector:
-    from pulse.settings import build_settings
-
-    return DemoCollector(build_settings().demo_dir)

@@ -10,15 +10,12 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection, Engine, and_, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from store.engine import reading, writing
+from store.engine import reading, upsert_insert, writing
 from store.frames import read_frame
-from store.schema import feedback, rejected_rows, scores
+from store.schema import FEEDBACK_KINDS, feedback, rejected_rows, scores
 from store.sources import ensure_source
 from store.state import bump_data_version, utc_now
-
-FEEDBACK_KINDS = ("survey", "review", "mention")
 
 
 @dataclass(frozen=True)
@@ -130,8 +127,7 @@ def _insert_new(
         return
     now = utc_now()
     rows = [{**asdict(record), "source_id": source_id, "ingested_at": now} for record in fresh]
-    insert = _insert_ignoring_conflicts(connection)
-    connection.execute(insert, rows)
+    connection.execute(upsert_insert(connection, feedback).on_conflict_do_nothing(), rows)
     new_ids = connection.execute(
         select(feedback.c.id).where(
             and_(
@@ -144,15 +140,6 @@ def _insert_new(
     counts.new += len(ids)
     counts.duplicate += len(fresh) - len(ids)
     counts.new_ids.extend(ids)
-
-
-def _insert_ignoring_conflicts(connection: Connection) -> Any:
-    dialect = connection.dialect.name
-    if dialect == "sqlite":
-        return sqlite.insert(feedback).on_conflict_do_nothing()
-    if dialect == "postgresql":
-        return postgresql.insert(feedback).on_conflict_do_nothing()
-    return feedback.insert()
 
 
 def add_rejected(

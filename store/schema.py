@@ -31,6 +31,7 @@ metadata = MetaData(
 )
 
 UtcDateTime = DateTime(timezone=True)
+FEEDBACK_KINDS = ("survey", "review", "mention")
 
 store_state = Table(
     "store_state",
@@ -44,7 +45,7 @@ sources = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("name", String(200), nullable=False, unique=True),
-    Column("kind", String(20), nullable=False),  # survey / review / mention
+    Column("kind", String(20), nullable=False),  # one of FEEDBACK_KINDS
     Column("platform", String(50), nullable=False),  # demo, csv, reddit, app_store, ...
     Column("config", JSON, nullable=False, default=dict),
     Column("created_at", UtcDateTime, nullable=False),

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 from sqlalchemy import Engine, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from store.engine import reading, writing
+from store.engine import reading, upsert_insert, writing
 from store.frames import read_frame
 from store.schema import feedback, scores
 from store.state import bump_data_version, utc_now
@@ -42,8 +41,7 @@ def write_scores(engine: Engine, scored: pl.DataFrame, model_version: str) -> in
         for row in scored.select("id", *SCORE_COLUMNS).iter_rows(named=True)
     ]
     with writing(engine) as connection:
-        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-        insert = dialect.insert(scores)
+        insert = upsert_insert(connection, scores)
         upsert = insert.on_conflict_do_update(
             index_elements=[scores.c.feedback_id],
             set_={name: insert.excluded[name] for name in (*SCORE_COLUMNS, "model_version", "scored_at")},

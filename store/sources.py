@@ -9,18 +9,16 @@ from sqlalchemy import Connection, Engine, func, select
 
 from store.engine import inserted_id, reading
 from store.frames import read_frame
-from store.schema import feedback, rejected_rows, runs, sources
+from store.schema import FEEDBACK_KINDS, feedback, rejected_rows, runs, sources
 from store.state import utc_now
-
-SOURCE_KINDS = ("survey", "review", "mention")
 
 
 def ensure_source(
     connection: Connection, name: str, kind: str, platform: str, config: dict[str, Any] | None = None
 ) -> int:
     """The id of the source called `name`, created when missing."""
-    if kind not in SOURCE_KINDS:
-        raise ValueError(f"source kind must be one of {SOURCE_KINDS}, not {kind!r}")
+    if kind not in FEEDBACK_KINDS:
+        raise ValueError(f"source kind must be one of {FEEDBACK_KINDS}, not {kind!r}")
     found = connection.execute(select(sources.c.id).where(sources.c.name == name)).scalar()
     if found is not None:
         return int(found)

@@ -8,7 +8,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analysis.metrics import nps_interval, period_and_previous, read_period_metrics, wilson_interval
+from analysis.metrics import (
+    nps_interval_exprs,
+    period_and_previous,
+    read_period_metrics,
+    wilson_interval_exprs,
+)
 
 
 def responses(
@@ -28,6 +33,18 @@ def test_read_period_metrics__nps_is_promoters_minus_detractors_skipping_blanks(
     assert row["nps"] == pytest.approx(100 * (3 - 2) / 6)
 
 
+def nps_interval(promoters: int, detractors: int, n: int) -> tuple[float | None, float | None]:
+    frame = pl.DataFrame({"p": [promoters], "d": [detractors], "n": [n]})
+    low, high = nps_interval_exprs(pl.col("p"), pl.col("d"), pl.col("n"))
+    return frame.select(low.alias("low"), high.alias("high")).row(0)
+
+
+def wilson_interval(successes: int, n: int) -> tuple[float | None, float | None]:
+    frame = pl.DataFrame({"s": [successes], "n": [n]})
+    low, high = wilson_interval_exprs(pl.col("s"), pl.col("n"))
+    return frame.select(low.alias("low"), high.alias("high")).row(0)
+
+
 def test_nps_interval__matches_the_adjusted_wald_formula() -> None:
     low, high = nps_interval(promoters=50, detractors=10, n=80)
     p, d = 50.75 / 83, 10.75 / 83
@@ -39,7 +56,8 @@ def test_nps_interval__matches_the_adjusted_wald_formula() -> None:
 def test_nps_interval__stays_within_bounds_when_everyone_agrees() -> None:
     low, high = nps_interval(promoters=5, detractors=0, n=5)
     assert -100 <= low < 100 and high == 100
-    assert math.isnan(nps_interval(0, 0, 0)[0])
+    assert nps_interval(0, 0, 0) == (None, None)
+    assert wilson_interval(0, 0) == (None, None)
 
 
 def test_wilson_interval__known_value() -> None:
