@@ -84,11 +84,14 @@ def read_demo_file(
     rejects: list[Rejected] = []
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
-        for line, row in enumerate(reader, start=2):
+        for row in reader:
             try:
                 records.append(to_record(row))
             except (KeyError, ValueError, TypeError) as error:
-                rejects.append(Rejected(origin=path.name, line=line, reason=_reason(error), raw=_raw(row)))
+                reject = Rejected(
+                    origin=path.name, line=reader.line_num, reason=_reason(error), raw=_raw(row)
+                )
+                rejects.append(reject)
     return records, rejects
 
 
@@ -104,6 +107,16 @@ def _raw(row: dict[str, Any]) -> str:
 class DemoCollector:
     folder: Path
     name: str = "demo"
+
+    def row_count(self) -> int:
+        """How many data rows the demo files hold (for a progress bar)."""
+        total = 0
+        for file_name, _source, _to_record in FILES:
+            path = self.folder / file_name
+            if path.exists():
+                with path.open(encoding="utf-8", newline="") as handle:
+                    total += sum(1 for _ in csv.DictReader(handle))
+        return total
 
     def collect(self) -> Iterator[SourceBatch]:
         for file_name, source, to_record in FILES:

@@ -120,25 +120,14 @@ def demo(if_empty: bool) -> None:
     if if_empty and count_feedback(engine):
         click.echo("The store already holds feedback; the demo was not loaded.")
         return
-    total = sum(
-        1
-        for name in ("surveys.csv", "reviews.csv", "mentions.csv")
-        for _ in _data_lines(settings.demo_dir / name)
-    )
-    with click.progressbar(length=total, label="Loading the demo", file=sys.stderr) as bar:
-        result = run_collector(engine, DemoCollector(settings.demo_dir), progress=bar.update)
+    collector = DemoCollector(settings.demo_dir)
+    with click.progressbar(length=collector.row_count(), label="Loading the demo", file=sys.stderr) as bar:
+        result = run_collector(engine, collector, progress=bar.update)
     added, present = import_rollouts(engine, settings.demo_dir / "rollouts.csv", by="demo")
     click.echo(
         f"Demo loaded: {result.new} new feedback items, {result.duplicate} already there, "
         f"{result.rejected} rejected; {added} rollouts added ({present} already there)."
     )
-
-
-def _data_lines(path: Path) -> list[str]:
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8") as handle:
-        return handle.readlines()[1:]
 
 
 @main.command()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
@@ -63,7 +63,6 @@ class UpsertCounts:
     new: int = 0
     duplicate: int = 0
     rejected: int = 0
-    new_ids: list[int] = field(default_factory=list, repr=False)
 
 
 @dataclass(frozen=True)
@@ -127,27 +126,29 @@ def _insert_new(
         return
     now = utc_now()
     rows = [{**asdict(record), "source_id": source_id, "ingested_at": now} for record in fresh]
-    connection.execute(upsert_insert(connection, feedback).on_conflict_do_nothing(), rows)
-    new_ids = connection.execute(
-        select(feedback.c.id).where(
-            and_(
-                feedback.c.source_id == source_id,
-                feedback.c.external_id.in_([record.external_id for record in fresh]),
-            )
-        )
-    ).scalars()
-    ids = list(new_ids)
-    counts.new += len(ids)
-    counts.duplicate += len(fresh) - len(ids)
-    counts.new_ids.extend(ids)
+    insert = upsert_insert(connection, feedback).on_conflict_do_nothing().returning(feedback.c.id)
+    added = len(connection.execute(insert, rows).all())  # a concurrent writer may have won a few
+    counts.new += added
+    counts.duplicate += len(fresh) - added
 
 
 def add_rejected(
     connection: Connection, source_id: int | None, rejects: Iterable[Rejected], run_id: int | None = None
 ) -> None:
+    """Keep the rejects, each once: the same row of the same file rejected again is not stored twice."""
+    stored = {
+        (origin, line, raw)
+        for origin, line, raw in connection.execute(
+            select(rejected_rows.c.origin, rejected_rows.c.line, rejected_rows.c.raw).where(
+                rejected_rows.c.source_id == source_id
+            )
+        )
+    }
     now = utc_now()
     rows = [
-        {**asdict(reject), "source_id": source_id, "run_id": run_id, "created_at": now} for reject in rejects
+        {**asdict(reject), "source_id": source_id, "run_id": run_id, "created_at": now}
+        for reject in dict.fromkeys(rejects)
+        if (reject.origin, reject.line, reject.raw) not in stored
     ]
     if rows:
         connection.execute(rejected_rows.insert(), rows)

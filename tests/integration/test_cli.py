@@ -146,3 +146,19 @@ def test_bad_setting__is_a_config_error(pulse, monkeypatch: pytest.MonkeyPatch) 
 def test_every_command__has_help(command: list[str]) -> None:
     result = CliRunner().invoke(main, [*command, "--help"], prog_name="pulse")
     assert result.exit_code == 0 and "Usage: pulse" in result.output
+
+
+def test_demo__keeps_each_rejected_row_with_its_line_and_reason(pulse) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from pulse.settings import build_settings
+    from store.engine import build_engine, reading
+    from store.schema import rejected_rows
+
+    pulse("db", "upgrade")
+    pulse("demo")
+    with reading(build_engine(build_settings().database_url)) as connection:
+        rows = connection.execute(
+            select(rejected_rows.c.origin, rejected_rows.c.line, rejected_rows.c.reason)
+        ).all()
+    assert [tuple(row) for row in rows] == [("surveys.csv", 4, "nps must be between 0 and 10, not 12")]

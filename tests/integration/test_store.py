@@ -105,6 +105,13 @@ def test_upsert_feedback__keeps_rejected_rows_with_reason_and_line(engine: Engin
     ]
 
 
+def test_upsert_feedback__same_reject_twice_is_kept_once_but_reported_each_time(engine: Engine) -> None:
+    reject = Rejected(origin="export.csv", line=4, reason="bad date", raw="R4,yesterday")
+    assert upsert_feedback(engine, SURVEY, [], [reject]).rejected == 1
+    assert upsert_feedback(engine, SURVEY, [], [reject, reject]).rejected == 2
+    assert read_sources(engine)["rejected"].to_list() == [1]
+
+
 def test_read_feedback__returns_utc_times_and_filters_by_window(engine: Engine) -> None:
     local = timezone(timedelta(hours=2))
     upsert_feedback(
