@@ -23,9 +23,16 @@ def score_frame(frame: pl.DataFrame, text_column: str = "text") -> pl.DataFrame:
     return add_impersonal(add_sentiment(frame, text_column), text_column)
 
 
-def score_new_feedback(engine: Engine, progress: Progress | None = None) -> int:
-    """Score feedback that has no score yet (or one from an older scorer); returns how many were scored."""
-    pending = read_unscored(engine, SCORER_VERSION)
+def read_pending(engine: Engine) -> pl.DataFrame:
+    """Feedback with text that has no score yet, or one from an older scorer (columns id, text)."""
+    return read_unscored(engine, SCORER_VERSION)
+
+
+def score_new_feedback(
+    engine: Engine, progress: Progress | None = None, pending: pl.DataFrame | None = None
+) -> int:
+    """Score `pending` (by default, read_pending); returns how many were scored. The run is recorded."""
+    pending = read_pending(engine) if pending is None else pending
     run_id = start_run(engine, "pipeline", "score", versions={"scorer": SCORER_VERSION})
     done = 0
     try:

@@ -6,11 +6,9 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Callable
 from datetime import date
-from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 from sqlalchemy import Engine
@@ -18,23 +16,18 @@ from sqlalchemy import Engine
 from pulse.errors import PulseError, StoreError
 from pulse.settings import PROJECT_ROOT, Settings, build_settings
 
-F = TypeVar("F", bound=Callable[..., Any])
 
+class PulseGroup(click.Group):
+    """The CLI's one error edge: a PulseError becomes its message and hint on stderr, and exit status 1."""
 
-def friendly_errors(command: F) -> F:
-    """Translate PulseError at the CLI's edge: message, hint, exit code 1."""
-
-    @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def invoke(self, ctx: click.Context) -> Any:
         try:
-            return command(*args, **kwargs)
+            return super().invoke(ctx)
         except PulseError as error:
             click.secho(f"Error: {error.message}", fg="red", err=True)
             if error.hint:
                 click.echo(f"Hint: {error.hint}", err=True)
-            sys.exit(1)
-
-    return wrapper  # type: ignore[return-value]
+            ctx.exit(1)
 
 
 def _engine(settings: Settings, require_current: bool = True) -> Engine:
@@ -50,7 +43,7 @@ def _engine(settings: Settings, require_current: bool = True) -> Engine:
     return engine
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=PulseGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="pulse")
 def main() -> None:
     """Pulse: is automation making your business feel impersonal? Feedback and its trends, week by week."""
@@ -65,7 +58,6 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@friendly_errors
 def db_upgrade() -> None:
     """Create the database, or migrate it to the current schema."""
     from store.migrate import upgrade
@@ -80,7 +72,6 @@ def db_upgrade() -> None:
 
 
 @db.command("status")
-@friendly_errors
 def db_status() -> None:
     """Say where the store is, its schema revision and how much it holds."""
     from store.feedback import count_feedback
@@ -107,7 +98,6 @@ def _where(settings: Settings) -> str:
 
 @main.command()
 @click.option("--if-empty", is_flag=True, help="Load only when the store holds no feedback yet.")
-@friendly_errors
 def demo(if_empty: bool) -> None:
     """Load the demo dataset: a bakery-café's surveys, reviews, Reddit mentions and rollouts."""
     from collectors.base import run_collector
@@ -131,26 +121,23 @@ def demo(if_empty: bool) -> None:
 
 
 @main.command()
-@friendly_errors
 def analyze() -> None:
     """Score sentiment and impersonal-experience complaints of feedback not yet scored."""
-    from analysis.pipeline import SCORER_VERSION, score_new_feedback
-    from store.scores import read_unscored
+    from analysis.pipeline import read_pending, score_new_feedback
 
     engine = _engine(build_settings())
-    pending = read_unscored(engine, SCORER_VERSION).height
-    if not pending:
+    pending = read_pending(engine)
+    if pending.is_empty():
         click.echo("Every feedback item is scored already.")
         return
-    with click.progressbar(length=pending, label="Scoring feedback", file=sys.stderr) as bar:
-        scored = score_new_feedback(engine, progress=lambda done, _total: bar.update(done - bar.pos))
+    with click.progressbar(length=pending.height, label="Scoring feedback", file=sys.stderr) as bar:
+        scored = score_new_feedback(engine, lambda done, _total: bar.update(done - bar.pos), pending)
     click.echo(f"Scored {scored} feedback items.")
 
 
 @main.command()
 @click.option("--port", type=int, default=None, help="Port to serve on (default: PULSE_SERVER_PORT, 8501).")
 @click.option("--headless/--browser", default=True, help="Do not open a browser window (default).")
-@friendly_errors
 def serve(port: int | None, headless: bool) -> None:
     """Start the dashboard on localhost."""
     settings = build_settings()
@@ -201,7 +188,6 @@ def _who() -> str:
 @click.option("--channel", help="The touchpoint it affects: in-store, online, all...")
 @click.option("--description", default="", help="What changed for customers.")
 @click.option("--by", default=None, help="Who is tagging it (default: your user name).")
-@friendly_errors
 def rollouts_add(
     name: str,
     kind: str,
@@ -228,7 +214,6 @@ def rollouts_add(
 
 @rollouts.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@friendly_errors
 def rollouts_list(as_json: bool) -> None:
     """List the rollouts, oldest first."""
     from store.rollouts import read_rollouts
@@ -255,7 +240,6 @@ def _json_default(value: Any) -> str:
 @rollouts.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--by", default=None, help="Who is importing (default: your user name).")
-@friendly_errors
 def rollouts_import(file: Path, by: str | None) -> None:
     """Add the rollouts of a CSV file (name,kind,channel,started_on,ended_on,description)."""
     from store.rollouts import import_rollouts
@@ -266,7 +250,6 @@ def rollouts_import(file: Path, by: str | None) -> None:
 
 @rollouts.command("export")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
-@friendly_errors
 def rollouts_export(file: Path | None) -> None:
     """Write the rollouts as CSV to FILE, or to standard output."""
     from store.rollouts import rollouts_csv

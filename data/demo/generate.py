@@ -20,9 +20,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 HERE = Path(__file__).resolve().parent
+T = TypeVar("T")
 SEED = 131
 FIRST_DAY = date(2025, 8, 4)  # a Monday
 LAST_DAY = date(2026, 11, 22)  # a Sunday: the data ends with a complete week
@@ -207,7 +209,7 @@ class Generator:
         self.bank = list(bank)
         self.rng = random.Random(seed)
 
-    def pick(self, values: Sequence, weights: Sequence[float]) -> object:  # type: ignore[type-arg]
+    def pick(self, values: Sequence[T], weights: Sequence[float]) -> T:
         return self.rng.choices(values, weights)[0]
 
     # --- one customer's experience -------------------------------------------------------------
@@ -227,23 +229,23 @@ class Generator:
         promoters, passives, detractors = MOOD_MIX[experience.mood] if experience else BASE_MIX[channel]
         if experience is None:
             promoters, detractors = promoters + drift, max(detractors - drift / 2, 0.01)
-        return str(self.pick(("promoter", "passive", "detractor"), (promoters, passives, detractors)))
+        return self.pick(("promoter", "passive", "detractor"), (promoters, passives, detractors))
 
     def comment(self, register: str, channel: str, category: str, experience: Experience | None) -> str:
         if experience is not None:
             theme = experience.theme
-            tone = str(self.pick(*TONE_GIVEN[experience.mood]))
+            tone = self.pick(*TONE_GIVEN[experience.mood])
             impersonal = experience.impersonal
         else:
             themes = BASE_THEMES[channel]
-            theme = str(self.pick(list(themes), list(themes.values())))
-            tone = str(self.pick(*TONE_GIVEN[category]))
+            theme = self.pick(list(themes), list(themes.values()))
+            tone = self.pick(*TONE_GIVEN[category])
             impersonal = False
         text = self.choose_text(theme, tone, register, impersonal)
         if register == "survey" and self.rng.random() < 0.15:
             other = BASE_THEMES[channel]
-            extra_theme = str(self.pick(list(other), list(other.values())))
-            extra = self.choose_text(extra_theme, str(self.pick(*TONE_GIVEN[category])), register, False)
+            extra_theme = self.pick(list(other), list(other.values()))
+            extra = self.choose_text(extra_theme, self.pick(*TONE_GIVEN[category]), register, False)
             if extra != text:
                 text = f"{text.rstrip()} {extra}"
         return self.roughen(text)
@@ -274,8 +276,8 @@ class Generator:
         return text
 
     def scores(self, category: str) -> tuple[int, int]:
-        nps = int(self.pick(*NPS_VALUES[category]))  # type: ignore[call-overload]
-        csat = int(self.pick(*CSAT_GIVEN[category]))  # type: ignore[call-overload]
+        nps = self.pick(*NPS_VALUES[category])
+        csat = self.pick(*CSAT_GIVEN[category])
         return nps, csat
 
     def moment(self, day: date) -> datetime:
@@ -339,7 +341,7 @@ class Generator:
                 experience = self.experience(channel, day)  # people review what struck them
             category = self.category(channel, experience, 0.0)
             nps, _ = self.scores(category)
-            site = str(self.pick(("Google", "Tripadvisor"), (7, 3)))
+            site = self.pick(("Google", "Tripadvisor"), (7, 3))
             rows.append(
                 {
                     "review_id": f"{site[0]}-{number:05d}",
@@ -354,7 +356,7 @@ class Generator:
 
     def mentions(self) -> list[dict[str, object]]:
         days = self.spread(MENTION_COUNT)
-        rows = []
+        rows: list[dict[str, object]] = []
         for number, day in enumerate(days, start=1):
             channel = "online" if self.rng.random() < self.online_share(day) + 0.1 else "in-store"
             experience = self.experience(channel, day) or self.experience(channel, day)
@@ -363,8 +365,7 @@ class Generator:
                 {
                     "mention_id": f"t1_demo{number:04d}",
                     "platform": "reddit",
-                    "community": "r/"
-                    + str(self.pick(("HighStreetLocals", "UKBakers", "CasualUK"), (6, 2, 2))),
+                    "community": "r/" + self.pick(("HighStreetLocals", "UKBakers", "CasualUK"), (6, 2, 2)),
                     "posted_at": _iso(self.moment(day)),
                     "author": f"u/{self.rng.choice(FIRST_NAMES).lower()}_{self.rng.randrange(10, 99)}",
                     "text": self.comment("social", channel, category, experience),
