@@ -8,19 +8,37 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
-from store.feedback import FeedbackRecord, Rejected, SourceSpec, upsert_feedback
-from store.runs import finish_run, start_run
+from store.feedback import (
+    FeedbackRecord,
+    Rejected,
+    SourceSpec,
+    read_external_ids,
+    remove_feedback,
+    upsert_feedback,
+)
+from store.runs import finish_run, read_last_cursor, save_cursor, start_run
 
 Progress = Callable[[int], None]
 
 
 @dataclass
 class SourceBatch:
-    """What a collector read from one source: the records, and the rows it could not use."""
+    """What a collector read from one source (often one page of an API): the records, the rows it could not
+    use, the external ids that were deleted at the source, and where the next run should resume."""
 
     source: SourceSpec
     records: Iterable[FeedbackRecord]
     rejects: list[Rejected] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    cursor: str | None = None  # saved only after this batch's records are stored, so a crash never skips any
+
+
+@dataclass(frozen=True)
+class CollectContext:
+    """What a collector may know of the store: its last saved cursor, and the ids already stored."""
+
+    cursor: str | None
+    stored_ids: Callable[[SourceSpec], list[str]]  # external ids of a source, newest first
 
 
 @dataclass
@@ -30,9 +48,15 @@ class CollectResult:
     new: int = 0
     duplicate: int = 0
     rejected: int = 0
+    removed: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {"new": self.new, "duplicate": self.duplicate, "rejected": self.rejected}
+        return {
+            "new": self.new,
+            "duplicate": self.duplicate,
+            "rejected": self.rejected,
+            "removed": self.removed,
+        }
 
 
 class Collector(Protocol):
@@ -40,19 +64,27 @@ class Collector(Protocol):
 
     name: str
 
-    def collect(self) -> Iterator[SourceBatch]: ...
+    def collect(self, context: CollectContext) -> Iterator[SourceBatch]: ...
 
 
 def run_collector(engine: Engine, collector: Collector, progress: Progress | None = None) -> CollectResult:
     """Collect into the store, recording the run; rerunning adds nothing already stored."""
+    context = CollectContext(
+        cursor=read_last_cursor(engine, collector.name),
+        stored_ids=lambda source: read_external_ids(engine, source),
+    )
     run_id = start_run(engine, "collector", collector.name)
     result = CollectResult()
     try:
-        for batch in collector.collect():
+        for batch in collector.collect(context):
             counts = upsert_feedback(engine, batch.source, batch.records, batch.rejects, run_id=run_id)
             result.new += counts.new
             result.duplicate += counts.duplicate
             result.rejected += counts.rejected
+            if batch.removed:
+                result.removed += remove_feedback(engine, batch.source, batch.removed)
+            if batch.cursor is not None:
+                save_cursor(engine, run_id, batch.cursor)
             if progress:
                 progress(counts.new + counts.duplicate + counts.rejected)
     except Exception as error:

@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from collectors.base import SourceBatch
+from collectors.base import CollectContext, SourceBatch
 from pulse.errors import InputError
 from store.feedback import FeedbackRecord, Rejected, SourceSpec
 
@@ -118,7 +118,7 @@ class DemoCollector:
                     total += sum(1 for _ in csv.DictReader(handle))
         return total
 
-    def collect(self) -> Iterator[SourceBatch]:
+    def collect(self, context: CollectContext) -> Iterator[SourceBatch]:
         for file_name, source, to_record in FILES:
             records, rejects = read_demo_file(self.folder / file_name, to_record)
             yield SourceBatch(source, records, rejects)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -46,6 +48,45 @@ class Settings(BaseSettings):
         "thinner periods are marked as thin.",
     )
     server_port: int = Field(default=8501, ge=1, le=65535, description="Port of `pulse serve`.")
+    reddit_client_id: str | None = Field(
+        default=None,
+        description="Reddit script-app client id; unset, PRAW reads praw_client_id or praw.ini.",
+    )
+    reddit_client_secret: SecretStr | None = Field(
+        default=None,
+        description="Reddit script-app client secret (a secret: environment only); unset, PRAW's own config.",
+    )
+    reddit_user_agent: str = Field(
+        default="pulse:feedback-monitor:0.1 (read-only)",
+        description="User agent that Reddit asks every API client to send.",
+    )
+    reddit_subreddits: Annotated[list[str], NoDecode] = Field(
+        default=["all"],
+        description="Comma-separated subreddits to search for mentions (all: the whole of Reddit).",
+    )
+    reddit_keywords: Annotated[list[str], NoDecode] = Field(
+        default=[],
+        description="Comma-separated words and names to search Reddit for; unset, the business's name.",
+    )
+    app_store_app_id: str | None = Field(
+        default=None, description="Numeric App Store id of the business's app, for its customer reviews."
+    )
+    app_store_country: str = Field(
+        default="gb", description="Two-letter App Store country whose reviews are collected."
+    )
+    google_places_api_key: SecretStr | None = Field(
+        default=None, description="Google Places API (New) key (a secret: environment only)."
+    )
+    google_places_place_id: str | None = Field(
+        default=None, description="Google place id of the business, for its Places reviews."
+    )
+
+    @field_validator("reddit_subreddits", "reddit_keywords", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @field_validator("timezone")
     @classmethod

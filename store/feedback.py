@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, and_, func, select
 
 from store.engine import reading, upsert_insert, writing
 from store.frames import read_frame
-from store.schema import FEEDBACK_KINDS, feedback, rejected_rows, scores
+from store.schema import FEEDBACK_KINDS, feedback, rejected_rows, scores, sources
 from store.sources import ensure_source
 from store.state import bump_data_version, utc_now
 
@@ -152,6 +152,34 @@ def add_rejected(
     ]
     if rows:
         connection.execute(rejected_rows.insert(), rows)
+
+
+def read_external_ids(engine: Engine, source: SourceSpec, limit: int | None = None) -> list[str]:
+    """External ids stored for `source`, newest first."""
+    query = (
+        select(feedback.c.external_id)
+        .join(sources, sources.c.id == feedback.c.source_id)
+        .where(sources.c.name == source.name)
+        .order_by(feedback.c.created_at.desc(), feedback.c.id.desc())
+        .limit(limit)
+    )
+    with reading(engine) as connection:
+        return list(connection.execute(query).scalars())
+
+
+def remove_feedback(engine: Engine, source: SourceSpec, external_ids: Sequence[str]) -> int:
+    """Delete feedback that was deleted at its source, with everything derived from it; returns the count."""
+    with writing(engine) as connection:
+        source_id = connection.execute(select(sources.c.id).where(sources.c.name == source.name)).scalar()
+        if source_id is None or not external_ids:
+            return 0
+        deleted = connection.execute(
+            feedback.delete().where(
+                feedback.c.source_id == source_id, feedback.c.external_id.in_(list(external_ids))
+            )
+        )
+        bump_data_version(connection)
+    return int(deleted.rowcount)
 
 
 def count_feedback(engine: Engine) -> int:

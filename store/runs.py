@@ -42,3 +42,20 @@ def finish_run(
 def read_runs(engine: Engine, limit: int = 50) -> pl.DataFrame:
     with reading(engine) as connection:
         return read_frame(connection, select(runs).order_by(runs.c.id.desc()).limit(limit))
+
+
+def save_cursor(engine: Engine, run_id: int, cursor: str) -> None:
+    """Remember where this collector run got to; the next run of the same collector resumes there."""
+    with writing(engine) as connection:
+        connection.execute(runs.update().where(runs.c.id == run_id).values(cursor=cursor))
+
+
+def read_last_cursor(engine: Engine, name: str) -> str | None:
+    """The newest cursor saved by a run of the collector `name` (finished or not), or None."""
+    with reading(engine) as connection:
+        return connection.execute(
+            select(runs.c.cursor)
+            .where(runs.c.kind == "collector", runs.c.name == name, runs.c.cursor.is_not(None))
+            .order_by(runs.c.id.desc())
+            .limit(1)
+        ).scalar()

@@ -18,6 +18,14 @@ def readme_settings_table() -> dict[str, tuple[str, str]]:
     return {name: (default, description) for name, default, description in rows}
 
 
+def readme_default(value: object) -> str:
+    if value is None or value == []:
+        return "unset"
+    if isinstance(value, list):
+        return f"`{','.join(value)}`"
+    return f"`{value}`"
+
+
 def test_readme__configuration_table_lists_every_setting_with_its_description() -> None:
     table = readme_settings_table()
     assert set(table) == {f"PULSE_{name.upper()}" for name in Settings.model_fields}
@@ -25,7 +33,7 @@ def test_readme__configuration_table_lists_every_setting_with_its_description() 
         default, description = table[f"PULSE_{name.upper()}"]
         assert description == field.description, name
         if not isinstance(field.default, Path) and name != "database_url":
-            assert f"`{field.default}`" == default, name
+            assert readme_default(field.default) == default, name
 
 
 def test_build_settings__reads_prefixed_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -43,6 +51,11 @@ def test_build_settings__reads_pulse_toml_below_the_environment(
     monkeypatch.setenv("PULSE_SERVER_PORT", "9100")
     settings = build_settings()
     assert (settings.business_name, settings.server_port) == ("Hardware Hut", 9100)
+
+
+def test_build_settings__lists_are_comma_separated(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PULSE_REDDIT_SUBREDDITS", "london, CasualUK")
+    assert build_settings().reddit_subreddits == ["london", "CasualUK"]
 
 
 def test_build_settings__bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,78 @@
+"""run_collector: counts, cursors, removals and failures, against both databases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from analysis.pipeline import score_new_feedback
+from collectors.base import CollectContext, SourceBatch, run_collector
+from store.engine import reading
+from store.feedback import FeedbackRecord, SourceSpec, count_feedback, read_external_ids
+from store.runs import read_last_cursor, read_runs
+from store.schema import scores
+
+FEED = SourceSpec("Test feed", "review", "test")
+
+
+def review(number: int) -> FeedbackRecord:
+    return FeedbackRecord(
+        f"r{number}", "review", datetime(2026, 5, number, tzinfo=UTC), text=f"review {number}", stars=4
+    )
+
+
+@dataclass
+class PagedFeed:
+    """A source of two pages that remembers what it was asked; page 2 can fail."""
+
+    pages: list[list[int]]
+    fail_on_page: int | None = None
+    removed: list[str] = field(default_factory=list)
+    name: str = "test-feed"
+    seen_context: list[CollectContext] = field(default_factory=list)
+
+    def collect(self, context: CollectContext) -> Iterator[SourceBatch]:
+        self.seen_context.append(context)
+        start = int(context.cursor or 0)
+        for index, page in enumerate(self.pages[start:], start=start):
+            if index == self.fail_on_page:
+                raise RuntimeError("the API answered 500")
+            yield SourceBatch(FEED, [review(n) for n in page], removed=self.removed, cursor=str(index + 1))
+
+
+def test_run_collector__saves_the_cursor_and_resumes_after_a_failure(engine: Engine) -> None:
+    failing = PagedFeed([[1, 2], [3, 4]], fail_on_page=1)
+    with pytest.raises(RuntimeError):
+        run_collector(engine, failing)
+    assert count_feedback(engine) == 2  # page 1 kept
+    assert read_last_cursor(engine, "test-feed") == "1"
+    failed = read_runs(engine).row(0, named=True)
+    assert (failed["status"], failed["counts"]["new"], "500" in failed["message"]) == ("failed", 2, True)
+
+    retry = PagedFeed([[1, 2], [3, 4]])
+    result = run_collector(engine, retry)
+    assert retry.seen_context[0].cursor == "1"
+    assert (result.new, result.duplicate) == (2, 0)
+    assert read_external_ids(engine, FEED) == ["r4", "r3", "r2", "r1"]
+
+
+def test_run_collector__removes_what_the_source_deleted_with_its_scores(engine: Engine) -> None:
+    run_collector(engine, PagedFeed([[1, 2, 3]]))
+    assert score_new_feedback(engine) == 3
+    result = run_collector(engine, PagedFeed([[3]], removed=["r1", "r9"], name="another-run"))
+    assert result.removed == 1
+    assert read_external_ids(engine, FEED) == ["r3", "r2"]
+    with reading(engine) as connection:
+        assert connection.execute(select(func.count()).select_from(scores)).scalar_one() == 2
+
+
+def test_collect_context__lists_stored_ids_newest_first(engine: Engine) -> None:
+    feed = PagedFeed([[2, 1]])
+    run_collector(engine, feed)
+    again = PagedFeed([[]])
+    run_collector(engine, again)
+    assert again.seen_context[0].stored_ids(FEED) == ["r2", "r1"]
