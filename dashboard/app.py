@@ -24,6 +24,7 @@ navigation = st.navigation(
     [
         st.Page(PAGES / "pulse.py", title="Pulse", icon=":material/monitor_heart:", default=True),
         st.Page(PAGES / "rollouts.py", title="Rollouts", icon=":material/rocket_launch:"),
+        st.Page(PAGES / "sources.py", title="Sources", icon=":material/database:"),
     ]
 )
 with st.sidebar:

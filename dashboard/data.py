@@ -14,9 +14,11 @@ from analysis.quotes import pick_quotes
 from pulse.errors import StoreError
 from pulse.settings import Settings, build_settings
 from store.engine import build_engine
-from store.feedback import read_feedback
+from store.feedback import read_feedback, read_rejected
 from store.migrate import is_current
 from store.rollouts import read_rollouts
+from store.runs import read_runs
+from store.sources import read_sources
 from store.state import read_data_version
 
 METRIC_COLUMNS = ("created_at", "channel", "nps", "csat", "sentiment", "impersonal")
@@ -88,3 +90,18 @@ def load_week_quotes(
     if channel != ALL_CHANNELS:
         feedback = feedback.filter(pl.col("channel") == channel)
     return pick_quotes(feedback, count)
+
+
+@st.cache_data(ttl=3600, max_entries=4)
+def load_sources(version: int) -> pl.DataFrame:
+    return read_sources(get_engine())
+
+
+@st.cache_data(ttl=3600, max_entries=4)
+def load_runs(version: int) -> pl.DataFrame:
+    return read_runs(get_engine())
+
+
+@st.cache_data(ttl=3600, max_entries=4)
+def load_rejected(version: int) -> pl.DataFrame:
+    return read_rejected(get_engine())

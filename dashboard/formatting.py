@@ -31,3 +31,8 @@ def format_week(week_start: date) -> str:
     if week_start.year == week_end.year:
         return f"{week_start.day} {week_start:%b} – {week_end.day} {week_end:%b %Y}"
     return f"{week_start.day} {week_start:%b %Y} – {week_end.day} {week_end:%b %Y}"
+
+
+def format_counts(counts: dict[str, int | None] | None) -> str:
+    """'new 12, duplicate 3' from a run's counts, leaving out the empty ones."""
+    return ", ".join(f"{name} {value:,}" for name, value in (counts or {}).items() if value)

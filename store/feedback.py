@@ -225,3 +225,26 @@ def read_feedback(
         query = query.where(feedback.c.created_at < until)
     with reading(engine) as connection:
         return read_frame(connection, query, schema=FEEDBACK_SCHEMA)
+
+
+def read_rejected(engine: Engine, limit: int = 500) -> pl.DataFrame:
+    """The newest rejected input rows with their source, file or endpoint, line and reason."""
+    query = (
+        select(
+            sources.c.name.label("source"),
+            rejected_rows.c.origin,
+            rejected_rows.c.line,
+            rejected_rows.c.reason,
+            rejected_rows.c.raw,
+            rejected_rows.c.created_at,
+        )
+        .select_from(rejected_rows.outerjoin(sources, sources.c.id == rejected_rows.c.source_id))
+        .order_by(rejected_rows.c.id.desc())
+        .limit(limit)
+    )
+    with reading(engine) as connection:
+        return read_frame(
+            connection,
+            query,
+            schema={"source": pl.String, "line": pl.Int64, "created_at": pl.Datetime("us", "UTC")},
+        )

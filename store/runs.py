@@ -10,7 +10,7 @@ from sqlalchemy import Engine, select
 from store.engine import inserted_id, reading, writing
 from store.frames import read_frame
 from store.schema import runs
-from store.state import utc_now
+from store.state import bump_data_version, utc_now
 
 
 def start_run(engine: Engine, kind: str, name: str, versions: dict[str, str] | None = None) -> int:
@@ -37,6 +37,7 @@ def finish_run(
             .where(runs.c.id == run_id)
             .values(status=status, counts=counts, message=message, finished_at=utc_now())
         )
+        bump_data_version(connection)
 
 
 def read_runs(engine: Engine, limit: int = 50) -> pl.DataFrame:

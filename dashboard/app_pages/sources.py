@@ -1,0 +1,54 @@
+"""Sources: where feedback comes from, how the last runs went, and what was rejected."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard.components import render_empty_state
+from dashboard.data import data_version, load_rejected, load_runs, load_sources
+from dashboard.formatting import format_counts
+
+st.title("Sources")
+st.caption("Where feedback comes from: survey exports, review sites and social mentions.")
+version = data_version()
+
+st.subheader("Sources and their last runs")
+sources = load_sources(version)
+if sources.is_empty():
+    render_empty_state("No sources yet.", "Import a file below, run `pulse import FILE`, or `pulse demo`.")
+else:
+    st.dataframe(
+        sources,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "name": "Source",
+            "kind": "Kind",
+            "platform": "Platform",
+            "feedback": "Feedback items",
+            "rejected": "Rejected rows",
+            "last_run": st.column_config.DatetimeColumn("Last run", format="D MMM YYYY, HH:mm"),
+        },
+    )
+
+runs = load_runs(version)
+if not runs.is_empty():
+    st.subheader("Recent runs")
+    shown = runs.select(
+        "name", "kind", "status", "started_at", "finished_at", "counts", "message"
+    ).with_columns(pl.col("counts").map_elements(format_counts, return_dtype=pl.String))
+    st.dataframe(shown, hide_index=True, width="stretch")
+
+rejected = load_rejected(version)
+st.subheader("Rejected rows")
+if rejected.is_empty():
+    st.success("Every input row so far was imported.", icon=":material/check_circle:")
+else:
+    st.caption(f"The newest {rejected.height} rows that could not be imported, kept with their reason.")
+    st.dataframe(
+        rejected.select("source", "origin", "line", "reason", "raw"),
+        hide_index=True,
+        width="stretch",
+        column_config={"origin": "File or endpoint", "raw": st.column_config.TextColumn("Row as read")},
+    )
