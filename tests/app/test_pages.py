@@ -111,3 +111,26 @@ def test_pages__demo_store_renders_without_error(page: str, demo_database: str, 
     use_database(demo_database)
     app = run_app(page)
     assert app.title
+
+
+def test_sources_page__lists_sources_runs_and_no_rejects_for_the_demo(
+    demo_database: str, use_database
+) -> None:  # type: ignore[no-untyped-def]
+    use_database(demo_database)
+    app = run_app("app_pages/sources.py")
+    sources = app.dataframe[0].value
+    assert sorted(sources["name"]) == [
+        "Demo: Reddit mentions",
+        "Demo: online reviews",
+        "Demo: post-order survey",
+    ]
+    assert sources["feedback"].sum() == 6679
+    runs = app.dataframe[1].value
+    assert {"demo", "score"} <= set(runs["name"])
+    assert "Every input row so far was imported." in app.success[0].value
+
+
+def test_sources_page__empty_store_says_what_to_do(empty_store_url: str, use_database) -> None:  # type: ignore[no-untyped-def]
+    use_database(empty_store_url)
+    app = run_app("app_pages/sources.py")
+    assert "No sources yet." in app.info[0].value
