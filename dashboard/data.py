@@ -21,7 +21,7 @@ from store.runs import read_runs
 from store.sources import read_sources
 from store.state import read_data_version
 
-METRIC_COLUMNS = ("created_at", "channel", "nps", "csat", "sentiment", "impersonal")
+METRIC_COLUMNS = ("created_at", "kind", "channel", "nps", "csat", "sentiment", "impersonal")
 ALL_CHANNELS = "All channels"
 QUOTE_COLUMNS = (
     "created_at",
@@ -62,7 +62,9 @@ def load_feedback_for_metrics(version: int) -> pl.DataFrame:
 
 @st.cache_data(ttl=3600, max_entries=4)
 def load_channels(version: int) -> list[str]:
-    return sorted(load_feedback_for_metrics(version)["channel"].drop_nulls().unique().to_list())
+    """The survey channels (in-store, online...): where NPS and CSAT come from."""
+    surveys = load_feedback_for_metrics(version).filter(pl.col("kind") == "survey")
+    return sorted(surveys["channel"].drop_nulls().unique().to_list())
 
 
 @st.cache_data(ttl=3600, max_entries=16, show_spinner="Computing the weekly figures…")
