@@ -1,0 +1,204 @@
+"""Review exports (CSV or JSON) from Google Business Profile, Trustpilot, Yelp or any tool with a stars, date
+and text column. Every row is imported or rejected with its line and reason; authors are kept only as a
+sha256 hash; a review's id is its export id, else a hash of its content, so importing twice adds nothing."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from collectors.base import CollectContext, SourceBatch
+from collectors.reviews.common import (
+    content_id,
+    hash_author,
+    join_title,
+    parse_stars,
+    parse_timestamp,
+    redacted_json,
+)
+from collectors.reviews.presets import (
+    PRESETS,
+    Preset,
+    detect_preset,
+    find_columns,
+    missing_fields,
+    resolve_mapping,
+)
+from collectors.reviews.rows import Row, read_rows
+from pulse.errors import InputError
+from store.feedback import FeedbackRecord, Rejected, SourceSpec
+
+
+@dataclass
+class ReviewImport:
+    """What a review file held: records, rejects (line and reason), the column used for each field, the
+    preset, and notes worth showing the person importing."""
+
+    records: list[FeedbackRecord]
+    rejects: list[Rejected]
+    mapping: dict[str, str]
+    preset: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return len(self.records) + len(self.rejects)
+
+
+def read_review_file(path: Path | str, preset: str | None = None, timezone: str = "UTC") -> ReviewImport:
+    """Read a review export, detecting its preset unless one is given ("google_business", "trustpilot",
+    "yelp", "generic"). Dates without a zone are read in the preset's zone, else in `timezone`."""
+    path = Path(path)
+    chosen = choose_preset(preset)
+    file_rows = read_rows(path)
+    if chosen is None:
+        chosen = detect_preset(file_rows.columns)
+    mapping = resolve_mapping(file_rows.columns, chosen)
+    check_mapping(path.name, mapping, chosen, file_rows.columns, forced=preset is not None)
+    zone = naive_zone(chosen, timezone)
+    private = find_columns(file_rows.columns, chosen.private)
+    extras = find_columns(file_rows.columns, chosen.extras)
+    records: list[FeedbackRecord] = []
+    rejects = list(file_rows.unreadable)
+    for line, row in file_rows.rows:
+        try:
+            records.append(row_record(row, mapping, chosen, zone, extras))
+        except ValueError as error:
+            rejects.append(Rejected(path.name, str(error), redacted_row(row, private), line))
+    rejects.sort(key=lambda reject: reject.line or 0)
+    notes = [*file_rows.notes, *import_notes(chosen, mapping, records, zone, detected=preset is None)]
+    return ReviewImport(records, rejects, mapping, chosen.name, notes)
+
+
+def choose_preset(name: str | None) -> Preset | None:
+    if name is None:
+        return None
+    try:
+        return PRESETS[name.strip().lower().replace("-", "_")]
+    except KeyError:
+        raise InputError(
+            f"Unknown review preset {name!r}.",
+            hint=f"Use one of: {', '.join(PRESETS)} (or none to detect it).",
+        ) from None
+
+
+def check_mapping(
+    name: str, mapping: dict[str, str], preset: Preset, columns: list[str], forced: bool
+) -> None:
+    missing = missing_fields(mapping)
+    if not missing:
+        return
+    expected = "; ".join(
+        f"{wanted}: {' / '.join(preset.columns.get(wanted, ()))}"
+        for wanted in ("date", "stars", "text")
+        if wanted in preset.columns
+    )
+    how = f"the {preset.name} preset" if forced else "no known export (detected the generic columns)"
+    raise InputError(
+        f"{name} has no column for {' and '.join(missing)} ({how}). Its columns: {', '.join(columns) or 'none'}.",
+        hint=f"Expected columns ({expected}). Rename the columns, or pick another --preset "
+        f"({', '.join(PRESETS)}).",
+    )
+
+
+def naive_zone(preset: Preset, timezone: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(preset.naive_zone or timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(
+            f"Unknown time zone {timezone!r}.", hint="Use an IANA name such as Europe/London."
+        ) from None
+
+
+def row_record(
+    row: Row, mapping: dict[str, str], preset: Preset, zone: ZoneInfo, extras: list[str]
+) -> FeedbackRecord:
+    """One export row as a review; ValueError (the reject's reason) when it is not usable."""
+
+    def value(name: str) -> Any:
+        found = row.get(mapping[name]) if name in mapping else None
+        return found.strip() if isinstance(found, str) else found
+
+    if not any(cell not in (None, "") for cell in row.values()):
+        raise ValueError("the row is empty")
+    stars = parse_stars(value("stars"))
+    text = join_title(value("title"), value("text"))
+    if stars is None and text is None:
+        raise ValueError("the review has neither stars nor text")
+    created_at = parse_timestamp(value("date"), zone)
+    author_hash = hash_author(value("author"))
+    review_id = value("review_id")
+    external_id = str(review_id) if review_id not in (None, "") else None
+    return FeedbackRecord(
+        external_id=external_id or content_id(created_at.isoformat(), stars, text, author_hash),
+        kind="review",
+        created_at=created_at,
+        text=text,
+        stars=stars,
+        author_hash=author_hash,
+        url=plain_text(value("url")),
+        location=plain_text(value("location")),
+        raw={
+            "preset": preset.name,
+            **{column: row[column] for column in extras if row.get(column) not in (None, "")},
+        },
+    )
+
+
+def plain_text(value: Any) -> str | None:
+    """A cell as text, or None when blank (JSON numbers and lists become text)."""
+    if value in (None, ""):
+        return None
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def redacted_row(row: Row, private: list[str]) -> str:
+    return redacted_json(row, *private)
+
+
+def import_notes(
+    preset: Preset, mapping: dict[str, str], records: list[FeedbackRecord], zone: ZoneInfo, detected: bool
+) -> list[str]:
+    notes = [f"{'Detected' if detected else 'Using'} the {preset.name} preset."]
+    notes.append("Columns: " + ", ".join(f"{name} <- {column!r}" for name, column in mapping.items()) + ".")
+    if "review_id" not in mapping:
+        notes.append("No review id column: each review's id is a hash of its date, stars, text and author.")
+    repeated = sum(count - 1 for count in Counter(record.external_id for record in records).values())
+    if repeated:
+        rows = "1 row repeats" if repeated == 1 else f"{repeated} rows repeat"
+        notes.append(f"{rows} a review already in the file; each review is stored once.")
+    notes.append(f"Dates without a time zone are read in {zone.key}.")
+    return notes
+
+
+@dataclass
+class ReviewFileCollector:
+    """A review export as a collector: one batch, under the preset's source ("Trustpilot reviews", ...) so
+    that a newer export of the same place adds only the reviews not stored yet."""
+
+    path: Path | str
+    source_name: str | None = None
+    preset: str | None = None
+    timezone: str = "UTC"
+    imported: ReviewImport | None = field(default=None, init=False)  # the last read, for reporting
+
+    def __post_init__(self) -> None:
+        self.path = Path(self.path)
+        self.name = f"review-file:{self.path.name}"
+
+    def read(self) -> ReviewImport:
+        self.imported = read_review_file(self.path, self.preset, self.timezone)
+        return self.imported
+
+    def source(self, imported: ReviewImport) -> SourceSpec:
+        name = self.source_name or PRESETS[imported.preset].source_name
+        return SourceSpec(name, "review", imported.preset)
+
+    def collect(self, context: CollectContext) -> Iterator[SourceBatch]:
+        imported = self.imported or self.read()
+        yield SourceBatch(self.source(imported), imported.records, imported.rejects)
