@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
 
 from analysis.pipeline import score_new_feedback
 from collectors.base import CollectContext, SourceBatch, run_collector
+from collectors.configured import configured_collectors, run_collectors
+from pulse.errors import SourceError
+from pulse.settings import build_settings
 from store.engine import reading
 from store.feedback import FeedbackRecord, SourceSpec, count_feedback, read_external_ids
 from store.runs import read_last_cursor, read_runs
@@ -76,3 +80,31 @@ def test_collect_context__lists_stored_ids_newest_first(engine: Engine) -> None:
     again = PagedFeed([[]])
     run_collector(engine, again)
     assert again.seen_context[0].stored_ids(FEED) == ["r2", "r1"]
+
+
+@dataclass
+class BrokenSource:
+    name: str = "broken"
+
+    def collect(self, context: CollectContext) -> Iterator[SourceBatch]:
+        raise SourceError("The API answered 403.", hint="Check the key.")
+        yield  # pragma: no cover
+
+
+def test_run_collectors__a_failing_source_does_not_stop_the_others(engine: Engine) -> None:
+    outcomes = run_collectors(engine, [BrokenSource(), PagedFeed([[1, 2]])])
+    assert [(o.name, o.error is not None) for o in outcomes] == [("broken", True), ("test-feed", False)]
+    assert outcomes[1].result is not None and outcomes[1].result.new == 2
+    statuses = dict(read_runs(engine).select("name", "status").iter_rows())
+    assert statuses == {"broken": "failed", "test-feed": "ok"}
+
+
+def test_configured_collectors__only_sources_with_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("PRAW_CLIENT_ID", "PRAW_CLIENT_SECRET", "praw_client_id", "praw_client_secret"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(Path(__file__).parent)  # no praw.ini here
+    assert configured_collectors(build_settings()) == {}
+    settings = build_settings(
+        app_store_app_id="284882215", google_places_api_key="k", google_places_place_id="p1"
+    )
+    assert sorted(configured_collectors(settings)) == ["app-store:gb:284882215", "google-places:p1"]
