@@ -5,8 +5,9 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard.components import render_empty_state
-from dashboard.data import data_version, load_rejected, load_runs, load_sources
+from collectors.configured import configured_collectors, run_collectors
+from dashboard.components import render_empty_state, render_error
+from dashboard.data import data_version, get_engine, get_settings, load_rejected, load_runs, load_sources
 from dashboard.formatting import format_counts
 
 st.title("Sources")
@@ -31,6 +32,35 @@ else:
             "last_run": st.column_config.DatetimeColumn("Last run", format="D MMM YYYY, HH:mm"),
         },
     )
+
+st.subheader("Collect now")
+available = configured_collectors(get_settings())
+if not available:
+    render_empty_state(
+        "No live source is configured.",
+        "Set the App Store, Google Places or Reddit settings (see the README's Sources section), then restart.",
+    )
+else:
+    chosen = st.multiselect("Live sources", list(available), default=list(available), key="sources__collect")
+    if st.button("Collect now", key="sources__collect_now", disabled=not chosen):
+        with st.status("Collecting…", expanded=True) as status:
+            items_read: dict[str, int] = {}
+
+            def show_progress(name: str, count: int) -> None:
+                items_read[name] = items_read.get(name, 0) + count
+                status.update(label=f"Collecting {name}: {items_read[name]:,} items read…")
+
+            outcomes = run_collectors(get_engine(), [available[name] for name in chosen], show_progress)
+            for outcome in outcomes:
+                if outcome.error is not None:
+                    render_error(outcome.error)
+                elif outcome.result is not None:
+                    st.write(f"{outcome.name}: {format_counts(outcome.result.as_dict()) or 'nothing new'}")
+            failed = [outcome.name for outcome in outcomes if outcome.error is not None]
+            status.update(
+                label=f"Collected; {len(failed)} source(s) failed" if failed else "Collected",
+                state="error" if failed else "complete",
+            )
 
 runs = load_runs(version)
 if not runs.is_empty():
