@@ -12,27 +12,6 @@ from dashboard.formatting import format_counts
 
 st.title("Sources")
 st.caption("Where feedback comes from: survey exports, review sites and social mentions.")
-version = data_version()
-
-st.subheader("Sources and their last runs")
-sources = load_sources(version)
-if sources.is_empty():
-    render_empty_state("No sources yet.", "Import a file below, run `pulse import FILE`, or `pulse demo`.")
-else:
-    st.dataframe(
-        sources,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "name": "Source",
-            "kind": "Kind",
-            "platform": "Platform",
-            "feedback": "Feedback items",
-            "rejected": "Rejected rows",
-            "last_run": st.column_config.DatetimeColumn("Last run", format="D MMM YYYY, HH:mm"),
-        },
-    )
-
 st.subheader("Collect now")
 available = configured_collectors(get_settings())
 if not available:
@@ -61,6 +40,27 @@ else:
                 label=f"Collected; {len(failed)} source(s) failed" if failed else "Collected",
                 state="error" if failed else "complete",
             )
+
+version = data_version()  # after any collection above, so the tables below show it
+
+st.subheader("Sources and their last runs")
+sources = load_sources(version)
+if sources.is_empty():
+    render_empty_state("No sources yet.", "Import a file below, run `pulse import FILE`, or `pulse demo`.")
+else:
+    st.dataframe(
+        sources,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "name": "Source",
+            "kind": "Kind",
+            "platform": "Platform",
+            "feedback": "Feedback items",
+            "rejected": "Rejected rows",
+            "last_run": st.column_config.DatetimeColumn("Last run", format="D MMM YYYY, HH:mm"),
+        },
+    )
 
 runs = load_runs(version)
 if not runs.is_empty():

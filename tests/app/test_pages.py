@@ -133,4 +133,33 @@ def test_sources_page__lists_sources_runs_and_no_rejects_for_the_demo(
 def test_sources_page__empty_store_says_what_to_do(empty_store_url: str, use_database) -> None:  # type: ignore[no-untyped-def]
     use_database(empty_store_url)
     app = run_app("app_pages/sources.py")
-    assert "No sources yet." in app.info[0].value
+    assert any("No sources yet." in info.value for info in app.info)
+
+
+def test_sources_page__without_live_sources_says_how_to_add_them(empty_store_url: str, use_database) -> None:  # type: ignore[no-untyped-def]
+    use_database(empty_store_url)
+    app = run_app("app_pages/sources.py")
+    assert any("No live source is configured." in info.value for info in app.info)
+
+
+def test_sources_page__collect_now_stores_app_store_reviews(  # type: ignore[no-untyped-def]
+    empty_store_url: str, use_database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functools import partial
+
+    import collectors.reviews.live as live
+    from collectors.reviews import AppStoreCollector
+    from tests.http_replay import ReplayServer
+    from tests.integration.test_reviews_http import APP_ID, app_store_routes
+
+    use_database(empty_store_url)
+    monkeypatch.setenv("PULSE_APP_STORE_APP_ID", APP_ID)
+    with ReplayServer(app_store_routes()) as server:
+        monkeypatch.setattr(live, "AppStoreCollector", partial(AppStoreCollector, base_url=server.url))
+        app = run_app("app_pages/sources.py")
+        assert app.multiselect(key="sources__collect").value == [f"app-store:gb:{APP_ID}"]
+        app.button(key="sources__collect_now").click().run()
+    assert not app.exception
+    assert f"app-store:gb:{APP_ID}: new 8, rejected 1" in [element.value for element in app.markdown]
+    sources = app.dataframe[0].value
+    assert sources["feedback"].tolist() == [8]
