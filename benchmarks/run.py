@@ -111,6 +111,7 @@ def bench_pulse_page() -> list[Row]:
 BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
     "demo_load": bench_demo_load,
     "pulse_page": bench_pulse_page,
+    "survey_import": lambda: __import__("benchmarks.surveys").surveys.bench_survey_import(),
 }
 
 

@@ -262,5 +262,90 @@ def rollouts_export(file: Path | None) -> None:
         click.echo(f"Wrote {text.count(chr(10)) - 1} rollouts to {file}.")
 
 
+# --- pulse import -----------------------------------------------------------------------------------
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--preset", help="typeform, google_forms, surveymonkey or qualtrics (default: detected).")
+@click.option(
+    "--map", "pairs", multiple=True, metavar="FIELD=COLUMN", help="Use COLUMN for FIELD; repeatable."
+)
+@click.option(
+    "--mapping",
+    "mapping_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A JSON or TOML file of field = column.",
+)
+@click.option(
+    "--dayfirst/--monthfirst", default=None, help="How to read 03/04/2026 (default: from the data)."
+)
+@click.option("--source", "source_name", help='Source name in the store (default: "Survey: FILE NAME").')
+@click.option("--json", "as_json", is_flag=True, help="Print the counts and mapping as JSON.")
+def import_survey(
+    file: Path,
+    preset: str | None,
+    pairs: tuple[str, ...],
+    mapping_file: Path | None,
+    dayfirst: bool | None,
+    source_name: str | None,
+    as_json: bool,
+) -> None:
+    """Import a survey export (CSV, XLSX or JSON from Typeform, Google Forms, SurveyMonkey, Qualtrics...).
+
+    Fields: created_at, nps, csat, text, response_id, respondent, segment, location, channel. Importing the
+    same file again adds nothing; rows that cannot be imported are kept with their line and reason.
+    """
+    from collectors.base import run_collector
+    from collectors.surveys import SurveyFileCollector, parse_map_options, read_mapping_file
+    from pulse.errors import InputError
+
+    settings = build_settings()
+    overrides = {**(read_mapping_file(mapping_file) if mapping_file else {}), **parse_map_options(pairs)}
+    collector = SurveyFileCollector(
+        file, source_name, overrides, preset, dayfirst, timezone=settings.timezone
+    )
+    engine = _engine(settings)
+    plan = collector.plan
+    if "created_at" not in plan.mapping and plan.data_rows:
+        raise InputError(
+            f"{plan.file_name} has no submission date column that Pulse can find; nothing was imported.",
+            hint=f"Name it with --map created_at=COLUMN. Its columns: {', '.join(plan.columns[:30])}.",
+        )
+    if not as_json:
+        click.echo(f"Importing {plan.data_rows} rows of {file} into {collector.source_name!r}.")
+        for field_name, column in plan.mapping.items():
+            click.echo(f"  {field_name:<12} <- {column}")
+        for note in plan.notes:
+            click.echo(f"  * {note}")
+    with click.progressbar(
+        length=plan.data_rows or 0, label="Importing", file=sys.stderr, hidden=(plan.data_rows or 0) < 10_000
+    ) as bar:
+        result = run_collector(engine, collector, progress=bar.update)
+    rejected_rows = [
+        {"line": reject.line, "reason": reject.reason, "raw": reject.raw}
+        for reject in collector.first_rejects
+    ]
+    if as_json:
+        summary = {
+            "imported": result.new,
+            "duplicates": result.duplicate,
+            "rejected": result.rejected,
+            "mapping": plan.mapping,
+            "notes": plan.notes,
+            "rejected_rows": rejected_rows,
+        }
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        return
+    click.echo(
+        f"Imported {result.new} new survey answers, {result.duplicate} already there, "
+        f"{result.rejected} rejected."
+    )
+    for row in rejected_rows[:10]:
+        click.echo(f"  line {row['line']}: {row['reason']}")
+    if result.rejected > 10:
+        click.echo(f"  ... {result.rejected - 10} more (see the rejected rows in the store).")
+
+
 if __name__ == "__main__":
     main()
