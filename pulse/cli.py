@@ -13,7 +13,7 @@ from typing import Any
 import click
 from sqlalchemy import Engine
 
-from pulse.errors import PulseError, StoreError
+from pulse.errors import ConfigError, InputError, PulseError, StoreError
 from pulse.settings import PROJECT_ROOT, Settings, build_settings
 
 
@@ -267,7 +267,18 @@ def rollouts_export(file: Path | None) -> None:
 
 @main.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--preset", help="typeform, google_forms, surveymonkey or qualtrics (default: detected).")
+@click.option(
+    "--kind",
+    type=click.Choice(["survey", "review"]),
+    default="survey",
+    show_default=True,
+    help="What the file holds: survey answers or reviews.",
+)
+@click.option(
+    "--preset",
+    help="Surveys: typeform, google_forms, surveymonkey or qualtrics. Reviews: google_business, trustpilot, "
+    "yelp or generic. Default: detected.",
+)
 @click.option(
     "--map", "pairs", multiple=True, metavar="FIELD=COLUMN", help="Use COLUMN for FIELD; repeatable."
 )
@@ -282,8 +293,9 @@ def rollouts_export(file: Path | None) -> None:
 )
 @click.option("--source", "source_name", help='Source name in the store (default: "Survey: FILE NAME").')
 @click.option("--json", "as_json", is_flag=True, help="Print the counts and mapping as JSON.")
-def import_survey(
+def import_file(
     file: Path,
+    kind: str,
     preset: str | None,
     pairs: tuple[str, ...],
     mapping_file: Path | None,
@@ -291,16 +303,24 @@ def import_survey(
     source_name: str | None,
     as_json: bool,
 ) -> None:
-    """Import a survey export (CSV, XLSX or JSON from Typeform, Google Forms, SurveyMonkey, Qualtrics...).
+    """Import a survey export (CSV, XLSX or JSON from Typeform, Google Forms, SurveyMonkey, Qualtrics...) or,
+    with --kind review, a review export (Google Business Profile, Trustpilot, Yelp, or any CSV / JSON).
 
-    Fields: created_at, nps, csat, text, response_id, respondent, segment, location, channel. Importing the
-    same file again adds nothing; rows that cannot be imported are kept with their line and reason.
+    Survey fields: created_at, nps, csat, text, response_id, respondent, segment, location, channel. Importing
+    the same file again adds nothing; rows that cannot be imported are kept with their line and reason.
     """
     from collectors.base import run_collector
     from collectors.surveys import SurveyFileCollector, parse_map_options, read_mapping_file
-    from pulse.errors import InputError
 
     settings = build_settings()
+    if kind == "review":
+        if pairs or mapping_file or dayfirst is not None:
+            raise InputError(
+                "--map, --mapping, --dayfirst and --monthfirst are for survey files.",
+                hint="For reviews, pick the export format with --preset if it is not detected.",
+            )
+        _import_reviews(file, preset, source_name, as_json, settings)
+        return
     overrides = {**(read_mapping_file(mapping_file) if mapping_file else {}), **parse_map_options(pairs)}
     collector = SurveyFileCollector(
         file, source_name, overrides, preset, dayfirst, timezone=settings.timezone
@@ -326,25 +346,114 @@ def import_survey(
         {"line": reject.line, "reason": reject.reason, "raw": reject.raw}
         for reject in collector.first_rejects
     ]
+    _report_import(result, "survey answers", plan.mapping, plan.notes, rejected_rows, as_json)
+
+
+def _import_reviews(
+    file: Path, preset: str | None, source_name: str | None, as_json: bool, settings: Settings
+) -> None:
+    from collectors.base import run_collector
+    from collectors.reviews import ReviewFileCollector
+
+    engine = _engine(settings)
+    collector = ReviewFileCollector(file, source_name=source_name, preset=preset, timezone=settings.timezone)
+    read = collector.read()
+    if not as_json:
+        click.echo(f"Importing {file} as {read.preset} reviews.")
+        for field_name, column in read.mapping.items():
+            click.echo(f"  {field_name:<12} <- {column}")
+        for note in read.notes:
+            click.echo(f"  * {note}")
+    result = run_collector(engine, collector)
+    rejected_rows = [{"line": r.line, "reason": r.reason, "raw": r.raw} for r in read.rejects[:20]]
+    _report_import(result, "reviews", read.mapping, read.notes, rejected_rows, as_json)
+
+
+def _report_import(
+    result: Any,
+    what: str,
+    mapping: dict[str, str],
+    notes: list[str],
+    rejected_rows: list[dict[str, Any]],
+    as_json: bool,
+) -> None:
+    """The outcome of `pulse import`, as text or as JSON."""
     if as_json:
         summary = {
             "imported": result.new,
             "duplicates": result.duplicate,
             "rejected": result.rejected,
-            "mapping": plan.mapping,
-            "notes": plan.notes,
+            "mapping": mapping,
+            "notes": notes,
             "rejected_rows": rejected_rows,
         }
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
         return
     click.echo(
-        f"Imported {result.new} new survey answers, {result.duplicate} already there, "
-        f"{result.rejected} rejected."
+        f"Imported {result.new} new {what}, {result.duplicate} already there, {result.rejected} rejected."
     )
     for row in rejected_rows[:10]:
         click.echo(f"  line {row['line']}: {row['reason']}")
     if result.rejected > 10:
         click.echo(f"  ... {result.rejected - 10} more (see the rejected rows in the store).")
+
+
+# --- pulse collect ---------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("names", nargs=-1)
+def collect(names: tuple[str, ...]) -> None:
+    """Run the configured live sources (App Store, Google Places, Reddit), or only those NAMES.
+
+    A name matches a source by its start, case-insensitively: `pulse collect reddit app-store`.
+    Exits with status 1 when any source failed; what the others fetched is kept.
+    """
+    from collectors.configured import configured_collectors, run_collectors
+
+    settings = build_settings()
+    engine = _engine(settings)
+    available = configured_collectors(settings)
+    if not available:
+        raise ConfigError(
+            "No live source is configured.",
+            hint="Set PULSE_APP_STORE_APP_ID, PULSE_GOOGLE_PLACES_API_KEY with PULSE_GOOGLE_PLACES_PLACE_ID, or "
+            "Reddit credentials (see the README's Sources section).",
+        )
+    chosen = _choose_sources(available, names)
+    items_read: dict[str, int] = {}
+
+    def show_progress(name: str, count: int) -> None:
+        items_read[name] = items_read.get(name, 0) + count
+        click.echo(f"\r{name}: {items_read[name]:,} items read", nl=False, err=True)
+
+    outcomes = run_collectors(engine, chosen, show_progress)
+    click.echo("", err=True)
+    for outcome in outcomes:
+        if outcome.result is not None:
+            counts = ", ".join(f"{value} {key}" for key, value in outcome.result.as_dict().items())
+            click.echo(f"{outcome.name}: {counts} ({outcome.seconds:.1f} s)")
+        elif outcome.error is not None:
+            click.secho(f"{outcome.name} failed: {outcome.error.message}", fg="red", err=True)
+            if outcome.error.hint:
+                click.echo(f"Hint: {outcome.error.hint}", err=True)
+    if any(outcome.error is not None for outcome in outcomes):
+        sys.exit(1)
+
+
+def _choose_sources(available: dict[str, Any], names: tuple[str, ...]) -> list[Any]:
+    if not names:
+        return list(available.values())
+    chosen = []
+    for name in names:
+        matches = [source for key, source in available.items() if key.lower().startswith(name.lower())]
+        if not matches:
+            raise InputError(
+                f"No configured source is called {name!r}.",
+                hint=f"Configured sources: {', '.join(available)}.",
+            )
+        chosen += [source for source in matches if source not in chosen]
+    return chosen
 
 
 if __name__ == "__main__":

@@ -162,3 +162,63 @@ def test_demo__keeps_each_rejected_row_with_its_line_and_reason(pulse) -> None: 
             select(rejected_rows.c.origin, rejected_rows.c.line, rejected_rows.c.reason)
         ).all()
     assert [tuple(row) for row in rows] == [("surveys.csv", 4, "nps must be between 0 and 10, not 12")]
+
+
+REVIEWS_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "reviews"
+
+
+def test_import_reviews__trustpilot_export_twice_adds_nothing(pulse) -> None:  # type: ignore[no-untyped-def]
+    pulse("db", "upgrade")
+    path = str(REVIEWS_FIXTURES / "trustpilot_reviews.csv")
+    first = json.loads(pulse("import", path, "--kind", "review", "--json").output)
+    assert first["imported"] > 0 and first["duplicates"] == 0
+    assert "stars" in first["mapping"]
+    second = json.loads(pulse("import", path, "--kind", "review", "--json").output)
+    assert (second["imported"], second["duplicates"]) == (0, first["imported"])
+
+
+def test_import_reviews__survey_options_are_refused(pulse) -> None:  # type: ignore[no-untyped-def]
+    pulse("db", "upgrade")
+    result = pulse(
+        "import", str(REVIEWS_FIXTURES / "trustpilot_reviews.csv"), "--kind", "review", "--dayfirst"
+    )
+    assert result.exit_code == 1 and "are for survey files" in result.output
+
+
+def test_collect__nothing_configured_is_an_error_with_a_hint(pulse, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    for name in ("praw_client_id", "praw_client_secret", "PRAW_CLIENT_ID", "PRAW_CLIENT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    pulse("db", "upgrade")
+    result = pulse("collect")
+    assert result.exit_code == 1
+    assert "No live source is configured." in result.output and "PULSE_APP_STORE_APP_ID" in result.output
+
+
+def test_collect__app_store_then_again_adds_nothing_and_a_failure_exits_1(  # type: ignore[no-untyped-def]
+    pulse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functools import partial
+
+    import collectors.reviews.live as live
+    from collectors.reviews import AppStoreCollector, HttpClient
+    from tests.http_replay import ReplayServer, Reply
+    from tests.integration.test_reviews_http import APP_ID, app_store_routes
+
+    pulse("db", "upgrade")
+    monkeypatch.setenv("PULSE_APP_STORE_APP_ID", APP_ID)
+    fast = HttpClient(timeout=5, sleep=lambda _seconds: None, jitter=lambda: 0.0)
+    with ReplayServer(app_store_routes()) as server:
+        monkeypatch.setattr(
+            live, "AppStoreCollector", partial(AppStoreCollector, base_url=server.url, http=fast)
+        )
+        first = pulse("collect", "app-store")
+        second = pulse("collect")
+    assert first.exit_code == 0 and f"app-store:gb:{APP_ID}: 8 new" in first.output
+    assert second.exit_code == 0 and "0 new" in second.output
+    with ReplayServer(app_store_routes(page1=[Reply(500)])) as server:
+        monkeypatch.setattr(
+            live, "AppStoreCollector", partial(AppStoreCollector, base_url=server.url, http=fast)
+        )
+        failed = pulse("collect")
+    assert failed.exit_code == 1 and "failed" in failed.output
+    assert "No configured source is called 'nope'" in pulse("collect", "nope").output
