@@ -9,9 +9,29 @@ from collectors.configured import configured_collectors, run_collectors
 from dashboard.components import render_empty_state, render_error
 from dashboard.data import data_version, get_engine, get_settings, load_rejected, load_runs, load_sources
 from dashboard.formatting import format_counts
+from dashboard.imports import render_review_import, render_survey_import
+from pulse.errors import PulseError
 
 st.title("Sources")
 st.caption("Where feedback comes from: survey exports, review sites and social mentions.")
+st.subheader("Import a file")
+kind = st.segmented_control(
+    "The file holds", ["Survey answers", "Reviews"], default="Survey answers", key="sources__kind"
+)
+upload = st.file_uploader(
+    "A survey or review export (CSV, XLSX or JSON)",
+    type=["csv", "tsv", "txt", "xlsx", "json", "jsonl"],
+    key="sources__upload",
+)
+if upload is not None:
+    try:
+        if kind == "Reviews":
+            render_review_import(upload.name, upload.getvalue())
+        else:
+            render_survey_import(upload.name, upload.getvalue())
+    except PulseError as error:
+        render_error(error)
+
 st.subheader("Collect now")
 available = configured_collectors(get_settings())
 if not available:

@@ -163,3 +163,38 @@ def test_sources_page__collect_now_stores_app_store_reviews(  # type: ignore[no-
     assert f"app-store:gb:{APP_ID}: new 8, rejected 1" in [element.value for element in app.markdown]
     sources = app.dataframe[0].value
     assert sources["feedback"].tolist() == [8]
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def test_sources_page__upload_preview_fix_mapping_and_import_a_survey(
+    empty_store_url: str, use_database
+) -> None:  # type: ignore[no-untyped-def]
+    use_database(empty_store_url)
+    app = run_app("app_pages/sources.py")
+    data = (FIXTURES / "surveys" / "google_forms.csv").read_bytes()
+    app.get("file_uploader")[0].set_value(("google_forms.csv", data, "text/csv")).run()
+    assert not app.exception
+    assert app.selectbox(key="sources__map_created_at").value == "Timestamp"
+    assert app.selectbox(key="sources__map_location").value == "Which location?"
+    app.selectbox(key="sources__map_location").select("(not used)").run()  # the user fixes the mapping
+    preview = app.dataframe[0].value
+    assert preview["location"].isna().all() and preview["nps"].iloc[0] == 10
+    app.button(key="sources__import_survey").click().run()
+    assert not app.exception
+    assert any(s.value.startswith("Import finished: new") for s in app.success)
+    sources = next(table.value for table in app.dataframe if "feedback" in table.value.columns)
+    assert "Survey: google_forms.csv" in set(sources["name"])
+
+
+def test_sources_page__upload_and_import_reviews(empty_store_url: str, use_database) -> None:  # type: ignore[no-untyped-def]
+    use_database(empty_store_url)
+    app = run_app("app_pages/sources.py")
+    app.get("button_group")[0].set_value("Reviews").run()
+    data = (FIXTURES / "reviews" / "trustpilot_reviews.csv").read_bytes()
+    app.get("file_uploader")[0].set_value(("trustpilot_reviews.csv", data, "text/csv")).run()
+    assert "Detected format: trustpilot" in app.caption[1].value
+    app.button(key="sources__import_reviews").click().run()
+    assert not app.exception
+    assert any(s.value.startswith("Import finished: new") for s in app.success)

@@ -1,0 +1,89 @@
+"""The Sources page's file import: preview with the detected mapping, let the user fix it, import with progress.
+
+The reading and importing are the collectors' own (`collectors.surveys`, `collectors.reviews`); this module only
+shows them.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from collectors.base import CollectResult, run_collector
+from collectors.reviews import ReviewFileCollector
+from collectors.surveys import FIELDS, SurveyFileCollector, detect_mapping
+from dashboard.data import get_engine, get_settings
+from dashboard.formatting import format_counts
+from dashboard.uploads import save_upload
+
+NOT_USED = "(not used)"
+
+
+def render_survey_import(file_name: str, data: bytes) -> None:
+    timezone = get_settings().timezone
+    plan = detect_mapping(data, file_name, timezone=timezone)
+    st.caption(f"Detected format: {plan.preset or 'a generic export'}. Check the columns Pulse will use:")
+    overrides: dict[str, str] = {}
+    for column, field_name in zip(st.columns(3) * 3, FIELDS, strict=False):
+        options = [NOT_USED, *plan.columns]
+        detected = plan.mapping.get(field_name, NOT_USED)
+        chosen = column.selectbox(
+            field_name, options, index=options.index(detected), key=f"sources__map_{field_name}"
+        )
+        if chosen != detected:
+            overrides[field_name] = "" if chosen == NOT_USED else chosen
+    if overrides:
+        plan = detect_mapping(data, file_name, mapping_overrides=overrides, timezone=timezone)
+    for note in plan.notes:
+        st.info(note, icon=":material/info:")
+    st.dataframe(plan.preview(10), width="stretch")
+    if st.button("Import", type="primary", key="sources__import_survey"):
+        collector = SurveyFileCollector(
+            save_upload(data, file_name), f"Survey: {file_name}", overrides or None, timezone=timezone
+        )
+        result = _import_with_progress(collector, collector.plan.data_rows or 0)
+        _render_result(result, [(r.line, r.reason) for r in collector.first_rejects])
+
+
+def render_review_import(file_name: str, data: bytes) -> None:
+    collector = ReviewFileCollector(save_upload(data, file_name), timezone=get_settings().timezone)
+    read = collector.read()
+    st.caption(
+        f"Detected format: {read.preset}. Columns used: "
+        + ", ".join(f"{f} ← {c}" for f, c in read.mapping.items())
+    )
+    for note in read.notes:
+        st.info(note, icon=":material/info:")
+    st.dataframe(
+        [{"created_at": r.created_at, "stars": r.stars, "text": r.text} for r in read.records[:10]],
+        width="stretch",
+    )
+    if st.button("Import", type="primary", key="sources__import_reviews"):
+        result = _import_with_progress(collector, read.rows)
+        _render_result(result, [(r.line, r.reason) for r in read.rejects[:20]])
+
+
+def _import_with_progress(collector: SurveyFileCollector | ReviewFileCollector, total: int) -> CollectResult:
+    bar = st.progress(0.0, text="Importing…")
+    done = 0
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        bar.progress(min(done / total, 1.0) if total else 1.0, text=f"Importing… {done:,} of {total:,} rows")
+
+    result = run_collector(get_engine(), collector, advance)
+    bar.progress(1.0, text="Imported")
+    return result
+
+
+def _render_result(result: CollectResult, first_rejects: list[tuple[int | None, str]]) -> None:
+    st.success(
+        f"Import finished: {format_counts(result.as_dict()) or 'nothing new'}.", icon=":material/check:"
+    )
+    if first_rejects:
+        _render_rejects(first_rejects)
+
+
+def _render_rejects(first_rejects: list[tuple[int | None, str]]) -> None:
+    st.warning("Some rows were not imported; they are kept in the store with their reason:")
+    st.dataframe([{"line": line, "reason": reason} for line, reason in first_rejects], width="stretch")
