@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -9,7 +10,7 @@ from itertools import islice
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, and_, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from store.engine import reading, upsert_insert, writing
 from store.frames import read_frame
@@ -78,7 +79,7 @@ def upsert_feedback(
     records: Iterable[FeedbackRecord],
     rejects: Iterable[Rejected] = (),
     run_id: int | None = None,
-    batch_size: int = 2000,
+    batch_size: int = 5000,
 ) -> UpsertCounts:
     """Add the records not already stored for `source` (unique on source + external id) and keep the rejects.
 
@@ -110,26 +111,48 @@ def _batches(records: Iterable[FeedbackRecord], size: int) -> Iterator[list[Feed
 def _insert_new(
     connection: Connection, source_id: int, batch: Sequence[FeedbackRecord], counts: UpsertCounts
 ) -> None:
-    unique: dict[str, FeedbackRecord] = {}
-    for record in batch:
-        unique.setdefault(record.external_id, record)
-    existing = set(
-        connection.execute(
-            select(feedback.c.external_id).where(
-                and_(feedback.c.source_id == source_id, feedback.c.external_id.in_(list(unique)))
-            )
-        ).scalars()
-    )
-    fresh = [record for key, record in unique.items() if key not in existing]
-    counts.duplicate += len(batch) - len(fresh)
-    if not fresh:
-        return
+    """Insert the batch, skipping records already stored (or repeated in it); count new and duplicates."""
     now = utc_now()
-    rows = [{**asdict(record), "source_id": source_id, "ingested_at": now} for record in fresh]
-    insert = upsert_insert(connection, feedback).on_conflict_do_nothing().returning(feedback.c.id)
-    added = len(connection.execute(insert, rows).all())  # a concurrent writer may have won a few
+    if connection.dialect.name == "sqlite":
+        added = _insert_sqlite(connection, source_id, batch, now)
+    else:
+        rows = [{**vars(record), "source_id": source_id, "ingested_at": now} for record in batch]
+        insert = upsert_insert(connection, feedback).on_conflict_do_nothing().returning(feedback.c.id)
+        added = len(connection.execute(insert, rows).all())
     counts.new += added
-    counts.duplicate += len(fresh) - added
+    counts.duplicate += len(batch) - added
+
+
+_SQLITE_COLUMNS = (
+    "source_id", "external_id", "kind", "created_at", "text", "nps", "csat", "stars", "author_hash", "url",
+    "location", "channel", "segment", "raw", "ingested_at",
+)  # fmt: skip
+_SQLITE_INSERT = (
+    f"INSERT INTO feedback ({', '.join(_SQLITE_COLUMNS)}) VALUES ({', '.join('?' * len(_SQLITE_COLUMNS))}) "
+    "ON CONFLICT DO NOTHING"
+)
+
+
+def _insert_sqlite(
+    connection: Connection, source_id: int, batch: Sequence[FeedbackRecord], now: datetime
+) -> int:
+    """The bulk-import path: plain executemany with values already in SQLAlchemy's SQLite storage formats
+    (UTC wall time with microseconds, JSON text), several times faster than binding through Core. Returns
+    how many rows were inserted."""
+    ingested_at = _sqlite_datetime(now)
+    rows = [
+        (
+            source_id, r.external_id, r.kind, _sqlite_datetime(r.created_at), r.text, r.nps, r.csat, r.stars,
+            r.author_hash, r.url, r.location, r.channel, r.segment,
+            "null" if r.raw is None else json.dumps(r.raw), ingested_at,
+        )
+        for r in batch
+    ]  # fmt: skip
+    return int(connection.exec_driver_sql(_SQLITE_INSERT, rows).rowcount)
+
+
+def _sqlite_datetime(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def add_rejected(
