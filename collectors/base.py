@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol
 
 from sqlalchemy import Engine
@@ -19,6 +21,13 @@ from store.feedback import (
 from store.runs import finish_run, read_last_cursor, save_cursor, start_run
 
 Progress = Callable[[int], None]
+
+
+@lru_cache(maxsize=65_536)  # the same people write again and again
+def hash_author(author: str | None) -> str | None:
+    """The sha256 of an author's name, email or id, so that Pulse never stores who wrote; None when empty."""
+    text = author.strip() if author else ""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest() if text else None
 
 
 @dataclass

@@ -32,7 +32,7 @@ import prawcore
 from praw.config import Config
 from praw.exceptions import MissingRequiredAttributeException, PRAWException
 
-from collectors.base import CollectContext, SourceBatch
+from collectors.base import CollectContext, SourceBatch, hash_author
 from pulse.errors import ConfigError, SourceError
 from pulse.settings import Settings
 from store.feedback import FeedbackRecord, SourceSpec
@@ -63,11 +63,9 @@ CREDENTIALS_HINT = (
 # --- pure mappers: plain dicts in, records and decisions out -------------------------------------------------
 
 
-def hash_author(author: str | None) -> str | None:
+def hash_reddit_author(author: str | None) -> str | None:
     """sha256 of a Reddit user name; None for deleted or missing authors (raw names are never stored)."""
-    if not author or author == "[deleted]":
-        return None
-    return hashlib.sha256(author.encode()).hexdigest()
+    return None if author == "[deleted]" else hash_author(author)
 
 
 def fullname_of(data: dict[str, Any]) -> str:
@@ -122,7 +120,7 @@ def to_record(data: dict[str, Any]) -> FeedbackRecord:
         kind="mention",
         created_at=datetime.fromtimestamp(float(data["created_utc"]), UTC),
         text=mention_text(data),
-        author_hash=hash_author(data.get("author")),
+        author_hash=hash_reddit_author(data.get("author")),
         url=REDDIT_URL + permalink,
         channel=f"r/{subreddit}" if subreddit else None,
         raw={

@@ -34,12 +34,12 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
-from functools import cached_property, lru_cache
+from functools import cached_property
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
-from collectors.base import CollectContext, SourceBatch
+from collectors.base import CollectContext, SourceBatch, hash_author
 from pulse.errors import InputError
 from store.feedback import FeedbackRecord, Rejected, SourceSpec
 
@@ -1407,12 +1407,7 @@ def _short(value: Any, name: str) -> str | None:
 
 def _hash(value: Any) -> str | None:
     text = _text(value)
-    return _sha256(text.casefold()) if text else None
-
-
-@lru_cache(maxsize=65_536)  # respondents answer again and again
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hash_author(text.casefold()) if text else None  # emails compare case-insensitively
 
 
 def _raw_value(value: Any) -> Any:

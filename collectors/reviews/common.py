@@ -9,6 +9,8 @@ from datetime import datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from collectors.base import hash_author as base_hash_author
+
 STAR_WORDS = {"ONE": 1, "TWO": 2, "THREE": 3, "FOUR": 4, "FIVE": 5}  # Google Business Profile's starRating
 
 
@@ -48,8 +50,7 @@ def parse_timestamp(value: object, naive_zone: tzinfo | None = None) -> datetime
 
 def hash_author(author: object) -> str | None:
     """The sha256 of an author's name or id (never the name itself); None when there is none."""
-    text = str(author).strip() if author is not None else ""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest() if text else None
+    return base_hash_author(None if author is None else str(author))
 
 
 def content_id(*parts: object) -> str:

@@ -13,7 +13,7 @@ import pytest
 from collectors.reddit import (
     Cursor,
     fullname_of,
-    hash_author,
+    hash_reddit_author,
     is_deleted,
     keyword_pattern,
     mention_text,
@@ -84,8 +84,8 @@ def test_fullname_of__falls_back_to_the_id() -> None:
 
 
 @pytest.mark.parametrize("author", [None, "", "[deleted]"])
-def test_hash_author__is_none_for_deleted_authors(author: str | None) -> None:
-    assert hash_author(author) is None
+def test_hash_reddit_author__is_none_for_deleted_authors(author: str | None) -> None:
+    assert hash_reddit_author(author) is None
 
 
 @pytest.mark.parametrize(
