@@ -86,9 +86,26 @@ runs = load_runs(version)
 if not runs.is_empty():
     st.subheader("Recent runs")
     shown = runs.select(
-        "name", "kind", "status", "started_at", "finished_at", "counts", "message"
-    ).with_columns(pl.col("counts").map_elements(format_counts, return_dtype=pl.String))
-    st.dataframe(shown, hide_index=True, width="stretch")
+        "name",
+        "kind",
+        "status",
+        "started_at",
+        ((pl.col("finished_at") - pl.col("started_at")).dt.total_milliseconds() / 1000).alias("seconds"),
+        pl.col("counts").map_elements(format_counts, return_dtype=pl.String),
+        "message",
+    )
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "name": "Run",
+            "started_at": st.column_config.DatetimeColumn("Started", format="D MMM YYYY, HH:mm"),
+            "seconds": st.column_config.NumberColumn("Took (s)", format="%.1f"),
+            "counts": "Counts",
+            "message": "Error",
+        },
+    )
 
 rejected = load_rejected(version)
 st.subheader("Rejected rows")

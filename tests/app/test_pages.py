@@ -127,6 +127,7 @@ def test_sources_page__lists_sources_runs_and_no_rejects_for_the_demo(
     assert sources["feedback"].sum() == 6679
     runs = app.dataframe[1].value
     assert {"demo", "score"} <= set(runs["name"])
+    assert (runs["seconds"] >= 0).all() and runs["status"].eq("ok").all()
     assert "Every input row so far was imported." in app.success[0].value
 
 
