@@ -9,7 +9,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from store.engine import inserted_id, reading
 from store.frames import read_frame
-from store.schema import FEEDBACK_KINDS, feedback, rejected_rows, runs, sources
+from store.schema import FEEDBACK_KINDS, feedback, rejected_rows, sources
 from store.state import utc_now
 
 
@@ -31,19 +31,19 @@ def ensure_source(
 
 
 def read_sources(engine: Engine) -> pl.DataFrame:
-    """Each source with its feedback count, rejected-row count and last collector run."""
+    """Each source with its feedback count, rejected-row count and when it last brought a new item."""
     feedback_counts = (
-        select(feedback.c.source_id, func.count().label("feedback")).group_by(feedback.c.source_id).subquery()
+        select(
+            feedback.c.source_id,
+            func.count().label("feedback"),
+            func.max(feedback.c.ingested_at).label("last_new_item"),
+        )
+        .group_by(feedback.c.source_id)
+        .subquery()
     )
     rejected_counts = (
         select(rejected_rows.c.source_id, func.count().label("rejected"))
         .group_by(rejected_rows.c.source_id)
-        .subquery()
-    )
-    last_runs = (
-        select(runs.c.name, func.max(runs.c.finished_at).label("last_run"))
-        .where(runs.c.kind == "collector")
-        .group_by(runs.c.name)
         .subquery()
     )
     query = (
@@ -53,12 +53,11 @@ def read_sources(engine: Engine) -> pl.DataFrame:
             sources.c.platform,
             func.coalesce(feedback_counts.c.feedback, 0).label("feedback"),
             func.coalesce(rejected_counts.c.rejected, 0).label("rejected"),
-            last_runs.c.last_run,
+            feedback_counts.c.last_new_item,
         )
         .outerjoin(feedback_counts, feedback_counts.c.source_id == sources.c.id)
         .outerjoin(rejected_counts, rejected_counts.c.source_id == sources.c.id)
-        .outerjoin(last_runs, last_runs.c.name == sources.c.name)
         .order_by(sources.c.name)
     )
     with reading(engine) as connection:
-        return read_frame(connection, query)
+        return read_frame(connection, query, schema={"last_new_item": pl.Datetime("us", "UTC")})

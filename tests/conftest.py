@@ -34,12 +34,27 @@ def _postgres_url() -> str:
     pytest.skip("PostgreSQL tests need PULSE_TEST_POSTGRES_URL (see .ci/postgres)")
 
 
-def _reset_postgres(url: str) -> None:
+TEST_SCHEMA = f"pulse_test_{os.getpid()}"  # one schema per test process, so parallel runs do not collide
+
+
+def _reset_postgres(url: str) -> str:
+    """Empty this process's own schema and return a URL whose connections use it."""
     engine = build_engine(url)
     with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {TEST_SCHEMA} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {TEST_SCHEMA}"))
     engine.dispose()
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{TEST_SCHEMA}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_postgres_test_schema() -> Iterator[None]:
+    yield
+    if POSTGRES_URL:
+        engine = build_engine(POSTGRES_URL)
+        with engine.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {TEST_SCHEMA} CASCADE"))
+        engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -47,9 +62,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty database of each kind, as a URL."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'pulse.db'}"
-    url = _postgres_url()
-    _reset_postgres(url)
-    return url
+    return _reset_postgres(_postgres_url())
 
 
 @pytest.fixture

@@ -63,7 +63,7 @@ else:
 
 version = data_version()  # after any collection above, so the tables below show it
 
-st.subheader("Sources and their last runs")
+st.subheader("Sources")
 sources = load_sources(version)
 if sources.is_empty():
     render_empty_state("No sources yet.", "Import a file below, run `pulse import FILE`, or `pulse demo`.")
@@ -78,7 +78,7 @@ else:
             "platform": "Platform",
             "feedback": "Feedback items",
             "rejected": "Rejected rows",
-            "last_run": st.column_config.DatetimeColumn("Last run", format="D MMM YYYY, HH:mm"),
+            "last_new_item": st.column_config.DatetimeColumn("Last new item", format="D MMM YYYY, HH:mm"),
         },
     )
 
@@ -100,6 +100,8 @@ if not runs.is_empty():
         width="stretch",
         column_config={
             "name": "Run",
+            "kind": "Kind",
+            "status": "Status",
             "started_at": st.column_config.DatetimeColumn("Started", format="D MMM YYYY, HH:mm"),
             "seconds": st.column_config.NumberColumn("Took (s)", format="%.1f"),
             "counts": "Counts",
