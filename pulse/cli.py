@@ -8,13 +8,17 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from sqlalchemy import Engine
 
 from pulse.errors import ConfigError, InputError, PulseError, StoreError
 from pulse.settings import PROJECT_ROOT, Settings, build_settings
+
+if TYPE_CHECKING:
+    from collectors.base import CollectResult
+    from store.feedback import Rejected
 
 
 class PulseGroup(click.Group):
@@ -24,10 +28,14 @@ class PulseGroup(click.Group):
         try:
             return super().invoke(ctx)
         except PulseError as error:
-            click.secho(f"Error: {error.message}", fg="red", err=True)
-            if error.hint:
-                click.echo(f"Hint: {error.hint}", err=True)
+            _print_error(error)
             ctx.exit(1)
+
+
+def _print_error(error: PulseError, what: str = "Error") -> None:
+    click.secho(f"{what}: {error.message}", fg="red", err=True)
+    if error.hint:
+        click.echo(f"Hint: {error.hint}", err=True)
 
 
 def _engine(settings: Settings, require_current: bool = True) -> Engine:
@@ -333,20 +341,13 @@ def import_file(
             hint=f"Name it with --map created_at=COLUMN. Its columns: {', '.join(plan.columns[:30])}.",
         )
     if not as_json:
-        click.echo(f"Importing {plan.data_rows} rows of {file} into {collector.source_name!r}.")
-        for field_name, column in plan.mapping.items():
-            click.echo(f"  {field_name:<12} <- {column}")
-        for note in plan.notes:
-            click.echo(f"  * {note}")
+        heading = f"Importing {plan.data_rows} rows of {file} into {collector.source_name!r}."
+        _print_mapping(heading, plan.mapping, plan.notes)
     with click.progressbar(
         length=plan.data_rows or 0, label="Importing", file=sys.stderr, hidden=(plan.data_rows or 0) < 10_000
     ) as bar:
         result = run_collector(engine, collector, progress=bar.update)
-    rejected_rows = [
-        {"line": reject.line, "reason": reject.reason, "raw": reject.raw}
-        for reject in collector.first_rejects
-    ]
-    _report_import(result, "survey answers", plan.mapping, plan.notes, rejected_rows, as_json)
+    _report_import(result, "survey answers", plan.mapping, plan.notes, collector.first_rejects, as_json)
 
 
 def _import_reviews(
@@ -359,25 +360,29 @@ def _import_reviews(
     collector = ReviewFileCollector(file, source_name=source_name, preset=preset, timezone=settings.timezone)
     read = collector.read()
     if not as_json:
-        click.echo(f"Importing {file} as {read.preset} reviews.")
-        for field_name, column in read.mapping.items():
-            click.echo(f"  {field_name:<12} <- {column}")
-        for note in read.notes:
-            click.echo(f"  * {note}")
+        _print_mapping(f"Importing {file} as {read.preset} reviews.", read.mapping, read.notes)
     result = run_collector(engine, collector)
-    rejected_rows = [{"line": r.line, "reason": r.reason, "raw": r.raw} for r in read.rejects[:20]]
-    _report_import(result, "reviews", read.mapping, read.notes, rejected_rows, as_json)
+    _report_import(result, "reviews", read.mapping, read.notes, read.rejects[:20], as_json)
+
+
+def _print_mapping(heading: str, mapping: dict[str, str], notes: list[str]) -> None:
+    click.echo(heading)
+    for field_name, column in mapping.items():
+        click.echo(f"  {field_name:<12} <- {column}")
+    for note in notes:
+        click.echo(f"  * {note}")
 
 
 def _report_import(
-    result: Any,
+    result: CollectResult,
     what: str,
     mapping: dict[str, str],
     notes: list[str],
-    rejected_rows: list[dict[str, Any]],
+    first_rejects: list[Rejected],
     as_json: bool,
 ) -> None:
     """The outcome of `pulse import`, as text or as JSON."""
+    rejected_rows = [{"line": r.line, "reason": r.reason, "raw": r.raw} for r in first_rejects]
     if as_json:
         summary = {
             "imported": result.new,
@@ -434,9 +439,7 @@ def collect(names: tuple[str, ...]) -> None:
             counts = ", ".join(f"{value} {key}" for key, value in outcome.result.as_dict().items())
             click.echo(f"{outcome.name}: {counts} ({outcome.seconds:.1f} s)")
         elif outcome.error is not None:
-            click.secho(f"{outcome.name} failed: {outcome.error.message}", fg="red", err=True)
-            if outcome.error.hint:
-                click.echo(f"Hint: {outcome.error.hint}", err=True)
+            _print_error(outcome.error, f"{outcome.name} failed")
     if any(outcome.error is not None for outcome in outcomes):
         sys.exit(1)
 
