@@ -11,6 +11,8 @@ from sqlalchemy import Engine
 
 from analysis.metrics import read_period_metrics
 from analysis.quotes import pick_quotes
+from collectors.base import Collector
+from collectors.configured import configured_collectors
 from pulse.errors import StoreError
 from pulse.settings import Settings, build_settings
 from store.engine import build_engine
@@ -37,6 +39,12 @@ QUOTE_COLUMNS = (
 @st.cache_resource
 def get_settings() -> Settings:
     return build_settings()
+
+
+@st.cache_resource
+def get_live_sources() -> dict[str, Collector]:
+    """The configured live sources, built once per server (building the Reddit client reads praw.ini)."""
+    return configured_collectors(get_settings())
 
 
 @st.cache_resource

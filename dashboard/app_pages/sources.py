@@ -5,9 +5,9 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from collectors.configured import configured_collectors, run_collectors
+from collectors.configured import run_collectors
 from dashboard.components import render_empty_state, render_error
-from dashboard.data import data_version, get_engine, get_settings, load_rejected, load_runs, load_sources
+from dashboard.data import data_version, get_engine, get_live_sources, load_rejected, load_runs, load_sources
 from dashboard.formatting import format_counts
 from dashboard.imports import render_review_import, render_survey_import
 from pulse.errors import PulseError
@@ -33,7 +33,7 @@ if upload is not None:
         render_error(error)
 
 st.subheader("Collect now")
-available = configured_collectors(get_settings())
+available = get_live_sources()
 if not available:
     render_empty_state(
         "No live source is configured.",
