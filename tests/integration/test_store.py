@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -11,13 +12,14 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select
 
 from pulse.errors import InputError, StoreError
-from store.engine import build_engine, reading, writing
+from store.engine import build_engine, bulk_writes, reading, writing
 from store.feedback import (
     FeedbackRecord,
     Rejected,
     SourceSpec,
     count_feedback,
     read_feedback,
+    records_to_frame,
     upsert_feedback,
 )
 from store.migrate import current_revision, downgrade, head_revision, is_current, upgrade
@@ -74,6 +76,48 @@ def test_upsert_feedback__twice_adds_nothing(engine: Engine) -> None:
     assert (first.new, first.duplicate) == (5, 0)
     assert (second.new, second.duplicate) == (2, 5)
     assert count_feedback(engine) == 7
+
+
+def test_upsert_feedback__a_frame_stores_what_its_records_would(engine: Engine) -> None:
+    records = [survey(n, text=f"text {n}") for n in range(4)]
+    records[1] = FeedbackRecord(**{**vars(records[1]), "raw": {"table": 7}, "segment": "regulars"})
+    other = SourceSpec("Same survey, as records", "survey", "csv")
+    counts = upsert_feedback(engine, SURVEY, records_to_frame([*records, records[0]]))
+    upsert_feedback(engine, other, records)
+    assert (counts.new, counts.duplicate) == (4, 1)
+    assert upsert_feedback(engine, SURVEY, records_to_frame(records)).duplicate == 4
+    columns = ("created_at", "kind", "text", "nps", "csat", "segment")
+    with reading(engine) as connection:
+        raws = connection.exec_driver_sql("SELECT source_id, external_id, raw FROM feedback").all()
+    stored = read_feedback(engine, columns=("id", *columns)).sort("id")
+    assert stored.head(4).drop("id").equals(stored.tail(4).drop("id"))
+    by_source: dict[int, set[str]] = {}
+    for source, external_id, raw in raws:
+        by_source.setdefault(source, set()).add(f"{external_id} {raw}")
+    assert len(by_source) == 2 and len(set(map(frozenset, by_source.values()))) == 1
+
+
+def test_upsert_feedback__a_frame_with_a_score_out_of_range_is_refused(engine: Engine) -> None:
+    frame = records_to_frame([survey(1)]).with_columns(nps=pl.lit(11, dtype=pl.Int64))
+    with pytest.raises(ValueError, match="nps must be between 0 and 10"):
+        upsert_feedback(engine, SURVEY, frame)
+    assert count_feedback(engine) == 0
+
+
+def test_bulk_writes__commits_skip_the_checkpoint_and_the_log_is_truncated_after(
+    sqlite_engine: Engine,
+) -> None:
+    database = sqlite_engine.url.database
+    assert database is not None
+    with bulk_writes(sqlite_engine):
+        with writing(sqlite_engine) as connection:
+            assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+        upsert_feedback(sqlite_engine, SURVEY, [survey(n) for n in range(3000)])
+        assert Path(f"{database}-wal").stat().st_size > 0
+    assert Path(f"{database}-wal").stat().st_size == 0
+    assert count_feedback(sqlite_engine) == 3000
+    with writing(sqlite_engine) as connection:
+        assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
 
 
 def test_upsert_feedback__same_id_in_another_source_is_another_item(engine: Engine) -> None:
