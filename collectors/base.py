@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Engine
 
+from store.engine import bulk_writes
 from store.feedback import (
-    FeedbackRecord,
+    Records,
     Rejected,
     SourceSpec,
     read_external_ids,
@@ -21,6 +24,7 @@ from store.feedback import (
 from store.runs import finish_run, read_last_cursor, save_cursor, start_run
 
 Progress = Callable[[int], None]
+T = TypeVar("T")
 
 
 @lru_cache(maxsize=65_536)  # the same people write again and again
@@ -36,7 +40,7 @@ class SourceBatch:
     use, the external ids that were deleted at the source, and where the next run should resume."""
 
     source: SourceSpec
-    records: Iterable[FeedbackRecord]
+    records: Records  # records, or a feedback frame for bulk imports
     rejects: list[Rejected] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     cursor: str | None = None  # saved only after this batch's records are stored, so a crash never skips any
@@ -85,19 +89,72 @@ def run_collector(engine: Engine, collector: Collector, progress: Progress | Non
     run_id = start_run(engine, "collector", collector.name)
     result = CollectResult()
     try:
-        for batch in collector.collect(context):
-            counts = upsert_feedback(engine, batch.source, batch.records, batch.rejects, run_id=run_id)
-            result.new += counts.new
-            result.duplicate += counts.duplicate
-            result.rejected += counts.rejected
-            if batch.removed:
-                result.removed += remove_feedback(engine, batch.source, batch.removed)
-            if batch.cursor is not None:
-                save_cursor(engine, run_id, batch.cursor)
-            if progress:
-                progress(counts.new + counts.duplicate + counts.rejected)
+        with bulk_writes(engine):
+            _store_batches(engine, collector.collect(context), run_id, result, progress)
     except Exception as error:
         finish_run(engine, run_id, "failed", result.as_dict(), message=str(error))
         raise
     finish_run(engine, run_id, "ok", result.as_dict())
     return result
+
+
+def _store_batches(
+    engine: Engine,
+    batches: Iterable[SourceBatch],
+    run_id: int,
+    result: CollectResult,
+    progress: Progress | None,
+) -> None:
+    for batch in batches:
+        counts = upsert_feedback(engine, batch.source, batch.records, batch.rejects, run_id=run_id)
+        result.new += counts.new
+        result.duplicate += counts.duplicate
+        result.rejected += counts.rejected
+        if batch.removed:
+            result.removed += remove_feedback(engine, batch.source, batch.removed)
+        if batch.cursor is not None:
+            save_cursor(engine, run_id, batch.cursor)
+        if progress:
+            progress(counts.new + counts.duplicate + counts.rejected)
+
+
+def prefetched(items: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """The items of `items`, produced in a background thread up to `depth` ahead, so that making the next
+    batch overlaps with storing this one (polars and SQLite release the GIL while they work). An exception
+    in the producer is raised here; closing this generator stops the producer."""
+    ready: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not _put(ready, ("item", item), stop):
+                    return
+            _put(ready, ("end", None), stop)
+        except BaseException as error:  # handed to the consumer, raised there
+            _put(ready, ("error", error), stop)
+
+    thread = threading.Thread(target=produce, name="prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = ready.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _put(ready: queue.Queue[tuple[str, Any]], message: tuple[str, Any], stop: threading.Event) -> bool:
+    """Put `message` unless the consumer has stopped; True when it was put."""
+    while not stop.is_set():
+        try:
+            ready.put(message, timeout=0.1)
+            return True
+        except queue.Full:
+            continue
+    return False

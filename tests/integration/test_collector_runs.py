@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -11,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from analysis.pipeline import score_new_feedback
-from collectors.base import CollectContext, SourceBatch, run_collector
+from collectors.base import CollectContext, SourceBatch, prefetched, run_collector
 from collectors.configured import configured_collectors, run_collectors
 from pulse.errors import SourceError
 from pulse.settings import build_settings
@@ -108,3 +109,33 @@ def test_configured_collectors__only_sources_with_settings(monkeypatch: pytest.M
         app_store_app_id="284882215", google_places_api_key="k", google_places_place_id="p1"
     )
     assert sorted(configured_collectors(settings)) == ["app-store:gb:284882215", "google-places:p1"]
+
+
+def test_prefetched__yields_everything_in_order_and_raises_the_producers_error() -> None:
+    assert list(prefetched(iter(range(50)), depth=2)) == list(range(50))
+
+    def failing() -> Iterator[int]:
+        yield 1
+        raise ValueError("page 2 is malformed")
+
+    items = prefetched(failing())
+    assert next(items) == 1
+    with pytest.raises(ValueError, match="page 2 is malformed"):
+        next(items)
+
+
+def test_prefetched__closing_early_stops_the_producer() -> None:
+    produced: list[int] = []
+
+    def endless() -> Iterator[int]:
+        number = 0
+        while True:
+            produced.append(number)
+            yield number
+            number += 1
+
+    items = prefetched(endless(), depth=2)
+    assert next(items) == 0
+    items.close()
+    assert len(produced) <= 4  # the item handed over, two in the queue, one waiting to be put
+    assert not [thread for thread in threading.enumerate() if thread.name == "prefetch"]
