@@ -39,9 +39,18 @@ from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
-from collectors.base import CollectContext, SourceBatch, hash_author
+import polars as pl
+
+from collectors.base import CollectContext, SourceBatch, hash_author, prefetched
+from collectors.survey_columns import (
+    FIELD_LIMITS,
+    MAX_EXTERNAL_ID,
+    convert_columns,
+    read_csv_columns,
+    response_key,
+)
 from pulse.errors import InputError
-from store.feedback import FeedbackRecord, Rejected, SourceSpec
+from store.feedback import FeedbackRecord, Records, Rejected, SourceSpec, frame_to_records
 
 MAX_FILE_BYTES = 500 * 1024 * 1024  # refused before reading
 MAX_JSON_BYTES = 100 * 1024 * 1024  # JSON is parsed whole, so its limit is lower
@@ -49,8 +58,6 @@ DETECT_ROWS = 500  # data rows looked at to find the columns
 BATCH_ROWS = 20_000  # rows per SourceBatch handed to the store
 SNIFF_BYTES = 64 * 1024
 MAX_RAW_CHARS = 10_000
-FIELD_LIMITS = {"location": 200, "channel": 100, "segment": 200}
-MAX_EXTERNAL_ID = 300
 
 FIELDS = (
     "created_at",
@@ -98,6 +105,7 @@ class _Input:
     file_name: str
     size: int
     opener: Callable[[], IO[bytes]]
+    source: Path | bytes
 
     def head(self, size: int = SNIFF_BYTES) -> bytes:
         with self.opener() as handle:
@@ -109,13 +117,13 @@ def _input(source: Source, file_name: str | None) -> _Input:
         data = bytes(source)
         name = file_name or "upload"
         _check_size(name, len(data))
-        return _Input(name, len(data), lambda: io.BytesIO(data))
+        return _Input(name, len(data), lambda: io.BytesIO(data), data)
     path = Path(source)
     if not path.is_file():
         raise InputError(f"There is no file {path}.", hint="Check the path, then try again.")
     size = path.stat().st_size
     _check_size(file_name or path.name, size)
-    return _Input(file_name or path.name, size, lambda: path.open("rb"))
+    return _Input(file_name or path.name, size, lambda: path.open("rb"), path)
 
 
 def _check_size(name: str, size: int, limit: int | None = None) -> None:
@@ -140,6 +148,9 @@ class _Table:
     delimiter: str = ","
     preset: str | None = None  # a shape that names its vendor (Typeform's responses API)
     hints: dict[str, str] = field(default_factory=dict)  # column -> extra words for matching
+    # (header rows, first data line, width) -> the data rows as columns, for the columnar lane; None when
+    # the file must be read row by row
+    columns: Callable[[int, int, int], pl.DataFrame | None] = lambda *_: None
 
 
 def _open_table(data: _Input) -> _Table:
@@ -274,7 +285,13 @@ def _csv_table(data: _Input, head: bytes) -> _Table:
 
     names = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "pipes"}
     description = f"Read as {_encoding_name(encoding)} CSV separated by {names[delimiter]}."
-    return _Table(data.file_name, "csv", rows, description, delimiter=delimiter)
+
+    def columns(header_rows: int, first_line: int, width: int) -> pl.DataFrame | None:
+        if encoding not in ("utf-8", "utf-8-sig"):
+            return None
+        return read_csv_columns(data.source, delimiter, header_rows, first_line, width)
+
+    return _Table(data.file_name, "csv", rows, description, delimiter=delimiter, columns=columns)
 
 
 def _encoding_name(encoding: str) -> str:
@@ -667,18 +684,18 @@ class _DateEvidence:
     monthfirst_example: str = ""
     ambiguous_example: str = ""
 
-    def add(self, value: Any) -> None:
+    def add(self, value: Any, count: int = 1) -> None:
         if not isinstance(value, str) or value[:4].isdigit():
             return
         order = _date_order(value.strip())
         if order == "dayfirst":
-            self.dayfirst += 1
+            self.dayfirst += count
             self.dayfirst_example = self.dayfirst_example or value.strip()
         elif order == "monthfirst":
-            self.monthfirst += 1
+            self.monthfirst += count
             self.monthfirst_example = self.monthfirst_example or value.strip()
         elif order == "ambiguous":
-            self.ambiguous += 1
+            self.ambiguous += count
             self.ambiguous_example = self.ambiguous_example or value.strip()
 
 
@@ -1055,6 +1072,7 @@ class SurveyPlan:
     _layout: _Layout = field(repr=False)
     _indexes: dict[str, int] = field(repr=False)
     _zone: tzinfo = field(repr=False)
+    _columns: pl.DataFrame | None = field(default=None, repr=False)  # the whole file, for the columnar lane
 
     @property
     def platform(self) -> str:
@@ -1065,10 +1083,21 @@ class SurveyPlan:
         return islice(self._table.rows(), self._layout.skip, None)
 
     def convert(self) -> Iterator[FeedbackRecord | Rejected]:
-        """Each data row as a record, or as a reject with its line and reason."""
+        """Each data row as a record, or as a reject with its line and reason, row by row."""
         converter = _RowConverter(self)
         for line, cells in self.rows():
             yield converter(line, cells)
+
+    def batches(self, size: int = BATCH_ROWS) -> Iterator[tuple[Records, list[Rejected]]]:
+        """The data rows, `size` at a time, as (records, rejects): the same as `convert`, but records come
+        as a feedback frame from the columnar lane when the whole file was read as columns."""
+        if self._columns is not None:
+            yield from convert_columns(self._columns, _RowConverter(self), size)
+            return
+        items = self.convert()
+        while chunk := list(islice(items, size)):
+            records = [item for item in chunk if isinstance(item, FeedbackRecord)]
+            yield records, [item for item in chunk if isinstance(item, Rejected)]
 
     def preview(self, n: int = 10) -> list[dict[str, Any]]:
         """The first `n` data rows as they would be imported: fields, or the reason of the reject."""
@@ -1146,7 +1175,15 @@ def _plan(
         how = "chosen" if preset else "detected from the headers"
         rows = "1 header row" if layout.header_rows == 1 else f"{layout.header_rows} header rows"
         notes.append(f"Preset {PRESET_LABELS[layout.preset]} ({how}; {rows}).")
-    date_evidence, scale, data_rows = _scan(table, layout, indexes, sample, whole_file)
+    first_row = next(islice(table.rows(), layout.skip, None), None)
+    columns = (
+        table.columns(layout.skip, first_row[0], len(layout.columns)) if whole_file and first_row else None
+    )
+    date_evidence, scale, data_rows = (
+        _scan(table, layout, indexes, sample, whole_file)
+        if columns is None
+        else _scan_columns(columns, indexes)
+    )
     date_column = layout.columns[indexes["created_at"]] if "created_at" in indexes else ""
     decided, note = _decide_dayfirst(date_evidence, dayfirst, date_column, whole_file)
     notes += [note] if note else []
@@ -1166,6 +1203,7 @@ def _plan(
         _layout=layout,
         _indexes=indexes,
         _zone=zone,
+        _columns=columns,
     )
 
 
@@ -1197,6 +1235,23 @@ def _scan(
         if csat_index is not None and csat_index < width:
             scale.add(cells[csat_index])
     return dates, scale, count if whole_file else None
+
+
+def _scan_columns(
+    columns: pl.DataFrame, indexes: dict[str, int]
+) -> tuple[_DateEvidence, _ScaleEvidence, int]:
+    """`_scan` on the whole file read as columns: each distinct value looked at once, with its count."""
+    dates, scale = _DateEvidence(), _ScaleEvidence()
+    if "created_at" in indexes:
+        values = columns.select(date=pl.col(f"c{indexes['created_at']}")).filter(
+            pl.col("date").is_not_null() & ~pl.col("date").str.contains(r"^\d{4}")  # ISO: no evidence
+        )
+        for value, count in values.group_by("date", maintain_order=True).len().iter_rows():
+            dates.add(value, count)
+    if "csat" in indexes:
+        for value in columns[f"c{indexes['csat']}"].drop_nulls().unique():
+            scale.add(value)
+    return dates, scale, columns.height
 
 
 def _csat_scale_notes(
@@ -1311,9 +1366,9 @@ class _RowConverter:
             raise ValueError("empty row")
         if not self.has_date:
             raise ValueError("no date column")
-        created_at = parse_moment(cells[self.date], self.zone, self.dayfirst)
-        nps = parse_score(cells[self.nps], "nps", 0, 10)
-        csat = parse_score(cells[self.csat], "csat", 1, 5, CSAT_LABELS)
+        created_at = self.created_at(cells[self.date])
+        nps = self.nps_score(cells[self.nps])
+        csat = self.csat_score(cells[self.csat])
         text = _text(cells[self.text])
         if nps is None and csat is None and text is None:
             raise ValueError("no score and no comment")
@@ -1324,12 +1379,24 @@ class _RowConverter:
             text=text,
             nps=nps,
             csat=csat,
-            author_hash=_hash(cells[self.respondent]),
+            author_hash=self.author_hash(cells[self.respondent]),
             location=_short(cells[self.location], "location"),
             channel=_short(cells[self.channel], "channel"),
             segment=_short(cells[self.segment], "segment"),
             raw=self.raw(cells),
         )
+
+    def created_at(self, value: Any) -> datetime:
+        return parse_moment(value, self.zone, self.dayfirst)
+
+    def nps_score(self, value: Any) -> int | None:
+        return parse_score(value, "nps", 0, 10)
+
+    def csat_score(self, value: Any) -> int | None:
+        return parse_score(value, "csat", 1, 5, CSAT_LABELS)
+
+    def author_hash(self, value: Any) -> str | None:
+        return _hash(value)
 
     def pad(self, cells: Cells) -> Cells:
         if len(cells) > self.width and not _is_empty_row(cells[self.width :]):
@@ -1339,7 +1406,7 @@ class _RowConverter:
     def external_id(self, cells: Cells, created_at: datetime) -> str:
         response_id = _text(cells[self.response_id])
         if response_id:
-            key = f"{response_id}|{created_at.astimezone(UTC).isoformat()}"
+            key = response_key(response_id, created_at)
             if len(key) <= MAX_EXTERNAL_ID:
                 return key
         content = "\x1f".join(_plain(cell).strip() for cell in _trimmed(cells))
@@ -1453,8 +1520,9 @@ def read_survey_file(
     plan = plan_survey_file(source, file_name, mapping_overrides, preset, dayfirst, timezone)
     records: list[FeedbackRecord] = []
     rejects: list[Rejected] = []
-    for item in plan.convert():
-        (rejects if isinstance(item, Rejected) else records).append(item)  # type: ignore[arg-type]
+    for batch, batch_rejects in plan.batches():
+        records += frame_to_records(batch) if isinstance(batch, pl.DataFrame) else batch
+        rejects += batch_rejects
     return SurveyImport(
         file_name=plan.file_name,
         preset=plan.preset,
@@ -1534,10 +1602,7 @@ class SurveyFileCollector:
 
     def collect(self, context: CollectContext) -> Iterator[SourceBatch]:
         source = self.source
-        items = self.plan.convert()
-        while batch := list(islice(items, self.batch_rows)):
-            records = [item for item in batch if isinstance(item, FeedbackRecord)]
-            rejects = [item for item in batch if isinstance(item, Rejected)]
+        for records, rejects in prefetched(self.plan.batches(self.batch_rows)):
             room = self.keep_rejects - len(self.first_rejects)
             self.first_rejects += rejects[: max(room, 0)]
             yield SourceBatch(source, records, rejects)
