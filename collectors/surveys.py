@@ -2,11 +2,14 @@
 
 The columns are found by their names and their values (or given with `mapping_overrides`); every data row
 becomes a FeedbackRecord or a Rejected with its line and reason. Whole-column decisions (day-first dates, the
-CSAT scale) are made on the whole file in a first pass; the second pass converts, streaming, so memory stays
-bounded for CSV and XLSX. Nothing here imports Streamlit: the dashboard's Sources page calls the same API.
+CSAT scale) are made on the whole file in a first pass; the second pass converts. A well-formed UTF-8 CSV is
+read whole by polars and converted by columns (collectors/survey_columns.py, the fast lane for large exports);
+other files are converted row by row, streaming. Both lanes give the same results. Nothing here imports
+Streamlit: the dashboard's Sources page calls the same API.
 
     plan = plan_survey_file(path)            # mapping, notes, row count; raises InputError when unusable
-    for item in plan.convert(): ...          # FeedbackRecord | Rejected, one per data row
+    for item in plan.convert(): ...          # FeedbackRecord | Rejected, one per data row, row by row
+    for records, rejects in plan.batches():  # the same in batches; records as a frame from the columnar lane
     result = read_survey_file(path)          # the same, all in memory: .records, .rejects, .mapping, .notes
 
 Choices worth knowing:
