@@ -1,11 +1,12 @@
 """The columnar lane for well-formed UTF-8 CSV survey files, where large exports come from.
 
-polars reads the whole file, and each field is converted by the row converter's own parsers once per distinct
-value, not once per row; only the rows the lane cannot vouch for (rejects, rows keyed by a content hash) go
-through the row converter itself. So both lanes give the same records, rejects, lines and external ids, and
-the columnar one is several times faster (benchmarks/surveys.py). A file that polars might read differently
-from Python's csv module (ragged rows, stray quotes, bare CR line ends, lines that do not add up) is left to
-the row-by-row lane: `read_csv_columns` returns None.
+polars reads the whole file and converts whole columns: plain ISO 8601 times and text trimming in polars, every
+other value by the row converter's own parsers, once per distinct value; only the rows the lane cannot vouch
+for (rejects, rows keyed by a content hash) go through the row converter itself. Both lanes give the same
+records, rejects, lines and external ids (tests/unit/test_survey_columns.py), and the columnar one is several
+times faster (benchmarks/surveys.py). A file that polars might read differently from Python's csv module
+(ragged rows, stray quotes, bare CR line ends, lines that do not add up) is left to the row-by-row lane:
+`read_csv_columns` returns None.
 """
 
 from __future__ import annotations
@@ -27,11 +28,7 @@ CHUNK_BYTES = 16 * 2**20
 
 def response_key(response_id: str, created_at: datetime) -> str:
     """A survey row's external id when it has a response id: the id and the UTC submission time."""
-    return f"{response_id}|{moment_key(created_at)}"
-
-
-def moment_key(created_at: datetime) -> str:
-    return created_at.astimezone(UTC).isoformat()
+    return f"{response_id}|{created_at.astimezone(UTC).isoformat()}"
 
 
 class RowConverter(Protocol):
@@ -138,6 +135,8 @@ def convert_columns(
 
 
 class _ColumnLane:
+    """Converts chunks of one file's columns; respondents' hashes are kept from chunk to chunk."""
+
     def __init__(self, converter: RowConverter) -> None:
         self.converter = converter
         self.zone = getattr(converter.zone, "key", None)  # an IANA name, which polars needs for local times
@@ -274,7 +273,8 @@ def _per_value(
 
 
 def _response_keys() -> pl.Expr:
-    """response_key() for every row with a response id and a key that fits; null for the others."""
+    """response_key() for every row with a response id and a key that fits; null for the others (isoformat
+    writes microseconds only when there are some)."""
     utc = pl.col("created_at")
     moment = (
         pl.when(utc.dt.microsecond() == 0)
