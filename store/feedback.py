@@ -149,7 +149,7 @@ def _batches(records: Records, size: int) -> Iterator[list[FeedbackRecord] | pl.
 
 
 def _check_frame(frame: pl.DataFrame) -> None:
-    """The checks FeedbackRecord makes, on a whole frame."""
+    """FeedbackRecord's checks, on a whole frame: kinds, times and score ranges."""
     missing = [name for name in FEEDBACK_FRAME_SCHEMA if name not in frame.columns]
     if missing:
         raise ValueError(f"a feedback frame needs the columns {missing}")
@@ -158,8 +158,9 @@ def _check_frame(frame: pl.DataFrame) -> None:
         in_range &= pl.col(name).is_null() | pl.col(name).is_between(low, high)
     bad = frame.filter(~in_range)
     if bad.height:
-        frame_to_records(bad.head(1))  # raises the record's own ValueError
-        raise ValueError(f"a feedback frame has rows that are not feedback records: {bad.head(1).rows()}")
+        raise ValueError(
+            f"{bad.height} rows of a feedback frame are not feedback records, such as {bad.row(0)}"
+        )
 
 
 def _insert_new(
