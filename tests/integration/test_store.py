@@ -177,7 +177,7 @@ def test_read_feedback__returns_utc_times_and_filters_by_window(engine: Engine) 
 
 
 def test_feedback_record__rejects_scores_out_of_range_and_naive_times() -> None:
-    with pytest.raises(ValueError, match="1 rows of a feedback frame are not feedback records"):
+    with pytest.raises(ValueError, match="nps must be between 0 and 10"):
         survey(1, nps=11)
     with pytest.raises(ValueError, match="time zone"):
         FeedbackRecord("x", "survey", datetime(2026, 1, 1))
