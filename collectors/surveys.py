@@ -1178,10 +1178,7 @@ def _plan(
         how = "chosen" if preset else "detected from the headers"
         rows = "1 header row" if layout.header_rows == 1 else f"{layout.header_rows} header rows"
         notes.append(f"Preset {PRESET_LABELS[layout.preset]} ({how}; {rows}).")
-    first_row = next(islice(table.rows(), layout.skip, None), None)
-    columns = (
-        table.columns(layout.skip, first_row[0], len(layout.columns)) if whole_file and first_row else None
-    )
+    columns = _whole_file_columns(table, layout) if whole_file else None
     date_evidence, scale, data_rows = (
         _scan(table, layout, indexes, sample, whole_file)
         if columns is None
@@ -1238,6 +1235,12 @@ def _scan(
         if csat_index is not None and csat_index < width:
             scale.add(cells[csat_index])
     return dates, scale, count if whole_file else None
+
+
+def _whole_file_columns(table: _Table, layout: _Layout) -> pl.DataFrame | None:
+    """The data rows as columns, when the file can be read so (a preview never reads the whole file)."""
+    first_row = next(islice(table.rows(), layout.skip, None), None)
+    return table.columns(layout.skip, first_row[0], len(layout.columns)) if first_row else None
 
 
 def _scan_columns(

@@ -18,6 +18,8 @@ from store.schema import FEEDBACK_KINDS, feedback, rejected_rows, scores, source
 from store.sources import ensure_source
 from store.state import bump_data_version, utc_now
 
+SCORE_RANGES = (("nps", 0, 10), ("csat", 1, 5), ("stars", 1, 5))
+
 
 @dataclass(frozen=True)
 class FeedbackRecord:
@@ -43,7 +45,7 @@ class FeedbackRecord:
         if self.created_at.tzinfo is None:
             raise ValueError("created_at must carry a time zone (Pulse stores UTC)")
         object.__setattr__(self, "created_at", self.created_at.astimezone(UTC))
-        for name, low, high in (("nps", 0, 10), ("csat", 1, 5), ("stars", 1, 5)):
+        for name, low, high in SCORE_RANGES:
             value = getattr(self, name)
             if value is not None and not low <= value <= high:
                 raise ValueError(f"{name} must be between {low} and {high}, not {value}")
@@ -120,7 +122,8 @@ def upsert_feedback(
     """Add the records not already stored for `source` (unique on source + external id) and keep the rejects.
 
     Each batch commits on its own, so an interrupted import keeps what it committed and a rerun adds no
-    duplicates. `records` may be a feedback frame, which SQLite inserts without making a record per row.
+    duplicates. `records` may be a feedback frame, which SQLite inserts without making a record per row; a
+    frame is one batch, sized by whoever made it.
     """
     counts = UpsertCounts()
     for batch in _batches(records, batch_size):
@@ -154,7 +157,7 @@ def _check_frame(frame: pl.DataFrame) -> None:
     if missing:
         raise ValueError(f"a feedback frame needs the columns {missing}")
     in_range = pl.col("kind").is_in(FEEDBACK_KINDS) & pl.col("created_at").is_not_null()
-    for name, low, high in (("nps", 0, 10), ("csat", 1, 5), ("stars", 1, 5)):
+    for name, low, high in SCORE_RANGES:
         in_range &= pl.col(name).is_null() | pl.col(name).is_between(low, high)
     bad = frame.filter(~in_range)
     if bad.height:
