@@ -17,6 +17,7 @@ from store.feedback import (
     Records,
     Rejected,
     SourceSpec,
+    prepare_frame,
     read_external_ids,
     remove_feedback,
     upsert_feedback,
@@ -52,6 +53,7 @@ class CollectContext:
 
     cursor: str | None
     stored_ids: Callable[[SourceSpec], list[str]]  # external ids of a source, newest first
+    prepare: Callable[[Records], Records] = lambda records: records  # ready for the store's fastest insert
 
 
 @dataclass
@@ -85,6 +87,7 @@ def run_collector(engine: Engine, collector: Collector, progress: Progress | Non
     context = CollectContext(
         cursor=read_last_cursor(engine, collector.name),
         stored_ids=lambda source: read_external_ids(engine, source),
+        prepare=lambda records: prepare_frame(engine, records),
     )
     run_id = start_run(engine, "collector", collector.name)
     result = CollectResult()

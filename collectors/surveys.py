@@ -53,7 +53,7 @@ from collectors.survey_columns import (
     response_key,
 )
 from pulse.errors import InputError
-from store.feedback import FeedbackRecord, Records, Rejected, SourceSpec, frame_to_records
+from store.feedback import FeedbackRecord, Rejected, SourceSpec, frame_to_records
 
 MAX_FILE_BYTES = 500 * 1024 * 1024  # refused before reading
 MAX_JSON_BYTES = 100 * 1024 * 1024  # JSON is parsed whole, so its limit is lower
@@ -1091,7 +1091,9 @@ class SurveyPlan:
         for line, cells in self.rows():
             yield converter(line, cells)
 
-    def batches(self, size: int = BATCH_ROWS) -> Iterator[tuple[Records, list[Rejected]]]:
+    def batches(
+        self, size: int = BATCH_ROWS
+    ) -> Iterator[tuple[list[FeedbackRecord] | pl.DataFrame, list[Rejected]]]:
         """The data rows, `size` at a time, as (records, rejects): the same as `convert`, but records come
         as a feedback frame from the columnar lane when the whole file was read as columns."""
         if self._columns is not None:
@@ -1608,7 +1610,10 @@ class SurveyFileCollector:
 
     def collect(self, context: CollectContext) -> Iterator[SourceBatch]:
         source = self.source
-        for records, rejects in prefetched(self.plan.batches(self.batch_rows)):
+        batches = (
+            (context.prepare(records), rejects) for records, rejects in self.plan.batches(self.batch_rows)
+        )
+        for records, rejects in prefetched(batches):  # converted and prepared in the background
             room = self.keep_rejects - len(self.first_rejects)
             self.first_rejects += rejects[: max(room, 0)]
             yield SourceBatch(source, records, rejects)

@@ -94,7 +94,37 @@ def frame_to_records(frame: pl.DataFrame) -> list[FeedbackRecord]:
     ]
 
 
-Records = Iterable[FeedbackRecord] | pl.DataFrame  # a frame has FEEDBACK_FRAME_SCHEMA's columns
+@dataclass(frozen=True)
+class SqliteFrame:
+    """A checked feedback frame with its values as Python column lists in SQLite's storage formats (UTC wall
+    time with microseconds, JSON text). Made ahead, in a collector's producer thread, so that the writer
+    only inserts."""
+
+    frame: pl.DataFrame
+    columns: tuple[list[Any], ...]  # in the order of _FRAME_COLUMNS
+
+    def __len__(self) -> int:
+        return self.frame.height
+
+
+# records, or a frame with FEEDBACK_FRAME_SCHEMA's columns (as made ready for SQLite by prepare_frame)
+Records = Iterable[FeedbackRecord] | pl.DataFrame | SqliteFrame
+
+
+def prepare_frame(engine: Engine, records: Records) -> Records:
+    """Records made ready for `engine`'s fastest insert: on SQLite a feedback frame is checked and turned
+    into column lists (a SqliteFrame); anything else is returned as it is."""
+    if engine.dialect.name != "sqlite" or not isinstance(records, pl.DataFrame):
+        return records
+    _check_frame(records)
+    return _sqlite_frame(records)
+
+
+def _sqlite_frame(frame: pl.DataFrame) -> SqliteFrame:
+    values = frame.with_columns(
+        pl.col("created_at").dt.strftime("%Y-%m-%d %H:%M:%S%.6f"), pl.col("raw").fill_null("null")
+    )
+    return SqliteFrame(frame, tuple(values[name].to_list() for name in _FRAME_COLUMNS))
 
 
 @dataclass
@@ -141,7 +171,13 @@ def upsert_feedback(
     return counts
 
 
-def _batches(records: Records, size: int) -> Iterator[list[FeedbackRecord] | pl.DataFrame]:
+Batch = list[FeedbackRecord] | pl.DataFrame | SqliteFrame
+
+
+def _batches(records: Records, size: int) -> Iterator[Batch]:
+    if isinstance(records, SqliteFrame):  # one batch, checked when it was prepared
+        yield records
+        return
     if isinstance(records, pl.DataFrame):  # one batch: its producer chose the size
         _check_frame(records)
         yield records
@@ -166,17 +202,14 @@ def _check_frame(frame: pl.DataFrame) -> None:
         )
 
 
-def _insert_new(
-    connection: Connection,
-    source_id: int,
-    batch: Sequence[FeedbackRecord] | pl.DataFrame,
-    counts: UpsertCounts,
-) -> None:
+def _insert_new(connection: Connection, source_id: int, batch: Batch, counts: UpsertCounts) -> None:
     """Insert the batch, skipping records already stored (or repeated in it); count new and duplicates."""
     now = utc_now()
     if connection.dialect.name == "sqlite":
         added = _insert_sqlite(connection, source_id, batch, now)
     else:
+        if isinstance(batch, SqliteFrame):
+            batch = batch.frame
         if isinstance(batch, pl.DataFrame):
             batch = frame_to_records(batch)
         rows = [{**vars(record), "source_id": source_id, "ingested_at": now} for record in batch]
@@ -186,30 +219,24 @@ def _insert_new(
     counts.duplicate += len(batch) - added
 
 
-_SQLITE_COLUMNS = (
-    "source_id", "external_id", "kind", "created_at", "text", "nps", "csat", "stars", "author_hash", "url",
-    "location", "channel", "segment", "raw", "ingested_at",
-)  # fmt: skip
+_FRAME_COLUMNS = tuple(FEEDBACK_FRAME_SCHEMA)
+_SQLITE_COLUMNS = ("source_id", *_FRAME_COLUMNS, "ingested_at")
 _SQLITE_INSERT = (
     f"INSERT INTO feedback ({', '.join(_SQLITE_COLUMNS)}) VALUES ({', '.join('?' * len(_SQLITE_COLUMNS))}) "
     "ON CONFLICT DO NOTHING"
 )
 
 
-def _insert_sqlite(
-    connection: Connection, source_id: int, batch: Sequence[FeedbackRecord] | pl.DataFrame, now: datetime
-) -> int:
+def _insert_sqlite(connection: Connection, source_id: int, batch: Batch, now: datetime) -> int:
     """The bulk-import path: plain executemany with values already in SQLAlchemy's SQLite storage formats
     (UTC wall time with microseconds, JSON text), several times faster than binding through Core. Returns
     how many rows were inserted."""
     ingested_at = _sqlite_datetime(now)
     rows: Iterable[tuple[Any, ...]]
-    if isinstance(batch, pl.DataFrame):  # column lists zipped: far cheaper than a tuple per row from polars
-        values = batch.with_columns(
-            pl.col("created_at").dt.strftime("%Y-%m-%d %H:%M:%S%.6f"), pl.col("raw").fill_null("null")
-        )
-        columns = (values[name].to_list() for name in _SQLITE_COLUMNS[1:-1])
-        rows = zip(repeat(source_id), *columns, repeat(ingested_at))
+    if isinstance(batch, pl.DataFrame):
+        batch = _sqlite_frame(batch)
+    if isinstance(batch, SqliteFrame):  # column lists zipped: far cheaper than a tuple per row from polars
+        rows = zip(repeat(source_id), *batch.columns, repeat(ingested_at))
     else:
         rows = [
             (

@@ -18,6 +18,7 @@ from store.feedback import (
     Rejected,
     SourceSpec,
     count_feedback,
+    prepare_frame,
     read_feedback,
     records_to_frame,
     upsert_feedback,
@@ -78,11 +79,13 @@ def test_upsert_feedback__twice_adds_nothing(engine: Engine) -> None:
     assert count_feedback(engine) == 7
 
 
-def test_upsert_feedback__a_frame_stores_what_its_records_would(engine: Engine) -> None:
+@pytest.mark.parametrize("prepared", [False, True], ids=["frame", "prepared frame"])
+def test_upsert_feedback__a_frame_stores_what_its_records_would(engine: Engine, prepared: bool) -> None:
     records = [survey(n, text=f"text {n}") for n in range(4)]
     records[1] = FeedbackRecord(**{**vars(records[1]), "raw": {"table": 7}, "segment": "regulars"})
     other = SourceSpec("Same survey, as records", "survey", "csv")
-    counts = upsert_feedback(engine, SURVEY, records_to_frame([*records, records[0]]))
+    frame = records_to_frame([*records, records[0]])
+    counts = upsert_feedback(engine, SURVEY, prepare_frame(engine, frame) if prepared else frame)
     upsert_feedback(engine, other, records)
     assert (counts.new, counts.duplicate) == (4, 1)
     assert upsert_feedback(engine, SURVEY, records_to_frame(records)).duplicate == 4
@@ -97,10 +100,13 @@ def test_upsert_feedback__a_frame_stores_what_its_records_would(engine: Engine) 
     assert len(by_source) == 2 and len(set(map(frozenset, by_source.values()))) == 1
 
 
-def test_upsert_feedback__a_frame_with_a_score_out_of_range_is_refused(engine: Engine) -> None:
+@pytest.mark.parametrize("prepared", [False, True], ids=["frame", "prepared frame"])
+def test_upsert_feedback__a_frame_with_a_score_out_of_range_is_refused(
+    engine: Engine, prepared: bool
+) -> None:
     frame = records_to_frame([survey(1)]).with_columns(nps=pl.lit(11, dtype=pl.Int64))
     with pytest.raises(ValueError, match="1 rows of a feedback frame are not feedback records"):
-        upsert_feedback(engine, SURVEY, frame)
+        upsert_feedback(engine, SURVEY, prepare_frame(engine, frame) if prepared else frame)
     assert count_feedback(engine) == 0
 
 
