@@ -187,7 +187,8 @@ def _not_text(name: str, why: str) -> InputError:
 
 
 def _detect_encoding(data: _Input, head: bytes) -> str:
-    """BOM first, then UTF-8 (checked over the whole file), then charset-normalizer."""
+    """BOM first, then UTF-8 (checked over the whole file), then charset-normalizer (preferring cp1252 among
+    the code pages that fit equally well)."""
     if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         return "utf-32"
     if head.startswith(codecs.BOM_UTF8):
@@ -204,10 +205,14 @@ def _detect_encoding(data: _Input, head: bytes) -> str:
     with data.opener() as handle:
         handle.seek(max(0, failure - SNIFF_BYTES // 2))
         window = handle.read(SNIFF_BYTES)
-    match = from_bytes(head + b"\n" + window).best()
-    if match is None:
+    matches = from_bytes(head + b"\n" + window)
+    best = matches.best()
+    if best is None:
         raise _not_text(data.file_name, "its bytes are not text in any common encoding")
-    return str(match.encoding)
+    # a short sample fits many code pages equally well; Windows-1252 is by far the commonest of them
+    if any(match.chaos <= best.chaos and "cp1252" in match.could_be_from_charset for match in matches):
+        return "cp1252"
+    return str(best.encoding)
 
 
 def _bomless_utf16(name: str, head: bytes) -> str:
@@ -1513,6 +1518,35 @@ class SurveyImport:
     def preview(self, n: int = 10) -> list[dict[str, Any]]:
         """The first `n` imported records as plain dicts."""
         return [_preview_row(record) for record in self.records[:n]]
+
+
+def read_table(source: Source, file_name: str | None = None) -> pl.DataFrame:
+    """Any export this module reads (CSV in any common encoding and delimiter, XLSX, JSON) as a frame of all
+    its columns, every value as text (null when empty), under the header that the importer finds. Blank rows
+    are left out; cells beyond the header get columns of their own ("Column 7"), so nothing is lost."""
+    table = _open_table(_input(source, file_name))
+    layout = _layout(table, None)
+    rows = [
+        [_cell_text(cell) for cell in cells]
+        for _line, cells in islice(table.rows(), layout.skip, None)
+        if any(_filled(cell) for cell in cells)
+    ]
+    width = max([len(layout.columns), *map(len, rows)])
+    names = _unique(
+        [*layout.columns, *(f"Column {index + 1}" for index in range(len(layout.columns), width))]
+    )
+    padded = [row + [None] * (width - len(row)) for row in rows]
+    return pl.DataFrame(padded, schema=dict.fromkeys(names, pl.String), orient="row")
+
+
+def _cell_text(cell: Any) -> str | None:
+    if cell is None or cell == "":
+        return None
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if isinstance(cell, datetime | date | time):
+        return cell.isoformat()
+    return cell if isinstance(cell, str) else json.dumps(cell) if isinstance(cell, dict | list) else str(cell)
 
 
 def read_survey_file(

@@ -12,6 +12,7 @@ import polars as pl
 from sqlalchemy import Engine, select
 
 from pulse.errors import InputError
+from pulse.tables import csv_safe
 from store.engine import inserted_id, reading, writing
 from store.frames import read_frame
 from store.schema import rollouts
@@ -136,11 +137,5 @@ def rollouts_csv(engine: Engine) -> str:
     writer = csv.writer(output, quoting=csv.QUOTE_ALL, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for row in frame.iter_rows(named=True):
-        writer.writerow([_csv_safe(row[column]) for column in CSV_COLUMNS])
+        writer.writerow([csv_safe(row[column]) for column in CSV_COLUMNS])
     return output.getvalue()
-
-
-def _csv_safe(value: object) -> str:
-    """Neutralise spreadsheet formula injection (OWASP): a leading = + - @ tab or CR gets a quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -12,6 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select
 
 from pulse.errors import InputError, StoreError
+from store.embeddings import read_embeddings, write_embeddings
 from store.engine import build_engine, bulk_writes, reading, writing
 from store.feedback import (
     FeedbackRecord,
@@ -280,3 +282,14 @@ def test_build_engine__unreachable_server_is_a_store_error_with_a_hint() -> None
         read_data_version(engine)
     assert "secret" not in raised.value.message
     assert "pulse db upgrade" in raised.value.hint
+
+
+def test_embeddings__stored_once_per_text_hash_and_model_and_read_back_exactly(engine: Engine) -> None:
+    first = {"a" * 64: np.array([0.25, -1.5, 3.0], dtype=np.float32), "b" * 64: np.ones(3, dtype=np.float32)}
+    assert write_embeddings(engine, "model-x", first) == 2
+    write_embeddings(engine, "model-x", {"a" * 64: np.zeros(3, dtype=np.float32)})  # already there: kept
+    write_embeddings(engine, "model-y", {"a" * 64: np.zeros(3, dtype=np.float32)})
+    found = read_embeddings(engine, "model-x", ["a" * 64, "c" * 64])
+    assert list(found) == ["a" * 64]
+    np.testing.assert_array_equal(found["a" * 64], first["a" * 64])
+    assert read_embeddings(engine, "model-y", ["a" * 64])["a" * 64].tolist() == [0.0, 0.0, 0.0]
