@@ -1,93 +1,256 @@
 """Flag complaints that the service felt impersonal or automated, with the cues that fired.
 
-A first, explainable rule set: strong cues (no human reachable, canned replies, "felt like a number", phone
-trees) flag a text on their own; weak cues (a bot, an app, a kiosk, "automated") flag it only when the text is
-negative, so that praise of automation is not a complaint.
+Two kinds of evidence, both explainable by a cue name an owner understands ("no human reachable",
+"phone tree or hold queue", "automated email or text", ...):
+
+- keyword rules (regular expressions) per cue family. Strong rules flag a text on their own unless it is
+  clearly positive; weak rules (a bot, an app, a kiosk, "automated") need a negative text, so that praise of
+  automation is not a complaint;
+- paraphrases: each sentence of the text is embedded (all-MiniLM-L6-v2 by default) and compared with the
+  prototype phrases of each family (`analysis.impersonal_prototypes`). A sentence fires a family when it is
+  close enough to one of its phrases and closer to it than to the counter-prototypes (praise of automation,
+  a rude human who did engage, plain delays and faults).
+
+The score (0..1) is the strongest evidence plus a little for each further family; a text is flagged at 0.5.
+Nothing here is trained on outside data: the rules and prototypes are the project's own, and a few
+thresholds were chosen on half of `impersonal_dev.csv` (see `analysis.impersonal_eval`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
-IMPERSONAL_VERSION = "cues-1"
+from analysis.impersonal_prototypes import COUNTER_PROTOTYPES, CUE_PROTOTYPES
 
-STRONG_CUES: dict[str, str] = {
+IMPERSONAL_VERSION = "impersonal-minilm-v1"
+
+Embedder = Callable[[Sequence[str]], np.ndarray]  # texts to unit-length vectors, one row per text
+
+FLAG_AT = 0.5
+SIMILARITY_FLOOR = 0.65  # a sentence this close (cosine) to a family's phrase may fire it
+COUNTER_MARGIN = 0.05  # ... if it is at least this much closer to the family than to any counter-prototype
+NEGATIVE_BELOW = -0.05  # weak keyword cues count only in texts this negative
+POSITIVE_ABOVE = 0.5  # a text this positive needs a strong keyword cue to be flagged
+STRONG_RULE_SCORE = 0.75
+WEAK_RULE_SCORE = 0.55
+EXTRA_FAMILY_BONUS = 0.1
+
+_N = r"(?:n'?t|n’t| not)"
+STRONG_RULES: dict[str, str] = {
     "no human reachable": (
-        r"\b(talk|speak|chat)(ed|ing)? (to|with) (a |an )?(real |actual |live )?(person|human|someone|somebody|"
-        r"anyone|anybody|staff|member of staff)\b"
+        r"\b(talk|speak|chat)(ed|ing)? (to|with) (a |an )?(real |actual |live )(person|human|someone|somebody)\b"
         r"|\b(real|actual|live) (person|human)\b|\b(a|any|to a) human\b|\bsomeone (real|who works)\b"
-        r"|\bno (phone|phone number|email address|contact number|way to contact)\b|\bnobody (real|reads|even)\b"
-        r"|\b(heard|got) nothing back\b|\bnever (heard|got) back\b|\bno one to ask\b"
-        r"|\b(no ?one|no-one|nobody|no human|no person)( ever| has| had| was)? (got|gets|get|answered|answers|"
-        r"replied|replies|responded|responds|picked|picks|came|comes|to talk|to speak|to help|there|around|"
-        r"available|called|rang|bothered|actually)\b"
-        r"|\b(couldn'?t|could not|could never|can'?t|cannot|never|unable to|no way to|impossible to) (reach|"
-        r"contact|get hold of|get through)\b"
+        r"|\b(just )?(want|wanted|need|needed|trying|tried|asked) to (talk|speak) (to|with) (a |an )?(real |actual |live )?"
+        r"(person|human|someone|somebody|anyone|anybody|a manager)\b"
+        r"|\bno (phone number|contact number|way to contact)\b|\bnobody (real|reads)\b"
+        r"|\b(no ?one|no-one|nobody)( ever)? (answers|answered|picks up|picked up)\b"
+        r"|\b(couldn'?t|could not|could never|can'?t|cannot|never|unable to|no way to|impossible to|hard to"
+        r"|difficult to) (reach|contact|get hold of|get through|speak to (any|some)one|talk to (any|some)one)\b"
     ),
-    "canned reply": (
-        r"\b(canned|copy[- ]?(and[- ])?paste[d]?|templated?|scripted|boilerplate|generic|form) "
-        r"(reply|replies|response|responses|answer|answers|email|emails|message|messages)\b"
-        r"|\bsame (\w+ )?(reply|response|answer|message|email|paragraph)\b|\bauto[- ]?repl(y|ies)\b"
-        r"|\bno-?reply\b|\bform letter\b|\bstock (message|email|reply)\b|\bword for word\b"
-        r"|\bdear (valued )?customer\b"
-    ),
-    "felt like a number": (
-        r"\b(just|like|another) (a )?(number|ticket|statistic|transaction|order number)\b"
-        r"|\bimpersonal\b|\bfaceless\b|\brobotic\b|\blike a robot\b|\bsoulless\b|\bcold and automated\b"
-        r"|\bpersonal touch\b|\bhuman touch\b|\bvending machine\b|\bin a database\b|\bdon'?t know me\b"
-        r"|\bdoesn'?t know me\b"
+    "no one got back to me": (
+        r"\b(no ?one|no-one|nobody)( has| had| ever)? (got|gets|get|getting) back\b"
+        r"|\b(no ?one|no-one|nobody)( has| had| ever)? (called|rang|rung|phoned|contacted|emailed|replied"
+        r"|responded|bothered)\b"
+        r"|\b(never|no|not|without|didn'?t get( a| any)?|awaiting( a)?|waiting (on|for)( a)?) ?call ?backs?\b"
+        r"|\bcall ?backs? (that )?(never|did not|didn'?t|not)\b"
+        r"|\b(never|didn'?t|did not|not|haven'?t|have not|failed to|won'?t|don'?t)( even)? (call|ring|phone)(ed)?"
+        r" (me |us )?back\b"
+        r"|\b(calls|emails|messages) (not|never) (returned|answered)\b"
+        r"|\bno (email |e-mail )?(reply|replies|response|responses|answer)\b"
+        r"|\bnot returning (my |our )?(calls|emails|messages)\b|\bcall ?backs? (as|when) promised\b"
+        r"|\b(would|'d|will) (call|ring|phone)( me| us)?( back)?\b[^.!?]{0,80}\b(never|didn'?t|did not|no call"
+        r"|neither|nobody|no one)\b"
+        r"|\b(not|never|haven'?t|have not|didn'?t|did not)( even)? (replied|replying|responded|responding|return(ed)?"
+        r" (the|my) (email|call|message)s?)\b"
+        r"|\b(heard|got) nothing back\b|\bnever (heard|got) back\b|\b(complaint|email|emails|DMs?) (was |were )?"
+        r"(ignored|unanswered)\b|\bchecked your DMs\b"
+        r"|\b(ignored|ignoring|ignores) (all )?(my |our )?(emails|messages|calls|complaints?)\b"
+        r"|\b(had to|have to|having to) (keep )?(chase|chasing)\b|\bnever (heard|had) (anything|a word)\b"
+        r"|\bstill (waiting|awaiting) (for )?(a |any )?(reply|response|answer|call ?back)\b"
+        r"|\b(nobody|no ?one|no-one) (has )?(been in touch|contacted)\b"
     ),
     "phone tree or hold queue": (
-        r"\bpress(ing)? (\d|one|two|1|2)\b|\bphone tree\b|\bon hold\b|\bhold music\b|\bvoicemail\b"
-        r"|\bphone line\b.*\b(gone|retired|removed|dead)\b"
+        r"\bpress(ing)? (\d|one|two)\b|\bphone tree\b|\b(on|holding|kept holding|hold for|hold times?)\b.{0,20}"
+        r"\b(\d+|an?|two|three|ages|hours?|forever|long)\b.{0,12}\b(min(ute)?s?|hours?|ages|forever|long)\b"
+        r"|\bon hold\b|\bhold music\b|\bhold times?\b|\b(in|kept in) a queue\b|\bautomated (menu|message|system|call|voice|phone|\"?what)"
+        r"|\brecorded (message|voice)\b|\bvoice ?mail\b"
     ),
-    "round in circles": (
-        r"\b(round|around|went|going|go) in circles\b|\b(talking|writing|speaking|talk|write|speak) to a "
-        r"(brick )?wall\b"
+    "passed around": (
+        r"\bpass(ed)? (around|round|from (person to person|pillar to post))\b"
+        r"|\btransferr?(ed)? (me )?(to|between) (\d|two|three|different|another|several)\b.{0,10}(dep|team|people)"
+        r"|\bpassed through \d\b|\bround in circles\b|\bnobody (wants|wanted) to deal\b"
+        r"|\b(talking|writing|speaking|talk|write|speak) to a (brick )?wall\b"
+    ),
+    "canned reply": (
+        r"\b(canned|copy[- ]?(and[- ])?paste[d]?|templated?|scripted|boilerplate|generic|form|standard|stock) "
+        r"(reply|replies|response|responses|answer|answers|email|emails|message|messages|letter)\b"
+        r"|\bsame (\w+ )?(reply|response|answer|paragraph)\b|\bauto[- ]?(repl(y|ies)|responses?)\b"
+        r"|\bword for word\b|\bcrib sheet\b|\bread(ing)? (from|off) a script\b"
+        r"|\b(text|texts|email|emails) (instead of|rather than) (a )?(call|phone call|person|human|conversation)\b"
+    ),
+    "felt like a number": (
+        r"\b(just|like|another) (a )?(number|statistic)\b"
+        r"|\bimpersonal\b|\bfaceless\b|\brobotic\b|\blike a robot\b|\bsoulless\b"
+        r"|\bpersonal touch\b|\bhuman touch\b|\bdon'?t know me\b|\bdoesn'?t know me\b"
+        r"|\btreat(ed|s)? (me |us )?like (a )?(stranger|number|robot)s?\b"
     ),
 }
 
-WEAK_CUES: dict[str, str] = {
-    "chatbot": r"\b(chat ?bot|bot|robot|virtual assistant|(chat|automated) (assistant|window|box))\b",
-    "automated email": r"\b(automated|automatic|auto-generated|no-?reply)\b|\bdear (valued )?customer\b",
-    "pushed to a machine": (
-        r"\b(kiosks?|screens?|touchscreens?|touch screens?|machines?|tablet|the app|an app|self[- ]service)\b"
+WEAK_RULES: dict[str, str] = {
+    "chatbot": r"\b(chat ?bots?|bots?|robots?|virtual assistant|(chat|automated) (assistant|window|box))\b",
+    "automated email or text": r"\b(automated|automatic|auto-generated|no-?reply)\b|\bdear (valued )?customer\b",
+    "pushed to an app or kiosk": (
+        r"\b(kiosks?|touch ?screens?|self[- ]?(service|checkouts?)|(use|download) (the|an|your) app)\b"
     ),
 }
 
-_STRONG = {name: re.compile(pattern, re.IGNORECASE) for name, pattern in STRONG_CUES.items()}
-_WEAK = {name: re.compile(pattern, re.IGNORECASE) for name, pattern in WEAK_CUES.items()}
+_STRONG = {name: re.compile(pattern, re.IGNORECASE) for name, pattern in STRONG_RULES.items()}
+_WEAK = {name: re.compile(pattern, re.IGNORECASE) for name, pattern in WEAK_RULES.items()}
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+|(?<=[a-z])\.{2,}|\s+-\s+")
+_NOISE = re.compile(r"https?://\S+|@\w+|#")
+_SPACES = re.compile(r"\s+")
 
 
-def impersonal_cues(text: str, sentiment_score: float) -> list[str]:
-    """The names of the cues that fire in `text`; weak cues only when the text is negative."""
-    fired = [name for name, pattern in _STRONG.items() if pattern.search(text)]
-    if fired or sentiment_score < -0.05:
-        fired += [name for name, pattern in _WEAK.items() if pattern.search(text)]
-    strong = any(name in STRONG_CUES for name in fired)
-    negative_with_weak = sentiment_score < -0.05 and bool(fired)
-    return fired if strong or negative_with_weak else []
+@dataclass(frozen=True)
+class Finding:
+    """The verdict on one text: `score` 0..1, `impersonal` (score >= 0.5), and the cues that fired."""
+
+    score: float
+    impersonal: bool
+    cues: tuple[str, ...]
 
 
-def impersonal_score(cues: list[str]) -> float:
-    """0..1: how strongly the cues say 'impersonal'; a strong cue alone is 0.6, each further cue adds."""
-    strong = sum(name in STRONG_CUES for name in cues)
-    weak = len(cues) - strong
-    return min(1.0, 0.6 * bool(strong) + 0.5 * bool(weak and not strong) + 0.15 * max(len(cues) - 1, 0))
+@dataclass(frozen=True)
+class PrototypeIndex:
+    """Embedded prototype phrases: one row per phrase, its family, and whether the family is a counter one."""
+
+    vectors: np.ndarray
+    families: tuple[str, ...]
+    family_of_row: np.ndarray  # index into families, per row of vectors
+    counter_rows: np.ndarray  # bool per row of vectors
 
 
-def add_impersonal(frame: pl.DataFrame, text_column: str = "text") -> pl.DataFrame:
-    """Add `impersonal_cues` (list of names), `impersonal_score` (0..1) and `impersonal` (score >= 0.5).
+def sentences(text: str) -> list[str]:
+    """The sentences of `text`, without links, @handles and #, each with at least two words."""
+    cleaned = _NOISE.sub(" ", text)
+    parts = (_SPACES.sub(" ", part).strip(" .,-") for part in _SENTENCE_END.split(cleaned))
+    return [part for part in parts if len(part.split()) >= 2]
 
-    Needs `sentiment_score` (see analysis.sentiment.add_sentiment).
+
+def rule_cues(text: str, sentiment_score: float) -> tuple[list[str], list[str]]:
+    """(strong, weak) rule families that fire in `text`; weak ones only when the text is negative."""
+    strong = [name for name, pattern in _STRONG.items() if pattern.search(text)]
+    weak = [name for name, pattern in _WEAK.items() if pattern.search(text)]
+    return strong, weak if sentiment_score < NEGATIVE_BELOW else []
+
+
+def build_prototype_index(embedder: Embedder) -> PrototypeIndex:
+    """Embed every prototype phrase once with `embedder`."""
+    tables = {**CUE_PROTOTYPES, **COUNTER_PROTOTYPES}
+    families = tuple(tables)
+    phrases = [phrase for family in families for phrase in tables[family]]
+    family_of_row = np.array([i for i, family in enumerate(families) for _ in tables[family]])
+    counter = np.array([families[i] in COUNTER_PROTOTYPES for i in family_of_row])
+    vectors = np.asarray(embedder(phrases), dtype=np.float32)
+    return PrototypeIndex(vectors, families, family_of_row, counter)
+
+
+_INDEXES: dict[int, tuple[Embedder, PrototypeIndex]] = {}
+
+
+def prototype_index(embedder: Embedder) -> PrototypeIndex:
+    """The prototype index of `embedder`, built once per embedder object."""
+    cached = _INDEXES.get(id(embedder))
+    if cached is None or cached[0] is not embedder:
+        cached = (embedder, build_prototype_index(embedder))
+        _INDEXES[id(embedder)] = cached
+    return cached[1]
+
+
+def paraphrase_similarities(sentence_vectors: np.ndarray, index: PrototypeIndex) -> dict[str, float]:
+    """Per cue family, the best cosine of any sentence that is closer to it than to every counter family."""
+    if len(sentence_vectors) == 0:
+        return {}
+    cosines = sentence_vectors @ index.vectors.T  # (sentences, phrases)
+    counter_best = cosines[:, index.counter_rows].max(axis=1)
+    best: dict[str, float] = {}
+    for family_number, family in enumerate(index.families):
+        if family in COUNTER_PROTOTYPES:
+            continue
+        family_best = cosines[:, index.family_of_row == family_number].max(axis=1)
+        eligible = family_best[family_best >= counter_best + COUNTER_MARGIN]
+        if eligible.size:
+            best[family] = float(eligible.max())
+    return best
+
+
+def paraphrase_score(similarity: float) -> float:
+    """0..1 from a cosine: 0.5 at SIMILARITY_FLOOR, rising to 1 at a cosine of 1."""
+    return 0.5 + 0.5 * (similarity - SIMILARITY_FLOOR) / (1 - SIMILARITY_FLOOR)
+
+
+def judge(
+    strong: list[str], weak: list[str], similarities: dict[str, float], sentiment_score: float
+) -> Finding:
+    """Combine rule cues and paraphrase similarities of one text into a Finding."""
+    evidence: dict[str, float] = {name: WEAK_RULE_SCORE for name in weak}
+    evidence.update({name: STRONG_RULE_SCORE for name in strong})
+    for family, similarity in similarities.items():
+        if similarity >= SIMILARITY_FLOOR:
+            evidence[family] = max(evidence.get(family, 0.0), paraphrase_score(similarity))
+    if not evidence:
+        return Finding(0.0, False, ())
+    ranked = sorted(evidence, key=lambda name: -evidence[name])
+    score = min(1.0, evidence[ranked[0]] + EXTRA_FAMILY_BONUS * (len(ranked) - 1))
+    if sentiment_score > POSITIVE_ABOVE and not strong:
+        score *= 0.5  # praise (of automation, say) that merely resembles a complaint
+    flagged = score >= FLAG_AT
+    return Finding(round(score, 4), flagged, tuple(ranked) if flagged else ())
+
+
+def detect_impersonal(
+    texts: Sequence[str | None], sentiment_scores: Sequence[float | None], embedder: Embedder | None = None
+) -> list[Finding]:
+    """One Finding per text. `sentiment_scores` are -1..1 (negative is a complaint); `embedder` turns
+    sentences into unit vectors (default: analysis.embeddings.embed, all-MiniLM-L6-v2)."""
+    embedder = embedder or _default_embedder()
+    index = prototype_index(embedder)
+    texts_split = [sentences(text or "") for text in texts]
+    flat = [sentence for parts in texts_split for sentence in parts]
+    vectors = np.asarray(embedder(flat), dtype=np.float32) if flat else np.zeros((0, index.vectors.shape[1]))
+    findings: list[Finding] = []
+    start = 0
+    for text, parts, sentiment in zip(texts, texts_split, sentiment_scores, strict=True):
+        sentiment_score = float(sentiment or 0.0)
+        strong, weak = rule_cues(text or "", sentiment_score)
+        similarities = paraphrase_similarities(vectors[start : start + len(parts)], index)
+        findings.append(judge(strong, weak, similarities, sentiment_score))
+        start += len(parts)
+    return findings
+
+
+def _default_embedder() -> Embedder:
+    from analysis.embeddings import embed
+
+    return embed
+
+
+def add_impersonal(
+    frame: pl.DataFrame, text_column: str = "text", embedder: Embedder | None = None
+) -> pl.DataFrame:
+    """Add `impersonal_cues` (list of cue names), `impersonal_score` (0..1) and `impersonal` (score >= 0.5).
+
+    Needs `sentiment_score` (-1..1, see analysis.sentiment). `embedder` defaults to all-MiniLM-L6-v2.
     """
-    cues = [
-        impersonal_cues(text or "", score)
-        for text, score in zip(frame[text_column], frame["sentiment_score"], strict=True)
-    ]
+    sentiment_scores = frame["sentiment_score"].to_list()
+    findings = detect_impersonal(frame[text_column].to_list(), sentiment_scores, embedder)
     return frame.with_columns(
-        pl.Series("impersonal_cues", cues, dtype=pl.List(pl.String)),
-        pl.Series("impersonal_score", [impersonal_score(c) for c in cues], dtype=pl.Float64),
-    ).with_columns((pl.col("impersonal_score") >= 0.5).alias("impersonal"))
+        pl.Series("impersonal_cues", [list(f.cues) for f in findings], dtype=pl.List(pl.String)),
+        pl.Series("impersonal_score", [f.score for f in findings], dtype=pl.Float64),
+        pl.Series("impersonal", [f.impersonal for f in findings], dtype=pl.Boolean),
+    )

@@ -7,20 +7,39 @@ from collections.abc import Callable
 import polars as pl
 from sqlalchemy import Engine
 
+from analysis.embeddings import Embedder, store_embedder
 from analysis.impersonal import IMPERSONAL_VERSION, add_impersonal
-from analysis.sentiment import VADER_VERSION, add_sentiment
+from analysis.sentiment import SENTIMENT_VERSION, add_sentiment
 from store.runs import finish_run, start_run
 from store.scores import read_unscored, write_scores
 
-SCORER_VERSION = f"{VADER_VERSION}+{IMPERSONAL_VERSION}"
+SCORER_VERSION = f"{SENTIMENT_VERSION}+{IMPERSONAL_VERSION}"
 CHUNK = 500
 
 Progress = Callable[[int, int], None]
 
 
-def score_frame(frame: pl.DataFrame, text_column: str = "text") -> pl.DataFrame:
+def score_frame(
+    frame: pl.DataFrame, text_column: str = "text", embedder: Embedder | None = None
+) -> pl.DataFrame:
     """Add sentiment, sentiment_score, impersonal, impersonal_score and impersonal_cues to `frame`."""
-    return add_impersonal(add_sentiment(frame, text_column), text_column)
+    with_sentiment = add_sentiment(frame, text_column, embedder=embedder)
+    return add_impersonal(with_sentiment, text_column, embedder=embedder)
+
+
+def add_scores(
+    frame: pl.DataFrame,
+    text_column: str = "text",
+    embedder: Embedder | None = None,
+    progress: Progress | None = None,
+) -> pl.DataFrame:
+    """`score_frame` over `frame`, CHUNK rows at a time, reporting (done, total) after each chunk."""
+    parts = []
+    for chunk in frame.iter_slices(CHUNK):
+        parts.append(score_frame(chunk, text_column, embedder))
+        if progress:
+            progress(sum(part.height for part in parts), frame.height)
+    return pl.concat(parts) if parts else score_frame(frame, text_column, embedder)
 
 
 def read_pending(engine: Engine) -> pl.DataFrame:
@@ -31,13 +50,15 @@ def read_pending(engine: Engine) -> pl.DataFrame:
 def score_new_feedback(
     engine: Engine, progress: Progress | None = None, pending: pl.DataFrame | None = None
 ) -> int:
-    """Score `pending` (by default, read_pending); returns how many were scored. The run is recorded."""
+    """Score `pending` (by default, read_pending); returns how many were scored. Embeddings are read from and
+    kept in the store, so scoring a text again costs no model time. The run is recorded."""
     pending = read_pending(engine) if pending is None else pending
+    embedder = store_embedder(engine)
     run_id = start_run(engine, "pipeline", "score", versions={"scorer": SCORER_VERSION})
     done = 0
     try:
         for chunk in pending.iter_slices(CHUNK):
-            done += write_scores(engine, score_frame(chunk), SCORER_VERSION)
+            done += write_scores(engine, score_frame(chunk, embedder=embedder), SCORER_VERSION)
             if progress:
                 progress(done, pending.height)
     except Exception as error:

@@ -1,16 +1,53 @@
-"""Sentiment of customer text: NLTK's VADER, with its lexicon read from an installed package."""
+"""Sentiment of customer text: NLTK's VADER (lexicon read from an installed package) and the improved scorer,
+the default, which combines VADER's features with sentence embeddings (all-MiniLM-L6-v2) through a small
+linear model trained on the human-rated sets of the VADER paper (see analysis/models/README.md).
+
+The improved scorer, for one text:
+1. The text is cut into segments: sentences, and clauses joined by a contrast ("..., but ...", "however",
+   "although", ";"). A text of one segment is scored whole, as before.
+2. The whole text and each segment get VADER's compound / pos / neg / neu and an embedding; a 3-class softmax
+   over those gives P(negative), P(neutral), P(positive), and the score is
+   `(1 - vader_weight) * (P(positive) - P(negative)) + vader_weight * compound`, in -1..1.
+3. A text of several segments scores `whole_weight * (its whole score) + (1 - whole_weight) * (the mean of
+   its segments' scores weighted by their length in characters)`.
+4. The label comes from the model's neutral band (`negative_below`, `positive_above`) on that score, except
+   that a text with a clearly positive segment and a clearly negative one (each beyond the band and at least
+   `mixed_margin` from 0) is mixed and labelled neutral ("Great bread, but the kiosk is a nightmare.").
+`vader_weight`, `whole_weight`, `mixed_margin` and the band are chosen by leave-one-set-out on the training data
+(analysis/train_sentiment.py).
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
+from pathlib import Path
+from typing import IO, Literal
 
+import numpy as np
 import polars as pl
 from nltk.sentiment.vader import SentimentIntensityAnalyzer, VaderConstants
 
 VADER_VERSION = "vader-3.3.2"
+SENTIMENT_VERSION = "sentiment-minilm-v1"  # change with every new weights file
+EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+WEIGHTS_FILE = f"sentiment-{EMBEDDING_MODEL}-v1.npz"
 NEGATIVE_BELOW = -0.05
 POSITIVE_ABOVE = 0.05
+LABELS = ("negative", "neutral", "positive")
+
+Embedder = Callable[[Sequence[str]], np.ndarray]  # texts to unit-length vectors, one row per text
+Scorer = Literal["improved", "vader"]
+
+SEGMENT_BREAK = re.compile(
+    r"(?<=[.!?])\s+(?=[A-Za-z0-9\"'(])"  # a sentence end
+    r"|\s*;\s+"  # a semicolon
+    r"|,?\s+\b(?:but|however|although)\b\s+",  # a contrast
+    re.IGNORECASE,
+)
 
 
 @lru_cache(maxsize=1)
@@ -30,6 +67,13 @@ def vader_score(text: str) -> float:
     return float(build_vader().polarity_scores(text)["compound"])
 
 
+def vader_features(texts: Sequence[str]) -> np.ndarray:
+    """VADER's compound, pos, neg and neu of each text: shape (n, 4), float64."""
+    polarity = build_vader().polarity_scores
+    rows = [polarity(text) for text in texts]
+    return np.array([[row["compound"], row["pos"], row["neg"], row["neu"]] for row in rows]).reshape(-1, 4)
+
+
 def sentiment_label_expr(score: pl.Expr) -> pl.Expr:
     """negative / neutral / positive from a -1..1 score, with VADER's own ±0.05 thresholds."""
     return (
@@ -41,11 +85,186 @@ def sentiment_label_expr(score: pl.Expr) -> pl.Expr:
     )
 
 
-def add_sentiment(frame: pl.DataFrame, text_column: str = "text") -> pl.DataFrame:
-    """Add `sentiment_score` (-1..1) and `sentiment` (negative / neutral / positive)."""
+@dataclass(frozen=True)
+class SentimentModel:
+    """The improved scorer's weights: a softmax over [embedding, VADER compound/pos/neg/neu] giving
+    P(negative), P(neutral), P(positive), blended with VADER's compound, and the neutral band."""
+
+    version: str
+    embedding_model: str
+    coef: np.ndarray  # (3, embedding dimension + 4), rows in LABELS order
+    intercept: np.ndarray  # (3,)
+    vader_weight: float  # share of VADER's compound in a segment's score
+    whole_weight: float  # share of the whole text's score in the score of a text of several segments
+    mixed_margin: float  # how far from 0 a segment's score must be to make its text mixed
+    negative_below: float
+    positive_above: float
+
+    def segment_scores(self, embeddings: np.ndarray, vader: np.ndarray) -> np.ndarray:
+        """Scores in -1..1 of segments given their embeddings (n, d) and vader_features (n, 4)."""
+        logits = np.hstack([embeddings, vader]) @ self.coef.T + self.intercept
+        logits -= logits.max(axis=1, keepdims=True)
+        probabilities = np.exp(logits)
+        probabilities /= probabilities.sum(axis=1, keepdims=True)
+        model_score = probabilities[:, 2] - probabilities[:, 0]
+        return (1 - self.vader_weight) * model_score + self.vader_weight * vader[:, 0]
+
+    def save(self, path: str) -> None:
+        """Write the weights as plain numpy arrays (no pickle)."""
+        np.savez_compressed(
+            path,
+            version=np.array(self.version),
+            embedding_model=np.array(self.embedding_model),
+            coef=self.coef.astype(np.float32),
+            intercept=self.intercept.astype(np.float32),
+            vader_weight=np.array(self.vader_weight),
+            whole_weight=np.array(self.whole_weight),
+            mixed_margin=np.array(self.mixed_margin),
+            negative_below=np.array(self.negative_below),
+            positive_above=np.array(self.positive_above),
+        )
+
+
+def read_sentiment_model(source: str | Path | IO[bytes]) -> SentimentModel:
+    """A SentimentModel from an .npz file (a path or an open binary file)."""
+    with np.load(source, allow_pickle=False) as arrays:
+        return SentimentModel(
+            version=str(arrays["version"]),
+            embedding_model=str(arrays["embedding_model"]),
+            coef=arrays["coef"].astype(np.float64),
+            intercept=arrays["intercept"].astype(np.float64),
+            vader_weight=float(arrays["vader_weight"]),
+            whole_weight=float(arrays["whole_weight"]),
+            mixed_margin=float(arrays["mixed_margin"]),
+            negative_below=float(arrays["negative_below"]),
+            positive_above=float(arrays["positive_above"]),
+        )
+
+
+@lru_cache(maxsize=1)
+def load_sentiment_model() -> SentimentModel:
+    """The shipped weights (analysis/models/WEIGHTS_FILE), read once per process."""
+    with (files("analysis") / "models" / WEIGHTS_FILE).open("rb") as handle:
+        return read_sentiment_model(handle)
+
+
+def split_segments(text: str) -> list[str]:
+    """Sentences and contrasted clauses of `text`; `[text]` as it is when it has only one."""
+    segments = [part.strip() for part in SEGMENT_BREAK.split(text) if part and part.strip()]
+    return segments if len(segments) > 1 else [text]
+
+
+@dataclass(frozen=True)
+class Segmented:
+    """Segments of many texts, flattened: `owner[i]` is the text that segment i belongs to."""
+
+    segments: list[str]
+    owner: np.ndarray  # (n segments,) int
+    length: np.ndarray  # (n segments,) characters, at least 1
+
+    @classmethod
+    def of(cls, texts: Sequence[str]) -> Segmented:
+        parts = [split_segments(text) for text in texts]
+        segments = [segment for text_parts in parts for segment in text_parts]
+        owner = np.repeat(np.arange(len(texts)), [len(text_parts) for text_parts in parts])
+        length = np.array([max(len(segment), 1) for segment in segments], dtype=np.float64)
+        return cls(segments, owner.astype(np.int64), length)
+
+
+@dataclass(frozen=True)
+class TextScores:
+    """Per text: its score (the whole text's score blended with the length-weighted mean of its segments'
+    scores), and the score of its highest and lowest segment."""
+
+    score: np.ndarray
+    highest: np.ndarray
+    lowest: np.ndarray
+
+    @classmethod
+    def of(
+        cls, whole_scores: np.ndarray, segment_scores: np.ndarray, segmented: Segmented, whole_weight: float
+    ) -> TextScores:
+        n_texts = len(whole_scores)
+        weighted = np.bincount(segmented.owner, segment_scores * segmented.length, minlength=n_texts)
+        total_length = np.bincount(segmented.owner, segmented.length, minlength=n_texts)
+        highest = np.full(n_texts, -np.inf)
+        lowest = np.full(n_texts, np.inf)
+        np.maximum.at(highest, segmented.owner, segment_scores)
+        np.minimum.at(lowest, segmented.owner, segment_scores)
+        segment_mean = weighted / np.maximum(total_length, 1.0)
+        score = np.clip(whole_weight * whole_scores + (1 - whole_weight) * segment_mean, -1.0, 1.0)
+        return cls(score, highest, lowest)
+
+    def classes(self, negative_below: float, positive_above: float, mixed_margin: float) -> np.ndarray:
+        """0 negative, 1 neutral, 2 positive: the band on the score; mixed texts are neutral."""
+        banded = np.where(self.score > positive_above, 2, np.where(self.score < negative_below, 0, 1))
+        clearly_positive = self.highest > max(positive_above, mixed_margin)
+        mixed = clearly_positive & (self.lowest < min(negative_below, -mixed_margin))
+        return np.where(mixed, 1, banded)
+
+
+def score_sentiment(
+    texts: Sequence[str | None],
+    embedder: Embedder | None = None,
+    model: SentimentModel | None = None,
+) -> tuple[list[str], np.ndarray]:
+    """Labels (negative / neutral / positive) and scores (-1..1) of `texts` by the improved scorer.
+
+    `embedder` turns texts into unit-length all-MiniLM-L6-v2 vectors (default: analysis.embeddings.embed);
+    missing texts count as empty.
+    """
+    model = model or load_sentiment_model()
+    clean = [text or "" for text in texts]
+    if not clean:
+        return [], np.zeros(0)
+    segmented = Segmented.of(clean)
+    unique = list(dict.fromkeys([*clean, *segmented.segments]))  # a one-segment text is its own segment
+    position = {text: index for index, text in enumerate(unique)}
+    scores_of_unique = model.segment_scores(
+        np.asarray((embedder or _default_embedder())(unique), dtype=np.float64), vader_features(unique)
+    )
+    whole_scores = scores_of_unique[[position[text] for text in clean]]
+    segment_scores = scores_of_unique[[position[segment] for segment in segmented.segments]]
+    text_scores = TextScores.of(whole_scores, segment_scores, segmented, model.whole_weight)
+    classes = text_scores.classes(model.negative_below, model.positive_above, model.mixed_margin)
+    return [LABELS[index] for index in classes], text_scores.score
+
+
+def _default_embedder() -> Embedder:
+    from analysis.embeddings import embed  # loads torch; only when the improved scorer runs
+
+    return embed
+
+
+def add_vader_sentiment(frame: pl.DataFrame, text_column: str = "text") -> pl.DataFrame:
+    """Add `sentiment_score` (VADER's compound, -1..1) and `sentiment` (VADER's ±0.05): the fast path."""
+    polarity = build_vader().polarity_scores
+    scores = [polarity(text)["compound"] for text in frame[text_column].fill_null("").to_list()]
+    return frame.with_columns(pl.Series("sentiment_score", scores, dtype=pl.Float64)).with_columns(
+        sentiment_label_expr(pl.col("sentiment_score")).alias("sentiment")
+    )
+
+
+def add_sentiment(
+    frame: pl.DataFrame,
+    text_column: str = "text",
+    embedder: Embedder | None = None,
+    scorer: Scorer = "improved",
+) -> pl.DataFrame:
+    """Add `sentiment_score` (-1..1) and `sentiment` (negative / neutral / positive).
+
+    `scorer="improved"` (the default, version SENTIMENT_VERSION) embeds with `embedder` (default:
+    analysis.embeddings.embed); `scorer="vader"` is VADER alone (version VADER_VERSION), with no embeddings.
+    """
+    if scorer == "vader":
+        return add_vader_sentiment(frame, text_column)
+    labels, scores = score_sentiment(frame[text_column].to_list(), embedder)
     return frame.with_columns(
-        pl.col(text_column)
-        .fill_null("")
-        .map_elements(vader_score, return_dtype=pl.Float64)
-        .alias("sentiment_score")
-    ).with_columns(sentiment_label_expr(pl.col("sentiment_score")).alias("sentiment"))
+        pl.Series("sentiment_score", scores, dtype=pl.Float64),
+        pl.Series("sentiment", labels, dtype=pl.String),
+    )
+
+
+def sentiment_version(scorer: Scorer = "improved") -> str:
+    """The version stored with scores from `scorer`."""
+    return SENTIMENT_VERSION if scorer == "improved" else VADER_VERSION

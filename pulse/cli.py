@@ -144,6 +144,48 @@ def analyze() -> None:
 
 
 @main.command()
+@click.argument("input_file", metavar="INPUT", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--text-column", required=True, help="The column that holds what the customer wrote.")
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The file to write, .csv, .json or .xlsx (default: INPUT's name with -scored.csv, beside it).",
+)
+def score(input_file: Path, text_column: str, out_file: Path | None) -> None:
+    """Score a CSV, XLSX or JSON file of customer texts: every input column, plus sentiment, sentiment_score,
+    impersonal, impersonal_score and impersonal_cues. Embeddings are kept in the store, so scoring the same
+    texts again costs little."""
+    from analysis.embeddings import store_embedder
+    from analysis.pipeline import add_scores
+    from collectors.surveys import read_table
+    from pulse.tables import check_format, write_table
+    from store.scores import SCORE_COLUMNS
+
+    out_file = out_file or input_file.with_name(f"{input_file.stem}-scored.csv")
+    check_format(out_file)
+    frame = read_table(input_file)
+    if text_column not in frame.columns:
+        raise InputError(
+            f"{input_file.name} has no column {text_column!r}.",
+            hint=f"Choose --text-column from: {', '.join(frame.columns)}.",
+        )
+    kept = {name: f"input {name}" for name in SCORE_COLUMNS if name in frame.columns and name != text_column}
+    frame = frame.rename(kept)  # a file scored before keeps its old scores beside the new ones
+    embedder = store_embedder(_engine(build_settings()))
+    with click.progressbar(length=frame.height, label="Scoring texts", file=sys.stderr) as bar:
+        scored = add_scores(frame, text_column, embedder, lambda done, _total: bar.update(done - bar.pos))
+    write_table(scored, out_file)
+    flagged = int(scored["impersonal"].sum())
+    counts = scored["sentiment"].value_counts().rows()
+    click.echo(
+        f"Scored {scored.height} rows into {out_file}: "
+        + ", ".join(f"{count} {label}" for label, count in sorted(counts))
+        + f"; {flagged} impersonal-experience complaints."
+    )
+
+
+@main.command()
 @click.option("--port", type=int, default=None, help="Port to serve on (default: PULSE_SERVER_PORT, 8501).")
 @click.option("--headless/--browser", default=True, help="Do not open a browser window (default).")
 def serve(port: int | None, headless: bool) -> None:

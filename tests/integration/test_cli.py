@@ -135,6 +135,7 @@ def test_bad_setting__is_a_config_error(pulse, monkeypatch: pytest.MonkeyPatch) 
         ["db", "status"],
         ["demo"],
         ["analyze"],
+        ["score"],
         ["serve"],
         ["rollouts"],
         ["rollouts", "add"],
@@ -222,3 +223,57 @@ def test_collect__app_store_then_again_adds_nothing_and_a_failure_exits_1(  # ty
         failed = pulse("collect")
     assert failed.exit_code == 1 and "failed" in failed.output
     assert "No configured source is called 'nope'" in pulse("collect", "nope").output
+
+
+SCORE_INPUT = """id;comment;nps
+1;The chatbot was useless and I could never reach a human. Awful!;2
+2;Lovely sourdough and the staff remember my name.;10
+3;;7
+"""
+
+
+@pytest.mark.slow
+def test_score__writes_every_column_plus_the_scores_and_reuses_stored_embeddings(  # type: ignore[no-untyped-def]
+    pulse, tmp_path: Path, database_url: str
+) -> None:
+    from sqlalchemy import func, select
+
+    from store.engine import build_engine, reading
+    from store.schema import embeddings
+
+    source = tmp_path / "comments.csv"
+    source.write_text(SCORE_INPUT, encoding="utf-8")
+    pulse("db", "upgrade")
+    result = pulse("score", str(source), "--text-column", "comment", "--out", str(tmp_path / "scored.json"))
+    assert "Scored 3 rows" in result.output and "1 impersonal-experience complaints" in result.output
+    rows = json.loads((tmp_path / "scored.json").read_text("utf-8"))
+    assert list(rows[0]) == [
+        "id", "comment", "nps", "sentiment", "sentiment_score", "impersonal", "impersonal_score", "impersonal_cues",
+    ]  # fmt: skip
+    complaint, praise, empty = rows
+    assert (complaint["sentiment"], complaint["impersonal"], praise["sentiment"]) == (
+        "negative",
+        True,
+        "positive",
+    )
+    assert complaint["impersonal_cues"] and not praise["impersonal_cues"]
+    assert (empty["sentiment"], empty["sentiment_score"], empty["impersonal"]) == ("neutral", 0.0, False)
+    engine = build_engine(database_url)
+    with reading(engine) as connection:
+        stored = connection.execute(select(func.count()).select_from(embeddings)).scalar_one()
+    pulse("score", str(source), "--text-column", "comment")
+    with reading(engine) as connection:
+        assert connection.execute(select(func.count()).select_from(embeddings)).scalar_one() == stored > 0
+    engine.dispose()
+    again = (tmp_path / "comments-scored.csv").read_text("utf-8").splitlines()
+    assert again[0] == "id,comment,nps,sentiment,sentiment_score,impersonal,impersonal_score,impersonal_cues"
+
+
+def test_score__an_unknown_column_or_format_is_an_error_with_a_hint(pulse, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    source = tmp_path / "comments.csv"
+    source.write_text(SCORE_INPUT, encoding="utf-8")
+    pulse("db", "upgrade")
+    missing = CliRunner().invoke(main, ["score", str(source), "--text-column", "text"])
+    assert missing.exit_code == 1 and "Choose --text-column from: id, comment, nps" in missing.output
+    wrong = CliRunner().invoke(main, ["score", str(source), "--text-column", "comment", "--out", "x.parquet"])
+    assert wrong.exit_code == 1 and "--out" in wrong.output

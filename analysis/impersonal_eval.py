@@ -1,0 +1,78 @@
+"""Measure the impersonal-experience detector on a labelled file such as ../shared/data/impersonal_dev.csv.
+
+The file is split once, by a fixed rule, into a tuning half and a held-out half, stratified by label: within
+each label, rows are ordered by sha256(SPLIT_SEED + ":" + id) and the first half (rounded down) is the tuning
+half. The detector's rules, prototypes and thresholds were designed looking at the tuning half only; the
+held-out half is what `evaluate_impersonal` reports. The file's texts are for evaluation only: nothing of them
+is stored in the project.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import polars as pl
+
+from analysis.impersonal import IMPERSONAL_VERSION, Embedder, add_impersonal
+from analysis.sentiment import vader_score
+
+SPLIT_SEED = "pulse-impersonal-split-1"
+PARTS = ("held_out", "tuning", "all")
+
+
+def read_labelled(path: str | Path) -> pl.DataFrame:
+    """The labelled file (id, text, label) with a boolean `tuning` column from the fixed split."""
+    frame = pl.read_csv(path, encoding="utf8-lossy").with_columns(pl.col("text").fill_null(""))
+    keys = [hashlib.sha256(f"{SPLIT_SEED}:{row_id}".encode()).hexdigest() for row_id in frame["id"]]
+    rank_in_label = pl.col("split_key").rank("ordinal").over("label")
+    return (
+        frame.with_columns(pl.Series("split_key", keys))
+        .with_columns((rank_in_label <= pl.len().over("label") // 2).alias("tuning"))
+        .drop("split_key")
+    )
+
+
+def precision_recall_f1(labels: pl.Series, flags: pl.Series) -> dict[str, float]:
+    """Precision, recall and F1 of boolean `flags` against 0/1 `labels`, with the counts."""
+    truth = labels.cast(pl.Boolean)
+    true_positives = int((truth & flags).sum())
+    false_positives = int((~truth & flags).sum())
+    false_negatives = int((truth & ~flags).sum())
+    precision = true_positives / max(true_positives + false_positives, 1)
+    recall = true_positives / max(true_positives + false_negatives, 1)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "rows": labels.len(),
+        "positives": int(truth.sum()),
+        "true_positives": true_positives,
+        "false_positives": false_positives,
+        "false_negatives": false_negatives,
+    }
+
+
+def evaluate_impersonal(
+    path: str | Path, part: str = "held_out", embedder: Embedder | None = None
+) -> dict[str, object]:
+    """Precision, recall and F1 of the detector on one part of the labelled file ("held_out" by default,
+    "tuning" or "all"), with VADER as the sentiment guard, and how the split was made."""
+    if part not in PARTS:
+        raise ValueError(f"part must be one of {PARTS}, not {part!r}")
+    labelled = read_labelled(path)
+    if part != "all":
+        labelled = labelled.filter(pl.col("tuning") == (part == "tuning"))
+    scored = add_impersonal(
+        labelled.with_columns(
+            pl.col("text").map_elements(vader_score, return_dtype=pl.Float64).alias("sentiment_score")
+        ),
+        embedder=embedder,
+    )
+    return {
+        **precision_recall_f1(scored["label"], scored["impersonal"]),
+        "part": part,
+        "split": f"stratified half by sha256('{SPLIT_SEED}:' + id); tuning half used for design",
+        "version": IMPERSONAL_VERSION,
+    }

@@ -1,0 +1,169 @@
+"""Scoring speed: the VADER path, the improved path with and without stored embeddings, and the embedder
+run four ways (PyTorch float32 and int8, ONNX Runtime float32 and int8) with what each costs in quality."""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from benchmarks.quality import SHARED_DATA, read_vader_set
+from benchmarks.run import Row, fresh_store
+
+Embedder = Callable[[Sequence[str]], np.ndarray]
+TEXTS = 2_000  # customer-length texts: tweets and Amazon snippets, half each
+
+
+def bench_scoring() -> list[Row]:
+    from analysis.embeddings import store_embedder
+    from analysis.pipeline import score_frame
+    from analysis.sentiment import add_sentiment
+
+    frame = sample_texts()
+    started = time.perf_counter()
+    add_sentiment(pl.concat([frame] * 5), scorer="vader")
+    vader_rate = 5 * frame.height / (time.perf_counter() - started)
+    rows: list[Row] = [("VADER path (sentiment only)", vader_rate, "texts/s")]
+    with fresh_store() as (_url, engine):
+        embedder = store_embedder(engine)
+        score_frame(frame.head(10), embedder=embedder)  # loads the model outside the timing
+        for label in (
+            "new texts: embeddings computed and stored",
+            "same texts again: embeddings from the store",
+        ):
+            started = time.perf_counter()
+            score_frame(frame, embedder=embedder)
+            rows.append(
+                (
+                    f"improved path, sentiment and impersonal, {label}",
+                    frame.height / (time.perf_counter() - started),
+                    "texts/s",
+                )
+            )
+    return rows + bench_embedders(frame["text"].to_list())
+
+
+def sample_texts() -> pl.DataFrame:
+    parts = [read_vader_set(name).head(TEXTS // 2) for name in ("tweets", "Amazon snippets")]
+    return pl.concat(parts).select("text")
+
+
+def bench_embedders(texts: list[str]) -> list[Row]:
+    """Each way of running all-MiniLM-L6-v2: texts/s, cosine to float32 PyTorch, and the impersonal F1 and
+    sentiment agreement that the scorers reach with its vectors."""
+    from analysis.embeddings import embed
+
+    reference = embed(texts)
+    rows: list[Row] = []
+    for name, embedder in embedders().items():
+        embedder(texts[:64])  # warm up
+        started = time.perf_counter()
+        vectors = embedder(texts)
+        rate = len(texts) / (time.perf_counter() - started)
+        cosine = (vectors * reference).sum(axis=1)
+        rows += [
+            (f"embedder {name}: speed", rate, "texts/s"),
+            (
+                f"embedder {name}: cosine to float32 PyTorch, mean (min)",
+                float(cosine.mean()),
+                f"({cosine.min():.3f})",
+            ),
+            *quality_with(name, embedder),
+        ]
+    return rows
+
+
+def quality_with(name: str, embedder: Embedder) -> list[Row]:
+    from analysis.impersonal_eval import evaluate_impersonal
+
+    held_out = evaluate_impersonal(SHARED_DATA / "impersonal_dev.csv", embedder=embedder)
+    return [(f"embedder {name}: impersonal F1 on the held-out half", held_out["f1"], "")]
+
+
+def embedders() -> dict[str, Embedder]:
+    from analysis.embeddings import embed, load_model
+
+    found: dict[str, Embedder] = {"PyTorch float32": embed}
+    import torch
+
+    model = load_model()
+    quantized = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    found["PyTorch dynamic int8"] = lambda texts: quantized.encode(
+        list(texts), batch_size=64, normalize_embeddings=True
+    )
+    with contextlib.suppress(ImportError):  # onnx and onnxruntime come with the dev extras
+        found.update(onnx_embedders(model))
+    return found
+
+
+def onnx_embedders(model) -> dict[str, Embedder]:  # type: ignore[no-untyped-def]
+    import onnxruntime
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    folder = Path(tempfile.mkdtemp())
+    float_path, int8_path = folder / "minilm.onnx", folder / "minilm-int8.onnx"
+    export_onnx(model, float_path)
+    quantize_dynamic(float_path, int8_path, weight_type=QuantType.QInt8)
+    tokenizer = model.tokenizer
+
+    def runner(path: Path) -> Embedder:
+        session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+
+        def encode(texts: Sequence[str]) -> np.ndarray:
+            parts = []
+            for start in range(0, len(texts), 64):
+                tokens = tokenizer(
+                    list(texts[start : start + 64]),
+                    padding=True,
+                    truncation=True,
+                    max_length=256,
+                    return_tensors="np",
+                )
+                inputs = {
+                    name: tokens[name].astype(np.int64)
+                    for name in ("input_ids", "attention_mask", "token_type_ids")
+                }
+                hidden = session.run(None, inputs)[0]
+                mask = tokens["attention_mask"][..., None].astype(np.float32)
+                pooled = (hidden * mask).sum(axis=1) / mask.sum(axis=1)
+                parts.append(pooled / np.linalg.norm(pooled, axis=1, keepdims=True))
+            return np.vstack(parts)
+
+        return encode
+
+    return {"ONNX Runtime float32": runner(float_path), "ONNX Runtime dynamic int8": runner(int8_path)}
+
+
+def export_onnx(model, path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The transformer of a SentenceTransformer as ONNX (mean pooling and normalising stay in numpy)."""
+    import torch
+
+    class Hidden(torch.nn.Module):
+        def __init__(self, transformer: torch.nn.Module) -> None:
+            super().__init__()
+            self.transformer = transformer
+
+        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+            output = self.transformer(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            )
+            return output.last_hidden_state
+
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    example = model.tokenizer(["a short example", "another"], padding=True, return_tensors="pt")
+    axes = {name: {0: "batch", 1: "tokens"} for name in [*names, "hidden"]}
+    torch.onnx.export(
+        Hidden(model[0].auto_model).eval(),
+        tuple(example[name] for name in names),
+        str(path),
+        input_names=names,
+        output_names=["hidden"],
+        dynamic_axes=axes,
+        opset_version=17,
+        dynamo=False,
+    )

@@ -1,0 +1,144 @@
+"""The sentiment scorers: VADER's fast path and the improved scorer (analysis/sentiment.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from analysis.sentiment import (
+    EMBEDDING_MODEL,
+    SENTIMENT_VERSION,
+    add_sentiment,
+    load_sentiment_model,
+    read_sentiment_model,
+    score_sentiment,
+    split_segments,
+    vader_features,
+    vader_score,
+)
+
+MIXED_REVIEW = "Great bread, but the kiosk is a nightmare."
+CHATBOT_COMPLAINT = "The chatbot was useless and I could never reach a human. Awful!"
+VADER_SETS = Path(__file__).resolve().parents[3] / "shared" / "data" / "vader_ground_truth"
+
+
+def fake_embedder(texts: Sequence[str]) -> np.ndarray:
+    """Unit vectors that depend only on each text (no model): enough to test shapes and plumbing."""
+    rows = []
+    for text in texts:
+        seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little")
+        vector = np.random.default_rng(seed).normal(size=384)
+        rows.append(vector / np.linalg.norm(vector))
+    return np.array(rows, dtype=np.float32).reshape(-1, 384)
+
+
+@pytest.fixture(scope="module")
+def real_embedder() -> object:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from analysis.embeddings import embed
+
+    return embed
+
+
+def test_load_sentiment_model__reads_the_versioned_weights() -> None:
+    model = load_sentiment_model()
+    assert model.version == SENTIMENT_VERSION
+    assert model.embedding_model == EMBEDDING_MODEL
+    assert model.coef.shape == (3, 384 + 4) and model.intercept.shape == (3,)
+    assert model.negative_below <= model.positive_above
+    assert 0 <= model.vader_weight <= 1
+
+
+def test_read_sentiment_model__round_trips_without_pickle(tmp_path: Path) -> None:
+    path = tmp_path / "weights.npz"
+    load_sentiment_model().save(str(path))
+    again = read_sentiment_model(path)
+    assert again.version == SENTIMENT_VERSION
+    np.testing.assert_allclose(again.coef, load_sentiment_model().coef, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("text", "segments"),
+    [
+        ("Lovely staff.", ["Lovely staff."]),
+        (MIXED_REVIEW, ["Great bread", "the kiosk is a nightmare."]),
+        ("Slow service. Cold coffee! Never again", ["Slow service.", "Cold coffee!", "Never again"]),
+        ("Fine; nothing special", ["Fine", "nothing special"]),
+        ("", [""]),
+    ],
+)
+def test_split_segments__cuts_sentences_and_contrasts(text: str, segments: list[str]) -> None:
+    assert split_segments(text) == segments
+
+
+def test_add_sentiment__adds_columns_in_range() -> None:
+    frame = pl.DataFrame(
+        {"text": ["Lovely staff, great coffee!", "Cold, stale and rude.", None, MIXED_REVIEW]}
+    )
+    scored = add_sentiment(frame, embedder=fake_embedder)
+    assert scored.columns == ["text", "sentiment_score", "sentiment"]
+    assert scored.schema["sentiment_score"] == pl.Float64 and scored.schema["sentiment"] == pl.String
+    assert scored["sentiment_score"].is_between(-1, 1).all()
+    assert set(scored["sentiment"]) <= {"negative", "neutral", "positive"}
+
+
+def test_add_sentiment__vader_scorer_is_vader_alone() -> None:
+    frame = pl.DataFrame(
+        {"body": ["Lovely staff, great coffee!", "Cold, stale and rude.", "Ordered a latte.", None]}
+    )
+    scored = add_sentiment(frame, "body", scorer="vader")
+    assert scored["sentiment"].to_list() == ["positive", "negative", "neutral", "neutral"]
+    assert scored["sentiment_score"][0] == pytest.approx(vader_score("Lovely staff, great coffee!"))
+
+
+def test_score_sentiment__one_sentence_is_scored_whole() -> None:
+    model = load_sentiment_model()
+    text = "The croissants were stale"
+    _, scores = score_sentiment([text], fake_embedder)
+    expected = model.segment_scores(fake_embedder([text]).astype(np.float64), vader_features([text]))
+    assert scores[0] == pytest.approx(float(expected[0]))
+
+
+def test_score_sentiment__no_texts() -> None:
+    labels, scores = score_sentiment([], fake_embedder)
+    assert labels == [] and scores.shape == (0,)
+
+
+@pytest.mark.slow
+def test_score_sentiment__mixed_review_is_not_positive(real_embedder: object) -> None:
+    labels, scores = score_sentiment(
+        [MIXED_REVIEW, "Great bread.", "The kiosk is a nightmare."], real_embedder
+    )  # type: ignore[arg-type]
+    assert labels[0] != "positive"
+    assert labels[1] == "positive" and labels[2] == "negative"
+    assert scores[2] < scores[0] < scores[1]
+
+
+@pytest.mark.slow
+def test_score_sentiment__chatbot_complaint_is_clearly_negative(real_embedder: object) -> None:
+    labels, scores = score_sentiment([CHATBOT_COMPLAINT], real_embedder)  # type: ignore[arg-type]
+    assert labels == ["negative"]
+    assert scores[0] < vader_score(CHATBOT_COMPLAINT) - 0.3
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not VADER_SETS.exists(), reason="needs ../shared/data beside the project")
+def test_score_sentiment__macro_f1_floor_on_a_fixed_sample(real_embedder: object) -> None:
+    """A tripwire, not a quality claim: every 12th row of the Amazon snippets (309 rows), which the shipped
+    model was trained on; the floor is set below the measured figure (see analysis/models/README.md for the
+    leave-one-set-out figures)."""
+    from analysis.train_sentiment import human_classes, macro_f1, read_rated_set
+
+    sample = read_rated_set("Amazon snippets", VADER_SETS).gather_every(12)
+    labels, _ = score_sentiment(sample["text"].to_list(), real_embedder)  # type: ignore[arg-type]
+    predicted = np.array([("negative", "neutral", "positive").index(label) for label in labels])
+    assert macro_f1(human_classes(sample["human"].to_numpy()), predicted) >= FLOOR_F1
+
+
+FLOOR_F1 = 0.53  # measured 0.571 with sentiment-minilm-v1 (2026-11-23)
