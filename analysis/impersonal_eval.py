@@ -14,8 +14,8 @@ from pathlib import Path
 
 import polars as pl
 
-from analysis.impersonal import IMPERSONAL_VERSION, Embedder, add_impersonal
-from analysis.sentiment import vader_score
+from analysis.impersonal import Embedder
+from analysis.pipeline import SCORER_VERSION, score_frame
 
 SPLIT_SEED = "pulse-impersonal-split-1"
 PARTS = ("held_out", "tuning", "all")
@@ -58,21 +58,17 @@ def evaluate_impersonal(
     path: str | Path, part: str = "held_out", embedder: Embedder | None = None
 ) -> dict[str, object]:
     """Precision, recall and F1 of the detector on one part of the labelled file ("held_out" by default,
-    "tuning" or "all"), with VADER as the sentiment guard, and how the split was made."""
+    "tuning" or "all"), scored as the product scores (improved sentiment, then the detector), and how the
+    split was made."""
     if part not in PARTS:
         raise ValueError(f"part must be one of {PARTS}, not {part!r}")
     labelled = read_labelled(path)
     if part != "all":
         labelled = labelled.filter(pl.col("tuning") == (part == "tuning"))
-    scored = add_impersonal(
-        labelled.with_columns(
-            pl.col("text").map_elements(vader_score, return_dtype=pl.Float64).alias("sentiment_score")
-        ),
-        embedder=embedder,
-    )
+    scored = score_frame(labelled, embedder=embedder)
     return {
         **precision_recall_f1(scored["label"], scored["impersonal"]),
         "part": part,
         "split": f"stratified half by sha256('{SPLIT_SEED}:' + id); tuning half used for design",
-        "version": IMPERSONAL_VERSION,
+        "version": SCORER_VERSION,
     }

@@ -11,7 +11,7 @@ from analysis.embeddings import Embedder, store_embedder
 from analysis.impersonal import IMPERSONAL_VERSION, add_impersonal
 from analysis.sentiment import SENTIMENT_VERSION, add_sentiment
 from store.runs import finish_run, start_run
-from store.scores import read_unscored, write_scores
+from store.scores import SCORE_COLUMNS, read_unscored, write_scores
 
 SCORER_VERSION = f"{SENTIMENT_VERSION}+{IMPERSONAL_VERSION}"
 CHUNK = 500
@@ -22,9 +22,11 @@ Progress = Callable[[int, int], None]
 def score_frame(
     frame: pl.DataFrame, text_column: str = "text", embedder: Embedder | None = None
 ) -> pl.DataFrame:
-    """Add sentiment, sentiment_score, impersonal, impersonal_score and impersonal_cues to `frame`."""
+    """Add SCORE_COLUMNS (sentiment, sentiment_score, impersonal, impersonal_score, impersonal_cues), in that
+    order, after the columns of `frame`."""
     with_sentiment = add_sentiment(frame, text_column, embedder=embedder)
-    return add_impersonal(with_sentiment, text_column, embedder=embedder)
+    scored = add_impersonal(with_sentiment, text_column, embedder=embedder)
+    return scored.select(*[name for name in frame.columns if name not in SCORE_COLUMNS], *SCORE_COLUMNS)
 
 
 def add_scores(

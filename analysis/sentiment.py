@@ -12,7 +12,8 @@ The improved scorer, for one text:
    its segments' scores weighted by their length in characters)`.
 4. The label comes from the model's neutral band (`negative_below`, `positive_above`) on that score, except
    that a text with a clearly positive segment and a clearly negative one (each beyond the band and at least
-   `mixed_margin` from 0) is mixed and labelled neutral ("Great bread, but the kiosk is a nightmare.").
+   `mixed_margin` from 0) is mixed: labelled neutral, and its score is clipped into the band, so that averages
+   and later checks read it as neither praise nor complaint ("Great bread, but the kiosk is a nightmare.").
 `vader_weight`, `whole_weight`, `mixed_margin` and the band are chosen by leave-one-set-out on the training data
 (analysis/train_sentiment.py).
 """
@@ -32,9 +33,9 @@ import polars as pl
 from nltk.sentiment.vader import SentimentIntensityAnalyzer, VaderConstants
 
 VADER_VERSION = "vader-3.3.2"
-SENTIMENT_VERSION = "sentiment-minilm-v1"  # change with every new weights file
+SENTIMENT_VERSION = "sentiment-minilm-v2"  # change with every new weights file or scoring rule
 EMBEDDING_MODEL = "all-MiniLM-L6-v2"
-WEIGHTS_FILE = f"sentiment-{EMBEDDING_MODEL}-v1.npz"
+WEIGHTS_FILE = f"sentiment-{EMBEDDING_MODEL}-v2.npz"
 NEGATIVE_BELOW = -0.05
 POSITIVE_ABOVE = 0.05
 LABELS = ("negative", "neutral", "positive")
@@ -195,12 +196,20 @@ class TextScores:
         score = np.clip(whole_weight * whole_scores + (1 - whole_weight) * segment_mean, -1.0, 1.0)
         return cls(score, highest, lowest)
 
+    def mixed(self, negative_below: float, positive_above: float, mixed_margin: float) -> np.ndarray:
+        """Whether each text has a segment clearly above the neutral band and another clearly below it."""
+        clearly_positive = self.highest > max(positive_above, mixed_margin)
+        return clearly_positive & (self.lowest < min(negative_below, -mixed_margin))
+
     def classes(self, negative_below: float, positive_above: float, mixed_margin: float) -> np.ndarray:
         """0 negative, 1 neutral, 2 positive: the band on the score; mixed texts are neutral."""
         banded = np.where(self.score > positive_above, 2, np.where(self.score < negative_below, 0, 1))
-        clearly_positive = self.highest > max(positive_above, mixed_margin)
-        mixed = clearly_positive & (self.lowest < min(negative_below, -mixed_margin))
-        return np.where(mixed, 1, banded)
+        return np.where(self.mixed(negative_below, positive_above, mixed_margin), 1, banded)
+
+    def banded_scores(self, negative_below: float, positive_above: float, mixed_margin: float) -> np.ndarray:
+        """The scores, with those of mixed texts clipped into the neutral band (so they agree with the label)."""
+        mixed = self.mixed(negative_below, positive_above, mixed_margin)
+        return np.where(mixed, np.clip(self.score, negative_below, positive_above), self.score)
 
 
 def score_sentiment(
@@ -211,7 +220,7 @@ def score_sentiment(
     """Labels (negative / neutral / positive) and scores (-1..1) of `texts` by the improved scorer.
 
     `embedder` turns texts into unit-length all-MiniLM-L6-v2 vectors (default: analysis.embeddings.embed);
-    missing texts count as empty.
+    missing and blank texts are neutral with a score of 0.
     """
     model = model or load_sentiment_model()
     clean = [text or "" for text in texts]
@@ -226,8 +235,10 @@ def score_sentiment(
     whole_scores = scores_of_unique[[position[text] for text in clean]]
     segment_scores = scores_of_unique[[position[segment] for segment in segmented.segments]]
     text_scores = TextScores.of(whole_scores, segment_scores, segmented, model.whole_weight)
-    classes = text_scores.classes(model.negative_below, model.positive_above, model.mixed_margin)
-    return [LABELS[index] for index in classes], text_scores.score
+    band = (model.negative_below, model.positive_above, model.mixed_margin)
+    blank = np.array([not text.strip() for text in clean])
+    classes = np.where(blank, 1, text_scores.classes(*band))
+    return [LABELS[index] for index in classes], np.where(blank, 0.0, text_scores.banded_scores(*band))
 
 
 def _default_embedder() -> Embedder:

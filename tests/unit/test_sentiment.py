@@ -115,9 +115,16 @@ def test_score_sentiment__mixed_review_is_not_positive(real_embedder: object) ->
     labels, scores = score_sentiment(
         [MIXED_REVIEW, "Great bread.", "The kiosk is a nightmare."], real_embedder
     )  # type: ignore[arg-type]
-    assert labels[0] != "positive"
+    assert labels[0] == "neutral"
     assert labels[1] == "positive" and labels[2] == "negative"
+    model = load_sentiment_model()
+    assert model.negative_below <= scores[0] <= model.positive_above  # the score agrees with the label
     assert scores[2] < scores[0] < scores[1]
+
+
+def test_score_sentiment__blank_texts_are_neutral_zero() -> None:
+    labels, scores = score_sentiment(["", "   ", None], fake_embedder)
+    assert labels == ["neutral"] * 3 and scores.tolist() == [0.0, 0.0, 0.0]
 
 
 @pytest.mark.slow
