@@ -4,8 +4,8 @@ Two kinds of evidence, both explainable by a cue name an owner understands ("no 
 "phone tree or hold queue", "automated email or text", ...):
 
 - keyword rules (regular expressions) per cue family. Strong rules flag a text on their own unless it is
-  clearly positive; weak rules (a bot, an app, a kiosk, "automated") need a negative text, so that praise of
-  automation is not a complaint;
+  clearly positive; weak rules (a bot, an app, a kiosk, "automated") need a negative text, or a clause
+  that the sentiment scorer reads as negative, so that praise of automation is not a complaint;
 - paraphrases: each sentence of the text is embedded (all-MiniLM-L6-v2 by default) and compared with the
   prototype phrases of each family (`analysis.impersonal_prototypes`). A sentence fires a family when it is
   close enough to one of its phrases and closer to it than to the counter-prototypes (praise of automation,
@@ -26,8 +26,9 @@ import numpy as np
 import polars as pl
 
 from analysis.impersonal_prototypes import COUNTER_PROTOTYPES, CUE_PROTOTYPES
+from analysis.sentiment import score_sentiment, split_segments
 
-IMPERSONAL_VERSION = "impersonal-minilm-v1"
+IMPERSONAL_VERSION = "impersonal-minilm-v2"
 
 Embedder = Callable[[Sequence[str]], np.ndarray]  # texts to unit-length vectors, one row per text
 
@@ -142,11 +143,37 @@ def sentences(text: str) -> list[str]:
     return [part for part in parts if len(part.split()) >= 2]
 
 
-def rule_cues(text: str, sentiment_score: float) -> tuple[list[str], list[str]]:
-    """(strong, weak) rule families that fire in `text`; weak ones only when the text is negative."""
+def rule_cues(text: str) -> tuple[list[str], list[str]]:
+    """(strong, weak) rule families whose keywords are in `text`."""
     strong = [name for name, pattern in _STRONG.items() if pattern.search(text)]
-    weak = [name for name, pattern in _WEAK.items() if pattern.search(text)]
-    return strong, weak if sentiment_score < NEGATIVE_BELOW else []
+    return strong, [name for name, pattern in _WEAK.items() if pattern.search(text)]
+
+
+def confirmed_weak_cues(
+    texts: Sequence[str],
+    weak_cues: Sequence[list[str]],
+    sentiment_scores: Sequence[float],
+    embedder: Embedder,
+) -> list[list[str]]:
+    """Per text, the weak cues that count: all of them in a negative text; in any other text, those in a
+    clause that the sentiment scorer reads as negative ("Great bread, but the kiosk is a nightmare.")."""
+    candidates = [
+        (number, name, clause)
+        for number, (text, names, score) in enumerate(zip(texts, weak_cues, sentiment_scores, strict=True))
+        if score >= NEGATIVE_BELOW
+        for name in names
+        for clause in split_segments(text)
+        if _WEAK[name].search(clause)
+    ]
+    labels, _scores = score_sentiment([clause for _, _, clause in candidates], embedder)
+    confirmed = [
+        list(names) if score < NEGATIVE_BELOW else []
+        for names, score in zip(weak_cues, sentiment_scores, strict=True)
+    ]
+    for (number, name, _clause), label in zip(candidates, labels, strict=True):
+        if label == "negative" and name not in confirmed[number]:
+            confirmed[number].append(name)
+    return confirmed
 
 
 def build_prototype_index(embedder: Embedder) -> PrototypeIndex:
@@ -223,13 +250,14 @@ def detect_impersonal(
     texts_split = [sentences(text or "") for text in texts]
     flat = [sentence for parts in texts_split for sentence in parts]
     vectors = np.asarray(embedder(flat), dtype=np.float32) if flat else np.zeros((0, index.vectors.shape[1]))
+    scores = [float(score or 0.0) for score in sentiment_scores]
+    rules = [rule_cues(text or "") for text in texts]
+    weak = confirmed_weak_cues([text or "" for text in texts], [weak for _, weak in rules], scores, embedder)
     findings: list[Finding] = []
     start = 0
-    for text, parts, sentiment in zip(texts, texts_split, sentiment_scores, strict=True):
-        sentiment_score = float(sentiment or 0.0)
-        strong, weak = rule_cues(text or "", sentiment_score)
+    for (strong, _), weak_cues, parts, score in zip(rules, weak, texts_split, scores, strict=True):
         similarities = paraphrase_similarities(vectors[start : start + len(parts)], index)
-        findings.append(judge(strong, weak, similarities, sentiment_score))
+        findings.append(judge(strong, weak_cues, similarities, score))
         start += len(parts)
     return findings
 

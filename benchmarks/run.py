@@ -72,7 +72,7 @@ def bench_demo_load() -> list[Row]:
         ("demo load into a new SQLite store", first, "s"),
         ("demo load rate", items / first, "items/s"),
         ("demo load again (all duplicates)", again, "s"),
-        ("scoring (VADER + impersonal cues)", scoring, "s"),
+        ("scoring: improved sentiment and impersonal, embedding every text", scoring, "s"),
         ("scoring rate", scored / scoring, "texts/s"),
     ]
 
@@ -120,11 +120,18 @@ def bench_quality() -> list[Row]:
     return bench_quality()
 
 
+def bench_scoring() -> list[Row]:
+    from benchmarks.scoring import bench_scoring
+
+    return bench_scoring()
+
+
 BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
     "demo_load": bench_demo_load,
     "pulse_page": bench_pulse_page,
     "survey_import": bench_survey_import,
     "quality": bench_quality,
+    "scoring": bench_scoring,
 }
 
 

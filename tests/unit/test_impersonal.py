@@ -52,10 +52,19 @@ def test_detect_impersonal__keyword_cues_fire_with_any_embedder() -> None:
     assert findings[1].cues == ()
 
 
-def test_detect_impersonal__weak_cues_need_a_negative_text() -> None:
+@pytest.mark.slow
+def test_detect_impersonal__weak_cues_need_a_negative_text(real_embedder) -> None:  # type: ignore[no-untyped-def]
     texts = ["The kiosk is awful and slow", "The kiosk is great"]
-    findings = detect_impersonal(texts, [-0.5, 0.6], bag_of_letters)
+    findings = detect_impersonal(texts, [-0.5, 0.6], real_embedder)
     assert findings[0].cues == ("pushed to an app or kiosk",)
+    assert not findings[1].impersonal
+
+
+@pytest.mark.slow
+def test_detect_impersonal__weak_cues_fire_in_the_negative_clause_of_a_mixed_text(real_embedder) -> None:  # type: ignore[no-untyped-def]
+    texts = ["Great bread, but the kiosk is a nightmare.", "The kiosk is brilliant, but the bread was stale."]
+    findings = detect_impersonal(texts, [0.0, 0.0], real_embedder)  # mixed texts score inside the band
+    assert "pushed to an app or kiosk" in findings[0].cues
     assert not findings[1].impersonal
 
 

@@ -17,7 +17,8 @@ def test_build_vader__loads_the_packaged_lexicon_without_downloading(monkeypatch
     assert analyzer.polarity_scores("The bread is wonderful")["compound"] > 0.5
 
 
-def test_add_sentiment__labels_with_vader_thresholds() -> None:
+@pytest.mark.slow
+def test_add_sentiment__labels_plain_texts() -> None:
     frame = add_sentiment(
         pl.DataFrame(
             {"text": ["Lovely staff, great coffee!", "Cold, stale and rude.", "Ordered a latte.", None]}
@@ -27,6 +28,7 @@ def test_add_sentiment__labels_with_vader_thresholds() -> None:
     assert all(-1 <= score <= 1 for score in frame["sentiment_score"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "text",
     [
@@ -36,6 +38,7 @@ def test_add_sentiment__labels_with_vader_thresholds() -> None:
         "Felt like just a number, the personal touch is gone",
         "stuck pressing 1 then 2 then back to the start, nobody answered",
         "Went round in circles with the bot for twenty minutes",
+        "Great bread, but the kiosk is a nightmare.",
     ],
 )
 def test_add_impersonal__flags_complaints_and_paraphrases(text: str) -> None:
@@ -45,6 +48,7 @@ def test_add_impersonal__flags_complaints_and_paraphrases(text: str) -> None:
     assert 0.5 <= row["impersonal_score"] <= 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "text",
     [
