@@ -95,6 +95,39 @@ def db_status() -> None:
         click.echo(f"Feedback items: {count_feedback(engine)}; data version {read_data_version(engine)}")
 
 
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+def backup(file: Path) -> None:
+    """Copy a SQLite store into FILE (safe while Pulse runs; PostgreSQL: pg_dump)."""
+    from store.backup import backup_store
+    from store.feedback import count_feedback
+
+    engine = _engine(build_settings(), require_current=False)
+    backup_store(engine, file)
+    click.echo(f"Backed up {_where(build_settings())} to {file} ({count_feedback(engine)} feedback items).")
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the store.")
+def restore(file: Path, yes: bool) -> None:
+    """Replace the store with the backup FILE (PostgreSQL: pg_restore)."""
+    from store.backup import check_backup, require_sqlite, restore_store
+    from store.feedback import count_feedback
+    from store.migrate import is_current
+
+    settings = build_settings()
+    engine = _engine(settings, require_current=False)
+    require_sqlite(engine)
+    check_backup(file)
+    if not yes:
+        click.confirm(f"Replace everything in {_where(settings)} with {file}?", abort=True)
+    restore_store(engine, file)
+    click.echo(f"Restored {file} into {_where(settings)} ({count_feedback(engine)} feedback items).")
+    if not is_current(engine):
+        click.echo("The backup is from an older schema: run `pulse db upgrade`.")
+
+
 def _where(settings: Settings) -> str:
     from sqlalchemy.engine import make_url
 
