@@ -8,8 +8,8 @@ import polars as pl
 from sqlalchemy import Engine
 
 from analysis.embeddings import Embedder, store_embedder
-from analysis.impersonal import IMPERSONAL_VERSION, add_impersonal
-from analysis.sentiment import SENTIMENT_VERSION, add_sentiment
+from analysis.impersonal import IMPERSONAL_VERSION, add_impersonal, sentences
+from analysis.sentiment import SENTIMENT_VERSION, add_sentiment, split_segments
 from store.runs import finish_run, start_run
 from store.scores import SCORE_COLUMNS, read_unscored, write_scores
 
@@ -27,6 +27,12 @@ def score_frame(
     with_sentiment = add_sentiment(frame, text_column, embedder=embedder)
     scored = add_impersonal(with_sentiment, text_column, embedder=embedder)
     return scored.select(*[name for name in frame.columns if name not in SCORE_COLUMNS], *SCORE_COLUMNS)
+
+
+def embedded_pieces(text: str) -> list[str]:
+    """Every text that scoring `text` embeds (and so keeps in the store): the text, its sentiment segments and
+    the sentences the impersonal detector compares."""
+    return list(dict.fromkeys([text, *split_segments(text), *sentences(text)]))
 
 
 def add_scores(

@@ -128,6 +128,23 @@ def restore(file: Path, yes: bool) -> None:
         click.echo("The backup is from an older schema: run `pulse db upgrade`.")
 
 
+@main.command()
+@click.option("--email", "--author", "author", required=True, help="The person's email address, name or id.")
+@click.option("--yes", is_flag=True, help="Do not ask before deleting.")
+def forget(author: str, yes: bool) -> None:
+    """Delete a person's feedback and everything derived from it (scores, themes, embeddings, rejected rows)."""
+    from analysis.pipeline import embedded_pieces
+    from store.forget import forget_author
+
+    engine = _engine(build_settings())
+    if not yes:
+        click.confirm(f"Delete all feedback by {author} and everything derived from it?", abort=True)
+    forgotten = forget_author(engine, author, embedded_pieces)
+    click.echo(f"Deleted {forgotten.describe()}.")
+    if not forgotten.feedback:
+        click.echo("No feedback was stored under that author; check the spelling, or try the name they used.")
+
+
 def _where(settings: Settings) -> str:
     from sqlalchemy.engine import make_url
 

@@ -1,0 +1,79 @@
+"""Forgetting a person: their feedback and everything derived from it, for a deletion request."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, delete, func, select
+
+from store.engine import writing
+from store.schema import embeddings, feedback, rejected_rows, scores, topic_assignments
+from store.state import bump_data_version
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    """How many rows of each kind were deleted."""
+
+    feedback: int
+    scores: int
+    topic_assignments: int
+    embeddings: int
+    rejected_rows: int
+
+    def describe(self) -> str:
+        return (
+            f"{self.feedback} feedback items, {self.scores} scores, {self.topic_assignments} theme assignments, "
+            f"{self.embeddings} embeddings and {self.rejected_rows} rejected rows"
+        )
+
+
+def author_hashes(author: str) -> list[str]:
+    """The hashes an author can be stored under: as written and case-folded (emails are stored case-folded);
+    the same sha256 that the collectors apply (collectors.base.hash_author)."""
+    written = author.strip()
+    return [_sha256(text) for text in dict.fromkeys([written, written.casefold()])]
+
+
+def forget_author(
+    engine: Engine, author: str, embedded_pieces: Callable[[str], list[str]] = lambda text: [text]
+) -> Forgotten:
+    """Delete every feedback item written by `author` (an email address, name or id as the source gave it),
+    with its scores and theme assignments, the embeddings of its texts and of every piece of them that was
+    embedded (`embedded_pieces`; embeddings are a cache, so a piece that someone else also wrote is simply
+    embedded again when needed), and the rejected input rows that contain `author`."""
+    if not author.strip():
+        return Forgotten(0, 0, 0, 0, 0)
+    with writing(engine) as connection:
+        ids_and_texts = connection.execute(
+            select(feedback.c.id, feedback.c.text).where(feedback.c.author_hash.in_(author_hashes(author)))
+        ).all()
+        ids = [row.id for row in ids_and_texts]
+        counted = {table.name: _count(connection, table, ids) for table in (scores, topic_assignments)}
+        connection.execute(delete(feedback).where(feedback.c.id.in_(ids)))
+        pieces = {piece for row in ids_and_texts if row.text for piece in embedded_pieces(row.text)}
+        removed_embeddings = connection.execute(
+            delete(embeddings).where(embeddings.c.text_hash.in_([_sha256(piece) for piece in pieces]))
+        ).rowcount
+        removed_rejects = connection.execute(
+            delete(rejected_rows).where(func.lower(rejected_rows.c.raw).contains(author.strip().lower()))
+        ).rowcount
+        bump_data_version(connection)
+    return Forgotten(
+        len(ids),
+        counted["scores"],
+        counted["topic_assignments"],
+        int(removed_embeddings),
+        int(removed_rejects),
+    )
+
+
+def _count(connection: Connection, table: object, ids: list[int]) -> int:
+    column = table.c.feedback_id  # type: ignore[attr-defined]
+    return int(connection.execute(select(func.count()).where(column.in_(ids))).scalar_one())
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
