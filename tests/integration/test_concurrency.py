@@ -1,0 +1,77 @@
+"""Concurrent use: a collector process imports 50,000 survey rows while 20 threads tag rollouts. Every write
+must be there afterwards, and no thread may see "database is locked" (SQLite) or any other error."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+import threading
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from store.feedback import count_feedback
+from store.rollouts import Rollout, add_rollout, read_rollouts
+
+ROWS = 50_000
+THREADS = 20
+LEAST_PER_THREAD = 3
+
+
+def write_survey(path: Path, rows: int) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["response_id", "submitted_at", "nps", "comment"])
+        start = date(2026, 1, 1)
+        for number in range(rows):
+            day = start + timedelta(days=number % 300)
+            writer.writerow([f"R{number:07d}", f"{day}T10:00:00Z", number % 11, f"Visit {number} was fine."])
+
+
+def tag_rollouts(engine: Engine, thread: int, importing: subprocess.Popen[bytes], added: list[int]) -> None:
+    """Add rollouts until the import has finished (and at least LEAST_PER_THREAD)."""
+    count = 0
+    while importing.poll() is None or count < LEAST_PER_THREAD:
+        rollout = Rollout(f"Change {thread}-{count}", "chatbot", date(2026, 1, 1) + timedelta(days=count))
+        add_rollout(engine, rollout, by=f"thread-{thread}")
+        count += 1
+    added.append(count)
+
+
+@pytest.mark.slow
+def test_import_while_twenty_threads_tag_rollouts__every_write_is_kept(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    survey = tmp_path / "survey.csv"
+    write_survey(survey, ROWS)
+    importing = subprocess.Popen(
+        [sys.executable, "-c", "from pulse.cli import main; main()", "import", str(survey)],
+        env={**os.environ, "PULSE_DATABASE_URL": database_url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    added: list[int] = []
+    errors: list[BaseException] = []
+
+    def run(thread: int) -> None:
+        try:
+            tag_rollouts(engine, thread, importing, added)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(number,)) for number in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    stdout, stderr = importing.communicate(timeout=300)
+
+    assert errors == []
+    assert importing.returncode == 0, stderr.decode()
+    assert f"{ROWS} new" in stdout.decode()
+    assert count_feedback(engine) == ROWS
+    assert read_rollouts(engine).height == sum(added) >= THREADS * LEAST_PER_THREAD
