@@ -1,5 +1,5 @@
-"""Concurrent use: a collector process imports 50,000 survey rows while 20 threads tag rollouts. Every write
-must be there afterwards, and no thread may see "database is locked" (SQLite) or any other error."""
+"""Concurrent use and faults: a collector process imports 50,000 survey rows while 20 threads tag rollouts,
+and an import killed midway. Every committed write must be there afterwards, with no error and no duplicate."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -75,3 +76,26 @@ def test_import_while_twenty_threads_tag_rollouts__every_write_is_kept(
     assert f"{ROWS} new" in stdout.decode()
     assert count_feedback(engine) == ROWS
     assert read_rollouts(engine).height == sum(added) >= THREADS * LEAST_PER_THREAD
+
+
+@pytest.mark.slow
+def test_import_killed_midway__keeps_what_was_committed_and_the_rerun_adds_no_duplicates(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    rows = 200_000
+    survey = tmp_path / "survey.csv"
+    write_survey(survey, rows)
+    command = [sys.executable, "-c", "from pulse.cli import main; main()", "import", str(survey)]
+    environment = {**os.environ, "PULSE_DATABASE_URL": database_url}
+    importing = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    while (committed := count_feedback(engine)) == 0 and importing.poll() is None:
+        time.sleep(0.05)
+    importing.kill()  # SIGKILL: no cleanup runs
+    importing.communicate(timeout=60)
+    assert 0 < count_feedback(engine) < rows, "the import was not stopped midway"
+    assert count_feedback(engine) >= committed
+
+    rerun = subprocess.run(command, env=environment, capture_output=True, timeout=600, check=False)
+
+    assert rerun.returncode == 0, rerun.stderr.decode()
+    assert count_feedback(engine) == rows
