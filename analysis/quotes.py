@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from analysis.personal_data import redact_expr
+
 MIN_WORDS = 6
 
 
@@ -11,7 +13,8 @@ def pick_quotes(frame: pl.DataFrame, count: int = 3) -> pl.DataFrame:
     """Up to `count` distinct comments: the strongest impersonal complaint, the most negative and the most
     positive comment, then the next strongest by |sentiment_score|.
 
-    `frame` has text, sentiment_score and impersonal; returns its rows with a `why` column.
+    `frame` has text, sentiment_score and impersonal; returns its rows with a `why` column, their text redacted
+    of emails, phone and card numbers and @handles.
     """
     texts = frame.filter(
         pl.col("text").is_not_null()
@@ -40,4 +43,6 @@ def pick_quotes(frame: pl.DataFrame, count: int = 3) -> pl.DataFrame:
                 seen.add(text)
                 chosen.append(row.with_columns(pl.lit(why).alias("why")))
                 break
-    return pl.concat(chosen) if chosen else texts.head(0).with_columns(pl.lit("").alias("why"))
+    if not chosen:
+        return texts.head(0).with_columns(pl.lit("").alias("why"))
+    return pl.concat(chosen).with_columns(redact_expr(pl.col("text")).alias("text"))

@@ -38,3 +38,8 @@ def test_pick_quotes__skips_short_and_repeated_texts_and_handles_none() -> None:
     assert pick_quotes(frame).is_empty()
     same = "Lovely people behind the counter every single morning"
     assert pick_quotes(comments([(same, 0.8, False), (same, 0.8, False)]))["text"].to_list() == [same]
+
+
+def test_pick_quotes__redacts_contacts_of_the_writer() -> None:
+    frame = comments([("Nobody called back, ring me on 07700 900123 or mail jo@example.com", -0.6, True)])
+    assert pick_quotes(frame)["text"].to_list() == ["Nobody called back, ring me on [phone] or mail [email]"]
