@@ -6,6 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard.auth import current_user, render_sign_in, render_who
 from dashboard.components import render_error
 from dashboard.data import get_engine, get_settings
 from pulse.errors import PulseError
@@ -19,6 +20,11 @@ except PulseError as error:
     render_error(error)
     st.stop()
 
+user = current_user()
+if user is None:
+    render_sign_in()
+    st.stop()
+
 PAGES = Path(__file__).resolve().parent / "app_pages"
 navigation = st.navigation(
     [
@@ -30,4 +36,5 @@ navigation = st.navigation(
 with st.sidebar:
     st.markdown(f"### {settings.business_name}")
     st.caption("Is automation making us feel impersonal? Feedback, week by week.")
+    render_who(user)
 navigation.run()

@@ -145,6 +145,49 @@ def forget(author: str, yes: bool) -> None:
         click.echo("No feedback was stored under that author; check the spelling, or try the name they used.")
 
 
+@main.group()
+def users() -> None:
+    """Accounts for the dashboard's sign-in (when PULSE_ANONYMOUS_ACCESS is off)."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["viewer", "editor", "admin"]), default="viewer", show_default=True)
+@click.password_option(help="Asked for when not given (at least 10 characters).")
+def users_add(username: str, role: str, password: str) -> None:
+    """Create an account; viewers see, editors also tag rollouts, rename themes and upload, admins also manage
+    sources, users and deletions."""
+    from store.users import add_user
+
+    add_user(_engine(build_settings()), username, password, role)
+    click.echo(f"Added {username} ({role}).")
+
+
+@users.command("remove")
+@click.argument("username")
+def users_remove(username: str) -> None:
+    """Delete an account."""
+    from store.users import remove_user
+
+    if not remove_user(_engine(build_settings()), username):
+        raise InputError(f"There is no user {username!r}.", hint="See `pulse users list`.")
+    click.echo(f"Removed {username}.")
+
+
+@users.command("list")
+def users_list() -> None:
+    """Every account with its role and last sign-in (never a password)."""
+    from store.users import read_users
+
+    accounts = read_users(_engine(build_settings()))
+    if accounts.is_empty():
+        click.echo("No users yet: add one with `pulse users add NAME --role admin`.")
+    for row in accounts.iter_rows(named=True):
+        last = row["last_sign_in_at"] or "never"
+        locked = f" (locked until {row['locked_until']})" if row["locked_until"] else ""
+        click.echo(f"{row['username']}\t{row['role']}\tlast sign-in: {last}{locked}")
+
+
 def _where(settings: Settings) -> str:
     from sqlalchemy.engine import make_url
 

@@ -48,6 +48,14 @@ class Settings(BaseSettings):
         "thinner periods are marked as thin.",
     )
     server_port: int = Field(default=8501, ge=1, le=65535, description="Port of `pulse serve`.")
+    anonymous_access: bool = Field(
+        default=True,
+        description="Let anyone who reaches the dashboard use it as an editor, without signing in (the demo's "
+        "default); turn off to require the accounts of `pulse users`.",
+    )
+    session_minutes: int = Field(
+        default=480, ge=1, description="Minutes after which a dashboard sign-in expires."
+    )
     reddit_client_id: str | None = Field(
         default=None,
         description="Reddit script-app client id; unset, PRAW reads praw_client_id or praw.ini.",

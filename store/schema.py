@@ -164,3 +164,17 @@ runs = Table(
     Column("message", Text),
     Column("versions", JSON, nullable=False, default=dict),
 )
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(200), nullable=False),
+    Column("password_hash", String(200), nullable=False),  # argon2id, with its salt and parameters
+    Column("role", String(20), nullable=False),  # viewer / editor / admin
+    Column("failed_attempts", Integer, nullable=False, default=0),
+    Column("locked_until", UtcDateTime),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_sign_in_at", UtcDateTime),
+    UniqueConstraint("username"),
+)

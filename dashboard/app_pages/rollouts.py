@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.auth import OPEN_ACCESS, allowed, current_user, tagged_by
 from dashboard.components import render_empty_state, render_error
 from dashboard.data import data_version, get_engine, load_rollouts
 from pulse.errors import PulseError
@@ -33,6 +34,10 @@ else:
         },
     )
 
+if not allowed("editor"):
+    st.info("Viewers see the timeline; an editor or admin tags rollouts.")
+    st.stop()
+
 with st.form("rollouts__add", clear_on_submit=True):
     st.markdown("**Tag a rollout**")
     left, right = st.columns(2)
@@ -43,8 +48,8 @@ with st.form("rollouts__add", clear_on_submit=True):
         "Channel it affects", key="rollouts__channel", placeholder="online, in-store, all"
     )
     description = st.text_area("What changed for customers", key="rollouts__description")
-    by = st.text_input("Your name", key="rollouts__by")
-    if st.form_submit_button("Add rollout", type="primary"):
+    by = st.text_input("Your name", key="rollouts__by") if current_user() is OPEN_ACCESS else ""
+    if st.form_submit_button("Add rollout", type="primary") and allowed("editor"):
         try:
             add_rollout(
                 get_engine(),
@@ -55,7 +60,7 @@ with st.form("rollouts__add", clear_on_submit=True):
                     channel=channel.strip() or None,
                     description=description.strip(),
                 ),
-                by=by.strip() or "dashboard",
+                by=by.strip() or tagged_by(),
             )
             st.success(f"Added '{name}' to the timeline.")
             st.rerun()

@@ -6,6 +6,7 @@ import polars as pl
 import streamlit as st
 
 from collectors.configured import run_collectors
+from dashboard.auth import allowed
 from dashboard.components import render_empty_state, render_error
 from dashboard.data import data_version, get_engine, get_live_sources, load_rejected, load_runs, load_sources
 from dashboard.formatting import format_counts
@@ -15,26 +16,31 @@ from pulse.errors import PulseError
 st.title("Sources")
 st.caption("Where feedback comes from: survey exports, review sites and social mentions.")
 st.subheader("Import a file")
-kind = st.segmented_control(
-    "The file holds", ["Survey answers", "Reviews"], default="Survey answers", key="sources__kind"
-)
-upload = st.file_uploader(
-    "A survey or review export (CSV, XLSX or JSON)",
-    type=["csv", "tsv", "txt", "xlsx", "json", "jsonl"],
-    key="sources__upload",
-)
-if upload is not None:
-    try:
-        if kind == "Reviews":
-            render_review_import(upload.name, upload.getvalue())
-        else:
-            render_survey_import(upload.name, upload.getvalue())
-    except PulseError as error:
-        render_error(error)
+if not allowed("editor"):
+    st.info("An editor or admin imports files.")
+else:
+    kind = st.segmented_control(
+        "The file holds", ["Survey answers", "Reviews"], default="Survey answers", key="sources__kind"
+    )
+    upload = st.file_uploader(
+        "A survey or review export (CSV, XLSX or JSON)",
+        type=["csv", "tsv", "txt", "xlsx", "json", "jsonl"],
+        key="sources__upload",
+    )
+    if upload is not None:
+        try:
+            if kind == "Reviews":
+                render_review_import(upload.name, upload.getvalue())
+            else:
+                render_survey_import(upload.name, upload.getvalue())
+        except PulseError as error:
+            render_error(error)
 
 st.subheader("Collect now")
 available = get_live_sources()
-if not available:
+if not allowed("admin"):
+    st.info("An admin runs the live sources.")
+elif not available:
     render_empty_state(
         "No live source is configured.",
         "Set the App Store, Google Places or Reddit settings (see the README's Sources section), then restart.",

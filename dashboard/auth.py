@@ -1,0 +1,98 @@
+"""Who is using the dashboard and what they may do: open access (the demo's default), the built-in accounts of
+`pulse users`, or Streamlit's own OpenID Connect sign-in (`st.login`) when `.streamlit/secrets.toml` has an
+[auth] section. Pages call `allowed(role)` before every write; the check runs on the server."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from dashboard.data import get_engine, get_settings
+from store.users import User, role_of, sign_in
+
+OPEN_ACCESS = User("anyone (open access)", "admin")
+SESSION_KEY = "auth__user"
+SINCE_KEY = "auth__since"
+
+
+def oidc_configured() -> bool:
+    """Whether `.streamlit/secrets.toml` configures Streamlit's OpenID Connect sign-in."""
+    try:
+        return "auth" in st.secrets
+    except Exception:
+        return False
+
+
+def current_user() -> User | None:
+    """The user of this browser session, or None when they must sign in first."""
+    settings = get_settings()
+    if settings.anonymous_access:
+        return OPEN_ACCESS
+    if oidc_configured():
+        if not st.user.is_logged_in:
+            return None
+        email = str(st.user.get("email") or "")
+        return User(email, role_of(get_engine(), email) or "viewer")
+    user = st.session_state.get(SESSION_KEY)
+    if user is None:
+        return None
+    if time.time() - st.session_state.get(SINCE_KEY, 0.0) > settings.session_minutes * 60:
+        sign_out()
+        return None
+    return user  # type: ignore[no-any-return]
+
+
+def sign_out() -> None:
+    st.session_state.pop(SESSION_KEY, None)
+    st.session_state.pop(SINCE_KEY, None)
+
+
+def allowed(role: str) -> bool:
+    """Whether the current user has `role` (viewer, editor or admin) or a stronger one."""
+    user = current_user()
+    return user is not None and user.can(role)
+
+
+def tagged_by() -> str:
+    """The name to record with a change: the signed-in user, or "dashboard" under open access."""
+    user = current_user()
+    return "dashboard" if user is None or user is OPEN_ACCESS else user.username
+
+
+def render_sign_in() -> None:
+    """The sign-in form (or Streamlit's OpenID Connect button)."""
+    st.title("Sign in to Pulse")
+    if oidc_configured():
+        st.button("Sign in", type="primary", on_click=st.login, key="auth__oidc")
+        return
+    with st.form("auth__form"):
+        username = st.text_input("User name", key="auth__username")
+        password = st.text_input("Password", type="password", key="auth__password")
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if submitted:
+        outcome = sign_in(get_engine(), username, password)
+        if outcome.user is None:
+            st.error(outcome.message)
+            return
+        st.session_state[SESSION_KEY] = outcome.user
+        st.session_state[SINCE_KEY] = time.time()
+        st.rerun()
+    st.caption("No account? Ask an admin to run `pulse users add NAME`.")
+
+
+def render_who(user: User) -> None:
+    """The sidebar line that says who is signed in, or that the dashboard is open to anyone."""
+    if user is OPEN_ACCESS:
+        st.warning(
+            "Open access: anyone who can reach this address can see and change everything. "
+            "Set PULSE_ANONYMOUS_ACCESS=false and add accounts with `pulse users add` to require sign-in.",
+            icon=":material/lock_open:",
+        )
+        return
+    st.caption(f"Signed in as **{user.username}** ({user.role})")
+    if oidc_configured():
+        st.button("Sign out", on_click=st.logout, key="auth__sign_out")
+    elif st.button("Sign out", key="auth__sign_out"):
+        sign_out()
+        st.rerun()
