@@ -16,6 +16,7 @@ from collectors.configured import configured_collectors
 from pulse.errors import StoreError
 from pulse.settings import Settings, build_settings
 from store.engine import build_engine
+from store.explorer import FeedbackQuery, search_feedback
 from store.feedback import read_feedback, read_rejected
 from store.migrate import is_current
 from store.rollouts import read_rollouts
@@ -115,3 +116,8 @@ def load_runs(version: int) -> pl.DataFrame:
 @st.cache_data(ttl=3600, max_entries=4)
 def load_rejected(version: int) -> pl.DataFrame:
     return read_rejected(get_engine())
+
+
+@st.cache_data(ttl=3600, max_entries=32, show_spinner="Searching…")
+def load_feedback_page(version: int, wanted: FeedbackQuery) -> tuple[pl.DataFrame, int]:
+    return search_feedback(get_engine(), wanted)

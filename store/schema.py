@@ -178,3 +178,13 @@ users = Table(
     Column("last_sign_in_at", UtcDateTime),
     UniqueConstraint("username"),
 )
+
+corrections = Table(
+    "corrections",
+    metadata,
+    Column("feedback_id", ForeignKey("feedback.id", ondelete="CASCADE"), primary_key=True),
+    Column("field", String(20), primary_key=True),  # sentiment / impersonal
+    Column("value", String(20), nullable=False),  # negative / neutral / positive, or true / false
+    Column("corrected_by", String(200), nullable=False),
+    Column("corrected_at", UtcDateTime, nullable=False),
+)

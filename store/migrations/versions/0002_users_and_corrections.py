@@ -1,4 +1,4 @@
-"""Users: built-in accounts for a small team, with a role and a limit on failed sign-ins.
+"""Users (built-in accounts with a role and a limit on failed sign-ins) and label corrections.
 
 Revision ID: 0002
 Revises: 0001
@@ -31,7 +31,20 @@ def upgrade() -> None:
         sa.Column("last_sign_in_at", UTC_DATETIME),
         sa.UniqueConstraint("username", name="uq_users_username"),
     )
+    op.create_table(
+        "corrections",
+        sa.Column("feedback_id", sa.Integer, nullable=False),
+        sa.Column("field", sa.String(20), nullable=False),
+        sa.Column("value", sa.String(20), nullable=False),
+        sa.Column("corrected_by", sa.String(200), nullable=False),
+        sa.Column("corrected_at", UTC_DATETIME, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["feedback_id"], ["feedback.id"], name="fk_corrections_feedback_id_feedback", ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("feedback_id", "field", name="pk_corrections"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("corrections")
     op.drop_table("users")

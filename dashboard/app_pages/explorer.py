@@ -1,0 +1,81 @@
+"""Explorer: every feedback item, searchable and filterable, with its scores and cues; editors correct labels."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from analysis.personal_data import redact_expr
+from dashboard.auth import allowed, tagged_by
+from dashboard.components import render_empty_state, render_error
+from dashboard.data import data_version, get_engine, load_feedback_page
+from pulse.errors import PulseError
+from store.explorer import SENTIMENTS, FeedbackQuery, correct_label
+
+PAGE_ROWS = 100
+ANY = "any"
+SHOWN_COLUMNS = (
+    "id", "created_at", "kind", "channel", "text", "sentiment", "corrected_sentiment", "sentiment_score",
+    "impersonal", "corrected_impersonal", "impersonal_cues", "nps", "csat", "stars",
+)  # fmt: skip
+
+st.title("Feedback explorer")
+st.caption(
+    "Every comment, review and mention, with how Pulse scored it. Correct a label where it got it wrong."
+)
+search = st.text_input("Find words in the text", key="explorer__search", placeholder="chatbot refund")
+left, middle, right = st.columns(3)
+kinds = left.multiselect("Kind", ["survey", "review", "mention"], key="explorer__kinds")
+sentiment = middle.selectbox("Sentiment", [ANY, *SENTIMENTS], key="explorer__sentiment")
+impersonal_only = right.toggle("Impersonal complaints only", key="explorer__impersonal")
+page = st.number_input("Page", min_value=1, value=1, step=1, key="explorer__page")
+wanted = FeedbackQuery(
+    search=search,
+    kinds=tuple(kinds),
+    sentiment=None if sentiment == ANY else sentiment,
+    impersonal_only=impersonal_only,
+    limit=PAGE_ROWS,
+    offset=(int(page) - 1) * PAGE_ROWS,
+)
+rows, total = load_feedback_page(data_version(), wanted)
+if rows.is_empty():
+    render_empty_state("Nothing matches.", "Clear the search or the filters, or import feedback on Sources.")
+    st.stop()
+
+st.caption(
+    f"{total:,} items match; showing {wanted.offset + 1:,}–{wanted.offset + rows.height:,}, newest first."
+)
+shown = rows if allowed("admin") else rows.with_columns(redact_expr(pl.col("text")).alias("text"))
+st.dataframe(
+    shown.select(*SHOWN_COLUMNS),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "id": "Item",
+        "created_at": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
+        "text": st.column_config.TextColumn("Text", width="large"),
+        "sentiment_score": st.column_config.NumberColumn("Score", format="%.2f"),
+        "corrected_sentiment": "Sentiment (corrected)",
+        "corrected_impersonal": "Impersonal (corrected)",
+        "impersonal_cues": "Cues",
+    },
+)
+
+if allowed("editor"):
+    with st.form("explorer__correct"):
+        st.markdown("**Correct a label**")
+        item = st.selectbox("Item", rows["id"].to_list(), key="explorer__item")
+        field = st.radio("Label", ["sentiment", "impersonal"], horizontal=True, key="explorer__field")
+        value = st.selectbox(
+            "Right value",
+            [*SENTIMENTS, "true", "false"],
+            key="explorer__value",
+            help="true / false: impersonal",
+        )
+        if st.form_submit_button("Save correction"):
+            try:
+                correct_label(get_engine(), int(item), field, value, by=tagged_by())
+                st.success(f"Item {item}: {field} corrected to {value}.")
+                st.rerun()
+            except PulseError as error:
+                render_error(error)

@@ -1,0 +1,128 @@
+"""Every feedback item, searched and filtered, with its scores and the team's corrections of its labels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Engine, and_, func, select
+from sqlalchemy.sql import Select
+
+from pulse.errors import InputError
+from store.engine import reading, writing
+from store.frames import read_frame
+from store.schema import corrections, feedback, scores, sources
+from store.state import bump_data_version, utc_now
+
+SENTIMENTS = ("negative", "neutral", "positive")
+CORRECTABLE = {"sentiment": SENTIMENTS, "impersonal": ("true", "false")}
+
+
+@dataclass(frozen=True)
+class FeedbackQuery:
+    """What the explorer shows: words to find in the text, filters, and which page of the results."""
+
+    search: str = ""
+    kinds: tuple[str, ...] = ()
+    sentiment: str | None = None
+    impersonal_only: bool = False
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 200
+    offset: int = 0
+
+
+def _filtered(query: Select[Any], wanted: FeedbackQuery) -> Select[Any]:
+    for word in wanted.search.split():
+        query = query.where(feedback.c.text.ilike(f"%{_escape_like(word)}%", escape="\\"))
+    if wanted.kinds:
+        query = query.where(feedback.c.kind.in_(wanted.kinds))
+    if wanted.sentiment:
+        query = query.where(scores.c.sentiment == wanted.sentiment)
+    if wanted.impersonal_only:
+        query = query.where(scores.c.impersonal.is_(True))
+    if wanted.since is not None:
+        query = query.where(feedback.c.created_at >= wanted.since)
+    if wanted.until is not None:
+        query = query.where(feedback.c.created_at < wanted.until)
+    return query
+
+
+def _escape_like(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_feedback(engine: Engine, wanted: FeedbackQuery) -> tuple[pl.DataFrame, int]:
+    """One page of matching feedback, newest first, and how many match in all. Columns: id, created_at,
+    source, kind, channel, text, nps, csat, stars, sentiment, sentiment_score, impersonal, impersonal_score,
+    impersonal_cues, corrected_sentiment, corrected_impersonal."""
+    corrected_sentiment = corrections.alias("corrected_sentiment")
+    corrected_impersonal = corrections.alias("corrected_impersonal")
+    joined = (
+        feedback.join(sources, sources.c.id == feedback.c.source_id)
+        .outerjoin(scores, scores.c.feedback_id == feedback.c.id)
+        .outerjoin(
+            corrected_sentiment,
+            and_(
+                corrected_sentiment.c.feedback_id == feedback.c.id, corrected_sentiment.c.field == "sentiment"
+            ),
+        )
+        .outerjoin(
+            corrected_impersonal,
+            and_(
+                corrected_impersonal.c.feedback_id == feedback.c.id,
+                corrected_impersonal.c.field == "impersonal",
+            ),
+        )
+    )
+    columns = [
+        feedback.c.id,
+        feedback.c.created_at,
+        sources.c.name.label("source"),
+        feedback.c.kind,
+        feedback.c.channel,
+        feedback.c.text,
+        feedback.c.nps,
+        feedback.c.csat,
+        feedback.c.stars,
+        scores.c.sentiment,
+        scores.c.sentiment_score,
+        scores.c.impersonal,
+        scores.c.impersonal_score,
+        scores.c.impersonal_cues,
+        corrected_sentiment.c.value.label("corrected_sentiment"),
+        corrected_impersonal.c.value.label("corrected_impersonal"),
+    ]
+    page = _filtered(select(*columns).select_from(joined), wanted)
+    page = page.order_by(feedback.c.created_at.desc(), feedback.c.id.desc()).limit(wanted.limit)
+    counting = _filtered(select(func.count()).select_from(joined), wanted)
+    with reading(engine) as connection:
+        rows = read_frame(connection, page.offset(wanted.offset))
+        total = int(connection.execute(counting).scalar_one())
+    return rows, total
+
+
+def correct_label(engine: Engine, feedback_id: int, field: str, value: str, by: str) -> None:
+    """Keep a person's correction of a feedback item's sentiment or impersonal label (the latest one wins)."""
+    if value not in CORRECTABLE.get(field, ()):
+        raise InputError(
+            f"{value!r} is not a {field} label.", hint=f"Use one of: {', '.join(CORRECTABLE.get(field, ()))}."
+        )
+    with writing(engine) as connection:
+        key = and_(corrections.c.feedback_id == feedback_id, corrections.c.field == field)
+        connection.execute(corrections.delete().where(key))
+        connection.execute(
+            corrections.insert().values(
+                feedback_id=feedback_id, field=field, value=value, corrected_by=by, corrected_at=utc_now()
+            )
+        )
+        bump_data_version(connection)
+
+
+def read_corrections(engine: Engine) -> pl.DataFrame:
+    """Every correction: feedback_id, field, value, corrected_by, corrected_at (for the scorer's next training
+    run and for audits)."""
+    with reading(engine) as connection:
+        return read_frame(connection, select(corrections).order_by(corrections.c.corrected_at))

@@ -1,0 +1,53 @@
+"""The Explorer page (AppTest) on the demo store: search, filters, and a correction that is kept."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from store.engine import build_engine
+from store.explorer import read_corrections
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
+
+
+def explorer() -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.run()
+    app.switch_page("app_pages/explorer.py").run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_explorer__search_and_filters_narrow_the_table(demo_database: str, use_database) -> None:  # type: ignore[no-untyped-def]
+    use_database(demo_database)
+    app = explorer()
+    everything = app.dataframe[0].value
+    assert len(everything) == 100 and "items match" in app.caption[1].value
+    app.text_input(key="explorer__search").input("kiosk").run()
+    found = app.dataframe[0].value
+    assert len(found) > 0 and all("kiosk" in text.lower() for text in found["text"])
+    app.toggle(key="explorer__impersonal").set_value(True).run()
+    assert app.dataframe[0].value["impersonal"].all()
+    app.text_input(key="explorer__search").input("zzzz no such words").run()
+    assert "Nothing matches." in app.info[0].value
+
+
+def test_explorer__a_correction_is_stored_and_shown(demo_database: str, use_database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    copy = tmp_path / "pulse.db"
+    shutil.copy(demo_database.removeprefix("sqlite:///"), copy)
+    url = f"sqlite:///{copy}"
+    use_database(url)
+    app = explorer()
+    item = int(app.dataframe[0].value["id"].iloc[0])
+    app.selectbox(key="explorer__item").set_value(item)
+    app.radio(key="explorer__field").set_value("sentiment")
+    app.selectbox(key="explorer__value").set_value("negative")
+    app.button(key="FormSubmitter:explorer__correct-Save correction").click().run()
+    assert not app.exception
+    shown = app.dataframe[0].value
+    assert shown[shown["id"] == item]["corrected_sentiment"].tolist() == ["negative"]
+    corrections = read_corrections(build_engine(url))
+    assert corrections.select("feedback_id", "field", "value").rows() == [(item, "sentiment", "negative")]

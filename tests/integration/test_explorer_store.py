@@ -1,0 +1,86 @@
+"""Searching feedback and correcting its labels (store.explorer), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import polars as pl
+import pytest
+from sqlalchemy import Engine
+
+from pulse.errors import InputError
+from store.explorer import FeedbackQuery, correct_label, read_corrections, search_feedback
+from store.feedback import FeedbackRecord, SourceSpec, upsert_feedback
+from store.scores import write_scores
+
+TEXTS = [
+    "The chatbot kept looping, 100% useless",
+    "Lovely sourdough and kind staff",
+    "Could not reach a person, only the CHATBOT",
+    "Queue_was long today",
+]
+
+
+@pytest.fixture
+def searchable(engine: Engine) -> Engine:
+    source = SourceSpec("Survey: test", "survey", "file")
+    records = [
+        FeedbackRecord(
+            external_id=f"R{number}",
+            kind="survey",
+            created_at=datetime(2026, 11, 10 + number, tzinfo=UTC),
+            text=text,
+        )
+        for number, text in enumerate(TEXTS)
+    ]
+    upsert_feedback(engine, source, records)
+    found, _ = search_feedback(engine, FeedbackQuery())
+    sentiment = {"Lovely sourdough and kind staff": "positive"}
+    write_scores(
+        engine,
+        pl.DataFrame(
+            {
+                "id": found["id"],
+                "sentiment": [sentiment.get(text, "negative") for text in found["text"]],
+                "sentiment_score": [0.5 if text in sentiment else -0.5 for text in found["text"]],
+                "impersonal": ["chatbot" in text.lower() for text in found["text"]],
+                "impersonal_score": [0.8 if "chatbot" in text.lower() else 0.0 for text in found["text"]],
+                "impersonal_cues": [
+                    ["chatbot"] if "chatbot" in text.lower() else [] for text in found["text"]
+                ],
+            }
+        ),
+        "test-v1",
+    )
+    return engine
+
+
+def test_search_feedback__words_filters_and_pages(searchable: Engine) -> None:
+    everything, total = search_feedback(searchable, FeedbackQuery())
+    assert total == 4 and everything["text"][0] == "Queue_was long today"  # newest first
+    chatbot, total = search_feedback(searchable, FeedbackQuery(search="chatbot"))
+    assert total == 2 and set(chatbot["text"]) == {TEXTS[0], TEXTS[2]}  # any case
+    assert (
+        search_feedback(searchable, FeedbackQuery(search="100%"))[1] == 1
+    )  # % is a character, not a wildcard
+    assert search_feedback(searchable, FeedbackQuery(search="e_w"))[1] == 1  # so is _
+    assert search_feedback(searchable, FeedbackQuery(sentiment="positive"))[0]["text"].to_list() == [TEXTS[1]]
+    assert search_feedback(searchable, FeedbackQuery(impersonal_only=True))[1] == 2
+    page, total = search_feedback(searchable, FeedbackQuery(limit=3, offset=3))
+    assert total == 4 and page["text"].to_list() == [TEXTS[0]]
+
+
+def test_correct_label__keeps_the_latest_and_shows_it_beside_the_score(searchable: Engine) -> None:
+    row = search_feedback(searchable, FeedbackQuery(search="sourdough"))[0].row(0, named=True)
+    correct_label(searchable, row["id"], "sentiment", "neutral", by="ann")
+    correct_label(searchable, row["id"], "sentiment", "negative", by="eve")
+    correct_label(searchable, row["id"], "impersonal", "true", by="eve")
+    again = search_feedback(searchable, FeedbackQuery(search="sourdough"))[0].row(0, named=True)
+    assert (again["sentiment"], again["corrected_sentiment"], again["corrected_impersonal"]) == (
+        "positive",
+        "negative",
+        "true",
+    )
+    assert read_corrections(searchable)["corrected_by"].to_list() == ["eve", "eve"]
+    with pytest.raises(InputError, match="not a sentiment label"):
+        correct_label(searchable, row["id"], "sentiment", "angry", by="ann")
