@@ -25,6 +25,7 @@ run: $(VENV)/.installed-run
 	$(BIN)/pulse db upgrade
 	$(BIN)/pulse demo --if-empty
 	$(BIN)/pulse analyze
+	$(BIN)/pulse themes update
 	$(BIN)/pulse serve
 
 test: $(VENV)/.installed-dev

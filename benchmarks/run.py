@@ -126,12 +126,19 @@ def bench_scoring() -> list[Row]:
     return bench_scoring()
 
 
+def bench_topics() -> list[Row]:
+    from benchmarks.topics import bench_topics
+
+    return bench_topics()
+
+
 BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
     "demo_load": bench_demo_load,
     "pulse_page": bench_pulse_page,
     "survey_import": bench_survey_import,
     "quality": bench_quality,
     "scoring": bench_scoring,
+    "topics": bench_topics,
 }
 
 
@@ -143,11 +150,16 @@ def machine() -> str:
     )
 
 
+def _figure(value: float) -> str:
+    """Two decimals; three for figures below 1 (such as NMI and ARI), where two hide the difference."""
+    return f"{value:,.3f}" if abs(value) < 1 else f"{value:,.2f}"
+
+
 def record(results: dict[str, list[Row]]) -> str:
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [f"## {stamp}: {machine()}", "", "| benchmark | figure | value |", "|---|---|---|"]
     for name, rows in results.items():
-        lines += [f"| {name} | {figure} | {value:,.2f} {unit} |" for figure, value, unit in rows]
+        lines += [f"| {name} | {figure} | {_figure(value)} {unit} |" for figure, value, unit in rows]
     section = "\n".join(lines) + "\n"
     if not RESULTS.exists():
         RESULTS.write_text(

@@ -29,6 +29,7 @@ PAGES = Path(__file__).resolve().parent / "app_pages"
 navigation = st.navigation(
     [
         st.Page(PAGES / "pulse.py", title="Pulse", icon=":material/monitor_heart:", default=True),
+        st.Page(PAGES / "themes.py", title="Themes", icon=":material/forum:"),
         st.Page(PAGES / "rollouts.py", title="Rollouts", icon=":material/rocket_launch:"),
         st.Page(PAGES / "explorer.py", title="Explorer", icon=":material/search:"),
         st.Page(PAGES / "sources.py", title="Sources", icon=":material/database:"),

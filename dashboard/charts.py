@@ -127,3 +127,53 @@ def _add_rollouts(figure: go.Figure, rollouts: pl.DataFrame, marker_y: float) ->
         1,
         1,
     )
+
+
+THEME_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+
+
+def theme_trend_figure(weekly: pl.DataFrame, theme_ids: list[int], rollouts: pl.DataFrame) -> go.Figure:
+    """Weekly share (%) of each theme in `theme_ids` (theme_periods rows), with the rollouts of those weeks
+    as labelled lines."""
+    figure = go.Figure()
+    periods = weekly.select(pl.col("period").unique().sort())
+    for index, theme_id in enumerate(theme_ids):
+        found = weekly.filter(pl.col("theme_id") == theme_id)
+        if found.is_empty():
+            continue
+        rows = (  # a week without the theme is a zero, not a gap
+            periods.join(found, on="period", how="left")
+            .with_columns(
+                pl.col("volume", "share").fill_null(0), pl.col("theme").fill_null(found["theme"][0])
+            )
+            .sort("period")
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=rows["period"].to_list(),
+                y=(rows["share"] * 100).to_list(),
+                mode="lines",
+                name=rows["theme"][0],
+                line={"color": THEME_COLOURS[index % len(THEME_COLOURS)], "width": 2},
+                customdata=rows["volume"].to_list(),
+                hovertemplate="%{x|%d %b %Y}<br>%{y:.1f}% of feedback (%{customdata} items)<extra>%{fullData.name}</extra>",
+            )
+        )
+    if not weekly.is_empty() and not rollouts.is_empty():
+        first, last = weekly["period"].min(), weekly["period"].max()
+        shown = rollouts.filter(pl.col("started_on").is_between(first, last))
+        for row in shown.iter_rows(named=True):
+            figure.add_vline(
+                x=row["started_on"], line={"color": PALETTE["rollout"], "width": 1.5, "dash": "dot"}
+            )
+            figure.add_annotation(
+                x=row["started_on"], y=1, yref="paper", text=row["name"], showarrow=False, yanchor="bottom"
+            )
+    figure.update_yaxes(title_text="Share of the week’s comments", ticksuffix="%", rangemode="tozero")
+    figure.update_layout(
+        height=420,
+        margin={"l": 10, "r": 10, "t": 20, "b": 10},
+        legend={"orientation": "h", "y": -0.15},
+        hovermode="closest",
+    )
+    return figure

@@ -11,10 +11,12 @@ from sqlalchemy import Engine
 
 from analysis.metrics import read_period_metrics
 from analysis.quotes import pick_quotes
+from analysis.theme_report import ThemeReport, store_theme_report
 from collectors.base import Collector
 from collectors.configured import configured_collectors
 from pulse.errors import StoreError
 from pulse.settings import Settings, build_settings
+from pulse.theme_export import theme_report_bytes
 from store.engine import build_engine
 from store.explorer import FeedbackQuery, search_feedback
 from store.feedback import read_feedback, read_rejected
@@ -23,6 +25,7 @@ from store.rollouts import read_rollouts
 from store.runs import read_runs
 from store.sources import read_sources
 from store.state import read_data_version
+from store.topics import read_topics
 
 METRIC_COLUMNS = ("created_at", "kind", "channel", "nps", "csat", "sentiment", "impersonal")
 ALL_CHANNELS = "All channels"
@@ -121,3 +124,22 @@ def load_rejected(version: int) -> pl.DataFrame:
 @st.cache_data(ttl=3600, max_entries=32, show_spinner="Searching…")
 def load_feedback_page(version: int, wanted: FeedbackQuery) -> tuple[pl.DataFrame, int]:
     return search_feedback(get_engine(), wanted)
+
+
+@st.cache_data(ttl=3600, max_entries=16, show_spinner="Summarising the themes…")
+def load_theme_report(version: int, since: date | None = None, top: int = 8) -> ThemeReport:
+    """The themes of the current model from `since` (a local day), with trends, quotes and rollout changes."""
+    settings = get_settings()
+    start = datetime.combine(since, time(0), tzinfo=ZoneInfo(settings.timezone)) if since else None
+    return store_theme_report(get_engine(), settings.timezone, start, top)
+
+
+@st.cache_data(ttl=3600, max_entries=4)
+def load_topics(version: int) -> pl.DataFrame:
+    """The current themes with the owner's edits (no centroids)."""
+    return read_topics(get_engine()).drop("centroid")
+
+
+@st.cache_data(ttl=3600, max_entries=16, show_spinner="Preparing the file…")
+def load_theme_export(version: int, format_name: str, since: date | None = None) -> bytes:
+    return theme_report_bytes(load_theme_report(version, since), format_name, get_settings().business_name)

@@ -110,6 +110,16 @@ embeddings = Table(
     Column("created_at", UtcDateTime, nullable=False),
 )
 
+topic_models = Table(
+    "topic_models",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", String(100), nullable=False, unique=True),  # the pipeline's version @ the fit's time
+    Column("embedding_model", String(200), nullable=False),
+    Column("documents", Integer, nullable=False),
+    Column("fitted_at", UtcDateTime, nullable=False),
+)  # one row per fit; the newest is the current model
+
 topics = Table(
     "topics",
     metadata,
@@ -122,6 +132,9 @@ topics = Table(
     Column("hidden", Boolean, nullable=False, default=False),
     Column("merged_into", ForeignKey("topics.id", ondelete="SET NULL")),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("centroid", LargeBinary),  # float32, little-endian, unit length
+    Column("size", Integer, nullable=False, server_default="0"),
+    Column("seed", String(40)),  # a fixed theme's key ("impersonal"), else NULL
     UniqueConstraint("model_version", "topic_number"),
 )
 
@@ -129,8 +142,10 @@ topic_assignments = Table(
     "topic_assignments",
     metadata,
     Column("feedback_id", ForeignKey("feedback.id", ondelete="CASCADE"), primary_key=True),
-    Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), nullable=False),
-    Column("probability", Float),
+    Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), index=True),  # NULL: no theme fits
+    Column("probability", Float),  # cosine similarity to the topic's centroid
+    Column("model_version", String(100), nullable=False, server_default=""),
+    Column("method", String(10), nullable=False, server_default="fit"),  # fit / assign
 )
 
 rollouts = Table(

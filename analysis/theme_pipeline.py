@@ -1,0 +1,147 @@
+"""The themes step of the batch pipeline: fit the topic model on all feedback (first time, on demand, or
+when too many new texts fit poorly), else give new feedback the theme of the nearest stored centroid.
+Owner edits (names, merges, hidden themes) carry over a refit to the new topics that match the old ones."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+from sqlalchemy import Engine
+
+from analysis.embeddings import DEFAULT_MODEL, embed_cached
+from analysis.topics import (
+    IMPERSONAL_SEED,
+    OUTLIER,
+    TopicFit,
+    assign_topics,
+    fit_topics,
+    match_topics,
+    needs_refit,
+)
+from store.runs import finish_run, start_run
+from store.state import utc_now
+from store.topics import (
+    StoredTopic,
+    current_model_version,
+    read_assigned_similarities,
+    read_centroids,
+    read_texts_to_theme,
+    read_topics,
+    write_assignments,
+    write_topic_model,
+)
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ThemeRun:
+    """What a themes step did: "fit" or "assign", how many items it themed, how many topics there are."""
+
+    action: str
+    themed: int
+    topics: int
+    reason: str = ""
+
+
+def carry_edits(old_topics: pl.DataFrame, fit: TopicFit) -> list[StoredTopic]:
+    """The fitted topics to store, each with the owner's name, hidden flag and merge of the old topic it
+    matches (by seed, else by centroid similarity); unmatched topics start unedited."""
+    new_seeds = [topic.seed for topic in fit.topics]
+    pairs: dict[int, int] = {}
+    if not old_topics.is_empty() and fit.topics:
+        pairs = match_topics(
+            read_centroids(old_topics), fit.centroids(), old_topics["seed"].to_list(), new_seeds
+        )
+    old_rows = old_topics.to_dicts()
+    new_index_of_old_id = {old_rows[old]["id"]: new for new, old in pairs.items()}
+    stored = []
+    for index, topic in enumerate(fit.topics):
+        old = old_rows[pairs[index]] if index in pairs else None
+        merged_into = new_index_of_old_id.get(old["merged_into"]) if old and old["merged_into"] else None
+        stored.append(
+            StoredTopic(
+                number=topic.number,
+                label=topic.label,
+                keywords=topic.keywords,
+                size=topic.size,
+                centroid=topic.centroid,
+                seed=topic.seed,
+                custom_name=old["custom_name"] if old else None,
+                hidden=bool(old["hidden"]) if old else False,
+                merged_into_number=fit.topics[merged_into].number if merged_into is not None else None,
+            )
+        )
+    return stored
+
+
+def fit_themes(engine: Engine, model_name: str = DEFAULT_MODEL, progress: Progress | None = None) -> ThemeRun:
+    """Fit the topic model on every feedback item with text, store it as the current model, and theme
+    every item by it. The run is recorded."""
+    items = read_texts_to_theme(engine, only_new=False)
+    run_id = start_run(engine, "pipeline", "themes", versions={"embedding_model": model_name})
+    try:
+        texts = items["text"].to_list()
+        vectors = embed_cached(engine, texts, model_name, progress)
+        fit = fit_topics(texts, vectors, items["impersonal"].to_numpy())
+        stored = carry_edits(read_topics(engine), fit)
+        assignments = pl.DataFrame(
+            {
+                "feedback_id": items["id"],
+                "topic_number": pl.Series(fit.assignments, dtype=pl.Int64).replace(OUTLIER, None),
+                "similarity": pl.Series(fit.similarities, dtype=pl.Float64),
+            }
+        )
+        version = f"{fit.version}@{utc_now().strftime('%Y%m%dT%H%M%S.%f')}"
+        write_topic_model(engine, version, model_name, stored, assignments)
+    except Exception as error:
+        finish_run(engine, run_id, "failed", {}, message=str(error))
+        raise
+    finish_run(engine, run_id, "ok", {"themed": items.height, "topics": len(fit.topics)})
+    return ThemeRun("fit", items.height, len(fit.topics))
+
+
+def assign_new_themes(engine: Engine, model_name: str = DEFAULT_MODEL) -> ThemeRun:
+    """Give feedback not themed yet the theme of the nearest centroid of the current model (no refit)."""
+    topics = read_topics(engine)
+    items = read_texts_to_theme(engine, only_new=True)
+    if items.is_empty() or topics.is_empty():
+        return ThemeRun("assign", 0, topics.height)
+    vectors = embed_cached(engine, items["text"].to_list(), model_name)
+    seeds = topics["seed"].to_list()
+    impersonal_index = seeds.index(IMPERSONAL_SEED) if IMPERSONAL_SEED in seeds else None
+    indexes, similarities = assign_topics(
+        vectors, read_centroids(topics), items["impersonal"].to_numpy(), impersonal_index
+    )
+    ids = np.asarray(topics["id"].to_list(), dtype=np.int64)
+    topic_ids = [None if index == OUTLIER else int(ids[index]) for index in indexes]
+    frame = pl.DataFrame(
+        {
+            "feedback_id": items["id"],
+            "topic_id": pl.Series(topic_ids, dtype=pl.Int64),
+            "similarity": pl.Series(similarities, dtype=pl.Float64),
+        }
+    )
+    return ThemeRun("assign", write_assignments(engine, frame), topics.height)
+
+
+def update_themes(
+    engine: Engine, refit: bool = False, model_name: str = DEFAULT_MODEL, progress: Progress | None = None
+) -> ThemeRun:
+    """The pipeline's themes step: fit when asked, when there is no model yet, or when the items themed
+    since the last fit fit it poorly (`needs_refit`); otherwise theme only the new items."""
+    reason = ""
+    if refit:
+        reason = "asked for"
+    elif current_model_version(engine) is None:
+        reason = "no model yet"
+    else:
+        assigned = assign_new_themes(engine, model_name)
+        if not needs_refit(read_assigned_similarities(engine)):
+            return assigned
+        reason = "many new texts fit the model poorly"
+    run = fit_themes(engine, model_name, progress)
+    return ThemeRun(run.action, run.themed, run.topics, reason)

@@ -1,0 +1,211 @@
+"""The themes handout for a staff meeting: the top themes with size, trend, sentiment, impersonal share and
+two or three redacted quotes each, the rising themes, and the themes that changed most after each rollout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Engine
+
+from analysis.themes import add_theme, rising_themes, rollout_changes, theme_periods
+from analysis.topics import representative_quotes
+from store.rollouts import read_rollouts
+from store.topics import read_themed_feedback, read_topics
+
+TREND_PERIODS = 4  # the trend compares the share of the last four weeks with the four before
+TOP_THEMES = 8
+QUOTES_PER_THEME = 3
+
+SUMMARY_SCHEMA: dict[str, Any] = {
+    "theme_id": pl.Int64,
+    "theme": pl.String,
+    "keywords": pl.List(pl.String),
+    "volume": pl.Int64,
+    "share": pl.Float64,
+    "trend": pl.Float64,
+    "mean_sentiment": pl.Float64,
+    "impersonal_share": pl.Float64,
+    "rising": pl.Boolean,
+    "quotes": pl.List(pl.String),
+}
+
+
+@dataclass(frozen=True)
+class ThemeReport:
+    """`summary` has SUMMARY_SCHEMA's columns (share and trend in 0..1 and points of share), biggest first;
+    `weekly` is theme_periods'; `rollouts` is rollout_changes'."""
+
+    summary: pl.DataFrame
+    weekly: pl.DataFrame
+    rollouts: pl.DataFrame
+    first_day: date | None
+    last_day: date | None
+    items: int
+
+
+def build_theme_report(
+    themed: pl.DataFrame,
+    topics: pl.DataFrame,
+    rollouts: pl.DataFrame,
+    timezone: str = "UTC",
+    since: datetime | None = None,
+    top: int = TOP_THEMES,
+) -> ThemeReport:
+    """The report over `themed` (store.topics.read_themed_feedback) with `topics` (read_topics) and
+    `rollouts` (read_rollouts), from `since` when given."""
+    frame = add_theme(themed, topics)
+    if since is not None:
+        frame = frame.filter(pl.col("created_at") >= since.astimezone(UTC))
+    weekly = theme_periods(frame, timezone)
+    summary = _summary(frame, weekly, topics).head(top)
+    shown = rollouts
+    if since is not None and not rollouts.is_empty():
+        shown = rollouts.filter(pl.col("started_on") >= since.date())
+    days = frame["created_at"].dt.convert_time_zone(timezone).dt.date() if frame.height else None
+    return ThemeReport(
+        summary=summary,
+        weekly=weekly,
+        rollouts=rollout_changes(frame, shown),
+        first_day=days.min() if days is not None else None,  # type: ignore[arg-type]
+        last_day=days.max() if days is not None else None,  # type: ignore[arg-type]
+        items=frame.height,
+    )
+
+
+def _summary(frame: pl.DataFrame, weekly: pl.DataFrame, topics: pl.DataFrame) -> pl.DataFrame:
+    themed = frame.filter(pl.col("theme_id").is_not_null())
+    if themed.is_empty():
+        return pl.DataFrame(schema=SUMMARY_SCHEMA)
+    totals = themed.group_by("theme_id", "theme").agg(
+        pl.len().alias("volume"),
+        pl.col("sentiment_score").mean().alias("mean_sentiment"),
+        pl.col("impersonal").cast(pl.Float64).mean().alias("impersonal_share"),
+    )
+    quotes = (
+        representative_quotes(themed.select(pl.col("theme_id").alias("theme"), "text", "similarity"))
+        .group_by("theme")
+        .agg(pl.col("quote").alias("quotes"))
+        .rename({"theme": "theme_id"})
+    )
+    keywords = topics.select(pl.col("id").alias("theme_id"), "keywords")
+    rising_ids = rising_themes(weekly)["theme_id"].to_list()
+    return (
+        totals.join(_trends(weekly), on="theme_id", how="left")
+        .join(quotes, on="theme_id", how="left")
+        .join(keywords, on="theme_id", how="left")
+        .with_columns(
+            (pl.col("volume") / frame.height).alias("share"),
+            pl.col("theme_id").is_in(rising_ids).alias("rising"),
+            pl.col("quotes").fill_null([]),
+        )
+        .sort("volume", "theme", descending=[True, False])
+        .select(list(SUMMARY_SCHEMA))
+        .cast(pl.Schema(SUMMARY_SCHEMA))
+    )
+
+
+def _trends(weekly: pl.DataFrame) -> pl.DataFrame:
+    """Per theme: its share of the last TREND_PERIODS weeks minus its share of the TREND_PERIODS before."""
+    periods = weekly["period"].unique().sort()
+    recent = periods.tail(TREND_PERIODS).to_list()
+    earlier = periods.head(max(len(periods) - TREND_PERIODS, 0)).tail(TREND_PERIODS).to_list()
+    totals = weekly.unique("period").select("period", "total")
+    recent_total = totals.filter(pl.col("period").is_in(recent))["total"].sum()
+    earlier_total = totals.filter(pl.col("period").is_in(earlier))["total"].sum()
+    volumes = weekly.group_by("theme_id").agg(
+        pl.col("volume").filter(pl.col("period").is_in(recent)).sum().alias("recent"),
+        pl.col("volume").filter(pl.col("period").is_in(earlier)).sum().alias("earlier"),
+    )
+    if not earlier_total or not recent_total:
+        return volumes.select("theme_id", pl.lit(None, dtype=pl.Float64).alias("trend"))
+    return volumes.select(
+        "theme_id", (pl.col("recent") / recent_total - pl.col("earlier") / earlier_total).alias("trend")
+    )
+
+
+def percent(value: float | None, signed: bool = False) -> str:
+    if value is None:
+        return "–"
+    return f"{100 * value:+.1f} pts" if signed else f"{100 * value:.0f}%"
+
+
+def signed(value: float | None) -> str:
+    return "–" if value is None else f"{value:+.2f}"
+
+
+def report_markdown(report: ThemeReport, business: str = "") -> str:
+    """The report as Markdown: a table of the top themes, their quotes, and the rollout-related changes."""
+    title = f"# {business + ': ' if business else ''}what customers talk about"
+    span = f"{report.first_day} to {report.last_day}" if report.first_day else "no feedback yet"
+    lines = [title, "", f"{report.items} feedback items, {span}.", ""]
+    if report.summary.is_empty():
+        return "\n".join([*lines, "No themes yet: run `pulse themes fit`.", ""])
+    lines += [
+        "| theme | items | share | trend (4 weeks) | mean sentiment | impersonal | rising |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in report.summary.iter_rows(named=True):
+        lines.append(
+            f"| {_md(row['theme'])} | {row['volume']} | {percent(row['share'])} | "
+            f"{percent(row['trend'], signed=True)} | {signed(row['mean_sentiment'])} | "
+            f"{percent(row['impersonal_share'])} | {'yes' if row['rising'] else ''} |"
+        )
+    lines.append("")
+    for row in report.summary.iter_rows(named=True):
+        lines += [f"## {_md(row['theme'])}", "", f"Keywords: {', '.join(row['keywords'] or [])}", ""]
+        lines += [f"> {_md(quote)}" + "\n" for quote in row["quotes"]]
+    lines += ["## After each rollout", ""]
+    if report.rollouts.is_empty():
+        lines.append("No rollout with feedback on both sides in this period.")
+    for row in report.rollouts.iter_rows(named=True):
+        lines.append(
+            f"- {_md(row['rollout'])} ({row['started_on']}): {_md(row['theme'])} "
+            f"{percent(row['share_before'])} → {percent(row['share_after'])} "
+            f"({percent(row['change'], signed=True)}, 95% CI {percent(row['change_low'], signed=True)} to "
+            f"{percent(row['change_high'], signed=True)})"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _md(text: str) -> str:
+    """Text safe in a Markdown table cell or line: no pipes, no line breaks, no HTML."""
+    return " ".join(str(text).split()).replace("|", "/").replace("<", "‹").replace(">", "›")
+
+
+def report_table(report: ThemeReport) -> pl.DataFrame:
+    """The summary as a flat table for CSV: one row per theme, quotes in quote_1..quote_3."""
+    summary = report.summary
+    quotes = [
+        pl.col("quotes").list.get(index, null_on_oob=True).alias(f"quote_{index + 1}")
+        for index in range(QUOTES_PER_THEME)
+    ]
+    return summary.with_columns(
+        pl.col("keywords").list.join("; "),
+        (pl.col("share") * 100).round(1).alias("share_percent"),
+        (pl.col("trend") * 100).round(1).alias("trend_points"),
+        pl.col("mean_sentiment").round(3),
+        (pl.col("impersonal_share") * 100).round(1).alias("impersonal_percent"),
+        *quotes,
+    ).select(
+        "theme",
+        "keywords",
+        "volume",
+        "share_percent",
+        "trend_points",
+        "mean_sentiment",
+        "impersonal_percent",
+        "rising",
+        *[f"quote_{index + 1}" for index in range(QUOTES_PER_THEME)],
+    )
+
+
+def store_theme_report(
+    engine: Engine, timezone: str = "UTC", since: datetime | None = None, top: int = TOP_THEMES
+) -> ThemeReport:
+    """build_theme_report over what the store holds (the current model's themes)."""
+    return build_theme_report(
+        read_themed_feedback(engine), read_topics(engine), read_rollouts(engine), timezone, since, top
+    )

@@ -1,0 +1,152 @@
+"""The themes handout as a file: CSV (safe against formula injection), Markdown, or a one- or two-page PDF
+with small charts (fpdf2; DejaVu Sans when the system has it, else a built-in font with plain text)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from analysis.theme_report import ThemeReport, percent, report_markdown, report_table, signed
+from pulse.errors import InputError
+from pulse.tables import csv_safe
+
+EXPORT_FORMATS = ("csv", "md", "pdf")
+UNICODE_FONTS = (
+    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+    Path("/usr/share/fonts/TTF/DejaVuSans.ttf"),
+    Path("/Library/Fonts/DejaVuSans.ttf"),
+)
+PLAIN = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...", "→": "->"})
+BAR_COLOUR = (59, 110, 165)
+RISING_COLOUR = (200, 90, 40)
+
+
+def theme_report_bytes(report: ThemeReport, format_name: str, business: str = "") -> bytes:
+    """The report in `format_name` (csv, md or pdf) as bytes, for a file or a download button."""
+    if format_name == "csv":
+        return theme_csv(report).encode("utf-8")
+    if format_name == "md":
+        return report_markdown(report, business).encode("utf-8")
+    if format_name == "pdf":
+        return theme_pdf(report, business)
+    raise InputError(
+        f"Pulse cannot export themes as {format_name!r}.", hint=f"Choose one of {', '.join(EXPORT_FORMATS)}."
+    )
+
+
+def theme_csv(report: ThemeReport) -> str:
+    """One row per theme; every text cell neutralised against spreadsheet formulas, every field quoted."""
+    table = report_table(report)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
+    writer.writerow(table.columns)
+    for row in table.iter_rows():
+        writer.writerow(
+            [value if isinstance(value, bool | int | float) else csv_safe(value) for value in row]
+        )
+    return buffer.getvalue()
+
+
+def theme_pdf(report: ThemeReport, business: str = "") -> bytes:
+    """A handout: title and period, a bar per theme (share, rising ones highlighted) with its figures and
+    quotes, then the changes after each rollout."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(auto=True, margin=14)
+    pdf.set_margins(14, 14, 14)
+    font, clean = _font(pdf)
+    pdf.add_page()
+    pdf.set_font(font, size=16)
+    pdf.cell(
+        0,
+        9,
+        clean(f"{business + ': ' if business else ''}what customers talk about"),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.set_font(font, size=9)
+    span = f"{report.first_day} to {report.last_day}" if report.first_day else "no feedback yet"
+    pdf.cell(
+        0,
+        5,
+        clean(f"{report.items} feedback items, {span}. Trend: last 4 weeks against the 4 before."),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.ln(3)
+    if report.summary.is_empty():
+        pdf.cell(0, 6, clean("No themes yet: run `pulse themes fit`."), new_x="LMARGIN", new_y="NEXT")
+        return bytes(pdf.output())
+    top_share = max(float(report.summary["share"].max() or 0.0), 1e-9)  # type: ignore[arg-type]
+    for row in report.summary.iter_rows(named=True):
+        _theme_block(pdf, font, clean, row, float(top_share))
+    _rollout_block(pdf, font, clean, report)
+    return bytes(pdf.output())
+
+
+Clean = Callable[[str], str]
+
+
+def _font(pdf: Any) -> tuple[str, Clean]:
+    """A font for any customer text when the system has DejaVu Sans; else Helvetica and Latin-1 text."""
+    for path in UNICODE_FONTS:
+        if path.exists():
+            pdf.add_font("DejaVu", fname=str(path))
+            return "DejaVu", str
+    return "Helvetica", lambda text: str(text).translate(PLAIN).encode("latin-1", "replace").decode("latin-1")
+
+
+def _theme_block(pdf: Any, font: str, clean: Clean, row: dict[str, Any], top_share: float) -> None:
+    pdf.set_font(font, size=11)
+    name = clean(row["theme"] + ("  (rising)" if row["rising"] else ""))
+    pdf.cell(0, 6, name, new_x="LMARGIN", new_y="NEXT")
+    x, y = pdf.get_x(), pdf.get_y()
+    width = 60 * (row["share"] or 0) / top_share
+    pdf.set_fill_color(*(RISING_COLOUR if row["rising"] else BAR_COLOUR))
+    pdf.rect(x, y + 0.8, max(width, 0.5), 3.2, style="F")
+    pdf.set_xy(x + 63, y)
+    pdf.set_font(font, size=8)
+    figures = (
+        f"{row['volume']} items ({percent(row['share'])}), trend {percent(row['trend'], signed=True)}, "
+        f"sentiment {signed(row['mean_sentiment'])}, impersonal {percent(row['impersonal_share'])}"
+    )
+    pdf.cell(0, 5, clean(figures), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(font, size=8)
+    keywords = ", ".join(row["keywords"] or [])
+    pdf.multi_cell(0, 4, clean(f"Keywords: {keywords}"), new_x="LMARGIN", new_y="NEXT")
+    for quote in (row["quotes"] or [])[:3]:
+        short = quote if len(quote) <= 220 else quote[:217] + "..."
+        pdf.multi_cell(0, 4, clean(f'  "{short}"'), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+
+
+def _rollout_block(pdf: Any, font: str, clean: Clean, report: ThemeReport) -> None:
+    pdf.set_font(font, size=11)
+    pdf.cell(
+        0,
+        7,
+        clean("After each rollout (4 weeks before against 4 weeks after)"),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.set_font(font, size=8)
+    if report.rollouts.is_empty():
+        pdf.cell(
+            0,
+            5,
+            clean("No rollout with feedback on both sides in this period."),
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+        return
+    for row in report.rollouts.iter_rows(named=True):
+        line = (
+            f"{row['rollout']} ({row['started_on']}): {row['theme']} {percent(row['share_before'])} -> "
+            f"{percent(row['share_after'])} ({percent(row['change'], signed=True)}; 95% CI "
+            f"{percent(row['change_low'], signed=True)} to {percent(row['change_high'], signed=True)})"
+        )
+        pdf.multi_cell(0, 4, clean(line), new_x="LMARGIN", new_y="NEXT")

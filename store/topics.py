@@ -1,0 +1,275 @@
+"""Themes in the store: fitted topic models, their topics (with centroids and the owner's edits), and the
+theme of each feedback item."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import polars as pl
+from sqlalchemy import Connection, Engine, and_, select
+
+from pulse.errors import InputError
+from store.engine import inserted_id, reading, upsert_insert, writing
+from store.frames import read_frame
+from store.schema import feedback, scores, topic_assignments, topic_models, topics
+from store.state import bump_data_version, utc_now
+
+CHUNK = 5_000  # assignment rows per INSERT
+
+
+@dataclass(frozen=True)
+class StoredTopic:
+    """A topic to write: `merged_into_number` names another topic of the same model by its number."""
+
+    number: int
+    label: str
+    keywords: list[str]
+    size: int
+    centroid: np.ndarray
+    seed: str | None = None
+    custom_name: str | None = None
+    hidden: bool = False
+    merged_into_number: int | None = None
+
+
+def centroid_bytes(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype="<f4").tobytes()
+
+
+def centroid_array(blob: bytes | None) -> np.ndarray:
+    return np.frombuffer(blob or b"", dtype="<f4")
+
+
+def current_model_version(engine: Engine) -> str | None:
+    """The version of the newest fitted model, or None before the first fit."""
+    with reading(engine) as connection:
+        return _current_version(connection)
+
+
+def _current_version(connection: Connection) -> str | None:
+    query = select(topic_models.c.version).order_by(topic_models.c.id.desc()).limit(1)
+    return connection.execute(query).scalar()
+
+
+def write_topic_model(
+    engine: Engine,
+    version: str,
+    embedding_model: str,
+    new_topics: list[StoredTopic],
+    assignments: pl.DataFrame,
+) -> dict[int, int]:
+    """Store a fitted model as the current one: its topics and the theme of each feedback item fitted
+    (`assignments`: feedback_id, topic_number (None: no theme), similarity). Returns topic number -> id."""
+    now = utc_now()
+    with writing(engine) as connection:
+        connection.execute(
+            topic_models.insert().values(
+                version=version, embedding_model=embedding_model, documents=assignments.height, fitted_at=now
+            )
+        )
+        ids = {topic.number: _insert_topic(connection, version, topic, now) for topic in new_topics}
+        for topic in new_topics:
+            if topic.merged_into_number is not None and topic.merged_into_number in ids:
+                connection.execute(
+                    topics.update()
+                    .where(topics.c.id == ids[topic.number])
+                    .values(merged_into=ids[topic.merged_into_number])
+                )
+        rows = assignments.with_columns(
+            pl.col("topic_number").replace_strict(ids, default=None, return_dtype=pl.Int64).alias("topic_id")
+        )
+        _upsert_assignments(connection, rows, version, "fit")
+        bump_data_version(connection)
+    return ids
+
+
+def _insert_topic(connection: Connection, version: str, topic: StoredTopic, now: datetime) -> int:
+    result = connection.execute(
+        topics.insert().values(
+            model_version=version,
+            topic_number=topic.number,
+            label=topic.label[:200],
+            keywords=list(topic.keywords),
+            custom_name=topic.custom_name,
+            hidden=topic.hidden,
+            created_at=now,
+            centroid=centroid_bytes(topic.centroid),
+            size=topic.size,
+            seed=topic.seed,
+        )
+    )
+    return inserted_id(result)
+
+
+def write_assignments(engine: Engine, assignments: pl.DataFrame, method: str = "assign") -> int:
+    """Store the themes of new feedback under the current model (`assignments`: feedback_id, topic_id
+    (None: no theme), similarity); returns rows written."""
+    if assignments.is_empty():
+        return 0
+    with writing(engine) as connection:
+        version = _current_version(connection) or ""
+        _upsert_assignments(connection, assignments, version, method)
+        bump_data_version(connection)
+    return assignments.height
+
+
+def _upsert_assignments(connection: Connection, frame: pl.DataFrame, version: str, method: str) -> None:
+    rows = [
+        {
+            "feedback_id": row["feedback_id"],
+            "topic_id": row["topic_id"],
+            "probability": None if row["similarity"] is None else float(row["similarity"]),
+            "model_version": version,
+            "method": method,
+        }
+        for row in frame.select("feedback_id", "topic_id", "similarity").iter_rows(named=True)
+    ]
+    insert = upsert_insert(connection, topic_assignments)
+    upsert = insert.on_conflict_do_update(
+        index_elements=[topic_assignments.c.feedback_id],
+        set_={name: insert.excluded[name] for name in ("topic_id", "probability", "model_version", "method")},
+    )
+    for start in range(0, len(rows), CHUNK):
+        connection.execute(upsert, rows[start : start + CHUNK])
+
+
+def read_topics(engine: Engine, version: str | None = None) -> pl.DataFrame:
+    """The topics of model `version` (default: the current one), by number: id, topic_number, label,
+    keywords, custom_name, hidden, merged_into, size, seed, centroid (bytes)."""
+    with reading(engine) as connection:
+        version = version or _current_version(connection)
+        query = (
+            select(
+                topics.c.id,
+                topics.c.topic_number,
+                topics.c.label,
+                topics.c.keywords,
+                topics.c.custom_name,
+                topics.c.hidden,
+                topics.c.merged_into,
+                topics.c.size,
+                topics.c.seed,
+                topics.c.centroid,
+            )
+            .where(topics.c.model_version == (version or ""))
+            .order_by(topics.c.topic_number)
+        )
+        frame = read_frame(connection, query)
+    return frame.with_columns(pl.col("keywords").cast(pl.List(pl.String)), pl.col("hidden").cast(pl.Boolean))
+
+
+def read_centroids(frame: pl.DataFrame) -> np.ndarray:
+    """The centroids of `read_topics` rows as a matrix, one row per topic."""
+    if frame.is_empty():
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.stack([centroid_array(blob) for blob in frame["centroid"]])
+
+
+def read_texts_to_theme(engine: Engine, only_new: bool = True) -> pl.DataFrame:
+    """Feedback with text and its impersonal flag (False when not scored): id, text, impersonal. With
+    `only_new`, only items without a theme under the current model."""
+    with reading(engine) as connection:
+        version = _current_version(connection) or ""
+        query = (
+            select(feedback.c.id, feedback.c.text, scores.c.impersonal)
+            .select_from(
+                feedback.outerjoin(scores, scores.c.feedback_id == feedback.c.id).outerjoin(
+                    topic_assignments,
+                    and_(
+                        topic_assignments.c.feedback_id == feedback.c.id,
+                        topic_assignments.c.model_version == version,
+                    ),
+                )
+            )
+            .where(feedback.c.text.is_not(None), feedback.c.text != "")
+            .order_by(feedback.c.id)
+        )
+        if only_new:
+            query = query.where(topic_assignments.c.feedback_id.is_(None))
+        frame = read_frame(
+            connection, query, schema={"id": pl.Int64, "text": pl.String, "impersonal": pl.Boolean}
+        )
+    return frame.with_columns(pl.col("impersonal").fill_null(False))
+
+
+def read_assigned_similarities(engine: Engine) -> np.ndarray:
+    """Similarities of the items themed by assignment (not by the fit) under the current model."""
+    with reading(engine) as connection:
+        version = _current_version(connection) or ""
+        query = select(topic_assignments.c.probability).where(
+            topic_assignments.c.model_version == version, topic_assignments.c.method == "assign"
+        )
+        values = [value for value in connection.execute(query).scalars() if value is not None]
+    return np.asarray(values, dtype=np.float32)
+
+
+def read_themed_feedback(engine: Engine, since: datetime | None = None) -> pl.DataFrame:
+    """Feedback themed under the current model, with its scores: feedback_id, created_at, text, topic_id,
+    similarity, sentiment_score, impersonal (items without a theme have topic_id null)."""
+    with reading(engine) as connection:
+        version = _current_version(connection) or ""
+        query = (
+            select(
+                feedback.c.id.label("feedback_id"),
+                feedback.c.created_at,
+                feedback.c.channel,
+                feedback.c.text,
+                topic_assignments.c.topic_id,
+                topic_assignments.c.probability.label("similarity"),
+                scores.c.sentiment_score,
+                scores.c.impersonal,
+            )
+            .select_from(
+                topic_assignments.join(feedback, feedback.c.id == topic_assignments.c.feedback_id).outerjoin(
+                    scores, scores.c.feedback_id == feedback.c.id
+                )
+            )
+            .where(topic_assignments.c.model_version == version)
+            .order_by(feedback.c.created_at)
+        )
+        if since is not None:
+            query = query.where(feedback.c.created_at >= since)
+        return read_frame(
+            connection,
+            query,
+            schema={
+                "feedback_id": pl.Int64,
+                "created_at": pl.Datetime("us", "UTC"),
+                "topic_id": pl.Int64,
+                "similarity": pl.Float64,
+                "sentiment_score": pl.Float64,
+                "impersonal": pl.Boolean,
+                "text": pl.String,
+                "channel": pl.String,
+            },
+        )
+
+
+# --- the owner's edits -------------------------------------------------------------------------------
+
+
+def rename_topic(engine: Engine, topic_id: int, name: str | None) -> None:
+    """Give a theme the owner's name (None or blank: back to its generated label)."""
+    _update_topic(engine, topic_id, custom_name=(name or "").strip()[:200] or None)
+
+
+def hide_topic(engine: Engine, topic_id: int, hidden: bool = True) -> None:
+    _update_topic(engine, topic_id, hidden=hidden)
+
+
+def merge_topic(engine: Engine, topic_id: int, into_id: int | None) -> None:
+    """Count theme `topic_id` as part of `into_id` (None: undo the merge)."""
+    if into_id == topic_id:
+        raise InputError("A theme cannot be merged into itself.", hint="Pick another theme to merge into.")
+    _update_topic(engine, topic_id, merged_into=into_id)
+
+
+def _update_topic(engine: Engine, topic_id: int, **values: Any) -> None:
+    with writing(engine) as connection:
+        result = connection.execute(topics.update().where(topics.c.id == topic_id).values(**values))
+        if not result.rowcount:
+            raise InputError(f"There is no theme {topic_id}.", hint="Run `pulse themes list` to see them.")
+        bump_data_version(connection)

@@ -1,0 +1,93 @@
+"""`pulse themes ...` and `pulse export themes` end to end on a real store, with stored test embeddings."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from pulse.cli import main
+from store.engine import build_engine
+from store.migrate import upgrade
+from store.rollouts import Rollout, add_rollout
+from store.topics import read_topics
+from tests.theme_data import START, TEST_MODEL, seed_themed_store
+
+
+@pytest.fixture
+def pulse(database_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PULSE_DATABASE_URL", database_url)
+    engine = build_engine(database_url)
+    upgrade(engine)
+    seed_themed_store(engine, per_cluster=30)
+    add_rollout(
+        engine, Rollout(name="Kiosk", kind="kiosk", started_on=(START.date().replace(day=16))), by="t"
+    )
+    engine.dispose()
+    runner = CliRunner()
+
+    def invoke(*arguments: str) -> Result:
+        return runner.invoke(main, list(arguments), catch_exceptions=False)
+
+    return invoke
+
+
+def themes_json(pulse) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
+    return json.loads(pulse("themes", "list", "--json").output)
+
+
+def test_themes_fit_list_rename_hide_merge(pulse) -> None:  # type: ignore[no-untyped-def]
+    assert "No themes yet" in pulse("themes", "list").output
+    fitted = pulse("themes", "fit", "--model", TEST_MODEL)
+    assert fitted.exit_code == 0 and "Fitted" in fitted.output and "120 feedback items" in fitted.output
+    themes = themes_json(pulse)
+    assert sum(theme["size"] for theme in themes) == 120
+    first, second = themes[0]["id"], themes[1]["id"]
+    assert pulse("themes", "rename", str(first), "Bread talk").exit_code == 0
+    assert pulse("themes", "merge", str(second), str(first)).exit_code == 0
+    assert pulse("themes", "hide", str(first)).exit_code == 0
+    listed = pulse("themes", "list").output
+    assert "Bread talk [hidden]" in listed and f"merged into {first}" in listed
+    missing = pulse("themes", "rename", "99999", "x")
+    assert missing.exit_code == 1 and "Hint:" in missing.output
+
+
+def test_themes_update__assigns_without_refitting(pulse, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    first = pulse("themes", "update", "--model", TEST_MODEL)
+    assert "Refitted (no model yet)" in first.output
+    engine = build_engine(database_url)
+    ids = read_topics(engine)["id"].to_list()
+    seed_themed_store(engine, per_cluster=3, offset=500)
+    again = pulse("themes", "update", "--model", TEST_MODEL)
+    assert "Themed 12 new feedback items" in again.output
+    assert read_topics(engine)["id"].to_list() == ids
+    engine.dispose()
+
+
+def test_export_themes__csv_md_pdf(pulse, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pulse("themes", "fit", "--model", TEST_MODEL)
+    table = list(csv.DictReader(io.StringIO(pulse("export", "themes", "--format", "csv").output)))
+    assert table and {"theme", "volume", "share_percent", "trend_points", "quote_1"} <= set(table[0])
+    assert all(row["quote_1"] for row in table)
+    markdown = pulse("export", "themes", "--format", "md", "--since", "2026-03-09").output
+    assert "| theme | items |" in markdown and "## After each rollout" in markdown
+    assert "Kiosk (2026-03-16)" in markdown
+    out = tmp_path / "themes.pdf"
+    written = pulse("export", "themes", "--format", "pdf", "--out", str(out))
+    assert written.exit_code == 0 and out.read_bytes().startswith(b"%PDF")
+
+
+def test_export_themes__without_a_model_says_what_to_do(pulse) -> None:  # type: ignore[no-untyped-def]
+    assert "pulse themes fit" in pulse("export", "themes").output
+
+
+@pytest.mark.parametrize(
+    "command", [["themes"], ["themes", "fit"], ["themes", "update"], ["themes", "list"], ["export", "themes"]]
+)
+def test_theme_commands__have_help(command: list[str]) -> None:
+    result = CliRunner().invoke(main, [*command, "--help"], prog_name="pulse")
+    assert result.exit_code == 0 and "Usage: pulse" in result.output

@@ -1,0 +1,76 @@
+"""Synthetic themed feedback for tests: clustered random unit vectors with matching words, and a store
+seeded with them (feedback, scores, and embeddings under a test model name, so no model is loaded)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import polars as pl
+from sqlalchemy import Engine
+
+from analysis.embeddings import text_hash
+from analysis.topics import normalized
+from store.embeddings import write_embeddings
+from store.feedback import FeedbackRecord, SourceSpec, read_feedback, upsert_feedback
+from store.scores import write_scores
+
+TEST_MODEL = "test-embedder"
+VOCABULARY = [
+    ("sourdough", "loaf", "crust"),
+    ("espresso", "latte", "barista"),
+    ("kiosk", "screen", "touchscreen"),
+    ("delivery", "driver", "parcel"),
+]
+FILLERS = ("was great today", "could be better", "as usual", "this morning", "again")
+SOURCE = SourceSpec("Survey export", "survey", "csv")
+START = datetime(2026, 3, 2, 9, tzinfo=UTC)  # a Monday
+
+
+def clustered(
+    per_cluster: int = 30, clusters: int = 4, spread: float = 0.15, seed: int = 0, offset: int = 0
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Texts, unit vectors and true cluster numbers: each cluster's texts use its own words and its vectors
+    lie around its own random direction (the same directions for the same `seed`)."""
+    rng = np.random.default_rng(seed)
+    centres = normalized(rng.normal(size=(clusters, 32)))
+    noise = np.random.default_rng(seed + 1 + offset)
+    truth = np.repeat(np.arange(clusters), per_cluster)
+    vectors = normalized(centres[truth] + noise.normal(scale=spread, size=(len(truth), 32)))
+    texts = []
+    for index, cluster in enumerate(truth):
+        first, second, third = VOCABULARY[cluster % len(VOCABULARY)]
+        words = (first, second) if index % 2 else (second, third)
+        number = index + offset
+        texts.append(f"The {words[0]} and the {words[1]} {FILLERS[number % len(FILLERS)]} number {number}")
+    return texts, vectors, truth
+
+
+def seed_themed_store(engine: Engine, per_cluster: int = 30, offset: int = 0, weeks: int = 6) -> np.ndarray:
+    """Add clustered feedback (spread over `weeks` weeks), its scores (the kiosk cluster flagged
+    impersonal) and its embeddings under TEST_MODEL; returns the true cluster of each new item."""
+    texts, vectors, truth = clustered(per_cluster, spread=0.05, offset=offset)
+    records = [
+        FeedbackRecord(
+            external_id=f"T{offset + index}",
+            kind="survey",
+            created_at=START + timedelta(hours=(offset + index) * 24 * 7 * weeks // max(len(texts), 1)),
+            text=text,
+            nps=9,
+            channel="online",
+        )
+        for index, text in enumerate(texts)
+    ]
+    upsert_feedback(engine, SOURCE, records)
+    write_embeddings(engine, TEST_MODEL, {text_hash(t): v for t, v in zip(texts, vectors, strict=True)})
+    stored = read_feedback(engine, ("id", "text")).filter(pl.col("text").is_in(texts))
+    flags = dict(zip(texts, truth == 2, strict=True))
+    scored = stored.with_columns(
+        pl.lit("neutral").alias("sentiment"),
+        pl.lit(0.0).alias("sentiment_score"),
+        pl.col("text").replace_strict(flags, return_dtype=pl.Boolean).alias("impersonal"),
+        pl.lit(0.0).alias("impersonal_score"),
+        pl.lit([], dtype=pl.List(pl.String)).alias("impersonal_cues"),
+    ).with_columns(pl.col("impersonal").cast(pl.Float64).alias("impersonal_score"))
+    write_scores(engine, scored, "test")
+    return truth
