@@ -604,20 +604,19 @@ def themes() -> None:
 
 @themes.command("fit")
 @click.option(
-    "--model", "model_name", default=None, help="Sentence-embedding model (default all-MiniLM-L6-v2)."
+    "--model", "model_name", default=None, help="Sentence-embedding model (default: PULSE_EMBEDDING_MODEL)."
 )
 def themes_fit(model_name: str | None) -> None:
     """Fit the themes on all feedback now (a full refit). Names, merges and hidden themes carry over to the
     new themes that match the old ones."""
-    from analysis.embeddings import DEFAULT_MODEL
     from analysis.theme_pipeline import update_themes
 
-    engine = _engine(build_settings())
+    settings = build_settings()
     with click.progressbar(length=1, label="Embedding new texts", file=sys.stderr) as bar:
         run = update_themes(
-            engine,
+            _engine(settings),
             refit=True,
-            model_name=model_name or DEFAULT_MODEL,
+            model_name=model_name or settings.embedding_model,
             progress=lambda done, total: _progress_to(bar, done, total),
         )
     click.echo(f"Fitted {run.topics} themes on {run.themed} feedback items.")
@@ -625,15 +624,15 @@ def themes_fit(model_name: str | None) -> None:
 
 @themes.command("update")
 @click.option(
-    "--model", "model_name", default=None, help="Sentence-embedding model (default all-MiniLM-L6-v2)."
+    "--model", "model_name", default=None, help="Sentence-embedding model (default: PULSE_EMBEDDING_MODEL)."
 )
 def themes_update(model_name: str | None) -> None:
     """Give new feedback its theme without a refit; refits when there is no model yet or when too many new
     items fit the themes poorly."""
-    from analysis.embeddings import DEFAULT_MODEL
     from analysis.theme_pipeline import update_themes
 
-    run = update_themes(_engine(build_settings()), model_name=model_name or DEFAULT_MODEL)
+    settings = build_settings()
+    run = update_themes(_engine(settings), model_name=model_name or settings.embedding_model)
     if run.action == "fit":
         click.echo(f"Refitted ({run.reason}): {run.topics} themes on {run.themed} feedback items.")
     else:

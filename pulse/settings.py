@@ -48,6 +48,12 @@ class Settings(BaseSettings):
         "thinner periods are marked as thin.",
     )
     server_port: int = Field(default=8501, ge=1, le=65535, description="Port of `pulse serve`.")
+    embedding_model: str = Field(
+        default="all-MiniLM-L6-v2",
+        description="Sentence-embedding model of the themes: all-MiniLM-L6-v2 ships with Pulse; another "
+        "sentence-transformers name or folder is loaded from the user's own cache or the internet. Sentiment "
+        "and impersonal detection always use all-MiniLM-L6-v2.",
+    )
     anonymous_access: bool = Field(
         default=True,
         description="Let anyone who reaches the dashboard use it as an editor, without signing in (the demo's "
