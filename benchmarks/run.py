@@ -120,11 +120,18 @@ def bench_quality() -> list[Row]:
     return bench_quality()
 
 
+def bench_impact_validation() -> list[Row]:
+    from benchmarks.impact_validation import bench_impact_validation
+
+    return bench_impact_validation()
+
+
 BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
     "demo_load": bench_demo_load,
     "pulse_page": bench_pulse_page,
     "survey_import": bench_survey_import,
     "quality": bench_quality,
+    "impact_validation": bench_impact_validation,
 }
 
 
