@@ -3,23 +3,30 @@
 NPS is promoters (9-10) minus detractors (0-6), in points from -100 to 100; skipped NPS answers are not in the
 denominator. Its interval is the adjusted Wald (Rocks 2016): add 3 to n and 3/4 to promoters and detractors
 before the multinomial variance, which holds up at the small weekly counts of a small business. CSAT is the
-share of 4-5 on the 1-5 scale, and shares use Wilson intervals.
+share of 4-5 on the 1-5 scale, and shares use Wilson intervals. CES, when a survey has it (`ces`, 1-7), is
+reported as its mean and as the share of 5-7. Mean stars and mean sentiment score carry a normal-approximation
+interval (mean ± 1.96 sd / sqrt(n)); impersonal complaints are counted per 100 scored feedback items.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
 
 Z95 = 1.959963984540054
 PERIODS = {"day": "1d", "week": "1w", "month": "1mo"}
+PERIOD_CHOICES = (*PERIODS, "all")  # "all": one row over the whole span, with a null period
+GROUP_COLUMNS = ("source", "kind", "location", "channel", "segment")
 
 
 def period_expr(by: str, timezone: str, column: str = "created_at") -> pl.Expr:
-    """The local calendar day, week (starting Monday) or month of each timestamp, as a date."""
+    """The local calendar day, week (starting Monday) or month of each timestamp, as a date; null for "all"."""
+    if by == "all":
+        return pl.lit(None, dtype=pl.Date).alias("period")
     if by not in PERIODS:
-        raise ValueError(f"period must be one of {list(PERIODS)}, not {by!r}")
+        raise ValueError(f"period must be one of {list(PERIOD_CHOICES)}, not {by!r}")
     local = pl.col(column).dt.convert_time_zone(timezone)
     return local.dt.truncate(PERIODS[by]).dt.date().alias("period")
 
@@ -49,24 +56,42 @@ def wilson_interval_exprs(successes: pl.Expr, n: pl.Expr) -> tuple[pl.Expr, pl.E
     )
 
 
+def mean_interval_exprs(mean: pl.Expr, sd: pl.Expr, n: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """Low and high ends of the 95% normal-approximation interval of a mean; null below 2 values."""
+    margin = Z95 * sd / n.sqrt()
+    enough = n >= 2
+    return pl.when(enough).then(mean - margin), pl.when(enough).then(mean + margin)
+
+
 def share_expr(part: str, whole: str) -> pl.Expr:
     return pl.when(pl.col(whole) > 0).then(pl.col(part) / pl.col(whole))
 
 
 def read_period_metrics(
-    frame: pl.DataFrame, by: str = "week", timezone: str = "UTC", min_responses: int = 30
+    frame: pl.DataFrame,
+    by: str = "week",
+    timezone: str = "UTC",
+    min_responses: int = 30,
+    group_by: Sequence[str] = (),
 ) -> pl.DataFrame:
-    """One row per period: volume, NPS and CSAT with 95% intervals, negative and impersonal shares.
+    """One row per period (and group): volume, NPS and CSAT with 95% intervals, CES, mean stars and sentiment,
+    negative and impersonal shares.
 
-    `frame` has created_at (UTC) and any of nps, csat, sentiment, impersonal. Columns out: period, n,
-    nps_n, nps, nps_low, nps_high, csat_n, csat, csat_low, csat_high, scored_n, negative_share,
-    negative_low, negative_high, impersonal_share, impersonal_low, impersonal_high, thin (fewer than
-    `min_responses` NPS answers).
+    `frame` has created_at (UTC) and any of nps (0-10), csat (1-5), ces (1-7), stars (1-5), sentiment,
+    sentiment_score (-1..1), impersonal, and the `group_by` columns (of GROUP_COLUMNS). `by` is day, week,
+    month or all. Columns out: the group columns, period, n, nps_n, nps, nps_low, nps_high, csat_n, csat,
+    csat_low, csat_high, ces_n, ces_mean, ces_share (5-7), stars_n, stars_mean, sentiment_n, sentiment_mean,
+    scored_n, negative_share, impersonal_share, impersonal_per_100 (each with _low and _high), and thin
+    (fewer than `min_responses` NPS answers: shown, but not to be read as solid).
     """
+    missing = [name for name in group_by if name not in frame.columns]
+    if missing:
+        raise ValueError(f"cannot group by {missing}: the frame has no such columns")
     frame = _with_optional_columns(frame)
+    keys = [*group_by, "period"]
     counts = (
         frame.with_columns(period_expr(by, timezone))
-        .group_by("period")
+        .group_by(keys)
         .agg(
             pl.len().alias("n"),
             pl.col("nps").is_not_null().sum().alias("nps_n"),
@@ -74,13 +99,25 @@ def read_period_metrics(
             (pl.col("nps") <= 6).sum().alias("detractors"),
             pl.col("csat").is_not_null().sum().alias("csat_n"),
             (pl.col("csat") >= 4).sum().alias("satisfied"),
+            pl.col("ces").is_not_null().sum().alias("ces_n"),
+            (pl.col("ces") >= 5).sum().alias("ces_easy"),
+            *_mean_and_sd("ces", "ces"),
+            pl.col("stars").is_not_null().sum().alias("stars_n"),
+            *_mean_and_sd("stars", "stars"),
+            pl.col("sentiment_score").is_not_null().sum().alias("sentiment_n"),
+            *_mean_and_sd("sentiment_score", "sentiment"),
             pl.col("sentiment").is_not_null().sum().alias("scored_n"),
             (pl.col("sentiment") == "negative").sum().alias("negative"),
             pl.col("impersonal").fill_null(False).sum().alias("impersonal_count"),
         )
-        .sort("period")
+        .sort(keys, nulls_last=True)
     )
     return add_intervals(counts, min_responses)
+
+
+def _mean_and_sd(column: str, name: str) -> tuple[pl.Expr, pl.Expr]:
+    values = pl.col(column).cast(pl.Float64)
+    return values.mean().alias(f"{name}_mean"), values.std().alias(f"{name}_sd")
 
 
 COUNT_COLUMNS = [
@@ -90,6 +127,10 @@ COUNT_COLUMNS = [
     "detractors",
     "csat_n",
     "satisfied",
+    "ces_n",
+    "ces_easy",
+    "stars_n",
+    "sentiment_n",
     "scored_n",
     "negative",
     "impersonal_count",
@@ -97,12 +138,17 @@ COUNT_COLUMNS = [
 
 
 def add_intervals(counts: pl.DataFrame, min_responses: int = 30) -> pl.DataFrame:
-    """From per-period counts (nps_n, promoters, detractors, csat_n, satisfied, scored_n, negative,
-    impersonal_count) to the measures and their intervals (null where a period has no answers)."""
+    """From per-period counts (COUNT_COLUMNS) and means with their sd (ces, stars, sentiment) to the measures
+    and their intervals (null where a period has no answers)."""
     nps_low, nps_high = nps_interval_exprs(pl.col("promoters"), pl.col("detractors"), pl.col("nps_n"))
     csat_low, csat_high = wilson_interval_exprs(pl.col("satisfied"), pl.col("csat_n"))
     negative_low, negative_high = wilson_interval_exprs(pl.col("negative"), pl.col("scored_n"))
     impersonal_low, impersonal_high = wilson_interval_exprs(pl.col("impersonal_count"), pl.col("scored_n"))
+    ces_low, ces_high = wilson_interval_exprs(pl.col("ces_easy"), pl.col("ces_n"))
+    means = []
+    for name in ("ces", "stars", "sentiment"):
+        low, high = mean_interval_exprs(pl.col(f"{name}_mean"), pl.col(f"{name}_sd"), pl.col(f"{name}_n"))
+        means += [low.alias(f"{name}_mean_low"), high.alias(f"{name}_mean_high")]
     counts = counts.with_columns(pl.col(COUNT_COLUMNS).cast(pl.Int64))  # sums of booleans are unsigned
     return counts.with_columns(
         (100 * (pl.col("promoters") - pl.col("detractors")) / pl.col("nps_n").replace(0, None)).alias("nps"),
@@ -117,12 +163,27 @@ def add_intervals(counts: pl.DataFrame, min_responses: int = 30) -> pl.DataFrame
         share_expr("impersonal_count", "scored_n").alias("impersonal_share"),
         impersonal_low.alias("impersonal_low"),
         impersonal_high.alias("impersonal_high"),
+        (100 * share_expr("impersonal_count", "scored_n")).alias("impersonal_per_100"),
+        (100 * impersonal_low).alias("impersonal_per_100_low"),
+        (100 * impersonal_high).alias("impersonal_per_100_high"),
+        share_expr("ces_easy", "ces_n").alias("ces_share"),
+        ces_low.alias("ces_share_low"),
+        ces_high.alias("ces_share_high"),
+        *means,
         (pl.col("nps_n") < min_responses).alias("thin"),
     )
 
 
 def _with_optional_columns(frame: pl.DataFrame) -> pl.DataFrame:
-    defaults = {"nps": pl.Int8, "csat": pl.Int8, "sentiment": pl.String, "impersonal": pl.Boolean}
+    defaults = {
+        "nps": pl.Int8,
+        "csat": pl.Int8,
+        "ces": pl.Int8,
+        "stars": pl.Int8,
+        "sentiment": pl.String,
+        "sentiment_score": pl.Float64,
+        "impersonal": pl.Boolean,
+    }
     return frame.with_columns(
         [
             pl.lit(None, dtype=dtype).alias(name)

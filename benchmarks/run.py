@@ -132,6 +132,12 @@ def bench_topics() -> list[Row]:
     return bench_topics()
 
 
+def bench_impact_validation() -> list[Row]:
+    from benchmarks.impact_validation import bench_impact_validation
+
+    return bench_impact_validation()
+
+
 BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
     "demo_load": bench_demo_load,
     "pulse_page": bench_pulse_page,
@@ -139,6 +145,7 @@ BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
     "quality": bench_quality,
     "scoring": bench_scoring,
     "topics": bench_topics,
+    "impact_validation": bench_impact_validation,
 }
 
 

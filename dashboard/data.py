@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -27,7 +28,17 @@ from store.sources import read_sources
 from store.state import read_data_version
 from store.topics import read_topics
 
-METRIC_COLUMNS = ("created_at", "kind", "channel", "nps", "csat", "sentiment", "impersonal")
+METRIC_COLUMNS = (
+    "created_at",
+    "kind",
+    "channel",
+    "nps",
+    "csat",
+    "stars",
+    "sentiment",
+    "sentiment_score",
+    "impersonal",
+)
 ALL_CHANNELS = "All channels"
 QUOTE_COLUMNS = (
     "created_at",
@@ -92,6 +103,15 @@ def load_period_metrics(version: int, by: str = "week", channel: str = ALL_CHANN
 @st.cache_data(ttl=3600, max_entries=4)
 def load_rollouts(version: int) -> pl.DataFrame:
     return read_rollouts(get_engine())
+
+
+@st.cache_data(ttl=3600, max_entries=4, show_spinner="Judging each rollout…")
+def load_rollout_impacts(version: int) -> list[dict[str, Any]]:
+    """Each rollout's before / after verdict (analysis.impact), as plain records."""
+    from analysis.impact import impact_record, read_rollout_impacts  # scipy and statsmodels: not at start-up
+
+    impacts = read_rollout_impacts(get_engine(), timezone=get_settings().timezone)
+    return [impact_record(impact) for impact in impacts]
 
 
 @st.cache_data(ttl=3600, max_entries=64)

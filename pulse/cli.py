@@ -306,12 +306,207 @@ def serve(port: int | None, headless: bool) -> None:
     os.execv(sys.executable, command)  # Streamlit takes over this process, and its signals
 
 
+# --- pulse metrics ----------------------------------------------------------------------------------
+
+METRIC_JSON_COLUMNS = (
+    "n",
+    "nps_n",
+    "nps",
+    "nps_low",
+    "nps_high",
+    "csat_n",
+    "csat",
+    "csat_low",
+    "csat_high",
+    "ces_n",
+    "ces_mean",
+    "ces_mean_low",
+    "ces_mean_high",
+    "ces_share",
+    "ces_share_low",
+    "ces_share_high",
+    "stars_n",
+    "stars_mean",
+    "stars_mean_low",
+    "stars_mean_high",
+    "sentiment_n",
+    "sentiment_mean",
+    "sentiment_mean_low",
+    "sentiment_mean_high",
+    "scored_n",
+    "negative_share",
+    "negative_low",
+    "negative_high",
+    "impersonal_per_100",
+    "impersonal_per_100_low",
+    "impersonal_per_100_high",
+    "thin",
+)
+METRIC_READ_COLUMNS = (
+    "created_at",
+    "source",
+    "kind",
+    "location",
+    "channel",
+    "segment",
+    "nps",
+    "csat",
+    "stars",
+    "sentiment",
+    "sentiment_score",
+    "impersonal",
+)
+
+
+@main.command()
+@click.option(
+    "--by",
+    type=click.Choice(["day", "week", "month", "all"]),
+    default="week",
+    show_default=True,
+    help="Period of each row; weeks start on Monday in PULSE_TIMEZONE.",
+)
+@click.option("--since", metavar="YYYY-MM-DD", help="Only feedback from this local date on.")
+@click.option(
+    "--group",
+    "group_by",
+    type=click.Choice(["source", "kind", "location", "channel", "segment"]),
+    multiple=True,
+    help="Split each period by this column; repeatable.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: one object per period (and group).")
+def metrics(by: str, since: str | None, group_by: tuple[str, ...], as_json: bool) -> None:
+    """NPS, CSAT (share of 4-5), mean stars and sentiment, negative share and impersonal complaints per 100,
+    per period, with 95% intervals. Periods with fewer NPS answers than PULSE_MIN_RESPONSES are marked thin.
+    Skipped NPS answers are not in the NPS denominator."""
+    from analysis.metrics import read_period_metrics
+    from store.feedback import read_feedback
+
+    settings = build_settings()
+    since_at = _local_midnight(since, settings.timezone) if since else None
+    feedback = read_feedback(_engine(settings), METRIC_READ_COLUMNS, since=since_at)
+    if feedback.is_empty():
+        where = f" since {since}" if since else ""
+        if as_json:
+            click.echo("[]")
+        else:
+            click.echo(f"No feedback{where} in the store. Load some with `pulse import` or `pulse demo`.")
+        return
+    table = read_period_metrics(feedback, by, settings.timezone, settings.min_responses, group_by)
+    rows = [_metric_row(row, group_by) for row in table.iter_rows(named=True)]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    _print_metrics(rows, group_by, settings.min_responses)
+
+
+def _local_midnight(text: str, timezone: str) -> Any:
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError as error:
+        raise InputError(f"--since {text!r} is not a date.", hint="Write it as YYYY-MM-DD.") from error
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone))
+
+
+def _metric_row(row: dict[str, Any], group_by: tuple[str, ...]) -> dict[str, Any]:
+    period = row["period"]
+    out: dict[str, Any] = {"period": period.isoformat() if period is not None else "all"}
+    out |= {name: row[name] for name in group_by}
+    for name in METRIC_JSON_COLUMNS:
+        value = row[name]
+        out[name] = round(value, 4) if isinstance(value, float) else value
+    return out
+
+
+def _print_metrics(rows: list[dict[str, Any]], group_by: tuple[str, ...], min_responses: int) -> None:
+    def interval(
+        value: float | None, low: float | None, high: float | None, scale: float, digits: int
+    ) -> str:
+        if value is None or low is None or high is None:
+            return "-"
+        return f"{value * scale:.{digits}f} ({low * scale:.{digits}f} to {high * scale:.{digits}f})"
+
+    header = [
+        *group_by,
+        "period",
+        "n",
+        "NPS (95% CI)",
+        "CSAT % (95% CI)",
+        "stars",
+        "sentiment",
+        "impersonal/100",
+    ]
+    lines = [header]
+    for row in rows:
+        lines.append(
+            [
+                *("-" if row[name] is None else str(row[name]) for name in group_by),
+                row["period"],
+                str(row["n"]),
+                interval(row["nps"], row["nps_low"], row["nps_high"], 1, 0)
+                + (f" thin, {row['nps_n']} answers" if row["thin"] and row["nps_n"] else ""),
+                interval(row["csat"], row["csat_low"], row["csat_high"], 100, 0),
+                "-" if row["stars_mean"] is None else f"{row['stars_mean']:.2f}",
+                "-" if row["sentiment_mean"] is None else f"{row['sentiment_mean']:+.2f}",
+                "-" if row["impersonal_per_100"] is None else f"{row['impersonal_per_100']:.1f}",
+            ]
+        )
+    widths = [max(len(line[column]) for line in lines) for column in range(len(header))]
+    for line in lines:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
+    if any(row["thin"] and row["nps_n"] for row in rows):
+        click.echo(f"thin: fewer than {min_responses} NPS answers (PULSE_MIN_RESPONSES); read with care.")
+
+
+# --- pulse impact -----------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option(
+    "--weeks", default=8, show_default=True, help="Length of the before and after windows, in weeks."
+)
+@click.option(
+    "--burn-in", "burn_in", default=0, show_default=True, help="Weeks after the start to leave out."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: one object per rollout.")
+def impact(weeks: int, burn_in: int, as_json: bool) -> None:
+    """Did each rollout change NPS, CSAT, sentiment and impersonal complaints? A verdict per rollout with 95%
+    intervals, the smallest change the data could show, and warnings (overlaps, thin data, earlier change)."""
+    from analysis.impact import ImpactSettings, impact_record, read_rollout_impacts
+
+    if weeks < 2 or burn_in < 0:
+        raise InputError(
+            f"--weeks {weeks} --burn-in {burn_in} cannot be used.",
+            hint="Windows need at least 2 weeks (8 is the default); the burn-in is 0 or more weeks.",
+        )
+    settings = build_settings()
+    impacts = read_rollout_impacts(
+        _engine(settings), ImpactSettings(weeks=weeks, burn_in_weeks=burn_in), settings.timezone
+    )
+    if as_json:
+        click.echo(json.dumps([impact_record(item) for item in impacts], indent=2, default=float))
+        return
+    if not impacts:
+        click.echo("No rollouts yet. Add one with `pulse rollouts add --help`.")
+        return
+    for item in impacts:
+        where = f", {item.channel} (compared with the other channels)" if item.channel else ""
+        click.echo(f"{item.name} (from {item.started_on}{where}; {item.main_method})")
+        click.echo(f"  {item.verdict.rstrip('.')}.")
+        click.echo(f"  {item.detectable_note}")
+        for warning in item.warnings:
+            click.echo(f"  ! {warning}")
+
+
 # --- pulse rollouts ---------------------------------------------------------------------------------
 
 
 @main.group()
 def rollouts() -> None:
-    """The automation rollouts on the timeline: add, list, import, export."""
+    """The automation rollouts on the timeline: add, list, edit, delete, import, export."""
 
 
 def _who() -> str:
@@ -378,6 +573,65 @@ def rollouts_list(as_json: bool) -> None:
 
 def _json_default(value: Any) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
+
+
+@rollouts.command("edit")
+@click.argument("rollout_id", metavar="ID", type=int)
+@click.option("--name", help="New name.")
+@click.option("--kind", help="chatbot, automated_email, online_ordering, kiosk, loyalty_app or other.")
+@click.option("--start", "started_on", type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD.")
+@click.option("--end", "ended_on", type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD, if it was stopped.")
+@click.option("--no-end", is_flag=True, help="Clear the end date: it is still running.")
+@click.option("--channel", help="The touchpoint it affects; an empty value clears it.")
+@click.option("--description", help="What changed for customers.")
+@click.option("--by", default=None, help="Who is editing (default: your user name).")
+def rollouts_edit(
+    rollout_id: int,
+    name: str | None,
+    kind: str | None,
+    started_on: Any,
+    ended_on: Any,
+    no_end: bool,
+    channel: str | None,
+    description: str | None,
+    by: str | None,
+) -> None:
+    """Change a rollout's fields (ID from `pulse rollouts list`); the others stay as they are."""
+    from store.rollouts import update_rollout
+
+    if ended_on and no_end:
+        raise InputError("--end and --no-end contradict each other.", hint="Give one of them.")
+    changes: dict[str, Any] = {
+        "name": name.strip() if name is not None else None,
+        "kind": kind,
+        "started_on": started_on.date() if started_on else None,
+        "ended_on": ended_on.date() if ended_on else None,
+        "description": description,
+    }
+    changes = {key: value for key, value in changes.items() if value is not None}
+    if no_end:
+        changes["ended_on"] = None
+    if channel is not None:
+        changes["channel"] = channel.strip() or None
+    if not changes:
+        raise InputError("Nothing to change.", hint="Give at least one of --name, --kind, --start, --end...")
+    updated = update_rollout(_engine(build_settings()), rollout_id, changes, by=by or _who())
+    click.echo(f"Updated rollout {rollout_id}: {updated.name} ({updated.kind}) from {updated.started_on}.")
+
+
+@rollouts.command("delete")
+@click.argument("rollout_id", metavar="ID", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def rollouts_delete(rollout_id: int, yes: bool) -> None:
+    """Remove a rollout from the timeline (ID from `pulse rollouts list`), after confirmation."""
+    from store.rollouts import delete_rollout, read_rollout
+
+    engine = _engine(build_settings())
+    rollout = read_rollout(engine, rollout_id)
+    if not yes:
+        click.confirm(f"Delete rollout {rollout_id}, '{rollout.name}' from {rollout.started_on}?", abort=True)
+    delete_rollout(engine, rollout_id)
+    click.echo(f"Deleted rollout {rollout_id}: {rollout.name}.")
 
 
 @rollouts.command("import")

@@ -324,6 +324,7 @@ FEEDBACK_SCHEMA: dict[str, Any] = {
     "location": pl.String,
     "channel": pl.String,
     "segment": pl.String,
+    "source": pl.String,
     "sentiment": pl.String,
     "sentiment_score": pl.Float64,
     "impersonal": pl.Boolean,
@@ -337,14 +338,20 @@ def read_feedback(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> pl.DataFrame:
-    """Feedback with its scores, only the `columns` asked for, created in [since, until)."""
-    available = {**feedback.c, **{c.name: c for c in scores.c if c.name != "feedback_id"}}
+    """Feedback with its scores, only the `columns` asked for, created in [since, until). The column `source`
+    is the name of the feedback's source."""
+    available = {
+        **feedback.c,
+        **{c.name: c for c in scores.c if c.name != "feedback_id"},
+        "source": sources.c.name.label("source"),
+    }
     unknown = [name for name in columns if name not in available]
     if unknown:
         raise ValueError(f"unknown feedback columns: {unknown}")
-    query = select(*[available[name] for name in columns]).select_from(
-        feedback.outerjoin(scores, scores.c.feedback_id == feedback.c.id)
-    )
+    joined = feedback.outerjoin(scores, scores.c.feedback_id == feedback.c.id)
+    if "source" in columns:
+        joined = joined.join(sources, sources.c.id == feedback.c.source_id)
+    query = select(*[available[name] for name in columns]).select_from(joined)
     if since is not None:
         query = query.where(feedback.c.created_at >= since)
     if until is not None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from pulse.errors import InputError
 from pulse.tables import csv_safe
@@ -68,6 +69,53 @@ def add_rollout(engine: Engine, rollout: Rollout, by: str) -> int:
         )
         bump_data_version(connection)
     return inserted_id(inserted)
+
+
+def update_rollout(engine: Engine, rollout_id: int, changes: dict[str, Any], by: str) -> Rollout:
+    """Change some fields of a rollout (those of Rollout), checked as a whole; returns the rollout as it is
+    now. Who changed it and when are kept in updated_by and updated_at."""
+    with writing(engine) as connection:
+        updated = replace(_stored_rollout(connection, rollout_id), **changes)
+        duplicate = connection.execute(
+            select(rollouts.c.id).where(
+                rollouts.c.name == updated.name,
+                rollouts.c.started_on == updated.started_on,
+                rollouts.c.id != rollout_id,
+            )
+        ).scalar()
+        if duplicate is not None:
+            raise InputError(
+                f"Rollout {duplicate} is already called {updated.name!r} and starts on {updated.started_on}.",
+                hint="Give this one another name or start date, or delete one of the two.",
+            )
+        connection.execute(
+            rollouts.update()
+            .where(rollouts.c.id == rollout_id)
+            .values(**asdict(updated), updated_by=by, updated_at=utc_now())
+        )
+        bump_data_version(connection)
+    return updated
+
+
+def delete_rollout(engine: Engine, rollout_id: int) -> Rollout:
+    """Remove a rollout from the timeline; returns what it was."""
+    with writing(engine) as connection:
+        removed = _stored_rollout(connection, rollout_id)
+        connection.execute(rollouts.delete().where(rollouts.c.id == rollout_id))
+        bump_data_version(connection)
+    return removed
+
+
+def read_rollout(engine: Engine, rollout_id: int) -> Rollout:
+    with reading(engine) as connection:
+        return _stored_rollout(connection, rollout_id)
+
+
+def _stored_rollout(connection: Connection, rollout_id: int) -> Rollout:
+    row = connection.execute(select(rollouts).where(rollouts.c.id == rollout_id)).mappings().first()
+    if row is None:
+        raise InputError(f"There is no rollout {rollout_id}.", hint="See the ids with `pulse rollouts list`.")
+    return Rollout(**{field.name: row[field.name] for field in fields(Rollout)})
 
 
 def read_rollouts(engine: Engine) -> pl.DataFrame:

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+from analysis.alerts import weekly_alerts
 from analysis.metrics import period_and_previous
 from dashboard.charts import trend_figure
 from dashboard.components import Kpi, render_empty_state, render_kpi_row, render_quote
@@ -95,6 +96,8 @@ if this["thin"]:
         f"(95% interval {format_nps(this['nps_low'])} to {format_nps(this['nps_high'])}).",
         icon=":material/warning:",
     )
+for alert in weekly_alerts(weekly, week):
+    st.error(alert.message, icon=":material/notifications_active:")
 if this["scored_n"] == 0 and this["n"] > 0:
     render_empty_state("This week's comments have not been scored yet.", "Run `pulse analyze`.")
 

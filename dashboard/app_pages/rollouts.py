@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard.auth import OPEN_ACCESS, allowed, current_user, tagged_by
 from dashboard.components import render_empty_state, render_error
-from dashboard.data import data_version, get_engine, load_rollouts
+from dashboard.data import data_version, get_engine, load_rollout_impacts, load_rollouts
 from pulse.errors import PulseError
 from store.rollouts import ROLLOUT_KINDS, Rollout, add_rollout
 
@@ -33,6 +33,19 @@ else:
             "created_by": "Tagged by",
         },
     )
+
+    st.subheader("Did it change how customers feel?")
+    st.caption(
+        "NPS in the 8 weeks after each start against the 8 weeks before, with 95% intervals; a trend model "
+        "where there is half a year of history; the untouched channel as a comparison. See the README."
+    )
+    for impact in load_rollout_impacts(data_version()):
+        with st.container(border=True):
+            st.markdown(f"**{impact['name']}** · from {impact['started_on']} · {impact['method']}")
+            st.text(impact["verdict"])
+            st.caption(impact["detectable"])
+            for warning in impact["warnings"]:
+                st.warning(warning, icon=":material/warning:")
 
 if not allowed("editor"):
     st.info("Viewers see the timeline; an editor or admin tags rollouts.")

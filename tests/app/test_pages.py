@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,18 @@ def test_pulse_page__week_picker_changes_the_figures(demo_database: str, use_dat
     app.selectbox(key="pulse__week").select_index(30).run()
     assert [metric.value for metric in app.metric] != latest
     assert "compared with" in app.caption[0].value
+
+
+def test_pulse_page__alerts_a_significant_drop_against_the_weeks_before(
+    demo_database: str, use_database
+) -> None:  # type: ignore[no-untyped-def]
+    use_database(demo_database)
+    app = run_app()
+    assert not [error.value for error in app.error if "over the 8 weeks before" in error.value]
+    select = app.selectbox(key="pulse__week")
+    select.set_value(date(2025, 12, 22)).run()
+    alerts = [error.value for error in app.error if "over the 8 weeks before" in error.value]
+    assert len(alerts) == 1 and alerts[0].startswith("Mean sentiment fell to +0.11 this week from +0.26")
 
 
 def test_pulse_page__channel_filter_shows_one_channel(demo_database: str, use_database) -> None:  # type: ignore[no-untyped-def]
@@ -96,6 +109,17 @@ def test_rollouts_page__lists_the_timeline_and_adds_a_rollout(empty_store_url: s
     table = app.dataframe[0].value
     assert table["name"].tolist() == ["Support chatbot"]
     assert table["created_by"].tolist() == ["Sam"]
+
+
+def test_rollouts_page__judges_each_rollout_of_the_demo(demo_database: str, use_database) -> None:  # type: ignore[no-untyped-def]
+    use_database(demo_database)
+    app = run_app("app_pages/rollouts.py")
+    verdicts = [text.value for text in app.text]
+    assert len(verdicts) == 5
+    assert any("in the 8 weeks after 'Support chatbot'" in verdict for verdict in verdicts)
+    assert all(verdict.startswith(("NPS fell", "NPS rose", "No clear change in NPS")) for verdict in verdicts)
+    notes = [caption.value for caption in app.caption if "responses a week" in caption.value]
+    assert len(notes) == 5 and all("can be detected" in note for note in notes)
 
 
 def test_rollouts_page__empty_name_is_refused_with_a_hint(empty_store_url: str, use_database) -> None:  # type: ignore[no-untyped-def]

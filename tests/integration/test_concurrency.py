@@ -1,4 +1,4 @@
-"""Concurrent use and faults: a collector process imports 50,000 survey rows while 20 threads tag rollouts,
+"""Concurrent use and faults: a collector process imports 50,000 survey rows while 20 threads add and edit rollouts,
 and an import killed midway. Every committed write must be there afterwards, with no error and no duplicate."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Engine
 
 from store.feedback import count_feedback
-from store.rollouts import Rollout, add_rollout, read_rollouts
+from store.rollouts import Rollout, add_rollout, read_rollouts, update_rollout
 
 ROWS = 50_000
 THREADS = 20
@@ -38,13 +38,14 @@ def tag_rollouts(engine: Engine, thread: int, importing: subprocess.Popen[bytes]
     count = 0
     while importing.poll() is None or count < LEAST_PER_THREAD:
         rollout = Rollout(f"Change {thread}-{count}", "chatbot", date(2026, 1, 1) + timedelta(days=count))
-        add_rollout(engine, rollout, by=f"thread-{thread}")
+        rollout_id = add_rollout(engine, rollout, by=f"thread-{thread}")
+        update_rollout(engine, rollout_id, {"description": f"edited by {thread}"}, by=f"thread-{thread}")
         count += 1
     added.append(count)
 
 
 @pytest.mark.slow
-def test_import_while_twenty_threads_tag_rollouts__every_write_is_kept(
+def test_import_while_twenty_threads_add_and_edit_rollouts__every_write_is_kept(
     engine: Engine, database_url: str, tmp_path: Path
 ) -> None:
     survey = tmp_path / "survey.csv"
@@ -75,7 +76,9 @@ def test_import_while_twenty_threads_tag_rollouts__every_write_is_kept(
     assert importing.returncode == 0, stderr.decode()
     assert f"{ROWS} new" in stdout.decode()
     assert count_feedback(engine) == ROWS
-    assert read_rollouts(engine).height == sum(added) >= THREADS * LEAST_PER_THREAD
+    stored = read_rollouts(engine)
+    assert stored.height == sum(added) >= THREADS * LEAST_PER_THREAD
+    assert stored["description"].str.starts_with("edited by ").all()
 
 
 @pytest.mark.slow

@@ -112,3 +112,71 @@ def test_period_and_previous__returns_the_week_before() -> None:
     this, last = period_and_previous(frame, date(2026, 11, 16))
     assert (this["nps"], last and last["nps"]) == (20.0, 10.0)
     assert period_and_previous(frame, date(2026, 11, 9))[1] is None
+
+
+def test_read_period_metrics__means_ces_and_complaints_per_100_by_hand() -> None:
+    frame = responses([10, 8, 3, None]).with_columns(
+        stars=pl.Series([5, 3, 1, None], dtype=pl.Int8),
+        ces=pl.Series([7, 5, 2, 6], dtype=pl.Int8),
+        sentiment_score=pl.Series([0.5, -0.5, None, 0.3]),
+        sentiment=pl.Series(["positive", "negative", "neutral", "positive"]),
+        impersonal=pl.Series([False, True, False, False]),
+    )
+    row = read_period_metrics(frame).row(0, named=True)
+    # stars 5, 3, 1: mean 3, sd 2 (sample), so 3 ± 1.96 * 2 / sqrt(3)
+    assert row["stars_n"] == 3 and row["stars_mean"] == pytest.approx(3.0)
+    assert row["stars_mean_low"] == pytest.approx(3 - 1.959963984540054 * 2 / math.sqrt(3))
+    # CES 7, 5, 2, 6: mean 5, three of four in 5-7
+    assert (row["ces_n"], row["ces_mean"], row["ces_share"]) == (4, pytest.approx(5.0), pytest.approx(0.75))
+    # sentiment scores 0.5, -0.5, 0.3 (one unscored): mean 0.1
+    assert (row["sentiment_n"], row["sentiment_mean"]) == (3, pytest.approx(0.1))
+    # one impersonal complaint among four scored items: 25 per 100
+    assert row["impersonal_per_100"] == pytest.approx(25.0)
+    low, high = wilson_interval(1, 4)
+    assert (row["impersonal_per_100_low"], row["impersonal_per_100_high"]) == pytest.approx(
+        (100 * low, 100 * high)  # type: ignore[operator]
+    )
+
+
+def test_read_period_metrics__missing_measures_are_null_not_zero() -> None:
+    row = read_period_metrics(responses([10, 0])).row(0, named=True)
+    assert row["stars_n"] == 0 and row["stars_mean"] is None and row["stars_mean_low"] is None
+    assert row["ces_share"] is None and row["csat"] is None and row["impersonal_per_100"] is None
+
+
+def test_read_period_metrics__by_day_month_and_all() -> None:
+    frame = pl.DataFrame(
+        {
+            "created_at": [
+                datetime(2026, 10, 31, 12, tzinfo=UTC),
+                datetime(2026, 11, 1, 12, tzinfo=UTC),
+                datetime(2026, 11, 1, 13, tzinfo=UTC),
+            ],
+            "nps": [10, 0, 9],
+        }
+    )
+    daily = read_period_metrics(frame, "day")
+    assert daily["period"].to_list() == [date(2026, 10, 31), date(2026, 11, 1)]
+    assert daily["n"].to_list() == [1, 2]
+    monthly = read_period_metrics(frame, "month")
+    assert monthly["period"].to_list() == [date(2026, 10, 1), date(2026, 11, 1)]
+    everything = read_period_metrics(frame, "all").row(0, named=True)
+    # 2 promoters, 1 detractor of 3: NPS 100 * (2 - 1) / 3
+    assert everything["period"] is None and everything["n"] == 3
+    assert everything["nps"] == pytest.approx(100 / 3)
+    with pytest.raises(ValueError, match="period must be one of"):
+        read_period_metrics(frame, "year")
+
+
+def test_read_period_metrics__grouped_by_channel_keeps_thin_groups_with_their_n() -> None:
+    frame = responses([10, 10, 10, 0, 6]).with_columns(
+        channel=pl.Series(["online", "online", "in-store", "in-store", "in-store"])
+    )
+    grouped = read_period_metrics(frame, "week", group_by=["channel"], min_responses=3)
+    rows = {row["channel"]: row for row in grouped.iter_rows(named=True)}
+    # in-store: 1 promoter, 2 detractors of 3 -> -33.3; online: 2 promoters of 2 -> 100, thin (2 < 3)
+    assert rows["in-store"]["nps"] == pytest.approx(-100 / 3) and rows["in-store"]["thin"] is False
+    assert rows["online"]["nps"] == pytest.approx(100.0)
+    assert (rows["online"]["nps_n"], rows["online"]["thin"]) == (2, True)
+    with pytest.raises(ValueError, match="cannot group by"):
+        read_period_metrics(frame, group_by=["segment"])

@@ -1,0 +1,91 @@
+"""Editing and deleting rollouts, in the store and through `pulse rollouts` (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import Engine
+
+from pulse.cli import main
+from pulse.errors import InputError
+from store.rollouts import Rollout, add_rollout, delete_rollout, read_rollouts, update_rollout
+
+
+def test_update_rollout__changes_fields_keeps_the_rest_and_records_who(engine: Engine) -> None:
+    rollout_id = add_rollout(
+        engine, Rollout("Chatbot", "chatbot", date(2026, 4, 13), channel="online"), by="sam"
+    )
+    updated = update_rollout(
+        engine, rollout_id, {"name": "Support chatbot", "ended_on": date(2026, 6, 1)}, by="jo"
+    )
+    assert (updated.name, updated.channel, updated.ended_on) == (
+        "Support chatbot",
+        "online",
+        date(2026, 6, 1),
+    )
+    row = read_rollouts(engine).row(0, named=True)
+    assert (row["name"], row["created_by"], row["updated_by"]) == ("Support chatbot", "sam", "jo")
+    assert row["updated_at"] >= row["created_at"]
+
+
+def test_update_rollout__refuses_bad_values_unknown_ids_and_duplicates(engine: Engine) -> None:
+    first = add_rollout(engine, Rollout("Chatbot", "chatbot", date(2026, 4, 13)), by="sam")
+    add_rollout(engine, Rollout("Kiosk", "kiosk", date(2026, 1, 12)), by="sam")
+    with pytest.raises(InputError, match=r"ends .* before it starts"):
+        update_rollout(engine, first, {"ended_on": date(2026, 1, 1)}, by="jo")
+    with pytest.raises(InputError, match="There is no rollout 99"):
+        update_rollout(engine, 99, {"name": "x"}, by="jo")
+    with pytest.raises(InputError, match="is already called 'Kiosk'"):
+        update_rollout(engine, first, {"name": "Kiosk", "started_on": date(2026, 1, 12)}, by="jo")
+    assert read_rollouts(engine)["name"].to_list() == ["Kiosk", "Chatbot"]  # nothing changed
+
+
+def test_delete_rollout__removes_it(engine: Engine) -> None:
+    rollout_id = add_rollout(engine, Rollout("Chatbot", "chatbot", date(2026, 4, 13)), by="sam")
+    assert delete_rollout(engine, rollout_id).name == "Chatbot"
+    assert read_rollouts(engine).is_empty()
+    with pytest.raises(InputError, match="There is no rollout"):
+        delete_rollout(engine, rollout_id)
+
+
+@pytest.fixture
+def pulse(database_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PULSE_DATABASE_URL", database_url)
+    runner = CliRunner()
+
+    def invoke(*arguments: str, answer: str | None = None):  # type: ignore[no-untyped-def]
+        return runner.invoke(main, list(arguments), input=answer, catch_exceptions=False)
+
+    invoke("db", "upgrade")
+    added = invoke("rollouts", "add", "--name", "Chatbot", "--kind", "chatbot", "--start", "2026-04-13")
+    assert "Added rollout 1" in added.output
+    return invoke
+
+
+def test_rollouts_edit__cli_changes_and_clears(pulse) -> None:  # type: ignore[no-untyped-def]
+    edited = pulse("rollouts", "edit", "1", "--channel", "online", "--end", "2026-06-01", "--by", "jo")
+    assert edited.exit_code == 0 and "Updated rollout 1: Chatbot (chatbot) from 2026-04-13." in edited.output
+    assert "2026-04-13 to 2026-06-01  Chatbot [chatbot, online]" in pulse("rollouts", "list").output
+    pulse("rollouts", "edit", "1", "--no-end", "--channel", "")
+    assert "2026-04-13  Chatbot [chatbot, all]" in pulse("rollouts", "list").output
+    nothing = pulse("rollouts", "edit", "1")
+    assert nothing.exit_code == 1 and "Nothing to change." in nothing.output
+    bad = pulse("rollouts", "edit", "1", "--kind", "robot")
+    assert (
+        bad.exit_code == 1
+        and "Unknown rollout kind 'robot'" in bad.output
+        and "Hint: Use one of" in bad.output
+    )
+
+
+def test_rollouts_delete__asks_first(pulse) -> None:  # type: ignore[no-untyped-def]
+    kept = pulse("rollouts", "delete", "1", answer="n\n")
+    assert kept.exit_code == 1 and "Delete rollout 1, 'Chatbot' from 2026-04-13?" in kept.output
+    assert "Chatbot" in pulse("rollouts", "list").output
+    deleted = pulse("rollouts", "delete", "1", answer="y\n")
+    assert deleted.exit_code == 0 and "Deleted rollout 1: Chatbot." in deleted.output
+    assert "No rollouts yet" in pulse("rollouts", "list").output
+    missing = pulse("rollouts", "delete", "1", "--yes")
+    assert missing.exit_code == 1 and "There is no rollout 1." in missing.output

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime, timedelta
+
+import polars as pl
+import pytest
+
+from analysis.alerts import weekly_alerts
+from analysis.metrics import read_period_metrics
+
+WEEK = date(2026, 11, 16)  # a Monday
+Z99 = 2.5758293035489004
+
+
+def week_of(monday: date, nps: list[int], **columns: list[object]) -> pl.DataFrame:
+    start = datetime(monday.year, monday.month, monday.day, 12, tzinfo=UTC)
+    times = [start + timedelta(hours=index % 100) for index in range(len(nps))]
+    return pl.DataFrame({"created_at": times, "nps": nps, **columns})
+
+
+def weekly(this_week: list[int], baseline_week: list[int], weeks: int = 8) -> pl.DataFrame:
+    frames = [week_of(WEEK - timedelta(weeks=back), baseline_week) for back in range(1, weeks + 1)]
+    return read_period_metrics(pl.concat([*frames, week_of(WEEK, this_week)]), "week")
+
+
+def test_weekly_alerts__nps_drop_against_the_eight_weeks_before_by_hand() -> None:
+    # baseline: 8 weeks of 25 promoters, 15 passives, 10 detractors (NPS 30); this week 10, 10, 20 (NPS -25)
+    baseline = [10] * 25 + [8] * 15 + [0] * 10
+    (alert,) = weekly_alerts(weekly([10] * 10 + [8] * 10 + [0] * 20, baseline), WEEK)
+    assert alert.measure == "nps" and alert.change == pytest.approx(-55.0)
+    # adjusted Wald on each side: week p = 10.75 / 43, d = 20.75 / 43; baseline p = 200.75 / 403, d = 80.75 / 403
+    p1, d1, p2, d2 = 10.75 / 43, 20.75 / 43, 200.75 / 403, 80.75 / 403
+    variance = (p1 + d1 - (p1 - d1) ** 2) / 43 + (p2 + d2 - (p2 - d2) ** 2) / 403
+    centre = 100 * ((p1 - d1) - (p2 - d2))
+    assert (alert.low, alert.high) == pytest.approx(
+        (centre - 100 * Z99 * math.sqrt(variance), centre + 100 * Z99 * math.sqrt(variance))
+    )
+    assert alert.message == (
+        f"NPS fell to -25 this week from 30 over the 8 weeks before (-55 points, 99% CI "
+        f"{alert.low:.0f} to {alert.high:.0f})."
+    )
+
+
+def test_weekly_alerts__no_alert_for_noise_a_rise_or_a_thin_week() -> None:
+    baseline = [10] * 25 + [8] * 15 + [0] * 10
+    assert (
+        weekly_alerts(weekly([10] * 22 + [8] * 16 + [0] * 12, baseline), WEEK) == []
+    )  # NPS 20: within noise
+    assert weekly_alerts(weekly([10] * 40, baseline), WEEK) == []  # a rise is not an alert
+    assert weekly_alerts(weekly([0] * 9, baseline), WEEK) == []  # 9 answers: too few to alert on
+    assert weekly_alerts(weekly([0] * 40, baseline), WEEK - timedelta(weeks=8)) == []  # no week before it
+
+
+def test_weekly_alerts__complaint_spike_csat_drop_and_sentiment() -> None:
+    baseline = week_of(WEEK - timedelta(weeks=1), [8] * 100).with_columns(
+        csat=pl.Series([5] * 90 + [2] * 10),
+        sentiment=pl.Series(["positive"] * 100),
+        sentiment_score=pl.Series([0.5, 0.3] * 50),
+        impersonal=pl.Series([True] * 2 + [False] * 98),
+    )
+    this = week_of(WEEK, [8] * 50).with_columns(
+        csat=pl.Series([5] * 25 + [2] * 25),
+        sentiment=pl.Series(["negative"] * 50),
+        sentiment_score=pl.Series([-0.5, -0.3] * 25),
+        impersonal=pl.Series([True] * 20 + [False] * 30),
+    )
+    alerts = {
+        alert.measure: alert
+        for alert in weekly_alerts(read_period_metrics(pl.concat([baseline, this])), WEEK)
+    }
+    assert set(alerts) == {"csat", "sentiment", "impersonal"}
+    # complaints: 20 of 50 this week (40 per 100) against 2 of 100 (2 per 100)
+    assert alerts["impersonal"].change == pytest.approx(38.0)
+    assert alerts["impersonal"].message.startswith(
+        "Impersonal complaints rose to 40.0 per 100 this week from 2.0 per 100 over the week before"
+    )
+    # CSAT: 50% against 90%; sentiment: -0.4 against +0.4
+    assert alerts["csat"].change == pytest.approx(-40.0)
+    assert alerts["sentiment"].change == pytest.approx(-0.8)

@@ -1,0 +1,276 @@
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+import polars as pl
+import pytest
+from scipy import stats
+
+from analysis.impact import (
+    Draws,
+    Estimate,
+    ImpactSettings,
+    WindowTotals,
+    assess_rollout,
+    assess_rollouts,
+    bootstrap_means,
+    combine_draws,
+    complaints_phrase,
+    detectable_sentence,
+    interval,
+    minimum_detectable_change,
+)
+
+START = date(2026, 4, 13)  # a Monday
+
+
+def answers(
+    first_week: int,
+    weeks: int,
+    scores: list[int],
+    channel: str = "online",
+    impersonal: list[bool] | None = None,
+) -> pl.DataFrame:
+    """The same NPS `scores` in each of `weeks` weeks from `first_week` (relative to START), spread over the
+    days of the week, at noon UTC."""
+    rows = []
+    for week in range(first_week, first_week + weeks):
+        for index, score in enumerate(scores):
+            moment = datetime.combine(START, datetime.min.time(), tzinfo=UTC) + timedelta(
+                weeks=week, days=index % 7, hours=12
+            )
+            flag = impersonal[index] if impersonal else None
+            rows.append({"created_at": moment, "nps": score, "channel": channel, "impersonal": flag})
+    return pl.DataFrame(
+        rows,
+        schema={
+            "created_at": pl.Datetime("us", "UTC"),
+            "nps": pl.Int64,
+            "channel": pl.String,
+            "impersonal": pl.Boolean,
+        },
+    )
+
+
+# 10 answers a week: 5 promoters, 3 passives, 2 detractors -> NPS 100 * (5 - 2) / 10 = 30
+BEFORE = [10, 9, 10, 9, 10, 7, 8, 7, 3, 5]
+# 4 promoters, 2 passives, 4 detractors -> NPS 0
+AFTER = [10, 9, 10, 9, 7, 8, 3, 5, 0, 6]
+
+
+def noisy(first_week: int, weeks: int, promoters: float, detractors: float, per_week: int, seed: int):  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(seed)
+    frames = []
+    for week in range(first_week, first_week + weeks):
+        kinds = rng.choice(3, size=per_week, p=[promoters, 1 - promoters - detractors, detractors])
+        scores = np.where(kinds == 0, 10, np.where(kinds == 1, 8, 2)).tolist()
+        frames.append(answers(week, 1, scores))
+    return pl.concat(frames)
+
+
+def test_assess_rollout__before_after_difference_by_hand() -> None:
+    feedback = pl.concat([answers(-8, 8, BEFORE), answers(0, 8, AFTER)])
+    impact = assess_rollout(feedback, "Support chatbot", START)
+    nps = impact.estimates["nps"]
+    # every week alike: NPS 30 before, 0 after
+    assert (nps.before, nps.after, nps.change) == (
+        pytest.approx(30.0),
+        pytest.approx(0.0),
+        pytest.approx(-30),
+    )
+    assert (nps.n_before, nps.n_after) == (80, 80)
+    # No week-to-week spread, so the interval is the answers' own: values +100 x 5, 0 x 3, -100 x 2 a week
+    # before (s^2 = (7000 - 30^2) * 80 / 79 = 6177.2) and +100 x 4, 0 x 2, -100 x 4 after (s^2 = 8101.3);
+    # se = sqrt(6177.2 / 80 + 8101.3 / 80) = 13.36; Welch df = 155, t = 1.975: -30 ± 26.4
+    assert nps.low == pytest.approx(-30 - 1.975 * 13.36, abs=2)
+    assert nps.high == pytest.approx(-30 + 1.975 * 13.36, abs=2)
+    assert impact.main_method == "before / after"  # 8 weeks of history: too little for the time series
+    assert impact.verdict.startswith("NPS fell 30.0 points (95% CI -5")
+    assert "in the 8 weeks after 'Support chatbot'" in impact.verdict
+
+
+def test_assess_rollout__noisy_drop_is_found_and_its_interval_covers_it() -> None:
+    feedback = pl.concat([noisy(-8, 8, 0.5, 0.2, 150, seed=1), noisy(0, 8, 0.4, 0.3, 150, seed=2)])
+    nps = assess_rollout(feedback, "Kiosk", START).estimates["nps"]
+    values = feedback.with_columns(
+        value=pl.when(pl.col("nps") >= 9).then(100).when(pl.col("nps") <= 6).then(-100).otherwise(0),
+        after=pl.col("created_at").dt.date() >= START,
+    )
+    by_hand = values.group_by("after").agg(pl.col("value").mean()).sort("after")["value"].to_list()
+    assert nps.change == pytest.approx(by_hand[1] - by_hand[0])
+    assert nps.significant and nps.low is not None and nps.high is not None
+    assert nps.low < -20 < nps.high  # the true change is -20 points
+    assert 3 < (nps.high - nps.low) / 2 < 12  # about 1.96 * 78 * sqrt(2 / 1200) = 6.2, widened a little
+
+
+def totals(sums: list[float], squares: list[float], counts: list[float]) -> WindowTotals:
+    return WindowTotals(np.array(sums), np.array(squares), np.array(counts), np.arange(len(sums)))
+
+
+def test_bootstrap_means__weeks_alike_have_no_week_spread_and_one_week_is_not_enough() -> None:
+    rng = np.random.default_rng(0)
+    # three weeks whose answers are all 30: 1, 2 and 3 of them
+    draws = bootstrap_means(totals([30.0, 60.0, 90.0], [900.0, 1800.0, 2700.0], [1.0, 2.0, 3.0]), 500, rng)
+    assert draws is not None and np.allclose(draws.values, 30.0)
+    assert draws.week_variance == pytest.approx(0.0) and draws.answer_variance == pytest.approx(0.0)
+    assert (draws.weeks, draws.n) == (3, 6)
+    assert bootstrap_means(totals([30.0], [900.0], [1.0]), 500, rng) is None
+
+
+def test_bootstrap_means__variance_matches_the_between_week_formula() -> None:
+    # equal-size weeks with means 0, 10, 20, 30: the mean's variance is s^2 / G = (500 / 3) / 4
+    sums, counts = [0.0, 100.0, 200.0, 300.0], [10.0] * 4
+    squares = [0.0, 1000.0, 4000.0, 9000.0]  # every answer equal to its week's mean
+    draws = bootstrap_means(totals(sums, squares, counts), 200_000, np.random.default_rng(0))
+    assert draws is not None and np.var(draws.values) == pytest.approx((500 / 3) / 4, rel=0.02)
+    # as independent answers: values 0, 10, 20, 30 ten times each: s^2 = 125 * 40 / 39, over n = 40
+    assert draws.answer_variance == pytest.approx(125 * 40 / 39 / 40)
+
+
+def test_combine_draws__floors_the_week_variance_at_the_answers_variance() -> None:
+    rng = np.random.default_rng(0)
+    calm = Draws(np.array([1.0, -1.0] * 500), week_variance=1.0, answer_variance=4.0, weeks=8, n=400)
+    other = Draws(
+        np.array([1.0, 1.0, -1.0, -1.0] * 250), week_variance=1.0, answer_variance=4.0, weeks=8, n=400
+    )
+    combined, degrees = combine_draws([calm, other], [1, -1], rng)
+    assert np.var(combined) == pytest.approx(8.0, rel=0.1)  # 4 + 4: the answers' variance, stretched
+    assert degrees == pytest.approx(2 * 399)  # Welch: (4 + 4)^2 / (16 / 399 + 16 / 399)
+    swinging = Draws(np.array([3.0, -3.0] * 500), week_variance=9.0, answer_variance=4.0, weeks=8, n=400)
+    combined, degrees = combine_draws([swinging, swinging], [1, -1], rng)
+    assert degrees == pytest.approx(14)  # (9 + 9)^2 / (81 / 7 + 81 / 7)
+
+
+def test_interval__widens_the_percentiles_to_students_t() -> None:
+    draws = np.random.default_rng(0).normal(0, 1, 100_000)
+    low, high = interval(0.0, draws, degrees_of_freedom=14)
+    widen = stats.t.ppf(0.975, 14) / 1.959963984540054  # 2.1448 / 1.96
+    assert (low, high) == pytest.approx((-1.96 * widen, 1.96 * widen), abs=0.03)
+
+
+def test_minimum_detectable_change__the_issues_example_with_students_t() -> None:
+    # 8 weeks a side: t(0.975, 14) + t(0.80, 14) = 2.1448 + 0.8681 = 3.0129 (the normal's 1.96 + 0.84 = 2.80);
+    # 3.0129 * 78 * sqrt(2 / (40 * 8)) = 18.58 points at 40 answers a week
+    change = minimum_detectable_change(78.0, 40, 8)
+    assert change == pytest.approx(3.0129 * 78 * math.sqrt(2 / 320), rel=1e-3)
+    assert detectable_sentence(41.3, change, 8) == (
+        "With about 40 responses a week, only NPS changes larger than about 19 points over 8 weeks can be "
+        "detected."
+    )
+    assert minimum_detectable_change(78.0, 0, 8) is None
+
+
+def test_complaints_phrase__doubled_rose_fell_and_unclear() -> None:
+    def estimate(before: float, after: float, low: float, high: float) -> Estimate:
+        return Estimate("impersonal", before, after, after - before, low, high, 500, 500)
+
+    assert (
+        complaints_phrase(estimate(3.1, 6.4, 1.2, 5.4))
+        == "impersonal complaints doubled (3.1 to 6.4 per 100)"
+    )
+    assert complaints_phrase(estimate(2.0, 9.0, 4.0, 10.0)) == (
+        "impersonal complaints rose 4.5-fold (2.0 to 9.0 per 100)"
+    )
+    assert (
+        complaints_phrase(estimate(6.4, 3.1, -5.0, -1.0)) == "impersonal complaints fell (6.4 to 3.1 per 100)"
+    )
+    assert "did not clearly change" in complaints_phrase(estimate(3.1, 3.6, -1.0, 2.0))
+    assert complaints_phrase(Estimate("impersonal", None, None, None, None, None, 0, 0)) == ""
+
+
+def test_assess_rollout__verdict_names_complaints_per_100() -> None:
+    # before: 1 complaint in 10 answers a week (10 per 100); after: 3 in 10 (30 per 100), every week
+    before = answers(-8, 8, BEFORE, impersonal=[True] + [False] * 9)
+    after = answers(0, 8, AFTER, impersonal=[True] * 3 + [False] * 7)
+    impact = assess_rollout(pl.concat([before, after]), "Chatbot", START)
+    assert impact.estimates["impersonal"].change == pytest.approx(20.0)
+    assert impact.verdict.endswith("impersonal complaints rose 3.0-fold (10.0 to 30.0 per 100)")
+
+
+def test_assess_rollout__difference_in_differences_against_the_other_channel() -> None:
+    # online: NPS 30 -> 0; in-store: NPS 30 -> 10 (6 promoters... see below); DiD = (0 - 30) - (10 - 30) = -10
+    in_store_after = [10, 9, 10, 9, 7, 8, 7, 3, 5, 0]  # 4 promoters, 3 detractors: NPS 10
+    feedback = pl.concat(
+        [
+            answers(-8, 8, BEFORE, "online"),
+            answers(0, 8, AFTER, "online"),
+            answers(-8, 8, BEFORE, "in-store"),
+            answers(0, 8, in_store_after, "in-store"),
+        ]
+    )
+    impact = assess_rollout(feedback, "Chatbot", START, channel="online")
+    assert impact.channel == "online" and impact.did is not None
+    assert impact.did.comparison == "in-store"
+    assert (impact.did.affected_change, impact.did.comparison_change) == (
+        pytest.approx(-30),
+        pytest.approx(-20),
+    )
+    assert impact.did.change == pytest.approx(-10)
+    assert impact.verdict.endswith(
+        f"Against in-store, which it did not touch: -10.0 NPS points (95% CI {impact.did.low:.1f} to "
+        f"{impact.did.high:.1f})."
+    )
+    assert impact.estimates["nps"].n_before == 80  # the online answers only
+    everywhere = assess_rollout(feedback, "Emails", START, channel="all")
+    assert everywhere.did is None and everywhere.channel is None
+
+
+def test_assess_rollout__interrupted_time_series_with_enough_history() -> None:
+    # each score 7 times, one per weekday, so that every weekday has the same answers
+    weekly_before, weekly_after = [s for s in BEFORE for _ in range(7)], [s for s in AFTER for _ in range(7)]
+    feedback = pl.concat([answers(-20, 20, weekly_before), answers(0, 8, weekly_after)])
+    impact = assess_rollout(feedback, "Chatbot", START)
+    assert impact.main_method == "interrupted time series" and impact.its is not None
+    # flat before and after: no slopes, a level change of 0 - 30 = -30 points
+    assert impact.its.level_change == pytest.approx(-30, abs=1e-6)
+    assert impact.its.slope_change == pytest.approx(0, abs=1e-6)
+    assert impact.its.slope_before == pytest.approx(0, abs=1e-6)
+    assert impact.its.effect == pytest.approx(-30, abs=1e-6)
+    assert impact.its.weeks_before == 20 and impact.its.weekday_effects
+    assert "against the trend of the 20 weeks before" in impact.verdict
+
+
+def test_assess_rollout__warns_of_overlap_thin_data_unfinished_window_and_an_earlier_start() -> None:
+    # NPS falls from 30 to 0 four weeks before the start (70 answers a week), then to -100 with 2 answers a
+    # week for 3 weeks
+    many_before, many_after = BEFORE * 7, AFTER * 7
+    feedback = pl.concat([answers(-8, 4, many_before), answers(-4, 4, many_after), answers(0, 3, [0, 6])])
+    rollouts = pl.DataFrame(
+        {
+            "name": ["Chatbot", "Kiosk"],
+            "started_on": [START, START + timedelta(weeks=2)],
+            "channel": [None, None],
+        },
+        schema_overrides={"channel": pl.String},
+    )
+    impact = assess_rollout(feedback, "Chatbot", START, other_rollouts=rollouts, settings=ImpactSettings())
+    text = " ".join(impact.warnings)
+    assert "'Kiosk' started on 2026-04-27, inside this rollout's windows" in text
+    assert "Too thin to judge: 560 NPS answers in the 8 weeks before and 6 after" in text
+    assert "The after window is not over yet" in text
+    assert "NPS was already falling before the start (-30.0 points" in text
+
+
+def test_assess_rollout__burn_in_skips_the_first_weeks() -> None:
+    # the first two weeks after the start are chaotic (all detractors); with a 2-week burn-in they are left out
+    feedback = pl.concat([answers(-8, 8, BEFORE), answers(0, 2, [0] * 10), answers(2, 8, AFTER)])
+    plain = assess_rollout(feedback, "Chatbot", START).estimates["nps"]
+    burned = assess_rollout(feedback, "Chatbot", START, settings=ImpactSettings(burn_in_weeks=2))
+    # without: (2 * 10 * -100 + 6 * 0) / 80 = -25 after; with: 0 after
+    assert plain.after == pytest.approx(-25.0)
+    assert burned.estimates["nps"].after == pytest.approx(0.0)
+    assert burned.after_start == START + timedelta(weeks=2)
+
+
+def test_assess_rollouts__one_per_rollout_oldest_first_and_empty_data() -> None:
+    rollouts = pl.DataFrame(
+        {"name": ["B", "A"], "started_on": [START, START - timedelta(weeks=30)], "channel": [None, None]},
+        schema_overrides={"channel": pl.String},
+    )
+    feedback = answers(-8, 8, BEFORE)
+    impacts = assess_rollouts(feedback, rollouts)
+    assert [impact.name for impact in impacts] == ["A", "B"]
+    assert impacts[0].verdict.startswith("Not enough NPS answers around 'A'")
+    assert impacts[1].estimates["nps"].after is None
