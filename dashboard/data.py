@@ -22,7 +22,7 @@ from store.engine import build_engine
 from store.explorer import FeedbackQuery, search_feedback
 from store.feedback import read_feedback, read_rejected
 from store.migrate import is_current
-from store.rollouts import read_rollouts
+from store.rollouts import read_rollout_changes, read_rollouts
 from store.runs import read_runs
 from store.sources import read_sources
 from store.state import read_data_version
@@ -103,6 +103,11 @@ def load_period_metrics(version: int, by: str = "week", channel: str = ALL_CHANN
 @st.cache_data(ttl=3600, max_entries=4)
 def load_rollouts(version: int) -> pl.DataFrame:
     return read_rollouts(get_engine())
+
+
+@st.cache_data(ttl=3600, max_entries=4)
+def load_rollout_changes(version: int) -> pl.DataFrame:
+    return read_rollout_changes(get_engine())
 
 
 @st.cache_data(ttl=3600, max_entries=4, show_spinner="Judging each rollout…")

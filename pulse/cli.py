@@ -630,8 +630,21 @@ def rollouts_delete(rollout_id: int, yes: bool) -> None:
     rollout = read_rollout(engine, rollout_id)
     if not yes:
         click.confirm(f"Delete rollout {rollout_id}, '{rollout.name}' from {rollout.started_on}?", abort=True)
-    delete_rollout(engine, rollout_id)
+    delete_rollout(engine, rollout_id, by=_who())
     click.echo(f"Deleted rollout {rollout_id}: {rollout.name}.")
+
+
+@rollouts.command("history")
+def rollouts_history() -> None:
+    """The audit trail: every rollout added, edited or deleted, by whom and when, newest first."""
+    from store.rollouts import read_rollout_changes
+
+    changes = read_rollout_changes(_engine(build_settings()))
+    if changes.is_empty():
+        click.echo("No rollout has been added, edited or deleted yet.")
+    for row in changes.iter_rows(named=True):
+        when = f"{row['changed_at']:%Y-%m-%d %H:%M} UTC"
+        click.echo(f"{when}\t{row['changed_by']}\t{row['action']} rollout {row['rollout_id']}: {row['what']}")
 
 
 @rollouts.command("import")

@@ -1,4 +1,5 @@
-"""Automation rollouts that the team tags on the timeline, with who tagged them and when."""
+"""Automation rollouts that the team tags on the timeline, with who tagged them and when, and every change kept
+in an audit trail (rollout_changes)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from pulse.errors import InputError
 from pulse.tables import csv_safe
 from store.engine import inserted_id, reading, writing
 from store.frames import read_frame
-from store.schema import rollouts
+from store.schema import rollout_changes, rollouts
 from store.state import bump_data_version, utc_now
 
 ROLLOUT_KINDS = ("chatbot", "automated_email", "online_ordering", "kiosk", "loyalty_app", "other")
@@ -67,15 +68,18 @@ def add_rollout(engine: Engine, rollout: Rollout, by: str) -> int:
                 **asdict(rollout), created_by=by, created_at=now, updated_by=by, updated_at=now
             )
         )
+        rollout_id = inserted_id(inserted)
+        _record_change(connection, rollout_id, "added", by, None, rollout)
         bump_data_version(connection)
-    return inserted_id(inserted)
+    return rollout_id
 
 
 def update_rollout(engine: Engine, rollout_id: int, changes: dict[str, Any], by: str) -> Rollout:
     """Change some fields of a rollout (those of Rollout), checked as a whole; returns the rollout as it is
     now. Who changed it and when are kept in updated_by and updated_at."""
     with writing(engine) as connection:
-        updated = replace(_stored_rollout(connection, rollout_id), **changes)
+        before = _stored_rollout(connection, rollout_id)
+        updated = replace(before, **changes)
         duplicate = connection.execute(
             select(rollouts.c.id).where(
                 rollouts.c.name == updated.name,
@@ -93,17 +97,77 @@ def update_rollout(engine: Engine, rollout_id: int, changes: dict[str, Any], by:
             .where(rollouts.c.id == rollout_id)
             .values(**asdict(updated), updated_by=by, updated_at=utc_now())
         )
+        _record_change(connection, rollout_id, "edited", by, before, updated)
         bump_data_version(connection)
     return updated
 
 
-def delete_rollout(engine: Engine, rollout_id: int) -> Rollout:
-    """Remove a rollout from the timeline; returns what it was."""
+def delete_rollout(engine: Engine, rollout_id: int, by: str) -> Rollout:
+    """Remove a rollout from the timeline; returns what it was (kept in the audit trail)."""
     with writing(engine) as connection:
         removed = _stored_rollout(connection, rollout_id)
         connection.execute(rollouts.delete().where(rollouts.c.id == rollout_id))
+        _record_change(connection, rollout_id, "deleted", by, removed, None)
         bump_data_version(connection)
     return removed
+
+
+def _record_change(
+    connection: Connection,
+    rollout_id: int,
+    action: str,
+    by: str,
+    before: Rollout | None,
+    after: Rollout | None,
+) -> None:
+    def fields_of(rollout: Rollout | None) -> dict[str, Any] | None:
+        return (
+            None
+            if rollout is None
+            else {k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(rollout).items()}
+        )
+
+    connection.execute(
+        rollout_changes.insert().values(
+            rollout_id=rollout_id,
+            action=action,
+            changed_by=by,
+            changed_at=utc_now(),
+            before=fields_of(before),
+            after=fields_of(after),
+        )
+    )
+
+
+def read_rollout_changes(engine: Engine) -> pl.DataFrame:
+    """The audit trail, newest first: rollout_id, action, changed_by, changed_at, and what changed (a short
+    `field: old -> new` text per edited field; the rollout's name for an addition or a deletion)."""
+    with reading(engine) as connection:
+        rows = connection.execute(
+            select(rollout_changes).order_by(rollout_changes.c.changed_at.desc(), rollout_changes.c.id.desc())
+        ).mappings()
+        changes = [
+            {
+                "rollout_id": row["rollout_id"],
+                "action": row["action"],
+                "changed_by": row["changed_by"],
+                "changed_at": row["changed_at"],
+                "what": describe_change(row["before"], row["after"]),
+            }
+            for row in rows
+        ]
+    schema = {"rollout_id": pl.Int64, "action": pl.String, "changed_by": pl.String, "what": pl.String}
+    frame = pl.DataFrame(changes, schema={**schema, "changed_at": pl.Datetime("us", "UTC")}, orient="row")
+    return frame.select("rollout_id", "action", "changed_by", "changed_at", "what")
+
+
+def describe_change(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+    """`name: A -> B; ended_on: None -> 2026-05-01` for an edit; the rollout's name for an addition or a deletion."""
+    if before is None or after is None:
+        return str((after or before or {}).get("name", ""))
+    return "; ".join(
+        f"{key}: {before.get(key)} -> {value}" for key, value in after.items() if before.get(key) != value
+    )
 
 
 def read_rollout(engine: Engine, rollout_id: int) -> Rollout:

@@ -203,3 +203,15 @@ corrections = Table(
     Column("corrected_by", String(200), nullable=False),
     Column("corrected_at", UtcDateTime, nullable=False),
 )
+
+rollout_changes = Table(
+    "rollout_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("rollout_id", Integer, nullable=False),  # no foreign key: a deleted rollout keeps its history
+    Column("action", String(10), nullable=False),  # added / edited / deleted
+    Column("changed_by", String(200), nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+    Column("before", JSON),  # the rollout's fields before the change (none when added)
+    Column("after", JSON),  # and after it (none when deleted)
+)

@@ -6,7 +6,13 @@ import streamlit as st
 
 from dashboard.auth import OPEN_ACCESS, allowed, current_user, tagged_by
 from dashboard.components import render_empty_state, render_error
-from dashboard.data import data_version, get_engine, load_rollout_impacts, load_rollouts
+from dashboard.data import (
+    data_version,
+    get_engine,
+    load_rollout_changes,
+    load_rollout_impacts,
+    load_rollouts,
+)
 from pulse.errors import PulseError
 from store.rollouts import ROLLOUT_KINDS, Rollout, add_rollout
 
@@ -46,6 +52,22 @@ else:
             st.caption(impact["detectable"])
             for warning in impact["warnings"]:
                 st.warning(warning, icon=":material/warning:")
+
+history = load_rollout_changes(data_version())
+if not history.is_empty():
+    with st.expander(f"Change history ({history.height})"):
+        st.dataframe(
+            history,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "rollout_id": "Rollout",
+                "action": "Change",
+                "changed_by": "By",
+                "changed_at": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
+                "what": "What changed",
+            },
+        )
 
 if not allowed("editor"):
     st.info("Viewers see the timeline; an editor or admin tags rollouts.")

@@ -109,6 +109,9 @@ def test_rollouts_page__lists_the_timeline_and_adds_a_rollout(empty_store_url: s
     table = app.dataframe[0].value
     assert table["name"].tolist() == ["Support chatbot"]
     assert table["created_by"].tolist() == ["Sam"]
+    assert app.expander[0].label == "Change history (1)"
+    history = app.dataframe[1].value
+    assert history[["action", "changed_by", "what"]].values.tolist() == [["added", "Sam", "Support chatbot"]]
 
 
 def test_rollouts_page__judges_each_rollout_of_the_demo(demo_database: str, use_database) -> None:  # type: ignore[no-untyped-def]

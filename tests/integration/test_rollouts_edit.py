@@ -10,7 +10,14 @@ from sqlalchemy import Engine
 
 from pulse.cli import main
 from pulse.errors import InputError
-from store.rollouts import Rollout, add_rollout, delete_rollout, read_rollouts, update_rollout
+from store.rollouts import (
+    Rollout,
+    add_rollout,
+    delete_rollout,
+    read_rollout_changes,
+    read_rollouts,
+    update_rollout,
+)
 
 
 def test_update_rollout__changes_fields_keeps_the_rest_and_records_who(engine: Engine) -> None:
@@ -44,10 +51,10 @@ def test_update_rollout__refuses_bad_values_unknown_ids_and_duplicates(engine: E
 
 def test_delete_rollout__removes_it(engine: Engine) -> None:
     rollout_id = add_rollout(engine, Rollout("Chatbot", "chatbot", date(2026, 4, 13)), by="sam")
-    assert delete_rollout(engine, rollout_id).name == "Chatbot"
+    assert delete_rollout(engine, rollout_id, by="jo").name == "Chatbot"
     assert read_rollouts(engine).is_empty()
     with pytest.raises(InputError, match="There is no rollout"):
-        delete_rollout(engine, rollout_id)
+        delete_rollout(engine, rollout_id, by="jo")
 
 
 @pytest.fixture
@@ -89,3 +96,23 @@ def test_rollouts_delete__asks_first(pulse) -> None:  # type: ignore[no-untyped-
     assert "No rollouts yet" in pulse("rollouts", "list").output
     missing = pulse("rollouts", "delete", "1", "--yes")
     assert missing.exit_code == 1 and "There is no rollout 1." in missing.output
+
+
+def test_rollout_changes__every_addition_edit_and_deletion_is_kept(engine: Engine) -> None:
+    rollout_id = add_rollout(engine, Rollout("Chatbot", "chatbot", date(2026, 4, 13)), by="sam")
+    update_rollout(engine, rollout_id, {"name": "Support chatbot", "ended_on": date(2026, 6, 1)}, by="jo")
+    delete_rollout(engine, rollout_id, by="ann")
+    changes = read_rollout_changes(engine)
+    assert changes.select("rollout_id", "action", "changed_by", "what").rows() == [
+        (rollout_id, "deleted", "ann", "Support chatbot"),
+        (rollout_id, "edited", "jo", "name: Chatbot -> Support chatbot; ended_on: None -> 2026-06-01"),
+        (rollout_id, "added", "sam", "Chatbot"),
+    ]
+    assert changes["changed_at"].is_sorted(descending=True)
+
+
+def test_rollouts_history__cli_lists_the_audit_trail(pulse) -> None:  # type: ignore[no-untyped-def]
+    pulse("rollouts", "edit", "1", "--channel", "online", "--by", "jo")
+    history = pulse("rollouts", "history").output.splitlines()
+    assert history[0].endswith("\tjo\tedited rollout 1: channel: None -> online")
+    assert "\tadded rollout 1: Chatbot" in history[1]

@@ -1,4 +1,5 @@
-"""Users (built-in accounts with a role and a limit on failed sign-ins) and label corrections.
+"""Users (built-in accounts with a role and a limit on failed sign-ins), label corrections, and the audit trail
+of rollout changes.
 
 Revision ID: 0003
 Revises: 0002
@@ -44,7 +45,19 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("feedback_id", "field", name="pk_corrections"),
     )
 
+    op.create_table(
+        "rollout_changes",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("rollout_id", sa.Integer, nullable=False),
+        sa.Column("action", sa.String(10), nullable=False),
+        sa.Column("changed_by", sa.String(200), nullable=False),
+        sa.Column("changed_at", UTC_DATETIME, nullable=False),
+        sa.Column("before", sa.JSON),
+        sa.Column("after", sa.JSON),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("rollout_changes")
     op.drop_table("corrections")
     op.drop_table("users")
