@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
+import contextvars
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Engine
 
+from store.authors import read_author_salt, salted_hash
 from store.engine import bulk_writes
 from store.feedback import (
     Records,
@@ -28,11 +28,16 @@ Progress = Callable[[int], None]
 T = TypeVar("T")
 
 
-@lru_cache(maxsize=65_536)  # the same people write again and again
+AUTHOR_SALT: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "author_salt", default=""
+)  # the store's, during run_collector
+
+
 def hash_author(author: str | None) -> str | None:
-    """The sha256 of an author's name, email or id, so that Pulse never stores who wrote; None when empty."""
+    """The hash of an author's name, email or id, salted with the store's salt during a collector run, so
+    that Pulse never stores who wrote; None when empty."""
     text = author.strip() if author else ""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest() if text else None
+    return salted_hash(text, AUTHOR_SALT.get()) if text else None
 
 
 @dataclass
@@ -91,12 +96,15 @@ def run_collector(engine: Engine, collector: Collector, progress: Progress | Non
     )
     run_id = start_run(engine, "collector", collector.name)
     result = CollectResult()
+    salt = AUTHOR_SALT.set(read_author_salt(engine))
     try:
         with bulk_writes(engine):
             _store_batches(engine, collector.collect(context), run_id, result, progress)
     except Exception as error:
         finish_run(engine, run_id, "failed", result.as_dict(), message=str(error))
         raise
+    finally:
+        AUTHOR_SALT.reset(salt)
     finish_run(engine, run_id, "ok", result.as_dict())
     return result
 
@@ -137,7 +145,8 @@ def prefetched(items: Iterator[T], depth: int = 2) -> Iterator[T]:
         except BaseException as error:  # handed to the consumer, raised there
             _put(ready, ("error", error), stop)
 
-    thread = threading.Thread(target=produce, name="prefetch", daemon=True)
+    context = contextvars.copy_context()  # the producer hashes authors with the run's salt
+    thread = threading.Thread(target=context.run, args=(produce,), name="prefetch", daemon=True)
     thread.start()
     try:
         while True:

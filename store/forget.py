@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, delete, func, select
 
+from store.authors import read_author_salt, salted_hash
 from store.engine import writing
 from store.schema import embeddings, feedback, rejected_rows, scores, topic_assignments
 from store.state import bump_data_version
@@ -30,11 +31,15 @@ class Forgotten:
         )
 
 
-def author_hashes(author: str) -> list[str]:
-    """The hashes an author can be stored under: as written and case-folded (emails are stored case-folded);
-    the same sha256 that the collectors apply (collectors.base.hash_author)."""
+def author_hashes(author: str, salt: str) -> list[str]:
+    """The hashes an author can be stored under: as written and case-folded (emails are stored case-folded),
+    salted with the store's salt, and unsalted for feedback stored before the store had a salt."""
     written = author.strip()
-    return [_sha256(text) for text in dict.fromkeys([written, written.casefold()])]
+    return [
+        salted_hash(text, with_salt)
+        for text in dict.fromkeys([written, written.casefold()])
+        for with_salt in dict.fromkeys([salt, ""])
+    ]
 
 
 def forget_author(
@@ -46,9 +51,12 @@ def forget_author(
     embedded again when needed), and the rejected input rows that contain `author`."""
     if not author.strip():
         return Forgotten(0, 0, 0, 0, 0)
+    salt = read_author_salt(engine)
     with writing(engine) as connection:
         ids_and_texts = connection.execute(
-            select(feedback.c.id, feedback.c.text).where(feedback.c.author_hash.in_(author_hashes(author)))
+            select(feedback.c.id, feedback.c.text).where(
+                feedback.c.author_hash.in_(author_hashes(author, salt))
+            )
         ).all()
         ids = [row.id for row in ids_and_texts]
         counted = {table.name: _count(connection, table, ids) for table in (scores, topic_assignments)}

@@ -38,6 +38,7 @@ store_state = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("data_version", Integer, nullable=False),
+    Column("author_salt", String(64)),  # random per store: authors are stored as salted hashes
 )
 
 sources = Table(

@@ -12,10 +12,11 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from analysis.pipeline import score_new_feedback
-from collectors.base import CollectContext, SourceBatch, prefetched, run_collector
+from collectors.base import AUTHOR_SALT, CollectContext, SourceBatch, hash_author, prefetched, run_collector
 from collectors.configured import configured_collectors, run_collectors
 from pulse.errors import SourceError
 from pulse.settings import build_settings
+from store.authors import salted_hash
 from store.engine import reading
 from store.feedback import FeedbackRecord, SourceSpec, count_feedback, read_external_ids
 from store.runs import read_last_cursor, read_runs
@@ -139,3 +140,13 @@ def test_prefetched__closing_early_stops_the_producer() -> None:
     items.close()
     assert len(produced) <= 4  # the item handed over, two in the queue, one waiting to be put
     assert not [thread for thread in threading.enumerate() if thread.name == "prefetch"]
+
+
+def test_prefetched__the_producer_hashes_authors_with_the_callers_salt() -> None:
+    salt = AUTHOR_SALT.set("pepper")
+    try:
+        hashes = list(prefetched(hash_author(name) for name in ["Sam", "Kim"]))
+    finally:
+        AUTHOR_SALT.reset(salt)
+    assert hashes == [salted_hash("Sam", "pepper"), salted_hash("Kim", "pepper")]
+    assert hashes[0] != hash_author("Sam")  # outside a run: no salt

@@ -18,6 +18,7 @@ from collectors.base import run_collector
 from collectors.reddit import SOURCE, RedditCollector, build_reddit, build_reddit_collector
 from pulse.errors import ConfigError, SourceError
 from pulse.settings import Settings, build_settings
+from store.authors import read_author_salt
 from store.feedback import count_feedback, read_external_ids, read_feedback
 from store.runs import read_last_cursor, read_runs
 from tests.conftest import SHARED_DATA
@@ -145,7 +146,9 @@ def test_search__stores_the_six_recorded_posts_as_mentions(engine: Engine, serve
     recorded = next(post for post in RECORDED_POSTS if post["name"] == "t3_3x4kt2")
     assert post["text"] == f"{recorded['title']}\n\n{recorded['selftext']}"
     assert post["text"].startswith("[PRAW] Is there an easy way of getting a list of the subreddits I am")
-    assert post["author_hash"] == hashlib.sha256(b"GrinningMouth38").hexdigest()
+    salt = read_author_salt(engine)
+    assert len(salt) == 32  # a random salt per store: the plain sha256 of the name is not stored
+    assert post["author_hash"] == hashlib.sha256(f"{salt}\0GrinningMouth38".encode()).hexdigest()
     assert post["url"] == (
         "https://www.reddit.com/r/redditdev/comments/3x4kt2/praw_is_there_an_easy_way_of_getting_a_list_of/"
     )

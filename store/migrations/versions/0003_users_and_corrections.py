@@ -1,5 +1,5 @@
-"""Users (built-in accounts with a role and a limit on failed sign-ins), label corrections, and the audit trail
-of rollout changes.
+"""Users (built-in accounts with a role and a limit on failed sign-ins), label corrections, the audit trail of
+rollout changes, and a random salt per store for authors' hashes (hashes stored before stay as they were).
 
 Revision ID: 0003
 Revises: 0002
@@ -7,6 +7,8 @@ Create Date: 2026-11-24
 """
 
 from __future__ import annotations
+
+import secrets
 
 import sqlalchemy as sa
 from alembic import op
@@ -20,6 +22,8 @@ UTC_DATETIME = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
+    op.add_column("store_state", sa.Column("author_salt", sa.String(64)))
+    op.execute(sa.text("UPDATE store_state SET author_salt = :salt").bindparams(salt=secrets.token_hex(16)))
     op.create_table(
         "users",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -61,3 +65,5 @@ def downgrade() -> None:
     op.drop_table("rollout_changes")
     op.drop_table("corrections")
     op.drop_table("users")
+    with op.batch_alter_table("store_state") as table:
+        table.drop_column("author_salt")
