@@ -63,10 +63,12 @@ def forget_author(
         connection.execute(delete(feedback).where(feedback.c.id.in_(ids)))
         pieces = {piece for row in ids_and_texts if row.text for piece in embedded_pieces(row.text)}
         removed_embeddings = connection.execute(
-            delete(embeddings).where(embeddings.c.text_hash.in_([_sha256(piece) for piece in pieces]))
+            delete(embeddings).where(embeddings.c.text_hash.in_([_text_hash(piece) for piece in pieces]))
         ).rowcount
         removed_rejects = connection.execute(
-            delete(rejected_rows).where(func.lower(rejected_rows.c.raw).contains(author.strip().lower()))
+            delete(rejected_rows).where(
+                func.lower(rejected_rows.c.raw).contains(author.strip().lower(), autoescape=True)
+            )
         ).rowcount
         bump_data_version(connection)
     return Forgotten(
@@ -83,5 +85,6 @@ def _count(connection: Connection, table: object, ids: list[int]) -> int:
     return int(connection.execute(select(func.count()).where(column.in_(ids))).scalar_one())
 
 
-def _sha256(text: str) -> str:
+def _text_hash(text: str) -> str:
+    """The key of a text's embedding (as analysis.embeddings.text_hash makes it)."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

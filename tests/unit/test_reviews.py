@@ -457,3 +457,18 @@ def test_read_review_file__imports_or_rejects_every_row(tmp_path: Path, rows: li
     assert [record.external_id for record in again.records] == [
         record.external_id for record in imported.records
     ]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=3000), suffix=st.sampled_from([".csv", ".json", ".xlsx"]))
+def test_read_review_file__random_bytes_are_imported_rejected_or_refused_with_a_message(
+    tmp_path: Path, data: bytes, suffix: str
+) -> None:
+    path = tmp_path / f"reviews{suffix}"
+    path.write_bytes(data)
+    try:
+        imported = read_review_file(path)
+    except InputError as error:  # a whole file that cannot be read is refused, saying why
+        assert error.message
+        return
+    assert all(reject.reason for reject in imported.rejects)

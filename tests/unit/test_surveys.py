@@ -623,3 +623,17 @@ def test_run_collector__importing_the_same_file_twice_adds_nothing(
 def test_parse_moment__fixed_offset_zone_object_accepted() -> None:
     zone = timezone(timedelta(hours=2))
     assert parse_moment("2026-01-02 12:00", zone) == utc(2026, 1, 2, 10)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=3000), st.sampled_from(["random.csv", "random.json", "random.xlsx"]))
+def test_read_survey_file__random_bytes_are_imported_rejected_or_refused_with_a_message(
+    data: bytes, name: str
+) -> None:
+    try:
+        result = read_survey_file(data, name, dayfirst=True, timezone="Europe/London")
+    except InputError as error:  # a whole file that cannot be read is refused, saying why
+        assert error.message
+        return
+    assert all(isinstance(record, FeedbackRecord) for record in result.records)
+    assert all(reject.reason for reject in result.rejects)
