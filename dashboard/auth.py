@@ -30,7 +30,7 @@ def current_user() -> User | None:
     if settings.anonymous_access:
         return OPEN_ACCESS
     if oidc_configured():
-        if not st.user.is_logged_in:
+        if not getattr(st.user, "is_logged_in", False):  # absent until the auth flow has run
             return None
         email = str(st.user.get("email") or "")
         return User(email, role_of(get_engine(), email) or "viewer")

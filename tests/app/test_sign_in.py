@@ -104,3 +104,23 @@ def test_dashboard__open_access_says_so(empty_store_url: str, use_database) -> N
     app = AppTest.from_file(APP, default_timeout=60)
     app.run()
     assert "Open access" in app.sidebar.warning[0].value
+
+
+def test_dashboard__with_openid_connect_configured_offers_its_sign_in_button(  # type: ignore[no-untyped-def]
+    empty_store_url: str, use_database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PULSE_ANONYMOUS_ACCESS", "false")
+    use_database(empty_store_url)
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "a-long-random-string",
+        "client_id": "pulse",
+        "client_secret": "secret",
+        "server_metadata_url": "https://id.example.com/.well-known/openid-configuration",
+    }
+    app.run()
+    assert not app.exception, app.exception[0].stack_trace
+    assert app.title[0].value == "Sign in to Pulse"
+    assert app.button(key="auth__oidc").label == "Sign in"
+    assert not [field for field in app.text_input if field.key == "auth__username"]
