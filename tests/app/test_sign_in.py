@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -124,3 +125,13 @@ def test_dashboard__with_openid_connect_configured_offers_its_sign_in_button(  #
     assert app.title[0].value == "Sign in to Pulse"
     assert app.button(key="auth__oidc").label == "Sign in"
     assert not [field for field in app.text_input if field.key == "auth__username"]
+
+
+def test_dashboard__a_sign_in_expires_after_the_session_minutes(  # type: ignore[no-untyped-def]
+    accounts: Engine, empty_store_url: str, use_database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = sign_in_as(signed_out_app(empty_store_url, use_database, monkeypatch), "eve", PASSWORD)
+    assert app.title[0].value != "Sign in to Pulse"
+    app.session_state["auth__since"] = time.time() - 481 * 60  # the default session is 480 minutes
+    app.run()
+    assert app.title[0].value == "Sign in to Pulse"
