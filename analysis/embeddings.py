@@ -3,7 +3,6 @@ model hub download), cached in the store by text hash and model name so that no 
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from sqlalchemy import Engine
 
-from store.embeddings import read_embeddings, write_embeddings
+from store.embeddings import read_embeddings, text_hash, write_embeddings
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -22,11 +21,6 @@ BATCH = 64
 
 Progress = Callable[[int, int], None]
 Embedder = Callable[[Sequence[str]], np.ndarray]  # texts to unit-length vectors, one row per text
-
-
-def text_hash(text: str) -> str:
-    """The sha256 of a text, the key of its embedding."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def model_location(model_name: str) -> str:

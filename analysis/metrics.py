@@ -19,6 +19,9 @@ Z95 = 1.959963984540054
 PERIODS = {"day": "1d", "week": "1w", "month": "1mo"}
 PERIOD_CHOICES = (*PERIODS, "all")  # "all": one row over the whole span, with a null period
 GROUP_COLUMNS = ("source", "kind", "location", "channel", "segment")
+MEASURE_COLUMNS = (  # the feedback columns that read_period_metrics needs, besides the group_by ones
+    "created_at", "kind", "channel", "nps", "csat", "stars", "sentiment", "sentiment_score", "impersonal",
+)  # fmt: skip
 
 
 def period_expr(by: str, timezone: str, column: str = "created_at") -> pl.Expr:

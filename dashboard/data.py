@@ -10,7 +10,7 @@ import polars as pl
 import streamlit as st
 from sqlalchemy import Engine
 
-from analysis.metrics import read_period_metrics
+from analysis.metrics import MEASURE_COLUMNS, read_period_metrics
 from analysis.quotes import pick_quotes
 from analysis.theme_report import ThemeReport, store_theme_report
 from collectors.base import Collector
@@ -28,17 +28,6 @@ from store.sources import read_sources
 from store.state import read_data_version
 from store.topics import read_topics
 
-METRIC_COLUMNS = (
-    "created_at",
-    "kind",
-    "channel",
-    "nps",
-    "csat",
-    "stars",
-    "sentiment",
-    "sentiment_score",
-    "impersonal",
-)
 ALL_CHANNELS = "All channels"
 QUOTE_COLUMNS = (
     "created_at",
@@ -80,7 +69,7 @@ def data_version() -> int:
 
 @st.cache_data(ttl=3600, max_entries=4)
 def load_feedback_for_metrics(version: int) -> pl.DataFrame:
-    return read_feedback(get_engine(), METRIC_COLUMNS)
+    return read_feedback(get_engine(), MEASURE_COLUMNS)
 
 
 @st.cache_data(ttl=3600, max_entries=4)

@@ -342,20 +342,6 @@ METRIC_JSON_COLUMNS = (
     "impersonal_per_100_high",
     "thin",
 )
-METRIC_READ_COLUMNS = (
-    "created_at",
-    "source",
-    "kind",
-    "location",
-    "channel",
-    "segment",
-    "nps",
-    "csat",
-    "stars",
-    "sentiment",
-    "sentiment_score",
-    "impersonal",
-)
 
 
 @main.command()
@@ -379,12 +365,13 @@ def metrics(by: str, since: str | None, group_by: tuple[str, ...], as_json: bool
     """NPS, CSAT (share of 4-5), mean stars and sentiment, negative share and impersonal complaints per 100,
     per period, with 95% intervals. Periods with fewer NPS answers than PULSE_MIN_RESPONSES are marked thin.
     Skipped NPS answers are not in the NPS denominator."""
-    from analysis.metrics import read_period_metrics
+    from analysis.metrics import MEASURE_COLUMNS, read_period_metrics
     from store.feedback import read_feedback
 
     settings = build_settings()
     since_at = _local_midnight(since, settings.timezone) if since else None
-    feedback = read_feedback(_engine(settings), METRIC_READ_COLUMNS, since=since_at)
+    columns = list(dict.fromkeys([*MEASURE_COLUMNS, *group_by]))
+    feedback = read_feedback(_engine(settings), columns, since=since_at)
     if feedback.is_empty():
         where = f" since {since}" if since else ""
         if as_json:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -12,6 +13,11 @@ from store.schema import embeddings
 from store.state import utc_now
 
 CHUNK = 500  # hashes per query, under every database's limit of bound parameters
+
+
+def text_hash(text: str) -> str:
+    """The sha256 of a text, the key of its embedding."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def read_embeddings(engine: Engine, model_name: str, hashes: Iterable[str]) -> dict[str, np.ndarray]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, delete, func, select
 
 from store.authors import read_author_salt, salted_hash
+from store.embeddings import text_hash
 from store.engine import writing
 from store.schema import embeddings, feedback, rejected_rows, scores, topic_assignments
 from store.state import bump_data_version
@@ -63,7 +63,7 @@ def forget_author(
         connection.execute(delete(feedback).where(feedback.c.id.in_(ids)))
         pieces = {piece for row in ids_and_texts if row.text for piece in embedded_pieces(row.text)}
         removed_embeddings = connection.execute(
-            delete(embeddings).where(embeddings.c.text_hash.in_([_text_hash(piece) for piece in pieces]))
+            delete(embeddings).where(embeddings.c.text_hash.in_([text_hash(piece) for piece in pieces]))
         ).rowcount
         removed_rejects = connection.execute(
             delete(rejected_rows).where(
@@ -83,8 +83,3 @@ def forget_author(
 def _count(connection: Connection, table: object, ids: list[int]) -> int:
     column = table.c.feedback_id  # type: ignore[attr-defined]
     return int(connection.execute(select(func.count()).where(column.in_(ids))).scalar_one())
-
-
-def _text_hash(text: str) -> str:
-    """The key of a text's embedding (as analysis.embeddings.text_hash makes it)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -9,9 +9,8 @@ import numpy as np
 import polars as pl
 from sqlalchemy import Engine
 
-from analysis.embeddings import text_hash
 from analysis.topics import normalized
-from store.embeddings import write_embeddings
+from store.embeddings import text_hash, write_embeddings
 from store.feedback import FeedbackRecord, SourceSpec, read_feedback, upsert_feedback
 from store.scores import write_scores
 
