@@ -44,7 +44,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.run
 
 screenshot: $(VENV)/.installed-dev
-	$(BIN)/python -m benchmarks.screenshot docs/pulse-page.png
+	$(BIN)/python -m benchmarks.screenshot docs
 
 demo-data: $(BIN)/python
 	$(BIN)/python data/demo/generate.py

@@ -486,6 +486,32 @@ def detectable_sentence(weekly_answers: float, change: float | None, weeks: int)
     )
 
 
+def nps_answer_sd(promoters: float, detractors: float, n: float) -> float:
+    """The spread (sample sd, in points) of single NPS answers scored +100, 0 and -100, from their counts; a
+    typical value below 10 answers, as answer_sd."""
+    if n < 10:
+        return TYPICAL_NPS_SD
+    p, d = promoters / n, detractors / n
+    variance = (p + d - (p - d) ** 2) * n / (n - 1)
+    return 100 * math.sqrt(variance) if variance > 0 else TYPICAL_NPS_SD
+
+
+def recent_detectable_change(weekly: pl.DataFrame, weeks: int = 8) -> tuple[float, float | None]:
+    """NPS answers a week, and the smallest NPS change that a rollout starting now could show over `weeks`
+    weeks before and after, from weekly metrics (analysis.metrics.read_period_metrics by week): the volume and
+    spread of the latest 2 * `weeks` calendar weeks (weeks without answers count as weeks)."""
+    if weekly.is_empty():
+        return 0.0, None
+    first, last = weekly["period"].min(), weekly["period"].max()
+    assert isinstance(first, date) and isinstance(last, date)
+    recent = weekly.filter(pl.col("period") > last - timedelta(weeks=2 * weeks))
+    calendar_weeks = min(2 * weeks, (last - first).days // 7 + 1)
+    answers = int(recent["nps_n"].sum())
+    weekly_answers = answers / calendar_weeks
+    sd = nps_answer_sd(float(recent["promoters"].sum()), float(recent["detractors"].sum()), answers)
+    return weekly_answers, minimum_detectable_change(sd, weekly_answers, weeks)
+
+
 # --- one rollout -----------------------------------------------------------------------------------
 
 
@@ -710,6 +736,21 @@ def impact_record(impact: RolloutImpact) -> dict[str, Any]:
         "detectable": impact.detectable_note,
         "warnings": impact.warnings,
     }
+
+
+def add_verdicts(rollouts: pl.DataFrame, records: Sequence[dict[str, Any]]) -> pl.DataFrame:
+    """The rollouts (name, started_on, ...) with the plain-language `verdict` of their impact_record ("" where
+    there is none), in their order."""
+    verdicts = pl.DataFrame(
+        {
+            "name": [record["name"] for record in records],
+            "started_on": [date.fromisoformat(record["started_on"]) for record in records],
+            "verdict": [record["verdict"] for record in records],
+        },
+        schema={"name": pl.String, "started_on": pl.Date, "verdict": pl.String},
+    )
+    joined = rollouts.join(verdicts, on=["name", "started_on"], how="left", maintain_order="left")
+    return joined.with_columns(pl.col("verdict").fill_null(""))
 
 
 IMPACT_COLUMNS: Sequence[str] = ("created_at", "channel", "nps", "csat", "sentiment_score", "impersonal")

@@ -66,16 +66,39 @@ def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], seconds: flo
     raise TimeoutError(f"{url} did not answer within {seconds} s")
 
 
-def open_pulse_page(url: str, screenshot: Path | None = None) -> dict[str, Any]:
-    """Load the Pulse page; return its KPI labels and values, chart count, chart texts and load seconds."""
+@contextmanager
+def browser_page(width: int = 1600, height: int = 1650) -> Iterator[Any]:
+    """A page of headless Chromium (a playwright Page)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1600, "height": 1650})
+        try:
+            yield browser.new_page(viewport={"width": width, "height": height})
+        finally:
+            browser.close()
+
+
+def wait_for_chart(page: Any) -> None:
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=90_000)
+
+
+def save_screenshot(page: Any, path: Path) -> None:
+    page.wait_for_timeout(1500)  # let the chart finish its transition
+    page.screenshot(path=str(path), full_page=True)
+
+
+def chart_texts(page: Any) -> list[str]:
+    """The texts drawn in the page's charts: axis titles, tick labels, the rollouts' labels."""
+    return [text.strip() for text in page.locator(".js-plotly-plot text").all_text_contents()]
+
+
+def open_pulse_page(url: str, screenshot: Path | None = None) -> dict[str, Any]:
+    """Load the Pulse page; return its KPI labels and values, chart count, chart texts and load seconds."""
+    with browser_page() as page:
         started = time.perf_counter()
         page.goto(url)
-        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=90_000)
+        wait_for_chart(page)
         page.wait_for_selector('[data-testid="stMetricValue"]', timeout=30_000)
         shown = {
             "seconds": time.perf_counter() - started,
@@ -84,10 +107,48 @@ def open_pulse_page(url: str, screenshot: Path | None = None) -> dict[str, Any]:
             ],
             "values": page.locator('[data-testid="stMetricValue"]').all_inner_texts(),
             "charts": page.locator(".js-plotly-plot").count(),
-            "chart_texts": page.locator(".js-plotly-plot text").all_text_contents(),
+            "chart_texts": chart_texts(page),
         }
         if screenshot:
-            page.wait_for_timeout(1500)  # let the chart finish its transition
-            page.screenshot(path=str(screenshot), full_page=True)
-        browser.close()
+            save_screenshot(page, screenshot)
     return shown
+
+
+def open_trends_page(page: Any, url: str, query: str = "") -> list[str]:
+    """Go to the Trends page (with a query string such as "?channel=online"); return its chart's texts."""
+    page.goto(f"{url}/trends{query}")
+    page.get_by_role("heading", name="Trends").wait_for(timeout=90_000)
+    wait_for_chart(page)
+    return chart_texts(page)
+
+
+def open_rollouts_page(page: Any, url: str) -> None:
+    page.goto(f"{url}/rollouts")
+    page.get_by_text("Did it change how customers feel?").wait_for(timeout=90_000)
+
+
+def add_rollout(page: Any, url: str, name: str, started_on: str, channel: str) -> None:
+    """Tag a rollout with the Rollouts page's form (`started_on` as YYYY/MM/DD), as a person would."""
+    open_rollouts_page(page, url)
+    history = page.get_by_text("Change history (")
+    before = history.inner_text()
+    page.get_by_label("Name", exact=True).fill(name)
+    page.get_by_label("Started on", exact=True).get_by_role("spinbutton").first.click()
+    page.keyboard.type(started_on.replace("/", ""))  # the date's segments, year first, advance as typed
+    page.keyboard.press("Tab")
+    page.get_by_label("Channel it affects").fill(channel)
+    page.get_by_label("Your name").fill("Browser test")
+    page.get_by_role("button", name="Add rollout").click()
+    page.wait_for_function(  # the page reran with the new rollout in its history
+        "before => !document.body.innerText.includes(before)", arg=before, timeout=90_000
+    )
+
+
+def rollout_hover(page: Any, name: str) -> str:
+    """Point at a rollout's marker on the page's chart and return the hover text that Plotly shows."""
+    label = page.locator(".js-plotly-plot text", has_text=name).first
+    box = label.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] + 9)  # the marker, under its label
+    hover = page.locator(".js-plotly-plot .hoverlayer .hovertext").first
+    hover.wait_for(timeout=10_000)
+    return str(hover.text_content())

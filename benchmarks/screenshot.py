@@ -1,6 +1,7 @@
-"""Take the README's screenshot: the Pulse page of a new store loaded with the demo, in headless Chromium.
+"""Take the README's screenshots: the Pulse, Trends and Rollouts pages of a new store loaded with the demo, in
+headless Chromium.
 
-python -m benchmarks.screenshot docs/pulse-page.png      (make screenshot)
+python -m benchmarks.screenshot docs      (make screenshot: docs/pulse-page.png, trends-page.png, rollouts-page.png)
 """
 
 from __future__ import annotations
@@ -9,19 +10,32 @@ import sys
 from pathlib import Path
 
 from analysis.pipeline import score_new_feedback
-from benchmarks.browser import open_pulse_page, serve
+from benchmarks.browser import (
+    browser_page,
+    open_pulse_page,
+    open_rollouts_page,
+    open_trends_page,
+    save_screenshot,
+    serve,
+)
 from benchmarks.run import fresh_store, load_demo
 
 
 def main() -> None:
-    target = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/pulse-page.png")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "docs")
+    folder.mkdir(parents=True, exist_ok=True)
+    targets = [folder / name for name in ("pulse-page.png", "trends-page.png", "rollouts-page.png")]
     with fresh_store() as (url, engine):
         load_demo(engine)
         score_new_feedback(engine)
         with serve(url) as served:
-            open_pulse_page(served, target)
-    print(f"Wrote {target}")
+            open_pulse_page(served, targets[0])
+            with browser_page() as page:
+                open_trends_page(page, served)
+                save_screenshot(page, targets[1])
+                open_rollouts_page(page, served)
+                save_screenshot(page, targets[2])
+    print("Wrote", ", ".join(str(target) for target in targets))
 
 
 if __name__ == "__main__":

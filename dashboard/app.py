@@ -8,7 +8,8 @@ import streamlit as st
 
 from dashboard.auth import current_user, render_sign_in, render_who
 from dashboard.components import render_error
-from dashboard.data import get_engine, get_settings
+from dashboard.data import data_version, get_engine, get_settings, load_filter_options
+from dashboard.filters import render_sidebar_filters
 from pulse.errors import PulseError
 
 st.set_page_config(page_title="Pulse", page_icon=":material/monitor_heart:", layout="wide")
@@ -29,6 +30,7 @@ PAGES = Path(__file__).resolve().parent / "app_pages"
 navigation = st.navigation(
     [
         st.Page(PAGES / "pulse.py", title="Pulse", icon=":material/monitor_heart:", default=True),
+        st.Page(PAGES / "trends.py", title="Trends", icon=":material/show_chart:"),
         st.Page(PAGES / "themes.py", title="Themes", icon=":material/forum:"),
         st.Page(PAGES / "rollouts.py", title="Rollouts", icon=":material/rocket_launch:"),
         st.Page(PAGES / "explorer.py", title="Explorer", icon=":material/search:"),
@@ -39,4 +41,5 @@ with st.sidebar:
     st.markdown(f"### {settings.business_name}")
     st.caption("Is automation making us feel impersonal? Feedback, week by week.")
     render_who(user)
+    render_sidebar_filters(load_filter_options(data_version()))
 navigation.run()

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from html import escape
+from textwrap import wrap
+from typing import Any
+
 import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
@@ -9,14 +14,41 @@ from plotly.subplots import make_subplots
 PALETTE = {
     "nps": "#0072B2",
     "csat": "#009E73",
+    "sentiment": "#56B4E9",
     "negative": "#D55E00",
     "impersonal": "#CC79A7",
     "rollout": "#E69F00",
     "muted": "#999999",
 }
+SERIES_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+THIN_NOTE = "thin: few responses"
 
 
-def _band(x: list, low: list, high: list, color: str, name: str) -> go.Scatter:
+@dataclass(frozen=True)
+class Measure:
+    """A measure of analysis.metrics.read_period_metrics as a chart draws it: its column (with <column>_low and
+    <column>_high, its 95% interval), the count of answers behind it, and how its values read."""
+
+    column: str
+    label: str
+    n_column: str
+    value: str  # the value in the hover, a Plotly format of %{y}
+    colour: str
+    scale: float = 1.0
+    suffix: str = ""
+
+
+NPS = Measure("nps", "NPS", "nps_n", "%{y:+.0f}", PALETTE["nps"])
+CSAT = Measure("csat", "CSAT", "csat_n", "%{y:.0f}%", PALETTE["csat"], scale=100, suffix="%")
+TREND_MEASURES = (
+    NPS,
+    CSAT,
+    Measure("sentiment_mean", "Sentiment", "sentiment_n", "%{y:+.2f}", PALETTE["sentiment"]),
+    Measure("impersonal_per_100", "Impersonal /100", "scored_n", "%{y:.1f} per 100", PALETTE["impersonal"]),
+)
+
+
+def _band(x: list, low: list, high: list, color: str, name: str, group: str | None = None) -> go.Scatter:
     return go.Scatter(
         x=x + x[::-1],
         y=high + low[::-1],
@@ -25,6 +57,7 @@ def _band(x: list, low: list, high: list, color: str, name: str) -> go.Scatter:
         line={"width": 0},
         hoverinfo="skip",
         name=f"{name} 95% interval",
+        legendgroup=group,
         showlegend=False,
     )
 
@@ -34,42 +67,51 @@ def _with_alpha(hex_color: str, alpha: float) -> str:
     return f"rgba({red},{green},{blue},{alpha})"
 
 
-def _line(frame: pl.DataFrame, column: str, color: str, name: str, hover: str) -> go.Scatter:
+def _scaled(metrics: pl.DataFrame, measure: Measure) -> pl.DataFrame:
+    """The periods where the measure has a value, in the unit it is drawn in."""
+    columns = [measure.column, f"{measure.column}_low", f"{measure.column}_high"]
+    return metrics.drop_nulls(measure.column).with_columns(pl.col(columns) * measure.scale)
+
+
+def _series(
+    metrics: pl.DataFrame, measure: Measure, colour: str, name: str, group: str | None = None
+) -> list[go.Scatter]:
+    """The measure's 95% band and its line (thin periods hollow, their n in the hover). `group`: the split
+    group the traces belong to (shown once in the legend), None when the figure is not split."""
+    frame = _scaled(metrics, measure)
+    periods = frame["period"].to_list()
+    low, high = frame[f"{measure.column}_low"].to_list(), frame[f"{measure.column}_high"].to_list()
     thin = frame["thin"].to_list()
-    return go.Scatter(
-        x=frame["period"].to_list(),
-        y=frame[column].to_list(),
+    line = go.Scatter(
+        x=periods,
+        y=frame[measure.column].to_list(),
         mode="lines+markers",
         name=name,
-        line={"color": color, "width": 2},
+        legendgroup=group,
+        showlegend=group is not None and measure is NPS,
+        line={"color": colour, "width": 2},
         marker={
-            "color": ["white" if is_thin else color for is_thin in thin],
-            "line": {"color": color, "width": 1.5},
+            "color": ["white" if is_thin else colour for is_thin in thin],
+            "line": {"color": colour, "width": 1.5},
             "size": 6,
         },
         customdata=list(
-            zip(frame["nps_n"].to_list(), ["thin: few responses" if t else "" for t in thin], strict=True)
+            zip(frame[measure.n_column].to_list(), [THIN_NOTE if t else "" for t in thin], strict=True)
         ),
-        hovertemplate=f"%{{x|%d %b %Y}}<br>{hover}<br>n = %{{customdata[0]}} %{{customdata[1]}}<extra></extra>",
+        hovertemplate=f"%{{x|%d %b %Y}}<br>{_prefix(group)}{measure.label} {measure.value}<br>"
+        "n = %{customdata[0]} %{customdata[1]}<extra></extra>",
     )
+    return [_band(periods, low, high, colour, name, group), line]
 
 
 def trend_figure(metrics: pl.DataFrame, rollouts: pl.DataFrame) -> go.Figure:
     """Weekly NPS (top) and CSAT (bottom) with 95% bands; thin weeks hollow; rollouts as labelled lines."""
     figure = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06, row_heights=[0.58, 0.42])
-    nps = metrics.drop_nulls("nps")
-    csat = metrics.drop_nulls("csat").with_columns(pl.col("csat", "csat_low", "csat_high") * 100)
-    periods = nps["period"].to_list()
-    figure.add_trace(
-        _band(periods, nps["nps_low"].to_list(), nps["nps_high"].to_list(), PALETTE["nps"], "NPS"), 1, 1
-    )
-    figure.add_trace(_line(nps, "nps", PALETTE["nps"], "NPS", "NPS %{y:+.0f}"), 1, 1)
-    periods = csat["period"].to_list()
-    figure.add_trace(
-        _band(periods, csat["csat_low"].to_list(), csat["csat_high"].to_list(), PALETTE["csat"], "CSAT"), 2, 1
-    )
-    figure.add_trace(_line(csat, "csat", PALETTE["csat"], "CSAT", "CSAT %{y:.0f}%"), 2, 1)
-    nps_range = _padded_range(nps["nps_low"], nps["nps_high"], -100, 100, pad=10, headroom=28)
+    for row, measure in enumerate((NPS, CSAT), start=1):
+        for trace in _series(metrics, measure, measure.colour, measure.label):
+            figure.add_trace(trace, row, 1)
+    nps_range = _nps_range(metrics)
+    csat = _scaled(metrics, CSAT)
     csat_range = _padded_range(csat["csat_low"], csat["csat_high"], 0, 100, pad=5, headroom=5)
     _add_rollouts(figure, rollouts, marker_y=nps_range[1] - 9)
     figure.update_yaxes(title_text="NPS", range=nps_range, zeroline=True, row=1, col=1)
@@ -78,6 +120,72 @@ def trend_figure(metrics: pl.DataFrame, rollouts: pl.DataFrame) -> go.Figure:
         height=560, margin={"l": 10, "r": 10, "t": 20, "b": 10}, hovermode="closest", showlegend=False
     )
     return figure
+
+
+def trends_figure(metrics: pl.DataFrame, rollouts: pl.DataFrame, split: str | None = None) -> go.Figure:
+    """Per period (read_period_metrics): NPS, CSAT, mean sentiment and impersonal complaints per 100, each
+    with its 95% band and thin periods hollow, then the volume of feedback; one line per group of the `split`
+    column; rollouts as labelled markers whose hover gives their verdict (a `verdict` column, if any)."""
+    rows = len(TREND_MEASURES) + 1
+    heights = [0.28] + [0.72 / (rows - 1)] * (rows - 1)  # NPS first and tallest, with room for the rollouts
+    figure = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.025, row_heights=heights)
+    for index, (group, frame) in enumerate(_split(metrics, split)):
+        group_colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
+        for row, measure in enumerate(TREND_MEASURES, start=1):
+            colour = measure.colour if group is None else group_colour
+            for trace in _series(frame, measure, colour, group or measure.label, group):
+                figure.add_trace(trace, row, 1)
+        figure.add_trace(
+            _volume_bars(frame, PALETTE["muted"] if group is None else group_colour, group), rows, 1
+        )
+    nps_range = _nps_range(metrics)
+    _add_rollouts(figure, rollouts, marker_y=nps_range[1] - 9)
+    for row, measure in enumerate(TREND_MEASURES, start=1):
+        figure.update_yaxes(title_text=measure.label, ticksuffix=measure.suffix, row=row, col=1)
+    figure.update_yaxes(range=nps_range, zeroline=True, row=1, col=1)
+    figure.update_yaxes(title_text="Feedback", rangemode="tozero", row=rows, col=1)
+    figure.update_layout(
+        height=1050,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        hovermode="closest",
+        barmode="stack",
+        showlegend=split is not None,
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+    )
+    return figure
+
+
+def _split(metrics: pl.DataFrame, split: str | None) -> list[tuple[str | None, pl.DataFrame]]:
+    """(group, its rows) for each value of the `split` column, in order (a missing value is 'not set');
+    [(None, metrics)] when there is no split."""
+    if split is None:
+        return [(None, metrics)]
+    labelled = metrics.with_columns(pl.col(split).cast(pl.String).fill_null("not set"))
+    return [(group, labelled.filter(pl.col(split) == group)) for group in sorted(labelled[split].unique())]
+
+
+def _volume_bars(metrics: pl.DataFrame, colour: str, group: str | None) -> go.Bar:
+    thin = metrics["thin"].to_list()
+    return go.Bar(
+        x=metrics["period"].to_list(),
+        y=metrics["n"].to_list(),
+        name=f"{group or 'Feedback'} volume",
+        legendgroup=group,
+        showlegend=False,
+        marker={"color": colour, "opacity": [0.4 if is_thin else 0.85 for is_thin in thin]},
+        hovertemplate=f"%{{x|%d %b %Y}}<br>{_prefix(group)}%{{y}} feedback items<extra></extra>",
+    )
+
+
+def _prefix(group: str | None) -> str:
+    """'online · ' before a split group's values in a hover."""
+    return f"{group} · " if group is not None else ""
+
+
+def _nps_range(metrics: pl.DataFrame) -> list[float]:
+    """The NPS axis: around the intervals, with room above for the rollouts' labels."""
+    nps = metrics.drop_nulls("nps")
+    return _padded_range(nps["nps_low"], nps["nps_high"], -100, 100, pad=10, headroom=28)
 
 
 def _padded_range(
@@ -92,6 +200,8 @@ def _padded_range(
 
 
 def _add_rollouts(figure: go.Figure, rollouts: pl.DataFrame, marker_y: float) -> None:
+    """Each rollout as a dotted line through every row and a labelled marker at the top of the first row;
+    the marker's hover gives its kind, channel and, when `rollouts` has a verdict column, its verdict."""
     if rollouts.is_empty():
         return
     for row in rollouts.iter_rows(named=True):
@@ -114,22 +224,27 @@ def _add_rollouts(figure: go.Figure, rollouts: pl.DataFrame, marker_y: float) ->
             text=rollouts["name"].to_list(),
             textposition="top center",
             textfont={"size": 11},
+            cliponaxis=False,
             name="Rollouts",
-            customdata=list(
-                zip(
-                    rollouts["kind"].to_list(),
-                    [c or "all channels" for c in rollouts["channel"].to_list()],
-                    strict=True,
-                )
-            ),
-            hovertemplate="<b>%{text}</b><br>%{x|%d %b %Y}<br>%{customdata[0]}, %{customdata[1]}<extra></extra>",
+            showlegend=False,
+            hovertext=[rollout_hover(row) for row in rollouts.iter_rows(named=True)],
+            hovertemplate="%{hovertext}<extra></extra>",
         ),
         1,
         1,
     )
 
 
-THEME_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+def rollout_hover(rollout: dict[str, Any]) -> str:
+    """'<b>Support chatbot</b><br>13 Apr 2026 · chatbot, online<br>NPS fell …' (the verdict wrapped), with the
+    team's and the verdict's text escaped: Plotly reads hover text as HTML."""
+    where = rollout["channel"] or "all channels"
+    lines = [
+        f"<b>{escape(rollout['name'], quote=False)}</b>",
+        escape(f"{rollout['started_on']:%d %b %Y} · {rollout['kind']}, {where}", quote=False),
+        *wrap(escape(rollout.get("verdict") or "", quote=False), 70, break_on_hyphens=False),
+    ]
+    return "<br>".join(lines)
 
 
 def theme_trend_figure(weekly: pl.DataFrame, theme_ids: list[int], rollouts: pl.DataFrame) -> go.Figure:
@@ -154,7 +269,7 @@ def theme_trend_figure(weekly: pl.DataFrame, theme_ids: list[int], rollouts: pl.
                 y=(rows["share"] * 100).to_list(),
                 mode="lines",
                 name=rows["theme"][0],
-                line={"color": THEME_COLOURS[index % len(THEME_COLOURS)], "width": 2},
+                line={"color": SERIES_COLOURS[index % len(SERIES_COLOURS)], "width": 2},
                 customdata=rows["volume"].to_list(),
                 hovertemplate="%{x|%d %b %Y}<br>%{y:.1f}% of feedback (%{customdata} items)<extra>%{fullData.name}</extra>",
             )

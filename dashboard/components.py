@@ -35,6 +35,20 @@ def render_empty_state(message: str, what_to_do: str) -> None:
     st.info(f"{message}\n\n{what_to_do}", icon=":material/info:")
 
 
+def render_no_feedback(store_is_empty: bool) -> None:
+    """What to do when there is nothing to show: load feedback, or widen the sidebar's filters."""
+    if store_is_empty:
+        render_empty_state(
+            "No feedback in the store yet.",
+            "Load the demo with `pulse demo`, then score it with `pulse analyze`.",
+        )
+    else:
+        render_empty_state(
+            "No feedback matches the filters.",
+            "Widen the dates, or choose all sources, channels and locations, in the sidebar.",
+        )
+
+
 def render_error(error: PulseError) -> None:
     st.error(error.message, icon=":material/error:")
     if error.hint:

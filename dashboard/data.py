@@ -10,6 +10,7 @@ import polars as pl
 import streamlit as st
 from sqlalchemy import Engine
 
+from analysis.filters import FILTER_COLUMNS, FilterOptions, Filters, apply_filters, read_filter_options
 from analysis.metrics import MEASURE_COLUMNS, read_period_metrics
 from analysis.quotes import pick_quotes
 from analysis.theme_report import ThemeReport, store_theme_report
@@ -28,7 +29,7 @@ from store.sources import read_sources
 from store.state import read_data_version
 from store.topics import read_topics
 
-ALL_CHANNELS = "All channels"
+METRICS_COLUMNS = tuple(dict.fromkeys((*MEASURE_COLUMNS, *FILTER_COLUMNS, "segment")))  # and the splits
 QUOTE_COLUMNS = (
     "created_at",
     "kind",
@@ -37,6 +38,7 @@ QUOTE_COLUMNS = (
     "impersonal",
     "impersonal_score",
     "impersonal_cues",
+    *FILTER_COLUMNS,
 )
 
 
@@ -69,24 +71,29 @@ def data_version() -> int:
 
 @st.cache_data(ttl=3600, max_entries=4)
 def load_feedback_for_metrics(version: int) -> pl.DataFrame:
-    return read_feedback(get_engine(), MEASURE_COLUMNS)
+    return read_feedback(get_engine(), METRICS_COLUMNS)
 
 
 @st.cache_data(ttl=3600, max_entries=4)
-def load_channels(version: int) -> list[str]:
-    """The survey channels (in-store, online...): where NPS and CSAT come from."""
-    surveys = load_feedback_for_metrics(version).filter(pl.col("kind") == "survey")
-    return sorted(surveys["channel"].drop_nulls().unique().to_list())
+def load_filter_options(version: int) -> FilterOptions:
+    """The days, sources, channels and locations that the sidebar filters offer."""
+    return read_filter_options(load_feedback_for_metrics(version), get_settings().timezone)
 
 
-@st.cache_data(ttl=3600, max_entries=16, show_spinner="Computing the weekly figures…")
-def load_period_metrics(version: int, by: str = "week", channel: str = ALL_CHANNELS) -> pl.DataFrame:
-    """NPS, CSAT and shares per period, for one channel or all of them."""
+def filtered_feedback(version: int, filters: Filters) -> pl.DataFrame:
+    """The feedback that `filters` keep: the one place where the metrics loaders filter."""
+    return apply_filters(load_feedback_for_metrics(version), filters, get_settings().timezone)
+
+
+@st.cache_data(ttl=3600, max_entries=32, show_spinner="Computing the figures…")
+def load_period_metrics(
+    version: int, by: str, filters: Filters, group_by: tuple[str, ...] = ()
+) -> pl.DataFrame:
+    """NPS, CSAT, sentiment, complaints and volume per day, week or month of the filtered feedback, for each
+    group of the `group_by` columns."""
     settings = get_settings()
-    feedback = load_feedback_for_metrics(version)
-    if channel != ALL_CHANNELS:
-        feedback = feedback.filter(pl.col("channel") == channel)
-    return read_period_metrics(feedback, by, settings.timezone, settings.min_responses)
+    feedback = filtered_feedback(version, filters)
+    return read_period_metrics(feedback, by, settings.timezone, settings.min_responses, group_by)
 
 
 @st.cache_data(ttl=3600, max_entries=4)
@@ -108,16 +115,20 @@ def load_rollout_impacts(version: int) -> list[dict[str, Any]]:
     return [impact_record(impact) for impact in impacts]
 
 
+@st.cache_data(ttl=3600, max_entries=4)
+def load_rollouts_with_verdicts(version: int) -> pl.DataFrame:
+    """The rollouts, each with the plain-language verdict of its impact."""
+    from analysis.impact import add_verdicts
+
+    return add_verdicts(load_rollouts(version), load_rollout_impacts(version))
+
+
 @st.cache_data(ttl=3600, max_entries=64)
-def load_week_quotes(
-    version: int, week_start: date, channel: str = ALL_CHANNELS, count: int = 3
-) -> pl.DataFrame:
-    zone = ZoneInfo(get_settings().timezone)
-    since = datetime.combine(week_start, time(0), tzinfo=zone)
+def load_week_quotes(version: int, week_start: date, filters: Filters, count: int = 3) -> pl.DataFrame:
+    timezone = get_settings().timezone
+    since = datetime.combine(week_start, time(0), tzinfo=ZoneInfo(timezone))
     feedback = read_feedback(get_engine(), QUOTE_COLUMNS, since=since, until=since + timedelta(days=7))
-    if channel != ALL_CHANNELS:
-        feedback = feedback.filter(pl.col("channel") == channel)
-    return pick_quotes(feedback, count)
+    return pick_quotes(apply_filters(feedback, filters, timezone), count)
 
 
 @st.cache_data(ttl=3600, max_entries=4)

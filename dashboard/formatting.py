@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from datetime import date, timedelta
 
+from analysis.filters import Filters
+
 
 def _missing(value: float | None) -> bool:
     return value is None or math.isnan(value)
@@ -36,3 +38,19 @@ def format_week(week_start: date) -> str:
 def format_counts(counts: dict[str, int | None] | None) -> str:
     """'new 12, duplicate 3' from a run's counts, leaving out the empty ones."""
     return ", ".join(f"{name} {value:,}" for name, value in (counts or {}).items() if value)
+
+
+def format_day(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def describe_filters(filters: Filters) -> str:
+    """'online · 2 Mar 2026 – 31 May 2026' for the filters that are set; '' when none is."""
+    parts = list(filters.columns.values())
+    if filters.since and filters.until:
+        parts.append(f"{format_day(filters.since)} – {format_day(filters.until)}")
+    elif filters.since:
+        parts.append(f"from {format_day(filters.since)}")
+    elif filters.until:
+        parts.append(f"until {format_day(filters.until)}")
+    return " · ".join(parts)

@@ -30,6 +30,9 @@ class FeedbackQuery:
     impersonal_only: bool = False
     since: datetime | None = None
     until: datetime | None = None
+    source: str | None = None  # a source's name
+    channel: str | None = None
+    location: str | None = None
     limit: int = 200
     offset: int = 0
 
@@ -47,6 +50,13 @@ def _filtered(query: Select[Any], wanted: FeedbackQuery) -> Select[Any]:
         query = query.where(feedback.c.created_at >= wanted.since)
     if wanted.until is not None:
         query = query.where(feedback.c.created_at < wanted.until)
+    for column, value in (
+        (sources.c.name, wanted.source),
+        (feedback.c.channel, wanted.channel),
+        (feedback.c.location, wanted.location),
+    ):
+        if value is not None:
+            query = query.where(column == value)
     return query
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from analysis.filters import utc_bounds
 from analysis.personal_data import redact_expr
 from dashboard.auth import allowed, tagged_by
 from dashboard.components import render_empty_state, render_error
-from dashboard.data import data_version, get_engine, load_feedback_page
+from dashboard.data import data_version, get_engine, get_settings, load_feedback_page
+from dashboard.filters import current_filters
+from dashboard.formatting import describe_filters
 from pulse.errors import PulseError
 from store.explorer import SENTIMENTS, FeedbackQuery, correct_label
 
@@ -29,11 +32,18 @@ kinds = left.multiselect("Kind", ["survey", "review", "mention"], key="explorer_
 sentiment = middle.selectbox("Sentiment", [ANY, *SENTIMENTS], key="explorer__sentiment")
 impersonal_only = right.toggle("Impersonal complaints only", key="explorer__impersonal")
 page = st.number_input("Page", min_value=1, value=1, step=1, key="explorer__page")
+filters = current_filters()
+since, until = utc_bounds(filters, get_settings().timezone)
 wanted = FeedbackQuery(
     search=search,
     kinds=tuple(kinds),
     sentiment=None if sentiment == ANY else sentiment,
     impersonal_only=impersonal_only,
+    since=since,
+    until=until,
+    source=filters.source,
+    channel=filters.channel,
+    location=filters.location,
     limit=PAGE_ROWS,
     offset=(int(page) - 1) * PAGE_ROWS,
 )
@@ -42,8 +52,10 @@ if rows.is_empty():
     render_empty_state("Nothing matches.", "Clear the search or the filters, or import feedback on Sources.")
     st.stop()
 
+described = describe_filters(filters)
 st.caption(
-    f"{total:,} items match; showing {wanted.offset + 1:,}–{wanted.offset + rows.height:,}, newest first."
+    f"{total:,} items match{f' ({described})' if described else ''}; showing {wanted.offset + 1:,}–"
+    f"{wanted.offset + rows.height:,}, newest first."
 )
 shown = rows if allowed("admin") else rows.with_columns(redact_expr(pl.col("text")).alias("text"))
 st.dataframe(

@@ -9,38 +9,29 @@ import streamlit as st
 from analysis.alerts import weekly_alerts
 from analysis.metrics import period_and_previous
 from dashboard.charts import trend_figure
-from dashboard.components import Kpi, render_empty_state, render_kpi_row, render_quote
+from dashboard.components import Kpi, render_empty_state, render_kpi_row, render_no_feedback, render_quote
 from dashboard.data import (
-    ALL_CHANNELS,
     data_version,
     get_settings,
-    load_channels,
+    load_filter_options,
     load_period_metrics,
     load_rollouts,
     load_week_quotes,
 )
-from dashboard.formatting import format_nps, format_points, format_share, format_week
+from dashboard.filters import current_filters
+from dashboard.formatting import describe_filters, format_nps, format_points, format_share, format_week
 
 settings = get_settings()
 version = data_version()
+filters = current_filters()
 st.title(f"{settings.business_name}: weekly pulse")
-week_column, channel_column = st.columns([2, 3])
-channel = (
-    channel_column.segmented_control(
-        "Channel", [ALL_CHANNELS, *load_channels(version)], default=ALL_CHANNELS, key="pulse__channel"
-    )
-    or ALL_CHANNELS
-)
-weekly = load_period_metrics(version, "week", channel)
+weekly = load_period_metrics(version, "week", filters)
 if weekly.is_empty():
-    render_empty_state(
-        "No feedback in the store yet.",
-        "Load the demo with `pulse demo`, then score it with `pulse analyze`.",
-    )
+    render_no_feedback(load_filter_options(version).empty)
     st.stop()
 
 weeks = weekly["period"].sort(descending=True).to_list()
-week = week_column.selectbox("Week", weeks, format_func=format_week, key="pulse__week")
+week = st.columns([2, 3])[0].selectbox("Week", weeks, format_func=format_week, key="pulse__week")
 this, last = period_and_previous(weekly, week)
 
 
@@ -88,7 +79,8 @@ render_kpi_row(
     ]
 )
 compared = f"compared with {format_week(last['period'])}" if last else "the first week with feedback"
-where = "" if channel == ALL_CHANNELS else f" ({channel} only)"
+described = describe_filters(filters)
+where = f" ({described})" if described else ""
 st.caption(f"Week of {format_week(week)}{where}, {compared}. Changes are in percentage points.")
 if this["thin"]:
     st.warning(
@@ -106,7 +98,7 @@ st.plotly_chart(trend_figure(weekly, load_rollouts(version)), width="stretch", k
 st.caption("Shaded: 95% interval. Hollow points: weeks with few answers. Dotted lines: automation rollouts.")
 
 st.subheader("What customers said this week")
-quotes = load_week_quotes(version, week, channel)
+quotes = load_week_quotes(version, week, filters)
 if quotes.is_empty():
     render_empty_state("No scored comments this week.", "Comments appear here once `pulse analyze` has run.")
 for row in quotes.iter_rows(named=True):

@@ -61,15 +61,17 @@ def test_pulse_page__alerts_a_significant_drop_against_the_weeks_before(
     assert len(alerts) == 1 and alerts[0].startswith("Mean sentiment fell to +0.11 this week from +0.26")
 
 
-def test_pulse_page__channel_filter_shows_one_channel(demo_database: str, use_database) -> None:  # type: ignore[no-untyped-def]
+def test_pulse_page__sidebar_channel_filter_shows_one_channel(demo_database: str, use_database) -> None:  # type: ignore[no-untyped-def]
     use_database(demo_database)
     app = run_app()
     everyone = [metric.value for metric in app.metric]
-    control = app.get("button_group")[0]
-    assert control.options == ["All channels", "in-store", "online"]
-    control.set_value("online").run()
-    assert "(online only)" in app.caption[0].value
+    channel = app.selectbox(key="filters__channel")
+    assert channel.options == ["All channels", "in-store", "online"]
+    channel.select("online").run()
+    assert not app.exception
+    assert "(online)" in app.caption[0].value
     assert [metric.value for metric in app.metric] != everyone
+    assert 1 <= len(app.text) <= 3  # the week's notable comments of that channel
 
 
 def test_pulse_page__first_week_has_no_change(demo_database: str, use_database) -> None:  # type: ignore[no-untyped-def]

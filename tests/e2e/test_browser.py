@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
-from benchmarks.browser import CHROMIUM, open_pulse_page, serve
+from benchmarks.browser import (
+    CHROMIUM,
+    add_rollout,
+    browser_page,
+    open_pulse_page,
+    open_trends_page,
+    rollout_hover,
+    save_screenshot,
+    serve,
+)
 
 pytestmark = [
     pytest.mark.e2e,
@@ -25,3 +35,39 @@ def test_pulse_page__renders_figures_and_the_trend_chart_in_a_real_browser(
     assert shown["charts"] == 1
     assert "Support chatbot" in shown["chart_texts"]
     assert (tmp_path / "pulse.png").stat().st_size > 20_000
+
+
+def test_trends_page__a_rollout_tagged_in_the_browser_appears_on_the_chart_with_its_verdict(
+    demo_database: str, tmp_path: Path
+) -> None:
+    copy = tmp_path / "pulse.db"
+    shutil.copy(demo_database.removeprefix("sqlite:///"), copy)
+    with serve(f"sqlite:///{copy}") as url, browser_page() as page:
+        before = open_trends_page(page, url)
+        assert "Support chatbot" in before and "Self-order screens" not in before
+        add_rollout(page, url, "Self-order screens", started_on="2026/06/01", channel="in-store")
+        after = open_trends_page(page, url)
+        save_screenshot(page, tmp_path / "trends.png")
+        hover = rollout_hover(page, "Self-order screens")
+    assert "Self-order screens" in after
+    assert "in the 8 weeks after 'Self-order screens'" in hover
+    assert (tmp_path / "trends.png").stat().st_size > 50_000
+
+
+def test_filters__a_link_keeps_them_across_page_switches_and_a_change_writes_the_link(
+    demo_database: str,
+) -> None:
+    with serve(demo_database) as url, browser_page() as page:
+        open_trends_page(page, url, "?channel=online&from=2026-01-05")
+        channel = page.get_by_role("combobox", name="Channel")
+        assert channel.input_value() == "online"
+        page.locator('[data-testid="stSidebar"]').get_by_role("link", name="Pulse").click()
+        page.wait_for_selector('[data-testid="stMetricValue"]', timeout=90_000)
+        page.wait_for_url("**/?*channel=online*", timeout=30_000)
+        assert "from=2026-01-05" in page.url
+        channel.click()
+        page.get_by_role("option", name="in-store").click()
+        page.wait_for_url("**channel=in-store*", timeout=30_000)
+        page.reload()
+        page.wait_for_selector('[data-testid="stMetricValue"]', timeout=90_000)
+        assert channel.input_value() == "in-store"

@@ -30,6 +30,8 @@ def searchable(engine: Engine) -> Engine:
             kind="survey",
             created_at=datetime(2026, 11, 10 + number, tzinfo=UTC),
             text=text,
+            channel="online" if number % 2 else "in-store",
+            location="Station" if number == 3 else "High Street",
         )
         for number, text in enumerate(TEXTS)
     ]
@@ -68,6 +70,20 @@ def test_search_feedback__words_filters_and_pages(searchable: Engine) -> None:
     assert search_feedback(searchable, FeedbackQuery(impersonal_only=True))[1] == 2
     page, total = search_feedback(searchable, FeedbackQuery(limit=3, offset=3))
     assert total == 4 and page["text"].to_list() == [TEXTS[0]]
+
+
+def test_search_feedback__source_channel_location_and_dates(searchable: Engine) -> None:
+    assert search_feedback(searchable, FeedbackQuery(channel="online"))[1] == 2
+    assert search_feedback(searchable, FeedbackQuery(channel="online", location="Station"))[0][
+        "text"
+    ].to_list() == [TEXTS[3]]
+    assert search_feedback(searchable, FeedbackQuery(source="Survey: test"))[1] == 4
+    assert search_feedback(searchable, FeedbackQuery(source="Another source"))[1] == 0
+    since, until = datetime(2026, 11, 11, tzinfo=UTC), datetime(2026, 11, 13, tzinfo=UTC)
+    assert search_feedback(searchable, FeedbackQuery(since=since, until=until))[0]["text"].to_list() == [
+        TEXTS[2],
+        TEXTS[1],
+    ]
 
 
 def test_correct_label__keeps_the_latest_and_shows_it_beside_the_score(searchable: Engine) -> None:

@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from analysis.metrics import read_period_metrics
-from dashboard.charts import PALETTE, trend_figure
+from dashboard.charts import PALETTE, rollout_hover, trend_figure, trends_figure
 from dashboard.formatting import format_nps, format_points, format_share, format_week
 
 
@@ -59,6 +59,118 @@ def test_trend_figure__no_rollouts_and_no_nps_answers_still_draws(weekly: pl.Dat
     figure = trend_figure(weekly.with_columns(nps=None), empty_rollouts).to_dict()
     assert "shapes" not in figure["layout"] or not figure["layout"]["shapes"]
     assert figure["layout"]["yaxis"]["range"] == [-100, 100]
+
+
+CHATBOT_VERDICT = (
+    "NPS fell 6.1 points (95% CI -9.8 to -2.3) in the 8 weeks after 'Support chatbot'; impersonal complaints "
+    "doubled (3.1 to 6.4 per 100)"
+)
+
+
+@pytest.fixture
+def rollouts_with_verdicts() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "name": ["Support chatbot", "Kiosk <b>2</b>"],
+            "kind": ["chatbot", "kiosk"],
+            "channel": ["online", None],
+            "started_on": [date(2026, 3, 9), date(2026, 3, 16)],
+            "verdict": [CHATBOT_VERDICT, ""],
+        },
+        schema_overrides={"channel": pl.String},
+    )
+
+
+def split_weekly() -> pl.DataFrame:
+    frame = pl.DataFrame(
+        {
+            "created_at": pl.datetime_range(
+                pl.datetime(2026, 3, 2, time_zone="UTC"),
+                pl.datetime(2026, 3, 22, time_zone="UTC"),
+                "2h",
+                eager=True,
+            )
+        }
+    )
+    frame = frame.with_columns(
+        nps=pl.int_range(0, frame.height).mod(11).cast(pl.Int8),
+        csat=pl.lit(4, dtype=pl.Int8),
+        sentiment_score=pl.int_range(0, frame.height).mod(5).cast(pl.Float64) / 4 - 0.5,
+        sentiment=pl.lit("neutral"),
+        impersonal=pl.int_range(0, frame.height).mod(7) == 0,
+        channel=pl.when(pl.int_range(0, frame.height).mod(3) == 0)
+        .then(pl.lit("online"))
+        .otherwise(pl.lit("in-store")),
+    )
+    return read_period_metrics(frame, "week", "UTC", min_responses=40, group_by=["channel"])
+
+
+def lines(figure: dict, axis: str) -> list[dict]:
+    return [
+        trace
+        for trace in figure["data"]
+        if trace.get("yaxis", "y") == axis and trace.get("mode") == "lines+markers"
+    ]
+
+
+def test_trends_figure__every_measure_with_its_band_thin_periods_hollow_and_volume(
+    weekly: pl.DataFrame, rollouts_with_verdicts: pl.DataFrame
+) -> None:
+    figure = trends_figure(weekly, rollouts_with_verdicts).to_dict()
+    names = [trace["name"] for trace in figure["data"]]
+    assert names == [
+        "NPS 95% interval", "NPS", "CSAT 95% interval", "CSAT", "Sentiment 95% interval", "Sentiment",
+        "Impersonal /100 95% interval", "Impersonal /100", "Feedback volume", "Rollouts",
+    ]  # fmt: skip
+    nps = figure["data"][1]
+    assert [color == "white" for color in nps["marker"]["color"]] == weekly["thin"].to_list()
+    assert [n for n, _ in nps["customdata"]] == weekly["nps_n"].to_list()
+    assert "thin: few responses" in [note for _, note in nps["customdata"]]
+    band = figure["data"][0]
+    assert list(band["y"]) == [*weekly["nps_high"], *reversed(weekly["nps_low"])]
+    assert figure["data"][3]["y"][0] == pytest.approx(100 * weekly["csat"][0])  # CSAT in %
+    assert figure["data"][8]["type"] == "bar" and list(figure["data"][8]["y"]) == weekly["n"].to_list()
+    titles = [
+        figure["layout"][axis]["title"]["text"] for axis in ("yaxis", "yaxis2", "yaxis3", "yaxis4", "yaxis5")
+    ]
+    assert titles == ["NPS", "CSAT", "Sentiment", "Impersonal /100", "Feedback"]
+    assert figure["layout"]["showlegend"] is False
+
+
+def test_trends_figure__rollout_markers_are_labelled_and_their_hover_gives_the_verdict(
+    weekly: pl.DataFrame, rollouts_with_verdicts: pl.DataFrame
+) -> None:
+    figure = trends_figure(weekly, rollouts_with_verdicts).to_dict()
+    markers = figure["data"][-1]
+    assert markers["name"] == "Rollouts" and markers["mode"] == "markers+text"
+    assert list(markers["text"]) == ["Support chatbot", "Kiosk <b>2</b>"]
+    chatbot, kiosk = markers["hovertext"]
+    assert CHATBOT_VERDICT in chatbot.replace("<br>", " ")
+    assert chatbot.startswith("<b>Support chatbot</b><br>09 Mar 2026 · chatbot, online<br>NPS fell")
+    assert (
+        kiosk == "<b>Kiosk &lt;b&gt;2&lt;/b&gt;</b><br>16 Mar 2026 · kiosk, all channels"
+    )  # the name escaped
+    assert len(figure["layout"]["shapes"]) == 2 and figure["layout"]["shapes"][0]["yref"] == "paper"
+
+
+def test_trends_figure__split_by_channel_draws_one_line_per_channel_in_each_row() -> None:
+    metrics = split_weekly()
+    figure = trends_figure(metrics, pl.DataFrame(), split="channel").to_dict()
+    for axis in ("y", "y2", "y3", "y4"):
+        assert [trace["name"] for trace in lines(figure, axis)] == ["in-store", "online"]
+    assert [trace["showlegend"] for trace in lines(figure, "y")] == [True, True]
+    assert [trace["name"] for trace in figure["data"] if trace["type"] == "bar"] == [
+        "in-store volume",
+        "online volume",
+    ]
+    assert lines(figure, "y")[0]["line"]["color"] != lines(figure, "y")[1]["line"]["color"]
+    assert "online · NPS" in lines(figure, "y")[1]["hovertemplate"]
+    assert figure["layout"]["showlegend"] is True and figure["layout"]["barmode"] == "stack"
+
+
+def test_rollout_hover__without_a_verdict_column() -> None:
+    row = {"name": "Kiosk", "kind": "kiosk", "channel": None, "started_on": date(2026, 1, 12)}
+    assert rollout_hover(row) == "<b>Kiosk</b><br>12 Jan 2026 · kiosk, all channels"
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from analysis.impact import (
     Estimate,
     ImpactSettings,
     WindowTotals,
+    add_verdicts,
     assess_rollout,
     assess_rollouts,
     bootstrap_means,
@@ -21,6 +22,8 @@ from analysis.impact import (
     detectable_sentence,
     interval,
     minimum_detectable_change,
+    nps_answer_sd,
+    recent_detectable_change,
 )
 
 START = date(2026, 4, 13)  # a Monday
@@ -160,6 +163,66 @@ def test_minimum_detectable_change__the_issues_example_with_students_t() -> None
         "detected."
     )
     assert minimum_detectable_change(78.0, 0, 8) is None
+
+
+def test_nps_answer_sd__from_counts_by_hand() -> None:
+    # 50% promoters, 20% detractors of 40: values +100 (20), 0 (12), -100 (8); mean 30;
+    # sample variance = (20 * 70^2 + 12 * 30^2 + 8 * 130^2) / 39 = 244,000 / 39 = 6256.4, sd 79.10
+    assert nps_answer_sd(20, 8, 40) == pytest.approx(79.10, abs=0.005)
+    assert nps_answer_sd(3, 1, 9) == 78.0  # too few answers: the typical spread
+    assert nps_answer_sd(10, 0, 10) == 78.0  # all promoters: no spread to read
+
+
+def weekly_counts(weeks: int, nps_n: int = 40, promoters: int = 20, detractors: int = 8) -> pl.DataFrame:
+    mondays = [date(2026, 1, 5) + timedelta(weeks=week) for week in range(weeks)]
+    return pl.DataFrame(
+        {
+            "period": mondays,
+            "nps_n": [nps_n] * weeks,
+            "promoters": [promoters] * weeks,
+            "detractors": [detractors] * weeks,
+        }
+    )
+
+
+def test_recent_detectable_change__the_latest_16_weeks_by_hand() -> None:
+    # 16 weeks of 40 answers (the 4 older weeks of 100 are left out): sd = 100 * sqrt(0.61 * 640 / 639) = 78.16;
+    # (t(0.975, 14) + t(0.80, 14)) * 78.16 * sqrt(2 / (40 * 8)) = 3.0128 * 78.16 * 0.07906 = 18.62 points
+    weekly = pl.concat(
+        [weekly_counts(4, 100, 50, 20), weekly_counts(16).with_columns(pl.col("period") + timedelta(weeks=4))]
+    )
+    answers, change = recent_detectable_change(weekly, weeks=8)
+    assert answers == 40
+    assert change == pytest.approx(18.62, abs=0.01)
+    assert detectable_sentence(answers, change, 8).startswith(
+        "With about 40 responses a week, only NPS changes larger than about 19 points"
+    )
+
+
+def test_recent_detectable_change__weeks_without_answers_count_and_no_data_has_no_change() -> None:
+    weekly = weekly_counts(4).filter(pl.col("period") != date(2026, 1, 12))  # 3 weeks with answers in 4
+    answers, _ = recent_detectable_change(weekly, weeks=8)
+    assert answers == pytest.approx(120 / 4)
+    assert recent_detectable_change(weekly.head(0), weeks=8) == (0.0, None)
+
+
+def test_add_verdicts__each_rollout_gets_its_verdict_in_order() -> None:
+    rollouts = pl.DataFrame(
+        {
+            "name": ["Kiosk", "Chatbot", "New app"],
+            "started_on": [date(2026, 1, 12), date(2026, 4, 13), date(2026, 11, 2)],
+        }
+    )
+    records = [
+        {"name": "Chatbot", "started_on": "2026-04-13", "verdict": "NPS fell 6.1 points"},
+        {"name": "Kiosk", "started_on": "2026-01-12", "verdict": "No clear change in NPS"},
+    ]
+    assert add_verdicts(rollouts, records)["verdict"].to_list() == [
+        "No clear change in NPS",
+        "NPS fell 6.1 points",
+        "",
+    ]
+    assert add_verdicts(rollouts, [])["verdict"].to_list() == ["", "", ""]
 
 
 def test_complaints_phrase__doubled_rose_fell_and_unclear() -> None:

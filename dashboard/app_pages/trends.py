@@ -1,0 +1,58 @@
+"""Trends: NPS, CSAT, sentiment, impersonal complaints and volume per day, week or month, split by source,
+channel, location or segment, next to every rollout and its verdict."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analysis.filters import apply_filters
+from analysis.impact import ImpactSettings, detectable_sentence, recent_detectable_change
+from dashboard.charts import trends_figure
+from dashboard.components import render_no_feedback
+from dashboard.data import (
+    data_version,
+    get_settings,
+    load_filter_options,
+    load_period_metrics,
+    load_rollouts_with_verdicts,
+)
+from dashboard.filters import current_filters
+from dashboard.formatting import describe_filters
+
+PERIODS = ("day", "week", "month")
+SPLITS = ("none", "source", "channel", "location", "segment")
+
+settings = get_settings()
+version = data_version()
+filters = current_filters()
+st.title("Trends")
+described = describe_filters(filters)
+st.caption(
+    "How customers' scores and words move, next to every automation rollout"
+    + (f". Showing {described} (see the sidebar)." if described else ".")
+)
+period_column, split_column = st.columns([3, 2])
+by = (
+    period_column.segmented_control(
+        "Period", PERIODS, format_func=str.capitalize, default="week", key="trends__by"
+    )
+    or "week"
+)
+split = split_column.selectbox("Split by", SPLITS, format_func=str.capitalize, key="trends__split")
+group_by = () if split == "none" else (split,)
+metrics = load_period_metrics(version, by, filters, group_by)
+if metrics.is_empty():
+    render_no_feedback(load_filter_options(version).empty)
+    st.stop()
+
+rollouts = apply_filters(load_rollouts_with_verdicts(version), filters.dates_only(), date_column="started_on")
+figure = trends_figure(metrics, rollouts, group_by[0] if group_by else None)
+st.plotly_chart(figure, width="stretch", key="trends__chart")
+st.caption(
+    f"Shaded: 95% interval. Hollow points and pale bars: {by}s with fewer than {settings.min_responses} NPS "
+    "answers (each point's n is in its hover). Triangles: automation rollouts; point at one for its verdict, "
+    "judged on all the feedback of its channel (see Rollouts)."
+)
+weeks = ImpactSettings().weeks
+answers, change = recent_detectable_change(load_period_metrics(version, "week", filters), weeks)
+st.caption(f"{detectable_sentence(answers, change, weeks)} (From the last {2 * weeks} weeks shown.)")

@@ -1,0 +1,117 @@
+"""The sidebar filters that every page shares (dates, source, channel, location), kept in the link's query
+parameters (`?channel=online&from=2026-03-02&to=2026-05-31`) so that a link opens the same view, after a reload
+or a page switch too. What a link asks for that this data does not have falls back to its default."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date
+
+import streamlit as st
+
+from analysis.filters import FilterOptions, Filters
+
+ALL = {"source": "All sources", "channel": "All channels", "location": "All locations"}
+DATE_KEYS = {"since": "from", "until": "to"}  # query parameter of each end of the date range
+STATE_KEY = "filters__current"
+
+
+def filters_from_query(params: Mapping[str, str], options: FilterOptions) -> Filters:
+    """The filters that query parameters ask for, each one valid for `options` or left at its default."""
+    if options.empty:
+        return Filters()
+    since, until = (_day(params.get(key), options) for key in DATE_KEYS.values())
+    if since is not None and until is not None and since > until:
+        since = until = None
+    chosen = {name: params.get(name) for name in ALL}
+    return Filters(
+        since=since,
+        until=until,
+        source=chosen["source"] if chosen["source"] in options.sources else None,
+        channel=chosen["channel"] if chosen["channel"] in options.channels else None,
+        location=chosen["location"] if chosen["location"] in options.locations else None,
+    )
+
+
+def _day(text: str | None, options: FilterOptions) -> date | None:
+    """A date from a query parameter, within the data's days; None when it is missing or not a date."""
+    try:
+        day = date.fromisoformat(text or "")
+    except ValueError:
+        return None
+    if options.first_day is None or options.last_day is None:
+        return None
+    return min(max(day, options.first_day), options.last_day)
+
+
+def without_defaults(filters: Filters, options: FilterOptions) -> Filters:
+    """The same filters, with an end of the date range left open where it is the data's first or last day."""
+    return replace(
+        filters,
+        since=None if filters.since == options.first_day else filters.since,
+        until=None if filters.until == options.last_day else filters.until,
+    )
+
+
+def query_from_filters(filters: Filters) -> dict[str, str]:
+    """The query parameters of the filters that are set."""
+    query = dict(filters.columns)
+    for name, key in DATE_KEYS.items():
+        day = getattr(filters, name)
+        if day is not None:
+            query[key] = day.isoformat()
+    return query
+
+
+def render_sidebar_filters(options: FilterOptions) -> Filters:
+    """The filters in the sidebar, first set from the link's query parameters; every change is written back
+    to them. Pages read the result with current_filters()."""
+    if options.empty:
+        st.session_state[STATE_KEY] = Filters()
+        return Filters()
+    wanted = filters_from_query(st.query_params, options)
+    st.markdown("**Filters**")
+    days = st.date_input(
+        "Dates",
+        value=(wanted.since or options.first_day, wanted.until or options.last_day),
+        min_value=options.first_day,
+        max_value=options.last_day,
+        key="filters__dates",
+    )
+    picked = list(days) if isinstance(days, tuple) else [days]
+    chosen = Filters(
+        since=picked[0] if picked else None,
+        until=picked[1] if len(picked) > 1 else None,
+        source=_select("Source", options.sources, wanted.source),
+        channel=_select("Channel", options.channels, wanted.channel),
+        location=_select("Location", options.locations, wanted.location),
+    )
+    st.caption("For Pulse, Trends and Explorer. The page's link keeps them: share it to share this view.")
+    filters = without_defaults(chosen, options)
+    _write_query(query_from_filters(filters))
+    st.session_state[STATE_KEY] = filters
+    return filters
+
+
+def _select(label: str, choices: tuple[str, ...], wanted: str | None) -> str | None:
+    name = label.lower()
+    everything = ALL[name]
+    shown = [everything, *choices]
+    chosen = st.selectbox(label, shown, index=shown.index(wanted or everything), key=f"filters__{name}")
+    return None if chosen == everything else chosen
+
+
+def _write_query(query: dict[str, str]) -> None:
+    """Set the filters' query parameters to `query`, leaving any other parameter alone."""
+    for key in (*DATE_KEYS.values(), *ALL):
+        if key not in query:
+            st.query_params.pop(key, None)
+        elif st.query_params.get(key) != query[key]:
+            st.query_params[key] = query[key]
+
+
+def current_filters() -> Filters:
+    """The filters that the sidebar set in this run (none before it has run)."""
+    filters: Filters = st.session_state.get(STATE_KEY, Filters())
+    return filters

@@ -1,0 +1,184 @@
+"""The Trends page and the shared sidebar filters (AppTest) on the demo store."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
+TRENDS = "app_pages/trends.py"
+DEMO_ROLLOUTS = [
+    "Online ordering",
+    "Self-service kiosk",
+    "Support chatbot",
+    "Automated follow-up emails",
+    "Loyalty app",
+]
+
+
+def open_app(page: str | None = None, query: dict[str, Any] | None = None) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=180)
+    app.query_params.update(query or {})
+    app.run()
+    if page:
+        app.switch_page(page).run()
+    assert not app.exception, app.exception
+    return app
+
+
+def chart(app: AppTest) -> dict[str, Any]:
+    """The page's Plotly figure, as the browser receives it."""
+    charts = app.get("plotly_chart")
+    assert len(charts) == 1
+    return json.loads(charts[0].proto.spec)  # type: ignore[no-any-return]
+
+
+def trace(figure: dict[str, Any], name: str, axis: str = "y") -> dict[str, Any]:
+    return next(t for t in figure["data"] if t.get("name") == name and t.get("yaxis", "y") == axis)
+
+
+def nps_lines(figure: dict[str, Any]) -> list[dict[str, Any]]:
+    return [t for t in figure["data"] if t.get("yaxis", "y") == "y" and t.get("mode") == "lines+markers"]
+
+
+def hover_of(figure: dict[str, Any], rollout: str) -> str:
+    markers = trace(figure, "Rollouts")
+    return str(markers["hovertext"][markers["text"].index(rollout)]).replace("<br>", " ")
+
+
+def test_trends_page__measures_with_bands_rollouts_with_their_verdicts_and_the_detectable_change(
+    demo_database: str, use_database
+) -> None:  # type: ignore[no-untyped-def]
+    use_database(demo_database)
+    app = open_app("app_pages/rollouts.py")
+    verdicts = {text.value.split("'")[1]: text.value for text in app.text}  # the Rollouts page's verdicts
+    app.switch_page(TRENDS).run()
+    assert not app.exception
+    assert app.title[0].value == "Trends"
+    figure = chart(app)
+    nps, band = trace(figure, "NPS"), trace(figure, "NPS 95% interval")
+    assert len(nps["x"]) >= 65 and band["fill"] == "toself" and len(band["x"]) == 2 * len(nps["x"])
+    names = {t["name"] for t in figure["data"]}
+    assert {
+        "CSAT",
+        "Sentiment",
+        "Impersonal /100",
+        "Impersonal /100 95% interval",
+        "Feedback volume",
+    } <= names
+    markers = trace(figure, "Rollouts")
+    assert list(markers["text"]) == DEMO_ROLLOUTS
+    assert set(verdicts) == set(DEMO_ROLLOUTS)
+    for name in DEMO_ROLLOUTS:
+        assert verdicts[name] in hover_of(figure, name)
+    note = next(caption.value for caption in app.caption if "responses a week" in caption.value)
+    assert re.match(
+        r"With about \d+ responses a week, only NPS changes larger than about \d+ points over 8 weeks", note
+    )
+
+
+def test_trends_page__day_week_month_and_split_by_channel(demo_database: str, use_database) -> None:  # type: ignore[no-untyped-def]
+    use_database(demo_database)
+    app = open_app(TRENDS)
+    weeks = len(trace(chart(app), "NPS")["x"])
+    app.get("button_group")[0].set_value("month").run()
+    assert len(trace(chart(app), "NPS")["x"]) == 16  # August 2025 to November 2026
+    app.get("button_group")[0].set_value("day").run()
+    assert len(trace(chart(app), "NPS")["x"]) > 6 * weeks
+    app.selectbox(key="trends__split").select("channel").run()
+    assert not app.exception
+    figure = chart(app)
+    assert [line["name"] for line in nps_lines(figure)] == [
+        "in-store",
+        "not set",
+        "online",
+    ]  # not set: reviews
+    assert figure["layout"]["showlegend"] is True
+    assert list(trace(figure, "Rollouts")["text"]) == DEMO_ROLLOUTS
+
+
+def test_filters__a_link_s_query_parameters_set_them_on_every_page(demo_database: str, use_database) -> None:  # type: ignore[no-untyped-def]
+    use_database(demo_database)
+    everyone = trace(chart(open_app(TRENDS)), "NPS")
+    app = open_app(TRENDS, {"channel": "online", "from": "2026-01-05", "to": "2026-06-28"})
+    assert app.selectbox(key="filters__channel").value == "online"
+    assert app.date_input(key="filters__dates").value == (date(2026, 1, 5), date(2026, 6, 28))
+    online = trace(chart(app), "NPS")
+    assert online["y"] != everyone["y"] and len(online["x"]) == 25
+    assert "Showing online · 5 Jan 2026 – 28 Jun 2026" in app.caption[0].value
+    assert list(trace(chart(app), "Rollouts")["text"]) == ["Self-service kiosk", "Support chatbot"]
+    app.switch_page("app_pages/pulse.py").run()
+    assert "(online · 5 Jan 2026 – 28 Jun 2026)" in app.caption[0].value
+    assert app.query_params == {"channel": "online", "from": "2026-01-05", "to": "2026-06-28"}
+
+
+def test_filters__changes_are_written_to_the_query_parameters_and_kept_across_pages(
+    demo_database: str, use_database
+) -> None:  # type: ignore[no-untyped-def]
+    use_database(demo_database)
+    app = open_app(TRENDS)
+    assert app.query_params == {}
+    app.selectbox(key="filters__channel").select("in-store").run()
+    app.date_input(key="filters__dates").set_value((date(2026, 3, 2), date(2026, 11, 22))).run()
+    assert app.query_params == {"channel": "in-store", "from": "2026-03-02"}  # the last day is the default
+    app.switch_page("app_pages/explorer.py").run()
+    assert app.selectbox(key="filters__channel").value == "in-store"
+    assert set(app.dataframe[0].value["channel"]) == {"in-store"}
+    assert app.query_params == {"channel": "in-store", "from": "2026-03-02"}
+    app.selectbox(key="filters__channel").select("All channels").run()
+    assert app.query_params == {"from": "2026-03-02"}
+
+
+def test_filters__what_a_link_gets_wrong_falls_back_to_the_defaults(demo_database: str, use_database) -> None:  # type: ignore[no-untyped-def]
+    use_database(demo_database)
+    app = open_app(
+        TRENDS, {"channel": "fax", "source": "nowhere", "from": "last tuesday", "to": "2026-02-30"}
+    )
+    assert app.selectbox(key="filters__channel").value == "All channels"
+    assert app.selectbox(key="filters__source").value == "All sources"
+    assert app.query_params == {}
+    assert trace(chart(app), "NPS")["x"]
+
+
+def test_trends_page__no_feedback_for_the_filters_says_what_to_do(demo_database: str, use_database) -> None:  # type: ignore[no-untyped-def]
+    use_database(demo_database)
+    app = open_app(TRENDS, {"source": "Demo: online reviews", "channel": "online"})  # reviews have no channel
+    assert "No feedback matches the filters." in app.info[0].value
+    assert "sidebar" in app.info[0].value
+    assert not app.get("plotly_chart")
+
+
+def test_trends_page__empty_store_says_what_to_do(empty_store_url: str, use_database) -> None:  # type: ignore[no-untyped-def]
+    use_database(empty_store_url)
+    app = open_app(TRENDS, {"channel": "online"})
+    assert "No feedback in the store yet." in app.info[0].value
+    assert "pulse demo" in app.info[0].value
+
+
+def test_trends_page__a_rollout_tagged_on_the_rollouts_page_appears_with_its_verdict(
+    demo_database: str, use_database, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    copy = tmp_path / "pulse.db"
+    shutil.copy(demo_database.removeprefix("sqlite:///"), copy)
+    use_database(f"sqlite:///{copy}")
+    app = open_app("app_pages/rollouts.py")
+    app.text_input(key="rollouts__name").input("Self-order screens")
+    app.selectbox(key="rollouts__kind").select("kiosk")
+    app.date_input(key="rollouts__started_on").set_value(date(2026, 6, 1))
+    app.text_input(key="rollouts__channel").input("in-store")
+    app.text_input(key="rollouts__by").input("Sam")
+    app.button[0].click().run()
+    assert not app.exception
+    verdict = next(text.value for text in app.text if "'Self-order screens'" in text.value)
+    app.switch_page(TRENDS).run()
+    figure = chart(app)
+    assert "Self-order screens" in trace(figure, "Rollouts")["text"]
+    hover = hover_of(figure, "Self-order screens")
+    assert hover.startswith("<b>Self-order screens</b> 01 Jun 2026 · kiosk, in-store")
+    assert verdict in hover
