@@ -4,7 +4,7 @@ NPS is promoters (9-10) minus detractors (0-6), in points from -100 to 100; skip
 denominator. Its interval is the adjusted Wald (Rocks 2016): add 3 to n and 3/4 to promoters and detractors
 before the multinomial variance, which holds up at the small weekly counts of a small business. CSAT is the
 share of 4-5 on the 1-5 scale, and shares use Wilson intervals. CES, when a survey has it (`ces`, 1-7), is
-reported as its mean and as the share of 5-7. Mean stars and mean sentiment score carry a normal-approximation
+reported as its mean and as the share of 5-7 ("easy": 7 is the easiest). Mean stars and mean sentiment score carry a normal-approximation
 interval (mean ± 1.96 sd / sqrt(n)); impersonal complaints are counted per 100 scored feedback items.
 """
 
@@ -20,7 +20,8 @@ PERIODS = {"day": "1d", "week": "1w", "month": "1mo"}
 PERIOD_CHOICES = (*PERIODS, "all")  # "all": one row over the whole span, with a null period
 GROUP_COLUMNS = ("source", "kind", "location", "channel", "segment")
 MEASURE_COLUMNS = (  # the feedback columns that read_period_metrics needs, besides the group_by ones
-    "created_at", "kind", "channel", "nps", "csat", "stars", "sentiment", "sentiment_score", "impersonal",
+    "created_at", "kind", "channel", "nps", "csat", "ces", "stars", "sentiment", "sentiment_score",
+    "impersonal",
 )  # fmt: skip
 
 

@@ -53,12 +53,15 @@ def build_theme_report(
     timezone: str = "UTC",
     since: datetime | None = None,
     top: int = TOP_THEMES,
+    until: datetime | None = None,
 ) -> ThemeReport:
     """The report over `themed` (store.topics.read_themed_feedback) with `topics` (read_topics) and
-    `rollouts` (read_rollouts), from `since` when given."""
+    `rollouts` (read_rollouts), from `since` and before `until` when given."""
     frame = add_theme(themed, topics)
     if since is not None:
         frame = frame.filter(pl.col("created_at") >= since.astimezone(UTC))
+    if until is not None:
+        frame = frame.filter(pl.col("created_at") < until.astimezone(UTC))
     weekly = theme_periods(frame, timezone)
     summary = _summary(frame, weekly, topics).head(top)
     shown = rollouts
@@ -203,9 +206,13 @@ def report_table(report: ThemeReport) -> pl.DataFrame:
 
 
 def store_theme_report(
-    engine: Engine, timezone: str = "UTC", since: datetime | None = None, top: int = TOP_THEMES
+    engine: Engine,
+    timezone: str = "UTC",
+    since: datetime | None = None,
+    top: int = TOP_THEMES,
+    until: datetime | None = None,
 ) -> ThemeReport:
     """build_theme_report over what the store holds (the current model's themes)."""
     return build_theme_report(
-        read_themed_feedback(engine), read_topics(engine), read_rollouts(engine), timezone, since, top
+        read_themed_feedback(engine), read_topics(engine), read_rollouts(engine), timezone, since, top, until
     )

@@ -40,6 +40,7 @@ class RowConverter(Protocol):
     date: int
     nps: int
     csat: int
+    ces: int
     text: int
     response_id: int
     respondent: int
@@ -52,6 +53,7 @@ class RowConverter(Protocol):
     def created_at(self, value: Any) -> datetime: ...
     def nps_score(self, value: Any) -> int | None: ...
     def csat_score(self, value: Any) -> int | None: ...
+    def ces_score(self, value: Any) -> int | None: ...
     def author_hash(self, value: Any) -> str | None: ...
     def raw(self, cells: list[Any]) -> dict[str, Any] | None: ...
 
@@ -147,15 +149,21 @@ class _ColumnLane:
         created_at, date_ok = self.moments(self.cells(chunk, c.date))
         nps, nps_ok = _per_value(self.cells(chunk, c.nps), c.nps_score, pl.Int64)
         csat, csat_ok = _per_value(self.cells(chunk, c.csat), c.csat_score, pl.Int64)
+        ces, ces_ok = _per_value(self.cells(chunk, c.ces), c.ces_score, pl.Int64)
         fields = chunk.select("line").with_columns(
             created_at=created_at,
             nps=nps,
             csat=csat,
+            ces=ces,
             text=_text(self.cells(chunk, c.text)),
             response_id=_text(self.cells(chunk, c.response_id)),
         )
         fields = fields.with_columns(
-            ok=date_ok & nps_ok & csat_ok & pl.any_horizontal(pl.col("nps", "csat", "text").is_not_null()),
+            ok=date_ok
+            & nps_ok
+            & csat_ok
+            & ces_ok
+            & pl.any_horizontal(pl.col("nps", "csat", "ces", "text").is_not_null()),
             external_id=_response_keys(),
         )
         keyed = fields["ok"] & fields["external_id"].is_not_null()
@@ -217,6 +225,7 @@ class _ColumnLane:
                 "channel": _text(self.cells(chunk, c.channel)).str.slice(0, FIELD_LIMITS["channel"]),
                 "segment": _text(self.cells(chunk, c.segment)).str.slice(0, FIELD_LIMITS["segment"]),
                 "raw": self.raw_json(chunk),
+                "ces": fields["ces"],
                 "line": fields["line"],
             },
             schema={**FEEDBACK_FRAME_SCHEMA, "line": pl.Int64},

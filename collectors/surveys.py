@@ -2,7 +2,7 @@
 
 The columns are found by their names and their values (or given with `mapping_overrides`); every data row
 becomes a FeedbackRecord or a Rejected with its line and reason. Whole-column decisions (day-first dates, the
-CSAT scale) are made on the whole file in a first pass; the second pass converts. A well-formed UTF-8 CSV is
+CSAT and CES scales) are made on the whole file in a first pass; the second pass converts. A well-formed UTF-8 CSV is
 read whole by polars and converted by columns (collectors/survey_columns.py, the fast lane for large exports);
 other files are converted row by row, streaming. Both lanes give the same results. Nothing here imports
 Streamlit: the dashboard's Sources page calls the same API.
@@ -15,7 +15,8 @@ Streamlit: the dashboard's Sources page calls the same API.
 Choices worth knowing:
 - A CSAT column on another scale than 1-5 (1-7, 1-10, 0-10) is not mapped and not rescaled: the result says
   so in a note and the column stays in each item's raw data. `--map csat=COLUMN` forces it; rows whose
-  value falls outside 1-5 are then rejected.
+  value falls outside 1-5 are then rejected. The same holds for a Customer Effort Score column (`ces`) on
+  another scale than 1-7, such as a 1-5 effort scale: stated, kept in the raw data, never rescaled.
 - Emails are never stored: the respondent (email or customer id) becomes a SHA-256 `author_hash`, columns
   that look personal (email, IP address, names, phone, coordinates) are left out of `raw`, and emails in the
   text of rejected rows are masked.
@@ -66,6 +67,7 @@ FIELDS = (
     "created_at",
     "nps",
     "csat",
+    "ces",
     "text",
     "response_id",
     "respondent",
@@ -74,7 +76,8 @@ FIELDS = (
     "channel",
 )
 FIELD_HELP = (
-    "created_at (the submission date; alias date), nps (0-10), csat (1-5), text (the comment; alias "
+    "created_at (the submission date; alias date), nps (0-10), csat (1-5), ces (Customer Effort Score, "
+    "1-7), text (the comment; alias "
     "comment), response_id (alias id), respondent (email or customer id, stored hashed; alias email), "
     "segment, location, channel"
 )
@@ -752,6 +755,15 @@ CSAT_LABELS = {
     "verydissatisfied": 1,
     "extremelydissatisfied": 1,
 }
+CES_LABELS = {  # CES 2.0: "The company made it easy for me to handle my issue", 1-7 agreement
+    "stronglyagree": 7,
+    "agree": 6,
+    "somewhatagree": 5,
+    "neitheragreenordisagree": 4,
+    "somewhatdisagree": 3,
+    "disagree": 2,
+    "stronglydisagree": 1,
+}
 _SCORE_TEXT = re.compile(r"(?P<number>[+-]?\d+(?:[.,]\d+)?)(?:\s*(?:[-–:=(/]|\s).*)?", re.DOTALL)
 
 
@@ -801,20 +813,44 @@ def _score_or_none(value: Any, labels: Mapping[str, int] | None = None) -> int |
         return None
 
 
+@dataclass(frozen=True)
+class ScoreScale:
+    """A score field that Pulse counts on one scale and never rescales."""
+
+    field_name: str
+    label: str
+    low: int
+    high: int
+    labels: Mapping[str, int]
+
+    @property
+    def span(self) -> str:
+        return f"{self.low}-{self.high}"
+
+    def parse(self, value: Any) -> int | None:
+        return parse_score(value, self.field_name, self.low, self.high, self.labels)
+
+
+CSAT_SCALE = ScoreScale("csat", "CSAT", 1, 5, CSAT_LABELS)
+CES_SCALE = ScoreScale("ces", "CES", 1, 7, CES_LABELS)
+SCALED_FIELDS = (CSAT_SCALE, CES_SCALE)
+
+
 @dataclass
 class _ScaleEvidence:
+    labels: Mapping[str, int]
     low: int | None = None
     high: int | None = None
 
     def add(self, value: Any) -> None:
-        score = _score_or_none(value, CSAT_LABELS)
+        score = _score_or_none(value, self.labels)
         if score is not None:
             self.low = score if self.low is None else min(self.low, score)
             self.high = score if self.high is None else max(self.high, score)
 
-    def scale(self) -> str:
+    def scale(self, expected: str) -> str:
         if self.low is None or self.high is None:
-            return "1-5"
+            return expected
         low = 0 if self.low <= 0 else 1
         high = next((top for top in (5, 7, 10) if self.high <= top), self.high)
         return f"{low}-{high}"
@@ -853,6 +889,19 @@ HEADER_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "csat": (
         ("csat", "satisf"),
+        ("why", "reason", "comment", "text", "explain"),
+    ),
+    "ces": (
+        (
+            "customereffort",
+            "effortscore",
+            "cesscore",
+            "ces",
+            "howeasy",
+            "madeiteasy",
+            "easytohandle",
+            "effort",
+        ),
         ("why", "reason", "comment", "text", "explain"),
     ),
     "respondent": (
@@ -972,13 +1021,16 @@ class _Profile:
         return len(set(self.texts)) / len(self.texts) if self.texts else 0.0
 
 
+WHOLE_NAMES_ONLY = ("ces",)  # besides words of 2 letters or fewer: "ces" is in "services" and "prices"
+
+
 def _header_rank(label: str, field_name: str) -> int | None:
     words, excluded = HEADER_WORDS[field_name]
     if any(word in label for word in excluded):
         return None
     names = label.split(" ")
     for rank, word in enumerate(words):
-        if (word in ("#", "id", "token", "uuid") and word in names) or (len(word) > 2 and word in label):
+        if word in names or (len(word) > 2 and word not in WHOLE_NAMES_ONLY and word in label):
             return rank
     return None
 
@@ -991,8 +1043,9 @@ def _fits(profile: _Profile, field_name: str) -> bool:
         return profile.share(lambda v: _looks_like_date(v) or isinstance(v, int | float)) >= 0.8
     if field_name == "nps":  # a matching header is strong evidence: half the values suffice
         return profile.share(lambda v: _in_range(v, 0, 10)) >= 0.5
-    if field_name == "csat":
-        return profile.share(lambda v: _score_or_none(v, CSAT_LABELS) is not None) >= 0.5
+    if field_name in ("csat", "ces"):
+        labels = CSAT_LABELS if field_name == "csat" else CES_LABELS
+        return profile.share(lambda v: _score_or_none(v, labels) is not None) >= 0.5
     if field_name == "response_id":
         return profile.distinct_share >= 0.95
     if field_name == "text":
@@ -1022,7 +1075,7 @@ def _guess_mapping(profiles: list[_Profile], preset: str | None, taken: dict[str
         if field_name not in mapping:
             by_name = {_norm(profile.name): profile for profile in free}
             take(field_name, next((by_name[name] for name in names if name in by_name), None))
-    for field_name in ("response_id", "created_at", "nps", "csat", "respondent", "text"):
+    for field_name in ("response_id", "created_at", "nps", "csat", "ces", "respondent", "text"):
         if field_name not in mapping:
             take(field_name, _best_by_header(free, field_name))
     if "created_at" not in mapping:
@@ -1121,6 +1174,7 @@ def _preview_row(item: FeedbackRecord | Rejected) -> dict[str, Any]:
         "created_at": item.created_at,
         "nps": item.nps,
         "csat": item.csat,
+        "ces": item.ces,
         "text": item.text,
         "segment": item.segment,
         "location": item.location,
@@ -1149,7 +1203,8 @@ def plan_survey_file(
     dayfirst: bool | None = None,
     timezone: str | None = None,
 ) -> SurveyPlan:
-    """A plan checked against the whole file: rows counted, date order and CSAT scale decided on every row."""
+    """A plan checked against the whole file: rows counted, date order and the CSAT and CES scales decided on
+    every row."""
     return _plan(source, file_name, mapping_overrides, preset, dayfirst, timezone, DETECT_ROWS, True)
 
 
@@ -1186,7 +1241,7 @@ def _plan(
         rows = "1 header row" if layout.header_rows == 1 else f"{layout.header_rows} header rows"
         notes.append(f"Preset {PRESET_LABELS[layout.preset]} ({how}; {rows}).")
     columns = _whole_file_columns(table, layout) if whole_file else None
-    date_evidence, scale, data_rows = (
+    date_evidence, scales, data_rows = (
         _scan(table, layout, indexes, sample, whole_file)
         if columns is None
         else _scan_columns(columns, indexes)
@@ -1194,7 +1249,8 @@ def _plan(
     date_column = layout.columns[indexes["created_at"]] if "created_at" in indexes else ""
     decided, note = _decide_dayfirst(date_evidence, dayfirst, date_column, whole_file)
     notes += [note] if note else []
-    notes += _csat_scale_notes(indexes, scale, layout, "csat" in given)
+    for scale in SCALED_FIELDS:
+        notes += _scale_notes(scale, indexes, scales[scale.field_name], layout, scale.field_name in given)
     notes += _mapping_notes(indexes, layout, zone, profiles)
     mapping = {name: layout.columns[indexes[name]] for name in FIELDS if name in indexes}
     return SurveyPlan(
@@ -1226,12 +1282,20 @@ def _sample(table: _Table, layout: _Layout, size: int) -> list[Cells]:
     return list(islice(filled, size))
 
 
+Scales = dict[str, _ScaleEvidence]  # per scaled field (SCALED_FIELDS): the values seen
+
+
+def _scale_evidence() -> Scales:
+    return {scale.field_name: _ScaleEvidence(scale.labels) for scale in SCALED_FIELDS}
+
+
 def _scan(
     table: _Table, layout: _Layout, indexes: dict[str, int], sample: list[Cells], whole_file: bool
-) -> tuple[_DateEvidence, _ScaleEvidence, int | None]:
-    """The first pass: date order evidence and the CSAT scale, over the whole file or the sample."""
-    dates, scale = _DateEvidence(), _ScaleEvidence()
-    date_index, csat_index = indexes.get("created_at"), indexes.get("csat")
+) -> tuple[_DateEvidence, Scales, int | None]:
+    """The first pass: date order evidence and the CSAT and CES scales, over the whole file or the sample."""
+    dates, scales = _DateEvidence(), _scale_evidence()
+    date_index = indexes.get("created_at")
+    scale_indexes = [(scales[name], indexes[name]) for name in scales if name in indexes]
     rows: Iterable[Cells] = (cells for _line, cells in islice(table.rows(), layout.skip, None))
     count = 0
     for cells in rows if whole_file else sample:
@@ -1239,9 +1303,10 @@ def _scan(
         width = len(cells)
         if date_index is not None and date_index < width:
             dates.add(cells[date_index])
-        if csat_index is not None and csat_index < width:
-            scale.add(cells[csat_index])
-    return dates, scale, count if whole_file else None
+        for evidence, index in scale_indexes:
+            if index < width:
+                evidence.add(cells[index])
+    return dates, scales, count if whole_file else None
 
 
 def _whole_file_columns(table: _Table, layout: _Layout) -> pl.DataFrame | None:
@@ -1250,40 +1315,42 @@ def _whole_file_columns(table: _Table, layout: _Layout) -> pl.DataFrame | None:
     return table.columns(layout.skip, first_row[0], len(layout.columns)) if first_row else None
 
 
-def _scan_columns(
-    columns: pl.DataFrame, indexes: dict[str, int]
-) -> tuple[_DateEvidence, _ScaleEvidence, int]:
+def _scan_columns(columns: pl.DataFrame, indexes: dict[str, int]) -> tuple[_DateEvidence, Scales, int]:
     """`_scan` on the whole file read as columns: each distinct value looked at once, with its count."""
-    dates, scale = _DateEvidence(), _ScaleEvidence()
+    dates, scales = _DateEvidence(), _scale_evidence()
     if "created_at" in indexes:
         values = columns.select(date=pl.col(f"c{indexes['created_at']}")).filter(
             pl.col("date").is_not_null() & ~pl.col("date").str.contains(r"^\d{4}")  # ISO: no evidence
         )
         for value, count in values.group_by("date", maintain_order=True).len().iter_rows():
             dates.add(value, count)
-    if "csat" in indexes:
-        for value in columns[f"c{indexes['csat']}"].drop_nulls().unique():
-            scale.add(value)
-    return dates, scale, columns.height
+    for name, evidence in scales.items():
+        if name in indexes:
+            for value in columns[f"c{indexes[name]}"].drop_nulls().unique():
+                evidence.add(value)
+    return dates, scales, columns.height
 
 
-def _csat_scale_notes(
-    indexes: dict[str, int], scale: _ScaleEvidence, layout: _Layout, given: bool
+def _scale_notes(
+    scale: ScoreScale, indexes: dict[str, int], evidence: _ScaleEvidence, layout: _Layout, given: bool
 ) -> list[str]:
-    if "csat" not in indexes or scale.scale() == "1-5":
+    """What was done with a score column on another scale than Pulse's: with `--map` it is used as it is
+    (never rescaled); otherwise it is left out of the mapping (and kept in the raw data)."""
+    seen_scale = evidence.scale(scale.span)
+    if scale.field_name not in indexes or seen_scale == scale.span:
         return []
-    column = layout.columns[indexes["csat"]]
-    seen = f"values {scale.low} to {scale.high} seen"
+    column = layout.columns[indexes[scale.field_name]]
+    seen = f"values {evidence.low} to {evidence.high} seen"
     if given:
         return [
-            f"Column '{column}' looks like a {scale.scale()} scale ({seen}); mapped to CSAT as asked, so "
-            "rows outside 1-5 are rejected."
+            f"Column '{column}' looks like a {seen_scale} scale ({seen}); mapped to {scale.label} as asked, "
+            f"so rows outside {scale.span} are rejected and the others are stored as they are, not rescaled."
         ]
-    del indexes["csat"]
+    del indexes[scale.field_name]
     return [
-        f"Column '{column}' looks like a {scale.scale()} scale ({seen}); not used as CSAT, which Pulse "
-        "counts on 1-5 and never rescales. It is kept in each item's raw data; `--map csat=COLUMN` forces it "
-        "(rows outside 1-5 are then rejected)."
+        f"Column '{column}' looks like a {seen_scale} scale ({seen}); not used as {scale.label}, which Pulse "
+        f"counts on {scale.span} and never rescales. It is kept in each item's raw data; "
+        f"`--map {scale.field_name}=COLUMN` forces it (rows outside {scale.span} are then rejected)."
     ]
 
 
@@ -1298,8 +1365,10 @@ def _mapping_notes(
     else:
         column_zone = layout.zones[indexes["created_at"]]
         notes.append(f"Times without a zone are read as {column_zone or zone}.")
-    if not {"nps", "csat", "text"} & set(indexes):
-        notes.append("No NPS, CSAT or comment column found; map one with --map nps=COLUMN (or csat, text).")
+    if not {"nps", "csat", "ces", "text"} & set(indexes):
+        notes.append(
+            "No NPS, CSAT, CES or comment column found; map one with --map nps=COLUMN (or csat, ces, text)."
+        )
     if "respondent" in indexes:
         column = profiles[indexes["respondent"]]
         what = "emails" if column.email_share >= 0.5 or "email" in column.label else "respondent ids"
@@ -1352,6 +1421,7 @@ class _RowConverter:
         self.dayfirst = plan.dayfirst
         self.zone = (layout.zones[self.date] if self.has_date else None) or plan._zone
         self.nps, self.csat = indexes.get("nps", empty), indexes.get("csat", empty)
+        self.ces = indexes.get("ces", empty)
         self.text = indexes.get("text", empty)
         self.response_id = indexes.get("response_id", empty)
         self.respondent = indexes.get("respondent", empty)
@@ -1382,8 +1452,9 @@ class _RowConverter:
         created_at = self.created_at(cells[self.date])
         nps = self.nps_score(cells[self.nps])
         csat = self.csat_score(cells[self.csat])
+        ces = self.ces_score(cells[self.ces])
         text = _text(cells[self.text])
-        if nps is None and csat is None and text is None:
+        if nps is None and csat is None and ces is None and text is None:
             raise ValueError("no score and no comment")
         return FeedbackRecord(
             external_id=self.external_id(cells, created_at),
@@ -1392,6 +1463,7 @@ class _RowConverter:
             text=text,
             nps=nps,
             csat=csat,
+            ces=ces,
             author_hash=self.author_hash(cells[self.respondent]),
             location=_short(cells[self.location], "location"),
             channel=_short(cells[self.channel], "channel"),
@@ -1406,7 +1478,10 @@ class _RowConverter:
         return parse_score(value, "nps", 0, 10)
 
     def csat_score(self, value: Any) -> int | None:
-        return parse_score(value, "csat", 1, 5, CSAT_LABELS)
+        return CSAT_SCALE.parse(value)
+
+    def ces_score(self, value: Any) -> int | None:
+        return CES_SCALE.parse(value)
 
     def author_hash(self, value: Any) -> str | None:
         return _hash(value)

@@ -1,38 +1,21 @@
-"""Numbers formatted for people: NPS as +23, CSAT as 87%, changes with their sign."""
+"""Numbers formatted for people (pulse.formatting, shared with the weekly digest), and the dashboard's own."""
 
 from __future__ import annotations
 
-import math
-from datetime import date, timedelta
+from datetime import date
 
 from analysis.filters import Filters
+from pulse.formatting import format_nps, format_points, format_share, format_week
 
-
-def _missing(value: float | None) -> bool:
-    return value is None or math.isnan(value)
-
-
-def format_nps(value: float | None) -> str:
-    return "–" if _missing(value) else f"{value:+.0f}"
-
-
-def format_share(value: float | None) -> str:
-    return "–" if _missing(value) else f"{100 * value:.0f}%"
-
-
-def format_points(change: float | None, unit: str = "pts") -> str | None:
-    """A change in points, e.g. '+3 pts'; None when it cannot be computed (st.metric then shows no delta)."""
-    return None if _missing(change) else f"{change:+.0f} {unit}"
-
-
-def format_week(week_start: date) -> str:
-    """'16–22 Nov 2026' for the week starting on Monday 16 November 2026."""
-    week_end = week_start + timedelta(days=6)
-    if week_start.month == week_end.month:
-        return f"{week_start.day}–{week_end.day} {week_end:%b %Y}"
-    if week_start.year == week_end.year:
-        return f"{week_start.day} {week_start:%b} – {week_end.day} {week_end:%b %Y}"
-    return f"{week_start.day} {week_start:%b %Y} – {week_end.day} {week_end:%b %Y}"
+__all__ = [
+    "describe_filters",
+    "format_counts",
+    "format_day",
+    "format_nps",
+    "format_points",
+    "format_share",
+    "format_week",
+]
 
 
 def format_counts(counts: dict[str, int | None] | None) -> str:

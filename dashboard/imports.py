@@ -6,6 +6,8 @@ shows them.
 
 from __future__ import annotations
 
+from itertools import cycle
+
 import streamlit as st
 
 from collectors.base import CollectResult, run_collector
@@ -23,7 +25,7 @@ def render_survey_import(file_name: str, data: bytes) -> None:
     plan = detect_mapping(data, file_name, timezone=timezone)
     st.caption(f"Detected format: {plan.preset or 'a generic export'}. Check the columns Pulse will use:")
     overrides: dict[str, str] = {}
-    for column, field_name in zip(st.columns(3) * 3, FIELDS, strict=False):
+    for column, field_name in zip(cycle(st.columns(3)), FIELDS):
         options = [NOT_USED, *plan.columns]
         detected = plan.mapping.get(field_name, NOT_USED)
         chosen = column.selectbox(

@@ -362,8 +362,8 @@ METRIC_JSON_COLUMNS = (
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON: one object per period (and group).")
 def metrics(by: str, since: str | None, group_by: tuple[str, ...], as_json: bool) -> None:
-    """NPS, CSAT (share of 4-5), mean stars and sentiment, negative share and impersonal complaints per 100,
-    per period, with 95% intervals. Periods with fewer NPS answers than PULSE_MIN_RESPONSES are marked thin.
+    """NPS, CSAT (share of 4-5), CES (mean of 1-7 and share of 5-7), mean stars and sentiment, negative share
+    and impersonal complaints per 100, per period, with 95% intervals. Periods with fewer NPS answers than PULSE_MIN_RESPONSES are marked thin.
     Skipped NPS answers are not in the NPS denominator."""
     from analysis.metrics import MEASURE_COLUMNS, read_period_metrics
     from store.feedback import read_feedback
@@ -391,11 +391,7 @@ def _local_midnight(text: str, timezone: str) -> Any:
     from datetime import datetime, time
     from zoneinfo import ZoneInfo
 
-    try:
-        day = date.fromisoformat(text.strip())
-    except ValueError as error:
-        raise InputError(f"--since {text!r} is not a date.", hint="Write it as YYYY-MM-DD.") from error
-    return datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone))
+    return datetime.combine(_parse_day(text, "--since"), time(0), tzinfo=ZoneInfo(timezone))
 
 
 def _metric_row(row: dict[str, Any], group_by: tuple[str, ...]) -> dict[str, Any]:
@@ -416,18 +412,21 @@ def _print_metrics(rows: list[dict[str, Any]], group_by: tuple[str, ...], min_re
             return "-"
         return f"{value * scale:.{digits}f} ({low * scale:.{digits}f} to {high * scale:.{digits}f})"
 
+    with_ces = any(row["ces_n"] for row in rows)
     header = [
         *group_by,
         "period",
         "n",
         "NPS (95% CI)",
         "CSAT % (95% CI)",
+        *(["CES mean, % 5-7"] if with_ces else []),
         "stars",
         "sentiment",
         "impersonal/100",
     ]
     lines = [header]
     for row in rows:
+        ces = "-" if row["ces_mean"] is None else f"{row['ces_mean']:.2f}, {100 * row['ces_share']:.0f}%"
         lines.append(
             [
                 *("-" if row[name] is None else str(row[name]) for name in group_by),
@@ -436,6 +435,7 @@ def _print_metrics(rows: list[dict[str, Any]], group_by: tuple[str, ...], min_re
                 interval(row["nps"], row["nps_low"], row["nps_high"], 1, 0)
                 + (f" thin, {row['nps_n']} answers" if row["thin"] and row["nps_n"] else ""),
                 interval(row["csat"], row["csat_low"], row["csat_high"], 100, 0),
+                *([ces] if with_ces else []),
                 "-" if row["stars_mean"] is None else f"{row['stars_mean']:.2f}",
                 "-" if row["sentiment_mean"] is None else f"{row['sentiment_mean']:+.2f}",
                 "-" if row["impersonal_per_100"] is None else f"{row['impersonal_per_100']:.1f}",
@@ -486,6 +486,47 @@ def impact(weeks: int, burn_in: int, as_json: bool) -> None:
         click.echo(f"  {item.detectable_note}")
         for warning in item.warnings:
             click.echo(f"  ! {warning}")
+
+
+# --- pulse digest -----------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option(
+    "--week", metavar="YYYY-MM-DD", help="Any day of the week to sum up (default: the latest week)."
+)
+@click.option("--send", is_flag=True, help="Send it by email (PULSE_SMTP_* settings) instead of printing it.")
+@click.option(
+    "--to", "recipients", multiple=True, metavar="ADDRESS", help="Send to ADDRESS (repeatable); with --send."
+)
+def digest(week: str | None, send: bool, recipients: tuple[str, ...]) -> None:
+    """The weekly digest: NPS, CSAT, responses, negative comments and impersonal complaints against last week
+    with 95% intervals, the week's alerts, and the top and rising themes. Printed, or sent with --send."""
+    from analysis.digest import read_digest
+
+    if recipients and not send:
+        raise InputError("--to is for sending the digest.", hint="Add --send, or leave out --to to print it.")
+    settings = build_settings()
+    day = _parse_day(week, "--week") if week else None
+    content = read_digest(
+        _engine(settings), settings.timezone, settings.business_name, day, settings.min_responses
+    )
+    if not send:
+        click.echo(content.text(), nl=False)
+        return
+    from pulse.mail import send_digest
+
+    sent_to = send_digest(content, settings, recipients)
+    click.echo(
+        f"Sent '{content.subject}' to {', '.join(sent_to)} via {settings.smtp_host}:{settings.smtp_port}."
+    )
+
+
+def _parse_day(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as error:
+        raise InputError(f"{option} {text!r} is not a date.", hint="Write it as YYYY-MM-DD.") from error
 
 
 # --- pulse rollouts ---------------------------------------------------------------------------------
@@ -703,8 +744,9 @@ def import_file(
     """Import a survey export (CSV, XLSX or JSON from Typeform, Google Forms, SurveyMonkey, Qualtrics...) or,
     with --kind review, a review export (Google Business Profile, Trustpilot, Yelp, or any CSV / JSON).
 
-    Survey fields: created_at, nps, csat, text, response_id, respondent, segment, location, channel. Importing
-    the same file again adds nothing; rows that cannot be imported are kept with their line and reason.
+    Survey fields: created_at, nps, csat, ces, text, response_id, respondent, segment, location, channel.
+    Importing the same file again adds nothing; rows that cannot be imported are kept with their line and
+    reason.
     """
     from collectors.base import run_collector
     from collectors.surveys import SurveyFileCollector, parse_map_options, read_mapping_file

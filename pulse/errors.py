@@ -33,3 +33,7 @@ class SourceError(PulseError):
 
 class AnalysisError(PulseError):
     """Scoring, embedding or topic fitting failed."""
+
+
+class DeliveryError(PulseError):
+    """A message (the weekly digest) could not be sent."""

@@ -94,8 +94,31 @@ class Settings(BaseSettings):
     google_places_place_id: str | None = Field(
         default=None, description="Google place id of the business, for its Places reviews."
     )
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server that sends the weekly digest (`pulse digest --send`)."
+    )
+    smtp_port: int = Field(
+        default=587, ge=1, le=65535, description="Port of the SMTP server (587 for STARTTLS, 25 for a relay)."
+    )
+    smtp_user: str | None = Field(
+        default=None, description="SMTP user name; unset, Pulse sends without signing in (a local relay)."
+    )
+    smtp_password: SecretStr | None = Field(
+        default=None, description="SMTP password (a secret: environment only)."
+    )
+    smtp_starttls: bool = Field(
+        default=True,
+        description="Encrypt the SMTP connection with STARTTLS before signing in; turn off only for a relay "
+        "on the same machine or a trusted network.",
+    )
+    digest_sender: str | None = Field(
+        default=None, description="From address of the weekly digest, e.g. pulse@example.com."
+    )
+    digest_recipients: Annotated[list[str], NoDecode] = Field(
+        default=[], description="Comma-separated addresses that `pulse digest --send` sends the digest to."
+    )
 
-    @field_validator("reddit_subreddits", "reddit_keywords", mode="before")
+    @field_validator("reddit_subreddits", "reddit_keywords", "digest_recipients", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):

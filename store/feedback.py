@@ -18,12 +18,13 @@ from store.schema import FEEDBACK_KINDS, feedback, rejected_rows, scores, source
 from store.sources import ensure_source
 from store.state import bump_data_version, utc_now
 
-SCORE_RANGES = (("nps", 0, 10), ("csat", 1, 5), ("stars", 1, 5))
+SCORE_RANGES = (("nps", 0, 10), ("csat", 1, 5), ("stars", 1, 5), ("ces", 1, 7))
 
 
 @dataclass(frozen=True)
 class FeedbackRecord:
-    """One piece of feedback, as a collector hands it to the store. Scales: nps 0-10, csat 1-5, stars 1-5."""
+    """One piece of feedback, as a collector hands it to the store. Scales: nps 0-10, csat 1-5, stars 1-5,
+    ces 1-7 (Customer Effort Score: 7 is the easiest)."""
 
     external_id: str
     kind: str
@@ -38,6 +39,7 @@ class FeedbackRecord:
     channel: str | None = None
     segment: str | None = None
     raw: dict[str, Any] | None = None
+    ces: int | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in FEEDBACK_KINDS:
@@ -75,6 +77,7 @@ FEEDBACK_FRAME_SCHEMA: dict[str, Any] = {
     "channel": pl.String,
     "segment": pl.String,
     "raw": pl.String,  # JSON text
+    "ces": pl.Int64,
 }  # FeedbackRecords as columns, for bulk imports
 
 
@@ -242,7 +245,7 @@ def _insert_sqlite(connection: Connection, source_id: int, batch: Batch, now: da
             (
                 source_id, r.external_id, r.kind, _sqlite_datetime(r.created_at), r.text, r.nps, r.csat, r.stars,
                 r.author_hash, r.url, r.location, r.channel, r.segment,
-                "null" if r.raw is None else json.dumps(r.raw), ingested_at,
+                "null" if r.raw is None else json.dumps(r.raw), r.ces, ingested_at,
             )
             for r in batch
         ]  # fmt: skip
@@ -321,6 +324,7 @@ FEEDBACK_SCHEMA: dict[str, Any] = {
     "nps": pl.Int8,
     "csat": pl.Int8,
     "stars": pl.Int8,
+    "ces": pl.Int8,
     "location": pl.String,
     "channel": pl.String,
     "segment": pl.String,

@@ -64,6 +64,7 @@ feedback = Table(
     Column("nps", SmallInteger),
     Column("csat", SmallInteger),
     Column("stars", SmallInteger),
+    Column("ces", SmallInteger),  # Customer Effort Score, 1-7 (revision 0004)
     Column("author_hash", String(64)),
     Column("url", Text),
     Column("location", String(200)),

@@ -41,43 +41,58 @@ def change(column: str, scale: float = 1.0) -> float | None:
     return (this[column] - last[column]) * scale
 
 
-render_kpi_row(
-    [
-        Kpi(
-            "NPS",
-            format_nps(this["nps"]),
-            format_points(change("nps")),
-            help=f"Promoters minus detractors, from {this['nps_n']} answers. 95% interval "
-            f"{format_nps(this['nps_low'])} to {format_nps(this['nps_high'])}.",
-        ),
-        Kpi(
-            "CSAT",
-            format_share(this["csat"]),
-            format_points(change("csat", 100)),
-            help=f"Share of 4–5 out of 5, from {this['csat_n']} answers.",
-        ),
-        Kpi(
-            "Feedback",
-            f"{this['n']:,}",
-            format_points(change("n"), "") if last else None,
-            help="Survey responses, reviews and social mentions this week.",
-        ),
-        Kpi(
-            "Negative comments",
-            format_share(this["negative_share"]),
-            format_points(change("negative_share", 100)),
-            lower_is_better=True,
-            help=f"Share of the {this['scored_n']} scored comments that read negative.",
-        ),
-        Kpi(
-            "Impersonal complaints",
-            format_share(this["impersonal_share"]),
-            format_points(change("impersonal_share", 100)),
-            lower_is_better=True,
-            help="Share of comments complaining of bots, canned replies or no human to reach.",
-        ),
-    ]
-)
+def ces_kpi() -> Kpi:
+    answers = (
+        f"from {this['ces_n']} answers; mean {this['ces_mean']:.1f} of 7"
+        if this["ces_n"]
+        else "no answers this week"
+    )
+    return Kpi(
+        "CES",
+        format_share(this["ces_share"]),
+        format_points(change("ces_share", 100)),
+        help=f"Customer Effort Score: share of 5–7 out of 7 (easy), {answers}.",
+    )
+
+
+kpis = [
+    Kpi(
+        "NPS",
+        format_nps(this["nps"]),
+        format_points(change("nps")),
+        help=f"Promoters minus detractors, from {this['nps_n']} answers. 95% interval "
+        f"{format_nps(this['nps_low'])} to {format_nps(this['nps_high'])}.",
+    ),
+    Kpi(
+        "CSAT",
+        format_share(this["csat"]),
+        format_points(change("csat", 100)),
+        help=f"Share of 4–5 out of 5, from {this['csat_n']} answers.",
+    ),
+    Kpi(
+        "Feedback",
+        f"{this['n']:,}",
+        format_points(change("n"), "") if last else None,
+        help="Survey responses, reviews and social mentions this week.",
+    ),
+    Kpi(
+        "Negative comments",
+        format_share(this["negative_share"]),
+        format_points(change("negative_share", 100)),
+        lower_is_better=True,
+        help=f"Share of the {this['scored_n']} scored comments that read negative.",
+    ),
+    Kpi(
+        "Impersonal complaints",
+        format_share(this["impersonal_share"]),
+        format_points(change("impersonal_share", 100)),
+        lower_is_better=True,
+        help="Share of comments complaining of bots, canned replies or no human to reach.",
+    ),
+]
+if weekly["ces_n"].sum() > 0:  # only where the surveys ask for the customer's effort
+    kpis.append(ces_kpi())
+render_kpi_row(kpis)
 compared = f"compared with {format_week(last['period'])}" if last else "the first week with feedback"
 described = describe_filters(filters)
 where = f" ({described})" if described else ""

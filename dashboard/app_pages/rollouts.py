@@ -1,4 +1,4 @@
-"""Rollouts: the timeline of automation changes, and a form to tag a new one."""
+"""Rollouts: the timeline of automation changes, a form to tag a new one, and an editor to change or delete one."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from dashboard.data import (
     load_rollout_impacts,
     load_rollouts,
 )
+from dashboard.rollout_editor import render_rollout_editor
 from pulse.errors import PulseError
 from store.rollouts import ROLLOUT_KINDS, Rollout, add_rollout
 
@@ -42,8 +43,9 @@ else:
 
     st.subheader("Did it change how customers feel?")
     st.caption(
-        "NPS in the 8 weeks after each start against the 8 weeks before, with 95% intervals; a trend model "
-        "where there is half a year of history; the untouched channel as a comparison. See the README."
+        "NPS in the 8 weeks after each start against the 8 weeks before, with 95% intervals; against the "
+        "channels it did not touch when it touched one; a trend model where there is half a year of history. "
+        "See the README."
     )
     for impact in load_rollout_impacts(data_version()):
         with st.container(border=True):
@@ -70,7 +72,7 @@ if not history.is_empty():
         )
 
 if not allowed("editor"):
-    st.info("Viewers see the timeline; an editor or admin tags rollouts.")
+    st.info("Viewers see the timeline; an editor or admin tags rollouts, and edits or deletes them.")
     st.stop()
 
 with st.form("rollouts__add", clear_on_submit=True):
@@ -101,3 +103,6 @@ with st.form("rollouts__add", clear_on_submit=True):
             st.rerun()
         except PulseError as error:
             render_error(error)
+
+if not rollouts.is_empty():
+    render_rollout_editor(rollouts)

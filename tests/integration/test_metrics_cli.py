@@ -87,3 +87,26 @@ def test_metrics__bad_date_and_empty_range(pulse) -> None:  # type: ignore[no-un
     empty = pulse("metrics", "--since", "2030-01-01")
     assert empty.exit_code == 0 and "No feedback since 2030-01-01" in empty.output
     assert pulse("metrics", "--since", "2030-01-01", "--json").output.strip() == "[]"
+
+
+CES_FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "surveys" / "ces.csv"
+
+
+def test_metrics__ces_imported_from_a_survey_file_per_week_and_overall(pulse) -> None:  # type: ignore[no-untyped-def]
+    imported = json.loads(pulse("import", str(CES_FIXTURE), "--json").output)
+    assert imported["imported"] == 7 and imported["mapping"]["ces"].startswith("How easy was it")
+    weeks = {row["period"]: row for row in json.loads(pulse("metrics", "--by", "week", "--json").output)}
+    # Week of 2 Nov: CES 7, 6, 5, 2 (C5 skipped it): mean 20 / 4 = 5.0; 5-7 in 3 of 4
+    first = weeks["2026-11-02"]
+    assert (first["ces_n"], first["ces_mean"], first["ces_share"]) == (4, 5.0, 0.75)
+    assert first["ces_share_low"] < 0.75 < first["ces_share_high"]
+    assert first["ces_mean_low"] < 5.0 < first["ces_mean_high"]
+    # Week of 9 Nov: CES 4 and 1: mean 2.5, none of 5-7
+    assert (weeks["2026-11-09"]["ces_n"], weeks["2026-11-09"]["ces_mean"]) == (2, 2.5)
+    assert weeks["2026-11-09"]["ces_share"] == 0.0
+    overall = json.loads(pulse("metrics", "--by", "all", "--json").output)[0]
+    # the first file's six answers have no CES; the CES file's: 7, 6, 5, 2, 4, 1: mean 25 / 6, 5-7 in 3 of 6
+    assert overall["ces_n"] == 6
+    assert overall["ces_mean"] == pytest.approx(25 / 6, abs=1e-4) and overall["ces_share"] == 0.5
+    table = pulse("metrics", "--by", "all").output.splitlines()
+    assert "CES mean, % 5-7" in table[0] and "4.17, 50%" in table[1]

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, inspect, select
 
 from pulse.errors import InputError, StoreError
 from store.embeddings import read_embeddings, write_embeddings
-from store.engine import build_engine, bulk_writes, reading, writing
+from store.engine import build_engine, bulk_writes, inserted_id, reading, writing
 from store.feedback import (
     FeedbackRecord,
     Rejected,
@@ -28,7 +28,7 @@ from store.feedback import (
 from store.migrate import current_revision, downgrade, head_revision, is_current, upgrade
 from store.rollouts import Rollout, add_rollout, import_rollouts, read_rollouts, rollouts_csv
 from store.runs import finish_run, read_runs, start_run
-from store.schema import metadata, rejected_rows
+from store.schema import feedback, metadata, rejected_rows, scores, sources
 from store.scores import read_unscored, write_scores
 from store.sources import read_sources
 from store.state import read_data_version
@@ -65,6 +65,63 @@ def test_upgrade__twice_changes_nothing_and_downgrade_empties(empty_engine: Engi
     assert upgrade(empty_engine) == (head_revision(), head_revision())
     downgrade(empty_engine, "base")
     assert set(inspect(empty_engine).get_table_names()) <= {"alembic_version"}
+
+
+def _store_at_0003_with_one_scored_item(engine: Engine) -> None:
+    upgrade(engine, "0003")
+    now = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    with writing(engine) as connection:
+        source_id = inserted_id(
+            connection.execute(
+                sources.insert().values(
+                    name="Old survey", kind="survey", platform="csv", config={}, created_at=now
+                )
+            )
+        )
+        feedback_id = inserted_id(
+            connection.execute(
+                feedback.insert().values(
+                    source_id=source_id,
+                    external_id="R1",
+                    kind="survey",
+                    created_at=now,
+                    nps=9,
+                    ingested_at=now,
+                )
+            )
+        )
+        connection.execute(
+            scores.insert().values(
+                feedback_id=feedback_id, sentiment="positive", sentiment_score=0.5, impersonal=False,
+                impersonal_score=0.0, impersonal_cues=[], model_version="v1", scored_at=now,
+            )
+        )  # fmt: skip
+
+
+def _counts(engine: Engine) -> tuple[int, int]:
+    with reading(engine) as connection:
+        return tuple(  # type: ignore[return-value]
+            connection.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one()
+            for table in ("feedback", "scores")
+        )
+
+
+def test_migration_0004__adds_ces_keeping_rows_and_scores_and_downgrades_in_place(
+    empty_engine: Engine,
+) -> None:
+    _store_at_0003_with_one_scored_item(empty_engine)
+    assert "ces" not in {column["name"] for column in inspect(empty_engine).get_columns("feedback")}
+    assert upgrade(empty_engine, "0004") == ("0003", "0004")
+    assert "ces" in {column["name"] for column in inspect(empty_engine).get_columns("feedback")}
+    upsert_feedback(
+        empty_engine, SURVEY, [FeedbackRecord("R2", "survey", datetime(2026, 11, 3, tzinfo=UTC), ces=6)]
+    )
+    stored = read_feedback(empty_engine, ("id", "nps", "ces", "sentiment")).sort("id").drop("id")
+    assert stored.rows() == [(9, None, "positive"), (None, 6, None)]
+    assert stored.schema["ces"] == pl.Int8
+    downgrade(empty_engine, "0003")
+    assert "ces" not in {column["name"] for column in inspect(empty_engine).get_columns("feedback")}
+    assert _counts(empty_engine) == (2, 1)  # the table was altered in place: no cascade deleted the score
 
 
 def test_sqlite__runs_in_wal_mode_with_foreign_keys(sqlite_engine: Engine) -> None:
@@ -187,6 +244,8 @@ def test_read_feedback__returns_utc_times_and_filters_by_window(engine: Engine) 
 def test_feedback_record__rejects_scores_out_of_range_and_naive_times() -> None:
     with pytest.raises(ValueError, match="nps must be between 0 and 10"):
         survey(1, nps=11)
+    with pytest.raises(ValueError, match="ces must be between 1 and 7"):
+        FeedbackRecord("x", "survey", datetime(2026, 1, 1, tzinfo=UTC), ces=8)
     with pytest.raises(ValueError, match="time zone"):
         FeedbackRecord("x", "survey", datetime(2026, 1, 1))
 

@@ -9,6 +9,7 @@ import pytest
 from scipy import stats
 
 from analysis.impact import (
+    SEASONS_WARNING,
     Draws,
     Estimate,
     ImpactSettings,
@@ -18,12 +19,15 @@ from analysis.impact import (
     assess_rollouts,
     bootstrap_means,
     combine_draws,
+    combined_volume,
     complaints_phrase,
     detectable_sentence,
     interval,
     minimum_detectable_change,
     nps_answer_sd,
     recent_detectable_change,
+    weekly_series_fit,
+    within_week_variance,
 )
 
 START = date(2026, 4, 13)  # a Monday
@@ -90,6 +94,7 @@ def test_assess_rollout__before_after_difference_by_hand() -> None:
     assert nps.low == pytest.approx(-30 - 1.975 * 13.36, abs=2)
     assert nps.high == pytest.approx(-30 + 1.975 * 13.36, abs=2)
     assert impact.main_method == "before / after"  # 8 weeks of history: too little for the time series
+    assert impact.warnings == [SEASONS_WARNING]  # nothing untouched to compare with
     assert impact.verdict.startswith("NPS fell 30.0 points (95% CI -5")
     assert "in the 8 weeks after 'Support chatbot'" in impact.verdict
 
@@ -271,13 +276,28 @@ def test_assess_rollout__difference_in_differences_against_the_other_channel() -
         pytest.approx(-20),
     )
     assert impact.did.change == pytest.approx(-10)
-    assert impact.verdict.endswith(
-        f"Against in-store, which it did not touch: -10.0 NPS points (95% CI {impact.did.low:.1f} to "
-        f"{impact.did.high:.1f})."
+    # the comparison is the verdict's estimate; online's own -30 comes after it
+    assert impact.main_method == "difference in differences"
+    assert impact.main == (impact.did.change, impact.did.low, impact.did.high)
+    nps = impact.estimates["nps"]
+    assert impact.verdict == (
+        "No clear change in NPS in the 8 weeks after 'Chatbot', against in-store, which it did not touch: "
+        f"-10.0 points (95% CI {impact.did.low:.1f} to {impact.did.high:.1f}). "
+        f"Online alone: -30.0 points (95% CI {nps.low:.1f} to {nps.high:.1f})."
     )
-    assert impact.estimates["nps"].n_before == 80  # the online answers only
+    assert nps.n_before == 80  # the online answers only
+    # as precise as a before / after at 1 / (1 / 10 + 1 / 10) = 5 answers a week
+    assert impact.minimum_detectable == pytest.approx(
+        minimum_detectable_change(answer_sd_of(BEFORE * 8), 5, 8)
+    )
+    assert not any("Nothing untouched to compare with" in warning for warning in impact.warnings)
     everywhere = assess_rollout(feedback, "Emails", START, channel="all")
     assert everywhere.did is None and everywhere.channel is None
+
+
+def answer_sd_of(scores: list[int]) -> float:
+    values = [100.0 if score >= 9 else -100.0 if score <= 6 else 0.0 for score in scores]
+    return float(np.std(values, ddof=1))
 
 
 def test_assess_rollout__interrupted_time_series_with_enough_history() -> None:
@@ -337,3 +357,40 @@ def test_assess_rollouts__one_per_rollout_oldest_first_and_empty_data() -> None:
     assert [impact.name for impact in impacts] == ["A", "B"]
     assert impacts[0].verdict.startswith("Not enough NPS answers around 'A'")
     assert impacts[1].estimates["nps"].after is None
+
+
+def week_rows(values_by_week: dict[int, list[float]]) -> pl.DataFrame:
+    """Answers' NPS values by week, each week's answers at its middle (weeks_since = week + 0.5)."""
+    rows = [(week, week + 0.5, value) for week, values in values_by_week.items() for value in values]
+    return pl.DataFrame(rows, schema=["week", "weeks_since", "nps_value"], orient="row")
+
+
+def test_within_week_variance__pooled_around_each_weeks_mean() -> None:
+    # week 0: 0, 100 (mean 50, squares 2 * 50^2 = 5000); week 1: 100, 100, -100 (mean 33.3, squares
+    # 2 * 66.7^2 + 133.3^2 = 26,666.7); over 5 answers - 2 weeks
+    rows = week_rows({0: [0, 100], 1: [100, 100, -100]})
+    assert within_week_variance(rows) == pytest.approx((5000 + 80000 / 3) / 3)
+
+
+def test_weekly_series_fit__a_level_change_on_exact_weeks_with_the_answers_floor() -> None:
+    # 16 weeks before and 4 after, two answers a week at the week's mean ± 10: the weeks' means lie exactly on
+    # 10 + 0.5 t before and 10 + 0.5 t - 20 after, so the regression's own residual variance is 0 and the
+    # floor is the answers' spread around their week: (20 weeks * 2 * 10^2) / (40 - 20) = 200
+    means = {week: 10 + 0.5 * (week + 0.5) - (20 if week >= 0 else 0) for week in range(-16, 4)}
+    fit = weekly_series_fit(week_rows({week: [mean + 10, mean - 10] for week, mean in means.items()}))
+    level, low, high, _ = fit.contrast({2: 1.0})
+    assert level == pytest.approx(-20)
+    time = np.arange(-16, 4) + 0.5
+    post = (time >= 0).astype(float)
+    design = np.column_stack([np.ones(20), time, post, post * time])
+    variance = 200 * np.linalg.inv(design.T @ (2 * design))[2, 2]  # answers (2 a week) as weights
+    margin = stats.t.ppf(0.975, 20 - 4) * math.sqrt(variance)
+    assert (low, high) == pytest.approx((-20 - margin, -20 + margin))
+    assert fit.degrees_of_freedom == 16 and fit.mean_time_after == pytest.approx(2.0)
+
+
+def test_combined_volume__both_sides_noise_counts() -> None:
+    # a difference in differences between 10 and 10 answers a week is as precise as a before / after at 5
+    assert combined_volume(10, 10) == pytest.approx(5)
+    assert combined_volume(30, 90) == pytest.approx(22.5)
+    assert combined_volume(30, 0) == 0.0

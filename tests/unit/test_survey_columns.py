@@ -18,7 +18,17 @@ from collectors.surveys import SurveyPlan, plan_survey_file
 from pulse.errors import InputError
 from store.feedback import FeedbackRecord, Rejected, frame_to_records
 
-HEADER = ["Response ID", "Submitted At", "NPS", "Satisfaction", "Comment", "Email", "Channel", "Table"]
+HEADER = [
+    "Response ID",
+    "Submitted At",
+    "NPS",
+    "Satisfaction",
+    "Effort",
+    "Comment",
+    "Email",
+    "Channel",
+    "Table",
+]
 DATES = [
     "2026-01-02T10:00:00Z",
     "2026-01-02T10:00:00.250+02:00",
@@ -39,6 +49,7 @@ CELLS = {
     "Submitted At": st.sampled_from(DATES),
     "NPS": st.sampled_from(["", "9", " 9", "10 - Extremely likely", "11", "x", "9.0", "9.5"]),
     "Satisfaction": st.sampled_from(["", "4", "Very satisfied", "0", "6"]),
+    "Effort": st.sampled_from(["", "7", "2", "Strongly agree", "8", "x"]),
     "Comment": st.sampled_from(TEXTS) | st.text(st.characters(exclude_categories=("Cs", "Cc")), max_size=15),
     "Email": st.sampled_from(["", "Ann@Example.com", "ann@example.com ", "bob@example.com"]),
     "Channel": st.sampled_from(["", "online", " In store ", "x" * 150]),

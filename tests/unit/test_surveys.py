@@ -219,6 +219,59 @@ def test_read_survey_file__csat_scale_detected_and_stated(values: str, scale: st
         assert any(f"looks like a {scale} scale" in note for note in result.notes)
 
 
+def test_read_survey_file__ces_column_found_by_its_question_on_seven_points() -> None:
+    result = read(FIXTURES / "ces.csv")
+    assert result.mapping["ces"].startswith("How easy was it to get what you needed?")
+    assert [record.ces for record in result.records] == [7, 6, 5, 2, None, 4, 1]
+    assert not result.rejects and not any("scale" in note for note in result.notes)
+
+
+@pytest.mark.parametrize("header", ["Customer Effort Score", "CES", "Effort", "How easy was it to order?"])
+def test_read_survey_file__ces_headers_are_detected(header: str) -> None:
+    rows = [f"Date,{header},Which services did you use"] + [
+        f"2026-01-0{day},{day},{day}" for day in range(1, 8)
+    ]
+    result = read("\n".join(rows).encode(), "x.csv")
+    assert result.mapping["ces"] == header
+    assert [record.ces for record in result.records] == list(range(1, 8))
+    assert "Which services did you use" not in result.mapping.values()  # "ces" only as a whole name
+
+
+def test_read_survey_file__ces_agreement_labels_read_as_one_to_seven() -> None:
+    rows = [
+        "Date,CES",
+        "2026-01-01,Strongly agree",
+        "2026-01-02,Somewhat disagree",
+        "2026-01-03,Strongly disagree",
+    ]
+    assert [record.ces for record in read("\n".join(rows).encode(), "x.csv").records] == [7, 3, 1]
+
+
+def test_read_survey_file__ces_on_a_five_point_effort_scale_is_stated_and_not_rescaled() -> None:
+    rows = ["Date,NPS,Customer Effort Score"] + [f"2026-01-0{day},9,{day}" for day in range(1, 6)]
+    data = "\n".join(rows).encode()
+    result = read(data, "x.csv")
+    assert "ces" not in result.mapping
+    assert any(
+        "looks like a 1-5 scale (values 1 to 5 seen); not used as CES, which Pulse counts on 1-7" in note
+        for note in result.notes
+    )
+    assert result.records[0].raw == {"Customer Effort Score": "1"}
+    forced = read(data, "x.csv", mapping_overrides={"ces": "Customer Effort Score"})
+    assert [record.ces for record in forced.records] == [1, 2, 3, 4, 5]  # as given: never rescaled
+    assert any("mapped to CES as asked" in note and "not rescaled" in note for note in forced.notes)
+
+
+def test_read_survey_file__forced_ces_rejects_values_outside_one_to_seven() -> None:
+    rows = ["Date,Ease", "2026-01-01,7", "2026-01-02,9", "2026-01-03,0"]
+    result = read("\n".join(rows).encode(), "x.csv", mapping_overrides={"ces": "Ease"})
+    assert [record.ces for record in result.records] == [7]
+    assert sorted(reject.reason for reject in result.rejects) == [
+        "ces 0 is out of range 1-7",
+        "ces 9 is out of range 1-7",
+    ]
+
+
 def test_read_survey_file__unknown_field_or_column_is_an_input_error_with_hint() -> None:
     with pytest.raises(InputError, match="no field 'score'") as field_error:
         read(FIXTURES / "typeform.csv", mapping_overrides={"score": "#"})
