@@ -104,7 +104,8 @@ class SqliteFrame:
     only inserts."""
 
     frame: pl.DataFrame
-    columns: tuple[list[Any], ...]  # in the order of _FRAME_COLUMNS
+    names: tuple[str, ...]  # the frame's columns that hold any value (the others are left NULL)
+    columns: tuple[list[Any], ...]  # in the order of `names`
 
     def __len__(self) -> int:
         return self.frame.height
@@ -123,11 +124,17 @@ def prepare_frame(engine: Engine, records: Records) -> Records:
     return _sqlite_frame(records)
 
 
+_REQUIRED = ("external_id", "kind", "created_at")
+
+
 def _sqlite_frame(frame: pl.DataFrame) -> SqliteFrame:
-    values = frame.with_columns(
-        pl.col("created_at").dt.strftime("%Y-%m-%d %H:%M:%S%.6f"), pl.col("raw").fill_null("null")
+    names = tuple(
+        name for name in _FRAME_COLUMNS if name in _REQUIRED or frame[name].null_count() < frame.height
     )
-    return SqliteFrame(frame, tuple(values[name].to_list() for name in _FRAME_COLUMNS))
+    values = frame.select(names).with_columns(
+        pl.col("created_at").dt.strftime("%Y-%m-%d %H:%M:%S%.6f"), pl.col("^raw$").fill_null("null")
+    )
+    return SqliteFrame(frame, names, tuple(values[name].to_list() for name in names))
 
 
 @dataclass
@@ -223,11 +230,16 @@ def _insert_new(connection: Connection, source_id: int, batch: Batch, counts: Up
 
 
 _FRAME_COLUMNS = tuple(FEEDBACK_FRAME_SCHEMA)
-_SQLITE_COLUMNS = ("source_id", *_FRAME_COLUMNS, "ingested_at")
-_SQLITE_INSERT = (
-    f"INSERT INTO feedback ({', '.join(_SQLITE_COLUMNS)}) VALUES ({', '.join('?' * len(_SQLITE_COLUMNS))}) "
-    "ON CONFLICT DO NOTHING"
-)
+
+
+def _sqlite_insert(names: Sequence[str]) -> str:
+    """Inserts the `names` columns bound row by row, with `raw` as JSON null when it is not among them."""
+    columns = ["source_id", *names, "ingested_at"]
+    values = ["?"] * len(columns)
+    if "raw" not in names:
+        columns.append("raw")
+        values.append("'null'")
+    return f"INSERT INTO feedback ({', '.join(columns)}) VALUES ({', '.join(values)}) ON CONFLICT DO NOTHING"
 
 
 def _insert_sqlite(connection: Connection, source_id: int, batch: Batch, now: datetime) -> int:
@@ -236,9 +248,11 @@ def _insert_sqlite(connection: Connection, source_id: int, batch: Batch, now: da
     how many rows were inserted."""
     ingested_at = _sqlite_datetime(now)
     rows: Iterable[tuple[Any, ...]]
+    names = _FRAME_COLUMNS
     if isinstance(batch, pl.DataFrame):
         batch = _sqlite_frame(batch)
     if isinstance(batch, SqliteFrame):  # column lists zipped: far cheaper than a tuple per row from polars
+        names = batch.names  # columns without a value are left out: fewer values to convert and bind
         rows = zip(repeat(source_id), *batch.columns, repeat(ingested_at))
     else:
         rows = [
@@ -251,7 +265,7 @@ def _insert_sqlite(connection: Connection, source_id: int, batch: Batch, now: da
         ]  # fmt: skip
     cursor = connection.connection.cursor()  # the driver's own executemany takes the rows as they come
     try:
-        cursor.executemany(_SQLITE_INSERT, rows)  # type: ignore[arg-type]  # sqlite3 takes any iterable
+        cursor.executemany(_sqlite_insert(names), rows)  # type: ignore[arg-type]  # sqlite3 takes any iterable
         return int(cursor.rowcount)
     finally:
         cursor.close()
