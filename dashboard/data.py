@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import polars as pl
 import streamlit as st
 from sqlalchemy import Engine
 
-from analysis.metrics import MEASURE_COLUMNS, read_period_metrics
+from analysis.metrics import read_counts_metrics
 from analysis.quotes import pick_quotes
-from analysis.theme_report import ThemeReport, store_theme_report
-from collectors.base import Collector
-from collectors.configured import configured_collectors
 from pulse.errors import StoreError
 from pulse.settings import Settings, build_settings
-from pulse.theme_export import theme_report_bytes
+from store.daily_counts import read_daily_counts
 from store.engine import build_engine
 from store.explorer import FeedbackQuery, search_feedback
 from store.feedback import read_feedback, read_rejected
@@ -28,10 +26,15 @@ from store.sources import read_sources
 from store.state import read_data_version
 from store.topics import read_topics
 
+if TYPE_CHECKING:  # the themes, their export and the live sources are imported when used: not at start-up
+    from analysis.theme_report import ThemeReport
+    from collectors.base import Collector
+
 ALL_CHANNELS = "All channels"
 QUOTE_COLUMNS = (
     "created_at",
     "kind",
+    "channel",
     "text",
     "sentiment_score",
     "impersonal",
@@ -48,6 +51,8 @@ def get_settings() -> Settings:
 @st.cache_resource
 def get_live_sources() -> dict[str, Collector]:
     """The configured live sources, built once per server (building the Reddit client reads praw.ini)."""
+    from collectors.configured import configured_collectors
+
     return configured_collectors(get_settings())
 
 
@@ -67,26 +72,42 @@ def data_version() -> int:
     return read_data_version(get_engine())
 
 
-@st.cache_data(ttl=3600, max_entries=4)
-def load_feedback_for_metrics(version: int) -> pl.DataFrame:
-    return read_feedback(get_engine(), MEASURE_COLUMNS)
+@st.cache_data(ttl=3600, max_entries=4, show_spinner="Counting the feedback…")
+def load_daily_counts(version: int) -> pl.DataFrame:
+    """Counts and sums per local day, kind, source, channel, location and segment (store.daily_counts)."""
+    return read_daily_counts(get_engine(), get_settings().timezone)
+
+
+def filter_counts(
+    counts: pl.DataFrame,
+    since: date | None = None,
+    until: date | None = None,
+    sources: Sequence[str] = (),
+    channels: Sequence[str] = (),
+    locations: Sequence[str] = (),
+) -> pl.DataFrame:
+    """The dashboard's one filter of the daily counts: local days from `since` to `until` (inclusive), and only
+    the given sources, channels and locations (none given: all of them)."""
+    wanted = [pl.col("day") >= since] if since else []
+    wanted += [pl.col("day") <= until] if until else []
+    for name, values in (("source", sources), ("channel", channels), ("location", locations)):
+        wanted += [pl.col(name).is_in(list(values))] if values else []
+    return counts.filter(*wanted) if wanted else counts
 
 
 @st.cache_data(ttl=3600, max_entries=4)
 def load_channels(version: int) -> list[str]:
     """The survey channels (in-store, online...): where NPS and CSAT come from."""
-    surveys = load_feedback_for_metrics(version).filter(pl.col("kind") == "survey")
+    surveys = load_daily_counts(version).filter(pl.col("kind") == "survey")
     return sorted(surveys["channel"].drop_nulls().unique().to_list())
 
 
-@st.cache_data(ttl=3600, max_entries=16, show_spinner="Computing the weekly figures…")
+@st.cache_data(ttl=3600, max_entries=16)
 def load_period_metrics(version: int, by: str = "week", channel: str = ALL_CHANNELS) -> pl.DataFrame:
     """NPS, CSAT and shares per period, for one channel or all of them."""
-    settings = get_settings()
-    feedback = load_feedback_for_metrics(version)
-    if channel != ALL_CHANNELS:
-        feedback = feedback.filter(pl.col("channel") == channel)
-    return read_period_metrics(feedback, by, settings.timezone, settings.min_responses)
+    channels = () if channel == ALL_CHANNELS else (channel,)
+    counts = filter_counts(load_daily_counts(version), channels=channels)
+    return read_counts_metrics(counts, by, get_settings().min_responses)
 
 
 @st.cache_data(ttl=3600, max_entries=4)
@@ -102,10 +123,14 @@ def load_rollout_changes(version: int) -> pl.DataFrame:
 @st.cache_data(ttl=3600, max_entries=4, show_spinner="Judging each rollout…")
 def load_rollout_impacts(version: int) -> list[dict[str, Any]]:
     """Each rollout's before / after verdict (analysis.impact), as plain records."""
-    from analysis.impact import impact_record, read_rollout_impacts  # scipy and statsmodels: not at start-up
+    from analysis.impact import (  # scipy and statsmodels: not at start-up
+        assess_rollouts_by_day,
+        day_totals_from_counts,
+        impact_record,
+    )
 
-    impacts = read_rollout_impacts(get_engine(), timezone=get_settings().timezone)
-    return [impact_record(impact) for impact in impacts]
+    days = day_totals_from_counts(load_daily_counts(version))
+    return [impact_record(impact) for impact in assess_rollouts_by_day(days, load_rollouts(version))]
 
 
 @st.cache_data(ttl=3600, max_entries=64)
@@ -143,6 +168,8 @@ def load_feedback_page(version: int, wanted: FeedbackQuery) -> tuple[pl.DataFram
 @st.cache_data(ttl=3600, max_entries=16, show_spinner="Summarising the themes…")
 def load_theme_report(version: int, since: date | None = None, top: int = 8) -> ThemeReport:
     """The themes of the current model from `since` (a local day), with trends, quotes and rollout changes."""
+    from analysis.theme_report import store_theme_report
+
     settings = get_settings()
     start = datetime.combine(since, time(0), tzinfo=ZoneInfo(settings.timezone)) if since else None
     return store_theme_report(get_engine(), settings.timezone, start, top)
@@ -156,4 +183,6 @@ def load_topics(version: int) -> pl.DataFrame:
 
 @st.cache_data(ttl=3600, max_entries=16, show_spinner="Preparing the file…")
 def load_theme_export(version: int, format_name: str, since: date | None = None) -> bytes:
+    from pulse.theme_export import theme_report_bytes
+
     return theme_report_bytes(load_theme_report(version, since), format_name, get_settings().business_name)

@@ -68,6 +68,7 @@ def test_pulse_page__channel_filter_shows_one_channel(demo_database: str, use_da
     control = app.get("button_group")[0]
     assert control.options == ["All channels", "in-store", "online"]
     control.set_value("online").run()
+    assert not app.exception, app.exception  # the week's quotes of one channel
     assert "(online only)" in app.caption[0].value
     assert [metric.value for metric in app.metric] != everyone
 
