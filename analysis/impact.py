@@ -181,23 +181,85 @@ def add_response_values(frame: pl.DataFrame, timezone: str) -> pl.DataFrame:
     return frame.with_columns(*values, local_date)
 
 
+def day_totals(feedback: pl.DataFrame, timezone: str) -> pl.DataFrame:
+    """Per local day (`local_date`) and channel: the sum (`<measure>_total`), sum of squares
+    (`<measure>_squares`) and count (`<measure>_count`) of every measure's per-response values. Everything
+    below works on these, or on the NPS answers rebuilt from them (nps_answers)."""
+    frame = add_response_values(feedback, timezone)
+    if "channel" not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias("channel"))
+    return frame.group_by("local_date", "channel").agg(
+        *[pl.col(f"{name}_value").sum().alias(f"{name}_total") for name in MEASURES],
+        *[(pl.col(f"{name}_value") ** 2).sum().alias(f"{name}_squares") for name in MEASURES],
+        *[pl.col(f"{name}_value").count().alias(f"{name}_count") for name in MEASURES],
+    )
+
+
+def day_totals_from_counts(counts: pl.DataFrame) -> pl.DataFrame:
+    """day_totals from counts per local day (`day` and analysis.metrics.SUM_COLUMNS, as store.daily_counts
+    keeps them): NPS, CSAT and complaint values are 100, 0 or -100, so their counts give their sums; the
+    sentiment scores' sums are kept as they are. Impersonal flags come with a score, so their count is the
+    scored items'."""
+    summed = counts.group_by(pl.col("day").alias("local_date"), "channel").agg(
+        pl.col("promoters", "detractors", "nps_n", "satisfied", "csat_n").sum(),
+        pl.col("sentiment_sum", "sentiment_squares", "sentiment_n", "impersonal_count", "scored_n").sum(),
+    )
+    values = {  # measure: (sum, sum of squares, count)
+        "nps": (
+            100 * (pl.col("promoters") - pl.col("detractors")),
+            10_000 * (pl.col("promoters") + pl.col("detractors")),
+            pl.col("nps_n"),
+        ),
+        "csat": (100 * pl.col("satisfied"), 10_000 * pl.col("satisfied"), pl.col("csat_n")),
+        "sentiment": (pl.col("sentiment_sum"), pl.col("sentiment_squares"), pl.col("sentiment_n")),
+        "impersonal": (
+            100 * pl.col("impersonal_count"),
+            10_000 * pl.col("impersonal_count"),
+            pl.col("scored_n"),
+        ),
+    }
+    return summed.select(
+        "local_date",
+        "channel",
+        *[total.cast(pl.Float64).alias(f"{name}_total") for name, (total, _, _) in values.items()],
+        *[squares.cast(pl.Float64).alias(f"{name}_squares") for name, (_, squares, _) in values.items()],
+        *[count.cast(pl.UInt32).alias(f"{name}_count") for name, (_, _, count) in values.items()],
+    )
+
+
 def add_week_index(frame: pl.DataFrame, start: date) -> pl.DataFrame:
     """`week`: whole weeks since the rollout's start (0 is its first week, -1 the week before)."""
     days = (pl.col("local_date") - pl.lit(start)).dt.total_days()
     return frame.with_columns(days.floordiv(7).alias("week"), (days / 7).alias("weeks_since"))
 
 
-def weekly_totals(frame: pl.DataFrame) -> pl.DataFrame:
-    """Per week with feedback: the sum (`<measure>_total`), sum of squares (`<measure>_squares`) and count
-    (`<measure>_count`) of every measure's values. The bootstrap works on these, never on single rows."""
-    return (
-        frame.group_by("week")
-        .agg(
-            *[pl.col(f"{name}_value").sum().alias(f"{name}_total") for name in MEASURES],
-            *[(pl.col(f"{name}_value") ** 2).sum().alias(f"{name}_squares") for name in MEASURES],
-            *[pl.col(f"{name}_value").count().alias(f"{name}_count") for name in MEASURES],
-        )
-        .sort("week")
+TOTAL_COLUMNS = [f"{name}_{part}" for part in ("total", "squares", "count") for name in MEASURES]
+
+
+def weekly_totals(days: pl.DataFrame) -> pl.DataFrame:
+    """Per week with feedback: the sum, sum of squares and count of every measure's values (day totals summed).
+    The bootstrap works on these, never on single rows."""
+    return days.group_by("week").agg(pl.col(TOTAL_COLUMNS).sum()).sort("week")
+
+
+def nps_answers(days: pl.DataFrame) -> pl.DataFrame:
+    """The NPS answers of day totals (with week), one row each: `nps_value` 100, 0 or -100, with the day's
+    local_date, week and weeks_since. A day's sum and sum of squares of such values give its promoters and
+    detractors, so these are the answers themselves, in another order."""
+    promoters = (pl.col("nps_squares") / 10_000 + pl.col("nps_total") / 100) / 2
+    detractors = (pl.col("nps_squares") / 10_000 - pl.col("nps_total") / 100) / 2
+    counts = days.select(
+        "local_date",
+        "week",
+        "weeks_since",
+        promoters.round().cast(pl.Int64).alias("100"),
+        detractors.round().cast(pl.Int64).alias("-100"),
+        (pl.col("nps_count") - promoters.round() - detractors.round()).cast(pl.Int64).alias("0"),
+    )
+    answers = counts.unpivot(["100", "0", "-100"], index=["local_date", "week", "weeks_since"])
+    return answers.filter(pl.col("value") > 0).select(
+        pl.col("local_date", "week", "weeks_since").repeat_by("value").explode(),
+        pl.col("variable").cast(pl.Float64).repeat_by("value").explode().alias("nps_value"),
     )
 
 
@@ -580,22 +642,37 @@ def assess_rollout(
     """The impact of one rollout on `feedback` (created_at and any of nps, csat, sentiment_score,
     impersonal, channel). When `channel` names one of the feedback's channels, the analysis uses that
     channel and compares it with the others (difference in differences); otherwise all feedback."""
+    days = day_totals(feedback, timezone)
+    return assess_rollout_by_day(days, name, started_on, channel, other_rollouts, settings)
+
+
+def assess_rollout_by_day(
+    days: pl.DataFrame,
+    name: str,
+    started_on: date,
+    channel: str | None = None,
+    other_rollouts: pl.DataFrame | None = None,
+    settings: ImpactSettings | None = None,
+) -> RolloutImpact:
+    """assess_rollout from the feedback's day totals (day_totals, or day_totals_from_counts)."""
     settings = settings or ImpactSettings()
     rng = np.random.default_rng(settings.seed)
-    frame = add_week_index(add_response_values(feedback, timezone), started_on)
+    frame = add_week_index(days, started_on)
     affected, comparison = split_by_channel(frame, channel)
     before = (-settings.weeks, 0)
     after = (settings.burn_in_weeks, settings.burn_in_weeks + settings.weeks)
     weekly = weekly_totals(affected)
     estimates = {measure: difference(weekly, measure, before, after, settings, rng) for measure in MEASURES}
-    its = interrupted_time_series(affected, settings, after)
+    earliest = -max(settings.its_weeks_before, settings.weeks)  # the answers that the ITS and the MDC use
+    answers = nps_answers(affected.filter(pl.col("week").is_between(earliest, after[1], closed="left")))
+    its = interrupted_time_series(answers, settings, after)
     did, comparison_weekly = None, 0.0
     if comparison is not None:
         did, comparison_weekly = compare_channels(weekly, comparison, (before, after), settings, rng)
     weekly_answers = estimates["nps"].n_before / settings.weeks
     method = main_method(its, did)
     effective = combined_volume(weekly_answers, comparison_weekly) if method == DID_METHOD else weekly_answers
-    mdc = minimum_detectable_change(answer_sd(affected, before), effective, settings.weeks)
+    mdc = minimum_detectable_change(answer_sd(answers, before), effective, settings.weeks)
     impact = RolloutImpact(
         name=name,
         started_on=started_on,
@@ -821,10 +898,15 @@ def assess_rollouts(
     timezone: str = "UTC",
 ) -> list[RolloutImpact]:
     """The impact of every rollout (name, started_on, channel), oldest first."""
+    return assess_rollouts_by_day(day_totals(feedback, timezone), rollouts, settings)
+
+
+def assess_rollouts_by_day(
+    days: pl.DataFrame, rollouts: pl.DataFrame, settings: ImpactSettings | None = None
+) -> list[RolloutImpact]:
+    """assess_rollouts from the feedback's day totals."""
     return [
-        assess_rollout(
-            feedback, row["name"], row["started_on"], row.get("channel"), rollouts, settings, timezone
-        )
+        assess_rollout_by_day(days, row["name"], row["started_on"], row.get("channel"), rollouts, settings)
         for row in rollouts.sort("started_on").iter_rows(named=True)
     ]
 
@@ -868,14 +950,12 @@ def add_verdicts(rollouts: pl.DataFrame, records: Sequence[dict[str, Any]]) -> p
     return joined.with_columns(pl.col("verdict").fill_null(""))
 
 
-IMPACT_COLUMNS: Sequence[str] = ("created_at", "channel", "nps", "csat", "sentiment_score", "impersonal")
-
-
 def read_rollout_impacts(
     engine: Any, settings: ImpactSettings | None = None, timezone: str = "UTC"
 ) -> list[RolloutImpact]:
-    """Every rollout's impact, from the store."""
-    from store.feedback import read_feedback
+    """Every rollout's impact, from the store's daily counts (store.daily_counts, in `timezone`)."""
+    from store.daily_counts import read_daily_counts
     from store.rollouts import read_rollouts
 
-    return assess_rollouts(read_feedback(engine, IMPACT_COLUMNS), read_rollouts(engine), settings, timezone)
+    days = day_totals_from_counts(read_daily_counts(engine, timezone))
+    return assess_rollouts_by_day(days, read_rollouts(engine), settings)

@@ -87,41 +87,83 @@ def read_period_metrics(
     csat_low, csat_high, ces_n, ces_mean, ces_share (5-7), stars_n, stars_mean, sentiment_n, sentiment_mean,
     scored_n, negative_share, impersonal_share, impersonal_per_100 (each with _low and _high), and thin
     (fewer than `min_responses` NPS answers: shown, but not to be read as solid).
+
+    The rows are counted per local day first (read_day_counts), then go the way of the store's daily counts.
     """
+    return read_counts_metrics(read_day_counts(frame, timezone, group_by), by, min_responses, group_by)
+
+
+def read_day_counts(frame: pl.DataFrame, timezone: str = "UTC", group_by: Sequence[str] = ()) -> pl.DataFrame:
+    """Feedback rows counted per local day (`day`) and group: SUM_COLUMNS, as store.daily_counts keeps them."""
     missing = [name for name in group_by if name not in frame.columns]
     if missing:
         raise ValueError(f"cannot group by {missing}: the frame has no such columns")
-    frame = _with_optional_columns(frame)
+    day = period_expr("day", timezone).alias("day")
+    return _with_optional_columns(frame).group_by([*group_by, day]).agg(count_exprs())
+
+
+def count_exprs() -> list[pl.Expr]:
+    """The counts and sums (SUM_COLUMNS) of a group of feedback rows, from which every measure follows."""
+    return [
+        pl.len().alias("n"),
+        pl.col("nps").is_not_null().sum().alias("nps_n"),
+        (pl.col("nps") >= 9).sum().alias("promoters"),
+        (pl.col("nps") <= 6).sum().alias("detractors"),
+        pl.col("csat").is_not_null().sum().alias("csat_n"),
+        (pl.col("csat") >= 4).sum().alias("satisfied"),
+        (pl.col("ces") >= 5).sum().alias("ces_easy"),
+        *[expr for name, column in MEANS.items() for expr in _moment_exprs(column, name)],
+        pl.col("sentiment").is_not_null().sum().alias("scored_n"),
+        (pl.col("sentiment") == "negative").sum().alias("negative"),
+        pl.col("impersonal").fill_null(False).sum().alias("impersonal_count"),
+    ]
+
+
+def _moment_exprs(column: str, name: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    values = pl.col(column).cast(pl.Float64)
+    return (
+        values.is_not_null().sum().alias(f"{name}_n"),
+        values.sum().alias(f"{name}_sum"),
+        (values * values).sum().alias(f"{name}_squares"),
+    )
+
+
+def read_counts_metrics(
+    daily: pl.DataFrame, by: str = "week", min_responses: int = 30, group_by: Sequence[str] = ()
+) -> pl.DataFrame:
+    """read_period_metrics from counts per local day: `daily` has `day` (a local date), SUM_COLUMNS and the
+    `group_by` columns, as store.daily_counts or read_day_counts give them. Periods are sums of days."""
     keys = [*group_by, "period"]
     counts = (
-        frame.with_columns(period_expr(by, timezone))
+        daily.with_columns(day_period_expr(by))
         .group_by(keys)
-        .agg(
-            pl.len().alias("n"),
-            pl.col("nps").is_not_null().sum().alias("nps_n"),
-            (pl.col("nps") >= 9).sum().alias("promoters"),
-            (pl.col("nps") <= 6).sum().alias("detractors"),
-            pl.col("csat").is_not_null().sum().alias("csat_n"),
-            (pl.col("csat") >= 4).sum().alias("satisfied"),
-            pl.col("ces").is_not_null().sum().alias("ces_n"),
-            (pl.col("ces") >= 5).sum().alias("ces_easy"),
-            *_mean_and_sd("ces", "ces"),
-            pl.col("stars").is_not_null().sum().alias("stars_n"),
-            *_mean_and_sd("stars", "stars"),
-            pl.col("sentiment_score").is_not_null().sum().alias("sentiment_n"),
-            *_mean_and_sd("sentiment_score", "sentiment"),
-            pl.col("sentiment").is_not_null().sum().alias("scored_n"),
-            (pl.col("sentiment") == "negative").sum().alias("negative"),
-            pl.col("impersonal").fill_null(False).sum().alias("impersonal_count"),
-        )
+        .agg(pl.col(COUNT_COLUMNS).sum(), pl.col(MOMENT_COLUMNS).sum().cast(pl.Float64))
         .sort(keys, nulls_last=True)
     )
-    return add_intervals(counts, min_responses)
+    return add_intervals(add_means(counts), min_responses)
 
 
-def _mean_and_sd(column: str, name: str) -> tuple[pl.Expr, pl.Expr]:
-    values = pl.col(column).cast(pl.Float64)
-    return values.mean().alias(f"{name}_mean"), values.std().alias(f"{name}_sd")
+def day_period_expr(by: str) -> pl.Expr:
+    """The day, week (starting Monday) or month of a local `day`; null for "all"."""
+    if by == "all":
+        return pl.lit(None, dtype=pl.Date).alias("period")
+    if by not in PERIODS:
+        raise ValueError(f"period must be one of {list(PERIOD_CHOICES)}, not {by!r}")
+    return pl.col("day").dt.truncate(PERIODS[by]).alias("period")
+
+
+def add_means(counts: pl.DataFrame) -> pl.DataFrame:
+    """Each mean of MEANS and its sample sd (null below 2 values), from the counts, sums and sums of squares."""
+    columns = []
+    for name in MEANS:
+        n = pl.col(f"{name}_n").cast(pl.Float64)
+        total, squares = pl.col(f"{name}_sum").cast(pl.Float64), pl.col(f"{name}_squares").cast(pl.Float64)
+        variance = ((squares - total * total / n) / (n - 1)).clip(lower_bound=0)
+        columns += [
+            pl.when(n > 0).then(total / n).alias(f"{name}_mean"),
+            pl.when(n > 1).then(variance.sqrt()).alias(f"{name}_sd"),
+        ]
+    return counts.with_columns(columns)
 
 
 COUNT_COLUMNS = [
@@ -139,11 +181,14 @@ COUNT_COLUMNS = [
     "negative",
     "impersonal_count",
 ]
+MEANS = {"ces": "ces", "stars": "stars", "sentiment": "sentiment_score"}  # each mean, and the column it is of
+MOMENT_COLUMNS = [f"{name}_{part}" for name in MEANS for part in ("sum", "squares")]
+SUM_COLUMNS = [*COUNT_COLUMNS, *MOMENT_COLUMNS]  # additive: a week's are the sums of its days
 
 
 def add_intervals(counts: pl.DataFrame, min_responses: int = 30) -> pl.DataFrame:
-    """From per-period counts (COUNT_COLUMNS) and means with their sd (ces, stars, sentiment) to the measures
-    and their intervals (null where a period has no answers)."""
+    """From per-period counts (COUNT_COLUMNS) and means with their sd (add_means) to the measures and their
+    intervals (null where a period has no answers)."""
     nps_low, nps_high = nps_interval_exprs(pl.col("promoters"), pl.col("detractors"), pl.col("nps_n"))
     csat_low, csat_high = wilson_interval_exprs(pl.col("satisfied"), pl.col("csat_n"))
     negative_low, negative_high = wilson_interval_exprs(pl.col("negative"), pl.col("scored_n"))

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from analysis.embeddings import Embedder, store_embedder
 from analysis.impersonal import IMPERSONAL_VERSION, add_impersonal, sentences
 from analysis.sentiment import SENTIMENT_VERSION, add_sentiment, split_segments
+from store.daily_counts import refresh_daily_counts
 from store.runs import finish_run, start_run
 from store.scores import SCORE_COLUMNS, read_unscored, write_scores
 
@@ -72,5 +73,6 @@ def score_new_feedback(
     except Exception as error:
         finish_run(engine, run_id, "failed", {"scored": done}, message=str(error))
         raise
+    refresh_daily_counts(engine)  # the new scores, in the dashboard's daily counts
     finish_run(engine, run_id, "ok", {"scored": done})
     return done

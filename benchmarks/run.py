@@ -108,6 +108,12 @@ def bench_pulse_page() -> list[Row]:
     return rows
 
 
+def bench_pulse_page_1m() -> list[Row]:
+    from benchmarks.pulse_page_1m import bench_pulse_page_1m  # it uses this module's helpers
+
+    return bench_pulse_page_1m()
+
+
 def bench_survey_import() -> list[Row]:
     from benchmarks.surveys import bench_survey_import  # it uses this module's helpers
 
@@ -141,6 +147,7 @@ def bench_impact_validation() -> list[Row]:
 BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
     "demo_load": bench_demo_load,
     "pulse_page": bench_pulse_page,
+    "pulse_page_1m": bench_pulse_page_1m,
     "survey_import": bench_survey_import,
     "quality": bench_quality,
     "scoring": bench_scoring,

@@ -12,6 +12,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import Engine
 
 from store.authors import read_author_salt, salted_hash
+from store.daily_counts import refresh_daily_counts
 from store.engine import bulk_writes
 from store.feedback import (
     Records,
@@ -105,6 +106,7 @@ def run_collector(engine: Engine, collector: Collector, progress: Progress | Non
         raise
     finally:
         AUTHOR_SALT.reset(salt)
+    refresh_daily_counts(engine)  # a failed run leaves its days marked, for the dashboard's next load
     finish_run(engine, run_id, "ok", result.as_dict())
     return result
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -11,14 +11,11 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from analysis.filters import FILTER_COLUMNS, FilterOptions, Filters, apply_filters, read_filter_options
-from analysis.metrics import MEASURE_COLUMNS, read_period_metrics
+from analysis.metrics import read_counts_metrics
 from analysis.quotes import pick_quotes
-from analysis.theme_report import ThemeReport, store_theme_report
-from collectors.base import Collector
-from collectors.configured import configured_collectors
 from pulse.errors import StoreError
 from pulse.settings import Settings, build_settings
-from pulse.theme_export import theme_report_bytes
+from store.daily_counts import read_daily_counts
 from store.engine import build_engine
 from store.explorer import FeedbackQuery, search_feedback
 from store.feedback import read_feedback, read_rejected
@@ -29,7 +26,10 @@ from store.sources import read_sources
 from store.state import read_data_version
 from store.topics import read_topics
 
-METRICS_COLUMNS = tuple(dict.fromkeys((*MEASURE_COLUMNS, *FILTER_COLUMNS, "segment")))  # and the splits
+if TYPE_CHECKING:  # the themes, their export and the live sources are imported when used: not at start-up
+    from analysis.theme_report import ThemeReport
+    from collectors.base import Collector
+
 QUOTE_COLUMNS = (
     "created_at",
     "kind",
@@ -50,6 +50,8 @@ def get_settings() -> Settings:
 @st.cache_resource
 def get_live_sources() -> dict[str, Collector]:
     """The configured live sources, built once per server (building the Reddit client reads praw.ini)."""
+    from collectors.configured import configured_collectors
+
     return configured_collectors(get_settings())
 
 
@@ -69,20 +71,21 @@ def data_version() -> int:
     return read_data_version(get_engine())
 
 
-@st.cache_data(ttl=3600, max_entries=4)
-def load_feedback_for_metrics(version: int) -> pl.DataFrame:
-    return read_feedback(get_engine(), METRICS_COLUMNS)
+@st.cache_data(ttl=3600, max_entries=4, show_spinner="Counting the feedback…")
+def load_daily_counts(version: int) -> pl.DataFrame:
+    """Counts and sums per local day, kind, source, channel, location and segment (store.daily_counts)."""
+    return read_daily_counts(get_engine(), get_settings().timezone)
 
 
 @st.cache_data(ttl=3600, max_entries=4)
 def load_filter_options(version: int) -> FilterOptions:
     """The days, sources, channels and locations that the sidebar filters offer."""
-    return read_filter_options(load_feedback_for_metrics(version), get_settings().timezone)
+    return read_filter_options(load_daily_counts(version), date_column="day")
 
 
-def filtered_feedback(version: int, filters: Filters) -> pl.DataFrame:
-    """The feedback that `filters` keep: the one place where the metrics loaders filter."""
-    return apply_filters(load_feedback_for_metrics(version), filters, get_settings().timezone)
+def filtered_counts(version: int, filters: Filters) -> pl.DataFrame:
+    """The daily counts that `filters` keep: the one place where the metrics loaders filter."""
+    return apply_filters(load_daily_counts(version), filters, date_column="day")
 
 
 @st.cache_data(ttl=3600, max_entries=32, show_spinner="Computing the figures…")
@@ -91,9 +94,7 @@ def load_period_metrics(
 ) -> pl.DataFrame:
     """NPS, CSAT, sentiment, complaints and volume per day, week or month of the filtered feedback, for each
     group of the `group_by` columns."""
-    settings = get_settings()
-    feedback = filtered_feedback(version, filters)
-    return read_period_metrics(feedback, by, settings.timezone, settings.min_responses, group_by)
+    return read_counts_metrics(filtered_counts(version, filters), by, get_settings().min_responses, group_by)
 
 
 @st.cache_data(ttl=3600, max_entries=4)
@@ -109,10 +110,14 @@ def load_rollout_changes(version: int) -> pl.DataFrame:
 @st.cache_data(ttl=3600, max_entries=4, show_spinner="Judging each rollout…")
 def load_rollout_impacts(version: int) -> list[dict[str, Any]]:
     """Each rollout's before / after verdict (analysis.impact), as plain records."""
-    from analysis.impact import impact_record, read_rollout_impacts  # scipy and statsmodels: not at start-up
+    from analysis.impact import (  # scipy and statsmodels: not at start-up
+        assess_rollouts_by_day,
+        day_totals_from_counts,
+        impact_record,
+    )
 
-    impacts = read_rollout_impacts(get_engine(), timezone=get_settings().timezone)
-    return [impact_record(impact) for impact in impacts]
+    days = day_totals_from_counts(load_daily_counts(version))
+    return [impact_record(impact) for impact in assess_rollouts_by_day(days, load_rollouts(version))]
 
 
 @st.cache_data(ttl=3600, max_entries=4)
@@ -154,6 +159,8 @@ def load_feedback_page(version: int, wanted: FeedbackQuery) -> tuple[pl.DataFram
 @st.cache_data(ttl=3600, max_entries=16, show_spinner="Summarising the themes…")
 def load_theme_report(version: int, since: date | None = None, top: int = 8) -> ThemeReport:
     """The themes of the current model from `since` (a local day), with trends, quotes and rollout changes."""
+    from analysis.theme_report import store_theme_report
+
     settings = get_settings()
     start = datetime.combine(since, time(0), tzinfo=ZoneInfo(settings.timezone)) if since else None
     return store_theme_report(get_engine(), settings.timezone, start, top)
@@ -167,4 +174,6 @@ def load_topics(version: int) -> pl.DataFrame:
 
 @st.cache_data(ttl=3600, max_entries=16, show_spinner="Preparing the file…")
 def load_theme_export(version: int, format_name: str, since: date | None = None) -> bytes:
+    from pulse.theme_export import theme_report_bytes
+
     return theme_report_bytes(load_theme_report(version, since), format_name, get_settings().business_name)

@@ -68,15 +68,19 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Create the database, or migrate it to the current schema."""
+    from store.daily_counts import refresh_daily_counts
     from store.migrate import upgrade
 
     settings = build_settings()
-    before, after = upgrade(_engine(settings, require_current=False))
+    engine = _engine(settings, require_current=False)
+    before, after = upgrade(engine)
     where = _where(settings)
     if before == after:
         click.echo(f"The store at {where} is up to date (revision {after}).")
     else:
         click.echo(f"Migrated the store at {where} from {before or 'empty'} to revision {after}.")
+    if refresh_daily_counts(engine, settings.timezone):
+        click.echo(f"Counted the feedback per day in {settings.timezone} for the dashboard.")
 
 
 @db.command("status")

@@ -12,6 +12,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, Engine, func, select
 
+from store.daily_counts import mark_counts_stale, mark_feedback_stale
 from store.engine import reading, upsert_insert, writing
 from store.frames import read_frame
 from store.schema import FEEDBACK_KINDS, feedback, rejected_rows, scores, sources
@@ -227,6 +228,18 @@ def _insert_new(connection: Connection, source_id: int, batch: Batch, counts: Up
         added = len(connection.execute(insert, rows).all())
     counts.new += added
     counts.duplicate += len(batch) - added
+    if added:
+        mark_counts_stale(connection, *_time_span(batch))
+
+
+def _time_span(batch: Batch) -> tuple[datetime, datetime]:
+    """The first and last created_at of a batch."""
+    if isinstance(batch, SqliteFrame):
+        batch = batch.frame
+    if isinstance(batch, pl.DataFrame):
+        return batch["created_at"].min(), batch["created_at"].max()  # type: ignore[return-value]
+    moments = [record.created_at for record in batch]
+    return min(moments), max(moments)
 
 
 _FRAME_COLUMNS = tuple(FEEDBACK_FRAME_SCHEMA)
@@ -316,11 +329,9 @@ def remove_feedback(engine: Engine, source: SourceSpec, external_ids: Sequence[s
         source_id = connection.execute(select(sources.c.id).where(sources.c.name == source.name)).scalar()
         if source_id is None or not external_ids:
             return 0
-        deleted = connection.execute(
-            feedback.delete().where(
-                feedback.c.source_id == source_id, feedback.c.external_id.in_(list(external_ids))
-            )
-        )
+        removed = (feedback.c.source_id == source_id) & feedback.c.external_id.in_(list(external_ids))
+        mark_feedback_stale(connection, removed)
+        deleted = connection.execute(feedback.delete().where(removed))
         bump_data_version(connection)
     return int(deleted.rowcount)
 

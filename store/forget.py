@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, delete, func, select
 
 from store.authors import read_author_salt, salted_hash
+from store.daily_counts import mark_feedback_stale, refresh_daily_counts
 from store.embeddings import text_hash
 from store.engine import writing
 from store.schema import embeddings, feedback, rejected_rows, scores, topic_assignments
@@ -60,6 +61,7 @@ def forget_author(
         ).all()
         ids = [row.id for row in ids_and_texts]
         counted = {table.name: _count(connection, table, ids) for table in (scores, topic_assignments)}
+        mark_feedback_stale(connection, feedback.c.id.in_(ids))
         connection.execute(delete(feedback).where(feedback.c.id.in_(ids)))
         pieces = {piece for row in ids_and_texts if row.text for piece in embedded_pieces(row.text)}
         removed_embeddings = connection.execute(
@@ -71,6 +73,7 @@ def forget_author(
             )
         ).rowcount
         bump_data_version(connection)
+    refresh_daily_counts(engine)
     return Forgotten(
         len(ids),
         counted["scores"],

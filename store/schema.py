@@ -39,6 +39,9 @@ store_state = Table(
     Column("id", Integer, primary_key=True),
     Column("data_version", Integer, nullable=False),
     Column("author_salt", String(64)),  # random per store: authors are stored as salted hashes
+    Column("counts_timezone", String(64)),  # the time zone of daily_counts' days; NULL: not built yet
+    Column("counts_stale_from", UtcDateTime),  # daily_counts' days from here to counts_stale_to (UTC) are
+    Column("counts_stale_to", UtcDateTime),  # to be recounted (store/daily_counts.py); NULL: up to date
 )
 
 sources = Table(
@@ -216,4 +219,25 @@ rollout_changes = Table(
     Column("changed_at", UtcDateTime, nullable=False),
     Column("before", JSON),  # the rollout's fields before the change (none when added)
     Column("after", JSON),  # and after it (none when deleted)
+)
+
+DAILY_COUNT_INTEGERS = (
+    "n", "nps_n", "promoters", "detractors", "csat_n", "satisfied",
+    "ces_n", "ces_easy", "ces_sum", "ces_squares", "stars_n", "stars_sum", "stars_squares",
+    "sentiment_n", "scored_n", "negative", "impersonal_count",
+)  # fmt: skip
+DAILY_COUNT_FLOATS = ("sentiment_sum", "sentiment_squares")
+
+daily_counts = Table(
+    "daily_counts",
+    metadata,  # what analysis.metrics derives every measure from, per local day (store/daily_counts.py)
+    Column("day", Date, nullable=False),  # in store_state.counts_timezone
+    Column("kind", String(20), nullable=False),
+    Column("source_id", ForeignKey("sources.id", ondelete="CASCADE"), nullable=False),
+    Column("channel", String(100)),
+    Column("location", String(200)),
+    Column("segment", String(200)),
+    *[Column(name, Integer, nullable=False) for name in DAILY_COUNT_INTEGERS],
+    *[Column(name, Float, nullable=False) for name in DAILY_COUNT_FLOATS],
+    Index(None, "day"),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 from sqlalchemy import Engine, or_, select
 
+from store.daily_counts import mark_feedback_stale
 from store.engine import reading, upsert_insert, writing
 from store.frames import read_frame
 from store.schema import feedback, scores
@@ -47,5 +48,6 @@ def write_scores(engine: Engine, scored: pl.DataFrame, model_version: str) -> in
             set_={name: insert.excluded[name] for name in (*SCORE_COLUMNS, "model_version", "scored_at")},
         )
         connection.execute(upsert, rows)
+        mark_feedback_stale(connection, feedback.c.id.in_(scored["id"].to_list()))
         bump_data_version(connection)
     return len(rows)

@@ -68,7 +68,7 @@ def test_pulse_page__sidebar_channel_filter_shows_one_channel(demo_database: str
     channel = app.selectbox(key="filters__channel")
     assert channel.options == ["All channels", "in-store", "online"]
     channel.select("online").run()
-    assert not app.exception
+    assert not app.exception, app.exception  # the week's quotes of one channel
     assert "(online)" in app.caption[0].value
     assert [metric.value for metric in app.metric] != everyone
     assert 1 <= len(app.text) <= 3  # the week's notable comments of that channel

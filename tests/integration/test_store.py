@@ -113,9 +113,19 @@ def test_migration_0004__adds_ces_keeping_rows_and_scores_and_downgrades_in_plac
     assert "ces" not in {column["name"] for column in inspect(empty_engine).get_columns("feedback")}
     assert upgrade(empty_engine, "0004") == ("0003", "0004")
     assert "ces" in {column["name"] for column in inspect(empty_engine).get_columns("feedback")}
-    upsert_feedback(
-        empty_engine, SURVEY, [FeedbackRecord("R2", "survey", datetime(2026, 11, 3, tzinfo=UTC), ces=6)]
-    )
+    moment = datetime(2026, 11, 3, tzinfo=UTC)
+    with writing(empty_engine) as connection:  # as revision 0004's schema has it (the code is at head)
+        source_id = connection.execute(select(sources.c.id)).scalar_one()
+        connection.execute(
+            feedback.insert().values(
+                source_id=source_id,
+                external_id="R2",
+                kind="survey",
+                created_at=moment,
+                ces=6,
+                ingested_at=moment,
+            )
+        )
     stored = read_feedback(empty_engine, ("id", "nps", "ces", "sentiment")).sort("id").drop("id")
     assert stored.rows() == [(9, None, "positive"), (None, 6, None)]
     assert stored.schema["ces"] == pl.Int8

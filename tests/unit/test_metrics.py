@@ -7,10 +7,13 @@ import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 
 from analysis.metrics import (
     nps_interval_exprs,
     period_and_previous,
+    read_counts_metrics,
+    read_day_counts,
     read_period_metrics,
     wilson_interval_exprs,
 )
@@ -180,3 +183,27 @@ def test_read_period_metrics__grouped_by_channel_keeps_thin_groups_with_their_n(
     assert (rows["online"]["nps_n"], rows["online"]["thin"]) == (2, True)
     with pytest.raises(ValueError, match="cannot group by"):
         read_period_metrics(frame, group_by=["segment"])
+
+
+def test_add_means__mean_and_sd_from_sums_equal_those_of_the_values() -> None:
+    values = [0.5, -0.25, 0.125, 0.9, -0.7]
+    frame = responses([None] * len(values)).with_columns(sentiment_score=pl.Series(values))
+    row = read_period_metrics(frame).row(0, named=True)
+    assert row["sentiment_mean"] == pytest.approx(pl.Series(values).mean(), rel=1e-12)
+    assert row["sentiment_sd"] == pytest.approx(pl.Series(values).std(), rel=1e-12)
+    one = read_period_metrics(responses([None]).with_columns(sentiment_score=pl.Series([0.5])))
+    assert (one["sentiment_mean"][0], one["sentiment_sd"][0]) == (0.5, None)
+
+
+def test_read_counts_metrics__a_week_is_the_sum_of_its_days() -> None:
+    monday, sunday, next_monday = (datetime(2026, 11, day, 12, tzinfo=UTC) for day in (16, 22, 23))
+    frame = pl.concat(
+        [responses([10, 9, 0], monday), responses([6, 10], sunday), responses([0], next_monday)]
+    )
+    days = read_day_counts(frame)
+    assert days.sort("day")["day"].to_list() == [date(2026, 11, 16), date(2026, 11, 22), date(2026, 11, 23)]
+    weekly = read_counts_metrics(days, "week")
+    assert weekly["period"].to_list() == [date(2026, 11, 16), date(2026, 11, 23)]
+    assert weekly["nps_n"].to_list() == [5, 1]
+    assert weekly["nps"][0] == pytest.approx(100 * (3 - 2) / 5)
+    assert_frame_equal(weekly, read_period_metrics(frame, "week"))

@@ -1,0 +1,268 @@
+"""Counts per local day, for the dashboard: one row per day, kind, source, channel, location and segment, with
+the counts and sums that analysis.metrics derives every measure from (its SUM_COLUMNS: n, NPS promoters and
+detractors, CSAT satisfied, CES, stars and sentiment with their sums and sums of squares, negative and
+impersonal counts). Weeks and months are sums of days, so the dashboard never reads the feedback rows for its
+figures.
+
+Kept current by the writers, never on a page request if it can be helped:
+- every write of feedback or scores marks the span of `created_at` it touched as stale, in its own
+  transaction (`mark_counts_stale`, `mark_feedback_stale`);
+- `refresh_daily_counts` recounts the local days of the marked span from the feedback (one INSERT ... SELECT
+  ... GROUP BY in the database) and clears the mark. It runs at the end of every collector run (imports, the
+  demo, live sources), of `pulse analyze` and of `pulse forget`, and `pulse db upgrade` builds the table;
+- `read_daily_counts` refreshes first when a mark is left (a run that failed or was killed) or when the time
+  zone is not the one the days were counted in: then the whole table is rebuilt.
+Label corrections do not change the counts: the metrics read the scorer's labels, as read_feedback does.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import polars as pl
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Date,
+    Engine,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+)
+
+from store.engine import reading, writing
+from store.frames import read_frame
+from store.schema import (
+    DAILY_COUNT_FLOATS,
+    DAILY_COUNT_INTEGERS,
+    daily_counts,
+    feedback,
+    scores,
+    sources,
+    store_state,
+)
+
+KEY_COLUMNS = ("kind", "source_id", "channel", "location", "segment")
+DAILY_COUNTS_SCHEMA: dict[str, Any] = {
+    "day": pl.Date,
+    **dict.fromkeys(("kind", "source", "channel", "location", "segment"), pl.String),
+    **dict.fromkeys(DAILY_COUNT_INTEGERS, pl.Int64),
+    **dict.fromkeys(DAILY_COUNT_FLOATS, pl.Float64),
+}
+
+
+def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.count(case((condition, 1)))
+
+
+def _moments(name: str, value: ColumnElement[Any]) -> dict[str, ColumnElement[Any]]:
+    """The count, sum and sum of squares of a measure: its mean and sd follow (analysis.metrics.add_means)."""
+    return {
+        f"{name}_n": func.count(value),
+        f"{name}_sum": func.coalesce(func.sum(value), 0),
+        f"{name}_squares": func.coalesce(func.sum(value * value), 0),
+    }
+
+
+def count_expressions(rows: Any) -> dict[str, ColumnElement[Any]]:
+    """Each column of daily_counts as an aggregate over `rows` (columns of feedback_rows)."""
+    nps, csat = rows.nps, rows.csat
+    return {
+        "n": func.count(),
+        "nps_n": func.count(nps),
+        "promoters": _count_if(nps >= 9),
+        "detractors": _count_if(nps <= 6),
+        "csat_n": func.count(csat),
+        "satisfied": _count_if(csat >= 4),
+        **_moments("ces", rows.ces),
+        "ces_easy": _count_if(rows.ces >= 5),
+        **_moments("stars", rows.stars),
+        **_moments("sentiment", rows.sentiment_score),
+        "scored_n": func.count(rows.sentiment),
+        "negative": _count_if(rows.sentiment == "negative"),
+        "impersonal_count": _count_if(rows.impersonal.is_(True)),
+    }
+
+
+def feedback_rows(day: ColumnElement[Any]) -> Any:
+    """Feedback with its scores and local `day`: the rows that count_expressions aggregate."""
+    return select(
+        day.label("day"),
+        *[feedback.c[name] for name in KEY_COLUMNS],
+        feedback.c.nps,
+        feedback.c.csat,
+        feedback.c.ces,
+        feedback.c.stars,
+        scores.c.sentiment_score,
+        scores.c.sentiment,
+        scores.c.impersonal,
+    ).select_from(feedback.outerjoin(scores, scores.c.feedback_id == feedback.c.id))
+
+
+# --- the local day --------------------------------------------------------------------------------
+
+
+def utc_offsets(zone: ZoneInfo, since: datetime, until: datetime) -> list[tuple[datetime, int]]:
+    """The UTC offsets (in seconds) that `zone` takes from `since` to `until`: (the UTC instant it starts,
+    offset), the first starting at `since`. Found day by day, each change to the second."""
+    changes = [(since, _offset(zone, since))]
+    moment = since
+    while moment < until:
+        following = min(moment + timedelta(days=1), until)
+        if _offset(zone, following) != changes[-1][1]:
+            changes.append((_change_between(zone, moment, following), _offset(zone, following)))
+        moment = following
+    return changes
+
+
+def _offset(zone: ZoneInfo, moment: datetime) -> int:
+    offset = moment.astimezone(zone).utcoffset()
+    return int(offset.total_seconds()) if offset is not None else 0
+
+
+def _change_between(zone: ZoneInfo, before: datetime, after: datetime) -> datetime:
+    """The first second after `before` at which `zone` has the offset it has at `after` (a bisection)."""
+    target = _offset(zone, after)
+    low, high = int(before.timestamp()), int(after.timestamp())
+    while high - low > 1:
+        middle = (low + high) // 2
+        if _offset(zone, datetime.fromtimestamp(middle, UTC)) == target:
+            high = middle
+        else:
+            low = middle
+    return datetime.fromtimestamp(high, UTC)
+
+
+def local_day_expr(dialect: str, zone: ZoneInfo, since: datetime, until: datetime) -> ColumnElement[Any]:
+    """The local date of feedback.created_at in `zone`, for rows created in [since, until). PostgreSQL
+    converts itself; SQLite has no time zones, so the offsets that `zone` takes in that span become a CASE
+    on the stored UTC text (which sorts in time order) and date() adds them."""
+    if dialect == "postgresql":
+        return cast(func.timezone(zone.key, feedback.c.created_at), Date)
+    offsets = utc_offsets(zone, since, until)
+    modifiers = [f"{seconds:+d} seconds" for _start, seconds in offsets]
+    if len(offsets) == 1:
+        return func.date(feedback.c.created_at, modifiers[0])
+    starts = [start for start, _seconds in offsets[1:]]  # each offset holds until the next one starts
+    whens = [
+        (feedback.c.created_at < start, modifier) for start, modifier in zip(starts, modifiers, strict=False)
+    ]
+    return func.date(feedback.c.created_at, case(*whens, else_=literal(modifiers[-1])))
+
+
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+
+
+# --- staleness and refresh ------------------------------------------------------------------------
+
+
+def mark_counts_stale(connection: Connection, first: datetime, last: datetime) -> None:
+    """Record, in the transaction that changes them, that the feedback created from `first` to `last` (UTC)
+    changed: the daily counts of those days are recounted by the next refresh."""
+    since, until = store_state.c.counts_stale_from, store_state.c.counts_stale_to
+    connection.execute(
+        store_state.update().values(
+            counts_stale_from=case((or_(since.is_(None), since > first), first), else_=since),
+            counts_stale_to=case((or_(until.is_(None), until < last), last), else_=until),
+        )
+    )
+
+
+def mark_feedback_stale(connection: Connection, condition: ColumnElement[bool]) -> None:
+    """Mark the days of the feedback rows that match `condition` (before they are changed or deleted)."""
+    first, last = _feedback_span(connection, condition)
+    if first is not None and last is not None:
+        mark_counts_stale(connection, first, last)
+
+
+def refresh_daily_counts(engine: Engine, timezone: str | None = None) -> bool:
+    """Bring the daily counts up to date: rebuilt whole when `timezone` is not the time zone they were counted
+    in, else the marked days recounted. Without `timezone`, in the recorded one (nothing when the table was
+    never built). Returns whether anything was recounted."""
+    with writing(engine) as connection:
+        state = connection.execute(
+            select(
+                store_state.c.counts_timezone, store_state.c.counts_stale_from, store_state.c.counts_stale_to
+            ).with_for_update()  # PostgreSQL: one refresh at a time, after the writers before it
+        ).one()
+        zone_name = timezone or state.counts_timezone
+        rebuild = zone_name != state.counts_timezone
+        if zone_name is None or (not rebuild and state.counts_stale_from is None):
+            return False
+        if rebuild:
+            connection.execute(daily_counts.delete())
+        first, last = (
+            _feedback_span(connection) if rebuild else (state.counts_stale_from, state.counts_stale_to)
+        )
+        if first is not None and last is not None:
+            _recount(connection, ZoneInfo(zone_name), _as_utc(first), _as_utc(last))
+        connection.execute(
+            store_state.update().values(
+                counts_timezone=zone_name, counts_stale_from=None, counts_stale_to=None
+            )
+        )
+    return True
+
+
+def _feedback_span(
+    connection: Connection, condition: ColumnElement[bool] | None = None
+) -> tuple[datetime | None, datetime | None]:
+    """The first and last created_at of the feedback that matches `condition` (all of it by default)."""
+    query = select(func.min(feedback.c.created_at), func.max(feedback.c.created_at))
+    first, last = connection.execute(query if condition is None else query.where(condition)).one()
+    return first, last
+
+
+def _as_utc(moment: datetime) -> datetime:
+    """SQLite returns stored times without their zone: they are UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _recount(connection: Connection, zone: ZoneInfo, first: datetime, last: datetime) -> None:
+    """Replace the counts of every local day from that of `first` to that of `last`."""
+    first_day, last_day = first.astimezone(zone).date(), last.astimezone(zone).date()
+    since, until = local_midnight(first_day, zone), local_midnight(last_day + timedelta(days=1), zone)
+    connection.execute(daily_counts.delete().where(daily_counts.c.day.between(first_day, last_day)))
+    day = local_day_expr(connection.dialect.name, zone, since, until)
+    # grouped outside the subquery, so that PostgreSQL groups by the day's column, not by its expression
+    rows = feedback_rows(day).where(feedback.c.created_at >= since, feedback.c.created_at < until).subquery()
+    expressions = count_expressions(rows.c)
+    keys = [rows.c.day, *[rows.c[name] for name in KEY_COLUMNS]]
+    counted = select(*keys, *expressions.values()).group_by(*keys)
+    connection.execute(daily_counts.insert().from_select(["day", *KEY_COLUMNS, *expressions], counted))
+
+
+def counts_need_refresh(engine: Engine, timezone: str) -> bool:
+    with reading(engine) as connection:
+        state = connection.execute(
+            select(store_state.c.counts_timezone, store_state.c.counts_stale_from)
+        ).one()
+    return state.counts_timezone != timezone or state.counts_stale_from is not None
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+def read_daily_counts(engine: Engine, timezone: str) -> pl.DataFrame:
+    """The daily counts in `timezone` (refreshed first when stale): day (local date), kind, source (its name),
+    channel, location, segment, and the counts and sums (DAILY_COUNT_INTEGERS, DAILY_COUNT_FLOATS)."""
+    if counts_need_refresh(engine, timezone):
+        refresh_daily_counts(engine, timezone)
+    counted = [daily_counts.c[name] for name in (*DAILY_COUNT_INTEGERS, *DAILY_COUNT_FLOATS)]
+    query = select(
+        daily_counts.c.day,
+        daily_counts.c.kind,
+        sources.c.name.label("source"),
+        daily_counts.c.channel,
+        daily_counts.c.location,
+        daily_counts.c.segment,
+        *counted,
+    ).select_from(daily_counts.join(sources, sources.c.id == daily_counts.c.source_id))
+    with reading(engine) as connection:
+        return read_frame(connection, query, schema=DAILY_COUNTS_SCHEMA)
