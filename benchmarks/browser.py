@@ -132,13 +132,15 @@ def add_rollout(page: Any, url: str, name: str, started_on: str, channel: str) -
     open_rollouts_page(page, url)
     history = page.get_by_text("Change history (")
     before = history.inner_text()
-    page.get_by_label("Name", exact=True).fill(name)
-    page.get_by_label("Started on", exact=True).get_by_role("spinbutton").first.click()
+    add = page.get_by_role("button", name="Add rollout")
+    form = page.get_by_test_id("stForm").filter(has=add)  # the editor's form below has the same fields
+    form.get_by_label("Name", exact=True).fill(name)
+    form.get_by_label("Started on", exact=True).get_by_role("spinbutton").first.click()
     page.keyboard.type(started_on.replace("/", ""))  # the date's segments, year first, advance as typed
     page.keyboard.press("Tab")
-    page.get_by_label("Channel it affects").fill(channel)
-    page.get_by_label("Your name").fill("Browser test")
-    page.get_by_role("button", name="Add rollout").click()
+    form.get_by_label("Channel it affects").fill(channel)
+    form.get_by_label("Your name").fill("Browser test")
+    add.click()
     page.wait_for_function(  # the page reran with the new rollout in its history
         "before => !document.body.innerText.includes(before)", arg=before, timeout=90_000
     )
