@@ -227,7 +227,9 @@ def test_read_rollout_impacts__from_the_counts_equal_those_from_the_rows(engine:
     rows = read_feedback(engine, ("created_at", "channel", "nps", "csat", "sentiment_score", "impersonal"))
     from_rows = assess_rollouts(rows, read_rollouts(engine), timezone=LONDON)
     assert_close(from_counts, [impact_record(impact) for impact in from_rows])
-    assert from_counts[0]["method"] == "difference in differences" and from_counts[0]["comparison"] is not None
+    assert (
+        from_counts[0]["method"] == "difference in differences" and from_counts[0]["comparison"] is not None
+    )
 
 
 def answers_around(start: date) -> list[FeedbackRecord]:
