@@ -139,7 +139,8 @@ def first_run_in_new_process() -> float:
 
 
 def pick_channel(app: Any, channel: str) -> None:
-    app.get("button_group")[0].set_value(channel).run()
+    """Choose a channel in the sidebar's filters, as an owner would."""
+    app.selectbox(key="filters__channel").select(channel).run()
 
 
 def _checked(app: object, action: Callable[[], object]) -> float:
