@@ -145,6 +145,7 @@ def synthetic_feedback(kind: str, rows: int, generator: np.random.Generator) -> 
         "author_hash",
         pl.lit(None).alias("url"),
         pl.lit(None).alias("raw"),
+        pl.lit(None).alias("ces"),  # the survey asks no effort question
     ).select(pl.col(name).cast(dtype) for name, dtype in FEEDBACK_FRAME_SCHEMA.items())
 
 
