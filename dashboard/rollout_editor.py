@@ -15,14 +15,18 @@ from dashboard.data import get_engine
 from pulse.errors import PulseError
 from store.rollouts import ROLLOUT_KINDS, delete_rollout, update_rollout
 
-DONE_KEY = "rollouts__done"  # what the last edit or deletion did, shown after the rerun
+DONE_KEY = "rollouts__done"  # what the last addition, edit or deletion did, shown after the rerun
+
+
+def render_last_change() -> None:
+    """What the last addition, edit or deletion did (they rerun the page, which would wipe a message)."""
+    if done := st.session_state.pop(DONE_KEY, None):
+        st.success(done, icon=":material/check_circle:")
 
 
 def render_rollout_editor(rollouts: pl.DataFrame) -> None:
     """Pick a rollout, then edit or delete it (editors and admins only)."""
     st.subheader("Edit or delete a rollout")
-    if done := st.session_state.pop(DONE_KEY, None):
-        st.success(done, icon=":material/check_circle:")
     by_id = {row["id"]: row for row in rollouts.iter_rows(named=True)}
     rollout_id = st.selectbox(
         "Rollout", list(by_id), format_func=lambda key: rollout_label(by_id[key]), key="rollouts__pick"

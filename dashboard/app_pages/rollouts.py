@@ -13,12 +13,13 @@ from dashboard.data import (
     load_rollout_impacts,
     load_rollouts,
 )
-from dashboard.rollout_editor import render_rollout_editor
+from dashboard.rollout_editor import DONE_KEY, render_last_change, render_rollout_editor
 from pulse.errors import PulseError
 from store.rollouts import ROLLOUT_KINDS, Rollout, add_rollout
 
 st.title("Automation rollouts")
 st.caption("Each automation change, dated, so that its effect on customers can be checked, not assumed.")
+render_last_change()
 
 rollouts = load_rollouts(data_version())
 if rollouts.is_empty():
@@ -99,7 +100,7 @@ with st.form("rollouts__add", clear_on_submit=True):
                 ),
                 by=by.strip() or tagged_by(),
             )
-            st.success(f"Added '{name}' to the timeline.")
+            st.session_state[DONE_KEY] = f"Added '{name.strip()}' to the timeline."
             st.rerun()
         except PulseError as error:
             render_error(error)

@@ -108,6 +108,7 @@ def test_rollouts_page__lists_the_timeline_and_adds_a_rollout(empty_store_url: s
     app.text_input(key="rollouts__by").input("Sam")
     app.button[0].click().run()
     assert not app.exception
+    assert app.success[0].value == "Added 'Support chatbot' to the timeline."  # shown after the rerun
     table = app.dataframe[0].value
     assert table["name"].tolist() == ["Support chatbot"]
     assert table["created_by"].tolist() == ["Sam"]
