@@ -20,7 +20,7 @@ import polars as pl
 from sqlalchemy import Engine
 
 from analysis.alerts import weekly_alerts
-from analysis.metrics import MEASURE_COLUMNS, period_and_previous, read_period_metrics
+from analysis.metrics import period_and_previous, read_counts_metrics
 from analysis.themes import BASELINE_PERIODS, rising_themes
 from pulse.errors import InputError
 from pulse.formatting import format_nps, format_points, format_share, format_week
@@ -226,9 +226,9 @@ def read_digest(
 ) -> Digest:
     """The digest of `week` (any day of it; the latest week with feedback when None) from the store."""
     from analysis.theme_report import store_theme_report
-    from store.feedback import read_feedback
+    from store.daily_counts import read_daily_counts
 
-    weekly = read_period_metrics(read_feedback(engine, MEASURE_COLUMNS), "week", timezone, min_responses)
+    weekly = read_counts_metrics(read_daily_counts(engine, timezone), "week", min_responses)
     monday = chosen_week(weekly, week)
     start = datetime.combine(monday, time(0), tzinfo=ZoneInfo(timezone))
     themes = store_theme_report(

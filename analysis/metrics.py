@@ -18,11 +18,6 @@ import polars as pl
 Z95 = 1.959963984540054
 PERIODS = {"day": "1d", "week": "1w", "month": "1mo"}
 PERIOD_CHOICES = (*PERIODS, "all")  # "all": one row over the whole span, with a null period
-GROUP_COLUMNS = ("source", "kind", "location", "channel", "segment")
-MEASURE_COLUMNS = (  # the feedback columns that read_period_metrics needs, besides the group_by ones
-    "created_at", "kind", "channel", "nps", "csat", "ces", "stars", "sentiment", "sentiment_score",
-    "impersonal",
-)  # fmt: skip
 
 
 def period_expr(by: str, timezone: str, column: str = "created_at") -> pl.Expr:
@@ -82,7 +77,7 @@ def read_period_metrics(
     negative and impersonal shares.
 
     `frame` has created_at (UTC) and any of nps (0-10), csat (1-5), ces (1-7), stars (1-5), sentiment,
-    sentiment_score (-1..1), impersonal, and the `group_by` columns (of GROUP_COLUMNS). `by` is day, week,
+    sentiment_score (-1..1), impersonal, and the `group_by` columns (source, kind, location, channel, segment). `by` is day, week,
     month or all. Columns out: the group columns, period, n, nps_n, nps, nps_low, nps_high, csat_n, csat,
     csat_low, csat_high, ces_n, ces_mean, ces_share (5-7), stars_n, stars_mean, sentiment_n, sentiment_mean,
     scored_n, negative_share, impersonal_share, impersonal_per_100 (each with _low and _high), and thin
@@ -99,7 +94,8 @@ def read_day_counts(frame: pl.DataFrame, timezone: str = "UTC", group_by: Sequen
     if missing:
         raise ValueError(f"cannot group by {missing}: the frame has no such columns")
     day = period_expr("day", timezone).alias("day")
-    return _with_optional_columns(frame).group_by([*group_by, day]).agg(count_exprs())
+    counts = _with_optional_columns(frame).group_by([*group_by, day]).agg(count_exprs())
+    return counts.with_columns(pl.col(COUNT_COLUMNS).cast(pl.Int64))  # sums of booleans are unsigned
 
 
 def count_exprs() -> list[pl.Expr]:
@@ -198,7 +194,6 @@ def add_intervals(counts: pl.DataFrame, min_responses: int = 30) -> pl.DataFrame
     for name in ("ces", "stars", "sentiment"):
         low, high = mean_interval_exprs(pl.col(f"{name}_mean"), pl.col(f"{name}_sd"), pl.col(f"{name}_n"))
         means += [low.alias(f"{name}_mean_low"), high.alias(f"{name}_mean_high")]
-    counts = counts.with_columns(pl.col(COUNT_COLUMNS).cast(pl.Int64))  # sums of booleans are unsigned
     return counts.with_columns(
         (100 * (pl.col("promoters") - pl.col("detractors")) / pl.col("nps_n").replace(0, None)).alias("nps"),
         nps_low.alias("nps_low"),

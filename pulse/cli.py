@@ -369,33 +369,28 @@ def metrics(by: str, since: str | None, group_by: tuple[str, ...], as_json: bool
     """NPS, CSAT (share of 4-5), CES (mean of 1-7 and share of 5-7), mean stars and sentiment, negative share
     and impersonal complaints per 100, per period, with 95% intervals. Periods with fewer NPS answers than PULSE_MIN_RESPONSES are marked thin.
     Skipped NPS answers are not in the NPS denominator."""
-    from analysis.metrics import MEASURE_COLUMNS, read_period_metrics
-    from store.feedback import read_feedback
+    from analysis.filters import Filters, apply_filters
+    from analysis.metrics import read_counts_metrics
+    from store.daily_counts import read_daily_counts
 
     settings = build_settings()
-    since_at = _local_midnight(since, settings.timezone) if since else None
-    columns = list(dict.fromkeys([*MEASURE_COLUMNS, *group_by]))
-    feedback = read_feedback(_engine(settings), columns, since=since_at)
-    if feedback.is_empty():
+    since_day = _parse_day(since, "--since") if since else None
+    counts = apply_filters(
+        read_daily_counts(_engine(settings), settings.timezone), Filters(since=since_day), date_column="day"
+    )
+    if counts.is_empty():
         where = f" since {since}" if since else ""
         if as_json:
             click.echo("[]")
         else:
             click.echo(f"No feedback{where} in the store. Load some with `pulse import` or `pulse demo`.")
         return
-    table = read_period_metrics(feedback, by, settings.timezone, settings.min_responses, group_by)
+    table = read_counts_metrics(counts, by, settings.min_responses, group_by)
     rows = [_metric_row(row, group_by) for row in table.iter_rows(named=True)]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
     _print_metrics(rows, group_by, settings.min_responses)
-
-
-def _local_midnight(text: str, timezone: str) -> Any:
-    from datetime import datetime, time
-    from zoneinfo import ZoneInfo
-
-    return datetime.combine(_parse_day(text, "--since"), time(0), tzinfo=ZoneInfo(timezone))
 
 
 def _metric_row(row: dict[str, Any], group_by: tuple[str, ...]) -> dict[str, Any]:
