@@ -73,6 +73,6 @@ def score_new_feedback(
     except Exception as error:
         finish_run(engine, run_id, "failed", {"scored": done}, message=str(error))
         raise
-    refresh_daily_counts(engine)  # the new scores, in the dashboard's daily counts
     finish_run(engine, run_id, "ok", {"scored": done})
+    refresh_daily_counts(engine)  # the new scores, in the dashboard's daily counts
     return done

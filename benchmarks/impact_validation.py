@@ -21,6 +21,7 @@ false-alarm rate is given with its 95% Wilson interval.
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import time
 import zlib
@@ -122,6 +123,7 @@ class Outcome:
     own_detected: float | None = None
 
 
+@functools.cache  # the MDC search runs scenarios of the grid again: deterministic, so run once
 def evaluate(scenario: Scenario, runs: int, seed: int = 0) -> Outcome:
     rng = np.random.default_rng([seed, zlib.crc32(scenario.label.encode())])
     channel = "online" if scenario.comparison else None

@@ -106,8 +106,8 @@ def run_collector(engine: Engine, collector: Collector, progress: Progress | Non
         raise
     finally:
         AUTHOR_SALT.reset(salt)
-    refresh_daily_counts(engine)  # a failed run leaves its days marked, for the dashboard's next load
     finish_run(engine, run_id, "ok", result.as_dict())
+    refresh_daily_counts(engine)  # days left marked (a failed run or refresh) are counted on the next read
     return result
 
 

@@ -46,6 +46,7 @@ from store.schema import (
     sources,
     store_state,
 )
+from store.state import as_utc
 
 KEY_COLUMNS = ("kind", "source_id", "channel", "location", "segment")
 DAILY_COUNTS_SCHEMA: dict[str, Any] = {
@@ -201,7 +202,7 @@ def refresh_daily_counts(engine: Engine, timezone: str | None = None) -> bool:
             _feedback_span(connection) if rebuild else (state.counts_stale_from, state.counts_stale_to)
         )
         if first is not None and last is not None:
-            _recount(connection, ZoneInfo(zone_name), _as_utc(first), _as_utc(last))
+            _recount(connection, ZoneInfo(zone_name), as_utc(first), as_utc(last))
         connection.execute(
             store_state.update().values(
                 counts_timezone=zone_name, counts_stale_from=None, counts_stale_to=None
@@ -217,11 +218,6 @@ def _feedback_span(
     query = select(func.min(feedback.c.created_at), func.max(feedback.c.created_at))
     first, last = connection.execute(query if condition is None else query.where(condition)).one()
     return first, last
-
-
-def _as_utc(moment: datetime) -> datetime:
-    """SQLite returns stored times without their zone: they are UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _recount(connection: Connection, zone: ZoneInfo, first: datetime, last: datetime) -> None:

@@ -39,7 +39,7 @@ class FeedbackQuery:
 
 def _filtered(query: Select[Any], wanted: FeedbackQuery) -> Select[Any]:
     for word in wanted.search.split():
-        query = query.where(feedback.c.text.ilike(f"%{_escape_like(word)}%", escape="\\"))
+        query = query.where(feedback.c.text.icontains(word, autoescape=True))
     if wanted.kinds:
         query = query.where(feedback.c.kind.in_(wanted.kinds))
     if wanted.sentiment:
@@ -58,10 +58,6 @@ def _filtered(query: Select[Any], wanted: FeedbackQuery) -> Select[Any]:
         if value is not None:
             query = query.where(column == value)
     return query
-
-
-def _escape_like(word: str) -> str:
-    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def search_feedback(engine: Engine, wanted: FeedbackQuery) -> tuple[pl.DataFrame, int]:

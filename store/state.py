@@ -22,3 +22,8 @@ def read_data_version(engine: Engine) -> int:
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored time in UTC: SQLite returns stored times without their zone (they are UTC), PostgreSQL aware."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -4,7 +4,7 @@ sign-ins."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import polars as pl
 from argon2 import PasswordHasher
@@ -15,7 +15,7 @@ from pulse.errors import InputError
 from store.engine import reading, writing
 from store.frames import read_frame
 from store.schema import users
-from store.state import utc_now
+from store.state import as_utc, utc_now
 
 ROLES = ("viewer", "editor", "admin")  # each can do what the ones before it can
 MAX_FAILED_ATTEMPTS = 5
@@ -113,7 +113,7 @@ def sign_in(engine: Engine, username: str, password: str, now: datetime | None =
         if row is None:
             _hasher.hash(password)  # the same work as a real check, so timing does not tell who exists
             return SignIn(None, "Wrong user name or password.")
-        if row.locked_until is not None and _aware(row.locked_until) > now:
+        if row.locked_until is not None and as_utc(row.locked_until) > now:
             return SignIn(None, f"Too many failed attempts: try again after {LOCK_MINUTES} minutes.")
         if not _matches(row.password_hash, password):
             failures = row.failed_attempts + 1
@@ -137,8 +137,3 @@ def _matches(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite gives back naive UTC datetimes; PostgreSQL aware ones."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
