@@ -98,6 +98,11 @@ def apply_filters(
     return frame.filter(*conditions) if conditions else frame
 
 
+def rollouts_in_dates(rollouts: pl.DataFrame, filters: Filters) -> pl.DataFrame:
+    """The rollouts that start inside the filters' days (the other filters do not apply to rollouts)."""
+    return apply_filters(rollouts, filters.dates_only(), date_column="started_on")
+
+
 def utc_bounds(filters: Filters, timezone: str) -> tuple[datetime | None, datetime | None]:
     """The date range as [start, end) instants in the business's time zone, for queries on created_at."""
     zone = ZoneInfo(timezone)

@@ -60,3 +60,17 @@ def render_quote(text: str, caption: str) -> None:
     with st.container(border=True):
         st.text(text)
         st.caption(caption)
+
+
+FLASH_KEY = "components__flash"  # a message for the next run: st.rerun() would wipe one shown now
+
+
+def flash(message: str) -> None:
+    """Show `message` on the page's next run (call just before st.rerun())."""
+    st.session_state[FLASH_KEY] = message
+
+
+def render_flash() -> None:
+    """The message that the run before this one left with flash(), once."""
+    if message := st.session_state.pop(FLASH_KEY, None):
+        st.success(message, icon=":material/check_circle:")

@@ -1,21 +1,10 @@
-"""Numbers formatted for people (pulse.formatting, shared with the weekly digest), and the dashboard's own."""
+"""The dashboard's own wording (numbers for people are in pulse.formatting, shared with the weekly digest)."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from analysis.filters import Filters
-from pulse.formatting import format_nps, format_points, format_share, format_week
-
-__all__ = [
-    "describe_filters",
-    "format_counts",
-    "format_day",
-    "format_nps",
-    "format_points",
-    "format_share",
-    "format_week",
-]
 
 
 def format_counts(counts: dict[str, int | None] | None) -> str:

@@ -10,18 +10,10 @@ import polars as pl
 import streamlit as st
 
 from dashboard.auth import OPEN_ACCESS, allowed, current_user, tagged_by
-from dashboard.components import render_error
+from dashboard.components import flash, render_error
 from dashboard.data import get_engine
 from pulse.errors import PulseError
 from store.rollouts import ROLLOUT_KINDS, delete_rollout, update_rollout
-
-DONE_KEY = "rollouts__done"  # what the last addition, edit or deletion did, shown after the rerun
-
-
-def render_last_change() -> None:
-    """What the last addition, edit or deletion did (they rerun the page, which would wipe a message)."""
-    if done := st.session_state.pop(DONE_KEY, None):
-        st.success(done, icon=":material/check_circle:")
 
 
 def render_rollout_editor(rollouts: pl.DataFrame) -> None:
@@ -95,7 +87,7 @@ def save_changes(current: dict[str, Any], edited: dict[str, Any], by: str) -> No
     except PulseError as error:
         render_error(error)
         return
-    st.session_state[DONE_KEY] = f"Saved '{updated.name}': {', '.join(changes)} changed."
+    flash(f"Saved '{updated.name}': {', '.join(changes)} changed.")
     st.rerun()
 
 
@@ -113,5 +105,5 @@ def render_delete(current: dict[str, Any], by: str) -> None:
     except PulseError as error:
         render_error(error)
         return
-    st.session_state[DONE_KEY] = f"Deleted '{label}'; its history is kept."
+    flash(f"Deleted '{label}'; its history is kept.")
     st.rerun()

@@ -8,12 +8,13 @@ import streamlit as st
 from analysis.filters import utc_bounds
 from analysis.personal_data import redact_expr
 from dashboard.auth import allowed, tagged_by
-from dashboard.components import render_empty_state, render_error
+from dashboard.components import flash, render_empty_state, render_error, render_flash
 from dashboard.data import data_version, get_engine, get_settings, load_feedback_page
 from dashboard.filters import current_filters
 from dashboard.formatting import describe_filters
 from pulse.errors import PulseError
-from store.explorer import SENTIMENTS, FeedbackQuery, correct_label
+from store.explorer import CORRECTABLE, SENTIMENTS, FeedbackQuery, correct_label
+from store.schema import FEEDBACK_KINDS
 
 PAGE_ROWS = 100
 ANY = "any"
@@ -26,9 +27,10 @@ st.title("Feedback explorer")
 st.caption(
     "Every comment, review and mention, with how Pulse scored it. Correct a label where it got it wrong."
 )
+render_flash()
 search = st.text_input("Find words in the text", key="explorer__search", placeholder="chatbot refund")
 left, middle, right = st.columns(3)
-kinds = left.multiselect("Kind", ["survey", "review", "mention"], key="explorer__kinds")
+kinds = left.multiselect("Kind", list(FEEDBACK_KINDS), key="explorer__kinds")
 sentiment = middle.selectbox("Sentiment", [ANY, *SENTIMENTS], key="explorer__sentiment")
 impersonal_only = right.toggle("Impersonal complaints only", key="explorer__impersonal")
 page = st.number_input("Page", min_value=1, value=1, step=1, key="explorer__page")
@@ -77,17 +79,17 @@ if allowed("editor"):
     with st.form("explorer__correct"):
         st.markdown("**Correct a label**")
         item = st.selectbox("Item", rows["id"].to_list(), key="explorer__item")
-        field = st.radio("Label", ["sentiment", "impersonal"], horizontal=True, key="explorer__field")
+        field = st.radio("Label", list(CORRECTABLE), horizontal=True, key="explorer__field")
         value = st.selectbox(
             "Right value",
-            [*SENTIMENTS, "true", "false"],
+            [value for values in CORRECTABLE.values() for value in values],
             key="explorer__value",
             help="true / false: impersonal",
         )
         if st.form_submit_button("Save correction"):
             try:
                 correct_label(get_engine(), int(item), field, value, by=tagged_by())
-                st.success(f"Item {item}: {field} corrected to {value}.")
+                flash(f"Item {item}: {field} corrected to {value}.")
                 st.rerun()
             except PulseError as error:
                 render_error(error)

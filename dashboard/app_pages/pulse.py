@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from analysis.alerts import weekly_alerts
+from analysis.filters import rollouts_in_dates
 from analysis.metrics import period_and_previous
 from dashboard.charts import trend_figure
 from dashboard.components import Kpi, render_empty_state, render_kpi_row, render_no_feedback, render_quote
@@ -19,7 +20,8 @@ from dashboard.data import (
     load_week_quotes,
 )
 from dashboard.filters import current_filters
-from dashboard.formatting import describe_filters, format_nps, format_points, format_share, format_week
+from dashboard.formatting import describe_filters
+from pulse.formatting import format_nps, format_points, format_share, format_week
 
 settings = get_settings()
 version = data_version()
@@ -109,7 +111,8 @@ if this["scored_n"] == 0 and this["n"] > 0:
     render_empty_state("This week's comments have not been scored yet.", "Run `pulse analyze`.")
 
 st.subheader("Trend")
-st.plotly_chart(trend_figure(weekly, load_rollouts(version)), width="stretch", key="pulse__trend")
+rollouts = rollouts_in_dates(load_rollouts(version), filters)
+st.plotly_chart(trend_figure(weekly, rollouts), width="stretch", key="pulse__trend")
 st.caption("Shaded: 95% interval. Hollow points: weeks with few answers. Dotted lines: automation rollouts.")
 
 st.subheader("What customers said this week")

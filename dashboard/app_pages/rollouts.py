@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.auth import OPEN_ACCESS, allowed, current_user, tagged_by
-from dashboard.components import render_empty_state, render_error
+from dashboard.components import flash, render_empty_state, render_error, render_flash
 from dashboard.data import (
     data_version,
     get_engine,
@@ -13,15 +13,16 @@ from dashboard.data import (
     load_rollout_impacts,
     load_rollouts,
 )
-from dashboard.rollout_editor import DONE_KEY, render_last_change, render_rollout_editor
+from dashboard.rollout_editor import render_rollout_editor
 from pulse.errors import PulseError
 from store.rollouts import ROLLOUT_KINDS, Rollout, add_rollout
 
 st.title("Automation rollouts")
 st.caption("Each automation change, dated, so that its effect on customers can be checked, not assumed.")
-render_last_change()
+render_flash()
 
-rollouts = load_rollouts(data_version())
+version = data_version()
+rollouts = load_rollouts(version)
 if rollouts.is_empty():
     render_empty_state(
         "No rollouts on the timeline yet.", "Add the first one below, or `pulse rollouts import FILE`."
@@ -48,7 +49,7 @@ else:
         "channels it did not touch when it touched one; a trend model where there is half a year of history. "
         "See the README."
     )
-    for impact in load_rollout_impacts(data_version()):
+    for impact in load_rollout_impacts(version):
         with st.container(border=True):
             st.markdown(f"**{impact['name']}** · from {impact['started_on']} · {impact['method']}")
             st.text(impact["verdict"])
@@ -56,7 +57,7 @@ else:
             for warning in impact["warnings"]:
                 st.warning(warning, icon=":material/warning:")
 
-history = load_rollout_changes(data_version())
+history = load_rollout_changes(version)
 if not history.is_empty():
     with st.expander(f"Change history ({history.height})"):
         st.dataframe(
@@ -100,7 +101,7 @@ with st.form("rollouts__add", clear_on_submit=True):
                 ),
                 by=by.strip() or tagged_by(),
             )
-            st.session_state[DONE_KEY] = f"Added '{name.strip()}' to the timeline."
+            flash(f"Added '{name.strip()}' to the timeline.")
             st.rerun()
         except PulseError as error:
             render_error(error)

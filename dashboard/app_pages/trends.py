@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analysis.filters import apply_filters
+from analysis.filters import rollouts_in_dates
 from analysis.impact import ImpactSettings, detectable_sentence, recent_detectable_change
 from dashboard.charts import trends_figure
 from dashboard.components import render_no_feedback
@@ -45,7 +45,7 @@ if metrics.is_empty():
     render_no_feedback(load_filter_options(version).empty)
     st.stop()
 
-rollouts = apply_filters(load_rollouts_with_verdicts(version), filters.dates_only(), date_column="started_on")
+rollouts = rollouts_in_dates(load_rollouts_with_verdicts(version), filters)
 figure = trends_figure(metrics, rollouts, group_by[0] if group_by else None)
 st.plotly_chart(figure, width="stretch", key="trends__chart")
 st.caption(

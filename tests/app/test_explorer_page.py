@@ -46,6 +46,7 @@ def test_explorer__a_correction_is_stored_and_shown(demo_database: str, use_data
     app.radio(key="explorer__field").set_value("sentiment")
     app.selectbox(key="explorer__value").set_value("negative")
     app.button(key="FormSubmitter:explorer__correct-Save correction").click().run()
+    assert app.success[0].value.endswith("sentiment corrected to negative.")  # shown after the rerun
     assert not app.exception
     shown = app.dataframe[0].value
     assert shown[shown["id"] == item]["corrected_sentiment"].tolist() == ["negative"]

@@ -7,7 +7,7 @@ import pytest
 
 from analysis.metrics import read_period_metrics
 from dashboard.charts import PALETTE, rollout_hover, trend_figure, trends_figure
-from dashboard.formatting import format_nps, format_points, format_share, format_week
+from pulse.formatting import format_nps, format_points, format_share, format_week
 
 
 @pytest.fixture

@@ -6,7 +6,14 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from analysis.filters import FilterOptions, Filters, apply_filters, read_filter_options, utc_bounds
+from analysis.filters import (
+    FilterOptions,
+    Filters,
+    apply_filters,
+    read_filter_options,
+    rollouts_in_dates,
+    utc_bounds,
+)
 from dashboard.filters import filters_from_query, query_from_filters, without_defaults
 from dashboard.formatting import describe_filters
 
@@ -72,6 +79,17 @@ def test_apply_filters__naive_timestamps_are_read_as_utc(feedback: pl.DataFrame)
 def test_apply_filters__a_filter_on_a_missing_column_says_so(feedback: pl.DataFrame) -> None:
     with pytest.raises(ValueError, match="location"):
         apply_filters(feedback.drop("location"), Filters(location="Station"))
+
+
+def test_rollouts_in_dates__only_the_days_apply() -> None:
+    rollouts = pl.DataFrame(
+        {
+            "name": ["Kiosk", "Chatbot", "App"],
+            "started_on": [date(2026, 1, 5), date(2026, 3, 2), date(2026, 6, 1)],
+        }
+    )
+    filters = Filters(since=date(2026, 2, 1), until=date(2026, 5, 31), channel="online")
+    assert rollouts_in_dates(rollouts, filters)["name"].to_list() == ["Chatbot"]
 
 
 def test_utc_bounds__whole_local_days() -> None:
