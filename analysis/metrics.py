@@ -22,12 +22,16 @@ PERIOD_CHOICES = (*PERIODS, "all")  # "all": one row over the whole span, with a
 
 def period_expr(by: str, timezone: str, column: str = "created_at") -> pl.Expr:
     """The local calendar day, week (starting Monday) or month of each timestamp, as a date; null for "all"."""
+    return day_period_expr(by, pl.col(column).dt.convert_time_zone(timezone).dt.date())
+
+
+def day_period_expr(by: str, day: pl.Expr) -> pl.Expr:
+    """The day, week (starting Monday) or month of a local date, as a date; null for "all"."""
     if by == "all":
         return pl.lit(None, dtype=pl.Date).alias("period")
     if by not in PERIODS:
         raise ValueError(f"period must be one of {list(PERIOD_CHOICES)}, not {by!r}")
-    local = pl.col(column).dt.convert_time_zone(timezone)
-    return local.dt.truncate(PERIODS[by]).dt.date().alias("period")
+    return day.dt.truncate(PERIODS[by]).alias("period")
 
 
 def nps_interval_exprs(promoters: pl.Expr, detractors: pl.Expr, n: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
@@ -131,21 +135,12 @@ def read_counts_metrics(
     `group_by` columns, as store.daily_counts or read_day_counts give them. Periods are sums of days."""
     keys = [*group_by, "period"]
     counts = (
-        daily.with_columns(day_period_expr(by))
+        daily.with_columns(day_period_expr(by, pl.col("day")))
         .group_by(keys)
         .agg(pl.col(COUNT_COLUMNS).sum(), pl.col(MOMENT_COLUMNS).sum().cast(pl.Float64))
         .sort(keys, nulls_last=True)
     )
     return add_intervals(add_means(counts), min_responses)
-
-
-def day_period_expr(by: str) -> pl.Expr:
-    """The day, week (starting Monday) or month of a local `day`; null for "all"."""
-    if by == "all":
-        return pl.lit(None, dtype=pl.Date).alias("period")
-    if by not in PERIODS:
-        raise ValueError(f"period must be one of {list(PERIOD_CHOICES)}, not {by!r}")
-    return pl.col("day").dt.truncate(PERIODS[by]).alias("period")
 
 
 def add_means(counts: pl.DataFrame) -> pl.DataFrame:

@@ -14,6 +14,7 @@ from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import numpy as np
 import polars as pl
@@ -34,12 +35,8 @@ def bench_pulse_page_1m() -> list[Row]:
         url = copy_large_store(Path(folder))
         engine = build_engine(url)
         rows = counts_rows(engine) + impact_rows(engine)
-        previous = os.environ.get("PULSE_DATABASE_URL")
-        os.environ["PULSE_DATABASE_URL"] = url
-        try:
+        with patch.dict(os.environ, {"PULSE_DATABASE_URL": url}):  # the page's store, while it is measured
             rows += apptest_rows() + browser_rows(url)
-        finally:
-            _restore("PULSE_DATABASE_URL", previous)
         engine.dispose()
     return [(f"{ROWS:,} items: {figure}", value, unit) for figure, value, unit in rows]
 
@@ -166,13 +163,6 @@ def browser_rows(url: str) -> list[Row]:
             "s",
         )
     ]
-
-
-def _restore(name: str, value: str | None) -> None:
-    if value is None:
-        os.environ.pop(name, None)
-    else:
-        os.environ[name] = value
 
 
 if __name__ == "__main__":

@@ -1043,8 +1043,9 @@ def _fits(profile: _Profile, field_name: str) -> bool:
         return profile.share(lambda v: _looks_like_date(v) or isinstance(v, int | float)) >= 0.8
     if field_name == "nps":  # a matching header is strong evidence: half the values suffice
         return profile.share(lambda v: _in_range(v, 0, 10)) >= 0.5
-    if field_name in ("csat", "ces"):
-        labels = CSAT_LABELS if field_name == "csat" else CES_LABELS
+    scale = next((scale for scale in SCALED_FIELDS if scale.field_name == field_name), None)
+    if scale is not None:  # a number or one of its labels; the scale itself is judged later (_scale_notes)
+        labels = scale.labels
         return profile.share(lambda v: _score_or_none(v, labels) is not None) >= 0.5
     if field_name == "response_id":
         return profile.distinct_share >= 0.95

@@ -182,20 +182,26 @@ def mark_feedback_stale(connection: Connection, condition: ColumnElement[bool]) 
         mark_counts_stale(connection, first, last)
 
 
+_COUNTS_STATE = select(
+    store_state.c.counts_timezone, store_state.c.counts_stale_from, store_state.c.counts_stale_to
+)
+
+
 def refresh_daily_counts(engine: Engine, timezone: str | None = None) -> bool:
     """Bring the daily counts up to date: rebuilt whole when `timezone` is not the time zone they were counted
     in, else the marked days recounted. Without `timezone`, in the recorded one (nothing when the table was
-    never built). Returns whether anything was recounted."""
+    never built). Returns whether anything was recounted; when nothing is to be, without taking the write
+    lock."""
+    if not counts_need_refresh(engine, timezone):
+        return False
     with writing(engine) as connection:
-        state = connection.execute(
-            select(
-                store_state.c.counts_timezone, store_state.c.counts_stale_from, store_state.c.counts_stale_to
-            ).with_for_update()  # PostgreSQL: one refresh at a time, after the writers before it
-        ).one()
-        zone_name = timezone or state.counts_timezone
-        rebuild = zone_name != state.counts_timezone
-        if zone_name is None or (not rebuild and state.counts_stale_from is None):
+        # PostgreSQL: one refresh at a time, after the writers before it; the state is checked again under
+        # the lock, as a refresh that ran meanwhile may have done the work
+        state = connection.execute(_COUNTS_STATE.with_for_update()).one()
+        zone_name = _zone_to_recount(timezone, state.counts_timezone, state.counts_stale_from)
+        if zone_name is None:
             return False
+        rebuild = zone_name != state.counts_timezone
         if rebuild:
             connection.execute(daily_counts.delete())
         first, last = (
@@ -209,6 +215,24 @@ def refresh_daily_counts(engine: Engine, timezone: str | None = None) -> bool:
             )
         )
     return True
+
+
+def counts_need_refresh(engine: Engine, timezone: str | None = None) -> bool:
+    """Whether refresh_daily_counts(engine, timezone) has anything to recount."""
+    with reading(engine) as connection:
+        state = connection.execute(_COUNTS_STATE).one()
+    return _zone_to_recount(timezone, state.counts_timezone, state.counts_stale_from) is not None
+
+
+def _zone_to_recount(
+    timezone: str | None, counted_in: str | None, marked_from: datetime | None
+) -> str | None:
+    """The rule: the time zone to recount in (`timezone`, else the one the counts were counted in), or None
+    when the counts are current: counted in that time zone and no day marked (or nothing to count in)."""
+    zone_name = timezone or counted_in
+    if zone_name is None or (zone_name == counted_in and marked_from is None):
+        return None
+    return zone_name
 
 
 def _feedback_span(
@@ -234,22 +258,13 @@ def _recount(connection: Connection, zone: ZoneInfo, first: datetime, last: date
     connection.execute(daily_counts.insert().from_select(["day", *KEY_COLUMNS, *expressions], counted))
 
 
-def counts_need_refresh(engine: Engine, timezone: str) -> bool:
-    with reading(engine) as connection:
-        state = connection.execute(
-            select(store_state.c.counts_timezone, store_state.c.counts_stale_from)
-        ).one()
-    return state.counts_timezone != timezone or state.counts_stale_from is not None
-
-
 # --- reading --------------------------------------------------------------------------------------
 
 
 def read_daily_counts(engine: Engine, timezone: str) -> pl.DataFrame:
     """The daily counts in `timezone` (refreshed first when stale): day (local date), kind, source (its name),
     channel, location, segment, and the counts and sums (DAILY_COUNT_INTEGERS, DAILY_COUNT_FLOATS)."""
-    if counts_need_refresh(engine, timezone):
-        refresh_daily_counts(engine, timezone)
+    refresh_daily_counts(engine, timezone)
     counted = [daily_counts.c[name] for name in (*DAILY_COUNT_INTEGERS, *DAILY_COUNT_FLOATS)]
     query = select(
         daily_counts.c.day,

@@ -66,22 +66,19 @@ def search_feedback(engine: Engine, wanted: FeedbackQuery) -> tuple[pl.DataFrame
     impersonal_cues, corrected_sentiment, corrected_impersonal."""
     corrected_sentiment = corrections.alias("corrected_sentiment")
     corrected_impersonal = corrections.alias("corrected_impersonal")
-    joined = (
-        feedback.join(sources, sources.c.id == feedback.c.source_id)
-        .outerjoin(scores, scores.c.feedback_id == feedback.c.id)
-        .outerjoin(
-            corrected_sentiment,
-            and_(
-                corrected_sentiment.c.feedback_id == feedback.c.id, corrected_sentiment.c.field == "sentiment"
-            ),
-        )
-        .outerjoin(
-            corrected_impersonal,
-            and_(
-                corrected_impersonal.c.feedback_id == feedback.c.id,
-                corrected_impersonal.c.field == "impersonal",
-            ),
-        )
+    # what the filters, and so the count, read; the corrections (one per item and field) are only shown
+    filterable = feedback.join(sources, sources.c.id == feedback.c.source_id).outerjoin(
+        scores, scores.c.feedback_id == feedback.c.id
+    )
+    joined = filterable.outerjoin(
+        corrected_sentiment,
+        and_(corrected_sentiment.c.feedback_id == feedback.c.id, corrected_sentiment.c.field == "sentiment"),
+    ).outerjoin(
+        corrected_impersonal,
+        and_(
+            corrected_impersonal.c.feedback_id == feedback.c.id,
+            corrected_impersonal.c.field == "impersonal",
+        ),
     )
     columns = [
         feedback.c.id,
@@ -103,7 +100,7 @@ def search_feedback(engine: Engine, wanted: FeedbackQuery) -> tuple[pl.DataFrame
     ]
     page = _filtered(select(*columns).select_from(joined), wanted)
     page = page.order_by(feedback.c.created_at.desc(), feedback.c.id.desc()).limit(wanted.limit)
-    counting = _filtered(select(func.count()).select_from(joined), wanted)
+    counting = _filtered(select(func.count()).select_from(filterable), wanted)
     with reading(engine) as connection:
         rows = read_frame(connection, page.offset(wanted.offset))
         total = int(connection.execute(counting).scalar_one())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, delete, func, select
+from sqlalchemy import Connection, Engine, Table, delete, func, select
 
 from store.authors import read_author_salt, salted_hash
 from store.daily_counts import mark_feedback_stale, refresh_daily_counts
@@ -54,10 +54,12 @@ def forget_author(
         return Forgotten(0, 0, 0, 0, 0)
     salt = read_author_salt(engine)
     with writing(engine) as connection:
+        # locked (PostgreSQL): a score or theme assignment written for these items in a transaction still
+        # open is waited for, so that it is counted below as well as deleted; any later one waits for this
         ids_and_texts = connection.execute(
-            select(feedback.c.id, feedback.c.text).where(
-                feedback.c.author_hash.in_(author_hashes(author, salt))
-            )
+            select(feedback.c.id, feedback.c.text)
+            .where(feedback.c.author_hash.in_(author_hashes(author, salt)))
+            .with_for_update()
         ).all()
         ids = [row.id for row in ids_and_texts]
         counted = {table.name: _count(connection, table, ids) for table in (scores, topic_assignments)}
@@ -83,6 +85,6 @@ def forget_author(
     )
 
 
-def _count(connection: Connection, table: object, ids: list[int]) -> int:
-    column = table.c.feedback_id  # type: ignore[attr-defined]
-    return int(connection.execute(select(func.count()).where(column.in_(ids))).scalar_one())
+def _count(connection: Connection, table: Table, ids: list[int]) -> int:
+    query = select(func.count()).select_from(table).where(table.c.feedback_id.in_(ids))
+    return int(connection.execute(query).scalar_one())

@@ -52,11 +52,7 @@ class Rollout:
 def add_rollout(engine: Engine, rollout: Rollout, by: str) -> int:
     now = utc_now()
     with writing(engine) as connection:
-        duplicate = connection.execute(
-            select(rollouts.c.id).where(
-                rollouts.c.name == rollout.name, rollouts.c.started_on == rollout.started_on
-            )
-        ).scalar()
+        duplicate = _same_name_and_start(connection, rollout)
         if duplicate is not None:
             raise InputError(
                 f"A rollout {rollout.name!r} starting {rollout.started_on} is already on the timeline "
@@ -80,13 +76,7 @@ def update_rollout(engine: Engine, rollout_id: int, changes: dict[str, Any], by:
     with writing(engine) as connection:
         before = _stored_rollout(connection, rollout_id)
         updated = replace(before, **changes)
-        duplicate = connection.execute(
-            select(rollouts.c.id).where(
-                rollouts.c.name == updated.name,
-                rollouts.c.started_on == updated.started_on,
-                rollouts.c.id != rollout_id,
-            )
-        ).scalar()
+        duplicate = _same_name_and_start(connection, updated, other_than=rollout_id)
         if duplicate is not None:
             raise InputError(
                 f"Rollout {duplicate} is already called {updated.name!r} and starts on {updated.started_on}.",
@@ -100,6 +90,18 @@ def update_rollout(engine: Engine, rollout_id: int, changes: dict[str, Any], by:
         _record_change(connection, rollout_id, "edited", by, before, updated)
         bump_data_version(connection)
     return updated
+
+
+def _same_name_and_start(
+    connection: Connection, rollout: Rollout, other_than: int | None = None
+) -> int | None:
+    """The id of a stored rollout (not `other_than`) with the name and start date of `rollout`, if any."""
+    query = select(rollouts.c.id).where(
+        rollouts.c.name == rollout.name, rollouts.c.started_on == rollout.started_on
+    )
+    if other_than is not None:
+        query = query.where(rollouts.c.id != other_than)
+    return connection.execute(query).scalar()
 
 
 def delete_rollout(engine: Engine, rollout_id: int, by: str) -> Rollout:

@@ -24,6 +24,7 @@ from store.forget import forget_author
 from store.rollouts import Rollout, add_rollout, read_rollouts
 from store.schema import DAILY_COUNT_FLOATS, DAILY_COUNT_INTEGERS
 from store.scores import write_scores
+from tests.statements import recorded_statements
 
 LONDON = "Europe/London"
 SURVEYS = SourceSpec("Survey export", "survey", "csv")
@@ -194,6 +195,42 @@ def test_daily_counts__rebuilt_in_a_new_time_zone(counted: Engine, timezone: str
     assert counts_need_refresh(counted, timezone)
     assert_counts_match_rows(counted, timezone)
     assert not counts_need_refresh(counted, timezone) and counts_need_refresh(counted, LONDON)
+
+
+def writes(statements: list[str]) -> list[str]:
+    """The statements that write or take the write lock (SQLite's BEGIN IMMEDIATE, PostgreSQL's FOR UPDATE)."""
+    return [
+        statement
+        for statement in statements
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "BEGIN IMMEDIATE"))
+        or "FOR UPDATE" in statement.upper()
+    ]
+
+
+@pytest.mark.parametrize("timezone", [LONDON, None])
+def test_refresh_daily_counts__with_nothing_marked_writes_nothing(
+    counted: Engine, timezone: str | None
+) -> None:
+    before = read_daily_counts(counted, LONDON)
+    with recorded_statements(counted) as statements:
+        assert refresh_daily_counts(counted, timezone) is False
+    assert statements and not writes(statements)
+    assert_frame_equal(read_daily_counts(counted, LONDON), before)
+
+
+def test_refresh_daily_counts__never_built_and_no_time_zone_writes_nothing(engine: Engine) -> None:
+    upsert_feedback(engine, SURVEYS, surveys(5))
+    with recorded_statements(engine) as statements:
+        assert refresh_daily_counts(engine) is False
+    assert not writes(statements) and counts_need_refresh(engine, LONDON)
+
+
+def test_refresh_daily_counts__with_days_marked_recounts_them(counted: Engine) -> None:
+    upsert_feedback(counted, SURVEYS, surveys(90)[60:])
+    with recorded_statements(counted) as statements:
+        assert refresh_daily_counts(counted) is True
+    assert writes(statements)
+    assert_current(counted)
 
 
 def test_daily_counts__an_empty_store_has_none(engine: Engine) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import polars as pl
@@ -12,6 +13,7 @@ from pulse.errors import InputError
 from store.explorer import FeedbackQuery, correct_label, read_corrections, search_feedback
 from store.feedback import FeedbackRecord, SourceSpec, upsert_feedback
 from store.scores import write_scores
+from tests.statements import recorded_statements
 
 TEXTS = [
     "The chatbot kept looping, 100% useless",
@@ -84,6 +86,31 @@ def test_search_feedback__source_channel_location_and_dates(searchable: Engine) 
         TEXTS[2],
         TEXTS[1],
     ]
+
+
+def test_search_feedback__counts_the_matches_whatever_is_corrected(searchable: Engine) -> None:
+    ids = search_feedback(searchable, FeedbackQuery())[0]["id"].to_list()
+    for item in ids[:3]:
+        correct_label(searchable, item, "sentiment", "neutral", by="ann")
+    correct_label(searchable, ids[0], "impersonal", "false", by="ann")
+    queries = [
+        FeedbackQuery(),
+        FeedbackQuery(search="chatbot"),
+        FeedbackQuery(sentiment="negative"),  # the scorer's label: corrections do not filter
+        FeedbackQuery(impersonal_only=True),
+        FeedbackQuery(channel="online", limit=1),
+        FeedbackQuery(source="Survey: test", limit=1, offset=2),
+    ]
+    totals = []
+    for wanted in queries:
+        every_match, _ = search_feedback(searchable, replace(wanted, limit=100, offset=0))
+        with recorded_statements(searchable) as statements:
+            _, total = search_feedback(searchable, wanted)
+        assert total == every_match.height
+        totals.append(total)
+        counting = [statement for statement in statements if "count(" in statement.lower()]
+        assert len(counting) == 1 and "corrections" not in counting[0]  # the count needs no corrections
+    assert totals == [4, 2, 3, 2, 2, 4]
 
 
 def test_correct_label__keeps_the_latest_and_shows_it_beside_the_score(searchable: Engine) -> None:

@@ -49,6 +49,14 @@ def test_update_rollout__refuses_bad_values_unknown_ids_and_duplicates(engine: E
     assert read_rollouts(engine)["name"].to_list() == ["Kiosk", "Chatbot"]  # nothing changed
 
 
+def test_update_rollout__keeping_its_name_and_start_is_no_duplicate_of_itself(engine: Engine) -> None:
+    rollout_id = add_rollout(engine, Rollout("Kiosk", "kiosk", date(2026, 1, 12)), by="sam")
+    updated = update_rollout(engine, rollout_id, {"description": "Two kiosks by the door"}, by="jo")
+    assert (updated.name, updated.description) == ("Kiosk", "Two kiosks by the door")
+    with pytest.raises(InputError, match=r"'Kiosk' starting 2026-01-12 is already on the timeline \(id "):
+        add_rollout(engine, Rollout("Kiosk", "other", date(2026, 1, 12)), by="jo")
+
+
 def test_delete_rollout__removes_it(engine: Engine) -> None:
     rollout_id = add_rollout(engine, Rollout("Chatbot", "chatbot", date(2026, 4, 13)), by="sam")
     assert delete_rollout(engine, rollout_id, by="jo").name == "Chatbot"

@@ -10,8 +10,10 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from analysis.metrics import (
+    day_period_expr,
     nps_interval_exprs,
     period_and_previous,
+    period_expr,
     read_counts_metrics,
     read_day_counts,
     read_period_metrics,
@@ -95,6 +97,33 @@ def test_read_period_metrics__weeks_start_on_monday_in_local_time() -> None:
     assert metrics["period"].to_list() == [date(2026, 11, 16), date(2026, 11, 23)]
     summer = pl.DataFrame({"created_at": [datetime(2026, 6, 28, 23, 30, tzinfo=UTC)], "nps": [10]})
     assert read_period_metrics(summer, "week", "Europe/London")["period"].to_list() == [date(2026, 6, 29)]
+
+
+@pytest.mark.parametrize(
+    ("by", "expected"),
+    [
+        ("day", [date(2026, 3, 29), date(2026, 3, 30), date(2026, 4, 1)]),
+        ("week", [date(2026, 3, 23), date(2026, 3, 30), date(2026, 3, 30)]),
+        ("month", [date(2026, 3, 1), date(2026, 3, 1), date(2026, 4, 1)]),
+        ("all", [None, None, None]),
+    ],
+)
+def test_period_expr__the_period_of_the_local_date(by: str, expected: list[date | None]) -> None:
+    moments = [  # London: Sunday 00:30 GMT, Monday 00:30 BST (summer time began on the Sunday), 1 April 00:30
+        datetime(2026, 3, 29, 0, 30, tzinfo=UTC),
+        datetime(2026, 3, 29, 23, 30, tzinfo=UTC),
+        datetime(2026, 3, 31, 23, 30, tzinfo=UTC),
+    ]
+    frame = pl.DataFrame({"created_at": moments, "day": [moment.date() for moment in moments]})
+    periods = frame.with_columns(period_expr(by, "Europe/London"))
+    assert periods["period"].to_list() == expected and periods.schema["period"] == pl.Date
+    in_utc = frame.with_columns(day_period_expr(by, pl.col("day")))  # the same periods of the UTC dates
+    assert in_utc.equals(frame.with_columns(period_expr(by, "UTC")))
+
+
+def test_period_expr__refuses_an_unknown_period() -> None:
+    with pytest.raises(ValueError, match="period must be one of"):
+        period_expr("year", "UTC")
 
 
 def test_read_period_metrics__shares_and_thin_flag() -> None:

@@ -247,6 +247,26 @@ def test_read_survey_file__ces_agreement_labels_read_as_one_to_seven() -> None:
     assert [record.ces for record in read("\n".join(rows).encode(), "x.csv").records] == [7, 3, 1]
 
 
+@pytest.mark.parametrize(
+    ("header", "labels", "mapped"),
+    [
+        ("CSAT", ["Very satisfied", "Dissatisfied", "Neutral"], [5, 2, 3]),
+        ("CES", ["Strongly agree", "Somewhat disagree", "Agree"], [7, 3, 6]),
+        ("CSAT", ["Strongly agree", "Somewhat disagree", "Agree"], None),  # another scale's words
+        ("CES", ["Very satisfied", "Dissatisfied", "Neutral"], None),
+    ],
+)
+def test_read_survey_file__score_labels_fit_only_their_own_scale(
+    header: str, labels: list[str], mapped: list[int] | None
+) -> None:
+    rows = [f"Date,{header}", *[f"2026-01-0{day},{label}" for day, label in enumerate(labels, start=1)]]
+    result = read("\n".join(rows).encode(), "x.csv")
+    field_name = header.lower()
+    assert (field_name in result.mapping) == (mapped is not None)
+    if mapped is not None:
+        assert [getattr(record, field_name) for record in result.records] == mapped
+
+
 def test_read_survey_file__ces_on_a_five_point_effort_scale_is_stated_and_not_rescaled() -> None:
     rows = ["Date,NPS,Customer Effort Score"] + [f"2026-01-0{day},9,{day}" for day in range(1, 6)]
     data = "\n".join(rows).encode()
