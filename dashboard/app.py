@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard.auth import current_user, render_sign_in, render_who
 from dashboard.components import render_error
 from dashboard.data import data_version, get_engine, get_settings, load_filter_options
-from dashboard.filters import render_sidebar_filters
+from dashboard.filters import keep_filters_in_link, render_sidebar_filters
 from pulse.errors import PulseError
 
 st.set_page_config(page_title="Pulse", page_icon=":material/monitor_heart:", layout="wide")
@@ -27,13 +27,16 @@ if user is None:
     st.stop()
 
 PAGES = Path(__file__).resolve().parent / "app_pages"
+pulse = st.Page(PAGES / "pulse.py", title="Pulse", icon=":material/monitor_heart:", default=True)
+trends = st.Page(PAGES / "trends.py", title="Trends", icon=":material/show_chart:")
+explorer = st.Page(PAGES / "explorer.py", title="Explorer", icon=":material/search:")
 navigation = st.navigation(
     [
-        st.Page(PAGES / "pulse.py", title="Pulse", icon=":material/monitor_heart:", default=True),
-        st.Page(PAGES / "trends.py", title="Trends", icon=":material/show_chart:"),
+        pulse,
+        trends,
         st.Page(PAGES / "themes.py", title="Themes", icon=":material/forum:"),
         st.Page(PAGES / "rollouts.py", title="Rollouts", icon=":material/rocket_launch:"),
-        st.Page(PAGES / "explorer.py", title="Explorer", icon=":material/search:"),
+        explorer,
         st.Page(PAGES / "sources.py", title="Sources", icon=":material/database:"),
     ]
 )
@@ -41,5 +44,8 @@ with st.sidebar:
     st.markdown(f"### {settings.business_name}")
     st.caption("Is automation making us feel impersonal? Feedback, week by week.")
     render_who(user)
-    render_sidebar_filters(load_filter_options(data_version()))
+    if navigation in (pulse, trends, explorer):  # the pages with filters (their choices need the counts)
+        render_sidebar_filters(load_filter_options(data_version()))
+    else:
+        keep_filters_in_link()
 navigation.run()

@@ -24,7 +24,7 @@ from store.rollouts import read_rollout_changes, read_rollouts
 from store.runs import read_runs
 from store.sources import read_sources
 from store.state import read_data_version
-from store.topics import read_topics
+from store.topics import read_themed_feedback, read_topics
 
 if TYPE_CHECKING:  # the themes, their export and the live sources are imported when used: not at start-up
     from analysis.theme_report import ThemeReport
@@ -83,18 +83,14 @@ def load_filter_options(version: int) -> FilterOptions:
     return read_filter_options(load_daily_counts(version), date_column="day")
 
 
-def filtered_counts(version: int, filters: Filters) -> pl.DataFrame:
-    """The daily counts that `filters` keep: the one place where the metrics loaders filter."""
-    return apply_filters(load_daily_counts(version), filters, date_column="day")
-
-
 @st.cache_data(ttl=3600, max_entries=32, show_spinner="Computing the figures…")
 def load_period_metrics(
     version: int, by: str, filters: Filters, group_by: tuple[str, ...] = ()
 ) -> pl.DataFrame:
     """NPS, CSAT, sentiment, complaints and volume per day, week or month of the filtered feedback, for each
     group of the `group_by` columns."""
-    return read_counts_metrics(filtered_counts(version, filters), by, get_settings().min_responses, group_by)
+    counts = apply_filters(load_daily_counts(version), filters, date_column="day")
+    return read_counts_metrics(counts, by, get_settings().min_responses, group_by)
 
 
 @st.cache_data(ttl=3600, max_entries=4)
@@ -157,13 +153,26 @@ def load_feedback_page(version: int, wanted: FeedbackQuery) -> tuple[pl.DataFram
 
 
 @st.cache_data(ttl=3600, max_entries=16, show_spinner="Summarising the themes…")
-def load_theme_report(version: int, since: date | None = None, top: int = 8) -> ThemeReport:
-    """The themes of the current model from `since` (a local day), with trends, quotes and rollout changes."""
-    from analysis.theme_report import store_theme_report
+def load_theme_report(version: int, weeks: int | None = None, top: int = 8) -> ThemeReport:
+    """The themes of the current model over the last `weeks` whole weeks of themed feedback (all of it when
+    None), with trends, quotes and rollout changes."""
+    from analysis.theme_report import build_theme_report
+    from analysis.themes import add_theme
 
-    settings = get_settings()
-    start = datetime.combine(since, time(0), tzinfo=ZoneInfo(settings.timezone)) if since else None
-    return store_theme_report(get_engine(), settings.timezone, start, top)
+    engine, timezone = get_engine(), get_settings().timezone
+    themed, topics = read_themed_feedback(engine), read_topics(engine)
+    since = first_day_of_last_weeks(add_theme(themed, topics)["created_at"].max(), weeks, timezone)
+    start = datetime.combine(since, time(0), tzinfo=ZoneInfo(timezone)) if since else None
+    return build_theme_report(themed, topics, read_rollouts(engine), timezone, start, top)
+
+
+def first_day_of_last_weeks(last_moment: datetime | None, weeks: int | None, timezone: str) -> date | None:
+    """The Monday that starts the last `weeks` whole weeks up to the local day of `last_moment`; None (from
+    the beginning) when `weeks` or `last_moment` is None."""
+    if weeks is None or last_moment is None:
+        return None
+    start = last_moment.astimezone(ZoneInfo(timezone)).date() - timedelta(weeks=weeks - 1)
+    return start - timedelta(days=start.weekday())
 
 
 @st.cache_data(ttl=3600, max_entries=4)
@@ -172,8 +181,13 @@ def load_topics(version: int) -> pl.DataFrame:
     return read_topics(get_engine()).drop("centroid")
 
 
-@st.cache_data(ttl=3600, max_entries=16, show_spinner="Preparing the file…")
-def load_theme_export(version: int, format_name: str, since: date | None = None) -> bytes:
+# No spinner: the download button calls this on a click, outside the page's run, where none can show.
+@st.cache_data(ttl=3600, max_entries=16, show_spinner=False)
+def load_theme_export(version: int, format_name: str, weeks: int | None = None) -> bytes:
+    """The staff-meeting handout of the last `weeks` weeks (its TOP_THEMES themes, however many the page
+    shows) as a csv, md or pdf file."""
+    from analysis.theme_report import TOP_THEMES
     from pulse.theme_export import theme_report_bytes
 
-    return theme_report_bytes(load_theme_report(version, since), format_name, get_settings().business_name)
+    report = load_theme_report(version, weeks, TOP_THEMES)
+    return theme_report_bytes(report, format_name, get_settings().business_name)

@@ -1,6 +1,7 @@
-"""The sidebar filters that every page shares (dates, source, channel, location), kept in the link's query
-parameters (`?channel=online&from=2026-03-02&to=2026-05-31`) so that a link opens the same view, after a reload
-or a page switch too. What a link asks for that this data does not have falls back to its default."""
+"""The sidebar filters that the Pulse, Trends and Explorer pages share (dates, source, channel, location), kept in
+the link's query parameters (`?channel=online&from=2026-03-02&to=2026-05-31`) so that a link opens the same view,
+after a reload or a page switch too (the other pages keep them in their link). What a link asks for that this data
+does not have falls back to its default."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from analysis.filters import FilterOptions, Filters
 
 ALL = {"source": "All sources", "channel": "All channels", "location": "All locations"}
 DATE_KEYS = {"since": "from", "until": "to"}  # query parameter of each end of the date range
+QUERY_KEYS = (*DATE_KEYS.values(), *ALL)
 STATE_KEY = "filters__current"
+QUERY_STATE_KEY = "filters__query"  # their query parameters, for the link of the next page
 
 
 def filters_from_query(params: Mapping[str, str], options: FilterOptions) -> Filters:
@@ -64,13 +67,13 @@ def query_from_filters(filters: Filters) -> dict[str, str]:
     return query
 
 
-def render_sidebar_filters(options: FilterOptions) -> Filters:
+def render_sidebar_filters(options: FilterOptions) -> None:
     """The filters in the sidebar, first set from the link's query parameters; every change is written back
     to them. Pages read the result with current_filters()."""
     if options.empty:
         st.session_state[STATE_KEY] = Filters()
-        return Filters()
-    wanted = filters_from_query(st.query_params, options)
+        return
+    wanted = filters_from_query(linked_query(), options)
     st.markdown("**Filters**")
     days = st.date_input(
         "Dates",
@@ -91,7 +94,19 @@ def render_sidebar_filters(options: FilterOptions) -> Filters:
     filters = without_defaults(chosen, options)
     _write_query(query_from_filters(filters))
     st.session_state[STATE_KEY] = filters
-    return filters
+
+
+def keep_filters_in_link() -> None:
+    """For a page without the filters: keep their query parameters in its link, without reading any data."""
+    _write_query(linked_query())
+
+
+def linked_query() -> dict[str, str]:
+    """The filters' query parameters of the link; when a switch of page has cleared them (Streamlit's navigation
+    does), the last ones written in this session."""
+    linked = {key: st.query_params[key] for key in QUERY_KEYS if key in st.query_params}
+    remembered: dict[str, str] = st.session_state.get(QUERY_STATE_KEY, {})
+    return linked or remembered
 
 
 def _select(label: str, choices: tuple[str, ...], wanted: str | None) -> str | None:
@@ -103,12 +118,13 @@ def _select(label: str, choices: tuple[str, ...], wanted: str | None) -> str | N
 
 
 def _write_query(query: dict[str, str]) -> None:
-    """Set the filters' query parameters to `query`, leaving any other parameter alone."""
-    for key in (*DATE_KEYS.values(), *ALL):
+    """Set the filters' query parameters to `query`, leaving any other parameter alone; remember them."""
+    for key in QUERY_KEYS:
         if key not in query:
             st.query_params.pop(key, None)
         elif st.query_params.get(key) != query[key]:
             st.query_params[key] = query[key]
+    st.session_state[QUERY_STATE_KEY] = query
 
 
 def current_filters() -> Filters:

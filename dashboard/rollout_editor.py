@@ -1,9 +1,10 @@
-"""The Rollouts page's editor: pick a rollout, change its fields in a form, or delete it after an explicit
-confirmation. Both write through store.rollouts, which keeps every change in the audit trail with who made it;
-both check the editor role on the server before writing."""
+"""The Rollouts page's forms: one form to tag a new rollout or to change one's fields, and a delete that acts only
+after an explicit confirmation. All write through store.rollouts, which checks the fields and keeps every change
+in the audit trail with who made it; each checks the editor role on the server before writing."""
 
 from __future__ import annotations
 
+from itertools import cycle
 from typing import Any
 
 import polars as pl
@@ -13,7 +14,17 @@ from dashboard.auth import OPEN_ACCESS, allowed, current_user, tagged_by
 from dashboard.components import flash, render_error
 from dashboard.data import get_engine
 from pulse.errors import PulseError
-from store.rollouts import ROLLOUT_KINDS, delete_rollout, update_rollout
+from store.rollouts import ROLLOUT_KINDS, Rollout, add_rollout, delete_rollout, update_rollout
+
+# What the form to tag a new rollout starts with.
+NEW_ROLLOUT: dict[str, Any] = {
+    "name": "",
+    "kind": ROLLOUT_KINDS[0],
+    "started_on": "today",
+    "ended_on": None,
+    "channel": None,
+    "description": "",
+}
 
 
 def render_rollout_editor(rollouts: pl.DataFrame) -> None:
@@ -26,9 +37,8 @@ def render_rollout_editor(rollouts: pl.DataFrame) -> None:
     if rollout_id is None:
         return
     current = by_id[rollout_id]
-    who = st.text_input("Your name", key="rollouts__editor") if current_user() is OPEN_ACCESS else ""
-    by = who.strip() or tagged_by()
-    render_edit_form(current, by)
+    by = ask_who("rollouts__editor")
+    render_rollout_form(current, by)
     render_delete(current, by)
 
 
@@ -36,45 +46,80 @@ def rollout_label(row: dict[str, Any]) -> str:
     return f"{row['name']} (from {row['started_on']})"
 
 
-def render_edit_form(current: dict[str, Any], by: str) -> None:
-    rollout_id = current["id"]
-    with st.form(f"rollouts__edit_{rollout_id}"):
-        left, right = st.columns(2)
-        edited = {
-            "name": left.text_input("Name", current["name"], key=f"rollouts__edit_name_{rollout_id}"),
-            "kind": right.selectbox(
-                "Kind",
-                ROLLOUT_KINDS,
-                index=ROLLOUT_KINDS.index(current["kind"]),
-                key=f"rollouts__edit_kind_{rollout_id}",
+def ask_who(key: str) -> str:
+    """Who makes a change: the name typed in a "Your name" box under open access, else the signed-in user."""
+    who = st.text_input("Your name", key=key) if current_user() is OPEN_ACCESS else ""
+    return who.strip() or tagged_by()
+
+
+def render_rollout_form(current: dict[str, Any] | None = None, by: str | None = None) -> None:
+    """The form to tag a new rollout or, given `current`, to change its fields (its end date too). `by` says who
+    makes the change; when None, the form asks for it (see ask_who). Only an editor's submit writes."""
+    values = NEW_ROLLOUT if current is None else current
+
+    def key(field: str) -> str:
+        return f"rollouts__{field}" if current is None else f"rollouts__edit_{field}_{current['id']}"
+
+    form_key = "rollouts__add" if current is None else f"rollouts__edit_{current['id']}"
+    with st.form(form_key, clear_on_submit=current is None):
+        if current is None:
+            st.markdown("**Tag a rollout**")
+        columns = cycle(st.columns(2))  # the short fields two by two, left then right
+        entered = {
+            "name": next(columns).text_input(
+                "Name", values["name"], key=key("name"), placeholder="Support chatbot"
             ),
-            "started_on": left.date_input(
-                "Started on", current["started_on"], key=f"rollouts__edit_started_on_{rollout_id}"
+            "kind": next(columns).selectbox(
+                "Kind", ROLLOUT_KINDS, index=ROLLOUT_KINDS.index(values["kind"]), key=key("kind")
             ),
-            "ended_on": right.date_input(
-                "Ended on (empty: still running)",
-                current["ended_on"],
-                key=f"rollouts__edit_ended_on_{rollout_id}",
-            ),
-            "channel": left.text_input(
-                "Channel it affects", current["channel"] or "", key=f"rollouts__edit_channel_{rollout_id}"
-            ),
-            "description": st.text_area(
-                "What changed for customers",
-                current["description"],
-                key=f"rollouts__edit_description_{rollout_id}",
-            ),
+            "started_on": next(columns).date_input("Started on", values["started_on"], key=key("started_on")),
         }
-        submitted = st.form_submit_button("Save changes", type="primary")
-    if submitted and allowed("editor"):
-        save_changes(current, edited, by)
+        if current is not None:
+            entered["ended_on"] = next(columns).date_input(
+                "Ended on (empty: still running)", values["ended_on"], key=key("ended_on")
+            )
+        entered["channel"] = next(columns).text_input(
+            "Channel it affects",
+            values["channel"] or "",
+            key=key("channel"),
+            placeholder="online, in-store, all",
+        )
+        entered["description"] = st.text_area(
+            "What changed for customers", values["description"], key=key("description")
+        )
+        who = ask_who("rollouts__by") if by is None else by
+        submitted = st.form_submit_button(
+            "Add rollout" if current is None else "Save changes", type="primary"
+        )
+    if not submitted or not allowed("editor"):
+        return
+    if current is None:
+        add_new(entered, who)
+    else:
+        save_changes(current, entered, who)
+
+
+def cleaned_fields(entered: dict[str, Any]) -> dict[str, Any]:
+    """The form's fields as they are stored: text trimmed, an empty channel None."""
+    cleaned = {name: (value.strip() if isinstance(value, str) else value) for name, value in entered.items()}
+    cleaned["channel"] = cleaned["channel"] or None
+    return cleaned
+
+
+def add_new(entered: dict[str, Any], by: str) -> None:
+    fields = cleaned_fields(entered)
+    try:
+        add_rollout(get_engine(), Rollout(**fields), by=by)
+    except PulseError as error:
+        render_error(error)
+        return
+    flash(f"Added '{fields['name']}' to the timeline.")
+    st.rerun()
 
 
 def changed_fields(current: dict[str, Any], edited: dict[str, Any]) -> dict[str, Any]:
-    """The fields whose edited value differs from the stored one (text trimmed, an empty channel cleared)."""
-    cleaned = {name: (value.strip() if isinstance(value, str) else value) for name, value in edited.items()}
-    cleaned["channel"] = cleaned["channel"] or None
-    return {name: value for name, value in cleaned.items() if value != current[name]}
+    """The fields whose edited value differs from the stored one (cleaned as cleaned_fields does)."""
+    return {name: value for name, value in cleaned_fields(edited).items() if value != current[name]}
 
 
 def save_changes(current: dict[str, Any], edited: dict[str, Any], by: str) -> None:

@@ -33,7 +33,7 @@ if weekly.is_empty():
     st.stop()
 
 weeks = weekly["period"].sort(descending=True).to_list()
-week = st.columns([2, 3])[0].selectbox("Week", weeks, format_func=format_week, key="pulse__week")
+week = st.selectbox("Week", weeks, format_func=format_week, key="pulse__week", width=320)
 this, last = period_and_previous(weekly, week)
 
 

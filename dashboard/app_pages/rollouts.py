@@ -4,18 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.auth import OPEN_ACCESS, allowed, current_user, tagged_by
-from dashboard.components import flash, render_empty_state, render_error, render_flash
-from dashboard.data import (
-    data_version,
-    get_engine,
-    load_rollout_changes,
-    load_rollout_impacts,
-    load_rollouts,
-)
-from dashboard.rollout_editor import render_rollout_editor
-from pulse.errors import PulseError
-from store.rollouts import ROLLOUT_KINDS, Rollout, add_rollout
+from dashboard.auth import allowed
+from dashboard.components import render_empty_state, render_flash
+from dashboard.data import data_version, load_rollout_changes, load_rollout_impacts, load_rollouts
+from dashboard.rollout_editor import render_rollout_editor, render_rollout_form
 
 st.title("Automation rollouts")
 st.caption("Each automation change, dated, so that its effect on customers can be checked, not assumed.")
@@ -77,34 +69,7 @@ if not allowed("editor"):
     st.info("Viewers see the timeline; an editor or admin tags rollouts, and edits or deletes them.")
     st.stop()
 
-with st.form("rollouts__add", clear_on_submit=True):
-    st.markdown("**Tag a rollout**")
-    left, right = st.columns(2)
-    name = left.text_input("Name", key="rollouts__name", placeholder="Support chatbot")
-    kind = right.selectbox("Kind", ROLLOUT_KINDS, key="rollouts__kind")
-    started_on = left.date_input("Started on", key="rollouts__started_on")
-    channel = right.text_input(
-        "Channel it affects", key="rollouts__channel", placeholder="online, in-store, all"
-    )
-    description = st.text_area("What changed for customers", key="rollouts__description")
-    by = st.text_input("Your name", key="rollouts__by") if current_user() is OPEN_ACCESS else ""
-    if st.form_submit_button("Add rollout", type="primary") and allowed("editor"):
-        try:
-            add_rollout(
-                get_engine(),
-                Rollout(
-                    name=name.strip(),
-                    kind=kind,
-                    started_on=started_on,
-                    channel=channel.strip() or None,
-                    description=description.strip(),
-                ),
-                by=by.strip() or tagged_by(),
-            )
-            flash(f"Added '{name.strip()}' to the timeline.")
-            st.rerun()
-        except PulseError as error:
-            render_error(error)
+render_rollout_form()
 
 if not rollouts.is_empty():
     render_rollout_editor(rollouts)

@@ -3,7 +3,7 @@ renames, merges and hides themes here, and downloads the handout for a staff mee
 
 from __future__ import annotations
 
-from datetime import timedelta
+from functools import partial
 
 import polars as pl
 import streamlit as st
@@ -15,7 +15,6 @@ from dashboard.components import render_empty_state, render_error, render_quote
 from dashboard.data import (
     data_version,
     get_engine,
-    get_settings,
     load_rollouts,
     load_theme_export,
     load_theme_report,
@@ -26,7 +25,6 @@ from store.topics import hide_topic, merge_topic, rename_topic
 
 PERIODS = {"Last 12 weeks": 12, "Last 26 weeks": 26, "Everything": None}
 
-settings = get_settings()
 version = data_version()
 st.title("Themes")
 st.caption("What customers talk about, found in their words (BERTopic on sentence embeddings).")
@@ -44,12 +42,7 @@ period = (
 )
 top = top_column.slider("Themes shown", 3, 20, 8, key="themes__top")
 weeks = PERIODS[period]
-report_all = load_theme_report(version, None, top)
-since = None
-if weeks and report_all.last_day:
-    start = report_all.last_day - timedelta(weeks=weeks - 1)
-    since = start - timedelta(days=start.weekday())  # whole weeks, from a Monday
-report = load_theme_report(version, since, top)
+report = load_theme_report(version, weeks, top)
 
 if report.summary.is_empty():
     render_empty_state(
@@ -143,7 +136,7 @@ for column, (format_name, mime) in zip(
 ):
     column.download_button(
         f"Download {format_name.upper()}",
-        data=load_theme_export(version, format_name, since),
+        data=partial(load_theme_export, version, format_name, weeks),  # built on a click, not on each run
         file_name=f"themes.{format_name}",
         mime=mime,
         key=f"themes__download_{format_name}",

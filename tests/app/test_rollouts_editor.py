@@ -66,6 +66,26 @@ def test_editor__saves_changed_fields_and_keeps_them_in_the_history(
     assert any("Saved 'Support chatbot v2'" in success.value for success in app.success)
 
 
+def test_add_form__trims_the_text_and_stores_an_empty_channel_as_none(
+    empty_store_url: str, use_database
+) -> None:  # type: ignore[no-untyped-def]
+    app = rollouts_page(empty_store_url, use_database)
+    app.text_input(key="rollouts__name").input("  Kiosk  ")
+    app.text_input(key="rollouts__channel").input("   ")
+    app.text_area(key="rollouts__description").input(" Two screens by the door. ")
+    app.button(key="FormSubmitter:rollouts__add-Add rollout").click().run()
+    assert not app.exception, app.exception
+    assert app.success[0].value == "Added 'Kiosk' to the timeline."
+    stored = read_rollouts(build_engine(empty_store_url)).row(0, named=True)
+    assert (stored["name"], stored["channel"], stored["description"], stored["created_by"]) == (
+        "Kiosk",
+        None,
+        "Two screens by the door.",
+        "dashboard",
+    )
+    assert not [box for box in app.date_input if box.key == "rollouts__ended_on"]  # a new one is running
+
+
 def test_editor__an_invalid_edit_is_refused_with_a_hint_and_changes_nothing(
     timeline: Engine, empty_store_url: str, use_database
 ) -> None:  # type: ignore[no-untyped-def]

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 
+import analysis.theme_report
+import pulse.theme_export
 from analysis.theme_pipeline import fit_themes
+from dashboard.data import data_version, load_theme_export
 from store.engine import build_engine
 from store.migrate import upgrade
 from store.rollouts import Rollout, add_rollout
@@ -44,6 +52,35 @@ def test_themes_page__lists_themes_trend_rollout_changes_and_downloads(
     labels = [button.proto.label for button in app.get("download_button")]
     assert labels == ["Download PDF", "Download MD", "Download CSV"]
     assert len(app.expander) == table.shape[0]
+
+
+def spy(monkeypatch: pytest.MonkeyPatch, module: ModuleType, name: str) -> list[tuple[Any, ...]]:
+    """The arguments of every call of module.name from now on (the calls still go through)."""
+    calls: list[tuple[Any, ...]] = []
+    original: Callable[..., Any] = getattr(module, name)
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, recorded)
+    return calls
+
+
+def test_themes_page__builds_the_shown_report_once_and_a_file_only_when_one_is_downloaded(  # type: ignore[no-untyped-def]
+    themed_store: str, use_database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reports = spy(monkeypatch, analysis.theme_report, "build_theme_report")
+    files = spy(monkeypatch, pulse.theme_export, "theme_report_bytes")
+    use_database(themed_store)
+    app = run_app(PAGE)
+    assert len(reports) == 1 and files == []
+    shown = app.dataframe[0].value["theme"].tolist()
+    handout = load_theme_export(data_version(), "csv", 12)  # what the CSV button runs on a click
+    assert [row["theme"] for row in csv.DictReader(io.StringIO(handout.decode("utf-8")))] == shown
+    assert len(reports) == 1 and len(files) == 1  # the report shown, not built again
+    app.slider(key="themes__top").set_value(5).run()
+    assert len(reports) == 2 and len(files) == 1
 
 
 def test_themes_page__rename_hide_and_merge_are_stored(themed_store: str, use_database) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
+
+import dashboard.data
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 TRENDS = "app_pages/trends.py"
@@ -133,6 +137,31 @@ def test_filters__changes_are_written_to_the_query_parameters_and_kept_across_pa
     assert app.query_params == {"channel": "in-store", "from": "2026-03-02"}
     app.selectbox(key="filters__channel").select("All channels").run()
     assert app.query_params == {"from": "2026-03-02"}
+
+
+def test_filters__pages_without_them_read_no_counts_and_keep_them_in_the_link(  # type: ignore[no-untyped-def]
+    demo_database: str, use_database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_database(demo_database)
+    app = open_app(TRENDS, {"channel": "online"})
+    counted: list[object] = []
+    read_daily_counts = dashboard.data.read_daily_counts
+    monkeypatch.setattr(
+        dashboard.data, "read_daily_counts", lambda *args: counted.append(args) or read_daily_counts(*args)
+    )
+    for page in ("app_pages/sources.py", "app_pages/themes.py"):
+        st.cache_data.clear()
+        app.query_params.clear()  # as Streamlit's navigation does on a switch of page
+        app.switch_page(page).run()
+        assert not app.exception, app.exception
+        assert not [box for box in app.selectbox if box.key == "filters__channel"]
+        assert app.query_params == {"channel": "online"}
+    assert counted == []
+    app.query_params.clear()
+    app.switch_page("app_pages/pulse.py").run()
+    assert "(online)" in app.caption[0].value
+    assert app.query_params == {"channel": "online"}
+    assert len(counted) == 1
 
 
 def test_filters__what_a_link_gets_wrong_falls_back_to_the_defaults(demo_database: str, use_database) -> None:  # type: ignore[no-untyped-def]
