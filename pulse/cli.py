@@ -513,12 +513,11 @@ def digest(week: str | None, send: bool, recipients: tuple[str, ...]) -> None:
     if not send:
         click.echo(content.text(), nl=False)
         return
-    from pulse.mail import send_digest
+    from pulse.mail import build_smtp_server, send_digest
 
     sent_to = send_digest(content, settings, recipients)
-    click.echo(
-        f"Sent '{content.subject}' to {', '.join(sent_to)} via {settings.smtp_host}:{settings.smtp_port}."
-    )
+    via = build_smtp_server(settings).describe()
+    click.echo(f"Sent '{content.subject}' to {', '.join(sent_to)} via {via}.")
 
 
 def _parse_day(text: str, option: str) -> date:

@@ -1,20 +1,35 @@
 """Sending the weekly digest by email: the standard library's smtplib and email.message, plain text with a
-simple HTML alternative, over STARTTLS unless it is turned off. Every failure becomes a ConfigError (settings
-missing) or a DeliveryError (the server could not be reached or refused), each with what to do next."""
+simple HTML alternative, over STARTTLS, implicit TLS (SMTPS, `smtplib.SMTP_SSL`) or, for a trusted relay, no
+encryption (PULSE_SMTP_SECURITY). Every failure becomes a ConfigError (settings missing) or a DeliveryError
+(the server could not be reached, the TLS handshake failed, or the server refused), each with what to do next."""
 
 from __future__ import annotations
 
 import smtplib
 import ssl
 from collections.abc import Sequence
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from analysis.digest import Digest
 from pulse.errors import ConfigError, DeliveryError
-from pulse.settings import Settings
+from pulse.settings import Settings, SmtpSecurity
 
 TIMEOUT_SECONDS = 30
+IMPLICIT_TLS_PORT = 465  # SMTPS: TLS from the first byte
+SUBMISSION_PORT = 587  # plain at first, upgraded with STARTTLS
+SECURITY_NAMES: dict[SmtpSecurity, str] = {
+    "ssl": "implicit TLS",
+    "starttls": "STARTTLS",
+    "none": "no encryption",
+}
+# OpenSSL's reasons when a plain-text SMTP greeting is read as a TLS record
+PLAIN_REPLY_REASONS = ("WRONG_VERSION_NUMBER", "PACKET_LENGTH_TOO_LONG", "RECORD_LAYER_FAILURE")
+PORTS_HINT = (
+    "Your provider's settings name the port and the encryption: port 465 with SSL/TLS is "
+    "PULSE_SMTP_SECURITY=ssl, port 587 with STARTTLS is PULSE_SMTP_SECURITY=starttls."
+)
 SETTINGS_HINT = (
     "See the README's configuration table; `pulse digest` without --send prints the digest instead."
 )
@@ -33,12 +48,53 @@ def digest_message(digest: Digest, sender: str, recipients: Sequence[str]) -> Em
     return message
 
 
-def send_digest(digest: Digest, settings: Settings, recipients: Sequence[str] = ()) -> list[str]:
-    """Send the digest to `recipients` (PULSE_DIGEST_RECIPIENTS when empty); returns who it went to."""
+@dataclass(frozen=True)
+class SmtpServer:
+    """Where and how to connect, with the settings' defaults applied."""
+
+    host: str
+    port: int
+    security: SmtpSecurity
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def describe(self) -> str:
+        """'smtp.example.com:465 (implicit TLS)'."""
+        return f"{self.address} ({SECURITY_NAMES[self.security]})"
+
+
+def build_smtp_server(settings: Settings) -> SmtpServer:
+    """The SMTP server of the settings: the encryption from PULSE_SMTP_SECURITY (or the older
+    PULSE_SMTP_STARTTLS, or the port), and the port from PULSE_SMTP_PORT (or the encryption)."""
+    security = smtp_security(settings)
+    default_port = IMPLICIT_TLS_PORT if security == "ssl" else SUBMISSION_PORT
+    return SmtpServer(settings.smtp_host or "", settings.smtp_port or default_port, security)
+
+
+def smtp_security(settings: Settings) -> SmtpSecurity:
+    """PULSE_SMTP_SECURITY when set; else PULSE_SMTP_STARTTLS when set (true: starttls, false: none); else
+    implicit TLS on port 465, where providers expect it, and STARTTLS on any other port."""
+    if settings.smtp_security is not None:
+        return settings.smtp_security
+    if settings.smtp_starttls is not None:
+        return "starttls" if settings.smtp_starttls else "none"
+    return "ssl" if settings.smtp_port == IMPLICIT_TLS_PORT else "starttls"
+
+
+def send_digest(
+    digest: Digest,
+    settings: Settings,
+    recipients: Sequence[str] = (),
+    tls_context: ssl.SSLContext | None = None,
+) -> list[str]:
+    """Send the digest to `recipients` (PULSE_DIGEST_RECIPIENTS when empty); returns who it went to.
+    `tls_context` replaces the default one (the system's certificate authorities), e.g. in tests."""
     to = list(recipients) or settings.digest_recipients
     check_mail_settings(settings, to)
     assert settings.digest_sender is not None  # checked above
-    send_message(digest_message(digest, settings.digest_sender, to), settings)
+    send_message(digest_message(digest, settings.digest_sender, to), settings, tls_context)
     return to
 
 
@@ -66,32 +122,84 @@ def check_mail_settings(settings: Settings, recipients: Sequence[str]) -> None:
         )
 
 
-def send_message(message: EmailMessage, settings: Settings) -> None:
-    """Deliver one message through the configured SMTP server."""
-    where = f"{settings.smtp_host}:{settings.smtp_port}"
+def send_message(
+    message: EmailMessage, settings: Settings, tls_context: ssl.SSLContext | None = None
+) -> None:
+    """Deliver one message through the configured SMTP server, encrypted as PULSE_SMTP_SECURITY says; the
+    server's certificate is checked against `tls_context` (by default the system's certificate authorities)."""
+    server = build_smtp_server(settings)
+    context = tls_context or ssl.create_default_context()
     try:
-        with smtplib.SMTP(settings.smtp_host or "", settings.smtp_port, timeout=TIMEOUT_SECONDS) as server:
-            if settings.smtp_starttls:
-                server.starttls(context=ssl.create_default_context())
+        with connect(server, context) as client:
+            if server.security == "starttls":
+                client.starttls(context=context)
             if settings.smtp_user and settings.smtp_password is not None:
-                server.login(settings.smtp_user, settings.smtp_password.get_secret_value())
-            server.send_message(message)
+                client.login(settings.smtp_user, settings.smtp_password.get_secret_value())
+            client.send_message(message)
     except smtplib.SMTPException as error:
-        raise refused(error, where) from error
-    except (OSError, ssl.SSLError) as error:
-        raise DeliveryError(
-            f"Could not reach the SMTP server {where}: {error}.",
-            hint="Check PULSE_SMTP_HOST and PULSE_SMTP_PORT, and that the server takes connections from here.",
-        ) from error
+        raise refused(error, server) from error
+    except ssl.SSLError as error:  # before OSError, of which it is one
+        raise handshake_failed(error, server) from error
+    except OSError as error:
+        raise unreachable(error, server) from error
 
 
-def refused(error: smtplib.SMTPException, where: str) -> DeliveryError:
+def connect(server: SmtpServer, context: ssl.SSLContext) -> smtplib.SMTP:
+    """An open connection that has read the server's greeting: over TLS from the first byte for ssl."""
+    if server.security == "ssl":
+        return smtplib.SMTP_SSL(server.host, server.port, timeout=TIMEOUT_SECONDS, context=context)
+    return smtplib.SMTP(server.host, server.port, timeout=TIMEOUT_SECONDS)
+
+
+def handshake_failed(error: ssl.SSLError, server: SmtpServer) -> DeliveryError:
+    """What a failed TLS handshake means: a certificate Pulse cannot trust, a port that does not speak TLS
+    from the first byte, or a server whose TLS this machine will not use."""
+    reason = getattr(error, "reason", None) or str(error)  # errors raised by ssl.py itself have no reason
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return DeliveryError(
+            f"Pulse could not verify the TLS certificate of the SMTP server {server.address} "
+            f"({error.verify_message}), so it did not send the digest.",
+            hint="Check that PULSE_SMTP_HOST is the host name your provider gives (the certificate names it; "
+            "an IP address or another alias does not match), and that this machine's clock and CA "
+            "certificates are current. A relay with a certificate of its own CA: point SSL_CERT_FILE at it.",
+        )
+    if server.security == "ssl" and reason in PLAIN_REPLY_REASONS:
+        return DeliveryError(
+            f"The TLS handshake with the SMTP server {server.address} failed ({reason}): PULSE_SMTP_SECURITY "
+            "is ssl (implicit TLS), but the server answered in plain text, as on a STARTTLS or relay port.",
+            hint="Check PULSE_SMTP_PORT and PULSE_SMTP_SECURITY against your provider's settings: implicit TLS "
+            '("SSL/TLS") is usually on port 465; a server on port 587 or 25 wants PULSE_SMTP_SECURITY=starttls.',
+        )
+    after = " after STARTTLS" if server.security == "starttls" else ""
+    return DeliveryError(
+        f"The TLS handshake with the SMTP server {server.address} failed{after} ({reason}).",
+        hint=f"Check PULSE_SMTP_PORT and PULSE_SMTP_SECURITY. {PORTS_HINT} Check too that this machine's "
+        "OpenSSL and clock are current (a server that offers only TLS 1.0 or 1.1 is refused).",
+    )
+
+
+def unreachable(error: OSError, server: SmtpServer) -> DeliveryError:
+    """The server could not be reached, or stopped answering."""
+    hint = "Check PULSE_SMTP_HOST and PULSE_SMTP_PORT, and that the server takes connections from here."
+    if isinstance(error, TimeoutError | ConnectionResetError):
+        hint += " A server that expects another encryption can stop answering: " + PORTS_HINT
+    return DeliveryError(f"Could not reach the SMTP server {server.address}: {error}.", hint=hint)
+
+
+def refused(error: smtplib.SMTPException, server: SmtpServer) -> DeliveryError:
     """What the server's refusal means, and what to change."""
+    where = server.address
     if isinstance(error, smtplib.SMTPNotSupportedError):
         return DeliveryError(
             f"The SMTP server {where} does not offer STARTTLS, so Pulse did not send the digest in the clear.",
-            hint="Use the server's STARTTLS port (usually 587), or set PULSE_SMTP_STARTTLS=false for a relay "
-            "on this machine or a trusted network.",
+            hint="Use the server's STARTTLS port (usually 587), set PULSE_SMTP_SECURITY=ssl for implicit TLS "
+            "(usually port 465), or PULSE_SMTP_SECURITY=none for a relay on this machine or a trusted network.",
+        )
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return DeliveryError(
+            f"The SMTP server {where} closed the connection or stopped answering ({error}).",
+            hint="Check PULSE_SMTP_PORT and PULSE_SMTP_SECURITY: a server that expects TLS from the first byte "
+            "waits in silence for a plain connection. " + PORTS_HINT,
         )
     if isinstance(error, smtplib.SMTPAuthenticationError):
         return DeliveryError(

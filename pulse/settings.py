@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -19,6 +19,7 @@ from pulse.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_PATH = PROJECT_ROOT / "data" / "pulse.db"
+SmtpSecurity = Literal["starttls", "ssl", "none"]
 
 
 class Settings(BaseSettings):
@@ -97,8 +98,12 @@ class Settings(BaseSettings):
     smtp_host: str | None = Field(
         default=None, description="SMTP server that sends the weekly digest (`pulse digest --send`)."
     )
-    smtp_port: int = Field(
-        default=587, ge=1, le=65535, description="Port of the SMTP server (587 for STARTTLS, 25 for a relay)."
+    smtp_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="Port of the SMTP server; unset, 465 when PULSE_SMTP_SECURITY is ssl and 587 otherwise (25 is "
+        "usual for a relay).",
     )
     smtp_user: str | None = Field(
         default=None, description="SMTP user name; unset, Pulse sends without signing in (a local relay)."
@@ -106,10 +111,17 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = Field(
         default=None, description="SMTP password (a secret: environment only)."
     )
-    smtp_starttls: bool = Field(
-        default=True,
-        description="Encrypt the SMTP connection with STARTTLS before signing in; turn off only for a relay "
-        "on the same machine or a trusted network.",
+    smtp_security: SmtpSecurity | None = Field(
+        default=None,
+        description="How the SMTP connection is encrypted: starttls (upgrade a plain connection, usually port "
+        "587), ssl (implicit TLS from the first byte, SMTPS, usually port 465) or none (only for a relay on the "
+        "same machine or a trusted network); unset, as PULSE_SMTP_STARTTLS says when that is set, else ssl on "
+        "port 465 and starttls on any other.",
+    )
+    smtp_starttls: bool | None = Field(
+        default=None,
+        description="The older switch, kept for existing configurations: true is PULSE_SMTP_SECURITY=starttls, "
+        "false is none; PULSE_SMTP_SECURITY wins when both are set.",
     )
     digest_sender: str | None = Field(
         default=None, description="From address of the weekly digest, e.g. pulse@example.com."
@@ -123,6 +135,13 @@ class Settings(BaseSettings):
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("smtp_security", mode="before")
+    @classmethod
+    def _security_in_any_case(cls, value: object) -> object:
+        if isinstance(value, str):
+            return value.strip().lower() or None
         return value
 
     @field_validator("timezone")

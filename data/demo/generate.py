@@ -132,6 +132,16 @@ CSAT_GIVEN = {
     "passive": ((2, 3, 4, 5), (3, 22, 55, 20)),
     "detractor": ((1, 2, 3, 4, 5), (15, 35, 35, 13, 2)),
 }
+# The Customer Effort Score (1-7, 7 the easiest) that the online post-order survey asks: "How easy was it to
+# order and get help?", by how easy the customer found it.
+CES_VALUES = (1, 2, 3, 4, 5, 6, 7)
+CES_GIVEN = {
+    "easy": (1, 1, 2, 5, 13, 33, 45),
+    "fair": (2, 4, 9, 17, 30, 25, 13),
+    "hard": (12, 20, 24, 20, 13, 8, 3),
+    "very hard": (35, 30, 17, 9, 5, 3, 1),
+}
+CES_SKIPPED = 0.08
 TONE_GIVEN = {
     "promoter": (("positive", "mixed", "neutral"), (80, 10, 10)),
     "passive": (("positive", "neutral", "mixed", "negative"), (30, 35, 25, 10)),
@@ -208,6 +218,7 @@ class Generator:
     def __init__(self, bank: Sequence[Comment], seed: int) -> None:
         self.bank = list(bank)
         self.rng = random.Random(seed)
+        self.ces_rng = random.Random(f"{seed}:ces")  # its own stream: the other columns are drawn as before
 
     def pick(self, values: Sequence[T], weights: Sequence[float]) -> T:
         return self.rng.choices(values, weights)[0]
@@ -280,6 +291,12 @@ class Generator:
         csat = self.pick(*CSAT_GIVEN[category])
         return nps, csat
 
+    def effort(self, channel: str, day: date, category: str, experience: Experience | None) -> int | str:
+        """The online survey's Customer Effort Score, blank in store and when skipped (from `ces_rng` only)."""
+        if channel != "online" or self.ces_rng.random() < CES_SKIPPED:
+            return ""
+        return self.ces_rng.choices(CES_VALUES, CES_GIVEN[ease(day, category, experience)])[0]
+
     def moment(self, day: date) -> datetime:
         """A time within opening hours (7:00-18:00 local), in UTC."""
         minute = int(self.rng.triangular(0, 11 * 60, 4 * 60))
@@ -325,6 +342,7 @@ class Generator:
             "respondent": _respondent(self.rng.randrange(4000)),
             "nps": "" if self.rng.random() < 0.03 else nps,
             "csat": "" if self.rng.random() < 0.07 else csat,
+            "ces": self.effort(channel, day, category, experience),
             "comment": comment,
             "channel": channel,
             "location": LOCATION,
@@ -385,6 +403,21 @@ class Generator:
             count += 1
             product *= self.rng.random()
         return count
+
+
+def ease(day: date, category: str, experience: Experience | None) -> str:
+    """How easy an online customer found ordering and getting help. Before online ordering, orders went by
+    phone or email; after it, a happy customer found it easy. A problem (a late delivery, a wrong order, an
+    unhappy customer's complaint) was sorted on the phone until the chatbot replaced the phone line; since then
+    it is very hard."""
+    met = (experience.theme, experience.mood) if experience else None
+    if met in (("online_ordering", "good"), ("support_chatbot", "good")):
+        return "easy"
+    if met == ("support_chatbot", "bad"):
+        return "very hard"
+    if met in (("delivery", "bad"), ("online_ordering", "bad")) or category == "detractor":
+        return "very hard" if day >= CHATBOT.started_on else "hard"
+    return "easy" if category == "promoter" and day >= ONLINE_ORDERING.started_on else "fair"
 
 
 def _days() -> list[date]:

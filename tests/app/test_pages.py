@@ -9,7 +9,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
-KPI_LABELS = ["NPS", "CSAT", "Feedback", "Negative comments", "Impersonal complaints"]
+KPI_LABELS = [
+    "NPS",
+    "CSAT",
+    "Feedback",
+    "Negative comments",
+    "Impersonal complaints",
+    "CES",
+]  # CES: online surveys
 
 
 def run_app(page: str | None = None) -> AppTest:
@@ -29,9 +36,10 @@ def test_pulse_page__shows_this_week_against_last_with_trend_and_quotes(
     app = run_app()
     assert app.title[0].value == "Crumb & Kettle: weekly pulse"
     assert [metric.label for metric in app.metric] == KPI_LABELS
-    nps, csat = app.metric[0].value, app.metric[1].value
+    nps, csat, ces = app.metric[0].value, app.metric[1].value, app.metric[5]
     assert nps[0] in "+-" and nps[1:].isdigit()
     assert csat.endswith("%")
+    assert ces.value.endswith("%") and "answers; mean" in ces.help and "of 7" in ces.help
     assert all(metric.delta for metric in app.metric)  # the latest week has a week before it
     assert "16–22 Nov 2026, compared with 9–15 Nov 2026" in app.caption[0].value
     assert len(app.get("plotly_chart")) == 1
@@ -71,7 +79,11 @@ def test_pulse_page__sidebar_channel_filter_shows_one_channel(demo_database: str
     assert not app.exception, app.exception  # the week's quotes of one channel
     assert "(online)" in app.caption[0].value
     assert [metric.value for metric in app.metric] != everyone
+    assert [metric.label for metric in app.metric] == KPI_LABELS
+    assert app.metric[5].value == everyone[5]  # only the online survey asks for the customer's effort
     assert 1 <= len(app.text) <= 3  # the week's notable comments of that channel
+    app.selectbox(key="filters__channel").select("in-store").run()
+    assert [metric.label for metric in app.metric] == KPI_LABELS[:5]  # no CES where no survey asks it
 
 
 def test_pulse_page__first_week_has_no_change(demo_database: str, use_database) -> None:  # type: ignore[no-untyped-def]

@@ -165,6 +165,33 @@ def test_demo__keeps_each_rejected_row_with_its_line_and_reason(pulse) -> None: 
     assert [tuple(row) for row in rows] == [("surveys.csv", 4, "nps must be between 0 and 10, not 12")]
 
 
+SURVEYS_WITH_CES = """response_id,submitted_at,respondent,nps,csat,ces,comment,channel,location,segment
+R000001,2026-11-16T09:00:00Z,c1,10,5,,Lovely sourdough as always.,in-store,High Street,regular
+R000002,2026-11-17T10:00:00Z,c2,3,2,2,The chatbot kept looping and I could not reach a person.,online,High Street,new
+R000003,2026-11-18T11:00:00Z,c3,9,5,6,,online,High Street,regular
+R000004,2026-11-18T12:00:00Z,c4,9,5,8,ces out of range,online,High Street,regular
+"""
+
+
+def test_demo__loads_the_online_surveys_customer_effort_score(pulse, demo_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    from pulse.settings import build_settings
+    from store.engine import build_engine
+    from store.feedback import read_feedback
+
+    (demo_dir / "surveys.csv").write_text(SURVEYS_WITH_CES, encoding="utf-8")
+    pulse("db", "upgrade")
+    loaded = pulse("demo")
+    assert "5 new feedback items, 0 already there, 1 rejected" in loaded.output
+    stored = read_feedback(build_engine(build_settings().database_url), ("external_id", "ces"))
+    assert dict(stored.filter(stored["external_id"].str.starts_with("R")).iter_rows()) == {
+        "R000001": None,
+        "R000002": 2,
+        "R000003": 6,
+    }
+    metrics = json.loads(pulse("metrics", "--by", "all", "--json").output)
+    assert (metrics[0]["ces_n"], metrics[0]["ces_mean"]) == (2, 4.0)
+
+
 REVIEWS_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "reviews"
 
 

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from pulse import mail
 from pulse.cli import main
 from store.engine import build_engine
 from store.feedback import FeedbackRecord, SourceSpec, upsert_feedback
 from store.migrate import upgrade
-from tests.smtp_server import local_smtp_server
+from tests.smtp_server import local_smtp_server, self_signed_certificate
 
 FIRST_WEEK = date(2026, 9, 7)  # a Monday; nine weeks of answers, the last one starting on 2 November
 LATEST = FIRST_WEEK + timedelta(weeks=8)
@@ -129,7 +130,8 @@ def test_digest__refused_recipient_wrong_password_and_no_starttls_are_clear_erro
     assert "Hint: Check the addresses in PULSE_DIGEST_RECIPIENTS or --to." in refused.output
     assert "refused the user name or password (535 5.7.8 Bad credentials)" in wrong.output
     assert "does not offer STARTTLS, so Pulse did not send the digest in the clear" in plain.output
-    assert "PULSE_SMTP_STARTTLS=false" in plain.output
+    assert "PULSE_SMTP_SECURITY=ssl for implicit TLS" in plain.output
+    assert "PULSE_SMTP_SECURITY=none for a relay" in plain.output
 
 
 def test_digest__missing_settings_or_no_server_say_what_to_set(
@@ -151,3 +153,77 @@ def test_digest__missing_settings_or_no_server_say_what_to_set(
     monkeypatch.setenv("PULSE_SMTP_USER", "pulse")
     assert "PULSE_SMTP_PASSWORD is not" in pulse("digest", "--send", "--to", "a@example.com").output
     assert "--to is for sending" in pulse("digest", "--to", "a@example.com").output
+
+
+def trust_the_test_certificate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default context reads SSL_CERT_FILE for its authorities, as it would a company's own CA."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(self_signed_certificate()[0]))
+
+
+def test_digest__sent_over_implicit_tls(pulse, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    trust_the_test_certificate(monkeypatch)
+    with local_smtp_server(users={"pulse": "s3cret"}, tls="implicit") as server:
+        # PULSE_SMTP_STARTTLS=false stays set from the fixture: PULSE_SMTP_SECURITY wins
+        use_server(monkeypatch, server.port, smtp_security="ssl", smtp_user="pulse", smtp_password="s3cret")
+        result = pulse("digest", "--send")
+    assert result.exit_code == 0, result.output
+    assert result.output.rstrip().endswith(f"via 127.0.0.1:{server.port} (implicit TLS).")
+    [received] = server.messages
+    assert received.encrypted and received.recipients == [
+        "owner@hardwarehut.example",
+        "manager@hardwarehut.example",
+    ]
+    assert received.message["Subject"] == "Hardware Hut: weekly pulse, 2–8 Nov 2026"
+
+
+def test_digest__sent_over_starttls_by_default(pulse, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    trust_the_test_certificate(monkeypatch)
+    monkeypatch.delenv("PULSE_SMTP_STARTTLS")
+    with local_smtp_server(users={"pulse": "s3cret"}, tls="starttls") as server:
+        use_server(monkeypatch, server.port, smtp_user="pulse", smtp_password="s3cret")
+        result = pulse("digest", "--send")
+    assert result.exit_code == 0, result.output
+    assert result.output.rstrip().endswith(f"via 127.0.0.1:{server.port} (STARTTLS).")
+    assert [message.encrypted for message in server.messages] == [True]
+
+
+def test_digest__implicit_tls_against_a_plain_server_says_to_check_the_port_and_security(  # type: ignore[no-untyped-def]
+    pulse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with local_smtp_server() as server:  # plain SMTP, as on a STARTTLS port before the upgrade
+        use_server(monkeypatch, server.port, smtp_security="ssl")
+        result = pulse("digest", "--send")
+    assert result.exit_code == 1 and server.messages == []
+    assert (
+        f"Error: The TLS handshake with the SMTP server 127.0.0.1:{server.port} failed (WRONG_VERSION_NUMBER): "
+        "PULSE_SMTP_SECURITY is ssl (implicit TLS), but the server answered in plain text"
+    ) in result.output
+    assert (
+        "Hint: Check PULSE_SMTP_PORT and PULSE_SMTP_SECURITY against your provider's settings"
+        in result.output
+    )
+    assert "a server on port 587 or 25 wants PULSE_SMTP_SECURITY=starttls." in result.output
+
+
+def test_digest__an_untrusted_certificate_says_what_to_check(pulse, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    with local_smtp_server(tls="implicit") as server:  # its self-signed certificate is not trusted here
+        use_server(monkeypatch, server.port, smtp_security="ssl")
+        result = pulse("digest", "--send")
+    assert result.exit_code == 1 and server.messages == []
+    assert "Error: Pulse could not verify the TLS certificate of the SMTP server" in result.output
+    assert "(self-signed certificate), so it did not send the digest." in result.output
+    assert "Hint: Check that PULSE_SMTP_HOST is the host name your provider gives" in result.output
+
+
+def test_digest__a_plain_connection_to_an_implicit_tls_port_says_to_set_ssl(  # type: ignore[no-untyped-def]
+    pulse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(mail, "TIMEOUT_SECONDS", 1)  # the server waits in silence for a TLS hello
+    with local_smtp_server(tls="implicit") as server:
+        use_server(monkeypatch, server.port, smtp_security="starttls")
+        result = pulse("digest", "--send")
+    assert result.exit_code == 1 and server.messages == []
+    assert f"Error: The SMTP server 127.0.0.1:{server.port} closed the connection or stopped answering" in (
+        result.output
+    )
+    assert "port 465 with SSL/TLS is PULSE_SMTP_SECURITY=ssl" in result.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import random
 import sys
 from datetime import date, timedelta
 from pathlib import Path
@@ -123,3 +124,61 @@ def test_follow_up_emails__lower_nps_and_bring_feel_like_a_number_comments(
     assert nps(after) < nps(before) - 3
     email_words = pl.col("comment").str.contains(r"(?i)\bemail")
     assert after.filter(email_words).height > 3 * max(before.filter(email_words).height, 1)
+
+
+def ces(frame: pl.DataFrame) -> tuple[float, float, float]:
+    """The Customer Effort Score's mean (1-7, 7 the easiest), share of 5-7 (easy) and share of 1-3 (hard)."""
+    answers = frame["ces"].drop_nulls()
+    return answers.mean(), (answers >= 5).mean(), (answers <= 3).mean()  # type: ignore[return-value]
+
+
+def test_demo__the_online_survey_asks_ces_on_its_1_to_7_scale(surveys: pl.DataFrame) -> None:
+    online, in_store = (
+        surveys.filter(pl.col("channel") == "online"),
+        surveys.filter(pl.col("channel") == "in-store"),
+    )
+    assert in_store["ces"].null_count() == in_store.height
+    assert 0.85 <= online["ces"].is_not_null().mean() <= 0.97  # type: ignore[operator]
+    assert online["ces"].drop_nulls().is_between(1, 7).all()
+    assert set(online["ces"].drop_nulls().unique()) == set(range(1, 8))
+    assert online["ces"].drop_nulls().len() / surveys.height == pytest.approx(0.3, abs=0.05)  # 1,734 of 5,779
+
+
+def test_demo__ces_loads_with_every_survey_row(generator: ModuleType) -> None:
+    from collectors.demo import read_demo_file, survey_record
+
+    records, rejects = read_demo_file(DEMO / "surveys.csv", survey_record)
+    assert rejects == []
+    in_file = pl.read_csv(DEMO / "surveys.csv")["ces"].drop_nulls().to_list()
+    assert [record.ces for record in records if record.ces is not None] == in_file
+
+
+def test_online_ordering__makes_ordering_online_easier(surveys: pl.DataFrame, generator) -> None:  # type: ignore[no-untyped-def]
+    online = surveys.filter(pl.col("channel") == "online")
+    before, after = windows(online, generator.ONLINE_ORDERING.started_on, weeks=12)
+    (mean_before, easy_before, hard_before), (mean_after, easy_after, hard_after) = ces(before), ces(after)
+    assert mean_after - mean_before >= 0.5  # as generated: 4.7 to 5.4
+    assert easy_after - easy_before >= 0.08  # 63% to 75% easy (5-7)
+    assert hard_after < hard_before - 0.08  # 27% to 14% hard (1-3)
+
+
+def test_chatbot__makes_getting_help_online_harder(surveys: pl.DataFrame, generator) -> None:  # type: ignore[no-untyped-def]
+    online = surveys.filter(pl.col("channel") == "online")
+    before, after = windows(online, generator.CHATBOT.started_on)
+    (mean_before, easy_before, hard_before), (mean_after, easy_after, hard_after) = ces(before), ces(after)
+    assert -0.7 <= mean_after - mean_before <= -0.3  # as generated: 5.3 to 4.8
+    assert -0.15 <= easy_after - easy_before <= -0.08  # 75% to 64% easy (5-7)
+    assert hard_after - hard_before >= 0.08  # 16% to 27% hard (1-3)
+    hard, easy = after.filter(pl.col("ces") <= 3), after.filter(pl.col("ces") >= 5)
+    assert nps(hard) < nps(easy) - 40  # those who found it hard are the unhappy ones
+
+
+def test_ces__is_drawn_from_its_own_random_stream(generator: ModuleType) -> None:
+    """Another CES stream changes the CES column and nothing else: the rollouts' other effects stay put."""
+    usual = generator.Generator(generator.read_bank(), generator.SEED)
+    other = generator.Generator(generator.read_bank(), generator.SEED)
+    other.ces_rng = random.Random(7)
+    usual_rows, other_rows = usual.surveys(), other.surveys()
+    without_ces = lambda rows: [{k: v for k, v in row.items() if k != "ces"} for row in rows]  # noqa: E731
+    assert without_ces(usual_rows) == without_ces(other_rows)
+    assert [row["ces"] for row in usual_rows] != [row["ces"] for row in other_rows]
