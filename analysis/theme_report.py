@@ -4,8 +4,9 @@ two or three redacted quotes each, the rising themes, and the themes that change
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import polars as pl
 from sqlalchemy import Engine
@@ -54,10 +55,17 @@ def build_theme_report(
     since: datetime | None = None,
     top: int = TOP_THEMES,
     until: datetime | None = None,
+    weeks: int | None = None,
 ) -> ThemeReport:
     """The report over `themed` (store.topics.read_themed_feedback) with `topics` (read_topics) and
-    `rollouts` (read_rollouts), from `since` and before `until` when given."""
+    `rollouts` (read_rollouts), from `since` (or over the last `weeks` whole weeks of the themed feedback) and
+    before `until` when given."""
     frame = add_theme(themed, topics)
+    last_moment = frame["created_at"].max() if frame.height else None
+    assert last_moment is None or isinstance(last_moment, datetime)
+    first_day = first_day_of_last_weeks(last_moment, weeks, timezone)
+    if first_day is not None:
+        since = datetime.combine(first_day, time(0), tzinfo=ZoneInfo(timezone))
     if since is not None:
         frame = frame.filter(pl.col("created_at") >= since.astimezone(UTC))
     if until is not None:
@@ -211,8 +219,17 @@ def store_theme_report(
     since: datetime | None = None,
     top: int = TOP_THEMES,
     until: datetime | None = None,
+    weeks: int | None = None,
 ) -> ThemeReport:
     """build_theme_report over what the store holds (the current model's themes)."""
-    return build_theme_report(
-        read_themed_feedback(engine), read_topics(engine), read_rollouts(engine), timezone, since, top, until
-    )
+    themed, topics, rollouts = read_themed_feedback(engine), read_topics(engine), read_rollouts(engine)
+    return build_theme_report(themed, topics, rollouts, timezone, since, top, until, weeks)
+
+
+def first_day_of_last_weeks(last_moment: datetime | None, weeks: int | None, timezone: str) -> date | None:
+    """The Monday that starts the last `weeks` whole weeks up to the local day of `last_moment`; None (from
+    the beginning) when `weeks` or `last_moment` is None."""
+    if weeks is None or last_moment is None:
+        return None
+    start = last_moment.astimezone(ZoneInfo(timezone)).date() - timedelta(weeks=weeks - 1)
+    return start - timedelta(days=start.weekday())

@@ -24,7 +24,7 @@ from store.rollouts import read_rollout_changes, read_rollouts
 from store.runs import read_runs
 from store.sources import read_sources
 from store.state import read_data_version
-from store.topics import read_themed_feedback, read_topics
+from store.topics import read_topics
 
 if TYPE_CHECKING:  # the themes, their export and the live sources are imported when used: not at start-up
     from analysis.theme_report import ThemeReport
@@ -156,23 +156,9 @@ def load_feedback_page(version: int, wanted: FeedbackQuery) -> tuple[pl.DataFram
 def load_theme_report(version: int, weeks: int | None = None, top: int = 8) -> ThemeReport:
     """The themes of the current model over the last `weeks` whole weeks of themed feedback (all of it when
     None), with trends, quotes and rollout changes."""
-    from analysis.theme_report import build_theme_report
-    from analysis.themes import add_theme
+    from analysis.theme_report import store_theme_report
 
-    engine, timezone = get_engine(), get_settings().timezone
-    themed, topics = read_themed_feedback(engine), read_topics(engine)
-    since = first_day_of_last_weeks(add_theme(themed, topics)["created_at"].max(), weeks, timezone)
-    start = datetime.combine(since, time(0), tzinfo=ZoneInfo(timezone)) if since else None
-    return build_theme_report(themed, topics, read_rollouts(engine), timezone, start, top)
-
-
-def first_day_of_last_weeks(last_moment: datetime | None, weeks: int | None, timezone: str) -> date | None:
-    """The Monday that starts the last `weeks` whole weeks up to the local day of `last_moment`; None (from
-    the beginning) when `weeks` or `last_moment` is None."""
-    if weeks is None or last_moment is None:
-        return None
-    start = last_moment.astimezone(ZoneInfo(timezone)).date() - timedelta(weeks=weeks - 1)
-    return start - timedelta(days=start.weekday())
+    return store_theme_report(get_engine(), get_settings().timezone, top=top, weeks=weeks)
 
 
 @st.cache_data(ttl=3600, max_entries=4)

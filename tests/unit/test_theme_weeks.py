@@ -1,10 +1,10 @@
-"""The pure helpers of the dashboard's loaders."""
+"""The first day of the Themes page's and the handout's last weeks."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from dashboard.data import first_day_of_last_weeks
+from analysis.theme_report import first_day_of_last_weeks
 
 
 def test_first_day_of_last_weeks__the_monday_that_starts_whole_weeks_up_to_the_last_day() -> None:
