@@ -36,7 +36,7 @@ def survey_record(row: Row) -> FeedbackRecord:
         text=row["comment"] or None,
         nps=_number(row["nps"]),
         csat=_number(row["csat"]),
-        ces=_number(row.get("ces") or ""),  # 1-7, online only; older demo files have no such column
+        ces=_number(row["ces"]),  # 1-7, online only
         author_hash=row["respondent"],
         channel=row["channel"],
         location=row["location"],

@@ -10,10 +10,10 @@ from click.testing import CliRunner
 
 from pulse.cli import main
 
-SURVEYS = """response_id,submitted_at,respondent,nps,csat,comment,channel,location,segment
-R000001,2026-11-16T09:00:00Z,c1,10,5,Lovely sourdough as always.,in-store,High Street,regular
-R000002,2026-11-17T10:00:00Z,c2,3,2,The chatbot kept looping and I could not reach a person.,online,High Street,new
-R000003,2026-11-18T11:00:00Z,c3,12,5,score out of range,in-store,High Street,regular
+SURVEYS = """response_id,submitted_at,respondent,nps,csat,ces,comment,channel,location,segment
+R000001,2026-11-16T09:00:00Z,c1,10,5,,Lovely sourdough as always.,in-store,High Street,regular
+R000002,2026-11-17T10:00:00Z,c2,3,2,,The chatbot kept looping and I could not reach a person.,online,High Street,new
+R000003,2026-11-18T11:00:00Z,c3,12,5,,score out of range,in-store,High Street,regular
 """
 REVIEWS = """review_id,site,published_at,author,stars,text
 G-00001,Google,2026-11-18T12:00:00Z,Sam K.,5,Best croissants in town and the staff remember your name.
