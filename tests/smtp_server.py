@@ -101,6 +101,7 @@ class _Handler(socketserver.StreamRequestHandler):
     def start_tls(self) -> bool:
         """Switch this connection to TLS after STARTTLS (the client then starts over with EHLO)."""
         self.reply("220 2.0.0 Ready to start TLS")
+        assert self.server.tls is not None  # STARTTLS is offered in "starttls" mode only
         self.connection = self.server.tls.wrap_socket(
             self.connection, server_side=True, do_handshake_on_connect=False
         )
@@ -190,12 +191,12 @@ class _Server(socketserver.ThreadingTCPServer):
     def __init__(self, users: dict[str, str], refuse: set[str], tls_mode: Tls) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.users, self.refuse, self.tls_mode = users, refuse, tls_mode
-        self.tls = server_tls_context()
+        self.tls = server_tls_context() if tls_mode != "none" else None  # no certificate made for plain SMTP
         self.received = SmtpServer(self.server_address[1])
 
     def get_request(self) -> tuple[socket.socket, object]:
         connection, address = super().get_request()
-        if self.tls_mode == "implicit":  # the handshake is finished in the handler's thread
+        if self.tls is not None and self.tls_mode == "implicit":  # the handshake ends in the handler's thread
             connection = self.tls.wrap_socket(connection, server_side=True, do_handshake_on_connect=False)
         return connection, address
 
