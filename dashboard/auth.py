@@ -1,6 +1,7 @@
 """Who is using the dashboard and what they may do: open access (the demo's default), the built-in accounts of
 `pulse users`, or Streamlit's own OpenID Connect sign-in (`st.login`) when `.streamlit/secrets.toml` has an
-[auth] section. Pages call `allowed(role)` before every write; the check runs on the server."""
+[auth] section. Pages call `allowed(role)` before every write; the check runs on the server. A built-in account
+is read again on every run, so a removed user is signed out and a changed role applies at once."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ import time
 import streamlit as st
 
 from dashboard.data import get_engine, get_settings
-from store.users import User, role_of, sign_in
+from store.users import User, account, role_of, sign_in
 
 OPEN_ACCESS = User("anyone (open access)", "admin")
 SESSION_KEY = "auth__user"
 SINCE_KEY = "auth__since"
+NOTICE_KEY = "auth__notice"
 
 
 def oidc_configured() -> bool:
@@ -40,7 +42,16 @@ def current_user() -> User | None:
     if time.time() - st.session_state.get(SINCE_KEY, 0.0) > settings.session_minutes * 60:
         sign_out()
         return None
-    return user  # type: ignore[no-any-return]
+    stored = account(get_engine(), user.username)  # on every run: a removal or a new role applies at once
+    if stored is None:
+        sign_out()
+        st.session_state[NOTICE_KEY] = (
+            f"The account {user.username!r} no longer exists, so you were signed out."
+        )
+        return None
+    if stored != user:
+        st.session_state[SESSION_KEY] = stored
+    return stored
 
 
 def sign_out() -> None:
@@ -63,6 +74,9 @@ def tagged_by() -> str:
 def render_sign_in() -> None:
     """The sign-in form (or Streamlit's OpenID Connect button)."""
     st.title("Sign in to Pulse")
+    notice = st.session_state.pop(NOTICE_KEY, None)
+    if notice:
+        st.warning(notice)
     if oidc_configured():
         st.button("Sign in", type="primary", on_click=st.login, key="auth__oidc")
         return

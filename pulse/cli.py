@@ -157,14 +157,37 @@ def users() -> None:
 @users.command("add")
 @click.argument("username")
 @click.option("--role", type=click.Choice(["viewer", "editor", "admin"]), default="viewer", show_default=True)
-@click.password_option(help="Asked for when not given (at least 10 characters).")
-def users_add(username: str, role: str, password: str) -> None:
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of standard input."
+)
+def users_add(username: str, role: str, password_stdin: bool) -> None:
     """Create an account; viewers see, editors also tag rollouts, rename themes and upload, admins also manage
-    sources, users and deletions."""
+    sources, users and deletions. The password is asked for at a hidden prompt (or read with --password-stdin),
+    never given as an option, where `ps` and the shell's history would show it."""
+    from pulse.credentials import check_username
     from store.users import add_user
 
-    add_user(_engine(build_settings()), username, password, role)
+    engine = _engine(build_settings())
+    username = check_username(username)
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else _ask_new_password(username)
+    add_user(engine, username, password, role)
     click.echo(f"Added {username} ({role}).")
+
+
+def _ask_new_password(username: str) -> str:
+    """A password typed at a hidden prompt, asked again until it is strong enough, then typed a second time."""
+    from pulse.credentials import check_password
+
+    while True:
+        password = click.prompt("Password", hide_input=True, err=True)
+        try:
+            check_password(password, username)
+        except InputError as error:
+            _print_error(error)
+            continue
+        if click.prompt("Repeat the password", hide_input=True, err=True) == password:
+            return str(password)
+        click.secho("Error: the two passwords differ.", fg="red", err=True)
 
 
 @users.command("remove")

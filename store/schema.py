@@ -192,11 +192,18 @@ users = Table(
     Column("username", String(200), nullable=False),
     Column("password_hash", String(200), nullable=False),  # argon2id, with its salt and parameters
     Column("role", String(20), nullable=False),  # viewer / editor / admin
-    Column("failed_attempts", Integer, nullable=False, default=0),
-    Column("locked_until", UtcDateTime),
     Column("created_at", UtcDateTime, nullable=False),
     Column("last_sign_in_at", UtcDateTime),
     UniqueConstraint("username"),
+)
+
+sign_in_attempts = Table(  # failed sign-ins per user name typed, whether or not such a user exists
+    "sign_in_attempts",
+    metadata,
+    Column("name_key", String(64), primary_key=True),  # the name's hash salted with the store's salt
+    Column("failed_attempts", Integer, nullable=False),  # in a row, since the last lock or success
+    Column("locked_until", UtcDateTime),
+    Column("last_failed_at", UtcDateTime, nullable=False),
 )
 
 corrections = Table(

@@ -135,3 +135,30 @@ def test_dashboard__a_sign_in_expires_after_the_session_minutes(  # type: ignore
     app.session_state["auth__since"] = time.time() - 481 * 60  # the default session is 480 minutes
     app.run()
     assert app.title[0].value == "Sign in to Pulse"
+
+
+def test_dashboard__a_removed_user_is_signed_out_at_the_next_run(  # type: ignore[no-untyped-def]
+    accounts: Engine, empty_store_url: str, use_database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = sign_in_as(signed_out_app(empty_store_url, use_database, monkeypatch), "eve", PASSWORD)
+    assert app.title[0].value != "Sign in to Pulse"
+    remove_user(accounts, "eve")
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "Sign in to Pulse"
+    assert "'eve' no longer exists" in app.warning[0].value
+
+
+def test_dashboard__a_demoted_user_gets_the_new_role_at_the_next_run(  # type: ignore[no-untyped-def]
+    accounts: Engine, empty_store_url: str, use_database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = sign_in_as(signed_out_app(empty_store_url, use_database, monkeypatch), "eve", PASSWORD)
+    app.switch_page("app_pages/rollouts.py").run()
+    assert [form for form in app.get("form")]  # an editor may add rollouts
+    remove_user(accounts, "eve")
+    add_user(accounts, "eve", PASSWORD, "viewer")
+    app.run()
+    assert not app.exception
+    assert any("Signed in as **eve** (viewer)" in caption.value for caption in app.sidebar.caption)
+    assert any("an editor or admin tags rollouts" in info.value for info in app.info)
+    assert not [form for form in app.get("form")]
