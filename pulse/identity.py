@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import pairwise
 
 PLACEHOLDER_WORDS = frozenset(
     {
@@ -153,7 +154,7 @@ def _personal_label(words: list[str]) -> bool:
         return False
     if any(word in PERSONAL_WORDS for word in words) or "".join(words) in PERSONAL_WORDS:
         return True
-    if any(pair in PERSONAL_PAIRS for pair in zip(words, words[1:], strict=False)):
+    if any(pair in PERSONAL_PAIRS for pair in pairwise(words)):
         return True
     return any(word in _BELONGING and not _of_the_business(words, at) for at, word in enumerate(words))
 
