@@ -53,3 +53,9 @@ def has_personal_data(text: str) -> bool:
 def redact_expr(column: pl.Expr) -> pl.Expr:
     """`redact` over a text column (nulls stay null)."""
     return column.map_elements(redact, return_dtype=pl.String)
+
+
+def mask_emails(text: str) -> str:
+    """`text` with every email address replaced by [email removed]: what kept input rows (rejects, raw
+    payloads) hold instead of an address."""
+    return EMAIL.sub("[email removed]", text) if "@" in text else text

@@ -11,6 +11,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Engine
 
+from pulse.identity import is_placeholder_identity
 from store.authors import read_author_salt, salted_hash
 from store.daily_counts import refresh_daily_counts
 from store.engine import bulk_writes
@@ -36,9 +37,12 @@ AUTHOR_SALT: contextvars.ContextVar[str] = contextvars.ContextVar(
 
 def hash_author(author: str | None) -> str | None:
     """The hash of an author's name, email or id, salted with the store's salt during a collector run, so
-    that Pulse never stores who wrote; None when empty."""
+    that Pulse never stores who wrote; None when empty or a placeholder that names no one ("anonymous",
+    "n/a", "-": pulse.identity), so that anonymous answers are not all one person."""
     text = author.strip() if author else ""
-    return salted_hash(text, AUTHOR_SALT.get()) if text else None
+    if is_placeholder_identity(text):
+        return None
+    return salted_hash(text, AUTHOR_SALT.get())
 
 
 @dataclass

@@ -17,9 +17,11 @@ Choices worth knowing:
   so in a note and the column stays in each item's raw data. `--map csat=COLUMN` forces it; rows whose
   value falls outside 1-5 are then rejected. The same holds for a Customer Effort Score column (`ces`) on
   another scale than 1-7, such as a 1-5 effort scale: stated, kept in the raw data, never rescaled.
-- Emails are never stored: the respondent (email or customer id) becomes a SHA-256 `author_hash`, columns
-  that look personal (email, IP address, names, phone, coordinates) are left out of `raw`, and emails in the
-  text of rejected rows are masked.
+- Emails are never stored: the respondent (email or customer id) becomes a salted SHA-256 `author_hash` (none
+  for a placeholder such as "anonymous": pulse.identity), kept on rejected rows too. Personal columns (names,
+  contact details, addresses, birth dates, IP addresses and coordinates, per-customer ids: pulse.identity,
+  or a column of email addresses) are left out of `raw` and of rejected rows, are never mapped to segment,
+  location, channel or text, and are listed in `left_out`; emails anywhere else in a kept row are masked.
 - Times without a zone are read in the settings' time zone, except where the export says otherwise
   (Typeform's "(UTC)" columns, Qualtrics' ImportId row with its timeZone).
 """
@@ -45,6 +47,7 @@ from typing import IO, Any
 
 import polars as pl
 
+from analysis.personal_data import EMAIL, mask_emails
 from collectors.base import CollectContext, SourceBatch, hash_author, prefetched
 from collectors.survey_columns import (
     FIELD_LIMITS,
@@ -54,6 +57,7 @@ from collectors.survey_columns import (
     response_key,
 )
 from pulse.errors import InputError
+from pulse.identity import is_personal_column
 from store.feedback import FeedbackRecord, Rejected, SourceSpec, frame_to_records
 
 MAX_FILE_BYTES = 500 * 1024 * 1024  # refused before reading
@@ -395,6 +399,7 @@ TYPEFORM_TYPE_WORDS = {
     "long_text": "comment",
     "short_text": "comment",
     "email": "email",
+    "phone_number": "phone",
     "rating": "rating",
     "opinion_scale": "rating",
 }
@@ -457,6 +462,7 @@ class _Layout:
     columns: list[str]
     labels: list[str]  # normalised names, question texts and hints, for matching
     zones: list[tzinfo | None]  # a column's own time zone, when the export states it
+    personal: list[bool]  # whether the header says the column holds personal data (pulse.identity)
 
 
 def _detect_preset(first: Cells) -> str | None:
@@ -507,7 +513,11 @@ def _layout(table: _Table, preset: str | None) -> _Layout:
         f"{_norm(name)} {_norm(text)} {table.hints.get(name, '')}".strip()
         for name, text in zip(columns, texts, strict=True)
     ]
-    return _Layout(chosen, blank + header_rows, header_rows, columns, labels, zones)
+    personal = [
+        is_personal_column(name, text, table.hints.get(name, ""))
+        for name, text in zip(columns, texts, strict=True)
+    ]
+    return _Layout(chosen, blank + header_rows, header_rows, columns, labels, zones, personal)
 
 
 def _surveymonkey_names(first: list[str], second: list[str]) -> list[str]:
@@ -968,20 +978,8 @@ PRESET_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "respondent": ("recipientemail", "externalreference"),
     },
 }
-PERSONAL_WORDS = (
-    "email",
-    "ipaddress",
-    "firstname",
-    "lastname",
-    "fullname",
-    "recipientname",
-    "phone",
-    "mobile",
-    "latitude",
-    "longitude",
-    "networkid",
-)
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+DESCRIPTIVE_FIELDS = ("segment", "location", "channel")  # never a personal column
+REMOVED = "[removed]"  # a personal cell in a rejected row
 
 
 @dataclass
@@ -1010,7 +1008,7 @@ class _Profile:
 
     @cached_property
     def email_share(self) -> float:
-        return self.share(lambda value: isinstance(value, str) and bool(_EMAIL.fullmatch(value.strip())))
+        return self.share(lambda value: isinstance(value, str) and bool(EMAIL.fullmatch(value.strip())))
 
     @cached_property
     def mean_length(self) -> float:
@@ -1061,11 +1059,17 @@ def _in_range(value: Any, low: int, high: int) -> bool:
     return score is not None and low <= score <= high
 
 
-def _guess_mapping(profiles: list[_Profile], preset: str | None, taken: dict[str, int]) -> dict[str, int]:
-    """field -> column index for the fields not given, by preset names, then header words, then values."""
+def _guess_mapping(
+    profiles: list[_Profile], preset: str | None, taken: dict[str, int], personal: set[int]
+) -> dict[str, int]:
+    """field -> column index for the fields not given, by preset names, then header words, then values.
+    A personal column may be the respondent (hashed), never the text or a descriptive field."""
     mapping = dict(taken)
     used = set(mapping.values())
     free = [profile for profile in profiles if profile.index not in used]
+
+    def impersonal() -> list[_Profile]:
+        return [profile for profile in free if profile.index not in personal]
 
     def take(field_name: str, profile: _Profile | None) -> None:
         if profile is not None:
@@ -1078,17 +1082,17 @@ def _guess_mapping(profiles: list[_Profile], preset: str | None, taken: dict[str
             take(field_name, next((by_name[name] for name in names if name in by_name), None))
     for field_name in ("response_id", "created_at", "nps", "csat", "ces", "respondent", "text"):
         if field_name not in mapping:
-            take(field_name, _best_by_header(free, field_name))
+            take(field_name, _best_by_header(impersonal() if field_name == "text" else free, field_name))
     if "created_at" not in mapping:
         take("created_at", _best(free, key=lambda p: p.date_share, threshold=0.9))
     if "respondent" not in mapping:
         take("respondent", _best(free, key=lambda p: p.email_share, threshold=0.8))
     if "text" not in mapping:
-        texts = [p for p in free if _fits(p, "text") and p.mean_length >= 15]
+        texts = [p for p in impersonal() if _fits(p, "text") and p.mean_length >= 15]
         take("text", _best(texts, key=lambda p: p.mean_length))
-    for field_name in ("segment", "location", "channel"):
+    for field_name in DESCRIPTIVE_FIELDS:
         if field_name not in mapping:
-            take(field_name, _best_by_header(free, field_name))
+            take(field_name, _best_by_header(impersonal(), field_name))
     return mapping
 
 
@@ -1130,11 +1134,13 @@ class SurveyPlan:
     notes: list[str]
     dayfirst: bool | None
     data_rows: int | None  # counted over the whole file; None when planned on the first rows only
+    left_out: list[str]  # personal columns, stored nowhere (neither in raw nor in rejected rows)
     _table: _Table = field(repr=False)
     _layout: _Layout = field(repr=False)
     _indexes: dict[str, int] = field(repr=False)
     _zone: tzinfo = field(repr=False)
     _columns: pl.DataFrame | None = field(default=None, repr=False)  # the whole file, for the columnar lane
+    _personal: set[int] = field(default_factory=set, repr=False)  # column indexes holding personal data
 
     @property
     def platform(self) -> str:
@@ -1232,7 +1238,10 @@ def _plan(
     ]
     for profile in profiles:
         profile.values = [value for value in profile.values if _filled(value)]
-    indexes = _guess_mapping(profiles, layout.preset, {k: v for k, v in given.items() if v is not None})
+    personal = {p.index for p in profiles if layout.personal[p.index] or p.email_share >= 0.5}
+    _refuse_personal_fields(given, personal, layout)
+    taken = {k: v for k, v in given.items() if v is not None}
+    indexes = _guess_mapping(profiles, layout.preset, taken, personal)
     for field_name, index in given.items():
         if index is None:
             indexes.pop(field_name, None)
@@ -1253,6 +1262,8 @@ def _plan(
     for scale in SCALED_FIELDS:
         notes += _scale_notes(scale, indexes, scales[scale.field_name], layout, scale.field_name in given)
     notes += _mapping_notes(indexes, layout, zone, profiles)
+    left_out = [layout.columns[index] for index in sorted(personal - set(indexes.values()))]
+    notes += [_left_out_note(left_out)] if left_out else []
     mapping = {name: layout.columns[indexes[name]] for name in FIELDS if name in indexes}
     return SurveyPlan(
         file_name=table.file_name,
@@ -1263,11 +1274,13 @@ def _plan(
         notes=notes,
         dayfirst=decided,
         data_rows=data_rows,
+        left_out=left_out,
         _table=table,
         _layout=layout,
         _indexes=indexes,
         _zone=zone,
         _columns=columns,
+        _personal=personal,
     )
 
 
@@ -1377,6 +1390,23 @@ def _mapping_notes(
     return notes
 
 
+def _refuse_personal_fields(given: dict[str, int | None], personal: set[int], layout: _Layout) -> None:
+    """A personal column asked for as segment, location or channel (`--map`) is refused: those are stored
+    in clear and shown as filters."""
+    for field_name in DESCRIPTIVE_FIELDS:
+        index = given.get(field_name)
+        if index is not None and index in personal:
+            raise InputError(
+                f"Column '{layout.columns[index]}' holds personal data; Pulse never stores it as {field_name}.",
+                hint=f"Map another column with --map {field_name}=COLUMN, or none with --map {field_name}=.",
+            )
+
+
+def _left_out_note(columns: list[str]) -> str:
+    shown = ", ".join(f"'{column}'" for column in columns)
+    return f"Left out as personal data (stored nowhere, not even in rejected rows): {shown}."
+
+
 def _resolve_overrides(
     overrides: Mapping[str, str], layout: _Layout, file_name: str
 ) -> dict[str, int | None]:
@@ -1432,14 +1462,22 @@ class _RowConverter:
         self.raw_columns = [
             (index, name)
             for index, name in enumerate(layout.columns)
-            if index not in mapped and not any(word in layout.labels[index] for word in PERSONAL_WORDS)
+            if index not in mapped and index not in plan._personal
         ]
+        self.hidden = plan._personal | ({indexes["respondent"]} if "respondent" in indexes else set())
 
     def __call__(self, line: int, cells: Cells) -> FeedbackRecord | Rejected:
         try:
             return self.record(cells)
         except ValueError as error:
-            return Rejected(origin=self.file_name, reason=str(error), raw=self.row_text(cells), line=line)
+            respondent = cells[self.respondent] if self.respondent < len(cells) else None
+            return Rejected(
+                origin=self.file_name,
+                reason=str(error),
+                raw=self.row_text(cells),
+                line=line,
+                author_hash=self.author_hash(respondent),
+            )
 
     def record(self, cells: Cells) -> FeedbackRecord:
         if len(cells) == self.width:
@@ -1506,15 +1544,28 @@ class _RowConverter:
         return raw or None
 
     def row_text(self, cells: Cells) -> str:
+        """A rejected row as read, without its personal cells (the respondent's included) and with emails
+        masked: a CSV line (personal cells as [removed]), or a JSON object without the personal keys."""
         if self.form == "json":
             pairs = zip(self.columns, cells, strict=False)
-            text = json.dumps({name: _raw_value(value) for name, value in pairs if value is not None})
+            text = json.dumps(
+                {
+                    name: _raw_value(value)
+                    for index, (name, value) in enumerate(pairs)
+                    if value is not None and index not in self.hidden
+                }
+            )
         else:
             buffer = io.StringIO()
             writer = csv.writer(buffer, delimiter=self.delimiter, lineterminator="")
-            writer.writerow([_plain(cell) for cell in _trimmed(cells)])
+            writer.writerow(
+                [
+                    REMOVED if index in self.hidden and _filled(cell) else _plain(cell)
+                    for index, cell in enumerate(_trimmed(cells))
+                ]
+            )
             text = buffer.getvalue()
-        return _EMAIL.sub("[email removed]", text)[:MAX_RAW_CHARS]
+        return mask_emails(text)[:MAX_RAW_CHARS]
 
 
 def _is_empty_row(cells: Cells) -> bool:
@@ -1572,7 +1623,7 @@ def _raw_value(value: Any) -> Any:
     text = value if type(value) is str else _plain(value)
     if "\x00" in text:
         text = text.replace("\x00", "")
-    return _EMAIL.sub("[email removed]", text) if "@" in text else text
+    return mask_emails(text)
 
 
 # --- reading a whole file -----------------------------------------------------------------------------
@@ -1590,6 +1641,7 @@ class SurveyImport:
     dayfirst: bool | None
     records: list[FeedbackRecord]
     rejects: list[Rejected]
+    left_out: list[str] = field(default_factory=list)  # personal columns, stored nowhere
 
     def preview(self, n: int = 10) -> list[dict[str, Any]]:
         """The first `n` imported records as plain dicts."""
@@ -1650,6 +1702,7 @@ def read_survey_file(
         dayfirst=plan.dayfirst,
         records=records,
         rejects=rejects,
+        left_out=plan.left_out,
     )
 
 

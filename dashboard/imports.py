@@ -15,7 +15,7 @@ from collectors.reviews import ReviewFileCollector
 from collectors.surveys import FIELDS, SurveyFileCollector, detect_mapping
 from dashboard.data import get_engine, get_settings
 from dashboard.formatting import format_counts
-from dashboard.uploads import save_upload
+from dashboard.uploads import saved_upload
 
 NOT_USED = "(not used)"
 
@@ -39,16 +39,18 @@ def render_survey_import(file_name: str, data: bytes) -> None:
         st.info(note, icon=":material/info:")
     st.dataframe(plan.preview(10), width="stretch")
     if st.button("Import", type="primary", key="sources__import_survey"):
-        collector = SurveyFileCollector(
-            save_upload(data, file_name), f"Survey: {file_name}", overrides or None, timezone=timezone
-        )
-        result = _import_with_progress(collector, collector.plan.data_rows or 0)
+        with saved_upload(data, file_name) as path:  # deleted when the import ends, finished or failed
+            collector = SurveyFileCollector(
+                path, f"Survey: {file_name}", overrides or None, timezone=timezone
+            )
+            result = _import_with_progress(collector, collector.plan.data_rows or 0)
         _render_result(result, [(r.line, r.reason) for r in collector.first_rejects])
 
 
 def render_review_import(file_name: str, data: bytes) -> None:
-    collector = ReviewFileCollector(save_upload(data, file_name), timezone=get_settings().timezone)
-    read = collector.read()
+    with saved_upload(data, file_name) as path:  # read whole here; the import stores what was read
+        collector = ReviewFileCollector(path, timezone=get_settings().timezone)
+        read = collector.read()
     st.caption(
         f"Detected format: {read.preset}. Columns used: "
         + ", ".join(f"{f} ← {c}" for f, c in read.mapping.items())

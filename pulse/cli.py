@@ -133,20 +133,32 @@ def restore(file: Path, yes: bool) -> None:
 
 
 @main.command()
-@click.option("--email", "--author", "author", required=True, help="The person's email address, name or id.")
+@click.option(
+    "--email", "--author", "author", required=True, help="The person's exact email address, name or id."
+)
 @click.option("--yes", is_flag=True, help="Do not ask before deleting.")
 def forget(author: str, yes: bool) -> None:
-    """Delete a person's feedback and everything derived from it (scores, themes, embeddings, rejected rows)."""
+    """Delete a person's feedback and everything derived from it (scores, themes, embeddings, rejected rows),
+    and the dashboard's uploads left in the temporary folder. Says what it will delete first."""
     from analysis.pipeline import embedded_pieces
-    from store.forget import forget_author
+    from dashboard.uploads import clear_uploads
+    from store.forget import count_author, forget_author
 
     engine = _engine(build_settings())
-    if not yes:
-        click.confirm(f"Delete all feedback by {author} and everything derived from it?", abort=True)
-    forgotten = forget_author(engine, author, embedded_pieces)
-    click.echo(f"Deleted {forgotten.describe()}.")
-    if not forgotten.feedback:
+    found = count_author(engine, author, embedded_pieces)  # refuses "anonymous", "n/a", "-"...
+    click.echo(f"Stored under {author.strip()!r} exactly: {found.describe()}.")
+    if found.nothing:
         click.echo("No feedback was stored under that author; check the spelling, or try the name they used.")
+    if not yes:
+        click.confirm(
+            "Delete them, and any dashboard upload left in the temporary folder?"
+            if not found.nothing
+            else "Delete any dashboard upload left in the temporary folder?",
+            abort=True,
+        )
+    forgotten = forget_author(engine, author, embedded_pieces)
+    uploads = clear_uploads()
+    click.echo(f"Deleted {forgotten.describe()}, and {uploads} dashboard uploads.")
 
 
 @main.group()
@@ -799,7 +811,9 @@ def import_file(
         length=plan.data_rows or 0, label="Importing", file=sys.stderr, hidden=(plan.data_rows or 0) < 10_000
     ) as bar:
         result = run_collector(engine, collector, progress=bar.update)
-    _report_import(result, "survey answers", plan.mapping, plan.notes, collector.first_rejects, as_json)
+    _report_import(
+        result, "survey answers", plan.mapping, plan.notes, collector.first_rejects, as_json, plan.left_out
+    )
 
 
 def _import_reviews(
@@ -814,7 +828,7 @@ def _import_reviews(
     if not as_json:
         _print_mapping(f"Importing {file} as {read.preset} reviews.", read.mapping, read.notes)
     result = run_collector(engine, collector)
-    _report_import(result, "reviews", read.mapping, read.notes, read.rejects[:20], as_json)
+    _report_import(result, "reviews", read.mapping, read.notes, read.rejects[:20], as_json, read.left_out)
 
 
 def _print_mapping(heading: str, mapping: dict[str, str], notes: list[str]) -> None:
@@ -832,8 +846,9 @@ def _report_import(
     notes: list[str],
     first_rejects: list[Rejected],
     as_json: bool,
+    left_out: list[str],
 ) -> None:
-    """The outcome of `pulse import`, as text or as JSON."""
+    """The outcome of `pulse import`, as text or as JSON (the personal columns left out are in the notes)."""
     rejected_rows = [{"line": r.line, "reason": r.reason, "raw": r.raw} for r in first_rejects]
     if as_json:
         summary = {
@@ -841,6 +856,7 @@ def _report_import(
             "duplicates": result.duplicate,
             "rejected": result.rejected,
             "mapping": mapping,
+            "left_out": left_out,
             "notes": notes,
             "rejected_rows": rejected_rows,
         }

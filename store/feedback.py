@@ -60,8 +60,9 @@ class Rejected:
 
     origin: str
     reason: str
-    raw: str
+    raw: str  # the row as read, without its personal columns and with emails masked
     line: int | None = None
+    author_hash: str | None = None  # the respondent's or author's salted hash, so `pulse forget` finds it
 
 
 FEEDBACK_FRAME_SCHEMA: dict[str, Any] = {

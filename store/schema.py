@@ -88,8 +88,9 @@ rejected_rows = Table(
     Column("origin", Text, nullable=False),  # file name or API endpoint
     Column("line", Integer),
     Column("reason", Text, nullable=False),
-    Column("raw", Text, nullable=False),
+    Column("raw", Text, nullable=False),  # without personal columns, emails masked
     Column("created_at", UtcDateTime, nullable=False),
+    Column("author_hash", String(64)),  # the respondent's salted hash, for `pulse forget` (revision 0007)
 )
 
 scores = Table(

@@ -68,12 +68,17 @@ def _is_last(page: int, payload: Any) -> bool:
     return last is not None and page >= last
 
 
+def author_hash_of(entry: Any) -> str | None:
+    """The salted hash of an entry's author (their link, else their name); None when there is none."""
+    author = entry.get("author") if isinstance(entry, dict) else None
+    return hash_author(_label(author, "uri") or _label(author, "name")) if isinstance(author, dict) else None
+
+
 def entry_record(entry: dict[str, Any], country: str) -> FeedbackRecord:
     """One feed entry as a review; KeyError / ValueError when it lacks what a review needs."""
     review_id = _label(entry, "id")
     if not review_id:
         raise ValueError("the entry has no id")
-    author = entry.get("author") or {}
     link = entry.get("link") or {}
     attributes = link.get("attributes", {}) if isinstance(link, dict) else {}
     return FeedbackRecord(
@@ -82,7 +87,7 @@ def entry_record(entry: dict[str, Any], country: str) -> FeedbackRecord:
         created_at=parse_timestamp(_label(entry, "updated")),
         text=join_title(_label(entry, "title"), _label(entry, "content")),
         stars=parse_stars(_label(entry, "im:rating")),
-        author_hash=hash_author(_label(author, "uri") or _label(author, "name")),
+        author_hash=author_hash_of(entry),
         url=attributes.get("href"),
         raw={
             "version": _label(entry, "im:version"),
@@ -121,7 +126,8 @@ def read_page(
         try:
             record = entry_record(entry, country)
         except (KeyError, ValueError, TypeError, AttributeError) as error:
-            reading.rejects.append(Rejected(origin, str(error), redacted_json(entry, "author"), position))
+            raw = redacted_json(entry, "author")
+            reading.rejects.append(Rejected(origin, str(error), raw, position, author_hash_of(entry)))
             continue
         if watermark is not None and record.created_at < watermark:
             reading.reached_seen = True

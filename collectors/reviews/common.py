@@ -9,6 +9,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from analysis.personal_data import mask_emails
 from collectors.base import hash_author as base_hash_author
 
 STAR_WORDS = {"ONE": 1, "TWO": 2, "THREE": 3, "FOUR": 4, "FIVE": 5}  # Google Business Profile's starRating
@@ -70,6 +71,7 @@ def join_title(title: object, body: object) -> str | None:
 
 
 def redacted_json(item: dict[str, Any], *private: str, limit: int = 4000) -> str:
-    """An input item as JSON for the rejects table, with its author fields replaced by their hash."""
-    shown = {key: hash_author(json.dumps(value)) if key in private else value for key, value in item.items()}
-    return json.dumps(shown, ensure_ascii=False, default=str)[:limit]
+    """An input item as JSON for the rejects table, without its `private` fields (the author's, and any other
+    personal ones) and with emails masked; the reject keeps the author's salted hash instead."""
+    shown = {key: value for key, value in item.items() if key not in private}
+    return mask_emails(json.dumps(shown, ensure_ascii=False, default=str))[:limit]

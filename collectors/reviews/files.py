@@ -31,6 +31,7 @@ from collectors.reviews.presets import (
 )
 from collectors.reviews.rows import Row, read_rows
 from pulse.errors import InputError
+from pulse.identity import is_personal_column
 from store.feedback import FeedbackRecord, Rejected, SourceSpec
 
 
@@ -44,6 +45,7 @@ class ReviewImport:
     mapping: dict[str, str]
     preset: str
     notes: list[str] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)  # personal columns, stored nowhere
 
     @property
     def rows(self) -> int:
@@ -61,18 +63,36 @@ def read_review_file(path: Path | str, preset: str | None = None, timezone: str 
     mapping = resolve_mapping(file_rows.columns, chosen)
     check_mapping(path.name, mapping, chosen, file_rows.columns, forced=preset is not None)
     zone = naive_zone(chosen, timezone)
-    private = find_columns(file_rows.columns, chosen.private)
-    extras = find_columns(file_rows.columns, chosen.extras)
+    private = personal_columns(file_rows.columns, chosen)
+    extras = [column for column in find_columns(file_rows.columns, chosen.extras) if column not in private]
     records: list[FeedbackRecord] = []
     rejects = list(file_rows.unreadable)
     for line, row in file_rows.rows:
         try:
             records.append(row_record(row, mapping, chosen, zone, extras))
         except ValueError as error:
-            rejects.append(Rejected(path.name, str(error), redacted_row(row, private), line))
+            author = hash_author(row.get(mapping["author"])) if "author" in mapping else None
+            rejects.append(Rejected(path.name, str(error), redacted_row(row, private), line, author))
     rejects.sort(key=lambda reject: reject.line or 0)
     notes = [*file_rows.notes, *import_notes(chosen, mapping, records, zone, detected=preset is None)]
-    return ReviewImport(records, rejects, mapping, chosen.name, notes)
+    left_out = [column for column in private if column not in mapping.values()]
+    if left_out:
+        shown = ", ".join(f"'{column}'" for column in left_out)
+        notes.append(f"Left out as personal data (stored nowhere, not even in rejected rows): {shown}.")
+    return ReviewImport(records, rejects, mapping, chosen.name, notes, left_out)
+
+
+def personal_columns(columns: list[str], preset: Preset) -> list[str]:
+    """The file's columns about a person: the preset's private ones, and any column the preset does not know
+    that pulse.identity finds personal (an email, phone or address column). The author column is one of
+    them: it is stored only as a hash."""
+    private = set(find_columns(columns, preset.private))
+    known = set(find_columns(columns, [*preset.extras, *(c for cs in preset.columns.values() for c in cs)]))
+    return [
+        column
+        for column in columns
+        if column in private or (column not in known and is_personal_column(column))
+    ]
 
 
 def choose_preset(name: str | None) -> Preset | None:

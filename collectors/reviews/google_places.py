@@ -33,17 +33,22 @@ def _text(value: Any) -> str | None:
     return value.get("text") if isinstance(value, dict) else None
 
 
+def author_hash_of(review: Any) -> str | None:
+    """The salted hash of a review's author (their profile link, else their name); None when there is none."""
+    author = review.get("authorAttribution") if isinstance(review, dict) else None
+    return hash_author(author.get("uri") or author.get("displayName")) if isinstance(author, dict) else None
+
+
 def review_record(review: dict[str, Any], place: dict[str, Any]) -> FeedbackRecord:
     """One review of a Place Details answer as a record; KeyError / ValueError when it is not usable."""
     text = _text(review.get("text")) or _text(review.get("originalText"))
-    author = review.get("authorAttribution") or {}
     return FeedbackRecord(
         external_id=review["name"],
         kind="review",
         created_at=parse_timestamp(review["publishTime"]),
         text=text,
         stars=parse_stars(review.get("rating")),
-        author_hash=hash_author(author.get("uri") or author.get("displayName")),
+        author_hash=author_hash_of(review),
         url=review.get("googleMapsUri") or place.get("googleMapsUri"),
         raw={
             "language": (review.get("text") or {}).get("languageCode"),
@@ -66,7 +71,8 @@ def place_reviews(
             record = review_record(review, payload)
         except (KeyError, ValueError, TypeError, AttributeError) as error:
             reason = f"missing field {error}" if isinstance(error, KeyError) else str(error)
-            rejects.append(Rejected(origin, reason, redacted_json(review, "authorAttribution"), position))
+            raw = redacted_json(review, "authorAttribution")
+            rejects.append(Rejected(origin, reason, raw, position, author_hash_of(review)))
             continue
         if record.external_id not in stored:
             records.append(record)

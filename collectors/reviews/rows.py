@@ -14,6 +14,7 @@ from typing import Any
 
 import charset_normalizer
 
+from analysis.personal_data import mask_emails
 from pulse.errors import InputError
 from store.feedback import Rejected
 
@@ -95,7 +96,7 @@ def csv_rows(text: str, name: str) -> FileRows:
             continue
         if len(cells) > len(header):
             reason = f"{len(cells)} values but the header has {len(header)} columns"
-            result.unreadable.append(Rejected(name, reason, delimiter.join(cells)[:4000], line))
+            result.unreadable.append(Rejected(name, reason, mask_emails(delimiter.join(cells))[:4000], line))
             continue
         row: Row = {}
         for column, cell in zip(header, cells, strict=False):
@@ -144,7 +145,8 @@ def json_lines_rows(text: str, name: str) -> FileRows:
         try:
             item = json.loads(line)
         except json.JSONDecodeError as error:
-            result.unreadable.append(Rejected(name, f"not valid JSON: {error.msg}", line[:4000], number))
+            reason = f"not valid JSON: {error.msg}"
+            result.unreadable.append(Rejected(name, reason, mask_emails(line)[:4000], number))
             continue
         add_item(result, number, item, name)
     result.columns = columns_of(result.rows)
@@ -155,7 +157,7 @@ def add_item(result: FileRows, line: int, item: Any, name: str) -> None:
     if isinstance(item, dict):
         result.rows.append((line, flatten(item)))
     else:
-        raw = json.dumps(item, ensure_ascii=False)[:4000]
+        raw = mask_emails(json.dumps(item, ensure_ascii=False))[:4000]
         result.unreadable.append(Rejected(name, "not a JSON object", raw, line))
 
 

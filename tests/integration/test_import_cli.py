@@ -131,3 +131,16 @@ def test_import__refuses_an_unmigrated_store(database_url: str, monkeypatch: pyt
     result = CliRunner().invoke(main, ["import", str(FIXTURES / "typeform.csv")])
     assert result.exit_code == 1
     assert "Hint: Run `pulse db upgrade` first." in result.output
+
+
+def test_import__says_which_personal_columns_it_left_out(pulse, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    summary = json.loads(pulse("import", str(FIXTURES / "surveymonkey.csv"), "--json").stdout)
+    assert summary["left_out"] == ["IP Address", "First Name", "Last Name", "Custom Data 1"]
+    text = pulse("import", str(FIXTURES / "qualtrics.csv")).output
+    assert "Left out as personal data (stored nowhere, not even in rejected rows): 'IPAddress'," in text
+    engine = build_engine(database_url)
+    with engine.connect() as connection:
+        raws = [json.dumps(raw) for raw in connection.execute(select(feedback.c.raw)).scalars()]
+        raws += list(connection.execute(select(rejected_rows.c.raw)).scalars())
+    engine.dispose()
+    assert not [raw for raw in raws if "Latitude" in raw or "203.0.113" in raw or "Recipient" in raw]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from analysis.personal_data import has_personal_data, luhn_valid, redact, redact_expr
+from analysis.personal_data import has_personal_data, luhn_valid, mask_emails, redact, redact_expr
 
 
 @pytest.mark.parametrize(
@@ -36,3 +36,8 @@ def test_luhn_valid__accepts_a_test_card_and_rejects_a_typo() -> None:
 def test_redact_expr__keeps_nulls() -> None:
     frame = pl.DataFrame({"text": ["ring 0161 496 0000", None]})
     assert frame.select(redact_expr(pl.col("text")))["text"].to_list() == ["ring [phone]", None]
+
+
+def test_mask_emails__masks_addresses_and_keeps_dates_and_numbers() -> None:
+    row = "R1,2026-11-16 09:00:00,Ann@Example.com,07700 900123,mail jo.k+x@example.co.uk"
+    assert mask_emails(row) == "R1,2026-11-16 09:00:00,[email removed],07700 900123,mail [email removed]"
