@@ -15,7 +15,7 @@ from collectors.reviews import ReviewFileCollector
 from collectors.surveys import FIELDS, SurveyFileCollector, detect_mapping
 from dashboard.data import get_engine, get_settings
 from dashboard.formatting import format_counts
-from dashboard.uploads import saved_upload
+from pulse.uploads import saved_upload
 
 NOT_USED = "(not used)"
 

@@ -141,7 +141,7 @@ def forget(author: str, yes: bool) -> None:
     """Delete a person's feedback and everything derived from it (scores, themes, embeddings, rejected rows),
     and the dashboard's uploads left in the temporary folder. Says what it will delete first."""
     from analysis.pipeline import embedded_pieces
-    from dashboard.uploads import clear_uploads
+    from pulse.uploads import clear_uploads
     from store.forget import count_author, forget_author
 
     engine = _engine(build_settings())

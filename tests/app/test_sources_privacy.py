@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-import dashboard.uploads as uploads
+import pulse.uploads as uploads
 from tests.app.test_pages import FIXTURES, run_app
 
 ANSWERS = (

@@ -91,7 +91,7 @@ def test_forget__deletes_the_dashboards_uploads_left_in_the_temporary_folder(  #
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import dashboard.uploads as uploads
+    import pulse.uploads as uploads
 
     folder = tmp_path / "pulse-uploads"
     (folder / "tmpab12").mkdir(parents=True)

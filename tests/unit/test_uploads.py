@@ -1,4 +1,4 @@
-"""Dashboard uploads live on disk only while they are imported (dashboard/uploads.py, no Streamlit needed)."""
+"""Dashboard uploads live on disk only while they are imported (pulse/uploads.py, no Streamlit needed)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-import dashboard.uploads as uploads
-from dashboard.uploads import STALE_AFTER, clear_uploads, saved_upload
+import pulse.uploads as uploads
+from pulse.uploads import STALE_AFTER, clear_uploads, saved_upload
 
 
 @pytest.fixture(autouse=True)
