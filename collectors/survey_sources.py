@@ -119,6 +119,28 @@ def _another_form(source: StoredSource, identity: SurveyIdentity) -> bool:
     return identity.form_id is not None and bool(forms) and f"form:{identity.form_id}" not in forms
 
 
+@dataclass(frozen=True)
+class SourceOptions:
+    """What the Sources page offers for a file: the sources that hold its survey (best first), the other
+    survey sources, and the name a new source would get."""
+
+    recognised: list[str]
+    others: list[str]
+    new_name: str
+
+
+def survey_source_options(engine: Engine, plan: SurveyPlan, file_name: str | None = None) -> SourceOptions:
+    identity = survey_identity(plan)
+    sources = read_source_identities(engine)
+    recognised = [source.name for source in recognise(sources, identity)]
+    default = default_source_name(file_name or plan.file_name)
+    by_name = {source.name: source for source in sources}
+    if not recognised and _is_legacy(by_name.get(default)):
+        recognised = [default]
+    others = [s.name for s in sources if s.kind == "survey" and s.name not in recognised]
+    return SourceOptions(recognised, others, _free_name(default[: MAX_SOURCE_NAME - 6], by_name))
+
+
 def choose_survey_source(
     engine: Engine, plan: SurveyPlan, file_name: str | None = None, requested: str | None = None
 ) -> SourceChoice:
@@ -131,10 +153,9 @@ def choose_survey_source(
     if requested is not None:
         return _named(requested.strip(), shown, identity, sources, matches)
     if len(matches) == 1:
-        how = "its form id" if identity.form_id and f"form:{identity.form_id}" in matches[0].identities else ""
-        return SourceChoice(
-            matches[0].name, identity, "recognised", f"recognised by {how or 'its columns'}"
-        )
+        by_form = identity.form_id and f"form:{identity.form_id}" in matches[0].identities
+        how = "recognised by its form id" if by_form else "recognised by its columns"
+        return SourceChoice(matches[0].name, identity, "recognised", how)
     if len(matches) > 1:
         names = ", ".join(repr(source.name) for source in matches)
         raise InputError(
@@ -143,10 +164,14 @@ def choose_survey_source(
         )
     by_name = {source.name: source for source in sources}
     default = default_source_name(shown)
-    legacy = by_name.get(default)
-    if legacy is not None and legacy.kind == "survey" and not legacy.identities:
+    if _is_legacy(by_name.get(default)):
         return SourceChoice(default, identity, "recognised", "recognised by its file name (an older source)")
     return SourceChoice(_free_name(default[: MAX_SOURCE_NAME - 6], by_name), identity, "new", "a new source")
+
+
+def _is_legacy(source: StoredSource | None) -> bool:
+    """A survey source made before recognition: it has no identity yet."""
+    return source is not None and source.kind == "survey" and not source.identities
 
 
 def _named(
