@@ -183,7 +183,8 @@ def _named(
 ) -> SourceChoice:
     if not name or len(name) > MAX_SOURCE_NAME:
         raise InputError(
-            f"A source name must have 1 to {MAX_SOURCE_NAME} characters.", hint="Give a shorter --source name."
+            f"A source name must have 1 to {MAX_SOURCE_NAME} characters.",
+            hint="Give a shorter --source name.",
         )
     existing = next((source for source in sources if source.name == name), None)
     if existing is not None and existing.kind != "survey":

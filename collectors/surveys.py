@@ -46,7 +46,6 @@ from typing import IO, Any
 import polars as pl
 
 from collectors.base import CollectContext, SourceBatch, hash_author, prefetched
-from collectors.survey_keys import StoredResponses
 from collectors.survey_columns import (
     FIELD_LIMITS,
     MAX_EXTERNAL_ID,
@@ -54,6 +53,7 @@ from collectors.survey_columns import (
     read_csv_columns,
     response_key,
 )
+from collectors.survey_keys import StoredResponses
 from pulse.errors import InputError
 from store.feedback import FeedbackRecord, Rejected, SourceSpec, frame_to_records
 

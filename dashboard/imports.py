@@ -42,7 +42,9 @@ def render_survey_import(file_name: str, data: bytes) -> None:
     st.dataframe(plan.preview(10), width="stretch")
     source_name = _pick_source(plan, file_name)
     if st.button("Import", type="primary", key="sources__import_survey"):
-        collector = SurveyFileCollector(save_upload(data, file_name), None, overrides or None, timezone=timezone)
+        collector = SurveyFileCollector(
+            save_upload(data, file_name), None, overrides or None, timezone=timezone
+        )
         choice = choose_survey_source(get_engine(), collector.plan, file_name, source_name)
         for warning in choice.warnings:
             st.warning(warning, icon=":material/warning:")

@@ -217,19 +217,15 @@ def parse_rollouts_csv(text: str, origin: str = "CSV") -> list[Rollout]:
     problems: list[str] = []
     parsed: list[Rollout] = []
     for line, row in enumerate(reader, start=2):
-
-        def text(column: str, cells: dict[str, str | None] = row) -> str:
-            return undo_csv_safe((cells.get(column) or "").strip())
-
         try:
             parsed.append(
                 Rollout(
-                    name=text("name"),
-                    kind=text("kind"),
+                    name=_cell(row, "name"),
+                    kind=_cell(row, "kind"),
                     started_on=_parse_date(row.get("started_on"), "started_on"),
                     ended_on=_parse_date(row["ended_on"], "ended_on") if row.get("ended_on") else None,
-                    channel=text("channel") or None,
-                    description=text("description"),
+                    channel=_cell(row, "channel") or None,
+                    description=_cell(row, "description"),
                 )
             )
         except InputError as error:
@@ -240,6 +236,11 @@ def parse_rollouts_csv(text: str, origin: str = "CSV") -> list[Rollout]:
             hint="Fix those rows and import the file again.",
         )
     return parsed
+
+
+def _cell(row: dict[str, str | None], column: str) -> str:
+    """A text cell, trimmed, with the quote that `rollouts_csv` added against formula injection taken off."""
+    return undo_csv_safe((row.get(column) or "").strip())
 
 
 def _parse_date(value: str | None, column: str) -> date:

@@ -228,7 +228,9 @@ def test_sources_page__upload_preview_fix_mapping_and_import_a_survey(
     assert app.text_input(key="sources__new_source").value == "Survey: google_forms.csv"
     app.button(key="sources__import_survey").click().run()
     assert not app.exception
-    assert any(s.value.startswith("Import finished into 'Survey: google_forms.csv': 5 new") for s in app.success)
+    assert any(
+        s.value.startswith("Import finished into 'Survey: google_forms.csv': 5 new") for s in app.success
+    )
     sources = next(table.value for table in app.dataframe if "feedback" in table.value.columns)
     assert "Survey: google_forms.csv" in set(sources["name"])
 

@@ -164,7 +164,10 @@ def test_import__source_option_names_a_new_source_then_picks_it_with_a_warning_f
     named = import_json(pulse, write(tmp_path / "a.csv", typeform_csv(answers(5))), "--source", "Post-visit")
     assert (named["source"], named["source_status"], named["warnings"]) == ("Post-visit", "new", [])
 
-    grown = _csv([*TYPEFORM, "Which shop?"], [[r["id"], r["nps"], r["text"], f"{r['at']}", "High St"] for r in answers(8)])
+    grown = _csv(
+        [*TYPEFORM, "Which shop?"],
+        [[r["id"], r["nps"], r["text"], f"{r['at']}", "High St"] for r in answers(8)],
+    )
     result = pulse("import", str(write(tmp_path / "b.csv", grown)), "--json", "--source", "Post-visit")
     summary = json.loads(result.stdout)
     assert (summary["imported"], summary["already_there"], summary["source_status"]) == (3, 5, "named")
@@ -195,7 +198,9 @@ def test_import__source_option_for_a_new_name_warns_when_another_source_holds_th
 def test_import__source_option_refuses_a_source_of_reviews(pulse: Any, tmp_path: Path) -> None:
     reviews = Path(__file__).resolve().parent.parent / "fixtures" / "reviews" / "trustpilot_reviews.csv"
     assert pulse("import", str(reviews), "--kind", "review").exit_code == 0
-    result = pulse("import", str(write(tmp_path / "s.csv", typeform_csv(answers(2)))), "--source", "Trustpilot reviews")
+    result = pulse(
+        "import", str(write(tmp_path / "s.csv", typeform_csv(answers(2)))), "--source", "Trustpilot reviews"
+    )
     assert result.exit_code == 1
     assert "holds reviews, not survey answers" in result.output
 
@@ -212,10 +217,14 @@ def test_import__another_survey_with_the_same_file_name_gets_its_own_source(
     assert stored_by_source(database_url) == {"Survey: responses.csv": 3, "Survey: responses.csv (2)": 2}
 
 
-def test_import__the_vendors_form_id_wins_over_the_columns(pulse: Any, database_url: str, tmp_path: Path) -> None:
+def test_import__the_vendors_form_id_wins_over_the_columns(
+    pulse: Any, database_url: str, tmp_path: Path
+) -> None:
     def with_form(form_id: str, extra: list[str]) -> str:
         header = ["Form ID", *TYPEFORM, *extra]
-        rows = [[form_id, r["id"], r["nps"], r["text"], f"{r['at']}", *["x"] * len(extra)] for r in answers(3)]
+        rows = [
+            [form_id, r["id"], r["nps"], r["text"], f"{r['at']}", *["x"] * len(extra)] for r in answers(3)
+        ]
         return _csv(header, rows)
 
     first = import_json(pulse, write(tmp_path / "f1.csv", with_form("AbC123", [])))
@@ -242,7 +251,11 @@ def test_import__a_source_from_before_recognition_is_found_by_its_old_name(
     by_name = import_json(pulse, write(tmp_path / "x.csv", typeform_csv(answers(6))))
     copy = import_json(pulse, write(tmp_path / "x (1).csv", typeform_csv(answers(6))))
 
-    assert (by_name["source"], by_name["source_status"], by_name["imported"]) == ("Survey: x.csv", "recognised", 2)
+    assert (by_name["source"], by_name["source_status"], by_name["imported"]) == (
+        "Survey: x.csv",
+        "recognised",
+        2,
+    )
     assert (copy["source"], copy["imported"], copy["already_there"]) == ("Survey: x.csv", 0, 6)
     assert read_source_identities(engine)[0].identities[0].startswith("columns:")
     engine.dispose()

@@ -311,7 +311,7 @@ def test_rollouts__csv_export_then_import_round_trips(engine: Engine, tmp_path) 
     before = read_rollouts(engine).select("name", "kind", "channel", "started_on", "ended_on", "description")
     exported = rollouts_csv(engine)
     assert '"\'=HYPERLINK(1)"' in exported and '"\'-risky"' in exported and '"\'@counter"' in exported
-    assert '"\'90s menu"' in exported and '"\'\'=quoted already"' in exported
+    assert '"\'90s menu"' in exported and "\"''=quoted already\"" in exported
     path = tmp_path / "rollouts.csv"
     path.write_text(exported, encoding="utf-8")
 
