@@ -802,10 +802,11 @@ def _import_reviews(
     engine = _engine(settings)
     collector = ReviewFileCollector(file, source_name=source_name, preset=preset, timezone=settings.timezone)
     read = collector.read()
-    if not as_json:
-        _print_mapping(f"Importing {file} as {read.preset} reviews.", read.mapping, read.notes)
-    result = run_collector(engine, collector)
     source = {"source": collector.source(read).name}
+    if not as_json:
+        heading = f"Importing {file} as {read.preset} reviews into {source['source']!r}."
+        _print_mapping(heading, read.mapping, read.notes)
+    result = run_collector(engine, collector)
     _report_import(result, "reviews", read.mapping, read.notes, read.rejects[:20], as_json, source)
 
 
