@@ -32,10 +32,13 @@ from store.sources import StoredSource, read_source_identities
 if TYPE_CHECKING:
     from collectors.surveys import SurveyFileCollector, SurveyPlan
 
-FORM_ID_COLUMNS = ("formid", "surveyid")  # normalised column names ending so hold the form's id
+FORM_ID_COLUMNS = frozenset(
+    {"formid", "surveyid", "formresponseformid"}
+)  # normalised names of form id columns
 TYPEFORM_LINK = re.compile(r"typeform\.com/to/([A-Za-z0-9_-]+)")
 IDENTITY_ROWS = 500  # data rows looked at for a form id
 MAX_SOURCE_NAME = 200  # the store's limit
+MAX_FORM_ID = 200
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ def survey_identity(plan: SurveyPlan) -> SurveyIdentity:
 def _form_id(plan: SurveyPlan) -> str | None:
     """The one form id that the first rows agree on, if the file has a column for it."""
     names = [_norm(column) for column in plan.columns]
-    id_columns = [index for index, name in enumerate(names) if name.endswith(FORM_ID_COLUMNS)]
+    id_columns = [index for index, name in enumerate(names) if name in FORM_ID_COLUMNS]
     links = [index for index, name in enumerate(names) if name == "metadatareferer"]
     if not id_columns and not links:
         return None
@@ -83,7 +86,8 @@ def _form_id(plan: SurveyPlan) -> str | None:
         for index in links:
             link = TYPEFORM_LINK.search(_cell(cells, index))
             found.update([link.group(1)] if link else [])
-    return found.pop() if len(found) == 1 else None
+    form_id = found.pop() if len(found) == 1 else None
+    return form_id if form_id and len(form_id) <= MAX_FORM_ID else None
 
 
 def _cell(cells: Sequence[object], index: int) -> str:
