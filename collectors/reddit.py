@@ -11,7 +11,11 @@ What a run does, in order:
 3. in named subreddits only (not r/all, not r/popular), scans the newest comments and keeps those that
    mention a keyword. Reddit's API has no comment search, so comments in r/all are not collected.
 A 429 or any other API failure ends the run: what was fetched is yielded first, then a SourceError says
-what happened; the cursor of an unfinished sweep is not advanced, so the next run fetches it again.
+what happened; the cursor of an unfinished sweep is not advanced, so the next run fetches it again. A sweep is
+finished when it reaches what the previous one saw, or when the listing really ends: one that stops early (an
+empty or short page where Reddit had named a next one, or the item limit before reaching the previous sweep)
+keeps the cursor where it was, so the next run walks that stretch again. An item that cannot be read (no
+created_utc, no id) is kept as a rejected row with its reason; the rest of the page is stored.
 Edits are not followed: the store keeps the text as first collected.
 """
 
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 import time
@@ -35,7 +40,7 @@ from praw.exceptions import MissingRequiredAttributeException, PRAWException
 from collectors.base import CollectContext, SourceBatch, hash_author
 from pulse.errors import ConfigError, SourceError
 from pulse.settings import Settings
-from store.feedback import FeedbackRecord, SourceSpec
+from store.feedback import FeedbackRecord, Rejected, SourceSpec
 
 SOURCE = SourceSpec("Reddit", "mention", "reddit")
 REDDIT_URL = "https://www.reddit.com"
@@ -108,6 +113,46 @@ def is_deleted(data: dict[str, Any]) -> bool:
     author_gone = data.get("author") in (None, "", "[deleted]")
     text = data.get("body") if is_comment(data) else data.get("selftext")
     return author_gone and text in GONE_TEXTS
+
+
+def created_utc(data: dict[str, Any]) -> float:
+    """When the thing was posted, as a Unix time; ValueError with the reason when the item does not say."""
+    value = data.get("created_utc")
+    if value is None or value == "":
+        raise ValueError("no created_utc (the time it was posted)")
+    try:
+        moment = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"created_utc {value!r} is not a Unix time") from None
+    if not math.isfinite(moment):
+        raise ValueError(f"created_utc {value!r} is not a Unix time")
+    return moment
+
+
+def rejected_item(data: dict[str, Any], origin: str, reason: str) -> Rejected:
+    """An item that cannot be stored, kept with its reason: its ids, place, time and the start of its text
+    (never its author)."""
+    shown: dict[str, Any] = {
+        key: data[key]
+        for key in ("name", "id", "subreddit", "permalink", "created_utc")
+        if data.get(key) not in (None, "")
+    }
+    text = data.get("title") or data.get("body")
+    if text:
+        shown["text"] = str(text)[:300]
+    return Rejected(origin, reason, json.dumps(shown, sort_keys=True, default=str, ensure_ascii=False))
+
+
+def listing_ended(listing: Iterable[Any], last_name: str | None, first_sweep: bool) -> bool:
+    """Whether a listing that stopped giving items really ended: not at PRAW's item limit (except on a
+    first sweep, which takes the newest items only), and not on an empty page after Reddit named a next one
+    (PRAW keeps that name in `params["after"]`: it is then the last item's fullname)."""
+    limit, yielded = getattr(listing, "limit", None), getattr(listing, "yielded", None)
+    if limit is not None and yielded is not None and yielded >= limit:
+        return first_sweep
+    params = getattr(listing, "params", None)
+    promised = params.get("after") if isinstance(params, dict) else None
+    return not (promised and promised == last_name)
 
 
 def to_record(data: dict[str, Any]) -> FeedbackRecord:
@@ -368,34 +413,46 @@ class RedditCollector:
         keep: Callable[[dict[str, Any]], bool],
     ) -> Iterator[SourceBatch]:
         """Walk a newest-first listing down to the cursor (less the overlap), in batches; the cursor moves
-        only when the walk ends normally."""
+        only when the walk reaches the previous sweep or the listing's real end. Items that cannot be read
+        are rejected with their reason."""
         since = cursor.newest.get(key)
         stop_below = None if since is None else since - OVERLAP_SECONDS
         newest = since
         seen: set[str] = set()
         pending: list[FeedbackRecord] = []
+        rejects: list[Rejected] = []
         scanned = 0
+        reached = False  # an item older than the previous sweep's newest came: everything since is read
+        last_name: str | None = None
         failure: Exception | None = None
         try:
             for thing in listing:
                 data = thing_data(thing)
-                created = float(data["created_utc"])
-                if stop_below is not None and created < stop_below:
-                    break
-                newest = created if newest is None else max(newest, created)
+                last_name = str(data.get("name") or "") or None
                 scanned += 1
-                fullname = fullname_of(data)
-                if fullname not in seen and not is_deleted(data) and keep(data):
-                    seen.add(fullname)
-                    pending.append(to_record(data))
+                try:
+                    created = created_utc(data)
+                    fullname = fullname_of(data)
+                except (ValueError, KeyError) as error:
+                    reason = str(error) if isinstance(error, ValueError) else "no id or name"
+                    rejects.append(rejected_item(data, f"Reddit {key}", reason))
+                else:
+                    if stop_below is not None and created < stop_below:
+                        reached = True
+                        break
+                    newest = created if newest is None else max(newest, created)
+                    if fullname not in seen and not is_deleted(data) and keep(data):
+                        seen.add(fullname)
+                        pending.append(to_record(data))
                 if scanned % self.batch_size == 0:
-                    yield SourceBatch(SOURCE, pending, cursor=cursor.dump())
-                    pending = []
+                    yield SourceBatch(SOURCE, pending, rejects, cursor=cursor.dump())
+                    pending, rejects = [], []
         except API_ERRORS as error:
             failure = error
-        if failure is None and newest is not None:
+        finished = reached or listing_ended(listing, last_name, first_sweep=since is None)
+        if failure is None and finished and newest is not None:
             cursor.newest[key] = newest
-        if pending or failure is None:
-            yield SourceBatch(SOURCE, pending, cursor=cursor.dump())
+        if pending or rejects or failure is None:
+            yield SourceBatch(SOURCE, pending, rejects, cursor=cursor.dump())
         if failure is not None:
             raise source_error(failure) from failure

@@ -56,6 +56,7 @@ from collectors.survey_columns import (
     read_csv_columns,
     response_key,
 )
+from collectors.survey_keys import StoredResponses
 from pulse.errors import InputError
 from pulse.identity import is_personal_column
 from store.feedback import FeedbackRecord, Rejected, SourceSpec, frame_to_records
@@ -1146,6 +1147,11 @@ class SurveyPlan:
     def platform(self) -> str:
         return self.preset or "file"
 
+    @property
+    def labels(self) -> list[str]:
+        """Each column's normalised name with its question text (Qualtrics) and hints: what identifies it."""
+        return list(self._layout.labels)
+
     def rows(self) -> Iterator[Row]:
         """The data rows with their lines (header rows skipped)."""
         return islice(self._table.rows(), self._layout.skip, None)
@@ -1743,7 +1749,10 @@ def read_mapping_file(path: Path) -> dict[str, str]:
 @dataclass
 class SurveyFileCollector:
     """A survey export file as a Collector. `plan` (computed on first use) reads the file once to decide
-    the mapping; `collect` streams the rows to the store in batches. The first rejects are kept for a report."""
+    the mapping; `collect` streams the rows to the store in batches. The first rejects are kept for a report.
+    The source is named after the file unless given (or chosen by collectors.survey_sources, which recognises
+    the survey: `store_in`). Rows whose response id is stored in the source under a differently written time
+    count as already there (collectors.survey_keys)."""
 
     path: Path
     source_name: str | None = None
@@ -1753,13 +1762,19 @@ class SurveyFileCollector:
     timezone: str | None = None
     batch_rows: int = BATCH_ROWS
     keep_rejects: int = 20
+    identities: tuple[str, ...] = ()  # what identifies the survey, remembered by its source
+    columns: tuple[str, ...] = ()
     name: str = field(init=False, default="")
     first_rejects: list[Rejected] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self.path = Path(self.path)
-        self.source_name = self.source_name or f"Survey: {self.path.name}"
-        self.name = f"survey-file:{self.source_name}"
+        self.store_in(self.source_name or f"Survey: {self.path.name}", self.identities, self.columns)
+
+    def store_in(self, source_name: str, identities: Sequence[str] = (), columns: Sequence[str] = ()) -> None:
+        """Store the rows in the source `source_name`, which remembers these identities of the survey."""
+        self.source_name, self.identities, self.columns = source_name, tuple(identities), tuple(columns)
+        self.name = f"survey-file:{source_name}"
 
     @cached_property
     def plan(self) -> SurveyPlan:
@@ -1769,12 +1784,14 @@ class SurveyFileCollector:
 
     @property
     def source(self) -> SourceSpec:
-        return SourceSpec(str(self.source_name), "survey", self.plan.platform)
+        return SourceSpec(str(self.source_name), "survey", self.plan.platform, self.identities, self.columns)
 
     def collect(self, context: CollectContext) -> Iterator[SourceBatch]:
         source = self.source
+        stored = StoredResponses(context.stored_ids(source) if "response_id" in self.plan.mapping else [])
         batches = (
-            (context.prepare(records), rejects) for records, rejects in self.plan.batches(self.batch_rows)
+            (context.prepare(stored.align(records)), rejects)
+            for records, rejects in self.plan.batches(self.batch_rows)
         )
         for records, rejects in prefetched(batches):  # converted and prepared in the background
             room = self.keep_rejects - len(self.first_rejects)

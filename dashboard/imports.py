@@ -1,4 +1,5 @@
-"""The Sources page's file import: preview with the detected mapping, let the user fix it, import with progress.
+"""The Sources page's file import: preview with the detected mapping, let the user fix it and pick the source
+(the one that holds the same survey, whatever the file is called, or a new one), import with progress.
 
 The reading and importing are the collectors' own (`collectors.surveys`, `collectors.reviews`); this module only
 shows them.
@@ -12,12 +13,13 @@ import streamlit as st
 
 from collectors.base import CollectResult, run_collector
 from collectors.reviews import ReviewFileCollector
-from collectors.surveys import FIELDS, SurveyFileCollector, detect_mapping
+from collectors.survey_sources import assign_source, choose_survey_source, survey_source_options
+from collectors.surveys import FIELDS, SurveyFileCollector, SurveyPlan, detect_mapping
 from dashboard.data import get_engine, get_settings
-from dashboard.formatting import format_counts
 from pulse.uploads import saved_upload
 
 NOT_USED = "(not used)"
+NEW_SOURCE = "A new source…"
 
 
 def render_survey_import(file_name: str, data: bytes) -> None:
@@ -38,13 +40,41 @@ def render_survey_import(file_name: str, data: bytes) -> None:
     for note in plan.notes:
         st.info(note, icon=":material/info:")
     st.dataframe(plan.preview(10), width="stretch")
+    source_name = _pick_source(plan, file_name)
     if st.button("Import", type="primary", key="sources__import_survey"):
         with saved_upload(data, file_name) as path:  # deleted when the import ends, finished or failed
-            collector = SurveyFileCollector(
-                path, f"Survey: {file_name}", overrides or None, timezone=timezone
-            )
+            collector = SurveyFileCollector(path, None, overrides or None, timezone=timezone)
+            choice = choose_survey_source(get_engine(), collector.plan, file_name, source_name)
+            for warning in choice.warnings:
+                st.warning(warning, icon=":material/warning:")
+            assign_source(collector, choice)
             result = _import_with_progress(collector, collector.plan.data_rows or 0)
-        _render_result(result, [(r.line, r.reason) for r in collector.first_rejects])
+        _render_result(result, [(r.line, r.reason) for r in collector.first_rejects], choice.name)
+
+
+def _pick_source(plan: SurveyPlan, file_name: str) -> str:
+    """The source to import into: the one holding this survey by default, another survey source, or a new one
+    named by the user."""
+    options = survey_source_options(get_engine(), plan, file_name)
+    names = [*options.recognised, *options.others, NEW_SOURCE]
+    recognised = set(options.recognised)
+    picked = st.selectbox(
+        "Import into",
+        names,
+        index=0 if options.recognised else len(names) - 1,
+        format_func=lambda name: f"{name} (this survey)" if name in recognised else name,
+        key="sources__target",
+        help="Pulse recognises a survey by its form id or its columns, whatever the file is called; answers "
+        "already in the source are not added again.",
+    )
+    if len(options.recognised) > 1:
+        st.warning(
+            f"{len(options.recognised)} sources hold this survey; pick the one to import into.",
+            icon=":material/warning:",
+        )
+    if picked != NEW_SOURCE:
+        return str(picked)
+    return st.text_input("Name of the new source", value=options.new_name, key="sources__new_source").strip()
 
 
 def render_review_import(file_name: str, data: bytes) -> None:
@@ -63,7 +93,7 @@ def render_review_import(file_name: str, data: bytes) -> None:
     )
     if st.button("Import", type="primary", key="sources__import_reviews"):
         result = _import_with_progress(collector, read.rows)
-        _render_result(result, [(r.line, r.reason) for r in read.rejects[:20]])
+        _render_result(result, [(r.line, r.reason) for r in read.rejects[:20]], collector.source(read).name)
 
 
 def _import_with_progress(collector: SurveyFileCollector | ReviewFileCollector, total: int) -> CollectResult:
@@ -80,9 +110,11 @@ def _import_with_progress(collector: SurveyFileCollector | ReviewFileCollector, 
     return result
 
 
-def _render_result(result: CollectResult, first_rejects: list[tuple[int | None, str]]) -> None:
+def _render_result(result: CollectResult, first_rejects: list[tuple[int | None, str]], source: str) -> None:
     st.success(
-        f"Import finished: {format_counts(result.as_dict()) or 'nothing new'}.", icon=":material/check:"
+        f"Import finished into {source!r}: {result.new:,} new, {result.duplicate:,} already there, "
+        f"{result.rejected:,} rejected.",
+        icon=":material/check:",
     )
     if first_rejects:
         _render_rejects(first_rejects)

@@ -762,7 +762,14 @@ def rollouts_export(file: Path | None) -> None:
 @click.option(
     "--dayfirst/--monthfirst", default=None, help="How to read 03/04/2026 (default: from the data)."
 )
-@click.option("--source", "source_name", help='Source name in the store (default: "Survey: FILE NAME").')
+@click.option(
+    "--source",
+    "source_name",
+    metavar="NAME",
+    help="The source to store into: an existing one, or a new one by that name. Default: the source that "
+    'already holds this survey (recognised by its form id or columns, whatever the file is called), else "Survey: '
+    'FILE NAME"; for reviews, the export\'s platform ("Trustpilot reviews").',
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the counts and mapping as JSON.")
 def import_file(
     file: Path,
@@ -778,10 +785,12 @@ def import_file(
     with --kind review, a review export (Google Business Profile, Trustpilot, Yelp, or any CSV / JSON).
 
     Survey fields: created_at, nps, csat, ces, text, response_id, respondent, segment, location, channel.
-    Importing the same file again adds nothing; rows that cannot be imported are kept with their line and
+    A later export of the same survey (under any file name, cumulative or overlapping) goes into the same
+    source and adds only the answers not stored yet; rows that cannot be imported are kept with their line and
     reason.
     """
     from collectors.base import run_collector
+    from collectors.survey_sources import assign_source, choose_survey_source
     from collectors.surveys import SurveyFileCollector, parse_map_options, read_mapping_file
 
     settings = build_settings()
@@ -794,9 +803,7 @@ def import_file(
         _import_reviews(file, preset, source_name, as_json, settings)
         return
     overrides = {**(read_mapping_file(mapping_file) if mapping_file else {}), **parse_map_options(pairs)}
-    collector = SurveyFileCollector(
-        file, source_name, overrides, preset, dayfirst, timezone=settings.timezone
-    )
+    collector = SurveyFileCollector(file, None, overrides, preset, dayfirst, timezone=settings.timezone)
     engine = _engine(settings)
     plan = collector.plan
     if "created_at" not in plan.mapping and plan.data_rows:
@@ -804,15 +811,27 @@ def import_file(
             f"{plan.file_name} has no submission date column that Pulse can find; nothing was imported.",
             hint=f"Name it with --map created_at=COLUMN. Its columns: {', '.join(plan.columns[:30])}.",
         )
+    choice = choose_survey_source(engine, plan, file.name, source_name)
+    assign_source(collector, choice)
     if not as_json:
-        heading = f"Importing {plan.data_rows} rows of {file} into {collector.source_name!r}."
+        heading = f"Importing {plan.data_rows} rows of {file} into {choice.name!r} ({choice.reason})."
         _print_mapping(heading, plan.mapping, plan.notes)
+    for warning in choice.warnings:
+        click.echo(f"Warning: {warning}", err=True)
     with click.progressbar(
         length=plan.data_rows or 0, label="Importing", file=sys.stderr, hidden=(plan.data_rows or 0) < 10_000
     ) as bar:
         result = run_collector(engine, collector, progress=bar.update)
+    source = {"source": choice.name, "source_status": choice.status, "warnings": list(choice.warnings)}
     _report_import(
-        result, "survey answers", plan.mapping, plan.notes, collector.first_rejects, as_json, plan.left_out
+        result,
+        "survey answers",
+        plan.mapping,
+        plan.notes,
+        collector.first_rejects,
+        as_json,
+        source,
+        plan.left_out,
     )
 
 
@@ -825,10 +844,14 @@ def _import_reviews(
     engine = _engine(settings)
     collector = ReviewFileCollector(file, source_name=source_name, preset=preset, timezone=settings.timezone)
     read = collector.read()
+    source = {"source": collector.source(read).name}
     if not as_json:
-        _print_mapping(f"Importing {file} as {read.preset} reviews.", read.mapping, read.notes)
+        heading = f"Importing {file} as {read.preset} reviews into {source['source']!r}."
+        _print_mapping(heading, read.mapping, read.notes)
     result = run_collector(engine, collector)
-    _report_import(result, "reviews", read.mapping, read.notes, read.rejects[:20], as_json, read.left_out)
+    _report_import(
+        result, "reviews", read.mapping, read.notes, read.rejects[:20], as_json, source, read.left_out
+    )
 
 
 def _print_mapping(heading: str, mapping: dict[str, str], notes: list[str]) -> None:
@@ -846,15 +869,19 @@ def _report_import(
     notes: list[str],
     first_rejects: list[Rejected],
     as_json: bool,
+    source: dict[str, Any],
     left_out: list[str],
 ) -> None:
-    """The outcome of `pulse import`, as text or as JSON (the personal columns left out are in the notes)."""
+    """The outcome of `pulse import`, as text or as JSON (`duplicates` and `already_there` are the same count:
+    rows the source already held; the personal columns left out are in the notes)."""
     rejected_rows = [{"line": r.line, "reason": r.reason, "raw": r.raw} for r in first_rejects]
     if as_json:
         summary = {
             "imported": result.new,
+            "already_there": result.duplicate,
             "duplicates": result.duplicate,
             "rejected": result.rejected,
+            **source,
             "mapping": mapping,
             "left_out": left_out,
             "notes": notes,

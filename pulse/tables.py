@@ -18,10 +18,20 @@ _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 def csv_safe(value: object) -> str:
     """Neutralise spreadsheet formula injection (OWASP): text that starts with = + - @, a tab or a carriage
-    return gets a leading quote, unless it is a plain number such as -3 or +0.5."""
+    return gets a leading quote, unless it is a plain number such as -3 or +0.5. Text that starts with quotes
+    before such a character gets one more, so that `undo_csv_safe` gives back exactly the text."""
     text = "" if value is None else str(value)
-    risky = text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _NUMBER.fullmatch(text)
-    return "'" + text if risky else text
+    return "'" + text if _risky(text.lstrip("'")) else text
+
+
+def undo_csv_safe(text: str) -> str:
+    """The text that `csv_safe` was given: the quote it added taken off; any other text as it is (a name that
+    really starts with a quote keeps it)."""
+    return text[1:] if text.startswith("'") and _risky(text.lstrip("'")) else text
+
+
+def _risky(text: str) -> bool:
+    return text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _NUMBER.fullmatch(text)
 
 
 def check_format(path: Path) -> str:

@@ -16,7 +16,7 @@ from store.daily_counts import mark_counts_stale, mark_feedback_stale
 from store.engine import reading, upsert_insert, writing
 from store.frames import read_frame
 from store.schema import FEEDBACK_KINDS, feedback, rejected_rows, scores, sources
-from store.sources import ensure_source
+from store.sources import ensure_source, remember_identities
 from store.state import bump_data_version, utc_now
 
 SCORE_RANGES = (("nps", 0, 10), ("csat", 1, 5), ("stars", 1, 5), ("ces", 1, 7))
@@ -148,9 +148,14 @@ class UpsertCounts:
 
 @dataclass(frozen=True)
 class SourceSpec:
+    """Where records are stored. `identities` (and the `columns` they were read from) are remembered by the
+    source, so that a later file of the same survey is recognised (store/sources.py)."""
+
     name: str
     kind: str
     platform: str
+    identities: tuple[str, ...] = ()
+    columns: tuple[str, ...] = ()
 
 
 def upsert_feedback(
@@ -170,17 +175,24 @@ def upsert_feedback(
     counts = UpsertCounts()
     for batch in _batches(records, batch_size):
         with writing(engine) as connection:
-            source_id = ensure_source(connection, source.name, source.kind, source.platform)
+            source_id = _source_id(connection, source)
             _insert_new(connection, source_id, batch, counts)
             bump_data_version(connection)
     rejects = list(rejects)
     if rejects:
         with writing(engine) as connection:
-            source_id = ensure_source(connection, source.name, source.kind, source.platform)
+            source_id = _source_id(connection, source)
             add_rejected(connection, source_id, rejects, run_id)
             bump_data_version(connection)
         counts.rejected = len(rejects)
     return counts
+
+
+def _source_id(connection: Connection, source: SourceSpec) -> int:
+    """The source's id, created when missing, remembering the identities the records came with."""
+    source_id = ensure_source(connection, source.name, source.kind, source.platform)
+    remember_identities(connection, source_id, source.identities, source.columns)
+    return source_id
 
 
 Batch = list[FeedbackRecord] | pl.DataFrame | SqliteFrame

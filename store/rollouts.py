@@ -14,7 +14,7 @@ import polars as pl
 from sqlalchemy import Connection, Engine, select
 
 from pulse.errors import InputError
-from pulse.tables import csv_safe
+from pulse.tables import csv_safe, undo_csv_safe
 from store.engine import inserted_id, reading, writing
 from store.frames import read_frame
 from store.schema import rollout_changes, rollouts
@@ -205,7 +205,8 @@ def import_rollouts(engine: Engine, path: Path, by: str) -> tuple[int, int]:
 
 
 def parse_rollouts_csv(text: str, origin: str = "CSV") -> list[Rollout]:
-    """Rollouts from CSV text with the columns of CSV_COLUMNS; any bad row fails the whole file."""
+    """Rollouts from CSV text with the columns of CSV_COLUMNS; any bad row fails the whole file. Text cells
+    that `rollouts_csv` neutralised against formula injection (a leading quote) are read back as they were."""
     reader = csv.DictReader(io.StringIO(text))
     missing = {"name", "kind", "started_on"} - set(reader.fieldnames or ())
     if missing:
@@ -219,12 +220,12 @@ def parse_rollouts_csv(text: str, origin: str = "CSV") -> list[Rollout]:
         try:
             parsed.append(
                 Rollout(
-                    name=(row.get("name") or "").strip(),
-                    kind=(row.get("kind") or "").strip(),
+                    name=_cell(row, "name"),
+                    kind=_cell(row, "kind"),
                     started_on=_parse_date(row.get("started_on"), "started_on"),
                     ended_on=_parse_date(row["ended_on"], "ended_on") if row.get("ended_on") else None,
-                    channel=(row.get("channel") or "").strip() or None,
-                    description=(row.get("description") or "").strip(),
+                    channel=_cell(row, "channel") or None,
+                    description=_cell(row, "description"),
                 )
             )
         except InputError as error:
@@ -235,6 +236,11 @@ def parse_rollouts_csv(text: str, origin: str = "CSV") -> list[Rollout]:
             hint="Fix those rows and import the file again.",
         )
     return parsed
+
+
+def _cell(row: dict[str, str | None], column: str) -> str:
+    """A text cell, trimmed, with the quote that `rollouts_csv` added against formula injection taken off."""
+    return undo_csv_safe((row.get(column) or "").strip())
 
 
 def _parse_date(value: str | None, column: str) -> date:

@@ -1,7 +1,15 @@
-"""Feedback sources: a survey file, a review platform, a subreddit search..."""
+"""Feedback sources: a survey, a review platform, a subreddit search...
+
+A survey source remembers what identifies its survey in `config`: `identities` (keys such as `form:<the
+vendor's form id>` or `columns:<a hash of the header>`, see collectors/survey_sources.py) and the `columns` of
+the last file that brought one, so that the next export of the same survey is stored in the same source
+whatever its file name. Sources made before this have no identities until their next import by name.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -28,6 +36,52 @@ def ensure_source(
         )
     )
     return inserted_id(inserted)
+
+
+def remember_identities(
+    connection: Connection, source_id: int, identities: Sequence[str], columns: Sequence[str] = ()
+) -> None:
+    """Add `identities` to those the source already has (kept in its `config`), with the `columns` of the
+    file they came from; writes only when something changed."""
+    if not identities:
+        return
+    config = connection.execute(select(sources.c.config).where(sources.c.id == source_id)).scalar()
+    config = dict(config) if isinstance(config, dict) else {}
+    known = [str(key) for key in config.get("identities") or []]
+    merged = list(dict.fromkeys([*known, *identities]))
+    if merged == known and (not columns or config.get("columns") == list(columns)):
+        return
+    config["identities"] = merged
+    if columns:
+        config["columns"] = list(columns)
+    connection.execute(sources.update().where(sources.c.id == source_id).values(config=config))
+
+
+@dataclass(frozen=True)
+class StoredSource:
+    """A source as the importer needs it: its name, kind and platform, and what identifies its survey."""
+
+    name: str
+    kind: str
+    platform: str
+    identities: tuple[str, ...]
+    columns: tuple[str, ...]
+
+
+def read_source_identities(engine: Engine) -> list[StoredSource]:
+    """Every source with the identities and columns kept in its config, oldest first."""
+    query = select(sources.c.name, sources.c.kind, sources.c.platform, sources.c.config).order_by(
+        sources.c.id
+    )
+    with reading(engine) as connection:
+        rows = connection.execute(query).all()
+    found = []
+    for name, kind, platform, config in rows:
+        config = config if isinstance(config, dict) else {}
+        identities = tuple(str(key) for key in config.get("identities") or [])
+        columns = tuple(str(column) for column in config.get("columns") or [])
+        found.append(StoredSource(name, kind, platform, identities, columns))
+    return found
 
 
 def read_sources(engine: Engine) -> pl.DataFrame:

@@ -224,11 +224,56 @@ def test_sources_page__upload_preview_fix_mapping_and_import_a_survey(
     app.selectbox(key="sources__map_location").select("(not used)").run()  # the user fixes the mapping
     preview = app.dataframe[0].value
     assert preview["location"].isna().all() and preview["nps"].iloc[0] == 10
+    assert app.selectbox(key="sources__target").value == "A new source…"  # nothing holds this survey yet
+    assert app.text_input(key="sources__new_source").value == "Survey: google_forms.csv"
     app.button(key="sources__import_survey").click().run()
     assert not app.exception
-    assert any(s.value.startswith("Import finished: new") for s in app.success)
+    assert any(
+        s.value.startswith("Import finished into 'Survey: google_forms.csv': 5 new") for s in app.success
+    )
     sources = next(table.value for table in app.dataframe if "feedback" in table.value.columns)
     assert "Survey: google_forms.csv" in set(sources["name"])
+
+
+def test_sources_page__a_copy_of_an_imported_export_goes_into_its_source_with_nothing_new(
+    empty_store_url: str, use_database
+) -> None:  # type: ignore[no-untyped-def]
+    use_database(empty_store_url)
+    data = (FIXTURES / "surveys" / "google_forms.csv").read_bytes()
+    app = run_app("app_pages/sources.py")
+    app.get("file_uploader")[0].set_value(("responses.csv", data, "text/csv")).run()
+    app.button(key="sources__import_survey").click().run()
+    app = run_app("app_pages/sources.py")  # later: the same answers downloaded again, under another name
+    app.get("file_uploader")[0].set_value(("responses (1).csv", data, "text/csv")).run()
+
+    target = app.selectbox(key="sources__target")
+    assert target.value == "Survey: responses.csv"  # recognised by its columns
+    assert target.options[0] == "Survey: responses.csv (this survey)"
+    app.button(key="sources__import_survey").click().run()
+    assert not app.exception
+    finished = [s.value for s in app.success if s.value.startswith("Import finished")]
+    assert finished == ["Import finished into 'Survey: responses.csv': 0 new, 5 already there, 1 rejected."]
+    sources = next(table.value for table in app.dataframe if "feedback" in table.value.columns)
+    assert sources["name"].tolist() == ["Survey: responses.csv"]
+
+
+def test_sources_page__the_user_names_a_new_source_for_a_known_survey_and_is_warned(
+    empty_store_url: str, use_database
+) -> None:  # type: ignore[no-untyped-def]
+    use_database(empty_store_url)
+    data = (FIXTURES / "surveys" / "google_forms.csv").read_bytes()
+    app = run_app("app_pages/sources.py")
+    app.get("file_uploader")[0].set_value(("shop-a.csv", data, "text/csv")).run()
+    app.button(key="sources__import_survey").click().run()
+    app = run_app("app_pages/sources.py")
+    app.get("file_uploader")[0].set_value(("shop-b.csv", data, "text/csv")).run()
+    app.selectbox(key="sources__target").select("A new source…").run()
+    app.text_input(key="sources__new_source").input("Shop B survey").run()
+    app.button(key="sources__import_survey").click().run()
+
+    assert not app.exception
+    assert any("looks like the survey of 'Survey: shop-a.csv'" in w.value for w in app.warning)
+    assert any(s.value.startswith("Import finished into 'Shop B survey': 5 new") for s in app.success)
 
 
 def test_sources_page__upload_and_import_reviews(empty_store_url: str, use_database) -> None:  # type: ignore[no-untyped-def]
@@ -240,4 +285,4 @@ def test_sources_page__upload_and_import_reviews(empty_store_url: str, use_datab
     assert "Detected format: trustpilot" in app.caption[1].value
     app.button(key="sources__import_reviews").click().run()
     assert not app.exception
-    assert any(s.value.startswith("Import finished: new") for s in app.success)
+    assert any(s.value.startswith("Import finished into 'Trustpilot reviews': ") for s in app.success)

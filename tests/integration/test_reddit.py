@@ -19,7 +19,7 @@ from collectors.reddit import SOURCE, RedditCollector, build_reddit, build_reddi
 from pulse.errors import ConfigError, SourceError
 from pulse.settings import Settings, build_settings
 from store.authors import read_author_salt
-from store.feedback import count_feedback, read_external_ids, read_feedback
+from store.feedback import count_feedback, read_external_ids, read_feedback, read_rejected
 from store.runs import read_last_cursor, read_runs
 from tests.conftest import SHARED_DATA
 from tests.http_replay import ReplayServer, Reply, Seen
@@ -218,6 +218,75 @@ def test_collect__a_429_keeps_the_first_page_records_the_run_and_the_next_run_re
     assert read_runs(engine).row(0, named=True)["status"] == "ok"
 
 
+@pytest.mark.parametrize("page_two", ["empty", "short"])
+def test_collect__an_empty_or_short_page_keeps_the_cursor_so_the_older_posts_come_next_run(
+    engine: Engine, serve: Any, page_two: str
+) -> None:
+    fake = FakeReddit(search=pages(NEWEST_FIRST, 3))
+    if page_two == "empty":  # page 1 names a next page, which comes back empty
+        fake.throttle = {1: Reply(200, listing([]))}
+    else:  # page 2 holds one post and names a next page, which comes back empty
+        fake.search = [
+            listing(NEWEST_FIRST[:3], after=NEWEST_FIRST[2]["name"]),
+            listing(NEWEST_FIRST[3:4], after=NEWEST_FIRST[3]["name"]),
+            listing([]),
+        ]
+    _server, collector = serve(fake)
+    first = run_collector(engine, collector())
+    assert (first.new, first.rejected) == (3 if page_two == "empty" else 4, 0)
+    assert json.loads(read_last_cursor(engine, "Reddit") or "{}")["newest"] == {}  # the sweep did not finish
+
+    fake.throttle, fake.search = {}, pages(NEWEST_FIRST, 3)  # Reddit answers in full again
+    second = run_collector(engine, collector())
+
+    assert second.new == 6 - first.new
+    assert set(read_external_ids(engine, SOURCE)) == {post["name"] for post in RECORDED_POSTS}
+    assert json.loads(read_last_cursor(engine, "Reddit") or "{}")["newest"] == {"search": 1458221634.0}
+
+
+def test_collect__the_item_limit_before_the_previous_sweep_keeps_the_cursor(
+    engine: Engine, serve: Any
+) -> None:
+    fake = FakeReddit(search=pages(NEWEST_FIRST[3:], 3))
+    server, _collector = serve(fake)
+
+    def collector(search_limit: int) -> RedditCollector:
+        reddit = build_reddit(reddit_settings(), oauth_url=server.url, reddit_url=server.url)
+        return RedditCollector(reddit, ["PRAW", "OAuth"], search_limit=search_limit)
+
+    run_collector(engine, collector(search_limit=2))  # a first sweep takes the newest 2 and finishes
+    assert json.loads(read_last_cursor(engine, "Reddit") or "{}")["newest"] == {"search": 1439370514.0}
+    fake.search = pages(NEWEST_FIRST, 3)  # three newer posts
+    run_collector(engine, collector(search_limit=2))  # stops 1 post short of the previous sweep
+    assert json.loads(read_last_cursor(engine, "Reddit") or "{}")["newest"] == {"search": 1439370514.0}
+
+    third = run_collector(engine, collector(search_limit=250))
+    assert third.new == 1  # the post the limit left out
+    assert json.loads(read_last_cursor(engine, "Reddit") or "{}")["newest"] == {"search": 1458221634.0}
+
+
+def test_collect__an_item_without_created_utc_is_rejected_and_the_rest_of_the_page_stored(
+    engine: Engine, serve: Any
+) -> None:
+    broken = {key: value for key, value in NEWEST_FIRST[2].items() if key != "created_utc"}
+    fake = FakeReddit(search=[listing([*NEWEST_FIRST[:2], broken, *NEWEST_FIRST[3:]])])
+    _server, collector = serve(fake)
+    result = run_collector(engine, collector())
+
+    assert (result.new, result.rejected) == (5, 1)
+    assert read_runs(engine).row(0, named=True)["status"] == "ok"
+    assert broken["name"] not in read_external_ids(engine, SOURCE)
+    reject = read_rejected(engine).row(0, named=True)
+    assert (reject["source"], reject["origin"]) == ("Reddit", "Reddit search")
+    assert reject["reason"] == "no created_utc (the time it was posted)"
+    assert broken["name"] in reject["raw"] and broken["author"] not in reject["raw"]
+    assert json.loads(read_last_cursor(engine, "Reddit") or "{}")["newest"] == {"search": 1458221634.0}
+
+    again = run_collector(engine, collector(reddit_keywords=["praw"]))  # a new scope: the whole page again
+    assert (again.new, again.duplicate, again.rejected) == (0, 5, 1)  # the reject is kept once
+    assert read_rejected(engine).height == 1
+
+
 def deleted(post: dict[str, Any], marker: str) -> dict[str, Any]:
     """`post` as /api/info answers for it once its author deleted it (or moderators removed it)."""
     return {**copy.deepcopy(post), "author": "[deleted]", "selftext": marker}
@@ -256,7 +325,9 @@ def test_collect__removes_what_was_deleted_or_removed_on_reddit(engine: Engine, 
 def test_collect__in_a_named_subreddit_keeps_the_comments_that_mention_a_keyword(
     engine: Engine, serve: Any
 ) -> None:
-    server, collector = serve(FakeReddit(comments=COMMENTS))
+    last_page = copy.deepcopy(COMMENTS)
+    last_page["data"]["after"] = None  # the listing's real end (an empty page after it would not be)
+    server, collector = serve(FakeReddit(comments=last_page))
     result = run_collector(
         engine, collector(reddit_subreddits=["r/AskReddit"], reddit_keywords=["phone", "bot"])
     )
@@ -265,7 +336,6 @@ def test_collect__in_a_named_subreddit_keeps_the_comments_that_mention_a_keyword
     assert [seen.path for seen in server.requests if seen.method == "GET"] == [
         "/r/AskReddit/search/",
         "/r/AskReddit/comments/",
-        "/r/AskReddit/comments/",  # the next page, empty
     ]
     stored = read_feedback(engine, columns=("external_id", "text", "url", "channel", "author_hash"))
     comments = stored.filter(stored["external_id"].str.starts_with("t1_")).sort("external_id")

@@ -306,11 +306,19 @@ def test_rollouts__add_list_and_refuse_a_duplicate(engine: Engine) -> None:
 def test_rollouts__csv_export_then_import_round_trips(engine: Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
     add_rollout(engine, Rollout("=HYPERLINK(1)", "other", date(2026, 1, 5), description="-risky"), by="sam")
     add_rollout(engine, Rollout("Kiosk", "kiosk", date(2026, 1, 12), date(2026, 3, 1), "in-store"), by="sam")
+    add_rollout(engine, Rollout("'90s menu", "other", date(2026, 2, 2), channel="@counter"), by="sam")
+    add_rollout(engine, Rollout("'=quoted already", "other", date(2026, 2, 9)), by="sam")
+    before = read_rollouts(engine).select("name", "kind", "channel", "started_on", "ended_on", "description")
     exported = rollouts_csv(engine)
-    assert '"\'=HYPERLINK(1)"' in exported and '"\'-risky"' in exported
+    assert '"\'=HYPERLINK(1)"' in exported and '"\'-risky"' in exported and '"\'@counter"' in exported
+    assert '"\'90s menu"' in exported and "\"''=quoted already\"" in exported
     path = tmp_path / "rollouts.csv"
     path.write_text(exported, encoding="utf-8")
-    assert import_rollouts(engine, path, by="jo") == (1, 1)  # the neutralised name is a new row
+
+    assert import_rollouts(engine, path, by="jo") == (0, 4)  # every rollout read back as it was: none new
+    after = read_rollouts(engine).select(before.columns)
+    assert after.to_dicts() == before.to_dicts()
+    assert rollouts_csv(engine) == exported
 
 
 def test_rollouts__import_with_a_bad_row_adds_nothing_and_names_the_line(engine: Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -12,12 +12,14 @@ import pytest
 
 from collectors.reddit import (
     Cursor,
+    created_utc,
     fullname_of,
     hash_reddit_author,
     is_deleted,
     keyword_pattern,
     mention_text,
     permalink_of,
+    rejected_item,
     search_query,
     subreddit_path,
     thing_data,
@@ -178,3 +180,25 @@ def test_thing_data__reads_names_and_never_the_private_attributes() -> None:
     data = thing_data(thing)
     assert data == {"id": "xyz", "body": "hi", "author": "baker", "subreddit": "bakery", "name": "t1_xyz"}
     assert to_record({**data, "created_utc": 0}).author_hash == hashlib.sha256(b"baker").hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        (None, "no created_utc (the time it was posted)"),
+        ("", "no created_utc (the time it was posted)"),
+        ("yesterday", "created_utc 'yesterday' is not a Unix time"),
+        (float("nan"), "created_utc nan is not a Unix time"),
+    ],
+)
+def test_created_utc__says_why_an_item_has_no_usable_time(value: object, reason: str) -> None:
+    with pytest.raises(ValueError, match="^" + reason.replace("(", r"\(").replace(")", r"\)") + "$"):
+        created_utc({"created_utc": value})
+    assert created_utc({"created_utc": "1458221634"}) == 1458221634.0
+
+
+def test_rejected_item__keeps_ids_and_text_but_never_the_author() -> None:
+    data = {"name": "t3_x", "id": "x", "author": "someone", "title": "Hello", "subreddit": "bakery"}
+    reject = rejected_item(data, "Reddit search", "no created_utc (the time it was posted)")
+    assert json.loads(reject.raw) == {"name": "t3_x", "id": "x", "subreddit": "bakery", "text": "Hello"}
+    assert (reject.origin, reject.line) == ("Reddit search", None)

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from collectors.surveys import read_table
 from pulse.errors import InputError
-from pulse.tables import csv_safe, write_table
+from pulse.tables import csv_safe, undo_csv_safe, write_table
 
 
 @pytest.mark.parametrize(
@@ -25,10 +25,25 @@ from pulse.tables import csv_safe, write_table
         ("+0.5", "+0.5"),
         ("Lovely bread", "Lovely bread"),
         (None, ""),
+        ("'90s menu", "'90s menu"),  # a quote of its own, before nothing risky: kept as it is
+        ("'=quoted", "''=quoted"),  # one more quote, so that undoing gives the text back
+        ("'-3", "'-3"),
     ],
 )
 def test_csv_safe__quotes_formulas_but_not_plain_numbers(value: str | None, written: str) -> None:
     assert csv_safe(value) == written
+    assert undo_csv_safe(written) == ("" if value is None else value)
+
+
+def test_undo_csv_safe__leaves_text_that_was_not_neutralised() -> None:
+    assert [undo_csv_safe(text) for text in ("'90s", "'", "''", "Plain", "-3", "'-3")] == [
+        "'90s",
+        "'",
+        "''",
+        "Plain",
+        "-3",
+        "'-3",
+    ]
 
 
 def test_read_table__keeps_every_column_and_cell_of_a_semicolon_cp1252_file(tmp_path: Path) -> None:

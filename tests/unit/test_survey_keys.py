@@ -1,0 +1,46 @@
+"""Aligning a re-export's response keys with those stored (collectors.survey_keys), on both lanes: record
+lists (the row-by-row lane) and feedback frames (the columnar lane)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from collectors.survey_columns import response_key
+from collectors.survey_keys import StoredResponses
+from store.feedback import FeedbackRecord, frame_to_records, records_to_frame
+
+AT = datetime(2026, 3, 20, 8, 0, 17, tzinfo=UTC)
+STORED = [
+    response_key("r1", AT),
+    response_key("a|b", AT + timedelta(days=1)),  # ids may hold the separator
+    response_key("7", AT),  # a row number
+    "sha256:" + "0" * 64,  # a row without a response id
+]
+
+
+def record(response_id: str, at: datetime) -> FeedbackRecord:
+    return FeedbackRecord(response_key(response_id, at), "survey", at, text="ok")
+
+
+NEW = [
+    record("r1", AT.replace(second=0)),  # the seconds dropped by a spreadsheet: the stored response
+    record("a|b", AT + timedelta(days=1, hours=-1)),  # read in another time zone: the stored response
+    record("7", AT + timedelta(days=20)),  # row 7 of another export: another response
+    record("r2", AT),  # new
+]
+EXPECTED = [STORED[0], STORED[1], NEW[2].external_id, NEW[3].external_id]
+
+
+def test_align__records_take_the_stored_key_of_their_response() -> None:
+    aligned = StoredResponses(STORED).align(NEW)
+    assert [item.external_id for item in aligned] == EXPECTED  # type: ignore[union-attr]
+
+
+def test_align__frames_take_the_stored_key_of_their_response() -> None:
+    aligned = StoredResponses(STORED).align(records_to_frame(NEW))
+    assert [item.external_id for item in frame_to_records(aligned)] == EXPECTED  # type: ignore[arg-type]
+
+
+def test_align__nothing_stored_changes_nothing() -> None:
+    frame = records_to_frame(NEW)
+    assert StoredResponses([]).align(frame) is frame
