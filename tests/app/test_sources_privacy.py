@@ -40,7 +40,10 @@ def test_sources_page__survey_upload_says_what_it_leaves_out_and_is_deleted_afte
     )
     app.button(key="sources__import_survey").click().run()
     assert not app.exception
-    assert any(s.value.startswith("Import finished: new 1, rejected 1") for s in app.success)
+    assert any(
+        s.value.startswith("Import finished into") and "1 new, 0 already there, 1 rejected" in s.value
+        for s in app.success
+    )
     assert uploads_folder.is_dir() and list(uploads_folder.iterdir()) == []  # written, imported, deleted
 
 
@@ -57,5 +60,5 @@ def test_sources_page__review_upload_is_deleted_once_read(
     assert uploads_folder.is_dir() and list(uploads_folder.iterdir()) == []  # previewed from memory
     app.button(key="sources__import_reviews").click().run()
     assert not app.exception
-    assert any(s.value.startswith("Import finished: new") for s in app.success)
+    assert any(s.value.startswith("Import finished into") for s in app.success)
     assert list(uploads_folder.iterdir()) == []
