@@ -7,6 +7,7 @@ shows them.
 from __future__ import annotations
 
 from itertools import cycle
+from typing import Any
 
 import streamlit as st
 
@@ -16,6 +17,7 @@ from collectors.surveys import FIELDS, SurveyFileCollector, detect_mapping
 from dashboard.data import get_engine, get_settings
 from dashboard.formatting import format_counts
 from dashboard.uploads import save_upload
+from pulse.formatting import format_moment
 
 NOT_USED = "(not used)"
 
@@ -37,7 +39,7 @@ def render_survey_import(file_name: str, data: bytes) -> None:
         plan = detect_mapping(data, file_name, mapping_overrides=overrides, timezone=timezone)
     for note in plan.notes:
         st.info(note, icon=":material/info:")
-    st.dataframe(plan.preview(10), width="stretch")
+    st.dataframe(_local_dates(plan.preview(10), timezone), width="stretch")
     if st.button("Import", type="primary", key="sources__import_survey"):
         collector = SurveyFileCollector(
             save_upload(data, file_name), f"Survey: {file_name}", overrides or None, timezone=timezone
@@ -55,13 +57,21 @@ def render_review_import(file_name: str, data: bytes) -> None:
     )
     for note in read.notes:
         st.info(note, icon=":material/info:")
-    st.dataframe(
-        [{"created_at": r.created_at, "stars": r.stars, "text": r.text} for r in read.records[:10]],
-        width="stretch",
-    )
+    shown = [{"created_at": r.created_at, "stars": r.stars, "text": r.text} for r in read.records[:10]]
+    st.dataframe(_local_dates(shown, get_settings().timezone), width="stretch")
     if st.button("Import", type="primary", key="sources__import_reviews"):
         result = _import_with_progress(collector, read.rows)
         _render_result(result, [(r.line, r.reason) for r in read.rejects[:20]])
+
+
+def _local_dates(rows: list[dict[str, Any]], timezone: str) -> list[dict[str, Any]]:
+    """The preview's rows with their times in the business's time zone, a date-only answer as its date."""
+    return [
+        {**row, "created_at": format_moment(row["created_at"], timezone, sortable=True)}
+        if row.get("created_at") is not None
+        else row
+        for row in rows
+    ]
 
 
 def _import_with_progress(collector: SurveyFileCollector | ReviewFileCollector, total: int) -> CollectResult:
