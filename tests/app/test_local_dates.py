@@ -66,4 +66,3 @@ def test_pulse_page__notable_comments_are_dated_in_the_business_time_zone(dated_
     captions = [caption.value for caption in app.caption]
     assert any(caption.endswith("· survey · 5 Oct 2026") for caption in captions), captions
     assert any(caption.endswith("· survey · 8 Oct 2026, 14:05") for caption in captions), captions
-
