@@ -89,9 +89,9 @@ def render_merge(current: dict[str, Any], by_id: dict[int, dict[str, Any]], targ
     if into is None:
         return
     into_name = theme_name(by_id[into])
+    confirm = f"themes__confirm_merge_{theme_id}_{into}"
     confirmed = st.checkbox(
-        f"Yes, merge '{markdown_literal(name)}' into '{markdown_literal(into_name)}'",
-        key=f"themes__confirm_merge_{theme_id}_{into}",
+        f"Yes, merge '{markdown_literal(name)}' into '{markdown_literal(into_name)}'", key=confirm
     )
     if not st.button("Merge", key=f"themes__merge_{theme_id}"):
         return
@@ -99,6 +99,7 @@ def render_merge(current: dict[str, Any], by_id: dict[int, dict[str, Any]], targ
         st.warning("Tick the box to confirm first: nothing was merged.", icon=":material/warning:")
         return
     merge_topic(get_engine(), theme_id, into)
+    st.session_state.pop(confirm, None)  # a next merge is confirmed again
     flash(
         f"Merged theme '{markdown_literal(name)}' (id {theme_id}) into '{markdown_literal(into_name)}' (id {into})."
     )

@@ -71,6 +71,8 @@ def test_editor__saves_changed_fields_and_keeps_them_in_the_history(
         "name: Support chatbot -> Support chatbot v2; ended_on: None -> 2026-06-01."
     )
     assert app.text_input(key=f"rollouts__edit_name_{rollout_id}").value == "Support chatbot v2"
+    history = app.dataframe[1].value
+    assert str(history["changed_at"].dt.tz) == "Europe/London"  # the business's time zone, not UTC
 
 
 def test_add_form__trims_the_text_and_stores_an_empty_channel_as_none(

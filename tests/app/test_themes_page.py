@@ -174,6 +174,7 @@ def test_themes_page__a_merge_needs_the_confirmation_that_names_both_themes(
     confirm.check()
     app.button(key=f"themes__merge_{second}").click().run()
     assert stored_topics(themed_store)[second]["merged_into"] == first
+    assert not app.checkbox(key=f"themes__confirm_merge_{second}_{first}").value
     assert as_read(app.success[0].value) == (
         f"Merged theme '{topics[second]['label']}' (id {second}) into '{topics[first]['label']}' (id {first})."
     )
