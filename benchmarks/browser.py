@@ -154,3 +154,32 @@ def rollout_hover(page: Any, name: str) -> str:
     hover = page.locator(".js-plotly-plot .hoverlayer .hovertext").first
     hover.wait_for(timeout=10_000)
     return str(hover.text_content())
+
+
+def settle(page: Any) -> None:
+    """Wait until the app's run after the last click or keystroke is over (Streamlit marks its root element)."""
+    page.wait_for_timeout(300)
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=90_000)
+
+
+def choose(page: Any, label: str, option: str) -> None:
+    """Pick `option` in the select box labelled `label`, as a person would, and wait for the app's run."""
+    box = page.get_by_role("combobox", name=label, exact=True)
+    box.click()
+    wanted = page.get_by_role("option", name=option, exact=True)
+    page.wait_for_timeout(300)
+    if not wanted.is_visible():  # an empty box opens its list on the arrow key
+        box.press("ArrowDown")
+    wanted.click()
+    settle(page)
+
+
+def shown_choice(page: Any, label: str) -> str:
+    """What the select box labelled `label` shows."""
+    return str(page.get_by_role("combobox", name=label, exact=True).input_value())
+
+
+def open_themes_page(page: Any, url: str) -> None:
+    page.goto(f"{url}/themes")
+    page.get_by_role("heading", name="Edit themes").wait_for(timeout=90_000)
+    settle(page)

@@ -1,15 +1,20 @@
-"""Pure Plotly builders: frames in, figures out, no Streamlit. Colour-blind-safe (Okabe-Ito) palette."""
+"""Pure Plotly builders: frames in, figures out, no Streamlit. Colour-blind-safe (Okabe-Ito) palette.
+
+Plotly reads a subset of HTML in a figure's text, hovers, annotations and legend, so every text that people
+typed (rollout and theme names, a split's channels and locations) goes in through html_literal, and never into
+a hovertemplate itself (whose %{...} it would fill in): a hover reads it from the trace's data."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html import escape
 from textwrap import wrap
 from typing import Any
 
 import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
+
+from pulse.plain_text import html_literal
 
 PALETTE = {
     "nps": "#0072B2",
@@ -79,6 +84,7 @@ def _series(
     """The measure's 95% band and its line (thin periods hollow, their n in the hover). `group`: the split
     group the traces belong to (shown once in the legend), None when the figure is not split."""
     frame = _scaled(metrics, measure)
+    name, group = html_literal(name), None if group is None else html_literal(group)
     periods = frame["period"].to_list()
     low, high = frame[f"{measure.column}_low"].to_list(), frame[f"{measure.column}_high"].to_list()
     thin = frame["thin"].to_list()
@@ -166,6 +172,7 @@ def _split(metrics: pl.DataFrame, split: str | None) -> list[tuple[str | None, p
 
 def _volume_bars(metrics: pl.DataFrame, colour: str, group: str | None) -> go.Bar:
     thin = metrics["thin"].to_list()
+    group = None if group is None else html_literal(group)
     return go.Bar(
         x=metrics["period"].to_list(),
         y=metrics["n"].to_list(),
@@ -178,8 +185,9 @@ def _volume_bars(metrics: pl.DataFrame, colour: str, group: str | None) -> go.Ba
 
 
 def _prefix(group: str | None) -> str:
-    """'online · ' before a split group's values in a hover."""
-    return f"{group} · " if group is not None else ""
+    """'online · ' before a split group's values in a hover: the trace's legend group (its split group,
+    escaped), read from the trace's data rather than written into the template."""
+    return "%{fullData.legendgroup} · " if group is not None else ""
 
 
 def _nps_range(metrics: pl.DataFrame) -> list[float]:
@@ -221,7 +229,7 @@ def _add_rollouts(figure: go.Figure, rollouts: pl.DataFrame, marker_y: float) ->
             y=[marker_y] * rollouts.height,
             mode="markers+text",
             marker={"symbol": "triangle-down", "size": 11, "color": PALETTE["rollout"]},
-            text=rollouts["name"].to_list(),
+            text=[html_literal(name) for name in rollouts["name"].to_list()],
             textposition="top center",
             textfont={"size": 11},
             cliponaxis=False,
@@ -240,9 +248,9 @@ def rollout_hover(rollout: dict[str, Any]) -> str:
     team's and the verdict's text escaped: Plotly reads hover text as HTML."""
     where = rollout["channel"] or "all channels"
     lines = [
-        f"<b>{escape(rollout['name'], quote=False)}</b>",
-        escape(f"{rollout['started_on']:%d %b %Y} · {rollout['kind']}, {where}", quote=False),
-        *wrap(escape(rollout.get("verdict") or "", quote=False), 70, break_on_hyphens=False),
+        f"<b>{html_literal(rollout['name'])}</b>",
+        html_literal(f"{rollout['started_on']:%d %b %Y} · {rollout['kind']}, {where}"),
+        *wrap(html_literal(rollout.get("verdict") or ""), 70, break_on_hyphens=False),
     ]
     return "<br>".join(lines)
 
@@ -268,7 +276,7 @@ def theme_trend_figure(weekly: pl.DataFrame, theme_ids: list[int], rollouts: pl.
                 x=rows["period"].to_list(),
                 y=(rows["share"] * 100).to_list(),
                 mode="lines",
-                name=rows["theme"][0],
+                name=html_literal(rows["theme"][0]),
                 line={"color": SERIES_COLOURS[index % len(SERIES_COLOURS)], "width": 2},
                 customdata=rows["volume"].to_list(),
                 hovertemplate="%{x|%d %b %Y}<br>%{y:.1f}% of feedback (%{customdata} items)<extra>%{fullData.name}</extra>",
@@ -282,7 +290,12 @@ def theme_trend_figure(weekly: pl.DataFrame, theme_ids: list[int], rollouts: pl.
                 x=row["started_on"], line={"color": PALETTE["rollout"], "width": 1.5, "dash": "dot"}
             )
             figure.add_annotation(
-                x=row["started_on"], y=1, yref="paper", text=row["name"], showarrow=False, yanchor="bottom"
+                x=row["started_on"],
+                y=1,
+                yref="paper",
+                text=html_literal(row["name"]),
+                showarrow=False,
+                yanchor="bottom",
             )
     figure.update_yaxes(title_text="Share of the week’s comments", ticksuffix="%", rangemode="tozero")
     figure.update_layout(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import streamlit as st
 
 from pulse.errors import PulseError
+from pulse.plain_text import markdown_literal
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,8 @@ def render_no_feedback(store_is_empty: bool) -> None:
 
 
 def render_error(error: PulseError) -> None:
-    st.error(error.message, icon=":material/error:")
+    """The error's message as plain text (it may quote what a user typed), its hint as Markdown."""
+    st.error(markdown_literal(error.message), icon=":material/error:")
     if error.hint:
         st.info(error.hint, icon=":material/lightbulb:")
 
@@ -66,7 +69,8 @@ FLASH_KEY = "components__flash"  # a message for the next run: st.rerun() would 
 
 
 def flash(message: str) -> None:
-    """Show `message` on the page's next run (call just before st.rerun())."""
+    """Show `message` (Markdown: pass what a user typed through markdown_literal) on the page's next run
+    (call just before st.rerun())."""
     st.session_state[FLASH_KEY] = message
 
 
@@ -74,3 +78,31 @@ def render_flash() -> None:
     """The message that the run before this one left with flash(), once."""
     if message := st.session_state.pop(FLASH_KEY, None):
         st.success(message, icon=":material/check_circle:")
+
+
+def pick_by_id(label: str, labels: Mapping[int, str], key: str, placeholder: str) -> int | None:
+    """A select box of items by id (`labels`: id -> what it shows) that keeps the chosen item, by its id, when
+    labels change (a rename, here or in another session); None until one is chosen.
+
+    Streamlit's browser side sends back the label it shows, and a label it cannot find any more makes the box
+    fall back to its default: after a rename, the next click would switch to the first item. So the box's key
+    carries a digest of its labels: new labels make a new box, which starts on the item chosen before. Equal
+    labels get the item's id added, so that each stands for one item."""
+    counts: dict[str, int] = {}
+    for text in labels.values():
+        counts[text] = counts.get(text, 0) + 1
+    shown = {item: text if counts[text] == 1 else f"{text} · #{item}" for item, text in labels.items()}
+    digest = hashlib.sha256("\n".join(f"{item}\t{text}" for item, text in shown.items()).encode()).hexdigest()
+    chosen_key = f"{key}__chosen"
+    chosen = st.session_state.get(chosen_key)
+    ids = list(shown)
+    picked = st.selectbox(
+        label,
+        ids,
+        index=ids.index(chosen) if chosen in shown else None,
+        format_func=shown.__getitem__,
+        key=f"{key}__{digest[:12]}",
+        placeholder=placeholder,
+    )
+    st.session_state[chosen_key] = picked
+    return picked

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from analysis.filters import Filters
+from pulse.plain_text import markdown_literal
 
 
 def format_counts(counts: dict[str, int | None] | None) -> str:
@@ -17,8 +18,9 @@ def format_day(day: date) -> str:
 
 
 def describe_filters(filters: Filters) -> str:
-    """'online · 2 Mar 2026 – 31 May 2026' for the filters that are set; '' when none is."""
-    parts = list(filters.columns.values())
+    """'online · 2 Mar 2026 – 31 May 2026' for the filters that are set; '' when none is. Markdown for a
+    caption: the source, channel and location as typed in the data (a file's name, a column's values)."""
+    parts = [markdown_literal(value) for value in filters.columns.values()]
     if filters.since and filters.until:
         parts.append(f"{format_day(filters.since)} – {format_day(filters.until)}")
     elif filters.since:

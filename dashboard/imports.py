@@ -8,6 +8,7 @@ shows them.
 from __future__ import annotations
 
 from itertools import cycle
+from typing import Any
 
 import streamlit as st
 
@@ -16,6 +17,7 @@ from collectors.reviews import ReviewFileCollector
 from collectors.survey_sources import assign_source, choose_survey_source, survey_source_options
 from collectors.surveys import FIELDS, SurveyFileCollector, SurveyPlan, detect_mapping
 from dashboard.data import get_engine, get_settings
+from pulse.formatting import format_moment
 from pulse.uploads import saved_upload
 
 NOT_USED = "(not used)"
@@ -39,7 +41,7 @@ def render_survey_import(file_name: str, data: bytes) -> None:
         plan = detect_mapping(data, file_name, mapping_overrides=overrides, timezone=timezone)
     for note in plan.notes:
         st.info(note, icon=":material/info:")
-    st.dataframe(plan.preview(10), width="stretch")
+    st.dataframe(_local_dates(plan.preview(10), timezone), width="stretch")
     source_name = _pick_source(plan, file_name)
     if st.button("Import", type="primary", key="sources__import_survey"):
         with saved_upload(data, file_name) as path:  # deleted when the import ends, finished or failed
@@ -87,13 +89,21 @@ def render_review_import(file_name: str, data: bytes) -> None:
     )
     for note in read.notes:
         st.info(note, icon=":material/info:")
-    st.dataframe(
-        [{"created_at": r.created_at, "stars": r.stars, "text": r.text} for r in read.records[:10]],
-        width="stretch",
-    )
+    shown = [{"created_at": r.created_at, "stars": r.stars, "text": r.text} for r in read.records[:10]]
+    st.dataframe(_local_dates(shown, get_settings().timezone), width="stretch")
     if st.button("Import", type="primary", key="sources__import_reviews"):
         result = _import_with_progress(collector, read.rows)
         _render_result(result, [(r.line, r.reason) for r in read.rejects[:20]], collector.source(read).name)
+
+
+def _local_dates(rows: list[dict[str, Any]], timezone: str) -> list[dict[str, Any]]:
+    """The preview's rows with their times in the business's time zone, a date-only answer as its date."""
+    return [
+        {**row, "created_at": format_moment(row["created_at"], timezone, sortable=True)}
+        if row.get("created_at") is not None
+        else row
+        for row in rows
+    ]
 
 
 def _import_with_progress(collector: SurveyFileCollector | ReviewFileCollector, total: int) -> CollectResult:

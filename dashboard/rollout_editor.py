@@ -1,6 +1,8 @@
 """The Rollouts page's forms: one form to tag a new rollout or to change one's fields, and a delete that acts only
-after an explicit confirmation. All write through store.rollouts, which checks the fields and keeps every change
-in the audit trail with who made it; each checks the editor role on the server before writing."""
+after an explicit confirmation. All write through store.rollouts, by the rollout's id, which checks the fields and
+keeps every change in the audit trail with who made it; each checks the editor role on the server before writing.
+Every widget of the editor is keyed on the rollout's id, never on its label or place in the list, and each write
+says afterwards what it wrote to which rollout."""
 
 from __future__ import annotations
 
@@ -11,10 +13,18 @@ import polars as pl
 import streamlit as st
 
 from dashboard.auth import OPEN_ACCESS, allowed, current_user, tagged_by
-from dashboard.components import flash, render_error
+from dashboard.components import flash, pick_by_id, render_error
 from dashboard.data import get_engine
 from pulse.errors import PulseError
-from store.rollouts import ROLLOUT_KINDS, Rollout, add_rollout, delete_rollout, update_rollout
+from pulse.plain_text import markdown_literal
+from store.rollouts import (
+    ROLLOUT_KINDS,
+    Rollout,
+    add_rollout,
+    delete_rollout,
+    describe_change,
+    update_rollout,
+)
 
 # What the form to tag a new rollout starts with.
 NEW_ROLLOUT: dict[str, Any] = {
@@ -31,9 +41,8 @@ def render_rollout_editor(rollouts: pl.DataFrame) -> None:
     """Pick a rollout, then edit or delete it (editors and admins only)."""
     st.subheader("Edit or delete a rollout")
     by_id = {row["id"]: row for row in rollouts.iter_rows(named=True)}
-    rollout_id = st.selectbox(
-        "Rollout", list(by_id), format_func=lambda key: rollout_label(by_id[key]), key="rollouts__pick"
-    )
+    labels = {rollout_id: rollout_label(row) for rollout_id, row in by_id.items()}
+    rollout_id = pick_by_id("Rollout", labels, key="rollouts__pick", placeholder="Choose a rollout to change")
     if rollout_id is None:
         return
     current = by_id[rollout_id]
@@ -58,7 +67,7 @@ def render_rollout_form(current: dict[str, Any] | None = None, by: str | None = 
     values = NEW_ROLLOUT if current is None else current
 
     def key(field: str) -> str:
-        return f"rollouts__{field}" if current is None else f"rollouts__edit_{field}_{current['id']}"
+        return field_key(field, None if current is None else current["id"])
 
     form_key = "rollouts__add" if current is None else f"rollouts__edit_{current['id']}"
     with st.form(form_key, clear_on_submit=current is None):
@@ -99,6 +108,12 @@ def render_rollout_form(current: dict[str, Any] | None = None, by: str | None = 
         save_changes(current, entered, who)
 
 
+def field_key(field: str, rollout_id: int | None) -> str:
+    """The key of a field's widget: in the form to tag a new rollout (`rollout_id` None), or in the form to
+    change the rollout of that id."""
+    return f"rollouts__{field}" if rollout_id is None else f"rollouts__edit_{field}_{rollout_id}"
+
+
 def cleaned_fields(entered: dict[str, Any]) -> dict[str, Any]:
     """The form's fields as they are stored: text trimmed, an empty channel None."""
     cleaned = {name: (value.strip() if isinstance(value, str) else value) for name, value in entered.items()}
@@ -113,7 +128,7 @@ def add_new(entered: dict[str, Any], by: str) -> None:
     except PulseError as error:
         render_error(error)
         return
-    flash(f"Added '{fields['name']}' to the timeline.")
+    flash(f"Added '{markdown_literal(fields['name'])}' to the timeline.")
     st.rerun()
 
 
@@ -132,23 +147,35 @@ def save_changes(current: dict[str, Any], edited: dict[str, Any], by: str) -> No
     except PulseError as error:
         render_error(error)
         return
-    flash(f"Saved '{updated.name}': {', '.join(changes)} changed.")
+    for field in edited:  # the form starts again from what is stored
+        st.session_state.pop(field_key(field, current["id"]), None)
+    before = {name: current[name] for name in changes}
+    after = {name: getattr(updated, name) for name in changes}
+    saved = markdown_literal(describe_change(before, after))
+    flash(f"Saved rollout '{markdown_literal(updated.name)}' (id {current['id']}): {saved}.")
     st.rerun()
 
 
 def render_delete(current: dict[str, Any], by: str) -> None:
-    """A delete button that acts only once the confirmation box is ticked."""
+    """A delete button that acts only once the confirmation box, which names the rollout, is ticked; both are
+    keyed on the rollout's id, and the rollout deleted is the one of that id."""
     rollout_id, label = current["id"], rollout_label(current)
-    confirmed = st.checkbox(f"Yes, delete '{label}'", key=f"rollouts__confirm_delete_{rollout_id}")
+    confirmed = st.checkbox(
+        f"Yes, delete '{markdown_literal(label)}'", key=f"rollouts__confirm_delete_{rollout_id}"
+    )
     if not st.button("Delete rollout", key=f"rollouts__delete_{rollout_id}") or not allowed("editor"):
         return
     if not confirmed:
-        st.warning(f"Tick the box to confirm first: '{label}' was not deleted.", icon=":material/warning:")
+        st.warning(
+            f"Tick the box to confirm first: '{markdown_literal(label)}' was not deleted.",
+            icon=":material/warning:",
+        )
         return
     try:
-        delete_rollout(get_engine(), rollout_id, by=by)
+        removed = delete_rollout(get_engine(), rollout_id, by=by)
     except PulseError as error:
         render_error(error)
         return
-    flash(f"Deleted '{label}'; its history is kept.")
+    label = markdown_literal(f"{removed.name} (from {removed.started_on})")
+    flash(f"Deleted '{label}' (id {rollout_id}); its history is kept.")
     st.rerun()

@@ -1,11 +1,13 @@
-"""Numbers formatted for people: NPS as +23, CSAT as 87%, changes with their sign, weeks as 16–22 Nov 2026.
-Shared by the dashboard and the weekly digest."""
+"""Numbers formatted for people: NPS as +23, CSAT as 87%, changes with their sign, weeks as 16–22 Nov 2026,
+moments in the business's time zone as 8 Oct 2026, 14:05 (a date-only answer as 8 Oct 2026). Shared by the
+dashboard and the weekly digest."""
 
 from __future__ import annotations
 
 import math
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeGuard
+from zoneinfo import ZoneInfo
 
 
 def _known(value: float | None) -> TypeGuard[float]:
@@ -33,3 +35,23 @@ def format_week(week_start: date) -> str:
     if week_start.year == week_end.year:
         return f"{week_start.day} {week_start:%b} – {week_end.day} {week_end:%b %Y}"
     return f"{week_start.day} {week_start:%b %Y} – {week_end.day} {week_end:%b %Y}"
+
+
+def local_moment(moment: datetime, timezone: str) -> datetime:
+    """`moment` in the business's time zone (`timezone`, settings.timezone); a naive one is taken as UTC, as
+    the store keeps every time in UTC."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo(timezone))
+
+
+def format_moment(moment: datetime | None, timezone: str, sortable: bool = False) -> str:
+    """When something was written, in the business's time zone: '8 Oct 2026, 14:05' ('2026-10-08 14:05' when
+    `sortable`, for a table column). A time that is exactly local midnight (00:00:00.000000) is how a
+    date-only answer is stored, so it is shown as the date alone: '8 Oct 2026' ('2026-10-08'). '' for None."""
+    if moment is None:
+        return ""
+    local = local_moment(moment, timezone)
+    day = f"{local:%Y-%m-%d}" if sortable else f"{local.day} {local:%b %Y}"
+    if local.time() == time(0):
+        return day
+    return f"{day} {local:%H:%M}" if sortable else f"{day}, {local:%H:%M}"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -20,6 +23,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
 
 metadata = MetaData(
     naming_convention={
@@ -30,7 +35,19 @@ metadata = MetaData(
     }
 )
 
-UtcDateTime = DateTime(timezone=True)
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A moment, kept in UTC. An aware value is turned to UTC before it is written or compared with: SQLite keeps
+    a value's wall-clock text without its offset, so local midnight in London (BST) would be compared as
+    midnight UTC, an hour off, and a day's first hour of feedback missed."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        return value.astimezone(UTC) if value is not None and value.tzinfo is not None else value
+
+
 FEEDBACK_KINDS = ("survey", "review", "mention")
 
 store_state = Table(

@@ -251,9 +251,12 @@ def read_themed_feedback(engine: Engine, since: datetime | None = None) -> pl.Da
 # --- the owner's edits -------------------------------------------------------------------------------
 
 
-def rename_topic(engine: Engine, topic_id: int, name: str | None) -> None:
-    """Give a theme the owner's name (None or blank: back to its generated label)."""
-    _update_topic(engine, topic_id, custom_name=(name or "").strip()[:200] or None)
+def rename_topic(engine: Engine, topic_id: int, name: str | None) -> str | None:
+    """Give a theme the owner's name (None or blank: back to its generated label); returns the name stored
+    (trimmed, at most 200 characters; None for the generated label)."""
+    stored = (name or "").strip()[:200] or None
+    _update_topic(engine, topic_id, custom_name=stored)
+    return stored
 
 
 def hide_topic(engine: Engine, topic_id: int, hidden: bool = True) -> None:

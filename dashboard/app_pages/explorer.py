@@ -13,6 +13,7 @@ from dashboard.data import data_version, get_engine, get_settings, load_feedback
 from dashboard.filters import current_filters
 from dashboard.formatting import describe_filters
 from pulse.errors import PulseError
+from pulse.formatting import format_moment
 from store.explorer import CORRECTABLE, SENTIMENTS, FeedbackQuery, correct_label
 from store.schema import FEEDBACK_KINDS
 
@@ -60,13 +61,21 @@ st.caption(
     f"{wanted.offset + rows.height:,}, newest first."
 )
 shown = rows if allowed("admin") else rows.with_columns(redact_expr(pl.col("text")).alias("text"))
+timezone = get_settings().timezone
+shown = shown.with_columns(  # in the business's time zone; a date-only answer as its date
+    pl.col("created_at").map_elements(
+        lambda moment: format_moment(moment, timezone, sortable=True), return_dtype=pl.String
+    )
+)
 st.dataframe(
     shown.select(*SHOWN_COLUMNS),
     hide_index=True,
     width="stretch",
     column_config={
         "id": "Item",
-        "created_at": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
+        "created_at": st.column_config.TextColumn(
+            "When", help=f"In {timezone}; a date alone: a date-only answer"
+        ),
         "text": st.column_config.TextColumn("Text", width="large"),
         "sentiment_score": st.column_config.NumberColumn("Score", format="%.2f"),
         "corrected_sentiment": "Sentiment (corrected)",

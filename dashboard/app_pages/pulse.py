@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 import streamlit as st
 
 from analysis.alerts import weekly_alerts
@@ -21,7 +19,7 @@ from dashboard.data import (
 )
 from dashboard.filters import current_filters
 from dashboard.formatting import describe_filters
-from pulse.formatting import format_nps, format_points, format_share, format_week
+from pulse.formatting import format_moment, format_nps, format_points, format_share, format_week
 
 settings = get_settings()
 version = data_version()
@@ -120,5 +118,5 @@ quotes = load_week_quotes(version, week, filters)
 if quotes.is_empty():
     render_empty_state("No scored comments this week.", "Comments appear here once `pulse analyze` has run.")
 for row in quotes.iter_rows(named=True):
-    written = row["created_at"].astimezone(ZoneInfo(settings.timezone))
-    render_quote(row["text"], f"{row['why']} · {row['kind']} · {written:%a %d %b}")
+    written = format_moment(row["created_at"], settings.timezone)
+    render_quote(row["text"], f"{row['why']} · {row['kind']} · {written}")

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+import polars as pl
 import streamlit as st
 
 from dashboard.auth import allowed
 from dashboard.components import render_empty_state, render_flash
-from dashboard.data import data_version, load_rollout_changes, load_rollout_impacts, load_rollouts
+from dashboard.data import (
+    data_version,
+    get_settings,
+    load_rollout_changes,
+    load_rollout_impacts,
+    load_rollouts,
+)
+from dashboard.formatting import format_day
 from dashboard.rollout_editor import render_rollout_editor, render_rollout_form
+from pulse.plain_text import markdown_literal
 
 st.title("Automation rollouts")
 st.caption("Each automation change, dated, so that its effect on customers can be checked, not assumed.")
@@ -43,17 +54,19 @@ else:
     )
     for impact in load_rollout_impacts(version):
         with st.container(border=True):
-            st.markdown(f"**{impact['name']}** · from {impact['started_on']} · {impact['method']}")
+            name = markdown_literal(impact["name"])  # as typed: a name is never Markdown
+            started = format_day(date.fromisoformat(impact["started_on"]))
+            st.markdown(f"**{name}** · from {started} · {impact['method']}")
             st.text(impact["verdict"])
             st.caption(impact["detectable"])
-            for warning in impact["warnings"]:
-                st.warning(warning, icon=":material/warning:")
+            for warning in impact["warnings"]:  # they name the other rollouts
+                st.warning(markdown_literal(warning), icon=":material/warning:")
 
 history = load_rollout_changes(version)
 if not history.is_empty():
     with st.expander(f"Change history ({history.height})"):
         st.dataframe(
-            history,
+            history.with_columns(pl.col("changed_at").dt.convert_time_zone(get_settings().timezone)),
             hide_index=True,
             width="stretch",
             column_config={

@@ -11,23 +11,23 @@ import streamlit as st
 from analysis.theme_report import percent, signed
 from dashboard.auth import allowed
 from dashboard.charts import theme_trend_figure
-from dashboard.components import render_empty_state, render_error, render_quote
+from dashboard.components import render_empty_state, render_flash, render_quote
 from dashboard.data import (
     data_version,
-    get_engine,
     load_rollouts,
     load_theme_export,
     load_theme_report,
     load_topics,
 )
-from pulse.errors import PulseError
-from store.topics import hide_topic, merge_topic, rename_topic
+from dashboard.theme_editor import render_theme_editor
+from pulse.plain_text import markdown_literal
 
 PERIODS = {"Last 12 weeks": 12, "Last 26 weeks": 26, "Everything": None}
 
 version = data_version()
 st.title("Themes")
 st.caption("What customers talk about, found in their words (BERTopic on sentence embeddings).")
+render_flash()
 topics = load_topics(version)
 if topics.is_empty():
     render_empty_state(
@@ -75,7 +75,7 @@ st.dataframe(
         "keywords": "Keywords",
     },
 )
-rising = report.summary.filter(pl.col("rising"))["theme"].to_list()
+rising = [markdown_literal(name) for name in report.summary.filter(pl.col("rising"))["theme"]]
 st.caption(
     ("Rising this week: " + ", ".join(rising) + ". " if rising else "No theme is rising this week. ")
     + "Rising: a share above the four weeks before (one-sided test, p < 0.05, at least 5 items)."
@@ -125,7 +125,9 @@ else:
 
 st.subheader("What they said")
 for row in report.summary.iter_rows(named=True):
-    with st.expander(f"{row['theme']} · {row['volume']} items · sentiment {signed(row['mean_sentiment'])}"):
+    with st.expander(
+        f"{markdown_literal(row['theme'])} · {row['volume']} items · sentiment {signed(row['mean_sentiment'])}"
+    ):
         for quote in row["quotes"]:
             render_quote(quote, "close to the theme's centre; emails, phone numbers and @handles removed")
 
@@ -145,29 +147,4 @@ for column, (format_name, mime) in zip(
 if not allowed("editor"):
     st.stop()
 
-st.subheader("Edit themes")
-st.caption("Names, merges and hidden themes are kept when the themes are refitted.")
-names = {row["id"]: f"{row['custom_name'] or row['label']} ({row['size']})" for row in topics.to_dicts()}
-chosen = st.selectbox("Theme", list(names), format_func=names.__getitem__, key="themes__edit_theme")
-current = topics.filter(pl.col("id") == chosen).row(0, named=True)
-rename_column, merge_column = st.columns(2)
-new_name = rename_column.text_input("New name", value=current["custom_name"] or "", key="themes__new_name")
-targets = [topic_id for topic_id in names if topic_id != chosen]
-into = merge_column.selectbox("Merge into", targets, format_func=names.__getitem__, key="themes__merge_into")
-actions = st.columns(4)
-try:
-    if actions[0].button("Rename", key="themes__rename"):
-        rename_topic(get_engine(), chosen, new_name)
-        st.rerun()
-    if actions[1].button("Merge", key="themes__merge"):
-        merge_topic(get_engine(), chosen, into)
-        st.rerun()
-    hidden = bool(current["hidden"])
-    if actions[2].button("Show" if hidden else "Hide", key="themes__hide"):
-        hide_topic(get_engine(), chosen, hidden=not hidden)
-        st.rerun()
-    if current["merged_into"] and actions[3].button("Undo merge", key="themes__unmerge"):
-        merge_topic(get_engine(), chosen, None)
-        st.rerun()
-except PulseError as error:
-    render_error(error)
+render_theme_editor(topics)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -16,14 +17,18 @@ import analysis.theme_report
 import pulse.theme_export
 from analysis.theme_pipeline import fit_themes
 from dashboard.data import data_version, load_theme_export
+from pulse.plain_text import html_literal
 from store.engine import build_engine
 from store.migrate import upgrade
 from store.rollouts import Rollout, add_rollout
-from store.topics import read_topics
+from store.topics import read_topics, rename_topic
 from tests.app.test_pages import run_app
+from tests.app.test_rollouts_editor import NASTY_NAME
+from tests.app.widgets import as_read, is_literal, picker
 from tests.theme_data import TEST_MODEL, seed_themed_store
 
 PAGE = "app_pages/themes.py"
+PICK = "themes__edit_theme"
 
 
 @pytest.fixture
@@ -83,30 +88,110 @@ def test_themes_page__builds_the_shown_report_once_and_a_file_only_when_one_is_d
     assert len(reports) == 2 and len(files) == 1
 
 
+def stored_topics(url: str) -> dict[int, dict[str, Any]]:
+    engine = build_engine(url)
+    topics = {row["id"]: row for row in read_topics(engine).to_dicts()}
+    engine.dispose()
+    return topics
+
+
 def test_themes_page__rename_hide_and_merge_are_stored(themed_store: str, use_database) -> None:  # type: ignore[no-untyped-def]
     use_database(themed_store)
     app = run_app(PAGE)
-    first = app.selectbox(key="themes__edit_theme").value
-    app.text_input(key="themes__new_name").input("Our bread")
-    app.button(key="themes__rename").click().run()
+    first, second = list(stored_topics(themed_store))[:2]
+    picker(app, PICK).set_value(first).run()
+    app.text_input(key=f"themes__new_name_{first}").input("Our bread")
+    app.button(key=f"themes__rename_{first}").click().run()
     assert not app.exception
     assert "Our bread" in app.dataframe[0].value["theme"].tolist()
-    app.button(key="themes__hide").click().run()
+    app.button(key=f"themes__hide_{first}").click().run()
     assert "Our bread" not in app.dataframe[0].value["theme"].tolist()
-    second = (
-        app.selectbox(key="themes__edit_theme")
-        .select_index(1)
-        .run()
-        .selectbox(key="themes__edit_theme")
-        .value
-    )
-    into = app.selectbox(key="themes__merge_into").value
-    app.button(key="themes__merge").click().run()
-    engine = build_engine(themed_store)
-    topics = {row["id"]: row for row in read_topics(engine).to_dicts()}
-    engine.dispose()
+    assert as_read(app.success[0].value) == f"Theme 'Our bread' (id {first}) is hidden."
+    picker(app, PICK).set_value(second).run()
+    picker(app, f"themes__merge_into_{second}").set_value(first).run()
+    app.checkbox(key=f"themes__confirm_merge_{second}_{first}").check()
+    app.button(key=f"themes__merge_{second}").click().run()
+    topics = stored_topics(themed_store)
     assert topics[first]["custom_name"] == "Our bread" and topics[first]["hidden"]
-    assert topics[second]["merged_into"] == into
+    assert topics[second]["merged_into"] == first
+
+
+def test_themes_page__renaming_one_theme_then_another_renames_each_with_its_own_name(
+    themed_store: str, use_database
+) -> None:  # type: ignore[no-untyped-def]
+    use_database(themed_store)
+    app = run_app(PAGE)
+    topics = stored_topics(themed_store)
+    first, second = list(topics)[:2]
+    picker(app, PICK).set_value(first).run()
+    app.text_input(key=f"themes__new_name_{first}").input("Bread")
+    app.button(key=f"themes__rename_{first}").click().run()
+    assert (
+        as_read(app.success[0].value) == f"Renamed theme '{topics[first]['label']}' (id {first}) to 'Bread'."
+    )
+    assert picker(app, PICK).value == first  # still the theme just renamed
+    picker(app, PICK).set_value(second).run()
+    assert app.text_input(key=f"themes__new_name_{second}").value == topics[second]["label"]  # not "Bread"
+    app.text_input(key=f"themes__new_name_{second}").input("Coffee")
+    app.button(key=f"themes__rename_{second}").click().run()
+    names = {theme_id: row["custom_name"] for theme_id, row in stored_topics(themed_store).items()}
+    assert names == {**dict.fromkeys(topics), first: "Bread", second: "Coffee"}  # the others unnamed
+
+
+def test_themes_page__an_empty_name_box_renames_nothing(themed_store: str, use_database) -> None:  # type: ignore[no-untyped-def]
+    engine = build_engine(themed_store)
+    first = int(read_topics(engine)["id"][0])
+    rename_topic(engine, first, "Our bread")
+    engine.dispose()
+    use_database(themed_store)
+    app = run_app(PAGE)  # a new session
+    picker(app, PICK).set_value(first).run()
+    assert app.text_input(key=f"themes__new_name_{first}").value == "Our bread"
+    app.text_input(key=f"themes__new_name_{first}").input("   ")
+    app.button(key=f"themes__rename_{first}").click().run()
+    assert "an empty box renames nothing" in as_read(app.warning[0].value)
+    assert stored_topics(themed_store)[first]["custom_name"] == "Our bread"
+    app.button(key=f"themes__reset_name_{first}").click().run()  # going back is its own button
+    assert stored_topics(themed_store)[first]["custom_name"] is None
+
+
+def test_themes_page__a_merge_needs_the_confirmation_that_names_both_themes(
+    themed_store: str, use_database
+) -> None:  # type: ignore[no-untyped-def]
+    use_database(themed_store)
+    app = run_app(PAGE)
+    topics = stored_topics(themed_store)
+    first, second = list(topics)[:2]
+    picker(app, PICK).set_value(second).run()
+    picker(app, f"themes__merge_into_{second}").set_value(first).run()
+    app.button(key=f"themes__merge_{second}").click().run()
+    assert "nothing was merged" in as_read(app.warning[0].value)
+    assert stored_topics(themed_store)[second]["merged_into"] is None
+    confirm = app.checkbox(key=f"themes__confirm_merge_{second}_{first}")
+    assert as_read(confirm.label) == (
+        f"Yes, merge '{topics[second]['label']}' into '{topics[first]['label']}'"
+    )
+    confirm.check()
+    app.button(key=f"themes__merge_{second}").click().run()
+    assert stored_topics(themed_store)[second]["merged_into"] == first
+    assert not app.checkbox(key=f"themes__confirm_merge_{second}_{first}").value
+    assert as_read(app.success[0].value) == (
+        f"Merged theme '{topics[second]['label']}' (id {second}) into '{topics[first]['label']}' (id {first})."
+    )
+
+
+def test_themes_page__a_theme_name_with_markdown_shows_as_typed(themed_store: str, use_database) -> None:  # type: ignore[no-untyped-def]
+    engine = build_engine(themed_store)
+    first = int(read_topics(engine)["id"][0])
+    rename_topic(engine, first, NASTY_NAME)
+    engine.dispose()
+    use_database(themed_store)
+    app = run_app(PAGE)
+    assert NASTY_NAME in app.dataframe[0].value["theme"].tolist()
+    assert any(is_literal(expander.label, NASTY_NAME) for expander in app.expander)
+    figure = json.loads(app.get("plotly_chart")[0].proto.spec)
+    names = [trace.get("name", "") for trace in figure["data"]]
+    assert html_literal(NASTY_NAME) in names and NASTY_NAME not in names
 
 
 def test_themes_page__no_themes_says_what_to_do(empty_store_url: str, use_database) -> None:  # type: ignore[no-untyped-def]

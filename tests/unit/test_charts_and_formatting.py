@@ -1,13 +1,15 @@
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import UTC, date, datetime
 
 import polars as pl
 import pytest
 
 from analysis.metrics import read_period_metrics
-from dashboard.charts import PALETTE, rollout_hover, trend_figure, trends_figure
-from pulse.formatting import format_nps, format_points, format_share, format_week
+from dashboard.charts import PALETTE, rollout_hover, theme_trend_figure, trend_figure, trends_figure
+from pulse.formatting import format_moment, format_nps, format_points, format_share, format_week
+from pulse.plain_text import markdown_literal
 
 
 @pytest.fixture
@@ -143,7 +145,7 @@ def test_trends_figure__rollout_markers_are_labelled_and_their_hover_gives_the_v
     figure = trends_figure(weekly, rollouts_with_verdicts).to_dict()
     markers = figure["data"][-1]
     assert markers["name"] == "Rollouts" and markers["mode"] == "markers+text"
-    assert list(markers["text"]) == ["Support chatbot", "Kiosk <b>2</b>"]
+    assert list(markers["text"]) == ["Support chatbot", "Kiosk &lt;b&gt;2&lt;/b&gt;"]  # as typed, not bold
     chatbot, kiosk = markers["hovertext"]
     assert CHATBOT_VERDICT in chatbot.replace("<br>", " ")
     assert chatbot.startswith("<b>Support chatbot</b><br>09 Mar 2026 · chatbot, online<br>NPS fell")
@@ -164,7 +166,8 @@ def test_trends_figure__split_by_channel_draws_one_line_per_channel_in_each_row(
         "online volume",
     ]
     assert lines(figure, "y")[0]["line"]["color"] != lines(figure, "y")[1]["line"]["color"]
-    assert "online · NPS" in lines(figure, "y")[1]["hovertemplate"]
+    assert lines(figure, "y")[1]["legendgroup"] == "online"
+    assert "%{fullData.legendgroup} · NPS" in lines(figure, "y")[1]["hovertemplate"]
     assert figure["layout"]["showlegend"] is True and figure["layout"]["barmode"] == "stack"
 
 
@@ -196,3 +199,66 @@ def test_format_share_and_points() -> None:
 )
 def test_format_week(start: date, expected: str) -> None:
     assert format_week(start) == expected
+
+
+TYPED = '<b>Bold</b> <a href="https://x.example">link</a> & %{y} *star* [x](y)'
+TYPED_AS_HTML_TEXT = (
+    '&lt;b&gt;Bold&lt;/b&gt; &lt;a href="https://x.example"&gt;link&lt;/a&gt; &amp; %{y} *star* [x](y)'
+)
+
+
+def figure_texts(figure: dict) -> list[str]:
+    """Every text of a figure that Plotly reads as HTML: trace names, marker texts, hovers, hover templates,
+    legend groups and annotations."""
+    texts: list[str] = []
+    for trace in figure["data"]:
+        for field in ("name", "legendgroup", "hovertemplate"):
+            texts.append(str(trace.get(field) or ""))
+        for field in ("text", "hovertext"):
+            value = trace.get(field)
+            texts.extend([value] if isinstance(value, str) else list(value or []))
+    texts.extend(note["text"] for note in figure["layout"].get("annotations", []))
+    return texts
+
+
+def test_figures__a_typed_name_is_drawn_as_text_never_as_html(weekly: pl.DataFrame) -> None:
+    rollouts = pl.DataFrame(
+        {"name": [TYPED], "kind": ["kiosk"], "channel": [TYPED], "started_on": [date(2026, 3, 9)]}
+    )
+    themes = pl.DataFrame(
+        {"period": [date(2026, 3, 2), date(2026, 3, 9)], "theme_id": [1, 1], "theme": [TYPED, TYPED]}
+    ).with_columns(volume=pl.lit(5), share=pl.lit(0.5))
+    split = split_weekly().with_columns(channel=pl.when(pl.col("channel") == "online").then(pl.lit(TYPED)))
+    figures = [
+        trend_figure(weekly, rollouts).to_dict(),
+        trends_figure(weekly, rollouts).to_dict(),
+        trends_figure(split, rollouts, split="channel").to_dict(),
+        theme_trend_figure(themes, [1], rollouts).to_dict(),
+    ]
+    for figure in figures:
+        texts = figure_texts(figure)
+        assert any(TYPED_AS_HTML_TEXT in text for text in texts)
+        assert not [text for text in texts if "<a" in text or "<b>Bold" in text]
+        templates = [trace.get("hovertemplate") or "" for trace in figure["data"]]
+        assert not [template for template in templates if "x.example" in template]  # %{y} not filled in
+
+
+def test_format_moment__in_the_business_time_zone_and_a_date_only_answer_as_its_date() -> None:
+    date_only = datetime(2026, 10, 7, 23, 0, tzinfo=UTC)  # 8 Oct 2026, local midnight in London (BST)
+    assert format_moment(date_only, "Europe/London") == "8 Oct 2026"
+    assert format_moment(date_only, "Europe/London", sortable=True) == "2026-10-08"
+    assert format_moment(date_only, "UTC") == "7 Oct 2026, 23:00"  # not midnight there: a time
+    answered = datetime(2026, 10, 8, 13, 5, tzinfo=UTC)
+    assert format_moment(answered, "Europe/London") == "8 Oct 2026, 14:05"
+    assert format_moment(answered, "Europe/London", sortable=True) == "2026-10-08 14:05"
+    assert format_moment(datetime(2026, 1, 5, 0, 0), "Europe/London") == "5 Jan 2026"  # naive: UTC
+    assert format_moment(datetime(2026, 1, 5, 0, 0, 1, tzinfo=UTC), "Europe/London") == "5 Jan 2026, 00:00"
+    assert format_moment(None, "Europe/London") == ""
+
+
+def test_markdown_literal__every_markdown_and_html_mark_is_escaped() -> None:
+    escaped = markdown_literal("<b>x</b> *y* _z_ [a](b) `c` # :red[d] $e$ &amp; \\ ~f~ 1. g")
+    assert re.fullmatch(r"(\\[!-/:-@\[-`{-~]|[A-Za-z0-9 ])*", escaped)
+    assert re.sub(r"\\(.)", r"\1", escaped) == "<b>x</b> *y* _z_ [a](b) `c` # :red[d] $e$ &amp; \\ ~f~ 1. g"
+    addresses = markdown_literal("https://x.example www.x.example sam@x.example").replace("\\", "")
+    assert addresses == "https\u2060://x.example www\u2060.x.example sam@\u2060x.example"  # no autolinks

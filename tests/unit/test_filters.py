@@ -161,6 +161,8 @@ def test_query_from_filters__only_what_is_set_and_round_trips() -> None:
 def test_describe_filters() -> None:
     assert describe_filters(Filters()) == ""
     assert describe_filters(Filters(channel="online")) == "online"
-    both = Filters(date(2026, 3, 2), date(2026, 5, 31), source="Demo: survey", channel="online")
-    assert describe_filters(both) == "Demo: survey · online · 2 Mar 2026 – 31 May 2026"
+    both = Filters(date(2026, 3, 2), date(2026, 5, 31), source="Demo: [survey](x)", channel="online")
+    assert (
+        describe_filters(both) == "Demo\\: \\[survey\\]\\(x\\) · online · 2 Mar 2026 – 31 May 2026"
+    )  # as typed
     assert describe_filters(Filters(since=date(2026, 3, 2))) == "from 2 Mar 2026"

@@ -1,0 +1,135 @@
+"""End to end, in headless Chromium: the editors act on the item picked, by its id, after a rename too, and the
+names people type show as typed, never as HTML or Markdown."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from analysis.theme_pipeline import fit_themes
+from benchmarks.browser import (
+    CHROMIUM,
+    add_rollout,
+    browser_page,
+    chart_texts,
+    choose,
+    open_rollouts_page,
+    open_themes_page,
+    open_trends_page,
+    serve,
+    settle,
+    shown_choice,
+    wait_for_chart,
+)
+from store.engine import build_engine
+from store.migrate import upgrade
+from store.rollouts import read_rollouts
+from store.topics import read_topics
+from tests.theme_data import TEST_MODEL, seed_themed_store
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (installed by .ci/run)"),
+]
+TYPED = '<b>Bold</b> <a href="https://x.example">link</a> *star* [x](y)'
+
+
+def demo_copy(demo_database: str, tmp_path: Path) -> str:
+    copy = tmp_path / "pulse.db"
+    shutil.copy(demo_database.removeprefix("sqlite:///"), copy)
+    return f"sqlite:///{copy}"
+
+
+def test_rollouts_page__a_renamed_rollout_stays_picked_and_is_the_one_deleted(
+    demo_database: str, tmp_path: Path
+) -> None:
+    url = demo_copy(demo_database, tmp_path)
+    engine = build_engine(url)
+    before = read_rollouts(engine)
+    chatbot = before.filter(name="Support chatbot")["id"][0]
+    with serve(url) as address, browser_page() as page:
+        open_rollouts_page(page, address)
+        settle(page)
+        choose(page, "Rollout", "Support chatbot (from 2026-04-13)")  # the third: not the first
+        picker = page.get_by_role("combobox", name="Rollout", exact=True)
+        save = page.get_by_role("button", name="Save changes")
+        form = page.get_by_test_id("stForm").filter(has=save)
+        form.get_by_label("Name", exact=True).fill("Chatbot, renamed")
+        save.click()
+        expect(picker).to_have_value(
+            "Chatbot, renamed (from 2026-04-13)", timeout=90_000
+        )  # not the old label
+        expect(page.get_by_text("Saved rollout 'Chatbot, renamed'")).to_be_visible()
+        settle(page)
+        confirm = page.get_by_test_id("stCheckbox").filter(has_text="Yes, delete")
+        confirm.click()  # a click, and so a run, with the picker as the browser shows it
+        settle(page)
+        assert confirm.inner_text().strip() == "Yes, delete 'Chatbot, renamed (from 2026-04-13)'"
+        assert shown_choice(page, "Rollout") == "Chatbot, renamed (from 2026-04-13)"
+        page.get_by_role("button", name="Delete rollout").click()
+        page.get_by_text("Deleted 'Chatbot, renamed (from 2026-04-13)'").wait_for(timeout=90_000)
+    after = read_rollouts(engine)
+    engine.dispose()
+    assert after["id"].to_list() == [rollout for rollout in before["id"].to_list() if rollout != chatbot]
+    assert "Support chatbot" not in after["name"].to_list() and after.height == before.height - 1
+
+
+@pytest.fixture
+def themed_store(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'themes.db'}"
+    engine = build_engine(url)
+    upgrade(engine)
+    seed_themed_store(engine, per_cluster=30)
+    fit_themes(engine, TEST_MODEL)
+    engine.dispose()
+    return url
+
+
+def test_themes_page__renaming_one_theme_then_another_renames_each_with_what_was_typed(
+    themed_store: str,
+) -> None:
+    engine = build_engine(themed_store)
+    topics = read_topics(engine).to_dicts()
+    first, second = topics[0], topics[1]
+    with serve(themed_store) as address, browser_page() as page:
+        open_themes_page(page, address)
+        choose(page, "Theme", f"{first['label']} ({first['size']})")
+        page.get_by_label("New name").fill("Bread")
+        page.get_by_role("button", name="Rename").click()
+        picker = page.get_by_role("combobox", name="Theme", exact=True)
+        expect(picker).to_have_value(f"Bread ({first['size']})", timeout=90_000)  # not the old label
+        expect(
+            page.get_by_text(f"Renamed theme '{first['label']}' (id {first['id']}) to 'Bread'.")
+        ).to_be_visible()
+        settle(page)
+        choose(page, "Theme", f"{second['label']} ({second['size']})")
+        assert page.get_by_label("New name").input_value() == second["label"]  # not the text typed before
+        page.get_by_label("New name").fill("Coffee")
+        page.get_by_role("button", name="Rename").click()
+        expect(picker).to_have_value(f"Coffee ({second['size']})", timeout=90_000)
+    names = {row["id"]: row["custom_name"] for row in read_topics(engine).to_dicts()}
+    engine.dispose()
+    assert names == {**{row["id"]: None for row in topics}, first["id"]: "Bread", second["id"]: "Coffee"}
+
+
+def test_rollout_name__shows_as_typed_on_the_charts_and_the_rollouts_page(
+    demo_database: str, tmp_path: Path
+) -> None:
+    url = demo_copy(demo_database, tmp_path)
+    with serve(url) as address, browser_page() as page:
+        add_rollout(page, address, TYPED, started_on="2026/06/01", channel="online")
+        settle(page)
+        assert page.locator('a[href*="x.example"]').count() == 0
+        shown = page.locator("body").inner_text().replace("\u2060", "")  # an invisible word joiner: no link
+        assert TYPED in shown  # the flash and the rollout's verdict heading
+        trends = open_trends_page(page, address)
+        assert TYPED in trends
+        assert page.locator(".js-plotly-plot a").count() == 0
+        page.goto(address)
+        wait_for_chart(page)
+        assert TYPED in chart_texts(page)
+        assert page.locator(".js-plotly-plot a").count() == 0
