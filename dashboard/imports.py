@@ -18,6 +18,7 @@ from collectors.survey_sources import assign_source, choose_survey_source, surve
 from collectors.surveys import FIELDS, SurveyFileCollector, SurveyPlan, detect_mapping
 from dashboard.data import get_engine, get_settings
 from pulse.formatting import format_moment
+from pulse.plain_text import markdown_literal
 from pulse.uploads import saved_upload
 
 NOT_USED = "(not used)"
@@ -85,7 +86,7 @@ def render_review_import(file_name: str, data: bytes) -> None:
         read = collector.read()
     st.caption(
         f"Detected format: {read.preset}. Columns used: "
-        + ", ".join(f"{f} ← {c}" for f, c in read.mapping.items())
+        + ", ".join(f"{f} ← {markdown_literal(c)}" for f, c in read.mapping.items())
     )
     for note in read.notes:
         st.info(note, icon=":material/info:")

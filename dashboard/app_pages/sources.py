@@ -8,7 +8,15 @@ import streamlit as st
 from collectors.configured import run_collectors
 from dashboard.auth import allowed
 from dashboard.components import render_empty_state, render_error
-from dashboard.data import data_version, get_engine, get_live_sources, load_rejected, load_runs, load_sources
+from dashboard.data import (
+    data_version,
+    get_engine,
+    get_live_sources,
+    get_settings,
+    load_rejected,
+    load_runs,
+    load_sources,
+)
 from dashboard.formatting import format_counts
 from dashboard.imports import render_review_import, render_survey_import
 from pulse.errors import PulseError
@@ -68,6 +76,7 @@ else:
             )
 
 version = data_version()  # after any collection above, so the tables below show it
+timezone = get_settings().timezone  # times are shown in the business's time zone
 
 st.subheader("Sources")
 sources = load_sources(version)
@@ -75,7 +84,7 @@ if sources.is_empty():
     render_empty_state("No sources yet.", "Import a file below, run `pulse import FILE`, or `pulse demo`.")
 else:
     st.dataframe(
-        sources,
+        sources.with_columns(pl.col("last_new_item").dt.convert_time_zone(timezone)),
         hide_index=True,
         width="stretch",
         column_config={
@@ -95,7 +104,7 @@ if not runs.is_empty():
         "name",
         "kind",
         "status",
-        "started_at",
+        pl.col("started_at").dt.convert_time_zone(timezone),
         ((pl.col("finished_at") - pl.col("started_at")).dt.total_milliseconds() / 1000).alias("seconds"),
         pl.col("counts").map_elements(format_counts, return_dtype=pl.String),
         "message",

@@ -32,7 +32,7 @@ def dated_store(empty_store_url: str, use_database) -> str:  # type: ignore[no-u
     use_database(empty_store_url)
     app = upload(run_app("app_pages/sources.py"))
     app.button(key="sources__import_survey").click().run()
-    assert any(s.value.startswith("Import finished: new 2") for s in app.success)
+    assert any(s.value.startswith("Import finished into") and "2 new" in s.value for s in app.success)
     engine = build_engine(empty_store_url)
     stored = read_feedback(engine, ("id", "text")).sort("id")
     scored = stored.with_columns(
@@ -66,3 +66,12 @@ def test_pulse_page__notable_comments_are_dated_in_the_business_time_zone(dated_
     captions = [caption.value for caption in app.caption]
     assert any(caption.endswith("· survey · 5 Oct 2026") for caption in captions), captions
     assert any(caption.endswith("· survey · 8 Oct 2026, 14:05") for caption in captions), captions
+
+
+def test_sources_page__shows_when_sources_last_brought_items_and_runs_started_in_the_business_time_zone(
+    dated_store: str,
+) -> None:
+    app = run_app("app_pages/sources.py")
+    sources, runs = app.dataframe[0].value, app.dataframe[1].value
+    assert str(sources["last_new_item"].dt.tz) == "Europe/London"
+    assert str(runs["started_at"].dt.tz) == "Europe/London"
