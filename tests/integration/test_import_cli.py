@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 from sqlalchemy import select
 
 from pulse.cli import main
@@ -17,16 +17,8 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "surveys"
 
 
 @pytest.fixture
-def pulse(database_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("PULSE_DATABASE_URL", database_url)
-    monkeypatch.setenv("PULSE_TIMEZONE", "Europe/London")
-    runner = CliRunner()
-
-    def invoke(*arguments: str) -> Result:
-        return runner.invoke(main, list(arguments), catch_exceptions=False)
-
-    assert invoke("db", "upgrade").exit_code == 0
-    return invoke
+def pulse(pulse_cli):  # type: ignore[no-untyped-def]
+    return pulse_cli
 
 
 def test_import__json_output_then_nothing_new_the_second_time(pulse, database_url: str) -> None:  # type: ignore[no-untyped-def]

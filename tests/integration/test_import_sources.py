@@ -11,12 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 from sqlalchemy import Engine, func, select
 
 from collectors.base import run_collector
 from collectors.surveys import SurveyFileCollector
-from pulse.cli import main
 from store.engine import build_engine
 from store.feedback import SourceSpec, upsert_feedback
 from store.schema import feedback, sources
@@ -59,16 +57,8 @@ def _csv(header: list[str], rows: list[list[Any]]) -> str:
 
 
 @pytest.fixture
-def pulse(database_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("PULSE_DATABASE_URL", database_url)
-    monkeypatch.setenv("PULSE_TIMEZONE", "Europe/London")
-    runner = CliRunner()
-
-    def invoke(*arguments: str) -> Result:
-        return runner.invoke(main, list(arguments), catch_exceptions=False)
-
-    assert invoke("db", "upgrade").exit_code == 0
-    return invoke
+def pulse(pulse_cli):  # type: ignore[no-untyped-def]
+    return pulse_cli
 
 
 def import_json(pulse: Any, path: Path, *options: str) -> dict[str, Any]:
