@@ -1,7 +1,7 @@
 """Counts per local day, for the dashboard: one row per day, kind, source, channel, location and segment, with
-the counts and sums that analysis.metrics derives every measure from (its SUM_COLUMNS: n, NPS promoters and
-detractors, CSAT satisfied, CES, stars and sentiment with their sums and sums of squares, negative and
-impersonal counts). Weeks and months are sums of days, so the dashboard never reads the feedback rows for its
+the counts and sums that analysis.metrics derives every measure from (pulse.measures.DAILY_COUNTS: n, NPS
+promoters and detractors, CSAT satisfied, CES easy, CES, stars and sentiment with their sums and sums of squares,
+negative and impersonal counts; the SQL is built from those definitions, so no threshold is written here). Weeks and months are sums of days, so the dashboard never reads the feedback rows for its
 figures.
 
 Kept current by the writers, never on a page request if it can be helped:
@@ -27,6 +27,7 @@ from sqlalchemy import (
     Connection,
     Date,
     Engine,
+    and_,
     case,
     cast,
     func,
@@ -35,6 +36,7 @@ from sqlalchemy import (
     select,
 )
 
+from pulse.measures import DAILY_COUNTS, Band, Count, Sum
 from store.engine import reading, writing
 from store.frames import read_frame
 from store.schema import (
@@ -61,33 +63,38 @@ def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.count(case((condition, 1)))
 
 
-def _moments(name: str, value: ColumnElement[Any]) -> dict[str, ColumnElement[Any]]:
-    """The count, sum and sum of squares of a measure: its mean and sd follow (analysis.metrics.add_means)."""
-    return {
-        f"{name}_n": func.count(value),
-        f"{name}_sum": func.coalesce(func.sum(value), 0),
-        f"{name}_squares": func.coalesce(func.sum(value * value), 0),
-    }
+def band_condition(band: Band, answer: ColumnElement[Any]) -> ColumnElement[bool]:
+    """An answer in the band (pulse.measures), in SQL."""
+    conditions = []
+    if band.at_least is not None:
+        conditions.append(answer >= band.at_least)
+    if band.at_most is not None:
+        conditions.append(answer <= band.at_most)
+    return and_(*conditions) if len(conditions) > 1 else conditions[0]
+
+
+def count_expression(column: Count | Sum, rows: Any) -> ColumnElement[Any]:
+    """A column of the daily counts (pulse.measures.DAILY_COUNTS) as an aggregate over `rows`."""
+    if isinstance(column, Sum):
+        value = rows[column.column]
+        return func.coalesce(func.sum(value * value if column.squared else value), 0)
+    if column.column is None:
+        return func.count()
+    answer = rows[column.column]
+    if column.band is not None:
+        return _count_if(band_condition(column.band, answer))
+    if column.value is True:
+        return _count_if(answer.is_(True))
+    if column.value is not None:
+        return _count_if(answer == column.value)
+    return func.count(answer)
 
 
 def count_expressions(rows: Any) -> dict[str, ColumnElement[Any]]:
-    """Each column of daily_counts as an aggregate over `rows` (columns of feedback_rows)."""
-    nps, csat = rows.nps, rows.csat
-    return {
-        "n": func.count(),
-        "nps_n": func.count(nps),
-        "promoters": _count_if(nps >= 9),
-        "detractors": _count_if(nps <= 6),
-        "csat_n": func.count(csat),
-        "satisfied": _count_if(csat >= 4),
-        **_moments("ces", rows.ces),
-        "ces_easy": _count_if(rows.ces >= 5),
-        **_moments("stars", rows.stars),
-        **_moments("sentiment", rows.sentiment_score),
-        "scored_n": func.count(rows.sentiment),
-        "negative": _count_if(rows.sentiment == "negative"),
-        "impersonal_count": _count_if(rows.impersonal.is_(True)),
-    }
+    """Each column of daily_counts as an aggregate over `rows` (columns of feedback_rows): what pulse.measures
+    defines, in SQL. The mean and sd of a measure follow from its count, sum and sum of squares
+    (analysis.metrics.add_means)."""
+    return {column.name: count_expression(column, rows) for column in DAILY_COUNTS}
 
 
 def feedback_rows(day: ColumnElement[Any]) -> Any:

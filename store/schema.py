@@ -21,6 +21,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from pulse.measures import FLOAT_COLUMNS, WHOLE_COLUMNS
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -221,16 +223,12 @@ rollout_changes = Table(
     Column("after", JSON),  # and after it (none when deleted)
 )
 
-DAILY_COUNT_INTEGERS = (
-    "n", "nps_n", "promoters", "detractors", "csat_n", "satisfied",
-    "ces_n", "ces_easy", "ces_sum", "ces_squares", "stars_n", "stars_sum", "stars_squares",
-    "sentiment_n", "scored_n", "negative", "impersonal_count",
-)  # fmt: skip
-DAILY_COUNT_FLOATS = ("sentiment_sum", "sentiment_squares")
+DAILY_COUNT_INTEGERS = tuple(WHOLE_COLUMNS)  # the counts and sums of pulse.measures.DAILY_COUNTS
+DAILY_COUNT_FLOATS = tuple(FLOAT_COLUMNS)  # the sums of sentiment scores
 
 daily_counts = Table(
     "daily_counts",
-    metadata,  # what analysis.metrics derives every measure from, per local day (store/daily_counts.py)
+    metadata,  # pulse.measures.DAILY_COUNTS per local day, what every figure is derived from (store/daily_counts.py)
     Column("day", Date, nullable=False),  # in store_state.counts_timezone
     Column("kind", String(20), nullable=False),
     Column("source_id", ForeignKey("sources.id", ondelete="CASCADE"), nullable=False),

@@ -14,8 +14,9 @@ from polars.testing import assert_frame_equal
 from sqlalchemy import Engine
 
 from analysis.impact import assess_rollouts, impact_record, read_rollout_impacts
-from analysis.metrics import SUM_COLUMNS, read_counts_metrics, read_day_counts, read_period_metrics
+from analysis.metrics import read_counts_metrics, read_day_counts, read_period_metrics
 from collectors.base import CollectContext, SourceBatch, run_collector
+from pulse.measures import SUM_COLUMNS
 from store.authors import read_author_salt, salted_hash
 from store.daily_counts import counts_need_refresh, read_daily_counts, refresh_daily_counts
 from store.explorer import correct_label
