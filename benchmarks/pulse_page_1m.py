@@ -78,7 +78,7 @@ def a_day_of_answers(day: int) -> pl.DataFrame:
 
 def impact_rows(engine: Engine) -> list[Row]:
     """The Rollouts page's judgement of the five rollouts, from the daily counts (statsmodels imported first)."""
-    from analysis.impact import read_rollout_impacts
+    from analysis.impact_pipeline import read_rollout_impacts
 
     runs = [timed(lambda: read_rollout_impacts(engine, timezone=TIMEZONE)) for _ in range(3)]
     return [

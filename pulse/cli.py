@@ -461,7 +461,8 @@ def _print_metrics(rows: list[dict[str, Any]], group_by: tuple[str, ...], min_re
 def impact(weeks: int, burn_in: int, as_json: bool) -> None:
     """Did each rollout change NPS, CSAT, sentiment and impersonal complaints? A verdict per rollout with 95%
     intervals, the smallest change the data could show, and warnings (overlaps, thin data, earlier change)."""
-    from analysis.impact import ImpactSettings, impact_record, read_rollout_impacts
+    from analysis.impact import ImpactSettings, impact_record
+    from analysis.impact_pipeline import read_rollout_impacts
 
     if weeks < 2 or burn_in < 0:
         raise InputError(

@@ -13,7 +13,8 @@ import pytest
 from polars.testing import assert_frame_equal
 from sqlalchemy import Engine
 
-from analysis.impact import assess_rollouts, impact_record, read_rollout_impacts
+from analysis.impact import assess_rollouts, impact_record
+from analysis.impact_pipeline import read_rollout_impacts
 from analysis.metrics import read_counts_metrics, read_day_counts, read_period_metrics
 from collectors.base import CollectContext, SourceBatch, run_collector
 from pulse.measures import SUM_COLUMNS

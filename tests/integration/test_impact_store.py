@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import Engine
 
-from analysis.impact import read_rollout_impacts
+from analysis.impact_pipeline import read_rollout_impacts
 from store.feedback import FeedbackRecord, SourceSpec, upsert_feedback
 from store.rollouts import Rollout, add_rollout
 
