@@ -39,7 +39,9 @@ def day_period_expr(by: str, day: pl.Expr) -> pl.Expr:
 
 
 def nps_interval_exprs(promoters: pl.Expr, detractors: pl.Expr, n: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """Low and high ends of the 95% adjusted-Wald interval of NPS, in points; null when n is 0."""
+    """Low and high ends of the 95% adjusted-Wald interval of NPS, in points; null when n is 0. (No library
+    has it: statsmodels' intervals are for one proportion or a difference of two independent ones, and
+    promoters and detractors are two shares of the same answers.)"""
     adjusted_n = n + 3
     p = (promoters + 0.75) / adjusted_n
     d = (detractors + 0.75) / adjusted_n
@@ -51,7 +53,11 @@ def nps_interval_exprs(promoters: pl.Expr, detractors: pl.Expr, n: pl.Expr) -> t
 
 
 def wilson_interval_exprs(successes: pl.Expr, n: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """Low and high ends of the 95% Wilson score interval of a proportion, in 0..1; null when n is 0."""
+    """Low and high ends of the 95% Wilson score interval of a proportion, in 0..1; null when n is 0.
+
+    statsmodels' proportion_confint(method="wilson") gives the same numbers (tests/unit/test_metrics.py checks
+    it), but these are polars expressions on the Pulse page's path, where importing statsmodels (and scipy)
+    would add about a second to the page's first load; the formula is its, in polars."""
     p = successes / n
     denominator = 1 + Z95**2 / n
     centre = (p + Z95**2 / (2 * n)) / denominator
