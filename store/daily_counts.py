@@ -4,14 +4,17 @@ promoters and detractors, CSAT satisfied, CES easy, CES, stars and sentiment wit
 negative and impersonal counts; the SQL is built from those definitions, so no threshold is written here). Weeks and months are sums of days, so the dashboard never reads the feedback rows for its
 figures.
 
-Kept current by the writers, never on a page request if it can be helped:
+Kept current by the writers, never on a page request:
 - every write of feedback or scores marks the span of `created_at` it touched as stale, in its own
   transaction (`mark_counts_stale`, `mark_feedback_stale`);
 - `refresh_daily_counts` recounts the local days of the marked span from the feedback (one INSERT ... SELECT
-  ... GROUP BY in the database) and clears the mark. It runs at the end of every collector run (imports, the
-  demo, live sources), of `pulse analyze` and of `pulse forget`, and `pulse db upgrade` builds the table;
-- `read_daily_counts` refreshes first when a mark is left (a run that failed or was killed) or when the time
-  zone is not the one the days were counted in: then the whole table is rebuilt.
+  ... GROUP BY in the database), clears the mark and bumps the data version (the dashboard's caches are keyed
+  on it). It runs at the end of every collector run (imports, the demo, live sources), of `pulse analyze` and
+  of `pulse forget` (through analysis/impact_pipeline.py, which judges the rollouts again after it), and
+  `pulse db upgrade` builds the table in PULSE_TIMEZONE, or rebuilds it when that changed;
+- `read_daily_counts` only reads. Days left marked (a run that failed or was killed) are recounted by the next
+  writer; counts in another time zone than the one asked for, or never counted, are an error that says to run
+  `pulse db upgrade`.
 Label corrections do not change the counts: the metrics read the scorer's labels, as read_feedback does.
 """
 
@@ -36,6 +39,7 @@ from sqlalchemy import (
     select,
 )
 
+from pulse.errors import StoreError
 from pulse.measures import DAILY_COUNTS, Band, Count, Sum
 from store.engine import reading, writing
 from store.frames import read_frame
@@ -48,7 +52,7 @@ from store.schema import (
     sources,
     store_state,
 )
-from store.state import as_utc
+from store.state import as_utc, bump_data_version
 
 KEY_COLUMNS = ("kind", "source_id", "channel", "location", "segment")
 DAILY_COUNTS_SCHEMA: dict[str, Any] = {
@@ -221,6 +225,7 @@ def refresh_daily_counts(engine: Engine, timezone: str | None = None) -> bool:
                 counts_timezone=zone_name, counts_stale_from=None, counts_stale_to=None
             )
         )
+        bump_data_version(connection)  # pages that read the counts before this recount read them again
     return True
 
 
@@ -269,9 +274,10 @@ def _recount(connection: Connection, zone: ZoneInfo, first: datetime, last: date
 
 
 def read_daily_counts(engine: Engine, timezone: str) -> pl.DataFrame:
-    """The daily counts in `timezone` (refreshed first when stale): day (local date), kind, source (its name),
-    channel, location, segment, and the counts and sums (DAILY_COUNT_INTEGERS, DAILY_COUNT_FLOATS)."""
-    refresh_daily_counts(engine, timezone)
+    """The daily counts in `timezone`, as the writers left them (this only reads): day (local date), kind,
+    source (its name), channel, location, segment, and the counts and sums (DAILY_COUNT_INTEGERS,
+    DAILY_COUNT_FLOATS). A StoreError when they were counted in another time zone, or never counted although
+    there is feedback: `pulse db upgrade` counts them."""
     counted = [daily_counts.c[name] for name in (*DAILY_COUNT_INTEGERS, *DAILY_COUNT_FLOATS)]
     query = select(
         daily_counts.c.day,
@@ -283,4 +289,27 @@ def read_daily_counts(engine: Engine, timezone: str) -> pl.DataFrame:
         *counted,
     ).select_from(daily_counts.join(sources, sources.c.id == daily_counts.c.source_id))
     with reading(engine) as connection:
+        check_counted_in(connection, timezone)
         return read_frame(connection, query, schema=DAILY_COUNTS_SCHEMA)
+
+
+def check_counted_in(connection: Connection, timezone: str) -> None:
+    """A StoreError unless the daily counts are counted in `timezone` (or there is nothing to count)."""
+    counted_in = connection.execute(select(store_state.c.counts_timezone)).scalar()
+    if counted_in == timezone:
+        return
+    if counted_in is None and connection.execute(select(feedback.c.id).limit(1)).first() is None:
+        return
+    if counted_in is None:
+        message = f"The feedback is not counted per day yet (in {timezone}, PULSE_TIMEZONE)."
+    else:
+        message = f"The feedback is counted per day in {counted_in}, not in {timezone} (PULSE_TIMEZONE)."
+    raise StoreError(
+        message, hint=f"Run `pulse db upgrade`, which counts the days in {timezone}, then try again."
+    )
+
+
+def daily_counts_ready(engine: Engine, timezone: str) -> None:
+    """check_counted_in, on its own connection: for the dashboard's start."""
+    with reading(engine) as connection:
+        check_counted_in(connection, timezone)

@@ -44,6 +44,7 @@ store_state = Table(
     Column("counts_timezone", String(64)),  # the time zone of daily_counts' days; NULL: not built yet
     Column("counts_stale_from", UtcDateTime),  # daily_counts' days from here to counts_stale_to (UTC) are
     Column("counts_stale_to", UtcDateTime),  # to be recounted (store/daily_counts.py); NULL: up to date
+    Column("impacts_version", Integer),  # the data version rollout_impacts are current at (store/impacts.py)
 )
 
 sources = Table(
@@ -238,4 +239,13 @@ daily_counts = Table(
     *[Column(name, Integer, nullable=False) for name in DAILY_COUNT_INTEGERS],
     *[Column(name, Float, nullable=False) for name in DAILY_COUNT_FLOATS],
     Index(None, "day"),
+)
+
+rollout_impacts = Table(
+    "rollout_impacts",
+    metadata,  # every rollout's impact as the pipeline judged it, for the dashboard (store/impacts.py)
+    Column("position", Integer, primary_key=True),  # oldest rollout first
+    Column("name", String(200), nullable=False),
+    Column("started_on", Date, nullable=False),
+    Column("record", Text, nullable=False),  # analysis.impact.impact_record as JSON (NaN kept)
 )

@@ -10,6 +10,7 @@ import pytest
 import streamlit as st
 from sqlalchemy import Engine, text
 
+from analysis.impact_pipeline import refresh_rollout_impacts
 from analysis.pipeline import score_new_feedback
 from collectors.base import run_collector
 from collectors.demo import DemoCollector
@@ -92,7 +93,7 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("demo") / "pulse.db"
     url = f"sqlite:///{path}"
     engine = build_engine(url)
-    upgrade(engine)
+    upgrade_as_pulse_db_upgrade_does(engine)
     demo_dir = build_settings().demo_dir
     run_collector(engine, DemoCollector(demo_dir))
     import_rollouts(engine, demo_dir / "rollouts.csv", by="demo")
@@ -119,6 +120,13 @@ def use_database(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
 def empty_store_url(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     engine = build_engine(url)
-    upgrade(engine)
+    upgrade_as_pulse_db_upgrade_does(engine)
     engine.dispose()
     return url
+
+
+def upgrade_as_pulse_db_upgrade_does(engine: Engine) -> None:
+    """Migrate, count the days in PULSE_TIMEZONE and judge the rollouts: the stores the dashboard is pointed at
+    are made as `pulse db upgrade` makes them (its pages only read the counts and verdicts)."""
+    upgrade(engine)
+    refresh_rollout_impacts(engine, build_settings().timezone)

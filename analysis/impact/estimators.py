@@ -132,7 +132,8 @@ def combine_draws(
 
 
 def welch_degrees_of_freedom(variances: Sequence[tuple[float, int]]) -> float:
-    """Welch-Satterthwaite degrees of freedom of a sum of independent means, from (variance, df) pairs."""
+    """Welch-Satterthwaite degrees of freedom of a sum of independent means, from (variance, df) pairs (from
+    variances of bootstrap draws: statsmodels' and scipy's Welch tests take samples, not these)."""
     total = sum(variance for variance, _ in variances)
     spread = sum(variance**2 / max(degrees, 1) for variance, degrees in variances)
     return total**2 / spread if spread > 0 else math.inf
@@ -376,7 +377,9 @@ def minimum_detectable_change(sd: float, weekly_answers: float, weeks: int) -> f
 
     (t(0.975) + t(0.80)) * sd * sqrt(2 / (weekly_answers * weeks)), with Student's t on 2 * weeks - 2 degrees
     of freedom as the intervals have when weeks swing (with the normal's 1.96 + 0.84 it would be about 7%
-    smaller at 8 weeks, and benchmarks/impact_validation.py finds that too optimistic)."""
+    smaller at 8 weeks, and benchmarks/impact_validation.py finds that too optimistic). statsmodels'
+    tt_ind_solve_power solves the noncentral t instead, which gives 3.0133 rather than 3.0128 at 8 weeks:
+    close, but not today's tested numbers, and it is an iterative solve on the Trends page's path."""
     if weekly_answers <= 0 or weeks <= 1:
         return None
     degrees = 2 * weeks - 2
