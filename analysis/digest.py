@@ -1,7 +1,8 @@
 """The weekly digest: what the owner reads on Monday morning. The week's NPS, CSAT, responses, negative
 comments and impersonal complaints, each against the week before and with its 95% interval; the week's alerts
 (analysis.alerts); and what customers talked about: the week's biggest themes and those rising against the
-four weeks before (analysis.themes). As plain text and as a simple HTML page; pulse/mail.py sends it.
+four weeks before (analysis.themes). As plain text and as a simple HTML page; pulse/mail.py sends it. Built
+from frames (build_digest); analysis/digest_pipeline.py reads them from the store:
 
     digest = read_digest(engine, timezone="Europe/London", business="Crumb & Kettle")   # the latest week
     print(digest.text())

@@ -6,6 +6,11 @@ Everything else is derived from these definitions: the SQL that store/daily_coun
 (`analysis.metrics.count_exprs`), the columns of the daily_counts table (store/schema.py), the ranges that the
 store accepts (store/feedback.py) and the per-answer values of the rollout impacts (analysis/impact/).
 
+The daily counts keep each band's count (promoters, detractors, ...), not a histogram of every score: a
+histogram would add 28 columns to the table that every page reads, for no figure that needs it (the rollout
+impacts fit on a day's promoters, passives and detractors). Changing a band is a schema change: a migration
+whose upgrade recounts the days.
+
 Plain data, and polars expressions built from it: this module imports nothing of Pulse's layers.
 """
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import polars as pl
 
-from pulse.measures import DETRACTOR, PROMOTER, SATISFIED
+from pulse.measures import CSAT, DETRACTOR, NPS, PROMOTER, SATISFIED
 
 # Each measure as the per-response value whose mean it is (null where the response did not answer it)
 MEASURES: dict[str, pl.Expr] = {
@@ -19,7 +19,12 @@ MEASURES: dict[str, pl.Expr] = {
     "sentiment": pl.col("sentiment_score").cast(pl.Float64),  # -1..1
     "impersonal": pl.col("impersonal").cast(pl.Float64) * 100,  # per 100 scored items
 }
-SOURCE_COLUMNS = {"nps": "nps", "csat": "csat", "sentiment": "sentiment_score", "impersonal": "impersonal"}
+SOURCE_COLUMNS = {
+    "nps": NPS.column,
+    "csat": CSAT.column,
+    "sentiment": "sentiment_score",
+    "impersonal": "impersonal",
+}
 
 
 @dataclass(frozen=True)
