@@ -57,7 +57,7 @@ def wilson_interval_exprs(successes: pl.Expr, n: pl.Expr) -> tuple[pl.Expr, pl.E
 
     statsmodels' proportion_confint(method="wilson") gives the same numbers (tests/unit/test_metrics.py checks
     it), but these are polars expressions on the Pulse page's path, where importing statsmodels (and scipy)
-    would add about a second to the page's first load; the formula is its, in polars."""
+    would add half a second or more to the page's first load; the formula is its, in polars."""
     p = successes / n
     denominator = 1 + Z95**2 / n
     centre = (p + Z95**2 / (2 * n)) / denominator
