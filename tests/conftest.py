@@ -10,7 +10,6 @@ import pytest
 import streamlit as st
 from sqlalchemy import Engine, text
 
-from analysis.impact_pipeline import refresh_rollout_impacts
 from analysis.pipeline import score_new_feedback
 from collectors.base import run_collector
 from collectors.demo import DemoCollector
@@ -18,6 +17,7 @@ from pulse.settings import build_settings
 from store.engine import build_engine
 from store.migrate import upgrade
 from store.rollouts import import_rollouts
+from tests.stores import upgrade_as_pulse_db_upgrade_does
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -123,10 +123,3 @@ def empty_store_url(tmp_path: Path) -> str:
     upgrade_as_pulse_db_upgrade_does(engine)
     engine.dispose()
     return url
-
-
-def upgrade_as_pulse_db_upgrade_does(engine: Engine) -> None:
-    """Migrate, count the days in PULSE_TIMEZONE and judge the rollouts: the stores the dashboard is pointed at
-    are made as `pulse db upgrade` makes them (its pages only read the counts and verdicts)."""
-    upgrade(engine)
-    refresh_rollout_impacts(engine, build_settings().timezone)
