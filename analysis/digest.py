@@ -1,7 +1,8 @@
 """The weekly digest: what the owner reads on Monday morning. The week's NPS, CSAT, responses, negative
 comments and impersonal complaints, each against the week before and with its 95% interval; the week's alerts
 (analysis.alerts); and what customers talked about: the week's biggest themes and those rising against the
-four weeks before (analysis.themes). As plain text and as a simple HTML page; pulse/mail.py sends it.
+four weeks before (analysis.themes). As plain text and as a simple HTML page; pulse/mail.py sends it. Built
+from frames (build_digest); analysis/digest_pipeline.py reads them from the store:
 
     digest = read_digest(engine, timezone="Europe/London", business="Crumb & Kettle")   # the latest week
     print(digest.text())
@@ -11,16 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from html import escape
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import polars as pl
-from sqlalchemy import Engine
 
 from analysis.alerts import weekly_alerts
-from analysis.metrics import period_and_previous, read_counts_metrics
+from analysis.metrics import period_and_previous
 from analysis.themes import BASELINE_PERIODS, rising_themes
 from pulse.errors import InputError
 from pulse.formatting import format_nps, format_points, format_share, format_week
@@ -212,26 +211,3 @@ def rising_theme_lines(theme_weekly: pl.DataFrame, week: date) -> list[ThemeLine
         )
         for row in rising_themes(theme_weekly).head(TOP_THEMES).iter_rows(named=True)
     ]
-
-
-# --- from the store -----------------------------------------------------------------------------------
-
-
-def read_digest(
-    engine: Engine,
-    timezone: str = "UTC",
-    business: str = "",
-    week: date | None = None,
-    min_responses: int = 30,
-) -> Digest:
-    """The digest of `week` (any day of it; the latest week with feedback when None) from the store."""
-    from analysis.theme_report import store_theme_report
-    from store.daily_counts import read_daily_counts
-
-    weekly = read_counts_metrics(read_daily_counts(engine, timezone), "week", min_responses)
-    monday = chosen_week(weekly, week)
-    start = datetime.combine(monday, time(0), tzinfo=ZoneInfo(timezone))
-    themes = store_theme_report(
-        engine, timezone, since=start - timedelta(weeks=BASELINE_PERIODS), until=start + timedelta(weeks=1)
-    )
-    return build_digest(weekly, themes.weekly, business, monday)

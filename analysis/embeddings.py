@@ -1,5 +1,6 @@
 """Sentence embeddings of customer text: all-MiniLM-L6-v2 from an installed package by default (never a
-model hub download), cached in the store by text hash and model name so that no text is embedded twice."""
+model hub download). analysis/embedding_pipeline.py keeps them in the store by text hash and model name, so
+that no text is embedded twice."""
 
 from __future__ import annotations
 
@@ -9,9 +10,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlalchemy import Engine
-
-from store.embeddings import read_embeddings, text_hash, write_embeddings
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -55,27 +53,3 @@ def embed(
         if progress:
             progress(start + len(chunk), len(texts))
     return vectors
-
-
-def embed_cached(
-    engine: Engine, texts: Sequence[str], model_name: str = DEFAULT_MODEL, progress: Progress | None = None
-) -> np.ndarray:
-    """Embeddings of `texts` like `embed`, reading those already in the store and storing the new ones."""
-    if not texts:
-        return np.zeros((0, 0), dtype=np.float32)
-    hashes = [text_hash(text) for text in texts]
-    known = read_embeddings(engine, model_name, set(hashes))
-    missing = {digest: text for digest, text in zip(hashes, texts, strict=True) if digest not in known}
-    if missing:
-        computed = embed(list(missing.values()), model_name, progress)
-        fresh = dict(zip(missing, computed, strict=True))
-        write_embeddings(engine, model_name, fresh)
-        known.update(fresh)
-    elif progress:
-        progress(len(texts), len(texts))
-    return np.stack([known[digest] for digest in hashes])
-
-
-def store_embedder(engine: Engine, model_name: str = DEFAULT_MODEL) -> Embedder:
-    """An Embedder that keeps what it computes in the store (see embed_cached)."""
-    return lambda texts: embed_cached(engine, texts, model_name)

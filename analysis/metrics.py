@@ -1,5 +1,7 @@
 """NPS, CSAT and the share of negative and impersonal feedback per period, with 95% intervals.
 
+What a promoter, a detractor, a satisfied or an easy answer is, and the counts per day that every measure is
+derived from, are pulse.measures' (count_exprs derives the polars from them, as store.daily_counts the SQL).
 NPS is promoters (9-10) minus detractors (0-6), in points from -100 to 100; skipped NPS answers are not in the
 denominator. Its interval is the adjusted Wald (Rocks 2016): add 3 to n and 3/4 to promoters and detractors
 before the multinomial variance, which holds up at the small weekly counts of a small business. CSAT is the
@@ -15,7 +17,9 @@ from typing import Any
 
 import polars as pl
 
-Z95 = 1.959963984540054
+from pulse.measures import COUNT_COLUMNS, DAILY_COUNTS, MEANS, MOMENT_COLUMNS, count_expr
+
+Z95 = 1.959963984540054  # scipy.stats.norm.ppf(0.975): the one 95% normal quantile of the analysis
 PERIODS = {"day": "1d", "week": "1w", "month": "1mo"}
 PERIOD_CHOICES = (*PERIODS, "all")  # "all": one row over the whole span, with a null period
 
@@ -35,7 +39,9 @@ def day_period_expr(by: str, day: pl.Expr) -> pl.Expr:
 
 
 def nps_interval_exprs(promoters: pl.Expr, detractors: pl.Expr, n: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """Low and high ends of the 95% adjusted-Wald interval of NPS, in points; null when n is 0."""
+    """Low and high ends of the 95% adjusted-Wald interval of NPS, in points; null when n is 0. (No library
+    has it: statsmodels' intervals are for one proportion or a difference of two independent ones, and
+    promoters and detractors are two shares of the same answers.)"""
     adjusted_n = n + 3
     p = (promoters + 0.75) / adjusted_n
     d = (detractors + 0.75) / adjusted_n
@@ -47,7 +53,11 @@ def nps_interval_exprs(promoters: pl.Expr, detractors: pl.Expr, n: pl.Expr) -> t
 
 
 def wilson_interval_exprs(successes: pl.Expr, n: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """Low and high ends of the 95% Wilson score interval of a proportion, in 0..1; null when n is 0."""
+    """Low and high ends of the 95% Wilson score interval of a proportion, in 0..1; null when n is 0.
+
+    statsmodels' proportion_confint(method="wilson") gives the same numbers (tests/unit/test_metrics.py checks
+    it), but these are polars expressions on the Pulse page's path, where importing statsmodels (and scipy)
+    would add half a second or more to the page's first load; the formula is its, in polars."""
     p = successes / n
     denominator = 1 + Z95**2 / n
     centre = (p + Z95**2 / (2 * n)) / denominator
@@ -103,29 +113,9 @@ def read_day_counts(frame: pl.DataFrame, timezone: str = "UTC", group_by: Sequen
 
 
 def count_exprs() -> list[pl.Expr]:
-    """The counts and sums (SUM_COLUMNS) of a group of feedback rows, from which every measure follows."""
-    return [
-        pl.len().alias("n"),
-        pl.col("nps").is_not_null().sum().alias("nps_n"),
-        (pl.col("nps") >= 9).sum().alias("promoters"),
-        (pl.col("nps") <= 6).sum().alias("detractors"),
-        pl.col("csat").is_not_null().sum().alias("csat_n"),
-        (pl.col("csat") >= 4).sum().alias("satisfied"),
-        (pl.col("ces") >= 5).sum().alias("ces_easy"),
-        *[expr for name, column in MEANS.items() for expr in _moment_exprs(column, name)],
-        pl.col("sentiment").is_not_null().sum().alias("scored_n"),
-        (pl.col("sentiment") == "negative").sum().alias("negative"),
-        pl.col("impersonal").fill_null(False).sum().alias("impersonal_count"),
-    ]
-
-
-def _moment_exprs(column: str, name: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
-    values = pl.col(column).cast(pl.Float64)
-    return (
-        values.is_not_null().sum().alias(f"{name}_n"),
-        values.sum().alias(f"{name}_sum"),
-        (values * values).sum().alias(f"{name}_squares"),
-    )
+    """The counts and sums (SUM_COLUMNS) of a group of feedback rows, from which every measure follows: the
+    columns of the daily counts, as pulse.measures defines them."""
+    return [count_expr(column) for column in DAILY_COUNTS]
 
 
 def read_counts_metrics(
@@ -155,26 +145,6 @@ def add_means(counts: pl.DataFrame) -> pl.DataFrame:
             pl.when(n > 1).then(variance.sqrt()).alias(f"{name}_sd"),
         ]
     return counts.with_columns(columns)
-
-
-COUNT_COLUMNS = [
-    "n",
-    "nps_n",
-    "promoters",
-    "detractors",
-    "csat_n",
-    "satisfied",
-    "ces_n",
-    "ces_easy",
-    "stars_n",
-    "sentiment_n",
-    "scored_n",
-    "negative",
-    "impersonal_count",
-]
-MEANS = {"ces": "ces", "stars": "stars", "sentiment": "sentiment_score"}  # each mean, and the column it is of
-MOMENT_COLUMNS = [f"{name}_{part}" for name in MEANS for part in ("sum", "squares")]
-SUM_COLUMNS = [*COUNT_COLUMNS, *MOMENT_COLUMNS]  # additive: a week's are the sums of its days
 
 
 def add_intervals(counts: pl.DataFrame, min_responses: int = 30) -> pl.DataFrame:

@@ -1,4 +1,5 @@
-"""The batch pipeline: score what is new, record the run. Heavy work happens here, never on a page."""
+"""The batch pipeline: score what is new, record the run, then count the days and judge the rollouts again.
+Heavy work happens here, never on a page."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from collections.abc import Callable
 import polars as pl
 from sqlalchemy import Engine
 
-from analysis.embeddings import Embedder, store_embedder
+from analysis.embedding_pipeline import store_embedder
+from analysis.embeddings import Embedder
+from analysis.impact_pipeline import refresh_rollout_impacts
 from analysis.impersonal import IMPERSONAL_VERSION, add_impersonal, sentences
 from analysis.sentiment import SENTIMENT_VERSION, add_sentiment, split_segments
-from store.daily_counts import refresh_daily_counts
 from store.runs import finish_run, start_run
 from store.scores import SCORE_COLUMNS, read_unscored, write_scores
 
@@ -74,5 +76,5 @@ def score_new_feedback(
         finish_run(engine, run_id, "failed", {"scored": done}, message=str(error))
         raise
     finish_run(engine, run_id, "ok", {"scored": done})
-    refresh_daily_counts(engine)  # the new scores, in the dashboard's daily counts
+    refresh_rollout_impacts(engine)  # the new scores, in the daily counts and the rollouts' verdicts
     return done

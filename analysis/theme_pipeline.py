@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 import polars as pl
 from sqlalchemy import Engine
 
-from analysis.embeddings import DEFAULT_MODEL, embed_cached
+from analysis.embedding_pipeline import embed_cached
+from analysis.embeddings import DEFAULT_MODEL
+from analysis.theme_report import TOP_THEMES, ThemeReport, build_theme_report
 from analysis.topics import (
     IMPERSONAL_SEED,
     OUTLIER,
@@ -21,6 +24,7 @@ from analysis.topics import (
     match_topics,
     needs_refit,
 )
+from store.rollouts import read_rollouts
 from store.runs import finish_run, start_run
 from store.state import utc_now
 from store.topics import (
@@ -29,6 +33,7 @@ from store.topics import (
     read_assigned_similarities,
     read_centroids,
     read_texts_to_theme,
+    read_themed_feedback,
     read_topics,
     write_assignments,
     write_topic_model,
@@ -145,3 +150,16 @@ def update_themes(
         reason = "many new texts fit the model poorly"
     run = fit_themes(engine, model_name, progress)
     return ThemeRun(run.action, run.themed, run.topics, reason)
+
+
+def store_theme_report(
+    engine: Engine,
+    timezone: str = "UTC",
+    since: datetime | None = None,
+    top: int = TOP_THEMES,
+    until: datetime | None = None,
+    weeks: int | None = None,
+) -> ThemeReport:
+    """build_theme_report over what the store holds (the current model's themes)."""
+    themed, topics, rollouts = read_themed_feedback(engine), read_topics(engine), read_rollouts(engine)
+    return build_theme_report(themed, topics, rollouts, timezone, since, top, until, weeks)

@@ -9,12 +9,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import polars as pl
-from sqlalchemy import Engine
 
 from analysis.themes import add_theme, rising_themes, rollout_changes, theme_periods
 from analysis.topics import representative_quotes
-from store.rollouts import read_rollouts
-from store.topics import read_themed_feedback, read_topics
 
 TREND_PERIODS = 4  # the trend compares the share of the last four weeks with the four before
 TOP_THEMES = 8
@@ -211,19 +208,6 @@ def report_table(report: ThemeReport) -> pl.DataFrame:
         "rising",
         *[f"quote_{index + 1}" for index in range(QUOTES_PER_THEME)],
     )
-
-
-def store_theme_report(
-    engine: Engine,
-    timezone: str = "UTC",
-    since: datetime | None = None,
-    top: int = TOP_THEMES,
-    until: datetime | None = None,
-    weeks: int | None = None,
-) -> ThemeReport:
-    """build_theme_report over what the store holds (the current model's themes)."""
-    themed, topics, rollouts = read_themed_feedback(engine), read_topics(engine), read_rollouts(engine)
-    return build_theme_report(themed, topics, rollouts, timezone, since, top, until, weeks)
 
 
 def first_day_of_last_weeks(last_moment: datetime | None, weeks: int | None, timezone: str) -> date | None:

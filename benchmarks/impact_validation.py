@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import math
 import time
 import zlib
 from dataclasses import dataclass
@@ -39,7 +38,6 @@ from analysis.impact import (
     assess_rollout,
     minimum_detectable_change,
 )
-from analysis.metrics import Z95
 
 Row = tuple[str, float, str]
 START = date(2026, 4, 13)  # a Monday
@@ -156,10 +154,11 @@ def evaluate(scenario: Scenario, runs: int, seed: int = 0) -> Outcome:
 
 
 def wilson(rate: float, runs: int) -> tuple[float, float]:
-    """The 95% Wilson interval of a rate measured in `runs` runs."""
-    centre = (rate + Z95**2 / (2 * runs)) / (1 + Z95**2 / runs)
-    margin = Z95 * math.sqrt(rate * (1 - rate) / runs + Z95**2 / (4 * runs**2)) / (1 + Z95**2 / runs)
-    return centre - margin, centre + margin
+    """The 95% Wilson interval of a rate measured in `runs` runs (statsmodels' proportion_confint)."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    low, high = proportion_confint(rate * runs, runs, alpha=0.05, method="wilson")
+    return float(low), float(high)
 
 
 def is_detection(low: float, high: float, effect: float) -> bool:

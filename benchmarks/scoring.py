@@ -21,7 +21,7 @@ TEXTS = 2_000  # customer-length texts: tweets and Amazon snippets, half each
 
 
 def bench_scoring() -> list[Row]:
-    from analysis.embeddings import store_embedder
+    from analysis.embedding_pipeline import store_embedder
     from analysis.pipeline import score_frame
     from analysis.sentiment import add_sentiment
 

@@ -111,7 +111,10 @@ def run_collector(engine: Engine, collector: Collector, progress: Progress | Non
     finally:
         AUTHOR_SALT.reset(salt)
     finish_run(engine, run_id, "ok", result.as_dict())
-    refresh_daily_counts(engine)  # days left marked (a failed run or refresh) are counted on the next read
+    refresh_daily_counts(engine)  # days left marked (a failed run or refresh) are counted by the next writer
+    from analysis.impact_pipeline import refresh_rollout_impacts  # the pipeline's step: not at start-up
+
+    refresh_rollout_impacts(engine)  # the rollouts' verdicts, judged again on the new feedback
     return result
 
 

@@ -15,10 +15,11 @@ from analysis.metrics import read_counts_metrics
 from analysis.quotes import pick_quotes
 from pulse.errors import StoreError
 from pulse.settings import Settings, build_settings
-from store.daily_counts import read_daily_counts
+from store.daily_counts import daily_counts_ready, read_daily_counts
 from store.engine import build_engine
 from store.explorer import FeedbackQuery, search_feedback
 from store.feedback import read_feedback, read_rejected
+from store.impacts import read_rollout_impact_records
 from store.migrate import is_current
 from store.rollouts import read_rollout_changes, read_rollouts
 from store.runs import read_runs
@@ -63,6 +64,8 @@ def get_engine() -> Engine:
             "The database has not been created or migrated yet.",
             hint="Run `pulse db upgrade` (or `make run`, which does it), then reload this page.",
         )
+    # pages read the days as the writers counted them: in PULSE_TIMEZONE, by `pulse db upgrade` at the latest
+    daily_counts_ready(engine, get_settings().timezone)
     return engine
 
 
@@ -73,7 +76,8 @@ def data_version() -> int:
 
 @st.cache_data(ttl=3600, max_entries=4, show_spinner="Counting the feedback…")
 def load_daily_counts(version: int) -> pl.DataFrame:
-    """Counts and sums per local day, kind, source, channel, location and segment (store.daily_counts)."""
+    """Counts and sums per local day, kind, source, channel, location and segment (store.daily_counts), as
+    the writers left them: reading never recounts."""
     return read_daily_counts(get_engine(), get_settings().timezone)
 
 
@@ -103,17 +107,11 @@ def load_rollout_changes(version: int) -> pl.DataFrame:
     return read_rollout_changes(get_engine())
 
 
-@st.cache_data(ttl=3600, max_entries=4, show_spinner="Judging each rollout…")
+@st.cache_data(ttl=3600, max_entries=4)
 def load_rollout_impacts(version: int) -> list[dict[str, Any]]:
-    """Each rollout's before / after verdict (analysis.impact), as plain records."""
-    from analysis.impact import (  # scipy and statsmodels: not at start-up
-        assess_rollouts_by_day,
-        day_totals_from_counts,
-        impact_record,
-    )
-
-    days = day_totals_from_counts(load_daily_counts(version))
-    return [impact_record(impact) for impact in assess_rollouts_by_day(days, load_rollouts(version))]
+    """Each rollout's before / after verdict as the pipeline judged and stored it (analysis/impact_pipeline.py),
+    as plain records (analysis.impact.impact_record). The page only reads them."""
+    return read_rollout_impact_records(get_engine())
 
 
 @st.cache_data(ttl=3600, max_entries=4)
@@ -156,7 +154,7 @@ def load_feedback_page(version: int, wanted: FeedbackQuery) -> tuple[pl.DataFram
 def load_theme_report(version: int, weeks: int | None = None, top: int = 8) -> ThemeReport:
     """The themes of the current model over the last `weeks` whole weeks of themed feedback (all of it when
     None), with trends, quotes and rollout changes."""
-    from analysis.theme_report import store_theme_report
+    from analysis.theme_pipeline import store_theme_report
 
     return store_theme_report(get_engine(), get_settings().timezone, top=top, weeks=weeks)
 

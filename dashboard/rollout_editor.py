@@ -125,6 +125,7 @@ def add_new(entered: dict[str, Any], by: str) -> None:
     fields = cleaned_fields(entered)
     try:
         add_rollout(get_engine(), Rollout(**fields), by=by)
+        judge_rollouts()
     except PulseError as error:
         render_error(error)
         return
@@ -144,6 +145,7 @@ def save_changes(current: dict[str, Any], edited: dict[str, Any], by: str) -> No
         return
     try:
         updated = update_rollout(get_engine(), current["id"], changes, by=by)
+        judge_rollouts()
     except PulseError as error:
         render_error(error)
         return
@@ -173,9 +175,19 @@ def render_delete(current: dict[str, Any], by: str) -> None:
         return
     try:
         removed = delete_rollout(get_engine(), rollout_id, by=by)
+        judge_rollouts()
     except PulseError as error:
         render_error(error)
         return
     label = markdown_literal(f"{removed.name} (from {removed.started_on})")
     flash(f"Deleted '{label}' (id {rollout_id}); its history is kept.")
     st.rerun()
+
+
+def judge_rollouts() -> None:
+    """After a change to the timeline: every rollout judged again and the verdicts stored (the pipeline's step,
+    analysis/impact_pipeline.py), so that the Rollouts and Trends pages, which only read them, show the change."""
+    from analysis.impact_pipeline import refresh_rollout_impacts  # scipy and statsmodels: not at start-up
+
+    with st.spinner("Judging the rollouts…"):
+        refresh_rollout_impacts(get_engine())

@@ -81,6 +81,7 @@ def db_upgrade() -> None:
         click.echo(f"Migrated the store at {where} from {before or 'empty'} to revision {after}.")
     if refresh_daily_counts(engine, settings.timezone):
         click.echo(f"Counted the feedback per day in {settings.timezone} for the dashboard.")
+    _judge_rollouts(engine)
 
 
 @db.command("status")
@@ -157,6 +158,7 @@ def forget(author: str, yes: bool) -> None:
             abort=True,
         )
     forgotten = forget_author(engine, author, embedded_pieces)
+    _judge_rollouts(engine)
     uploads = clear_uploads()
     click.echo(f"Deleted {forgotten.describe()}, and {uploads} dashboard uploads.")
 
@@ -254,6 +256,7 @@ def demo(if_empty: bool) -> None:
     with click.progressbar(length=collector.row_count(), label="Loading the demo", file=sys.stderr) as bar:
         result = run_collector(engine, collector, progress=bar.update)
     added, present = import_rollouts(engine, settings.demo_dir / "rollouts.csv", by="demo")
+    _judge_rollouts(engine)
     click.echo(
         f"Demo loaded: {result.new} new feedback items, {result.duplicate} already there, "
         f"{result.rejected} rejected; {added} rollouts added ({present} already there)."
@@ -288,7 +291,7 @@ def score(input_file: Path, text_column: str, out_file: Path | None) -> None:
     """Score a CSV, XLSX or JSON file of customer texts: every input column, plus sentiment, sentiment_score,
     impersonal, impersonal_score and impersonal_cues. Embeddings are kept in the store, so scoring the same
     texts again costs little."""
-    from analysis.embeddings import store_embedder
+    from analysis.embedding_pipeline import store_embedder
     from analysis.pipeline import add_scores
     from collectors.surveys import read_table
     from pulse.tables import check_format, write_table
@@ -496,7 +499,8 @@ def _print_metrics(rows: list[dict[str, Any]], group_by: tuple[str, ...], min_re
 def impact(weeks: int, burn_in: int, as_json: bool) -> None:
     """Did each rollout change NPS, CSAT, sentiment and impersonal complaints? A verdict per rollout with 95%
     intervals, the smallest change the data could show, and warnings (overlaps, thin data, earlier change)."""
-    from analysis.impact import ImpactSettings, impact_record, read_rollout_impacts
+    from analysis.impact import ImpactSettings, impact_record
+    from analysis.impact_pipeline import read_rollout_impacts
 
     if weeks < 2 or burn_in < 0:
         raise InputError(
@@ -536,7 +540,7 @@ def impact(weeks: int, burn_in: int, as_json: bool) -> None:
 def digest(week: str | None, send: bool, recipients: tuple[str, ...]) -> None:
     """The weekly digest: NPS, CSAT, responses, negative comments and impersonal complaints against last week
     with 95% intervals, the week's alerts, and the top and rising themes. Printed, or sent with --send."""
-    from analysis.digest import read_digest
+    from analysis.digest_pipeline import read_digest
 
     if recipients and not send:
         raise InputError("--to is for sending the digest.", hint="Add --send, or leave out --to to print it.")
@@ -577,6 +581,14 @@ def _who() -> str:
         return "cli"
 
 
+def _judge_rollouts(engine: Engine) -> None:
+    """After a change to the feedback or the timeline: the rollouts judged again and their verdicts stored, for
+    the dashboard (which only reads them)."""
+    from analysis.impact_pipeline import refresh_rollout_impacts
+
+    refresh_rollout_impacts(engine)
+
+
 @rollouts.command("add")
 @click.option("--name", required=True, help="Short name, e.g. 'Support chatbot'.")
 @click.option(
@@ -607,7 +619,9 @@ def rollouts_add(
         channel=channel,
         description=description,
     )
-    rollout_id = add_rollout(_engine(build_settings()), rollout, by=by or _who())
+    engine = _engine(build_settings())
+    rollout_id = add_rollout(engine, rollout, by=by or _who())
+    _judge_rollouts(engine)
     click.echo(f"Added rollout {rollout_id}: {name} ({kind}) from {rollout.started_on}.")
 
 
@@ -676,7 +690,9 @@ def rollouts_edit(
         changes["channel"] = channel.strip() or None
     if not changes:
         raise InputError("Nothing to change.", hint="Give at least one of --name, --kind, --start, --end...")
-    updated = update_rollout(_engine(build_settings()), rollout_id, changes, by=by or _who())
+    engine = _engine(build_settings())
+    updated = update_rollout(engine, rollout_id, changes, by=by or _who())
+    _judge_rollouts(engine)
     click.echo(f"Updated rollout {rollout_id}: {updated.name} ({updated.kind}) from {updated.started_on}.")
 
 
@@ -692,6 +708,7 @@ def rollouts_delete(rollout_id: int, yes: bool) -> None:
     if not yes:
         click.confirm(f"Delete rollout {rollout_id}, '{rollout.name}' from {rollout.started_on}?", abort=True)
     delete_rollout(engine, rollout_id, by=_who())
+    _judge_rollouts(engine)
     click.echo(f"Deleted rollout {rollout_id}: {rollout.name}.")
 
 
@@ -715,7 +732,9 @@ def rollouts_import(file: Path, by: str | None) -> None:
     """Add the rollouts of a CSV file (name,kind,channel,started_on,ended_on,description)."""
     from store.rollouts import import_rollouts
 
-    added, present = import_rollouts(_engine(build_settings()), file, by=by or _who())
+    engine = _engine(build_settings())
+    added, present = import_rollouts(engine, file, by=by or _who())
+    _judge_rollouts(engine)
     click.echo(f"Imported {added} rollouts from {file} ({present} were already on the timeline).")
 
 
@@ -1083,7 +1102,7 @@ def export_themes(since: Any, format_name: str, out_file: Path | None, top: int)
     and @handles redacted), and the themes that changed most after each rollout."""
     from zoneinfo import ZoneInfo
 
-    from analysis.theme_report import store_theme_report
+    from analysis.theme_pipeline import store_theme_report
     from pulse.theme_export import theme_report_bytes
 
     settings = build_settings()

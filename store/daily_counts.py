@@ -1,17 +1,20 @@
 """Counts per local day, for the dashboard: one row per day, kind, source, channel, location and segment, with
-the counts and sums that analysis.metrics derives every measure from (its SUM_COLUMNS: n, NPS promoters and
-detractors, CSAT satisfied, CES, stars and sentiment with their sums and sums of squares, negative and
-impersonal counts). Weeks and months are sums of days, so the dashboard never reads the feedback rows for its
+the counts and sums that analysis.metrics derives every measure from (pulse.measures.DAILY_COUNTS: n, NPS
+promoters and detractors, CSAT satisfied, CES easy, CES, stars and sentiment with their sums and sums of squares,
+negative and impersonal counts; the SQL is built from those definitions, so no threshold is written here). Weeks and months are sums of days, so the dashboard never reads the feedback rows for its
 figures.
 
-Kept current by the writers, never on a page request if it can be helped:
+Kept current by the writers, never on a page request:
 - every write of feedback or scores marks the span of `created_at` it touched as stale, in its own
   transaction (`mark_counts_stale`, `mark_feedback_stale`);
 - `refresh_daily_counts` recounts the local days of the marked span from the feedback (one INSERT ... SELECT
-  ... GROUP BY in the database) and clears the mark. It runs at the end of every collector run (imports, the
-  demo, live sources), of `pulse analyze` and of `pulse forget`, and `pulse db upgrade` builds the table;
-- `read_daily_counts` refreshes first when a mark is left (a run that failed or was killed) or when the time
-  zone is not the one the days were counted in: then the whole table is rebuilt.
+  ... GROUP BY in the database), clears the mark and bumps the data version (the dashboard's caches are keyed
+  on it). It runs at the end of every collector run (imports, the demo, live sources), of `pulse analyze` and
+  of `pulse forget` (through analysis/impact_pipeline.py, which judges the rollouts again after it), and
+  `pulse db upgrade` builds the table in PULSE_TIMEZONE, or rebuilds it when that changed;
+- `read_daily_counts` only reads. Days left marked (a run that failed or was killed) are recounted by the next
+  writer; counts in another time zone than the one asked for, or never counted, are an error that says to run
+  `pulse db upgrade`.
 Label corrections do not change the counts: the metrics read the scorer's labels, as read_feedback does.
 """
 
@@ -27,6 +30,7 @@ from sqlalchemy import (
     Connection,
     Date,
     Engine,
+    and_,
     case,
     cast,
     func,
@@ -35,6 +39,8 @@ from sqlalchemy import (
     select,
 )
 
+from pulse.errors import StoreError
+from pulse.measures import DAILY_COUNTS, Band, Count, Sum
 from store.engine import reading, writing
 from store.frames import read_frame
 from store.schema import (
@@ -46,7 +52,7 @@ from store.schema import (
     sources,
     store_state,
 )
-from store.state import as_utc
+from store.state import as_utc, bump_data_version
 
 KEY_COLUMNS = ("kind", "source_id", "channel", "location", "segment")
 DAILY_COUNTS_SCHEMA: dict[str, Any] = {
@@ -61,33 +67,38 @@ def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.count(case((condition, 1)))
 
 
-def _moments(name: str, value: ColumnElement[Any]) -> dict[str, ColumnElement[Any]]:
-    """The count, sum and sum of squares of a measure: its mean and sd follow (analysis.metrics.add_means)."""
-    return {
-        f"{name}_n": func.count(value),
-        f"{name}_sum": func.coalesce(func.sum(value), 0),
-        f"{name}_squares": func.coalesce(func.sum(value * value), 0),
-    }
+def band_condition(band: Band, answer: ColumnElement[Any]) -> ColumnElement[bool]:
+    """An answer in the band (pulse.measures), in SQL."""
+    conditions = []
+    if band.at_least is not None:
+        conditions.append(answer >= band.at_least)
+    if band.at_most is not None:
+        conditions.append(answer <= band.at_most)
+    return and_(*conditions) if len(conditions) > 1 else conditions[0]
+
+
+def count_expression(column: Count | Sum, rows: Any) -> ColumnElement[Any]:
+    """A column of the daily counts (pulse.measures.DAILY_COUNTS) as an aggregate over `rows`."""
+    if isinstance(column, Sum):
+        value = rows[column.column]
+        return func.coalesce(func.sum(value * value if column.squared else value), 0)
+    if column.column is None:
+        return func.count()
+    answer = rows[column.column]
+    if column.band is not None:
+        return _count_if(band_condition(column.band, answer))
+    if column.value is True:
+        return _count_if(answer.is_(True))
+    if column.value is not None:
+        return _count_if(answer == column.value)
+    return func.count(answer)
 
 
 def count_expressions(rows: Any) -> dict[str, ColumnElement[Any]]:
-    """Each column of daily_counts as an aggregate over `rows` (columns of feedback_rows)."""
-    nps, csat = rows.nps, rows.csat
-    return {
-        "n": func.count(),
-        "nps_n": func.count(nps),
-        "promoters": _count_if(nps >= 9),
-        "detractors": _count_if(nps <= 6),
-        "csat_n": func.count(csat),
-        "satisfied": _count_if(csat >= 4),
-        **_moments("ces", rows.ces),
-        "ces_easy": _count_if(rows.ces >= 5),
-        **_moments("stars", rows.stars),
-        **_moments("sentiment", rows.sentiment_score),
-        "scored_n": func.count(rows.sentiment),
-        "negative": _count_if(rows.sentiment == "negative"),
-        "impersonal_count": _count_if(rows.impersonal.is_(True)),
-    }
+    """Each column of daily_counts as an aggregate over `rows` (columns of feedback_rows): what pulse.measures
+    defines, in SQL. The mean and sd of a measure follow from its count, sum and sum of squares
+    (analysis.metrics.add_means)."""
+    return {column.name: count_expression(column, rows) for column in DAILY_COUNTS}
 
 
 def feedback_rows(day: ColumnElement[Any]) -> Any:
@@ -214,6 +225,7 @@ def refresh_daily_counts(engine: Engine, timezone: str | None = None) -> bool:
                 counts_timezone=zone_name, counts_stale_from=None, counts_stale_to=None
             )
         )
+        bump_data_version(connection)  # pages that read the counts before this recount read them again
     return True
 
 
@@ -262,9 +274,10 @@ def _recount(connection: Connection, zone: ZoneInfo, first: datetime, last: date
 
 
 def read_daily_counts(engine: Engine, timezone: str) -> pl.DataFrame:
-    """The daily counts in `timezone` (refreshed first when stale): day (local date), kind, source (its name),
-    channel, location, segment, and the counts and sums (DAILY_COUNT_INTEGERS, DAILY_COUNT_FLOATS)."""
-    refresh_daily_counts(engine, timezone)
+    """The daily counts in `timezone`, as the writers left them (this only reads): day (local date), kind,
+    source (its name), channel, location, segment, and the counts and sums (DAILY_COUNT_INTEGERS,
+    DAILY_COUNT_FLOATS). A StoreError when they were counted in another time zone, or never counted although
+    there is feedback: `pulse db upgrade` counts them."""
     counted = [daily_counts.c[name] for name in (*DAILY_COUNT_INTEGERS, *DAILY_COUNT_FLOATS)]
     query = select(
         daily_counts.c.day,
@@ -276,4 +289,27 @@ def read_daily_counts(engine: Engine, timezone: str) -> pl.DataFrame:
         *counted,
     ).select_from(daily_counts.join(sources, sources.c.id == daily_counts.c.source_id))
     with reading(engine) as connection:
+        check_counted_in(connection, timezone)
         return read_frame(connection, query, schema=DAILY_COUNTS_SCHEMA)
+
+
+def check_counted_in(connection: Connection, timezone: str) -> None:
+    """A StoreError unless the daily counts are counted in `timezone` (or there is nothing to count)."""
+    counted_in = connection.execute(select(store_state.c.counts_timezone)).scalar()
+    if counted_in == timezone:
+        return
+    if counted_in is None and connection.execute(select(feedback.c.id).limit(1)).first() is None:
+        return
+    if counted_in is None:
+        message = f"The feedback is not counted per day yet (in {timezone}, PULSE_TIMEZONE)."
+    else:
+        message = f"The feedback is counted per day in {counted_in}, not in {timezone} (PULSE_TIMEZONE)."
+    raise StoreError(
+        message, hint=f"Run `pulse db upgrade`, which counts the days in {timezone}, then try again."
+    )
+
+
+def daily_counts_ready(engine: Engine, timezone: str) -> None:
+    """check_counted_in, on its own connection: for the dashboard's start."""
+    with reading(engine) as connection:
+        check_counted_in(connection, timezone)

@@ -12,6 +12,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, Engine, func, select
 
+from pulse.measures import SCALES
 from store.daily_counts import mark_counts_stale, mark_feedback_stale
 from store.engine import reading, upsert_insert, writing
 from store.frames import read_frame
@@ -19,7 +20,7 @@ from store.schema import FEEDBACK_KINDS, feedback, rejected_rows, scores, source
 from store.sources import ensure_source, remember_identities
 from store.state import bump_data_version, utc_now
 
-SCORE_RANGES = (("nps", 0, 10), ("csat", 1, 5), ("stars", 1, 5), ("ces", 1, 7))
+SCORE_RANGES = tuple((scale.column, scale.low, scale.high) for scale in SCALES)  # pulse.measures'
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+from pulse.measures import FLOAT_COLUMNS, WHOLE_COLUMNS
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -59,6 +61,7 @@ store_state = Table(
     Column("counts_timezone", String(64)),  # the time zone of daily_counts' days; NULL: not built yet
     Column("counts_stale_from", UtcDateTime),  # daily_counts' days from here to counts_stale_to (UTC) are
     Column("counts_stale_to", UtcDateTime),  # to be recounted (store/daily_counts.py); NULL: up to date
+    Column("impacts_version", Integer),  # the data version rollout_impacts are current at (store/impacts.py)
 )
 
 sources = Table(
@@ -246,16 +249,12 @@ rollout_changes = Table(
     Column("after", JSON),  # and after it (none when deleted)
 )
 
-DAILY_COUNT_INTEGERS = (
-    "n", "nps_n", "promoters", "detractors", "csat_n", "satisfied",
-    "ces_n", "ces_easy", "ces_sum", "ces_squares", "stars_n", "stars_sum", "stars_squares",
-    "sentiment_n", "scored_n", "negative", "impersonal_count",
-)  # fmt: skip
-DAILY_COUNT_FLOATS = ("sentiment_sum", "sentiment_squares")
+DAILY_COUNT_INTEGERS = tuple(WHOLE_COLUMNS)  # the counts and sums of pulse.measures.DAILY_COUNTS
+DAILY_COUNT_FLOATS = tuple(FLOAT_COLUMNS)  # the sums of sentiment scores
 
 daily_counts = Table(
     "daily_counts",
-    metadata,  # what analysis.metrics derives every measure from, per local day (store/daily_counts.py)
+    metadata,  # pulse.measures.DAILY_COUNTS per local day, what every figure is derived from (store/daily_counts.py)
     Column("day", Date, nullable=False),  # in store_state.counts_timezone
     Column("kind", String(20), nullable=False),
     Column("source_id", ForeignKey("sources.id", ondelete="CASCADE"), nullable=False),
@@ -265,4 +264,13 @@ daily_counts = Table(
     *[Column(name, Integer, nullable=False) for name in DAILY_COUNT_INTEGERS],
     *[Column(name, Float, nullable=False) for name in DAILY_COUNT_FLOATS],
     Index(None, "day"),
+)
+
+rollout_impacts = Table(
+    "rollout_impacts",
+    metadata,  # every rollout's impact as the pipeline judged it, for the dashboard (store/impacts.py)
+    Column("position", Integer, primary_key=True),  # oldest rollout first
+    Column("name", String(200), nullable=False),
+    Column("started_on", Date, nullable=False),
+    Column("record", Text, nullable=False),  # analysis.impact.impact_record as JSON (NaN kept)
 )

@@ -17,6 +17,7 @@ from pulse.settings import build_settings
 from store.engine import build_engine
 from store.migrate import upgrade
 from store.rollouts import import_rollouts
+from tests.stores import upgrade_as_pulse_db_upgrade_does
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -92,7 +93,7 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("demo") / "pulse.db"
     url = f"sqlite:///{path}"
     engine = build_engine(url)
-    upgrade(engine)
+    upgrade_as_pulse_db_upgrade_does(engine)
     demo_dir = build_settings().demo_dir
     run_collector(engine, DemoCollector(demo_dir))
     import_rollouts(engine, demo_dir / "rollouts.csv", by="demo")
@@ -119,6 +120,6 @@ def use_database(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
 def empty_store_url(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     engine = build_engine(url)
-    upgrade(engine)
+    upgrade_as_pulse_db_upgrade_does(engine)
     engine.dispose()
     return url

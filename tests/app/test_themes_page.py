@@ -13,18 +13,18 @@ from typing import Any
 
 import pytest
 
-import analysis.theme_report
+import analysis.theme_pipeline
 import pulse.theme_export
 from analysis.theme_pipeline import fit_themes
 from dashboard.data import data_version, load_theme_export
 from pulse.plain_text import html_literal
 from store.engine import build_engine
-from store.migrate import upgrade
 from store.rollouts import Rollout, add_rollout
 from store.topics import read_topics, rename_topic
 from tests.app.test_pages import run_app
 from tests.app.test_rollouts_editor import NASTY_NAME
 from tests.app.widgets import as_read, is_literal, picker
+from tests.stores import upgrade_as_pulse_db_upgrade_does
 from tests.theme_data import TEST_MODEL, seed_themed_store
 
 PAGE = "app_pages/themes.py"
@@ -35,7 +35,7 @@ PICK = "themes__edit_theme"
 def themed_store(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'themes.db'}"
     engine = build_engine(url)
-    upgrade(engine)
+    upgrade_as_pulse_db_upgrade_does(engine)
     seed_themed_store(engine, per_cluster=30)
     add_rollout(engine, Rollout(name="Kiosk", kind="kiosk", started_on=date(2026, 3, 16)), by="test")
     fit_themes(engine, TEST_MODEL)
@@ -75,7 +75,7 @@ def spy(monkeypatch: pytest.MonkeyPatch, module: ModuleType, name: str) -> list[
 def test_themes_page__builds_the_shown_report_once_and_a_file_only_when_one_is_downloaded(  # type: ignore[no-untyped-def]
     themed_store: str, use_database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    reports = spy(monkeypatch, analysis.theme_report, "build_theme_report")
+    reports = spy(monkeypatch, analysis.theme_pipeline, "build_theme_report")
     files = spy(monkeypatch, pulse.theme_export, "theme_report_bytes")
     use_database(themed_store)
     app = run_app(PAGE)

@@ -13,6 +13,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+import analysis.impact.assessment
+import analysis.impact_pipeline
 import dashboard.data
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
@@ -211,3 +213,22 @@ def test_trends_page__a_rollout_tagged_on_the_rollouts_page_appears_with_its_ver
     hover = hover_of(figure, "Self-order screens")
     assert hover.startswith("<b>Self-order screens</b> 01 Jun 2026 · kiosk, in-store")
     assert verdict in hover
+
+
+def test_rollouts_and_trends_pages__read_the_stored_verdicts_and_judge_nothing(  # type: ignore[no-untyped-def]
+    demo_database: str, use_database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def judging(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a page judged a rollout")
+
+    for name in ("assess_rollout_by_day", "assess_rollouts_by_day"):
+        monkeypatch.setattr(analysis.impact.assessment, name, judging)
+        monkeypatch.setattr(analysis.impact, name, judging)
+    monkeypatch.setattr(analysis.impact_pipeline, "refresh_rollout_impacts", judging)
+    use_database(demo_database)
+    app = open_app("app_pages/rollouts.py")
+    verdicts = {text.value.split("'")[1]: text.value for text in app.text}  # stored by the demo's pipeline
+    assert list(verdicts) == DEMO_ROLLOUTS
+    app.switch_page(TRENDS).run()
+    assert not app.exception, app.exception
+    assert verdicts["Support chatbot"] in hover_of(chart(app), "Support chatbot")

@@ -13,9 +13,12 @@ import pytest
 from polars.testing import assert_frame_equal
 from sqlalchemy import Engine
 
-from analysis.impact import assess_rollouts, impact_record, read_rollout_impacts
-from analysis.metrics import SUM_COLUMNS, read_counts_metrics, read_day_counts, read_period_metrics
+from analysis.impact import assess_rollouts, impact_record
+from analysis.impact_pipeline import read_rollout_impacts
+from analysis.metrics import read_counts_metrics, read_day_counts, read_period_metrics
 from collectors.base import CollectContext, SourceBatch, run_collector
+from pulse.errors import StoreError
+from pulse.measures import SUM_COLUMNS
 from store.authors import read_author_salt, salted_hash
 from store.daily_counts import counts_need_refresh, read_daily_counts, refresh_daily_counts
 from store.explorer import correct_label
@@ -24,6 +27,7 @@ from store.forget import forget_author
 from store.rollouts import Rollout, add_rollout, read_rollouts
 from store.schema import DAILY_COUNT_FLOATS, DAILY_COUNT_INTEGERS
 from store.scores import write_scores
+from store.state import read_data_version
 from tests.statements import recorded_statements
 
 LONDON = "Europe/London"
@@ -179,11 +183,15 @@ def test_daily_counts__equal_the_rows_after_a_source_deletes_items(counted: Engi
     assert read_daily_counts(counted, LONDON)["n"].sum() == 80 - 15
 
 
-def test_daily_counts__an_interrupted_import_is_counted_on_the_next_read(counted: Engine) -> None:
+def test_daily_counts__an_interrupted_import_is_counted_by_the_next_writer(counted: Engine) -> None:
     upsert_feedback(counted, SURVEYS, surveys(90)[60:])  # committed, but its run never reached its end
     remove_feedback(counted, REVIEWS, ["G3"])
     assert counts_need_refresh(counted, LONDON)
-    assert_counts_match_rows(counted)  # read_daily_counts recounts the marked days first
+    with recorded_statements(counted) as statements:
+        assert read_daily_counts(counted, LONDON)["n"].sum() == 80  # as last counted: reading never recounts
+    assert statements and not writes(statements)
+    run_collector(counted, ListCollector("file", []))  # the next writer: an import, even of nothing new
+    assert_counts_match_rows(counted)
     assert not counts_need_refresh(counted, LONDON)
     assert read_daily_counts(counted, LONDON)["n"].sum() == 90 + 19
 
@@ -193,8 +201,29 @@ def test_daily_counts__rebuilt_in_a_new_time_zone(counted: Engine, timezone: str
     write_scores(counted, scores_for(counted), "v1")
     refresh_daily_counts(counted)
     assert counts_need_refresh(counted, timezone)
+    with pytest.raises(StoreError, match=f"counted per day in {LONDON}, not in {timezone}") as raised:
+        read_daily_counts(counted, timezone)  # reading never rebuilds them
+    assert "pulse db upgrade" in raised.value.hint
+    refresh_daily_counts(counted, timezone)  # as `pulse db upgrade` does after a change of PULSE_TIMEZONE
     assert_counts_match_rows(counted, timezone)
     assert not counts_need_refresh(counted, timezone) and counts_need_refresh(counted, LONDON)
+
+
+def test_read_daily_counts__never_counted_feedback_says_to_count_it(engine: Engine) -> None:
+    upsert_feedback(engine, SURVEYS, surveys(5))  # a store migrated without `pulse db upgrade`'s count
+    with pytest.raises(StoreError, match="not counted per day yet") as raised:
+        read_daily_counts(engine, LONDON)
+    assert "pulse db upgrade" in raised.value.hint
+
+
+def test_refresh_daily_counts__a_recount_moves_the_data_version(counted: Engine) -> None:
+    """The dashboard's caches are keyed on the data version: a page that read the counts between a write and
+    its recount reads them again."""
+    upsert_feedback(counted, SURVEYS, surveys(90)[60:])
+    before = read_data_version(counted)
+    assert refresh_daily_counts(counted) is True
+    assert read_data_version(counted) > before
+    assert refresh_daily_counts(counted) is False and read_data_version(counted) == before + 1
 
 
 def writes(statements: list[str]) -> list[str]:

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import polars as pl
 import pytest
 
-from analysis.alerts import weekly_alerts
+from analysis.alerts import share_alert, weekly_alerts
 from analysis.metrics import read_period_metrics
 
 WEEK = date(2026, 11, 16)  # a Monday
@@ -78,3 +78,23 @@ def test_weekly_alerts__complaint_spike_csat_drop_and_sentiment() -> None:
     # CSAT: 50% against 90%; sentiment: -0.4 against +0.4
     assert alerts["csat"].change == pytest.approx(-40.0)
     assert alerts["sentiment"].change == pytest.approx(-0.8)
+
+
+def test_share_alert__interval_is_statsmodels_agresti_caffo() -> None:
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    this = {"impersonal_count": 30, "scored_n": 100}
+    base = {"impersonal_count": 80, "scored_n": 800}
+    alert = share_alert("impersonal", "complaints", this, base, 8, 10, "impersonal_count", "scored_n")
+    assert alert is not None
+    low, high = confint_proportions_2indep(
+        30, 100, 80, 800, method="agresti-caffo", compare="diff", alpha=0.01
+    )
+    assert (alert.low, alert.high) == pytest.approx((100 * low, 100 * high), rel=1e-12)
+    assert norm_quantile(0.995) == pytest.approx(Z99, rel=1e-15)
+
+
+def norm_quantile(probability: float) -> float:
+    from scipy.stats import norm
+
+    return float(norm.ppf(probability))

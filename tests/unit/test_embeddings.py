@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from sqlalchemy import Engine, func, select
 
-from analysis.embeddings import embed, embed_cached
+from analysis.embedding_pipeline import embed_cached
+from analysis.embeddings import embed
 from store.engine import reading
 from store.schema import embeddings
 

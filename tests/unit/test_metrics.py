@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from analysis.metrics import (
+    Z95,
     day_period_expr,
     nps_interval_exprs,
     period_and_previous,
@@ -236,3 +237,17 @@ def test_read_counts_metrics__a_week_is_the_sum_of_its_days() -> None:
     assert weekly["nps_n"].to_list() == [5, 1]
     assert weekly["nps"][0] == pytest.approx(100 * (3 - 2) / 5)
     assert_frame_equal(weekly, read_period_metrics(frame, "week"))
+
+
+def test_wilson_interval__equals_statsmodels_proportion_confint() -> None:
+    from statsmodels.stats.proportion import proportion_confint
+
+    for successes, n in [(8, 10), (0, 7), (7, 7), (1, 1000), (512, 1024), (3, 40)]:
+        expected = proportion_confint(successes, n, alpha=0.05, method="wilson")
+        assert wilson_interval(successes, n) == pytest.approx(expected, rel=1e-12, abs=1e-15)
+
+
+def test_z95__is_the_normals_975th_percentile() -> None:
+    from scipy.stats import norm
+
+    assert norm.ppf(0.975) == Z95

@@ -9,6 +9,7 @@ import pytest
 
 from analysis.themes import (
     add_theme,
+    one_sided_p,
     resolve_themes,
     rising_themes,
     rollout_changes,
@@ -113,3 +114,13 @@ def test_rollout_changes__no_data_around_the_rollout_gives_nothing() -> None:
     frame = add_theme(themed({0: {1: 5}}), topics_frame())
     rollouts = pl.DataFrame({"name": ["Later"], "started_on": [date(2027, 1, 1)]})
     assert rollout_changes(frame, rollouts).is_empty()
+
+
+def test_two_proportion_z__and_one_sided_p_equal_statsmodels_and_scipy() -> None:
+    from scipy.stats import norm
+    from statsmodels.stats.proportion import proportions_ztest
+
+    for hits, total, base_hits, base_total in [(30, 100, 10, 100), (3, 40, 20, 400), (12, 50, 100, 1000)]:
+        z, _ = proportions_ztest([hits, base_hits], [total, base_total])
+        assert two_proportion_z(hits, total, base_hits, base_total) == pytest.approx(z, rel=1e-12)
+        assert one_sided_p(z) == pytest.approx(norm.sf(z), rel=1e-9)
