@@ -13,7 +13,7 @@ from analysis.embeddings import Embedder
 from analysis.impact_pipeline import refresh_rollout_impacts
 from analysis.impersonal import IMPERSONAL_VERSION, add_impersonal, sentences
 from analysis.sentiment import SENTIMENT_VERSION, add_sentiment, split_segments
-from store.runs import finish_run, start_run
+from store.runs import recorded_run
 from store.scores import SCORE_COLUMNS, read_unscored, write_scores
 
 SCORER_VERSION = f"{SENTIMENT_VERSION}+{IMPERSONAL_VERSION}"
@@ -65,16 +65,13 @@ def score_new_feedback(
     kept in the store, so scoring a text again costs no model time. The run is recorded."""
     pending = read_pending(engine) if pending is None else pending
     embedder = store_embedder(engine)
-    run_id = start_run(engine, "pipeline", "score", versions={"scorer": SCORER_VERSION})
     done = 0
-    try:
+    with recorded_run(engine, "pipeline", "score", versions={"scorer": SCORER_VERSION}) as run:
+        run.counts = {"scored": done}
         for chunk in pending.iter_slices(CHUNK):
             done += write_scores(engine, score_frame(chunk, embedder=embedder), SCORER_VERSION)
+            run.counts = {"scored": done}
             if progress:
                 progress(done, pending.height)
-    except Exception as error:
-        finish_run(engine, run_id, "failed", {"scored": done}, message=str(error))
-        raise
-    finish_run(engine, run_id, "ok", {"scored": done})
     refresh_rollout_impacts(engine)  # the new scores, in the daily counts and the rollouts' verdicts
     return done

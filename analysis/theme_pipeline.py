@@ -25,7 +25,7 @@ from analysis.topics import (
     needs_refit,
 )
 from store.rollouts import read_rollouts
-from store.runs import finish_run, start_run
+from store.runs import recorded_run
 from store.state import utc_now
 from store.topics import (
     StoredTopic,
@@ -87,8 +87,7 @@ def fit_themes(engine: Engine, model_name: str = DEFAULT_MODEL, progress: Progre
     """Fit the topic model on every feedback item with text, store it as the current model, and theme
     every item by it. The run is recorded."""
     items = read_texts_to_theme(engine, only_new=False)
-    run_id = start_run(engine, "pipeline", "themes", versions={"embedding_model": model_name})
-    try:
+    with recorded_run(engine, "pipeline", "themes", versions={"embedding_model": model_name}) as run:
         texts = items["text"].to_list()
         vectors = embed_cached(engine, texts, model_name, progress)
         fit = fit_topics(texts, vectors, items["impersonal"].to_numpy())
@@ -102,10 +101,7 @@ def fit_themes(engine: Engine, model_name: str = DEFAULT_MODEL, progress: Progre
         )
         version = f"{fit.version}@{utc_now().strftime('%Y%m%dT%H%M%S.%f')}"
         write_topic_model(engine, version, model_name, stored, assignments)
-    except Exception as error:
-        finish_run(engine, run_id, "failed", {}, message=str(error))
-        raise
-    finish_run(engine, run_id, "ok", {"themed": items.height, "topics": len(fit.topics)})
+        run.counts = {"themed": items.height, "topics": len(fit.topics)}
     return ThemeRun("fit", items.height, len(fit.topics))
 
 

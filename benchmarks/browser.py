@@ -38,7 +38,7 @@ def serve(database_url: str, seconds: float = 90) -> Iterator[str]:
     """`pulse serve` on a free localhost port for `database_url`; yields the base URL."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "pulse.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "cli", "serve", "--port", str(port)],
         env={**os.environ, "PULSE_DATABASE_URL": database_url},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

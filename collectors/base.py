@@ -24,7 +24,7 @@ from store.feedback import (
     remove_feedback,
     upsert_feedback,
 )
-from store.runs import finish_run, read_last_cursor, save_cursor, start_run
+from store.runs import RecordedRun, read_last_cursor, recorded_run
 
 Progress = Callable[[int], None]
 T = TypeVar("T")
@@ -99,18 +99,15 @@ def run_collector(engine: Engine, collector: Collector, progress: Progress | Non
         stored_ids=lambda source: read_external_ids(engine, source),
         prepare=lambda records: prepare_frame(engine, records),
     )
-    run_id = start_run(engine, "collector", collector.name)
     result = CollectResult()
-    salt = AUTHOR_SALT.set(read_author_salt(engine))
-    try:
-        with bulk_writes(engine):
-            _store_batches(engine, collector.collect(context), run_id, result, progress)
-    except Exception as error:
-        finish_run(engine, run_id, "failed", result.as_dict(), message=str(error))
-        raise
-    finally:
-        AUTHOR_SALT.reset(salt)
-    finish_run(engine, run_id, "ok", result.as_dict())
+    with recorded_run(engine, "collector", collector.name) as run:
+        salt = AUTHOR_SALT.set(read_author_salt(engine))
+        try:
+            with bulk_writes(engine):
+                _store_batches(engine, collector.collect(context), run, result, progress)
+        finally:
+            AUTHOR_SALT.reset(salt)
+            run.counts = result.as_dict()  # what was stored, also when the run failed
     refresh_daily_counts(engine)  # days left marked (a failed run or refresh) are counted by the next writer
     from analysis.impact_pipeline import refresh_rollout_impacts  # the pipeline's step: not at start-up
 
@@ -121,19 +118,19 @@ def run_collector(engine: Engine, collector: Collector, progress: Progress | Non
 def _store_batches(
     engine: Engine,
     batches: Iterable[SourceBatch],
-    run_id: int,
+    run: RecordedRun,
     result: CollectResult,
     progress: Progress | None,
 ) -> None:
     for batch in batches:
-        counts = upsert_feedback(engine, batch.source, batch.records, batch.rejects, run_id=run_id)
+        counts = upsert_feedback(engine, batch.source, batch.records, batch.rejects, run_id=run.id)
         result.new += counts.new
         result.duplicate += counts.duplicate
         result.rejected += counts.rejected
         if batch.removed:
             result.removed += remove_feedback(engine, batch.source, batch.removed)
         if batch.cursor is not None:
-            save_cursor(engine, run_id, batch.cursor)
+            run.save_cursor(batch.cursor)
         if progress:
             progress(counts.new + counts.duplicate + counts.rejected)
 

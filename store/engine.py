@@ -40,6 +40,11 @@ def build_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def describe_url(url: str) -> str:
+    """The database URL with its password hidden, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def _build_sqlite_engine(url: str, database: str | None) -> Engine:
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)

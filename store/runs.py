@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -11,6 +14,33 @@ from store.engine import inserted_id, reading, writing
 from store.frames import read_frame
 from store.schema import runs
 from store.state import bump_data_version, utc_now
+
+
+@dataclass
+class RecordedRun:
+    """A run being recorded: set `counts` as the work goes; `save_cursor` remembers where it got to."""
+
+    engine: Engine
+    id: int
+    counts: dict[str, Any] = field(default_factory=dict)
+
+    def save_cursor(self, cursor: str) -> None:
+        save_cursor(self.engine, self.id, cursor)
+
+
+@contextmanager
+def recorded_run(
+    engine: Engine, kind: str, name: str, versions: dict[str, str] | None = None
+) -> Iterator[RecordedRun]:
+    """Record a run of a collector or a pipeline step: started now, finished "ok" with its counts when the
+    block ends, or "failed" with the counts so far and the error's message when it raises (the error goes on)."""
+    run = RecordedRun(engine, start_run(engine, kind, name, versions))
+    try:
+        yield run
+    except Exception as error:
+        finish_run(engine, run.id, "failed", run.counts, message=str(error))
+        raise
+    finish_run(engine, run.id, "ok", run.counts)
 
 
 def start_run(engine: Engine, kind: str, name: str, versions: dict[str, str] | None = None) -> int:

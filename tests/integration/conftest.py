@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner, Result
 
-from pulse.cli import main
+from cli.main import main
 
 
 @pytest.fixture

@@ -83,7 +83,7 @@ def test_restore__asks_first_and_a_no_changes_nothing(pulse, database_url: str, 
     pulse("demo")
     from click.testing import CliRunner
 
-    from pulse.cli import main
+    from cli.main import main
 
     answered = CliRunner().invoke(main, ["restore", str(backup)], input="n\n")
     assert "Replace everything in" in answered.output and answered.exit_code == 1

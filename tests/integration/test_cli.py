@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pulse.cli import main
+from cli.main import main
 
 SURVEYS = """response_id,submitted_at,respondent,nps,csat,ces,comment,channel,location,segment
 R000001,2026-11-16T09:00:00Z,c1,10,5,,Lovely sourdough as always.,in-store,High Street,regular

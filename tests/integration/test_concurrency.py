@@ -51,7 +51,7 @@ def test_import_while_twenty_threads_add_and_edit_rollouts__every_write_is_kept(
     survey = tmp_path / "survey.csv"
     write_survey(survey, ROWS)
     importing = subprocess.Popen(
-        [sys.executable, "-c", "from pulse.cli import main; main()", "import", str(survey)],
+        [sys.executable, "-c", "from cli.main import main; main()", "import", str(survey)],
         env={**os.environ, "PULSE_DATABASE_URL": database_url},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -88,7 +88,7 @@ def test_import_killed_midway__keeps_what_was_committed_and_the_rerun_adds_no_du
     rows = 200_000
     survey = tmp_path / "survey.csv"
     write_survey(survey, rows)
-    command = [sys.executable, "-c", "from pulse.cli import main; main()", "import", str(survey)]
+    command = [sys.executable, "-c", "from cli.main import main; main()", "import", str(survey)]
     environment = {**os.environ, "PULSE_DATABASE_URL": database_url}
     importing = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     while (committed := count_feedback(engine)) == 0 and importing.poll() is None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from cli.main import main
 from pulse import mail
-from pulse.cli import main
 from store.engine import build_engine
 from store.feedback import FeedbackRecord, SourceSpec, upsert_feedback
 from store.migrate import upgrade

@@ -74,7 +74,7 @@ def test_forget__asks_first_and_a_no_deletes_nothing(pulse, database_url: str, t
     pulse("import", str(source))
     from click.testing import CliRunner
 
-    from pulse.cli import main
+    from cli.main import main
 
     answered = CliRunner().invoke(main, ["forget", "--email", "ann@example.com"], input="n\n")
     assert answered.exit_code == 1
@@ -112,7 +112,7 @@ def test_forget__refuses_a_placeholder_or_a_piece_of_text_with_a_hint(pulse) -> 
     pulse("db", "upgrade")
     from click.testing import CliRunner
 
-    from pulse.cli import main
+    from cli.main import main
 
     for identity in (",", "anonymous", "N/A"):
         refused = CliRunner().invoke(main, ["forget", "--email", identity, "--yes"])

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pulse.cli import main
+from cli.main import main
 
 START = datetime(2026, 4, 13, 12, tzinfo=UTC)
 

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from pulse.cli import main
+from cli.main import main
 from store.engine import build_engine
 from store.schema import feedback, rejected_rows
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pulse.cli import main
+from cli.main import main
 
 # Week of Mon 2 Nov 2026: 10, 9, 6 and a skipped NPS; week of Mon 9 Nov: 3, 8.
 SURVEYS = """response_id,submitted_at,nps,csat,comment,channel

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine
 
-from pulse.cli import main
+from cli.main import main
 from pulse.errors import InputError
 from store.rollouts import (
     Rollout,

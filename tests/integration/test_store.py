@@ -27,7 +27,7 @@ from store.feedback import (
 )
 from store.migrate import current_revision, downgrade, head_revision, is_current, upgrade
 from store.rollouts import Rollout, add_rollout, import_rollouts, read_rollouts, rollouts_csv
-from store.runs import finish_run, read_runs, start_run
+from store.runs import finish_run, read_last_cursor, read_runs, recorded_run, start_run
 from store.schema import feedback, metadata, rejected_rows, scores, sources
 from store.scores import read_unscored, write_scores
 from store.sources import read_sources
@@ -335,6 +335,24 @@ def test_runs__record_status_and_counts(engine: Engine) -> None:
     finish_run(engine, run_id, "ok", {"new": 3})
     run = read_runs(engine).row(0, named=True)
     assert (run["status"], run["counts"], run["finished_at"] is not None) == ("ok", {"new": 3}, True)
+
+
+def test_recorded_run__ends_ok_with_its_counts_or_failed_with_the_error(engine: Engine) -> None:
+    with recorded_run(engine, "pipeline", "score", versions={"scorer": "v1"}) as run:
+        run.counts = {"scored": 2}
+    with pytest.raises(RuntimeError, match="boom"), recorded_run(engine, "collector", "feed") as run:
+        run.counts = {"new": 1}
+        run.save_cursor("page-2")
+        raise RuntimeError("boom")
+    failed, ok = read_runs(engine).rows(named=True)  # newest first
+    assert (ok["status"], ok["counts"]["scored"], ok["versions"], ok["message"]) == (
+        "ok",
+        2,
+        {"scorer": "v1"},
+        None,
+    )
+    assert (failed["status"], failed["counts"]["new"], failed["message"]) == ("failed", 1, "boom")
+    assert failed["finished_at"] is not None and read_last_cursor(engine, "feed") == "page-2"
 
 
 def test_writing__rolls_back_on_error(engine: Engine) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from pulse.cli import main
+from cli.main import main
 from store.engine import build_engine
 from store.migrate import upgrade
 from store.rollouts import Rollout, add_rollout

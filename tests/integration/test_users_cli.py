@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from click.testing import CliRunner, Result
 
-from pulse.cli import main
+from cli.main import main
 from tests.integration.test_cli import demo_dir, pulse  # noqa: F401  (fixtures)
 
 PASSWORD = "long enough pass"

@@ -1,0 +1,60 @@
+"""The one object every command is handed: the settings and the store's engine, each built once, when a
+command first needs it (so that `--help` and input errors never read the settings or open the store)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import click
+
+from pulse.errors import StoreError
+from pulse.settings import Settings, build_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+
+class Context:
+    """Created by the root command (`ctx.ensure_object`); commands take it with `@with_context`."""
+
+    @cached_property
+    def settings(self) -> Settings:
+        return build_settings()
+
+    @cached_property
+    def any_engine(self) -> Engine:
+        """The store's engine, at whatever schema revision the store is (for `pulse db`, backup, restore)."""
+        from store.engine import build_engine
+
+        return build_engine(self.settings.database_url)
+
+    @cached_property
+    def engine(self) -> Engine:
+        """The store's engine, once the store is known to be at the current schema revision."""
+        from store.migrate import is_current
+
+        if not is_current(self.any_engine):
+            raise StoreError(
+                "The database is not at the current schema version.",
+                hint="Run `pulse db upgrade` first.",
+            )
+        return self.any_engine
+
+    @property
+    def where(self) -> str:
+        """The store's URL with its password hidden, for messages."""
+        from store.engine import describe_url
+
+        return describe_url(self.settings.database_url)
+
+
+with_context = click.make_pass_decorator(Context, ensure=True)
+
+
+def judge_rollouts(engine: Engine) -> None:
+    """After a change to the feedback or the timeline: the rollouts judged again and their verdicts stored, for
+    the dashboard (which only reads them)."""
+    from analysis.impact_pipeline import refresh_rollout_impacts
+
+    refresh_rollout_impacts(engine)

@@ -1,0 +1,83 @@
+"""`pulse db upgrade | status`, `pulse backup`, `pulse restore`: the store itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cli.context import Context, judge_rollouts, with_context
+
+
+@click.group()
+def db() -> None:
+    """Create, migrate and inspect the store (PULSE_DATABASE_URL)."""
+
+
+@db.command("upgrade")
+@with_context
+def db_upgrade(context: Context) -> None:
+    """Create the database, or migrate it to the current schema."""
+    from store.daily_counts import refresh_daily_counts
+    from store.migrate import upgrade
+
+    engine = context.any_engine
+    before, after = upgrade(engine)
+    where = context.where
+    if before == after:
+        click.echo(f"The store at {where} is up to date (revision {after}).")
+    else:
+        click.echo(f"Migrated the store at {where} from {before or 'empty'} to revision {after}.")
+    if refresh_daily_counts(engine, context.settings.timezone):
+        click.echo(f"Counted the feedback per day in {context.settings.timezone} for the dashboard.")
+    judge_rollouts(engine)
+
+
+@db.command("status")
+@with_context
+def db_status(context: Context) -> None:
+    """Say where the store is, its schema revision and how much it holds."""
+    from store.feedback import count_feedback
+    from store.migrate import current_revision, head_revision
+    from store.state import read_data_version
+
+    engine = context.any_engine
+    current, head = current_revision(engine), head_revision()
+    click.echo(f"Store: {context.where}")
+    click.echo(f"Schema revision: {current or 'none (run `pulse db upgrade`)'} (current: {head})")
+    if current == head:
+        click.echo(f"Feedback items: {count_feedback(engine)}; data version {read_data_version(engine)}")
+
+
+@click.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@with_context
+def backup(context: Context, file: Path) -> None:
+    """Copy a SQLite store into FILE (safe while Pulse runs; PostgreSQL: pg_dump)."""
+    from store.backup import backup_store
+    from store.feedback import count_feedback
+
+    engine = context.any_engine
+    backup_store(engine, file)
+    click.echo(f"Backed up {context.where} to {file} ({count_feedback(engine)} feedback items).")
+
+
+@click.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the store.")
+@with_context
+def restore(context: Context, file: Path, yes: bool) -> None:
+    """Replace the store with the backup FILE (PostgreSQL: pg_restore)."""
+    from store.backup import check_backup, require_sqlite, restore_store
+    from store.feedback import count_feedback
+    from store.migrate import is_current
+
+    engine = context.any_engine
+    require_sqlite(engine)
+    check_backup(file)
+    if not yes:
+        click.confirm(f"Replace everything in {context.where} with {file}?", abort=True)
+    restore_store(engine, file)
+    click.echo(f"Restored {file} into {context.where} ({count_feedback(engine)} feedback items).")
+    if not is_current(engine):
+        click.echo("The backup is from an older schema: run `pulse db upgrade`.")

@@ -1,0 +1,177 @@
+"""`pulse import`: a survey or review export into the store, with the mapping it used and the rows it kept
+aside."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from cli.context import Context, with_context
+from cli.printing import print_mapping
+from pulse.errors import InputError
+
+if TYPE_CHECKING:
+    from collectors.base import CollectResult
+    from store.feedback import Rejected
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--kind",
+    type=click.Choice(["survey", "review"]),
+    default="survey",
+    show_default=True,
+    help="What the file holds: survey answers or reviews.",
+)
+@click.option(
+    "--preset",
+    help="Surveys: typeform, google_forms, surveymonkey or qualtrics. Reviews: google_business, trustpilot, "
+    "yelp or generic. Default: detected.",
+)
+@click.option(
+    "--map", "pairs", multiple=True, metavar="FIELD=COLUMN", help="Use COLUMN for FIELD; repeatable."
+)
+@click.option(
+    "--mapping",
+    "mapping_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A JSON or TOML file of field = column.",
+)
+@click.option(
+    "--dayfirst/--monthfirst", default=None, help="How to read 03/04/2026 (default: from the data)."
+)
+@click.option(
+    "--source",
+    "source_name",
+    metavar="NAME",
+    help="The source to store into: an existing one, or a new one by that name. Default: the source that "
+    'already holds this survey (recognised by its form id or columns, whatever the file is called), else "Survey: '
+    'FILE NAME"; for reviews, the export\'s platform ("Trustpilot reviews").',
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the counts and mapping as JSON.")
+@with_context
+def import_file(
+    context: Context,
+    file: Path,
+    kind: str,
+    preset: str | None,
+    pairs: tuple[str, ...],
+    mapping_file: Path | None,
+    dayfirst: bool | None,
+    source_name: str | None,
+    as_json: bool,
+) -> None:
+    """Import a survey export (CSV, XLSX or JSON from Typeform, Google Forms, SurveyMonkey, Qualtrics...) or,
+    with --kind review, a review export (Google Business Profile, Trustpilot, Yelp, or any CSV / JSON).
+
+    Survey fields: created_at, nps, csat, ces, text, response_id, respondent, segment, location, channel.
+    A later export of the same survey (under any file name, cumulative or overlapping) goes into the same
+    source and adds only the answers not stored yet; rows that cannot be imported are kept with their line and
+    reason.
+    """
+    from collectors.base import run_collector
+    from collectors.survey_sources import assign_source, choose_survey_source
+    from collectors.surveys import SurveyFileCollector, parse_map_options, read_mapping_file
+
+    settings = context.settings
+    if kind == "review":
+        if pairs or mapping_file or dayfirst is not None:
+            raise InputError(
+                "--map, --mapping, --dayfirst and --monthfirst are for survey files.",
+                hint="For reviews, pick the export format with --preset if it is not detected.",
+            )
+        _import_reviews(context, file, preset, source_name, as_json)
+        return
+    overrides = {**(read_mapping_file(mapping_file) if mapping_file else {}), **parse_map_options(pairs)}
+    collector = SurveyFileCollector(file, None, overrides, preset, dayfirst, timezone=settings.timezone)
+    engine = context.engine
+    plan = collector.plan
+    if "created_at" not in plan.mapping and plan.data_rows:
+        raise InputError(
+            f"{plan.file_name} has no submission date column that Pulse can find; nothing was imported.",
+            hint=f"Name it with --map created_at=COLUMN. Its columns: {', '.join(plan.columns[:30])}.",
+        )
+    choice = choose_survey_source(engine, plan, file.name, source_name)
+    assign_source(collector, choice)
+    if not as_json:
+        heading = f"Importing {plan.data_rows} rows of {file} into {choice.name!r} ({choice.reason})."
+        print_mapping(heading, plan.mapping, plan.notes)
+    for warning in choice.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    with click.progressbar(
+        length=plan.data_rows or 0, label="Importing", file=sys.stderr, hidden=(plan.data_rows or 0) < 10_000
+    ) as bar:
+        result = run_collector(engine, collector, progress=bar.update)
+    source = {"source": choice.name, "source_status": choice.status, "warnings": list(choice.warnings)}
+    _report_import(
+        result,
+        "survey answers",
+        plan.mapping,
+        plan.notes,
+        collector.first_rejects,
+        as_json,
+        source,
+        plan.left_out,
+    )
+
+
+def _import_reviews(
+    context: Context, file: Path, preset: str | None, source_name: str | None, as_json: bool
+) -> None:
+    from collectors.base import run_collector
+    from collectors.reviews import ReviewFileCollector
+
+    engine = context.engine
+    collector = ReviewFileCollector(
+        file, source_name=source_name, preset=preset, timezone=context.settings.timezone
+    )
+    read = collector.read()
+    source = {"source": collector.source(read).name}
+    if not as_json:
+        heading = f"Importing {file} as {read.preset} reviews into {source['source']!r}."
+        print_mapping(heading, read.mapping, read.notes)
+    result = run_collector(engine, collector)
+    _report_import(
+        result, "reviews", read.mapping, read.notes, read.rejects[:20], as_json, source, read.left_out
+    )
+
+
+def _report_import(
+    result: CollectResult,
+    what: str,
+    mapping: dict[str, str],
+    notes: list[str],
+    first_rejects: list[Rejected],
+    as_json: bool,
+    source: dict[str, Any],
+    left_out: list[str],
+) -> None:
+    """The outcome of `pulse import`, as text or as JSON (`duplicates` and `already_there` are the same count:
+    rows the source already held; the personal columns left out are in the notes)."""
+    rejected_rows = [{"line": r.line, "reason": r.reason, "raw": r.raw} for r in first_rejects]
+    if as_json:
+        summary = {
+            "imported": result.new,
+            "already_there": result.duplicate,
+            "duplicates": result.duplicate,
+            "rejected": result.rejected,
+            **source,
+            "mapping": mapping,
+            "left_out": left_out,
+            "notes": notes,
+            "rejected_rows": rejected_rows,
+        }
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        return
+    click.echo(
+        f"Imported {result.new} new {what}, {result.duplicate} already there, {result.rejected} rejected."
+    )
+    for row in rejected_rows[:10]:
+        click.echo(f"  line {row['line']}: {row['reason']}")
+    if result.rejected > 10:
+        click.echo(f"  ... {result.rejected - 10} more (see the rejected rows in the store).")

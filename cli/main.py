@@ -1,0 +1,60 @@
+"""The `pulse` command line. Each subcommand has --help; errors print a message and a hint, and exit 1."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from cli.collect import collect
+from cli.context import Context
+from cli.db import backup, db, restore
+from cli.figures import digest, impact, metrics
+from cli.imports import import_file
+from cli.pipeline import analyze, demo, score, serve
+from cli.printing import print_error
+from cli.rollouts import rollouts
+from cli.themes import export, themes
+from cli.users import forget, users
+from pulse.errors import PulseError
+
+
+class PulseGroup(click.Group):
+    """The CLI's one error edge: a PulseError becomes its message and hint on stderr, and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PulseError as error:
+            print_error(error)
+            ctx.exit(1)
+
+
+@click.group(cls=PulseGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="pulse")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Pulse: is automation making your business feel impersonal? Feedback and its trends, week by week."""
+    ctx.ensure_object(Context)  # the settings and the engine, built once when a command first needs them
+
+
+for command in (
+    db,
+    backup,
+    restore,
+    forget,
+    users,
+    demo,
+    analyze,
+    score,
+    serve,
+    metrics,
+    impact,
+    digest,
+    rollouts,
+    import_file,
+    collect,
+    themes,
+    export,
+):
+    main.add_command(command)

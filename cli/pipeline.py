@@ -1,0 +1,127 @@
+"""`pulse demo`, `pulse analyze`, `pulse score`, `pulse serve`: load the demo, run the pipeline, score a file,
+serve the dashboard."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from cli.context import Context, judge_rollouts, with_context
+from pulse.errors import InputError
+from pulse.settings import PROJECT_ROOT
+
+
+@click.command()
+@click.option("--if-empty", is_flag=True, help="Load only when the store holds no feedback yet.")
+@with_context
+def demo(context: Context, if_empty: bool) -> None:
+    """Load the demo dataset: a bakery-café's surveys, reviews, Reddit mentions and rollouts."""
+    from collectors.base import run_collector
+    from collectors.demo import DemoCollector
+    from store.feedback import count_feedback
+    from store.rollouts import import_rollouts
+
+    settings = context.settings
+    engine = context.engine
+    if if_empty and count_feedback(engine):
+        click.echo("The store already holds feedback; the demo was not loaded.")
+        return
+    collector = DemoCollector(settings.demo_dir)
+    with click.progressbar(length=collector.row_count(), label="Loading the demo", file=sys.stderr) as bar:
+        result = run_collector(engine, collector, progress=bar.update)
+    added, present = import_rollouts(engine, settings.demo_dir / "rollouts.csv", by="demo")
+    judge_rollouts(engine)
+    click.echo(
+        f"Demo loaded: {result.new} new feedback items, {result.duplicate} already there, "
+        f"{result.rejected} rejected; {added} rollouts added ({present} already there)."
+    )
+
+
+@click.command()
+@with_context
+def analyze(context: Context) -> None:
+    """Score sentiment and impersonal-experience complaints of feedback not yet scored."""
+    from analysis.pipeline import read_pending, score_new_feedback
+
+    engine = context.engine
+    pending = read_pending(engine)
+    if pending.is_empty():
+        click.echo("Every feedback item is scored already.")
+        return
+    with click.progressbar(length=pending.height, label="Scoring feedback", file=sys.stderr) as bar:
+        scored = score_new_feedback(engine, lambda done, _total: bar.update(done - bar.pos), pending)
+    click.echo(f"Scored {scored} feedback items.")
+
+
+@click.command()
+@click.argument("input_file", metavar="INPUT", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--text-column", required=True, help="The column that holds what the customer wrote.")
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The file to write, .csv, .json or .xlsx (default: INPUT's name with -scored.csv, beside it).",
+)
+@with_context
+def score(context: Context, input_file: Path, text_column: str, out_file: Path | None) -> None:
+    """Score a CSV, XLSX or JSON file of customer texts: every input column, plus sentiment, sentiment_score,
+    impersonal, impersonal_score and impersonal_cues. Embeddings are kept in the store, so scoring the same
+    texts again costs little."""
+    from analysis.embedding_pipeline import store_embedder
+    from analysis.pipeline import add_scores
+    from collectors.surveys import read_table
+    from pulse.tables import check_format, write_table
+    from store.scores import SCORE_COLUMNS
+
+    out_file = out_file or input_file.with_name(f"{input_file.stem}-scored.csv")
+    check_format(out_file)
+    frame = read_table(input_file)
+    if text_column not in frame.columns:
+        raise InputError(
+            f"{input_file.name} has no column {text_column!r}.",
+            hint=f"Choose --text-column from: {', '.join(frame.columns)}.",
+        )
+    kept = {name: f"input {name}" for name in SCORE_COLUMNS if name in frame.columns and name != text_column}
+    frame = frame.rename(kept)  # a file scored before keeps its old scores beside the new ones
+    embedder = store_embedder(context.engine)
+    with click.progressbar(length=frame.height, label="Scoring texts", file=sys.stderr) as bar:
+        scored = add_scores(frame, text_column, embedder, lambda done, _total: bar.update(done - bar.pos))
+    write_table(scored, out_file)
+    flagged = int(scored["impersonal"].sum())
+    counts = scored["sentiment"].value_counts().rows()
+    click.echo(
+        f"Scored {scored.height} rows into {out_file}: "
+        + ", ".join(f"{count} {label}" for label, count in sorted(counts))
+        + f"; {flagged} impersonal-experience complaints."
+    )
+
+
+@click.command()
+@click.option("--port", type=int, default=None, help="Port to serve on (default: PULSE_SERVER_PORT, 8501).")
+@click.option("--headless/--browser", default=True, help="Do not open a browser window (default).")
+@with_context
+def serve(context: Context, port: int | None, headless: bool) -> None:
+    """Start the dashboard on localhost."""
+    _ = context.engine  # fail here, with a hint, rather than in the browser
+    port = port or context.settings.server_port
+    click.echo(f"Pulse is starting on http://localhost:{port}")
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(PROJECT_ROOT / "dashboard" / "app.py"),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "localhost",
+        "--server.headless",
+        str(headless).lower(),
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    os.chdir(PROJECT_ROOT)  # so that Streamlit reads .streamlit/config.toml
+    os.execv(sys.executable, command)  # Streamlit takes over this process, and its signals

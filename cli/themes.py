@@ -1,0 +1,157 @@
+"""`pulse themes fit | update | list | rename | merge | hide` and `pulse export themes`: what customers talk
+about, and the handout for people."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cli.context import Context, with_context
+from cli.printing import json_default, progress_to
+
+
+@click.group()
+def themes() -> None:
+    """Themes: what customers talk about. Fit, update, list, rename, merge and hide them."""
+
+
+@themes.command("fit")
+@click.option(
+    "--model", "model_name", default=None, help="Sentence-embedding model (default: PULSE_EMBEDDING_MODEL)."
+)
+@with_context
+def themes_fit(context: Context, model_name: str | None) -> None:
+    """Fit the themes on all feedback now (a full refit). Names, merges and hidden themes carry over to the
+    new themes that match the old ones."""
+    from analysis.theme_pipeline import update_themes
+
+    settings = context.settings
+    with click.progressbar(length=1, label="Embedding new texts", file=sys.stderr) as bar:
+        run = update_themes(
+            context.engine,
+            refit=True,
+            model_name=model_name or settings.embedding_model,
+            progress=lambda done, total: progress_to(bar, done, total),
+        )
+    click.echo(f"Fitted {run.topics} themes on {run.themed} feedback items.")
+
+
+@themes.command("update")
+@click.option(
+    "--model", "model_name", default=None, help="Sentence-embedding model (default: PULSE_EMBEDDING_MODEL)."
+)
+@with_context
+def themes_update(context: Context, model_name: str | None) -> None:
+    """Give new feedback its theme without a refit; refits when there is no model yet or when too many new
+    items fit the themes poorly."""
+    from analysis.theme_pipeline import update_themes
+
+    settings = context.settings
+    run = update_themes(context.engine, model_name=model_name or settings.embedding_model)
+    if run.action == "fit":
+        click.echo(f"Refitted ({run.reason}): {run.topics} themes on {run.themed} feedback items.")
+    else:
+        click.echo(f"Themed {run.themed} new feedback items with the {run.topics} current themes.")
+
+
+@themes.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@with_context
+def themes_list(context: Context, as_json: bool) -> None:
+    """List the current themes: id, size, name (the owner's or the generated label), keywords."""
+    from store.topics import read_topics
+
+    topics = read_topics(context.engine).drop("centroid")
+    if as_json:
+        click.echo(json.dumps(topics.to_dicts(), default=json_default, indent=2, ensure_ascii=False))
+        return
+    if topics.is_empty():
+        click.echo("No themes yet. Run `pulse themes fit`.")
+        return
+    for row in topics.sort("size", descending=True).iter_rows(named=True):
+        notes = ["hidden"] * bool(row["hidden"]) + [f"merged into {row['merged_into']}"] * bool(
+            row["merged_into"]
+        )
+        extra = f" [{', '.join(notes)}]" if notes else ""
+        click.echo(
+            f"{row['id']:>5}  {row['size']:>6}  {row['custom_name'] or row['label']}{extra}  "
+            f"({', '.join(row['keywords'][:5])})"
+        )
+
+
+@themes.command("rename")
+@click.argument("theme_id", type=int)
+@click.argument("name", required=False, default="")
+@with_context
+def themes_rename(context: Context, theme_id: int, name: str) -> None:
+    """Give theme THEME_ID your NAME (no NAME: back to the generated label). Kept across refits."""
+    from store.topics import rename_topic
+
+    rename_topic(context.engine, theme_id, name)
+    click.echo(f"Theme {theme_id} is now {name!r}." if name.strip() else f"Theme {theme_id} uses its label.")
+
+
+@themes.command("merge")
+@click.argument("theme_id", type=int)
+@click.argument("into_id", type=int)
+@with_context
+def themes_merge(context: Context, theme_id: int, into_id: int) -> None:
+    """Count theme THEME_ID as part of theme INTO_ID. Kept across refits."""
+    from store.topics import merge_topic
+
+    merge_topic(context.engine, theme_id, into_id)
+    click.echo(f"Theme {theme_id} now counts as theme {into_id}.")
+
+
+@themes.command("hide")
+@click.argument("theme_id", type=int)
+@click.option("--show", is_flag=True, help="Show a hidden theme again.")
+@with_context
+def themes_hide(context: Context, theme_id: int, show: bool) -> None:
+    """Hide theme THEME_ID from the dashboard and exports. Kept across refits."""
+    from store.topics import hide_topic
+
+    hide_topic(context.engine, theme_id, hidden=not show)
+    click.echo(f"Theme {theme_id} is {'shown' if show else 'hidden'}.")
+
+
+@click.group()
+def export() -> None:
+    """Export reports for people: themes."""
+
+
+@export.command("themes")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only feedback from this day (YYYY-MM-DD).")
+@click.option(
+    "--format", "format_name", type=click.Choice(["csv", "md", "pdf"]), default="md", show_default=True
+)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The file to write (default: standard output; for pdf, themes.pdf).",
+)
+@click.option("--top", type=click.IntRange(1, 50), default=8, show_default=True, help="How many themes.")
+@with_context
+def export_themes(context: Context, since: Any, format_name: str, out_file: Path | None, top: int) -> None:
+    """The top themes with their size, trend, sentiment, impersonal share and quotes (emails, phone numbers
+    and @handles redacted), and the themes that changed most after each rollout."""
+    from zoneinfo import ZoneInfo
+
+    from analysis.theme_pipeline import store_theme_report
+    from pulse.theme_export import theme_report_bytes
+
+    settings = context.settings
+    start = since.replace(tzinfo=ZoneInfo(settings.timezone)) if since else None
+    report = store_theme_report(context.engine, settings.timezone, start, top)
+    content = theme_report_bytes(report, format_name, settings.business_name)
+    if out_file is None and format_name != "pdf":
+        click.echo(content.decode("utf-8"), nl=False)
+        return
+    out_file = out_file or Path("themes.pdf")
+    out_file.write_bytes(content)
+    click.echo(f"Wrote {report.summary.height} themes to {out_file}.")
