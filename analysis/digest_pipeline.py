@@ -1,5 +1,5 @@
-"""The weekly digest from the store: the week's figures from the daily counts and its themes (analysis.digest
-builds it from frames)."""
+"""The weekly digest from the store: the week's figures from the daily counts and its themes, as numbers,
+which reports.digest puts into words."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from analysis.digest import Digest, build_digest, chosen_week
 from analysis.metrics import read_counts_metrics
 from analysis.theme_pipeline import store_theme_report
 from analysis.themes import BASELINE_PERIODS
+from reports.digest import Digest, build_digest, chosen_week
 from store.daily_counts import read_daily_counts, refresh_daily_counts
 
 

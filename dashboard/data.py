@@ -28,7 +28,7 @@ from store.state import read_data_version
 from store.topics import read_topics
 
 if TYPE_CHECKING:  # the themes, their export and the live sources are imported when used: not at start-up
-    from analysis.theme_report import ThemeReport
+    from analysis.themes import ThemeReport
     from collectors.base import Collector
 
 QUOTE_COLUMNS = (
@@ -170,8 +170,8 @@ def load_topics(version: int) -> pl.DataFrame:
 def load_theme_export(version: int, format_name: str, weeks: int | None = None) -> bytes:
     """The staff-meeting handout of the last `weeks` weeks (its TOP_THEMES themes, however many the page
     shows) as a csv, md or pdf file."""
-    from analysis.theme_report import TOP_THEMES
-    from pulse.theme_export import theme_report_bytes
+    from analysis.themes import TOP_THEMES
+    from reports.handout import theme_report_bytes
 
     report = load_theme_report(version, weeks, TOP_THEMES)
     return theme_report_bytes(report, format_name, get_settings().business_name)

@@ -552,7 +552,7 @@ def digest(week: str | None, send: bool, recipients: tuple[str, ...]) -> None:
     if not send:
         click.echo(content.text(), nl=False)
         return
-    from pulse.mail import build_smtp_server, send_digest
+    from reports.mail import build_smtp_server, send_digest
 
     sent_to = send_digest(content, settings, recipients)
     via = build_smtp_server(settings).describe()
@@ -1103,7 +1103,7 @@ def export_themes(since: Any, format_name: str, out_file: Path | None, top: int)
     from zoneinfo import ZoneInfo
 
     from analysis.theme_pipeline import store_theme_report
-    from pulse.theme_export import theme_report_bytes
+    from reports.handout import theme_report_bytes
 
     settings = build_settings()
     start = since.replace(tzinfo=ZoneInfo(settings.timezone)) if since else None

@@ -1,8 +1,8 @@
 """The weekly digest: what the owner reads on Monday morning. The week's NPS, CSAT, responses, negative
 comments and impersonal complaints, each against the week before and with its 95% interval; the week's alerts
 (analysis.alerts); and what customers talked about: the week's biggest themes and those rising against the
-four weeks before (analysis.themes). As plain text and as a simple HTML page; pulse/mail.py sends it. Built
-from frames (build_digest); analysis/digest_pipeline.py reads them from the store:
+four weeks before (analysis.themes). As plain text and as a simple HTML page; reports/mail.py sends it. Built
+from frames of numbers (build_digest); analysis/digest_pipeline.py reads them from the store:
 
     digest = read_digest(engine, timezone="Europe/London", business="Crumb & Kettle")   # the latest week
     print(digest.text())
@@ -20,7 +20,7 @@ import polars as pl
 
 from analysis.alerts import weekly_alerts
 from analysis.metrics import period_and_previous
-from analysis.themes import BASELINE_PERIODS, rising_themes
+from analysis.themes.trends import BASELINE_PERIODS, rising_themes
 from pulse.errors import InputError
 from pulse.formatting import format_nps, format_points, format_share, format_week
 
