@@ -110,7 +110,7 @@ def load_rollout_changes(version: int) -> pl.DataFrame:
 @st.cache_data(ttl=3600, max_entries=4)
 def load_rollout_impacts(version: int) -> list[dict[str, Any]]:
     """Each rollout's before / after verdict as the pipeline judged and stored it (analysis/impact_pipeline.py),
-    as plain records (analysis.impact.impact_record). The page only reads them."""
+    as plain records (reports.verdicts.impact_record). The page only reads them."""
     return read_rollout_impact_records(get_engine())
 
 

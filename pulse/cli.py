@@ -499,8 +499,9 @@ def _print_metrics(rows: list[dict[str, Any]], group_by: tuple[str, ...], min_re
 def impact(weeks: int, burn_in: int, as_json: bool) -> None:
     """Did each rollout change NPS, CSAT, sentiment and impersonal complaints? A verdict per rollout with 95%
     intervals, the smallest change the data could show, and warnings (overlaps, thin data, earlier change)."""
-    from analysis.impact import ImpactSettings, impact_record
+    from analysis.impact import ImpactSettings
     from analysis.impact_pipeline import read_rollout_impacts
+    from reports.verdicts import detectable_note, impact_record, impact_warnings, verdict
 
     if weeks < 2 or burn_in < 0:
         raise InputError(
@@ -520,9 +521,9 @@ def impact(weeks: int, burn_in: int, as_json: bool) -> None:
     for item in impacts:
         where = f", {item.channel} (compared with the other channels)" if item.channel else ""
         click.echo(f"{item.name} (from {item.started_on}{where}; {item.main_method})")
-        click.echo(f"  {item.verdict.rstrip('.')}.")
-        click.echo(f"  {item.detectable_note}")
-        for warning in item.warnings:
+        click.echo(f"  {verdict(item).rstrip('.')}.")
+        click.echo(f"  {detectable_note(item)}")
+        for warning in impact_warnings(item):
             click.echo(f"  ! {warning}")
 
 
