@@ -23,6 +23,7 @@ from analysis.metrics import period_and_previous
 from analysis.themes.trends import BASELINE_PERIODS, rising_themes
 from pulse.errors import InputError
 from pulse.formatting import format_nps, format_points, format_share, format_week
+from reports.alerts import alert_message
 
 TOP_THEMES = 3
 
@@ -123,7 +124,7 @@ def build_digest(
         week=week,
         compared_with=last["period"] if last else None,
         figures=week_figures(this, last),
-        alerts=[alert.message for alert in weekly_alerts(weekly, week)],
+        alerts=[alert_message(alert) for alert in weekly_alerts(weekly, week)],
         top_themes=top_theme_lines(themes, week),
         rising_themes=rising_theme_lines(themes, week),
         notes=notes,
