@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analysis.impersonal import Embedder
+from analysis.embeddings import Embedder
 from analysis.pipeline import SCORER_VERSION, score_frame
 
 SPLIT_SEED = "pulse-impersonal-split-1"

@@ -4,7 +4,6 @@ Owner edits (names, merges, hidden themes) carry over a refit to the new topics 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,6 +25,7 @@ from analysis.themes import (
     needs_refit,
     topics_frame,
 )
+from pulse.progress import Progress
 from store.rollouts import read_rollouts
 from store.runs import finish_run, start_run
 from store.state import utc_now
@@ -39,8 +39,6 @@ from store.topics import (
     write_assignments,
     write_topic_model,
 )
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)

@@ -31,13 +31,13 @@ import numpy as np
 import polars as pl
 from sklearn.linear_model import LogisticRegression
 
+from analysis.embeddings import Embedder
 from analysis.sentiment import (
     EMBEDDING_MODEL,
     NEGATIVE_BELOW,
     POSITIVE_ABOVE,
     SENTIMENT_VERSION,
     WEIGHTS_FILE,
-    Embedder,
     Segmented,
     SentimentModel,
     TextScores,
