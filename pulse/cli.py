@@ -541,15 +541,15 @@ def impact(weeks: int, burn_in: int, as_json: bool) -> None:
 def digest(week: str | None, send: bool, recipients: tuple[str, ...]) -> None:
     """The weekly digest: NPS, CSAT, responses, negative comments and impersonal complaints against last week
     with 95% intervals, the week's alerts, and the top and rising themes. Printed, or sent with --send."""
-    from analysis.digest_pipeline import read_digest
+    from analysis.digest_pipeline import read_digest_figures
+    from reports.digest import build_digest
 
     if recipients and not send:
         raise InputError("--to is for sending the digest.", hint="Add --send, or leave out --to to print it.")
     settings = build_settings()
     day = _parse_day(week, "--week") if week else None
-    content = read_digest(
-        _engine(settings), settings.timezone, settings.business_name, day, settings.min_responses
-    )
+    figures = read_digest_figures(_engine(settings), settings.timezone, day, settings.min_responses)
+    content = build_digest(figures.weekly, figures.themes, settings.business_name, figures.week)
     if not send:
         click.echo(content.text(), nl=False)
         return
