@@ -14,6 +14,7 @@ import polars as pl
 
 from analysis.themes.report import QUOTES_PER_THEME, ThemeReport
 from pulse.errors import InputError
+from pulse.formatting import format_share
 from pulse.tables import csv_safe
 
 EXPORT_FORMATS = ("csv", "md", "pdf")
@@ -28,9 +29,10 @@ RISING_COLOUR = (200, 90, 40)
 
 
 def percent(value: float | None, signed: bool = False) -> str:
-    if value is None:
-        return "–"
-    return f"{100 * value:+.1f} pts" if signed else f"{100 * value:.0f}%"
+    """A share as '12%' (pulse.formatting.format_share), or a change of share as '+1.5 pts' when `signed`."""
+    if value is None or not signed:
+        return format_share(value)
+    return f"{100 * value:+.1f} pts"
 
 
 def signed(value: float | None) -> str:
