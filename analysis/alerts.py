@@ -5,7 +5,8 @@ Each comparison is a 99% interval for the week minus the baseline: NPS with the 
 (Rocks 2016) on each side, CSAT and the complaint rate with Agresti-Caffo's (one success and one failure added
 to each side), sentiment with Welch's. An alert is raised when the whole interval is on the bad side, and only
 for weeks with at least `min_answers` answers of that measure. 99% rather than 95%, because four measures
-are checked every week: at 95% about one week in ten would raise a false alert.
+are checked every week: at 95% about one week in ten would raise a false alert. Numbers only: reports/alerts.py
+says them in words.
 """
 
 from __future__ import annotations
@@ -25,13 +26,16 @@ Z99 = 2.5758293035489004  # four measures are checked every week: at 99%, about 
 
 @dataclass(frozen=True)
 class Alert:
+    """A measure significantly worse this week than over the `baseline_weeks` weeks before it, in the
+    measure's unit (NPS points, CSAT %, complaints per 100, sentiment score); reports.alerts says it in words."""
+
     measure: str  # nps, csat, sentiment, impersonal
-    message: str
     week_value: float
     baseline_value: float
-    change: float  # week minus baseline, in the measure's unit (points, per 100, score)
-    low: float
+    change: float  # week minus baseline
+    low: float  # the 99% interval of the change
     high: float
+    baseline_weeks: int
 
 
 def weekly_alerts(
@@ -48,18 +52,9 @@ def weekly_alerts(
     weeks = baseline.height
     alerts = [
         nps_alert(this, base, weeks, min_answers),
-        share_alert("csat", "CSAT", this, base, weeks, min_answers, "satisfied", "csat_n", worse=-1),
+        share_alert("csat", this, base, weeks, min_answers, "satisfied", "csat_n", worse=-1),
         sentiment_alert(this, base, weeks, min_answers),
-        share_alert(
-            "impersonal",
-            "impersonal complaints",
-            this,
-            base,
-            weeks,
-            min_answers,
-            "impersonal_count",
-            "scored_n",
-        ),
+        share_alert("impersonal", this, base, weeks, min_answers, "impersonal_count", "scored_n"),
     ]
     return [alert for alert in alerts if alert is not None]
 
@@ -103,27 +98,7 @@ def nps_alert(this: dict[str, Any], base: dict[str, float], weeks: int, min_answ
     if high >= 0:
         return None
     week_value = 100 * (this["promoters"] - this["detractors"]) / this["nps_n"]
-    base_value = week_value - change
-    return Alert(
-        "nps",
-        f"NPS fell to {whole(week_value)} this week from {whole(base_value)} over {weeks_before(weeks)} "
-        f"({whole(change)} points, 99% CI {whole(low)} to {whole(high)}).",
-        week_value,
-        base_value,
-        change,
-        low,
-        high,
-    )
-
-
-def weeks_before(weeks: int) -> str:
-    return "the week before" if weeks == 1 else f"the {weeks} weeks before"
-
-
-def whole(value: float) -> str:
-    """A number rounded to a whole, without a minus sign on zero."""
-    text = f"{value:.0f}"
-    return "0" if text == "-0" else text
+    return Alert("nps", week_value, week_value - change, change, low, high, weeks)
 
 
 def adjusted_nps(promoters: float, detractors: float, n: float) -> tuple[float, float]:
@@ -134,7 +109,6 @@ def adjusted_nps(promoters: float, detractors: float, n: float) -> tuple[float, 
 
 def share_alert(
     measure: str,
-    label: str,
     this: dict[str, Any],
     base: dict[str, float],
     weeks: int,
@@ -155,20 +129,8 @@ def share_alert(
     low, high = 100 * (adjusted_week - adjusted_base - margin), 100 * (adjusted_week - adjusted_base + margin)
     if (worse > 0 and low <= 0) or (worse < 0 and high >= 0):
         return None
-    unit = " per 100" if worse > 0 else "%"
-    verb = "rose" if worse > 0 else "fell"
     change = 100 * (week_share - base_share)
-    return Alert(
-        measure,
-        f"{label[0].upper()}{label[1:]} {verb} to {100 * week_share:.1f}{unit} this week from "
-        f"{100 * base_share:.1f}{unit} over {weeks_before(weeks)} ({change:+.1f}, 99% CI {low:.1f} to "
-        f"{high:.1f}).",
-        100 * week_share,
-        100 * base_share,
-        change,
-        low,
-        high,
-    )
+    return Alert(measure, 100 * week_share, 100 * base_share, change, low, high, weeks)
 
 
 def sentiment_alert(
@@ -183,11 +145,10 @@ def sentiment_alert(
         return None
     return Alert(
         "sentiment",
-        f"Mean sentiment fell to {this['sentiment_mean']:+.2f} this week from {base['sentiment_mean']:+.2f} "
-        f"over {weeks_before(weeks)} ({change:+.2f}, 99% CI {change - margin:+.2f} to {change + margin:+.2f}).",
         this["sentiment_mean"],
         base["sentiment_mean"],
         change,
         change - margin,
         change + margin,
+        weeks,
     )

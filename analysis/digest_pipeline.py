@@ -1,28 +1,35 @@
-"""The weekly digest from the store: the week's figures from the daily counts and its themes (analysis.digest
-builds it from frames)."""
+"""The weekly digest's figures from the store: the weeks' metrics from the daily counts and the themes of the
+weeks around the chosen one. Numbers only: reports.digest.build_digest puts them into words."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import polars as pl
 from sqlalchemy import Engine
 
-from analysis.digest import Digest, build_digest, chosen_week
-from analysis.metrics import read_counts_metrics
+from analysis.metrics import chosen_week, read_counts_metrics
 from analysis.theme_pipeline import store_theme_report
 from analysis.themes import BASELINE_PERIODS
 from store.daily_counts import read_daily_counts, refresh_daily_counts
 
 
-def read_digest(
-    engine: Engine,
-    timezone: str = "UTC",
-    business: str = "",
-    week: date | None = None,
-    min_responses: int = 30,
-) -> Digest:
-    """The digest of `week` (any day of it; the latest week with feedback when None) from the store."""
+@dataclass(frozen=True)
+class DigestFigures:
+    """What a digest is built from: `weekly` metrics (read_counts_metrics by week), the weekly `themes`
+    (analysis.themes.theme_periods) of the BASELINE_PERIODS weeks before `week` and of `week`, its Monday."""
+
+    weekly: pl.DataFrame
+    themes: pl.DataFrame
+    week: date
+
+
+def read_digest_figures(
+    engine: Engine, timezone: str = "UTC", week: date | None = None, min_responses: int = 30
+) -> DigestFigures:
+    """The figures of `week` (any day of it; the latest week with feedback when None) from the store."""
     refresh_daily_counts(engine, timezone)  # a batch step: the counts recounted first when stale
     weekly = read_counts_metrics(read_daily_counts(engine, timezone), "week", min_responses)
     monday = chosen_week(weekly, week)
@@ -30,4 +37,4 @@ def read_digest(
     themes = store_theme_report(
         engine, timezone, since=start - timedelta(weeks=BASELINE_PERIODS), until=start + timedelta(weeks=1)
     )
-    return build_digest(weekly, themes.weekly, business, monday)
+    return DigestFigures(weekly, themes.weekly, monday)

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 import numpy as np
 from sqlalchemy import Engine
 
-from analysis.embeddings import DEFAULT_MODEL, Embedder, Progress, embed
+from analysis.embeddings import DEFAULT_MODEL, Embedder, embed
+from pulse.progress import Progress
 from store.embeddings import read_embeddings, text_hash, write_embeddings
 
 

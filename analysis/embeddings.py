@@ -11,14 +11,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from pulse.progress import Progress
+
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 BATCH = 64
 
-Progress = Callable[[int, int], None]
-Embedder = Callable[[Sequence[str]], np.ndarray]  # texts to unit-length vectors, one row per text
+# texts to unit-length vectors, one row per text: the one type for every embedder (scoring, the store's cache)
+Embedder = Callable[[Sequence[str]], np.ndarray]
 
 
 def model_location(model_name: str) -> str:

@@ -45,7 +45,8 @@ def refresh_rollout_impacts(engine: Engine, timezone: str | None = None) -> bool
     rollouts = read_rollouts(engine)
     records = []
     if not rollouts.is_empty():
-        from analysis.impact import assess_rollouts_by_day, day_totals_from_counts, impact_record
+        from analysis.impact import assess_rollouts_by_day, day_totals_from_counts
+        from reports.verdicts import impact_record
 
         days = day_totals_from_counts(read_daily_counts(engine, state.counts_timezone))
         records = [impact_record(impact) for impact in assess_rollouts_by_day(days, rollouts)]

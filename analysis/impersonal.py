@@ -19,18 +19,17 @@ thresholds were chosen on half of `impersonal_dev.csv` (see `analysis.impersonal
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
+from analysis.embeddings import Embedder
 from analysis.impersonal_prototypes import COUNTER_PROTOTYPES, CUE_PROTOTYPES
 from analysis.sentiment import score_sentiment, split_segments
 
 IMPERSONAL_VERSION = "impersonal-minilm-v2"
-
-Embedder = Callable[[Sequence[str]], np.ndarray]  # texts to unit-length vectors, one row per text
 
 FLAG_AT = 0.5
 SIMILARITY_FLOOR = 0.65  # a sentence this close (cosine) to a family's phrase may fire it

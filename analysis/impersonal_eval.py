@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analysis.impersonal import Embedder
+from analysis.embeddings import Embedder
 from analysis.pipeline import SCORER_VERSION, score_frame
 
 SPLIT_SEED = "pulse-impersonal-split-1"
@@ -34,23 +34,26 @@ def read_labelled(path: str | Path) -> pl.DataFrame:
 
 
 def precision_recall_f1(labels: pl.Series, flags: pl.Series) -> dict[str, float]:
-    """Precision, recall and F1 of boolean `flags` against 0/1 `labels`, with the counts."""
-    truth = labels.cast(pl.Boolean)
-    true_positives = int((truth & flags).sum())
-    false_positives = int((~truth & flags).sum())
-    false_negatives = int((truth & ~flags).sum())
-    precision = true_positives / max(true_positives + false_positives, 1)
-    recall = true_positives / max(true_positives + false_negatives, 1)
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    """Precision, recall and F1 of boolean `flags` against 0/1 `labels` (scikit-learn's; 0 where undefined),
+    with the counts."""
+    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+    truth, predicted = labels.cast(pl.Int8).to_numpy(), flags.cast(pl.Int8).to_numpy()
+    precision, recall, f1, _ = precision_recall_fscore_support(
+        truth, predicted, labels=[1], average="binary", zero_division=0
+    )
+    (_, false_positives), (false_negatives, true_positives) = confusion_matrix(
+        truth, predicted, labels=[0, 1]
+    )
     return {
-        "precision": precision,
-        "recall": recall,
-        "f1": f1,
+        "precision": float(precision),
+        "recall": float(recall),
+        "f1": float(f1),
         "rows": labels.len(),
         "positives": int(truth.sum()),
-        "true_positives": true_positives,
-        "false_positives": false_positives,
-        "false_negatives": false_negatives,
+        "true_positives": int(true_positives),
+        "false_positives": int(false_positives),
+        "false_negatives": int(false_negatives),
     }
 
 

@@ -13,10 +13,13 @@ interval (mean ± 1.96 sd / sqrt(n)); impersonal complaints are counted per 100 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
 
+from pulse.errors import InputError
+from pulse.formatting import format_week
 from pulse.measures import COUNT_COLUMNS, DAILY_COUNTS, MEANS, MOMENT_COLUMNS, count_expr
 
 Z95 = 1.959963984540054  # scipy.stats.norm.ppf(0.975): the one 95% normal quantile of the analysis
@@ -211,3 +214,22 @@ def period_and_previous(
     current = ordered.row(index, named=True)
     previous = ordered.row(index - 1, named=True) if index > 0 else None
     return current, previous
+
+
+def chosen_week(weekly: pl.DataFrame, week: date | None) -> date:
+    """The Monday of `week` when it has feedback, else an InputError; the latest week when None."""
+    if weekly.is_empty():
+        raise InputError(
+            "There is no feedback in the store yet, so there is no week to sum up.",
+            hint="Load some with `pulse import` or `pulse demo`.",
+        )
+    weeks = weekly["period"].sort()
+    if week is None:
+        return weeks[-1]
+    monday = week - timedelta(days=week.weekday())
+    if monday not in weeks.to_list():
+        raise InputError(
+            f"There is no feedback in the week of {format_week(monday)}.",
+            hint=f"Weeks with feedback run from {format_week(weeks[0])} to {format_week(weeks[-1])}.",
+        )
+    return monday

@@ -3,8 +3,6 @@ Heavy work happens here, never on a page."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import polars as pl
 from sqlalchemy import Engine
 
@@ -13,13 +11,12 @@ from analysis.embeddings import Embedder
 from analysis.impact_pipeline import refresh_rollout_impacts
 from analysis.impersonal import IMPERSONAL_VERSION, add_impersonal, sentences
 from analysis.sentiment import SENTIMENT_VERSION, add_sentiment, split_segments
+from pulse.progress import Progress
 from store.runs import recorded_run
 from store.scores import SCORE_COLUMNS, read_unscored, write_scores
 
 SCORER_VERSION = f"{SENTIMENT_VERSION}+{IMPERSONAL_VERSION}"
 CHUNK = 500
-
-Progress = Callable[[int, int], None]
 
 
 def score_frame(

@@ -1,4 +1,7 @@
-"""Notable quotes: the few customer comments of a period that best show how it went."""
+"""Quotes: the customer comments put in front of people. `pick_quotes` chooses the few that best show how a
+period went (the Pulse page); `representative_quotes` the ones closest to each theme's centroid (the Themes
+page and the handout). Both keep only comments long enough to say something, leave out repeats, and redact
+emails, phone and card numbers and @handles (analysis.personal_data) before anyone sees them."""
 
 from __future__ import annotations
 
@@ -6,7 +9,21 @@ import polars as pl
 
 from analysis.personal_data import redact_expr
 
-MIN_WORDS = 6
+MIN_WORDS = 6  # a notable comment of the period
+THEME_MIN_WORDS = 4  # a theme's quote
+QUOTE_CHARS = 220
+
+
+def has_words(minimum: int) -> pl.Expr:
+    """Whether `text` has at least `minimum` words."""
+    return pl.col("text").str.count_matches(r"\S+") >= minimum
+
+
+def shorten(text: str, max_chars: int = QUOTE_CHARS) -> str:
+    """`text` cut at a word boundary to at most `max_chars` characters, with an ellipsis when cut."""
+    if len(text) <= max_chars:
+        return text
+    return text[: max_chars - 1].rsplit(" ", 1)[0].rstrip(" ,;:.") + "…"
 
 
 def pick_quotes(frame: pl.DataFrame, count: int = 3) -> pl.DataFrame:
@@ -17,9 +34,7 @@ def pick_quotes(frame: pl.DataFrame, count: int = 3) -> pl.DataFrame:
     of emails, phone and card numbers and @handles.
     """
     texts = frame.filter(
-        pl.col("text").is_not_null()
-        & pl.col("sentiment_score").is_not_null()
-        & (pl.col("text").str.count_matches(r"\S+") >= MIN_WORDS)
+        pl.col("text").is_not_null() & pl.col("sentiment_score").is_not_null() & has_words(MIN_WORDS)
     ).unique("text", keep="first", maintain_order=True)
     if texts.is_empty():
         return texts.with_columns(pl.lit("").alias("why"))
@@ -46,3 +61,25 @@ def pick_quotes(frame: pl.DataFrame, count: int = 3) -> pl.DataFrame:
     if not chosen:
         return texts.head(0).with_columns(pl.lit("").alias("why"))
     return pl.concat(chosen).with_columns(redact_expr(pl.col("text")).alias("text"))
+
+
+def representative_quotes(
+    frame: pl.DataFrame, per_topic: int = 3, min_words: int = THEME_MIN_WORDS
+) -> pl.DataFrame:
+    """The `per_topic` texts of each theme closest to its centroid, distinct (ignoring case and
+    punctuation), redacted and shortened. `frame` has columns theme, text and similarity; returns theme,
+    quote, similarity."""
+    return (
+        frame.filter(has_words(min_words))
+        .with_columns(
+            pl.col("text").str.to_lowercase().str.replace_all(r"[^\w]+", " ").str.strip_chars().alias("key")
+        )
+        .sort("theme", "similarity", descending=[False, True])
+        .unique(["theme", "key"], keep="first", maintain_order=True)
+        .group_by("theme", maintain_order=True)
+        .head(per_topic)
+        .with_columns(
+            redact_expr(pl.col("text")).map_elements(shorten, return_dtype=pl.String).alias("quote")
+        )
+        .select("theme", "quote", "similarity")
+    )

@@ -21,7 +21,7 @@ The improved scorer, for one text:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
@@ -32,6 +32,8 @@ import numpy as np
 import polars as pl
 from nltk.sentiment.vader import SentimentIntensityAnalyzer, VaderConstants
 
+from analysis.embeddings import Embedder
+
 VADER_VERSION = "vader-3.3.2"
 SENTIMENT_VERSION = "sentiment-minilm-v2"  # change with every new weights file or scoring rule
 EMBEDDING_MODEL = "all-MiniLM-L6-v2"
@@ -40,7 +42,6 @@ NEGATIVE_BELOW = -0.05
 POSITIVE_ABOVE = 0.05
 LABELS = ("negative", "neutral", "positive")
 
-Embedder = Callable[[Sequence[str]], np.ndarray]  # texts to unit-length vectors, one row per text
 Scorer = Literal["improved", "vader"]
 
 SEGMENT_BREAK = re.compile(

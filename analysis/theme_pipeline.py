@@ -4,7 +4,6 @@ Owner edits (names, merges, hidden themes) carry over a refit to the new topics 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,21 +13,23 @@ from sqlalchemy import Engine
 
 from analysis.embedding_pipeline import embed_cached
 from analysis.embeddings import DEFAULT_MODEL
-from analysis.theme_report import TOP_THEMES, ThemeReport, build_theme_report
-from analysis.topics import (
+from analysis.themes import (
     IMPERSONAL_SEED,
     OUTLIER,
-    TopicFit,
+    TOP_THEMES,
+    ThemeReport,
     assign_topics,
+    build_theme_report,
+    carry_edits,
     fit_topics,
-    match_topics,
     needs_refit,
+    topics_frame,
 )
+from pulse.progress import Progress
 from store.rollouts import read_rollouts
 from store.runs import recorded_run
 from store.state import utc_now
 from store.topics import (
-    StoredTopic,
     current_model_version,
     read_assigned_similarities,
     read_centroids,
@@ -38,8 +39,6 @@ from store.topics import (
     write_assignments,
     write_topic_model,
 )
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -52,37 +51,6 @@ class ThemeRun:
     reason: str = ""
 
 
-def carry_edits(old_topics: pl.DataFrame, fit: TopicFit) -> list[StoredTopic]:
-    """The fitted topics to store, each with the owner's name, hidden flag and merge of the old topic it
-    matches (by seed, else by centroid similarity); unmatched topics start unedited."""
-    new_seeds = [topic.seed for topic in fit.topics]
-    pairs: dict[int, int] = {}
-    if not old_topics.is_empty() and fit.topics:
-        pairs = match_topics(
-            read_centroids(old_topics), fit.centroids(), old_topics["seed"].to_list(), new_seeds
-        )
-    old_rows = old_topics.to_dicts()
-    new_index_of_old_id = {old_rows[old]["id"]: new for new, old in pairs.items()}
-    stored = []
-    for index, topic in enumerate(fit.topics):
-        old = old_rows[pairs[index]] if index in pairs else None
-        merged_into = new_index_of_old_id.get(old["merged_into"]) if old and old["merged_into"] else None
-        stored.append(
-            StoredTopic(
-                number=topic.number,
-                label=topic.label,
-                keywords=topic.keywords,
-                size=topic.size,
-                centroid=topic.centroid,
-                seed=topic.seed,
-                custom_name=old["custom_name"] if old else None,
-                hidden=bool(old["hidden"]) if old else False,
-                merged_into_number=fit.topics[merged_into].number if merged_into is not None else None,
-            )
-        )
-    return stored
-
-
 def fit_themes(engine: Engine, model_name: str = DEFAULT_MODEL, progress: Progress | None = None) -> ThemeRun:
     """Fit the topic model on every feedback item with text, store it as the current model, and theme
     every item by it. The run is recorded."""
@@ -91,7 +59,8 @@ def fit_themes(engine: Engine, model_name: str = DEFAULT_MODEL, progress: Progre
         texts = items["text"].to_list()
         vectors = embed_cached(engine, texts, model_name, progress)
         fit = fit_topics(texts, vectors, items["impersonal"].to_numpy())
-        stored = carry_edits(read_topics(engine), fit)
+        old_topics = read_topics(engine)
+        stored = topics_frame(carry_edits(old_topics, read_centroids(old_topics), fit))
         assignments = pl.DataFrame(
             {
                 "feedback_id": items["id"],

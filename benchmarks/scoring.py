@@ -6,17 +6,17 @@ from __future__ import annotations
 import contextlib
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 from sklearn.metrics import f1_score
 
+from analysis.embeddings import Embedder
 from benchmarks.quality import SHARED_DATA, human_label_expr, read_vader_set
 from benchmarks.run import Row, fresh_store
 
-Embedder = Callable[[Sequence[str]], np.ndarray]
 TEXTS = 2_000  # customer-length texts: tweets and Amazon snippets, half each
 
 

@@ -16,7 +16,7 @@ import time
 import numpy as np
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-from analysis.topics import OUTLIER, assign_topics, fit_topics, normalized
+from analysis.themes import OUTLIER, assign_topics, fit_topics, normalized
 from benchmarks.topic_data import banking77_embeddings
 
 Row = tuple[str, float, str]

@@ -119,8 +119,9 @@ def _metric_row(row: dict[str, Any], group_by: tuple[str, ...]) -> dict[str, Any
 def impact(context: Context, weeks: int, burn_in: int, as_json: bool) -> None:
     """Did each rollout change NPS, CSAT, sentiment and impersonal complaints? A verdict per rollout with 95%
     intervals, the smallest change the data could show, and warnings (overlaps, thin data, earlier change)."""
-    from analysis.impact import ImpactSettings, impact_record
+    from analysis.impact import ImpactSettings
     from analysis.impact_pipeline import read_rollout_impacts
+    from reports.verdicts import detectable_note, impact_record, impact_warnings, verdict
 
     if weeks < 2 or burn_in < 0:
         raise InputError(
@@ -140,9 +141,9 @@ def impact(context: Context, weeks: int, burn_in: int, as_json: bool) -> None:
     for item in impacts:
         where = f", {item.channel} (compared with the other channels)" if item.channel else ""
         click.echo(f"{item.name} (from {item.started_on}{where}; {item.main_method})")
-        click.echo(f"  {item.verdict.rstrip('.')}.")
-        click.echo(f"  {item.detectable_note}")
-        for warning in item.warnings:
+        click.echo(f"  {verdict(item).rstrip('.')}.")
+        click.echo(f"  {detectable_note(item)}")
+        for warning in impact_warnings(item):
             click.echo(f"  ! {warning}")
 
 
@@ -161,19 +162,19 @@ def impact(context: Context, weeks: int, burn_in: int, as_json: bool) -> None:
 def digest(context: Context, week: datetime | None, send: bool, recipients: tuple[str, ...]) -> None:
     """The weekly digest: NPS, CSAT, responses, negative comments and impersonal complaints against last week
     with 95% intervals, the week's alerts, and the top and rising themes. Printed, or sent with --send."""
-    from analysis.digest_pipeline import read_digest
+    from analysis.digest_pipeline import read_digest_figures
+    from reports.digest import build_digest
 
     if recipients and not send:
         raise InputError("--to is for sending the digest.", hint="Add --send, or leave out --to to print it.")
     settings = context.settings
     day = week.date() if week else None
-    content = read_digest(
-        context.engine, settings.timezone, settings.business_name, day, settings.min_responses
-    )
+    figures = read_digest_figures(context.engine, settings.timezone, day, settings.min_responses)
+    content = build_digest(figures.weekly, figures.themes, settings.business_name, figures.week)
     if not send:
         click.echo(content.text(), nl=False)
         return
-    from pulse.mail import build_smtp_server, send_digest
+    from reports.mail import build_smtp_server, send_digest
 
     sent_to = send_digest(content, settings, recipients)
     via = build_smtp_server(settings).describe()

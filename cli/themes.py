@@ -143,7 +143,7 @@ def export_themes(context: Context, since: Any, format_name: str, out_file: Path
     from zoneinfo import ZoneInfo
 
     from analysis.theme_pipeline import store_theme_report
-    from pulse.theme_export import theme_report_bytes
+    from reports.handout import theme_report_bytes
 
     settings = context.settings
     start = since.replace(tzinfo=ZoneInfo(settings.timezone)) if since else None

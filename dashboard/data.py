@@ -28,7 +28,7 @@ from store.state import read_data_version
 from store.topics import read_topics
 
 if TYPE_CHECKING:  # the themes, their export and the live sources are imported when used: not at start-up
-    from analysis.theme_report import ThemeReport
+    from analysis.themes import ThemeReport
     from collectors.base import Collector
 
 QUOTE_COLUMNS = (
@@ -110,7 +110,7 @@ def load_rollout_changes(version: int) -> pl.DataFrame:
 @st.cache_data(ttl=3600, max_entries=4)
 def load_rollout_impacts(version: int) -> list[dict[str, Any]]:
     """Each rollout's before / after verdict as the pipeline judged and stored it (analysis/impact_pipeline.py),
-    as plain records (analysis.impact.impact_record). The page only reads them."""
+    as plain records (reports.verdicts.impact_record). The page only reads them."""
     return read_rollout_impact_records(get_engine())
 
 
@@ -170,8 +170,8 @@ def load_topics(version: int) -> pl.DataFrame:
 def load_theme_export(version: int, format_name: str, weeks: int | None = None) -> bytes:
     """The staff-meeting handout of the last `weeks` weeks (its TOP_THEMES themes, however many the page
     shows) as a csv, md or pdf file."""
-    from analysis.theme_report import TOP_THEMES
-    from pulse.theme_export import theme_report_bytes
+    from analysis.themes import TOP_THEMES
+    from reports.handout import theme_report_bytes
 
     report = load_theme_report(version, weeks, TOP_THEMES)
     return theme_report_bytes(report, format_name, get_settings().business_name)

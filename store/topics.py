@@ -3,7 +3,6 @@ theme of each feedback item."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,21 +17,6 @@ from store.schema import feedback, scores, topic_assignments, topic_models, topi
 from store.state import bump_data_version, utc_now
 
 CHUNK = 5_000  # assignment rows per INSERT
-
-
-@dataclass(frozen=True)
-class StoredTopic:
-    """A topic to write: `merged_into_number` names another topic of the same model by its number."""
-
-    number: int
-    label: str
-    keywords: list[str]
-    size: int
-    centroid: np.ndarray
-    seed: str | None = None
-    custom_name: str | None = None
-    hidden: bool = False
-    merged_into_number: int | None = None
 
 
 def centroid_bytes(vector: np.ndarray) -> bytes:
@@ -58,10 +42,12 @@ def write_topic_model(
     engine: Engine,
     version: str,
     embedding_model: str,
-    new_topics: list[StoredTopic],
+    new_topics: pl.DataFrame,
     assignments: pl.DataFrame,
 ) -> dict[int, int]:
-    """Store a fitted model as the current one: its topics and the theme of each feedback item fitted
+    """Store a fitted model as the current one: its topics (`new_topics`, analysis.themes.topics_frame's
+    columns: number, label, keywords, size, centroid, seed, custom_name, hidden, merged_into_number, which
+    names another topic of the same model by its number) and the theme of each feedback item fitted
     (`assignments`: feedback_id, topic_number (None: no theme), similarity). Returns topic number -> id."""
     now = utc_now()
     with writing(engine) as connection:
@@ -70,35 +56,36 @@ def write_topic_model(
                 version=version, embedding_model=embedding_model, documents=assignments.height, fitted_at=now
             )
         )
-        ids = {topic.number: _insert_topic(connection, version, topic, now) for topic in new_topics}
-        for topic in new_topics:
-            if topic.merged_into_number is not None and topic.merged_into_number in ids:
+        rows = new_topics.to_dicts()
+        ids = {row["number"]: _insert_topic(connection, version, row, now) for row in rows}
+        for row in rows:
+            if row["merged_into_number"] is not None and row["merged_into_number"] in ids:
                 connection.execute(
                     topics.update()
-                    .where(topics.c.id == ids[topic.number])
-                    .values(merged_into=ids[topic.merged_into_number])
+                    .where(topics.c.id == ids[row["number"]])
+                    .values(merged_into=ids[row["merged_into_number"]])
                 )
-        rows = assignments.with_columns(
+        themed = assignments.with_columns(
             pl.col("topic_number").replace_strict(ids, default=None, return_dtype=pl.Int64).alias("topic_id")
         )
-        _upsert_assignments(connection, rows, version, "fit")
+        _upsert_assignments(connection, themed, version, "fit")
         bump_data_version(connection)
     return ids
 
 
-def _insert_topic(connection: Connection, version: str, topic: StoredTopic, now: datetime) -> int:
+def _insert_topic(connection: Connection, version: str, topic: dict[str, Any], now: datetime) -> int:
     result = connection.execute(
         topics.insert().values(
             model_version=version,
-            topic_number=topic.number,
-            label=topic.label[:200],
-            keywords=list(topic.keywords),
-            custom_name=topic.custom_name,
-            hidden=topic.hidden,
+            topic_number=topic["number"],
+            label=topic["label"][:200],
+            keywords=list(topic["keywords"]),
+            custom_name=topic["custom_name"],
+            hidden=bool(topic["hidden"]),
             created_at=now,
-            centroid=centroid_bytes(topic.centroid),
-            size=topic.size,
-            seed=topic.seed,
+            centroid=centroid_bytes(np.asarray(topic["centroid"], dtype=np.float32)),
+            size=topic["size"],
+            seed=topic["seed"],
         )
     )
     return inserted_id(result)

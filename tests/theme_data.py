@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 from sqlalchemy import Engine
 
-from analysis.topics import normalized
+from analysis.themes import normalized
 from store.embeddings import text_hash, write_embeddings
 from store.feedback import FeedbackRecord, SourceSpec, read_feedback, upsert_feedback
 from store.scores import write_scores

@@ -1,5 +1,5 @@
 """Did a rollout change how customers feel? Before / after differences, an interrupted time series, a
-comparison channel, a verdict in plain language, and the smallest change the data could show.
+comparison channel, and the smallest change the data could show; reports/verdicts.py says it in words.
 
 Every measure is the mean of a per-response value, so one machinery serves them all: NPS (+100 for a
 promoter, -100 for a detractor, 0 for a passive), CSAT (100 for a 4-5, else 0: percentage points), sentiment
@@ -25,15 +25,15 @@ these intervals hold up on simulated data.
 
 The package: windows.py (per-response values, day and week totals, windows), estimators.py (bootstrap,
 difference in differences, time series, minimum detectable change) and assessment.py (one rollout's estimates
-put together, warnings, verdict, records). Numbers only, from frames: analysis/impact_pipeline.py reads the
-store, and stores every rollout's impact after each import, analysis and rollout edit for the dashboard.
+put together, and what its warnings rest on). Numbers only, from frames: analysis/impact_pipeline.py reads the
+store, and stores every rollout's impact (with reports.verdicts' words) after each import, analysis and
+rollout edit for the dashboard.
 """
 
 from analysis.impact.assessment import (
     BEFORE_AFTER_METHOD,
     DID_METHOD,
     ITS_METHOD,
-    SEASONS_WARNING,
     RolloutImpact,
     add_verdicts,
     assess_rollout,
@@ -41,10 +41,6 @@ from analysis.impact.assessment import (
     assess_rollouts,
     assess_rollouts_by_day,
     combined_volume,
-    complaints_phrase,
-    detectable_sentence,
-    impact_record,
-    verdict,
 )
 from analysis.impact.estimators import (
     TYPICAL_NPS_SD,
@@ -83,7 +79,6 @@ __all__ = [
     "DID_METHOD",
     "ITS_METHOD",
     "MEASURES",
-    "SEASONS_WARNING",
     "TYPICAL_NPS_SD",
     "DidEstimate",
     "Draws",
@@ -102,20 +97,16 @@ __all__ = [
     "bootstrap_means",
     "combine_draws",
     "combined_volume",
-    "complaints_phrase",
     "day_totals",
     "day_totals_from_counts",
-    "detectable_sentence",
     "difference",
     "difference_in_differences",
-    "impact_record",
     "interrupted_time_series",
     "interval",
     "minimum_detectable_change",
     "nps_answer_groups",
     "nps_answer_sd",
     "recent_detectable_change",
-    "verdict",
     "weekly_series_fit",
     "weekly_totals",
     "welch_degrees_of_freedom",

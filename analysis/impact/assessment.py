@@ -1,12 +1,12 @@
-"""Rollout impact, the assessment: one rollout's estimates put together (which one the verdict rests on), its
-warnings and its verdict in plain language, every rollout's, and their plain records. See
-analysis/impact/__init__.py for the method."""
+"""Rollout impact, the assessment: one rollout's estimates put together (which one the verdict rests on), what
+its warnings rest on (thin data, an unfinished window, an earlier change, overlapping rollouts), and every
+rollout's. Numbers only: reports/verdicts.py puts them into words. See analysis/impact/__init__.py for the
+method."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -55,9 +55,34 @@ class RolloutImpact:
     main_method: str  # "difference in differences", "interrupted time series" or "before / after"
     weekly_answers: float  # NPS answers per week before the start
     minimum_detectable: float | None  # NPS points
-    warnings: list[str] = field(default_factory=list)
-    verdict: str = ""
-    detectable_note: str = ""
+    weeks: int  # the length of the before and of the after window
+    min_answers: int  # NPS answers a window needs not to be too thin to judge
+    data_end: date | None = None  # the last local day with feedback
+    early_change: Estimate | None = None  # NPS in the second half of the before window minus the first half
+    overlapping: list[tuple[str, date]] = field(default_factory=list)  # other rollouts inside the windows
+
+    @property
+    def thin(self) -> bool:
+        """Fewer than `min_answers` NPS answers on a side."""
+        nps = self.estimates["nps"]
+        return min(nps.n_before, nps.n_after) < self.min_answers
+
+    @property
+    def unfinished(self) -> bool:
+        """The data end before the after window does."""
+        return self.data_end is not None and self.data_end < self.after_end - timedelta(days=1)
+
+    @property
+    def changed_before(self) -> bool:
+        """NPS already moved significantly, in the main estimate's direction, before the start."""
+        early, change = self.early_change, self.main[0]
+        return (
+            early is not None
+            and early.significant
+            and change is not None
+            and early.change is not None
+            and (early.change < 0) == (change < 0)
+        )
 
     @property
     def main(self) -> tuple[float | None, float | None, float | None]:
@@ -123,7 +148,8 @@ def assess_rollout_by_day(
     method = main_method(its, did)
     effective = combined_volume(weekly_answers, comparison_weekly) if method == DID_METHOD else weekly_answers
     mdc = minimum_detectable_change(answer_sd(answers, before), effective, settings.weeks)
-    impact = RolloutImpact(
+    last_day = frame["local_date"].max()
+    return RolloutImpact(
         name=name,
         started_on=started_on,
         channel=channel if comparison is not None else None,
@@ -136,10 +162,12 @@ def assess_rollout_by_day(
         main_method=method,
         weekly_answers=weekly_answers,
         minimum_detectable=mdc,
-        detectable_note=detectable_sentence(weekly_answers, mdc, settings.weeks),
+        weeks=settings.weeks,
+        min_answers=settings.min_answers,
+        data_end=last_day if isinstance(last_day, date) else None,
+        early_change=change_before_start(weekly, settings, rng),
+        overlapping=overlapping_rollouts(name, started_on, settings, other_rollouts),
     )
-    warnings = impact_warnings(impact, weekly, frame, other_rollouts, settings, rng)
-    return replace(impact, warnings=warnings, verdict=verdict(impact, settings))
 
 
 def compare_channels(
@@ -173,69 +201,22 @@ def combined_volume(affected_weekly: float, comparison_weekly: float) -> float:
     return 1 / (1 / affected_weekly + 1 / comparison_weekly)
 
 
-# --- warnings and verdict --------------------------------------------------------------------------
+# --- what the warnings rest on ----------------------------------------------------------------------
 
 
-def impact_warnings(
-    impact: RolloutImpact,
-    weekly: pl.DataFrame,
-    everything: pl.DataFrame,
-    other_rollouts: pl.DataFrame | None,
-    settings: ImpactSettings,
-    rng: np.random.Generator,
-) -> list[str]:
-    warnings = overlap_warnings(impact, other_rollouts)
-    nps = impact.estimates["nps"]
-    if min(nps.n_before, nps.n_after) < settings.min_answers:
-        warnings.append(
-            f"Too thin to judge: {nps.n_before} NPS answers in the {settings.weeks} weeks before and "
-            f"{nps.n_after} after (fewer than {settings.min_answers} on a side)."
-        )
-    last_day = everything["local_date"].max()
-    if isinstance(last_day, date) and last_day < impact.after_end - timedelta(days=1):
-        covered = max(0, (last_day - impact.after_start).days + 1)
-        warnings.append(
-            f"The after window is not over yet: the data end on {last_day}, {covered} of its "
-            f"{settings.weeks * 7} days."
-        )
-    early = change_before_start(weekly, settings, rng)
-    change = impact.main[0]
-    if (
-        early is not None
-        and early.significant
-        and change is not None
-        and early.change is not None
-        and (early.change < 0) == (change < 0)
-    ):
-        warnings.append(
-            f"NPS was already {'falling' if early.change < 0 else 'rising'} before the start "
-            f"({early.change:+.1f} points between the two halves of the {settings.weeks} weeks before): "
-            "the change may have begun before the rollout."
-        )
-    if impact.main_method != DID_METHOD:
-        warnings.append(SEASONS_WARNING)
-    return warnings
-
-
-SEASONS_WARNING = (
-    "Nothing untouched to compare with: a change of season in these weeks (spring into summer, the run-up to "
-    "Christmas) would look just like an effect of the rollout. If it touched one channel, tag that channel, so "
-    "that the others serve as a comparison."
-)
-
-
-def overlap_warnings(impact: RolloutImpact, other_rollouts: pl.DataFrame | None) -> list[str]:
+def overlapping_rollouts(
+    name: str, started_on: date, settings: ImpactSettings, other_rollouts: pl.DataFrame | None
+) -> list[tuple[str, date]]:
+    """The other rollouts (name, started_on) that started inside this one's before and after windows."""
     if other_rollouts is None or other_rollouts.is_empty():
         return []
+    before_start = started_on - timedelta(weeks=settings.weeks)
+    after_end = started_on + timedelta(weeks=settings.burn_in_weeks + settings.weeks)
     overlapping = other_rollouts.filter(
-        (pl.col("name") != impact.name) | (pl.col("started_on") != impact.started_on),
-        pl.col("started_on").is_between(impact.before_start, impact.after_end, closed="left"),
+        (pl.col("name") != name) | (pl.col("started_on") != started_on),
+        pl.col("started_on").is_between(before_start, after_end, closed="left"),
     )
-    return [
-        f"'{row['name']}' started on {row['started_on']}, inside this rollout's windows "
-        f"({impact.before_start} to {impact.after_end - timedelta(days=1)}): part of the change may be its."
-        for row in overlapping.iter_rows(named=True)
-    ]
+    return [(row["name"], row["started_on"]) for row in overlapping.iter_rows(named=True)]
 
 
 def change_before_start(
@@ -248,90 +229,7 @@ def change_before_start(
     return difference(weekly, "nps", (-2 * half, -half), (-half, 0), settings, rng)
 
 
-def verdict(impact: RolloutImpact, settings: ImpactSettings) -> str:
-    """'NPS fell 15.2 points (95% CI -29.7 to -0.7) in the 8 weeks after 'Support chatbot', against in-store,
-    which it did not touch; impersonal complaints doubled (3.1 to 6.4 per 100). Online alone: -11.1 points
-    (95% CI -31.3 to 9.0), against the trend of the 26 weeks before.'"""
-    change, low, high = impact.main
-    if change is None:
-        return f"Not enough NPS answers around '{impact.name}' to judge its effect on NPS"
-    when = f"in the {settings.weeks} weeks after '{impact.name}'{method_phrase(impact)}"
-    if low is not None and high is not None and (low > 0 or high < 0):
-        bounds = f" (95% CI {low:.1f} to {high:.1f})"
-        text = f"NPS {'fell' if change < 0 else 'rose'} {abs(change):.1f} points{bounds} {when}"
-    else:
-        text = f"No clear change in NPS {when}: {signed_points(change, low, high)}"
-    complaints = complaints_phrase(impact.estimates["impersonal"])
-    text = f"{text}; {complaints}" if complaints else text
-    if impact.main_method == DID_METHOD:
-        own = own_sentence(impact)
-        return f"{text}. {own}" if own else text
-    return f"{text}. {comparison_sentence(impact.did)}" if impact.did is not None else text
-
-
-def method_phrase(impact: RolloutImpact) -> str:
-    """What the change is measured against, as the verdict says it."""
-    if impact.main_method == DID_METHOD and impact.did is not None:
-        return f", against {impact.did.comparison}, which it did not touch"
-    if impact.its is not None:
-        return f", against the trend of the {impact.its.weeks_before} weeks before"
-    return ""
-
-
-def signed_points(change: float, low: float | None, high: float | None) -> str:
-    """'-15.2 points (95% CI -36.6 to 5.1)', without the interval when there is none."""
-    bounds = f" (95% CI {low:.1f} to {high:.1f})" if low is not None and high is not None else ""
-    return f"{change:+.1f} points{bounds}"
-
-
-def own_sentence(impact: RolloutImpact) -> str:
-    """'Online alone: -11.1 points (95% CI -31.3 to 9.0), against the trend of the 26 weeks before.'"""
-    change, low, high = impact.own
-    if change is None:
-        return ""
-    trend = f", against the trend of the {impact.its.weeks_before} weeks before" if impact.its else ""
-    scope = impact.channel or "This channel"
-    return f"{scope[:1].upper()}{scope[1:]} alone: {signed_points(change, low, high)}{trend}."
-
-
-def comparison_sentence(did: DidEstimate) -> str:
-    """'Against in-store, which it did not touch: -15.2 NPS points.' (when the comparison has no interval)"""
-    return (
-        f"Against {did.comparison}, which it did not touch: {signed_points(did.change, did.low, did.high)}."
-    )
-
-
-def complaints_phrase(estimate: Estimate) -> str:
-    """'impersonal complaints doubled (3.1 to 6.4 per 100)', or '' when nothing is scored."""
-    if estimate.before is None or estimate.after is None:
-        return ""
-    figures = f"({estimate.before:.1f} to {estimate.after:.1f} per 100)"
-    if not estimate.significant:
-        return f"impersonal complaints did not clearly change {figures}"
-    if estimate.after < estimate.before:
-        return f"impersonal complaints fell {figures}"
-    ratio = estimate.after / estimate.before if estimate.before > 0 else math.inf
-    if 1.85 <= ratio < 2.15:
-        return f"impersonal complaints doubled {figures}"
-    if 2.15 <= ratio < math.inf:
-        return f"impersonal complaints rose {ratio:.1f}-fold {figures}"
-    return f"impersonal complaints rose {figures}"
-
-
-def detectable_sentence(weekly_answers: float, change: float | None, weeks: int) -> str:
-    """ "With about 40 responses a week, only NPS changes larger than about 17 points over 8 weeks can be
-    detected." """
-    if change is None:
-        return "There are no NPS answers to tell a change from noise."
-    step = 5 if weekly_answers < 100 else 10
-    volume = max(1, round(weekly_answers / step) * step) if weekly_answers >= 5 else round(weekly_answers, 1)
-    return (
-        f"With about {volume:g} responses a week, only NPS changes larger than about {change:.0f} points "
-        f"over {weeks} weeks can be detected."
-    )
-
-
-# --- all rollouts, and the store -------------------------------------------------------------------
+# --- all rollouts -------------------------------------------------------------------
 
 
 def assess_rollouts(
@@ -352,30 +250,6 @@ def assess_rollouts_by_day(
         assess_rollout_by_day(days, row["name"], row["started_on"], row.get("channel"), rollouts, settings)
         for row in rollouts.sort("started_on").iter_rows(named=True)
     ]
-
-
-def impact_record(impact: RolloutImpact) -> dict[str, Any]:
-    """One rollout's impact as plain JSON-ready values."""
-    change, low, high = impact.main
-    return {
-        "name": impact.name,
-        "started_on": impact.started_on.isoformat(),
-        "channel": impact.channel,
-        "before": [impact.before_start.isoformat(), impact.started_on.isoformat()],
-        "after": [impact.after_start.isoformat(), impact.after_end.isoformat()],
-        "method": impact.main_method,
-        "nps_change": change,
-        "nps_change_low": low,
-        "nps_change_high": high,
-        "measures": {name: asdict(estimate) for name, estimate in impact.estimates.items()},
-        "time_series": asdict(impact.its) if impact.its is not None else None,
-        "comparison": asdict(impact.did) if impact.did is not None else None,
-        "weekly_answers": impact.weekly_answers,
-        "minimum_detectable_nps_change": impact.minimum_detectable,
-        "verdict": impact.verdict,
-        "detectable": impact.detectable_note,
-        "warnings": impact.warnings,
-    }
 
 
 def add_verdicts(rollouts: pl.DataFrame, records: Sequence[dict[str, Any]]) -> pl.DataFrame:

@@ -20,6 +20,7 @@ from dashboard.data import (
 from dashboard.filters import current_filters
 from dashboard.formatting import describe_filters
 from pulse.formatting import format_moment, format_nps, format_points, format_share, format_week
+from reports.alerts import alert_message
 
 settings = get_settings()
 version = data_version()
@@ -104,7 +105,7 @@ if this["thin"]:
         icon=":material/warning:",
     )
 for alert in weekly_alerts(weekly, week):
-    st.error(alert.message, icon=":material/notifications_active:")
+    st.error(alert_message(alert), icon=":material/notifications_active:")
 if this["scored_n"] == 0 and this["n"] > 0:
     render_empty_state("This week's comments have not been scored yet.", "Run `pulse analyze`.")
 

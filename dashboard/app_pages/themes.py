@@ -8,7 +8,6 @@ from functools import partial
 import polars as pl
 import streamlit as st
 
-from analysis.theme_report import percent, signed
 from dashboard.auth import allowed
 from dashboard.charts import theme_trend_figure
 from dashboard.components import render_empty_state, render_flash, render_quote
@@ -21,6 +20,7 @@ from dashboard.data import (
 )
 from dashboard.theme_editor import render_theme_editor
 from pulse.plain_text import markdown_literal
+from reports.handout import percent, signed
 
 PERIODS = {"Last 12 weeks": 12, "Last 26 weeks": 26, "Everything": None}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analysis.filters import rollouts_in_dates
-from analysis.impact import ImpactSettings, detectable_sentence, recent_detectable_change
+from analysis.impact import ImpactSettings, recent_detectable_change
 from dashboard.charts import trends_figure
 from dashboard.components import render_no_feedback
 from dashboard.data import (
@@ -18,6 +18,7 @@ from dashboard.data import (
 )
 from dashboard.filters import current_filters
 from dashboard.formatting import describe_filters
+from reports.verdicts import detectable_sentence
 
 PERIODS = ("day", "week", "month")
 SPLITS = ("none", "source", "channel", "location", "segment")

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import analysis.theme_pipeline
-import pulse.theme_export
+import reports.handout as theme_handout
 from analysis.theme_pipeline import fit_themes
 from dashboard.data import data_version, load_theme_export
 from pulse.plain_text import html_literal
@@ -76,7 +76,7 @@ def test_themes_page__builds_the_shown_report_once_and_a_file_only_when_one_is_d
     themed_store: str, use_database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reports = spy(monkeypatch, analysis.theme_pipeline, "build_theme_report")
-    files = spy(monkeypatch, pulse.theme_export, "theme_report_bytes")
+    files = spy(monkeypatch, theme_handout, "theme_report_bytes")
     use_database(themed_store)
     app = run_app(PAGE)
     assert len(reports) == 1 and files == []

@@ -13,12 +13,13 @@ import pytest
 from polars.testing import assert_frame_equal
 from sqlalchemy import Engine
 
-from analysis.impact import assess_rollouts, impact_record
+from analysis.impact import assess_rollouts
 from analysis.impact_pipeline import read_rollout_impacts
 from analysis.metrics import read_counts_metrics, read_day_counts, read_period_metrics
 from collectors.base import CollectContext, SourceBatch, run_collector
 from pulse.errors import StoreError
 from pulse.measures import SUM_COLUMNS
+from reports.verdicts import impact_record
 from store.authors import read_author_salt, salted_hash
 from store.daily_counts import counts_need_refresh, read_daily_counts, refresh_daily_counts
 from store.explorer import correct_label

@@ -10,9 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import Engine
 
-from analysis.impact import impact_record
 from analysis.impact_pipeline import read_rollout_impacts, refresh_rollout_impacts
 from collectors.base import CollectContext, SourceBatch, run_collector
+from reports.verdicts import impact_record, verdict
 from store.feedback import FeedbackRecord, SourceSpec, upsert_feedback
 from store.impacts import read_impacts_state, read_rollout_impact_records, write_rollout_impacts
 from store.rollouts import Rollout, add_rollout
@@ -42,7 +42,7 @@ def test_read_rollout_impacts__from_the_store(engine: Engine) -> None:
         80,
         80,
     )
-    assert impact.verdict.startswith("NPS fell 40.0 points")
+    assert verdict(impact).startswith("NPS fell 40.0 points")
     assert impact.did is None  # only one channel in the data: nothing to compare with
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from pulse.errors import DeliveryError
-from pulse.mail import send_message
 from pulse.settings import Settings, SmtpSecurity, build_settings
+from reports.mail import send_message
 from tests.smtp_server import Tls, client_tls_context, local_smtp_server
 
 

@@ -9,8 +9,7 @@ from sklearn.metrics import homogeneity_score
 from sqlalchemy import Engine
 
 from analysis.theme_pipeline import assign_new_themes, fit_themes, update_themes
-from analysis.themes import add_theme, theme_periods
-from analysis.topics import IMPERSONAL_LABEL, IMPERSONAL_SEED
+from analysis.themes import IMPERSONAL_LABEL, IMPERSONAL_SEED, add_theme, theme_periods
 from pulse.errors import InputError
 from store.runs import read_runs
 from store.topics import (

@@ -8,6 +8,7 @@ import pytest
 
 from analysis.alerts import share_alert, weekly_alerts
 from analysis.metrics import read_period_metrics
+from reports.alerts import alert_message
 
 WEEK = date(2026, 11, 16)  # a Monday
 Z99 = 2.5758293035489004
@@ -36,7 +37,7 @@ def test_weekly_alerts__nps_drop_against_the_eight_weeks_before_by_hand() -> Non
     assert (alert.low, alert.high) == pytest.approx(
         (centre - 100 * Z99 * math.sqrt(variance), centre + 100 * Z99 * math.sqrt(variance))
     )
-    assert alert.message == (
+    assert alert_message(alert) == (
         f"NPS fell to -25 this week from 30 over the 8 weeks before (-55 points, 99% CI "
         f"{alert.low:.0f} to {alert.high:.0f})."
     )
@@ -72,7 +73,7 @@ def test_weekly_alerts__complaint_spike_csat_drop_and_sentiment() -> None:
     assert set(alerts) == {"csat", "sentiment", "impersonal"}
     # complaints: 20 of 50 this week (40 per 100) against 2 of 100 (2 per 100)
     assert alerts["impersonal"].change == pytest.approx(38.0)
-    assert alerts["impersonal"].message.startswith(
+    assert alert_message(alerts["impersonal"]).startswith(
         "Impersonal complaints rose to 40.0 per 100 this week from 2.0 per 100 over the week before"
     )
     # CSAT: 50% against 90%; sentiment: -0.4 against +0.4
@@ -85,7 +86,7 @@ def test_share_alert__interval_is_statsmodels_agresti_caffo() -> None:
 
     this = {"impersonal_count": 30, "scored_n": 100}
     base = {"impersonal_count": 80, "scored_n": 800}
-    alert = share_alert("impersonal", "complaints", this, base, 8, 10, "impersonal_count", "scored_n")
+    alert = share_alert("impersonal", this, base, 8, 10, "impersonal_count", "scored_n")
     assert alert is not None
     low, high = confint_proportions_2indep(
         30, 100, 80, 800, method="agresti-caffo", compare="diff", alpha=0.01

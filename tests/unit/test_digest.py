@@ -1,4 +1,4 @@
-"""The weekly digest's content (analysis.digest), on small literal frames."""
+"""The weekly digest's content (reports.digest), on small literal frames."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 import polars as pl
 import pytest
 
-from analysis.digest import build_digest
 from analysis.metrics import read_period_metrics
 from pulse.errors import InputError
+from reports.digest import build_digest
 
 WEEK = date(2026, 11, 2)  # a Monday
 

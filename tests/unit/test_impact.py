@@ -9,7 +9,6 @@ import pytest
 from scipy import stats
 
 from analysis.impact import (
-    SEASONS_WARNING,
     Draws,
     Estimate,
     ImpactSettings,
@@ -20,8 +19,6 @@ from analysis.impact import (
     bootstrap_means,
     combine_draws,
     combined_volume,
-    complaints_phrase,
-    detectable_sentence,
     interval,
     minimum_detectable_change,
     nps_answer_sd,
@@ -29,6 +26,7 @@ from analysis.impact import (
     weekly_series_fit,
     within_week_variance,
 )
+from reports.verdicts import SEASONS_WARNING, complaints_phrase, detectable_sentence, impact_warnings, verdict
 
 START = date(2026, 4, 13)  # a Monday
 
@@ -94,9 +92,9 @@ def test_assess_rollout__before_after_difference_by_hand() -> None:
     assert nps.low == pytest.approx(-30 - 1.975 * 13.36, abs=2)
     assert nps.high == pytest.approx(-30 + 1.975 * 13.36, abs=2)
     assert impact.main_method == "before / after"  # 8 weeks of history: too little for the time series
-    assert impact.warnings == [SEASONS_WARNING]  # nothing untouched to compare with
-    assert impact.verdict.startswith("NPS fell 30.0 points (95% CI -5")
-    assert "in the 8 weeks after 'Support chatbot'" in impact.verdict
+    assert impact_warnings(impact) == [SEASONS_WARNING]  # nothing untouched to compare with
+    assert verdict(impact).startswith("NPS fell 30.0 points (95% CI -5")
+    assert "in the 8 weeks after 'Support chatbot'" in verdict(impact)
 
 
 def test_assess_rollout__noisy_drop_is_found_and_its_interval_covers_it() -> None:
@@ -254,7 +252,7 @@ def test_assess_rollout__verdict_names_complaints_per_100() -> None:
     after = answers(0, 8, AFTER, impersonal=[True] * 3 + [False] * 7)
     impact = assess_rollout(pl.concat([before, after]), "Chatbot", START)
     assert impact.estimates["impersonal"].change == pytest.approx(20.0)
-    assert impact.verdict.endswith("impersonal complaints rose 3.0-fold (10.0 to 30.0 per 100)")
+    assert verdict(impact).endswith("impersonal complaints rose 3.0-fold (10.0 to 30.0 per 100)")
 
 
 def test_assess_rollout__difference_in_differences_against_the_other_channel() -> None:
@@ -280,7 +278,7 @@ def test_assess_rollout__difference_in_differences_against_the_other_channel() -
     assert impact.main_method == "difference in differences"
     assert impact.main == (impact.did.change, impact.did.low, impact.did.high)
     nps = impact.estimates["nps"]
-    assert impact.verdict == (
+    assert verdict(impact) == (
         "No clear change in NPS in the 8 weeks after 'Chatbot', against in-store, which it did not touch: "
         f"-10.0 points (95% CI {impact.did.low:.1f} to {impact.did.high:.1f}). "
         f"Online alone: -30.0 points (95% CI {nps.low:.1f} to {nps.high:.1f})."
@@ -290,7 +288,7 @@ def test_assess_rollout__difference_in_differences_against_the_other_channel() -
     assert impact.minimum_detectable == pytest.approx(
         minimum_detectable_change(answer_sd_of(BEFORE * 8), 5, 8)
     )
-    assert not any("Nothing untouched to compare with" in warning for warning in impact.warnings)
+    assert not any("Nothing untouched to compare with" in warning for warning in impact_warnings(impact))
     everywhere = assess_rollout(feedback, "Emails", START, channel="all")
     assert everywhere.did is None and everywhere.channel is None
 
@@ -312,7 +310,7 @@ def test_assess_rollout__interrupted_time_series_with_enough_history() -> None:
     assert impact.its.slope_before == pytest.approx(0, abs=1e-6)
     assert impact.its.effect == pytest.approx(-30, abs=1e-6)
     assert impact.its.weeks_before == 20 and impact.its.weekday_effects
-    assert "against the trend of the 20 weeks before" in impact.verdict
+    assert "against the trend of the 20 weeks before" in verdict(impact)
 
 
 def test_assess_rollout__warns_of_overlap_thin_data_unfinished_window_and_an_earlier_start() -> None:
@@ -329,7 +327,7 @@ def test_assess_rollout__warns_of_overlap_thin_data_unfinished_window_and_an_ear
         schema_overrides={"channel": pl.String},
     )
     impact = assess_rollout(feedback, "Chatbot", START, other_rollouts=rollouts, settings=ImpactSettings())
-    text = " ".join(impact.warnings)
+    text = " ".join(impact_warnings(impact))
     assert "'Kiosk' started on 2026-04-27, inside this rollout's windows" in text
     assert "Too thin to judge: 560 NPS answers in the 8 weeks before and 6 after" in text
     assert "The after window is not over yet" in text
@@ -355,7 +353,7 @@ def test_assess_rollouts__one_per_rollout_oldest_first_and_empty_data() -> None:
     feedback = answers(-8, 8, BEFORE)
     impacts = assess_rollouts(feedback, rollouts)
     assert [impact.name for impact in impacts] == ["A", "B"]
-    assert impacts[0].verdict.startswith("Not enough NPS answers around 'A'")
+    assert verdict(impacts[0]).startswith("Not enough NPS answers around 'A'")
     assert impacts[1].estimates["nps"].after is None
 
 

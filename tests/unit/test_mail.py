@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from pulse.errors import ConfigError
-from pulse.mail import SmtpServer, build_smtp_server, handshake_failed
 from pulse.settings import build_settings
+from reports.mail import SmtpServer, build_smtp_server, handshake_failed
 
 
 @pytest.fixture(autouse=True)

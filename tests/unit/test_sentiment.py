@@ -149,3 +149,15 @@ def test_score_sentiment__macro_f1_floor_on_a_fixed_sample(real_embedder: object
 
 
 FLOOR_F1 = 0.53  # measured 0.571 with sentiment-minilm-v1 (2026-11-23)
+
+
+def test_macro_f1__agrees_with_scikit_learn() -> None:
+    from sklearn.metrics import f1_score
+
+    from analysis.train_sentiment import macro_f1
+
+    rng = np.random.default_rng(0)
+    for size in (1, 3, 10, 500):
+        truth, predicted = rng.integers(0, 3, size), rng.integers(0, 3, size)
+        expected = f1_score(truth, predicted, labels=[0, 1, 2], average="macro", zero_division=0)
+        assert macro_f1(truth, predicted) == pytest.approx(expected, abs=1e-12)

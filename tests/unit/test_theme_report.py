@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 
-from analysis.theme_report import build_theme_report, report_markdown
-from pulse.theme_export import theme_csv, theme_report_bytes
+from analysis.themes import build_theme_report
+from reports.handout import report_markdown, theme_csv, theme_report_bytes
 
 START = datetime(2026, 1, 5, 10, tzinfo=UTC)
 

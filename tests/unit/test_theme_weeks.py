@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from analysis.theme_report import first_day_of_last_weeks
+from analysis.themes import first_day_of_last_weeks
 
 
 def test_first_day_of_last_weeks__the_monday_that_starts_whole_weeks_up_to_the_last_day() -> None:

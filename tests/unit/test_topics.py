@@ -7,7 +7,8 @@ import polars as pl
 import pytest
 from sklearn.metrics import normalized_mutual_info_score
 
-from analysis.topics import (
+from analysis.quotes import representative_quotes
+from analysis.themes import (
     IMPERSONAL_LABEL,
     IMPERSONAL_SEED,
     MAX_TOPICS,
@@ -20,7 +21,6 @@ from analysis.topics import (
     merge_groups,
     needs_refit,
     normalized,
-    representative_quotes,
     topic_count,
     topic_label,
 )

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-from analysis.topics import OUTLIER, fit_topics
+from analysis.themes import OUTLIER, fit_topics
 from benchmarks.topic_data import BANKING77, banking77_embeddings
 
 pytestmark = [

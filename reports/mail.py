@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from analysis.digest import Digest
 from pulse.errors import ConfigError, DeliveryError
 from pulse.settings import Settings, SmtpSecurity
+from reports.digest import Digest
 
 TIMEOUT_SECONDS = 30
 IMPLICIT_TLS_PORT = 465  # SMTPS: TLS from the first byte

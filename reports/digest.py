@@ -1,28 +1,28 @@
 """The weekly digest: what the owner reads on Monday morning. The week's NPS, CSAT, responses, negative
 comments and impersonal complaints, each against the week before and with its 95% interval; the week's alerts
 (analysis.alerts); and what customers talked about: the week's biggest themes and those rising against the
-four weeks before (analysis.themes). As plain text and as a simple HTML page; pulse/mail.py sends it. Built
-from frames (build_digest); analysis/digest_pipeline.py reads them from the store:
+four weeks before (analysis.themes). As plain text and as a simple HTML page; reports/mail.py sends it. Built
+from frames of numbers (build_digest), which analysis/digest_pipeline.py reads from the store:
 
-    digest = read_digest(engine, timezone="Europe/London", business="Crumb & Kettle")   # the latest week
-    print(digest.text())
+    figures = read_digest_figures(engine, timezone="Europe/London")   # the latest week
+    print(build_digest(figures.weekly, figures.themes, "Crumb & Kettle", figures.week).text())
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from html import escape
 from typing import Any
 
 import polars as pl
 
 from analysis.alerts import weekly_alerts
-from analysis.metrics import period_and_previous
-from analysis.themes import BASELINE_PERIODS, rising_themes
-from pulse.errors import InputError
+from analysis.metrics import chosen_week, period_and_previous
+from analysis.themes.trends import BASELINE_PERIODS, rising_themes
 from pulse.formatting import format_nps, format_points, format_share, format_week
+from reports.alerts import alert_message
 
 TOP_THEMES = 3
 
@@ -123,30 +123,11 @@ def build_digest(
         week=week,
         compared_with=last["period"] if last else None,
         figures=week_figures(this, last),
-        alerts=[alert.message for alert in weekly_alerts(weekly, week)],
+        alerts=[alert_message(alert) for alert in weekly_alerts(weekly, week)],
         top_themes=top_theme_lines(themes, week),
         rising_themes=rising_theme_lines(themes, week),
         notes=notes,
     )
-
-
-def chosen_week(weekly: pl.DataFrame, week: date | None) -> date:
-    """The Monday of `week` when it has feedback, else an InputError; the latest week when None."""
-    if weekly.is_empty():
-        raise InputError(
-            "There is no feedback in the store yet, so there is no week to sum up.",
-            hint="Load some with `pulse import` or `pulse demo`.",
-        )
-    weeks = weekly["period"].sort()
-    if week is None:
-        return weeks[-1]
-    monday = week - timedelta(days=week.weekday())
-    if monday not in weeks.to_list():
-        raise InputError(
-            f"There is no feedback in the week of {format_week(monday)}.",
-            hint=f"Weeks with feedback run from {format_week(weeks[0])} to {format_week(weeks[-1])}.",
-        )
-    return monday
 
 
 @dataclass(frozen=True)

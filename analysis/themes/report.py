@@ -1,5 +1,6 @@
-"""The themes handout for a staff meeting: the top themes with size, trend, sentiment, impersonal share and
-two or three redacted quotes each, the rising themes, and the themes that changed most after each rollout."""
+"""The themes report for a staff meeting, as numbers: the top themes with size, trend, sentiment, impersonal
+share and two or three redacted quotes each, the rising themes, and the themes that changed most after each
+rollout. reports/handout.py writes it as CSV, Markdown or PDF; the Themes page shows it."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from analysis.themes import add_theme, rising_themes, rollout_changes, theme_periods
-from analysis.topics import representative_quotes
+from analysis.quotes import representative_quotes
+from analysis.themes.trends import add_theme, rising_themes, rollout_changes, theme_periods
 
 TREND_PERIODS = 4  # the trend compares the share of the last four weeks with the four before
 TOP_THEMES = 8
@@ -93,7 +94,9 @@ def _summary(frame: pl.DataFrame, weekly: pl.DataFrame, topics: pl.DataFrame) ->
         pl.col("impersonal").cast(pl.Float64).mean().alias("impersonal_share"),
     )
     quotes = (
-        representative_quotes(themed.select(pl.col("theme_id").alias("theme"), "text", "similarity"))
+        representative_quotes(
+            themed.select(pl.col("theme_id").alias("theme"), "text", "similarity"), QUOTES_PER_THEME
+        )
         .group_by("theme")
         .agg(pl.col("quote").alias("quotes"))
         .rename({"theme": "theme_id"})
@@ -131,82 +134,6 @@ def _trends(weekly: pl.DataFrame) -> pl.DataFrame:
         return volumes.select("theme_id", pl.lit(None, dtype=pl.Float64).alias("trend"))
     return volumes.select(
         "theme_id", (pl.col("recent") / recent_total - pl.col("earlier") / earlier_total).alias("trend")
-    )
-
-
-def percent(value: float | None, signed: bool = False) -> str:
-    if value is None:
-        return "–"
-    return f"{100 * value:+.1f} pts" if signed else f"{100 * value:.0f}%"
-
-
-def signed(value: float | None) -> str:
-    return "–" if value is None else f"{value:+.2f}"
-
-
-def report_markdown(report: ThemeReport, business: str = "") -> str:
-    """The report as Markdown: a table of the top themes, their quotes, and the rollout-related changes."""
-    title = f"# {business + ': ' if business else ''}what customers talk about"
-    span = f"{report.first_day} to {report.last_day}" if report.first_day else "no feedback yet"
-    lines = [title, "", f"{report.items} feedback items, {span}.", ""]
-    if report.summary.is_empty():
-        return "\n".join([*lines, "No themes yet: run `pulse themes fit`.", ""])
-    lines += [
-        "| theme | items | share | trend (4 weeks) | mean sentiment | impersonal | rising |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for row in report.summary.iter_rows(named=True):
-        lines.append(
-            f"| {_md(row['theme'])} | {row['volume']} | {percent(row['share'])} | "
-            f"{percent(row['trend'], signed=True)} | {signed(row['mean_sentiment'])} | "
-            f"{percent(row['impersonal_share'])} | {'yes' if row['rising'] else ''} |"
-        )
-    lines.append("")
-    for row in report.summary.iter_rows(named=True):
-        lines += [f"## {_md(row['theme'])}", "", f"Keywords: {', '.join(row['keywords'] or [])}", ""]
-        lines += [f"> {_md(quote)}" + "\n" for quote in row["quotes"]]
-    lines += ["## After each rollout", ""]
-    if report.rollouts.is_empty():
-        lines.append("No rollout with feedback on both sides in this period.")
-    for row in report.rollouts.iter_rows(named=True):
-        lines.append(
-            f"- {_md(row['rollout'])} ({row['started_on']}): {_md(row['theme'])} "
-            f"{percent(row['share_before'])} → {percent(row['share_after'])} "
-            f"({percent(row['change'], signed=True)}, 95% CI {percent(row['change_low'], signed=True)} to "
-            f"{percent(row['change_high'], signed=True)})"
-        )
-    return "\n".join(lines) + "\n"
-
-
-def _md(text: str) -> str:
-    """Text safe in a Markdown table cell or line: no pipes, no line breaks, no HTML."""
-    return " ".join(str(text).split()).replace("|", "/").replace("<", "‹").replace(">", "›")
-
-
-def report_table(report: ThemeReport) -> pl.DataFrame:
-    """The summary as a flat table for CSV: one row per theme, quotes in quote_1..quote_3."""
-    summary = report.summary
-    quotes = [
-        pl.col("quotes").list.get(index, null_on_oob=True).alias(f"quote_{index + 1}")
-        for index in range(QUOTES_PER_THEME)
-    ]
-    return summary.with_columns(
-        pl.col("keywords").list.join("; "),
-        (pl.col("share") * 100).round(1).alias("share_percent"),
-        (pl.col("trend") * 100).round(1).alias("trend_points"),
-        pl.col("mean_sentiment").round(3),
-        (pl.col("impersonal_share") * 100).round(1).alias("impersonal_percent"),
-        *quotes,
-    ).select(
-        "theme",
-        "keywords",
-        "volume",
-        "share_percent",
-        "trend_points",
-        "mean_sentiment",
-        "impersonal_percent",
-        "rising",
-        *[f"quote_{index + 1}" for index in range(QUOTES_PER_THEME)],
     )
 
 

@@ -1,5 +1,6 @@
-"""The themes handout as a file: CSV (safe against formula injection), Markdown, or a one- or two-page PDF
-with small charts (fpdf2; DejaVu Sans when the system has it, else a built-in font with plain text)."""
+"""The themes handout for a staff meeting (analysis.themes.report's numbers) as a file: CSV (safe against
+formula injection), Markdown, or a one- or two-page PDF with small charts (fpdf2; DejaVu Sans when the system
+has it, else a built-in font with plain text); and the figures' wording, shared with the Themes page."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from analysis.theme_report import ThemeReport, percent, report_markdown, report_table, signed
+import polars as pl
+
+from analysis.themes.report import QUOTES_PER_THEME, ThemeReport
 from pulse.errors import InputError
+from pulse.formatting import format_share
 from pulse.tables import csv_safe
 
 EXPORT_FORMATS = ("csv", "md", "pdf")
@@ -22,6 +26,83 @@ UNICODE_FONTS = (
 PLAIN = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...", "→": "->"})
 BAR_COLOUR = (59, 110, 165)
 RISING_COLOUR = (200, 90, 40)
+
+
+def percent(value: float | None, signed: bool = False) -> str:
+    """A share as '12%' (pulse.formatting.format_share), or a change of share as '+1.5 pts' when `signed`."""
+    if value is None or not signed:
+        return format_share(value)
+    return f"{100 * value:+.1f} pts"
+
+
+def signed(value: float | None) -> str:
+    return "–" if value is None else f"{value:+.2f}"
+
+
+def report_markdown(report: ThemeReport, business: str = "") -> str:
+    """The report as Markdown: a table of the top themes, their quotes, and the rollout-related changes."""
+    title = f"# {business + ': ' if business else ''}what customers talk about"
+    span = f"{report.first_day} to {report.last_day}" if report.first_day else "no feedback yet"
+    lines = [title, "", f"{report.items} feedback items, {span}.", ""]
+    if report.summary.is_empty():
+        return "\n".join([*lines, "No themes yet: run `pulse themes fit`.", ""])
+    lines += [
+        "| theme | items | share | trend (4 weeks) | mean sentiment | impersonal | rising |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in report.summary.iter_rows(named=True):
+        lines.append(
+            f"| {_md(row['theme'])} | {row['volume']} | {percent(row['share'])} | "
+            f"{percent(row['trend'], signed=True)} | {signed(row['mean_sentiment'])} | "
+            f"{percent(row['impersonal_share'])} | {'yes' if row['rising'] else ''} |"
+        )
+    lines.append("")
+    for row in report.summary.iter_rows(named=True):
+        lines += [f"## {_md(row['theme'])}", "", f"Keywords: {', '.join(row['keywords'] or [])}", ""]
+        lines += [f"> {_md(quote)}" + "\n" for quote in row["quotes"]]
+    lines += ["## After each rollout", ""]
+    if report.rollouts.is_empty():
+        lines.append("No rollout with feedback on both sides in this period.")
+    for row in report.rollouts.iter_rows(named=True):
+        lines.append(
+            f"- {_md(row['rollout'])} ({row['started_on']}): {_md(row['theme'])} "
+            f"{percent(row['share_before'])} → {percent(row['share_after'])} "
+            f"({percent(row['change'], signed=True)}, 95% CI {percent(row['change_low'], signed=True)} to "
+            f"{percent(row['change_high'], signed=True)})"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _md(text: str) -> str:
+    """Text safe in a Markdown table cell or line: no pipes, no line breaks, no HTML."""
+    return " ".join(str(text).split()).replace("|", "/").replace("<", "‹").replace(">", "›")
+
+
+def report_table(report: ThemeReport) -> pl.DataFrame:
+    """The summary as a flat table for CSV: one row per theme, quotes in quote_1..quote_3."""
+    summary = report.summary
+    quotes = [
+        pl.col("quotes").list.get(index, null_on_oob=True).alias(f"quote_{index + 1}")
+        for index in range(QUOTES_PER_THEME)
+    ]
+    return summary.with_columns(
+        pl.col("keywords").list.join("; "),
+        (pl.col("share") * 100).round(1).alias("share_percent"),
+        (pl.col("trend") * 100).round(1).alias("trend_points"),
+        pl.col("mean_sentiment").round(3),
+        (pl.col("impersonal_share") * 100).round(1).alias("impersonal_percent"),
+        *quotes,
+    ).select(
+        "theme",
+        "keywords",
+        "volume",
+        "share_percent",
+        "trend_points",
+        "mean_sentiment",
+        "impersonal_percent",
+        "rising",
+        *[f"quote_{index + 1}" for index in range(QUOTES_PER_THEME)],
+    )
 
 
 def theme_report_bytes(report: ThemeReport, format_name: str, business: str = "") -> bytes:
@@ -118,9 +199,8 @@ def _theme_block(pdf: Any, font: str, clean: Clean, row: dict[str, Any], top_sha
     pdf.set_font(font, size=8)
     keywords = ", ".join(row["keywords"] or [])
     pdf.multi_cell(0, 4, clean(f"Keywords: {keywords}"), new_x="LMARGIN", new_y="NEXT")
-    for quote in (row["quotes"] or [])[:3]:
-        short = quote if len(quote) <= 220 else quote[:217] + "..."
-        pdf.multi_cell(0, 4, clean(f'  "{short}"'), new_x="LMARGIN", new_y="NEXT")
+    for quote in (row["quotes"] or [])[:QUOTES_PER_THEME]:  # already shortened (analysis.quotes.shorten)
+        pdf.multi_cell(0, 4, clean(f'  "{quote}"'), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
 
 
