@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cli.main import main
-from pulse import mail
+from reports import mail
 from store.engine import build_engine
 from store.feedback import FeedbackRecord, SourceSpec, upsert_feedback
 from store.migrate import upgrade
