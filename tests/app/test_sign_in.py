@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import tomllib
 from datetime import timedelta
 from pathlib import Path
 
@@ -125,6 +126,19 @@ def test_dashboard__with_openid_connect_configured_offers_its_sign_in_button(  #
     assert app.title[0].value == "Sign in to Pulse"
     assert app.button(key="auth__oidc").label == "Sign in"
     assert not [field for field in app.text_input if field.key == "auth__username"]
+
+
+def test_secrets_example__configures_openid_connect_sign_in(  # type: ignore[no-untyped-def]
+    empty_store_url: str, use_database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    example = tomllib.loads((Path(APP).parents[1] / ".streamlit" / "secrets.toml.example").read_text())
+    monkeypatch.setenv("PULSE_ANONYMOUS_ACCESS", "false")
+    use_database(empty_store_url)
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.secrets["auth"] = example["auth"]
+    app.run()
+    assert not app.exception, app.exception[0].stack_trace
+    assert app.button(key="auth__oidc").label == "Sign in"
 
 
 def test_dashboard__a_sign_in_expires_after_the_session_minutes(  # type: ignore[no-untyped-def]
