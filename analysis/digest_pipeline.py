@@ -6,13 +6,12 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
-
 from analysis.digest import Digest, build_digest, chosen_week
 from analysis.metrics import read_counts_metrics
 from analysis.theme_pipeline import store_theme_report
 from analysis.themes import BASELINE_PERIODS
 from store.daily_counts import read_daily_counts, refresh_daily_counts
+from store.engine import Engine
 
 
 def read_digest(

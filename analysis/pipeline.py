@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import polars as pl
-from sqlalchemy import Engine
 
 from analysis.embedding_pipeline import store_embedder
 from analysis.embeddings import Embedder
 from analysis.impact_pipeline import refresh_rollout_impacts
 from analysis.impersonal import IMPERSONAL_VERSION, add_impersonal, sentences
 from analysis.sentiment import SENTIMENT_VERSION, add_sentiment, split_segments
+from store.engine import Engine
 from store.runs import finish_run, start_run
 from store.scores import SCORE_COLUMNS, read_unscored, write_scores
 

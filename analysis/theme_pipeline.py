@@ -10,7 +10,6 @@ from datetime import datetime
 
 import numpy as np
 import polars as pl
-from sqlalchemy import Engine
 
 from analysis.embedding_pipeline import embed_cached
 from analysis.embeddings import DEFAULT_MODEL
@@ -24,6 +23,7 @@ from analysis.topics import (
     match_topics,
     needs_refit,
 )
+from store.engine import Engine
 from store.rollouts import read_rollouts
 from store.runs import finish_run, start_run
 from store.state import utc_now
