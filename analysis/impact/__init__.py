@@ -25,7 +25,8 @@ these intervals hold up on simulated data.
 
 The package: windows.py (per-response values, day and week totals, windows), estimators.py (bootstrap,
 difference in differences, time series, minimum detectable change) and assessment.py (one rollout's estimates
-put together, warnings, verdict, records). Numbers only, from frames: analysis/impact_pipeline.py reads the
+put together, warnings, verdict, records); validation.py simulates feedback with a known effect for
+benchmarks/impact_validation.py. Numbers only, from frames: analysis/impact_pipeline.py reads the
 store, and stores every rollout's impact after each import, analysis and rollout edit for the dashboard.
 """
 
