@@ -22,9 +22,7 @@ from store.users import (
     remove_user,
     sign_in,
 )
-
-APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
-PASSWORD = "correct horse battery"
+from tests.app.pages import APP, PASSWORD, sign_in_as, signed_out_app
 
 
 @pytest.fixture
@@ -33,21 +31,6 @@ def accounts(empty_store_url: str) -> Engine:
     add_user(engine, "ann", PASSWORD, "viewer")
     add_user(engine, "eve", PASSWORD, "editor")
     return engine
-
-
-def signed_out_app(url: str, use_database, monkeypatch: pytest.MonkeyPatch) -> AppTest:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("PULSE_ANONYMOUS_ACCESS", "false")
-    use_database(url)
-    app = AppTest.from_file(APP, default_timeout=60)
-    app.run()
-    return app
-
-
-def sign_in_as(app: AppTest, username: str, password: str) -> AppTest:
-    app.text_input(key="auth__username").input(username)
-    app.text_input(key="auth__password").input(password)
-    app.button[0].click().run()
-    return app
 
 
 def test_accounts__hash_passwords_and_check_roles(accounts: Engine) -> None:
