@@ -11,7 +11,6 @@ from playwright.sync_api import expect
 
 from analysis.theme_pipeline import fit_themes
 from store.engine import build_engine
-from store.migrate import upgrade
 from store.rollouts import read_rollouts
 from store.topics import read_topics
 from tests.browser import (
@@ -28,6 +27,7 @@ from tests.browser import (
     shown_choice,
     wait_for_chart,
 )
+from tests.stores import upgrade_as_pulse_db_upgrade_does
 from tests.theme_data import TEST_MODEL, seed_themed_store
 
 pytestmark = [
@@ -82,7 +82,7 @@ def test_rollouts_page__a_renamed_rollout_stays_picked_and_is_the_one_deleted(
 def themed_store(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'themes.db'}"
     engine = build_engine(url)
-    upgrade(engine)
+    upgrade_as_pulse_db_upgrade_does(engine)
     seed_themed_store(engine, per_cluster=30)
     fit_themes(engine, TEST_MODEL)
     engine.dispose()
