@@ -8,12 +8,12 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import polars as pl
-from sqlalchemy import Engine
 
 from analysis.metrics import chosen_week, read_counts_metrics
 from analysis.theme_pipeline import store_theme_report
 from analysis.themes import BASELINE_PERIODS
 from store.daily_counts import read_daily_counts, refresh_daily_counts
+from store.engine import Engine
 
 
 @dataclass(frozen=True)

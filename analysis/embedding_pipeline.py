@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from sqlalchemy import Engine
 
 from analysis.embeddings import DEFAULT_MODEL, Embedder, embed
 from pulse.progress import Progress
 from store.embeddings import read_embeddings, text_hash, write_embeddings
+from store.engine import Engine
 
 
 def embed_cached(

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-
 from store.daily_counts import read_daily_counts, refresh_daily_counts
+from store.engine import Engine
 from store.impacts import read_impacts_state, write_rollout_impacts
 from store.rollouts import read_rollouts
 

@@ -4,7 +4,6 @@ Heavy work happens here, never on a page."""
 from __future__ import annotations
 
 import polars as pl
-from sqlalchemy import Engine
 
 from analysis.embedding_pipeline import store_embedder
 from analysis.embeddings import Embedder
@@ -12,6 +11,7 @@ from analysis.impact_pipeline import refresh_rollout_impacts
 from analysis.impersonal import IMPERSONAL_VERSION, add_impersonal, sentences
 from analysis.sentiment import SENTIMENT_VERSION, add_sentiment, split_segments
 from pulse.progress import Progress
+from store.engine import Engine
 from store.runs import recorded_run
 from store.scores import SCORE_COLUMNS, read_unscored, write_scores
 

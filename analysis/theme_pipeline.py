@@ -9,7 +9,6 @@ from datetime import datetime
 
 import numpy as np
 import polars as pl
-from sqlalchemy import Engine
 
 from analysis.embedding_pipeline import embed_cached
 from analysis.embeddings import DEFAULT_MODEL
@@ -26,6 +25,7 @@ from analysis.themes import (
     topics_frame,
 )
 from pulse.progress import Progress
+from store.engine import Engine
 from store.rollouts import read_rollouts
 from store.runs import recorded_run
 from store.state import utc_now

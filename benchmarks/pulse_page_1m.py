@@ -177,7 +177,7 @@ def _checked(app: object, action: Callable[[], object]) -> float:
 
 
 def browser_rows(url: str) -> list[Row]:
-    from benchmarks.browser import CHROMIUM, open_pulse_page, serve
+    from tests.browser import CHROMIUM, open_pulse_page, serve
 
     if not Path(CHROMIUM).exists():
         return []

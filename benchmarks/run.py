@@ -82,7 +82,7 @@ def bench_pulse_page() -> list[Row]:
     from streamlit.testing.v1 import AppTest
 
     from analysis.pipeline import score_new_feedback
-    from benchmarks.browser import CHROMIUM, open_pulse_page, serve
+    from tests.browser import CHROMIUM, open_pulse_page, serve
 
     app_path = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
     rows: list[Row] = []

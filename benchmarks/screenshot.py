@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 from analysis.pipeline import score_new_feedback
-from benchmarks.browser import (
+from benchmarks.run import fresh_store, load_demo
+from tests.browser import (
     browser_page,
     open_pulse_page,
     open_rollouts_page,
@@ -18,7 +19,6 @@ from benchmarks.browser import (
     save_screenshot,
     serve,
 )
-from benchmarks.run import fresh_store, load_demo
 
 
 def main() -> None:

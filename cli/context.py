@@ -12,7 +12,7 @@ from pulse.errors import StoreError
 from pulse.settings import Settings, build_settings
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from store.engine import Engine
 
 
 class Context:

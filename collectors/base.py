@@ -9,12 +9,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Engine
-
 from pulse.identity import is_placeholder_identity
 from store.authors import read_author_salt, salted_hash
 from store.daily_counts import refresh_daily_counts
-from store.engine import bulk_writes
+from store.engine import Engine, bulk_writes
 from store.feedback import (
     Records,
     Rejected,

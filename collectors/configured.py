@@ -7,11 +7,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
-
 from collectors.base import Collector, CollectResult, run_collector
 from pulse.errors import PulseError
 from pulse.settings import Settings
+from store.engine import Engine
 
 
 def configured_collectors(settings: Settings) -> dict[str, Collector]:

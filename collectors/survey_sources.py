@@ -24,9 +24,8 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-
 from pulse.errors import InputError
+from store.engine import Engine
 from store.sources import StoredSource, read_source_identities
 
 if TYPE_CHECKING:

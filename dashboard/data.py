@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 import streamlit as st
-from sqlalchemy import Engine
 
 from analysis.filters import FILTER_COLUMNS, FilterOptions, Filters, apply_filters, read_filter_options
 from analysis.metrics import read_counts_metrics
@@ -16,7 +15,7 @@ from analysis.quotes import pick_quotes
 from pulse.errors import StoreError
 from pulse.settings import Settings, build_settings
 from store.daily_counts import daily_counts_ready, read_daily_counts
-from store.engine import build_engine
+from store.engine import Engine, build_engine
 from store.explorer import FeedbackQuery, search_feedback
 from store.feedback import read_feedback, read_rejected
 from store.impacts import read_rollout_impact_records

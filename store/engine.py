@@ -1,4 +1,5 @@
-"""Connections: a SQLite file in WAL mode by default, PostgreSQL (psycopg 3) by URL."""
+"""Connections: a SQLite file in WAL mode by default, PostgreSQL (psycopg 3) by URL. Other packages take the
+`Engine` type from here: only store/ imports sqlalchemy (`make lint` checks it)."""
 
 from __future__ import annotations
 

@@ -20,7 +20,6 @@ from store.rollouts import import_rollouts
 from tests.stores import upgrade_as_pulse_db_upgrade_does
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = ROOT.parent / "shared" / "data"
 POSTGRES_URL = os.environ.get("PULSE_TEST_POSTGRES_URL")
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -25,9 +25,10 @@ these intervals hold up on simulated data.
 
 The package: windows.py (per-response values, day and week totals, windows), estimators.py (bootstrap,
 difference in differences, time series, minimum detectable change) and assessment.py (one rollout's estimates
-put together, and what its warnings rest on). Numbers only, from frames: analysis/impact_pipeline.py reads the
-store, and stores every rollout's impact (with reports.verdicts' words) after each import, analysis and
-rollout edit for the dashboard.
+put together, and what its warnings rest on); validation.py simulates feedback with a known effect for
+benchmarks/impact_validation.py. Numbers only, from frames: analysis/impact_pipeline.py reads the store, and
+stores every rollout's impact (with reports.verdicts' words) after each import, analysis and rollout edit for
+the dashboard.
 """
 
 from analysis.impact.assessment import (

@@ -5,23 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from streamlit.testing.v1 import AppTest
-
 from collectors.base import run_collector
 from collectors.surveys import SurveyFileCollector
 from store.engine import build_engine
+from tests.app.pages import run_app
 
-APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 CES_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "surveys" / "ces.csv"
-
-
-def run_app(page: str | None = None) -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=120)
-    app.run()
-    if page:
-        app.switch_page(page).run()
-    assert not app.exception, app.exception
-    return app
 
 
 def test_sources_page__a_ces_column_is_detected_on_upload(empty_store_url: str, use_database) -> None:  # type: ignore[no-untyped-def]

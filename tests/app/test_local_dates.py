@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from store.engine import build_engine
 from store.feedback import read_feedback
 from store.scores import write_scores
-from tests.app.test_pages import run_app
+from tests.app.pages import run_app
 
 SURVEY = (
     b"Timestamp,How likely are you to recommend us to a friend or colleague?,Anything else you'd like to tell us?\n"

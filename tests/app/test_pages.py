@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
+from tests.app.pages import APP, FIXTURES, run_app
+
 KPI_LABELS = [
     "NPS",
     "CSAT",
@@ -17,16 +18,6 @@ KPI_LABELS = [
     "Impersonal complaints",
     "CES",
 ]  # CES: online surveys
-
-
-def run_app(page: str | None = None) -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=120)
-    app.run()
-    if page:
-        app.switch_page(page)
-        app.run()
-    assert not app.exception, app.exception
-    return app
 
 
 def test_pulse_page__shows_this_week_against_last_with_trend_and_quotes(
@@ -148,11 +139,25 @@ def test_rollouts_page__empty_name_is_refused_with_a_hint(empty_store_url: str, 
     assert app.info[-1].value.startswith("Give it a short name")
 
 
-@pytest.mark.parametrize("page", ["app_pages/pulse.py", "app_pages/rollouts.py"])
+PAGE_TITLES = {
+    "explorer.py": "Feedback explorer",
+    "pulse.py": "Crumb & Kettle: weekly pulse",
+    "rollouts.py": "Automation rollouts",
+    "sources.py": "Sources",
+    "themes.py": "Themes",
+    "trends.py": "Trends",
+}
+PAGES = sorted(path.name for path in (Path(APP).parent / "app_pages").glob("[!_]*.py"))
+
+
+@pytest.mark.parametrize("page", PAGES)
 def test_pages__demo_store_renders_without_error(page: str, demo_database: str, use_database) -> None:  # type: ignore[no-untyped-def]
     use_database(demo_database)
-    app = run_app(page)
-    assert app.title
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.run()
+    app.switch_page(f"app_pages/{page}").run()
+    assert not app.exception, app.exception
+    assert [title.value for title in app.title] == [PAGE_TITLES[page]]
 
 
 def test_sources_page__lists_sources_runs_and_no_rejects_for_the_demo(
@@ -193,7 +198,7 @@ def test_sources_page__collect_now_stores_app_store_reviews(  # type: ignore[no-
     import collectors.reviews.live as live
     from collectors.reviews import AppStoreCollector
     from tests.http_replay import ReplayServer
-    from tests.integration.test_reviews_http import APP_ID, app_store_routes
+    from tests.review_routes import APP_ID, app_store_routes
 
     use_database(empty_store_url)
     monkeypatch.setenv("PULSE_APP_STORE_APP_ID", APP_ID)
@@ -206,9 +211,6 @@ def test_sources_page__collect_now_stores_app_store_reviews(  # type: ignore[no-
     assert f"app-store:gb:{APP_ID}: new 8, rejected 1" in [element.value for element in app.markdown]
     sources = app.dataframe[0].value
     assert sources["feedback"].tolist() == [8]
-
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def test_sources_page__upload_preview_fix_mapping_and_import_a_survey(

@@ -4,7 +4,6 @@ the audit trail with who did it, and neither offered to a viewer."""
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -13,13 +12,11 @@ from streamlit.testing.v1 import AppTest
 from store.engine import build_engine
 from store.rollouts import Rollout, add_rollout, read_rollout_changes, read_rollouts
 from store.users import add_user
-from tests.app.test_sign_in import PASSWORD, sign_in_as, signed_out_app
+from tests.app.pages import APP, NASTY_NAME, PASSWORD, sign_in_as, signed_out_app
 from tests.app.widgets import as_read, is_literal, picker
 
-APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 PAGE = "app_pages/rollouts.py"
 PICK = "rollouts__pick"
-NASTY_NAME = '<b>Bold</b> <a href="https://x.example">link</a> *star* [x](y) :red[red] $x$'
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import tomllib
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,9 +22,7 @@ from store.users import (
     remove_user,
     sign_in,
 )
-
-APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
-PASSWORD = "correct horse battery"
+from tests.app.pages import APP, PASSWORD, sign_in_as, signed_out_app
 
 
 @pytest.fixture
@@ -32,21 +31,6 @@ def accounts(empty_store_url: str) -> Engine:
     add_user(engine, "ann", PASSWORD, "viewer")
     add_user(engine, "eve", PASSWORD, "editor")
     return engine
-
-
-def signed_out_app(url: str, use_database, monkeypatch: pytest.MonkeyPatch) -> AppTest:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("PULSE_ANONYMOUS_ACCESS", "false")
-    use_database(url)
-    app = AppTest.from_file(APP, default_timeout=60)
-    app.run()
-    return app
-
-
-def sign_in_as(app: AppTest, username: str, password: str) -> AppTest:
-    app.text_input(key="auth__username").input(username)
-    app.text_input(key="auth__password").input(password)
-    app.button[0].click().run()
-    return app
 
 
 def test_accounts__hash_passwords_and_check_roles(accounts: Engine) -> None:
@@ -125,6 +109,19 @@ def test_dashboard__with_openid_connect_configured_offers_its_sign_in_button(  #
     assert app.title[0].value == "Sign in to Pulse"
     assert app.button(key="auth__oidc").label == "Sign in"
     assert not [field for field in app.text_input if field.key == "auth__username"]
+
+
+def test_secrets_example__configures_openid_connect_sign_in(  # type: ignore[no-untyped-def]
+    empty_store_url: str, use_database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    example = tomllib.loads((Path(APP).parents[1] / ".streamlit" / "secrets.toml.example").read_text())
+    monkeypatch.setenv("PULSE_ANONYMOUS_ACCESS", "false")
+    use_database(empty_store_url)
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.secrets["auth"] = example["auth"]
+    app.run()
+    assert not app.exception, app.exception[0].stack_trace
+    assert app.button(key="auth__oidc").label == "Sign in"
 
 
 def test_dashboard__a_sign_in_expires_after_the_session_minutes(  # type: ignore[no-untyped-def]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import pulse.uploads as uploads
-from tests.app.test_pages import FIXTURES, run_app
+from tests.app.pages import FIXTURES, run_app
 
 ANSWERS = (
     "Timestamp,Email,Your name,Date of birth,Loyalty card number,How likely are you to recommend us?,Comment\n"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.browser import (
+from tests.browser import (
     CHROMIUM,
     add_rollout,
     browser_page,

@@ -10,7 +10,10 @@ import pytest
 from playwright.sync_api import expect
 
 from analysis.theme_pipeline import fit_themes
-from benchmarks.browser import (
+from store.engine import build_engine
+from store.rollouts import read_rollouts
+from store.topics import read_topics
+from tests.browser import (
     CHROMIUM,
     add_rollout,
     browser_page,
@@ -24,9 +27,6 @@ from benchmarks.browser import (
     shown_choice,
     wait_for_chart,
 )
-from store.engine import build_engine
-from store.rollouts import read_rollouts
-from store.topics import read_topics
 from tests.stores import upgrade_as_pulse_db_upgrade_does
 from tests.theme_data import TEST_MODEL, seed_themed_store
 

@@ -21,10 +21,9 @@ from pulse.settings import Settings, build_settings
 from store.authors import read_author_salt
 from store.feedback import count_feedback, read_external_ids, read_feedback, read_rejected
 from store.runs import read_last_cursor, read_runs
-from tests.conftest import SHARED_DATA
 from tests.http_replay import ReplayServer, Reply, Seen
 
-RECORDINGS = SHARED_DATA / "reddit_recordings"
+RECORDINGS = Path(__file__).resolve().parents[1] / "fixtures" / "reddit"  # PRAW's cassettes (BSD-2)
 Listing = dict[str, Any]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,28 +18,12 @@ from pulse.errors import SourceError
 from store.feedback import SourceSpec, count_feedback, read_external_ids
 from store.runs import read_last_cursor, read_runs
 from tests.http_replay import ReplayServer, Reply
+from tests.review_routes import APP_ID, FIXTURES, app_store_routes, fixture, page_route
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "reviews"
-APP_ID = "1234567890"
 PLACE_ID = "ChIJd8BlQ2BZwokRAFUEcm_qrcA"
 APP_SOURCE = SourceSpec(f"App Store reviews (GB, app {APP_ID})", "review", "app_store")
 PLACES_SOURCE = SourceSpec(f"Google reviews (place {PLACE_ID})", "review", "google_places")
 ALL_APP_REVIEWS = [f"1100000000{n}" for n in (9, 8, 7, 6, 5, 4, 3, 1)]  # newest first; page 3 has a reject
-
-
-def fixture(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-
-
-def page_route(page: int) -> str:
-    return f"GET /gb/rss/customerreviews/page={page}/id={APP_ID}/sortby=mostrecent/json"
-
-
-def app_store_routes(**replaced: list[Reply]) -> dict[str, list[Reply]]:
-    routes = {page_route(page): [Reply(200, fixture(f"app_store_page{page}.json"))] for page in (1, 2, 3)}
-    for key, replies in replaced.items():
-        routes[page_route(int(key.removeprefix("page")))] = replies
-    return routes
 
 
 def fast_http(sleeps: list[float] | None = None, timeout: float = 5.0) -> HttpClient:

@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from benchmarks.impact_validation import START, Scenario, evaluate, simulate
+from analysis.impact.validation import START, Scenario, evaluate, simulate
 
 
 def nps_before_and_after(frame: pl.DataFrame) -> list[float]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -19,8 +18,8 @@ from analysis.impersonal import (
     sentences,
 )
 from analysis.impersonal_prototypes import COUNTER_PROTOTYPES, CUE_PROTOTYPES
+from tests.shared_data import shared_data
 
-LABELLED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "impersonal_dev.csv"
 CUE_NAMES = set(CUE_PROTOTYPES)
 
 
@@ -147,11 +146,12 @@ def test_detect_impersonal__leaves_praise_of_automation_and_rude_humans_alone(
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not LABELLED.exists(), reason="../shared/data/impersonal_dev.csv is not here")
 def test_evaluate_impersonal__held_out_precision_and_f1_floors(real_embedder) -> None:  # type: ignore[no-untyped-def]
     from analysis.impersonal_eval import evaluate_impersonal
 
+    labelled = shared_data("impersonal_dev.csv")
+
     # measured 2026-11-23 on the held-out half (sentiment v2, impersonal v2): precision 0.774, recall 0.585, F1 0.667
-    result = evaluate_impersonal(LABELLED, "held_out", real_embedder)
+    result = evaluate_impersonal(labelled, "held_out", real_embedder)
     assert result["precision"] >= 0.70
     assert result["f1"] >= 0.60

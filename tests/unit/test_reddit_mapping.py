@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -26,9 +27,8 @@ from collectors.reddit import (
     time_filter_for,
     to_record,
 )
-from tests.conftest import SHARED_DATA
 
-RECORDINGS = SHARED_DATA / "reddit_recordings"
+RECORDINGS = Path(__file__).resolve().parents[1] / "fixtures" / "reddit"  # PRAW's cassettes (BSD-2)
 
 
 def recorded_things(cassette: str, index: int = 1) -> list[dict[str, Any]]:

@@ -22,10 +22,10 @@ from analysis.sentiment import (
     vader_features,
     vader_score,
 )
+from tests.shared_data import shared_data
 
 MIXED_REVIEW = "Great bread, but the kiosk is a nightmare."
 CHATBOT_COMPLAINT = "The chatbot was useless and I could never reach a human. Awful!"
-VADER_SETS = Path(__file__).resolve().parents[3] / "shared" / "data" / "vader_ground_truth"
 
 
 def fake_embedder(texts: Sequence[str]) -> np.ndarray:
@@ -135,14 +135,13 @@ def test_score_sentiment__chatbot_complaint_is_clearly_negative(real_embedder: o
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not VADER_SETS.exists(), reason="needs ../shared/data beside the project")
 def test_score_sentiment__macro_f1_floor_on_a_fixed_sample(real_embedder: object) -> None:
     """A tripwire, not a quality claim: every 12th row of the Amazon snippets (309 rows), which the shipped
     model was trained on; the floor is set below the measured figure (see analysis/models/README.md for the
     leave-one-set-out figures)."""
     from analysis.train_sentiment import human_classes, macro_f1, read_rated_set
 
-    sample = read_rated_set("Amazon snippets", VADER_SETS).gather_every(12)
+    sample = read_rated_set("Amazon snippets", shared_data("vader_ground_truth")).gather_every(12)
     labels, _ = score_sentiment(sample["text"].to_list(), real_embedder)  # type: ignore[arg-type]
     predicted = np.array([("negative", "neutral", "positive").index(label) for label in labels])
     assert macro_f1(human_classes(sample["human"].to_numpy()), predicted) >= FLOOR_F1

@@ -1,4 +1,5 @@
-"""Serve the dashboard and drive it with headless Chromium (Debian's package, no browser download)."""
+"""Serve the dashboard and drive it with headless Chromium (Debian's package, no browser download): the
+end-to-end tests and the page benchmarks (benchmarks/run.py, screenshot.py, pulse_page_1m.py) use these."""
 
 from __future__ import annotations
 
