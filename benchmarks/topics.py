@@ -17,7 +17,7 @@ import numpy as np
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from analysis.themes import OUTLIER, assign_topics, fit_topics, normalized
-from benchmarks.topic_data import banking77_embeddings
+from tests.topic_data import banking77_embeddings
 
 Row = tuple[str, float, str]
 NOISE_SIGMA = 0.01

@@ -21,8 +21,7 @@ from pulse.plain_text import html_literal
 from store.engine import build_engine
 from store.rollouts import Rollout, add_rollout
 from store.topics import read_topics, rename_topic
-from tests.app.test_pages import run_app
-from tests.app.test_rollouts_editor import NASTY_NAME
+from tests.app.pages import NASTY_NAME, run_app
 from tests.app.widgets import as_read, is_literal, picker
 from tests.stores import upgrade_as_pulse_db_upgrade_does
 from tests.theme_data import TEST_MODEL, seed_themed_store

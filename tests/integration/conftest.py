@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner, Result
 
@@ -19,4 +21,47 @@ def pulse_cli(database_url: str, monkeypatch: pytest.MonkeyPatch):  # type: igno
         return runner.invoke(main, list(arguments), catch_exceptions=False)
 
     assert invoke("db", "upgrade").exit_code == 0
+    return invoke
+
+
+# A small demo folder for `pulse demo`: one reject in the surveys (NPS 12), one rollout.
+SURVEYS = """response_id,submitted_at,respondent,nps,csat,ces,comment,channel,location,segment
+R000001,2026-11-16T09:00:00Z,c1,10,5,,Lovely sourdough as always.,in-store,High Street,regular
+R000002,2026-11-17T10:00:00Z,c2,3,2,,The chatbot kept looping and I could not reach a person.,online,High Street,new
+R000003,2026-11-18T11:00:00Z,c3,12,5,,score out of range,in-store,High Street,regular
+"""
+REVIEWS = """review_id,site,published_at,author,stars,text
+G-00001,Google,2026-11-18T12:00:00Z,Sam K.,5,Best croissants in town and the staff remember your name.
+"""
+MENTIONS = """mention_id,platform,community,posted_at,author,text
+t1_demo0001,reddit,r/HighStreetLocals,2026-11-19T13:00:00Z,u/jo_12,Anyone else miss being able to phone them?
+"""
+ROLLOUTS = """name,kind,channel,started_on,ended_on,description
+Support chatbot,chatbot,online,2026-04-13,,A chatbot answers questions.
+"""
+
+
+@pytest.fixture
+def demo_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    for name, text in {
+        "surveys.csv": SURVEYS,
+        "reviews.csv": REVIEWS,
+        "mentions.csv": MENTIONS,
+        "rollouts.csv": ROLLOUTS,
+    }.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def pulse(database_url: str, demo_dir: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PULSE_DATABASE_URL", database_url)
+    monkeypatch.setenv("PULSE_DEMO_DIR", str(demo_dir))
+    runner = CliRunner()
+
+    def invoke(*arguments: str):  # type: ignore[no-untyped-def]
+        return runner.invoke(main, list(arguments), catch_exceptions=False)
+
     return invoke

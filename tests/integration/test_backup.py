@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.test_cli import demo_dir, pulse  # noqa: F401  (fixtures)
-
 
 def _counts(database_url: str) -> tuple[int, int]:
     path = database_url.removeprefix("sqlite:///")
@@ -18,7 +16,7 @@ def _counts(database_url: str) -> tuple[int, int]:
     return feedback, rollouts
 
 
-def test_backup_then_restore__brings_back_what_was_there(pulse, database_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_backup_then_restore__brings_back_what_was_there(pulse, database_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     if not database_url.startswith("sqlite"):
         result = pulse("backup", str(tmp_path / "pulse-backup.db"))
         assert result.exit_code == 1 and "pg_dump" in result.output and "pg_restore" in result.output
@@ -37,7 +35,7 @@ def test_backup_then_restore__brings_back_what_was_there(pulse, database_url: st
     assert "Feedback items: 4" in pulse("db", "status").output
 
 
-def test_backup__refuses_to_overwrite_a_file(pulse, database_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_backup__refuses_to_overwrite_a_file(pulse, database_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     if not database_url.startswith("sqlite"):
         pytest.skip("pulse backup works on SQLite stores")
     pulse("db", "upgrade")
@@ -53,7 +51,7 @@ def test_backup__refuses_to_overwrite_a_file(pulse, database_url: str, tmp_path:
     [(b"name,text\n", "is not a SQLite database"), (None, "is not a Pulse store")],
 )
 def test_restore__refuses_what_is_not_a_pulse_backup_and_keeps_the_store(  # type: ignore[no-untyped-def]
-    pulse,  # noqa: F811
+    pulse,
     database_url: str,
     tmp_path: Path,
     content: bytes | None,
@@ -74,7 +72,7 @@ def test_restore__refuses_what_is_not_a_pulse_backup_and_keeps_the_store(  # typ
     assert _counts(database_url)[0] == 4
 
 
-def test_restore__asks_first_and_a_no_changes_nothing(pulse, database_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_restore__asks_first_and_a_no_changes_nothing(pulse, database_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     if not database_url.startswith("sqlite"):
         pytest.skip("pulse restore works on SQLite stores")
     pulse("db", "upgrade")

@@ -18,7 +18,6 @@ from store.feedback import FeedbackRecord, SourceSpec, read_feedback, upsert_fee
 from store.forget import Forgotten, count_author, forget_author
 from store.migrate import downgrade, upgrade
 from store.schema import embeddings, feedback, rejected_rows, scores
-from tests.integration.test_cli import demo_dir, pulse  # noqa: F401  (fixtures)
 
 RESPONSES = """response_id,submitted_at,email,nps,comment
 R1,2026-11-16T09:00:00Z,Ann@Example.com,3,The chatbot kept looping. I could not reach a person.
@@ -38,7 +37,7 @@ def _count(database_url: str, table) -> int:  # type: ignore[no-untyped-def]
 
 @pytest.mark.slow
 def test_forget__deletes_a_persons_feedback_scores_and_embeddings(  # type: ignore[no-untyped-def]
-    pulse,  # noqa: F811
+    pulse,
     database_url: str,
     tmp_path: Path,
 ) -> None:
@@ -67,7 +66,7 @@ def test_forget__deletes_a_persons_feedback_scores_and_embeddings(  # type: igno
     assert "Deleted 0 feedback items" in again.output and "check the spelling" in again.output
 
 
-def test_forget__asks_first_and_a_no_deletes_nothing(pulse, database_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_forget__asks_first_and_a_no_deletes_nothing(pulse, database_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     source = tmp_path / "responses.csv"
     source.write_text(RESPONSES, encoding="utf-8")
     pulse("db", "upgrade")
@@ -87,7 +86,7 @@ def test_forget__asks_first_and_a_no_deletes_nothing(pulse, database_url: str, t
 
 
 def test_forget__deletes_the_dashboards_uploads_left_in_the_temporary_folder(  # type: ignore[no-untyped-def]
-    pulse,  # noqa: F811
+    pulse,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -108,7 +107,7 @@ def test_forget__deletes_the_dashboards_uploads_left_in_the_temporary_folder(  #
     assert list(folder.iterdir()) == []
 
 
-def test_forget__refuses_a_placeholder_or_a_piece_of_text_with_a_hint(pulse) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_forget__refuses_a_placeholder_or_a_piece_of_text_with_a_hint(pulse) -> None:  # type: ignore[no-untyped-def]
     pulse("db", "upgrade")
     from click.testing import CliRunner
 

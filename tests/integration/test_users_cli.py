@@ -5,7 +5,6 @@ from __future__ import annotations
 from click.testing import CliRunner, Result
 
 from cli.main import main
-from tests.integration.test_cli import demo_dir, pulse  # noqa: F401  (fixtures)
 
 PASSWORD = "long enough pass"
 
@@ -15,7 +14,7 @@ def add(username: str, *options: str, typed: str) -> Result:
     return CliRunner().invoke(main, ["users", "add", username, *options], input=typed, catch_exceptions=False)
 
 
-def test_users__add_list_remove_never_show_a_password(pulse) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_users__add_list_remove_never_show_a_password(pulse) -> None:  # type: ignore[no-untyped-def]
     pulse("db", "upgrade")
     assert "No users yet" in pulse("users", "list").output
     added = add("ann@example.com", "--role", "editor", "--password-stdin", typed=f"{PASSWORD}\n")
@@ -29,14 +28,14 @@ def test_users__add_list_remove_never_show_a_password(pulse) -> None:  # type: i
     assert missing.exit_code == 1 and "pulse users list" in missing.output
 
 
-def test_users_add__refuses_a_password_given_as_an_option(pulse) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_users_add__refuses_a_password_given_as_an_option(pulse) -> None:  # type: ignore[no-untyped-def]
     pulse("db", "upgrade")
     given = pulse("users", "add", "ann", "--password", PASSWORD)
     assert given.exit_code == 2 and "No such option '--password'" in given.output
     assert "No users yet" in pulse("users", "list").output
 
 
-def test_users_add__asks_twice_at_a_hidden_prompt_and_again_for_a_weak_password(pulse) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_users_add__asks_twice_at_a_hidden_prompt_and_again_for_a_weak_password(pulse) -> None:  # type: ignore[no-untyped-def]
     pulse("db", "upgrade")
     added = add("ann", typed=f"password12\n{PASSWORD}\n{PASSWORD}\n")
     assert added.exit_code == 0, added.output
@@ -48,7 +47,7 @@ def test_users_add__asks_twice_at_a_hidden_prompt_and_again_for_a_weak_password(
     assert "bob" not in pulse("users", "list").output
 
 
-def test_users_add__refuses_a_name_with_control_characters_before_asking(pulse) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_users_add__refuses_a_name_with_control_characters_before_asking(pulse) -> None:  # type: ignore[no-untyped-def]
     pulse("db", "upgrade")
     refused = add("ann\nadmin", typed=f"{PASSWORD}\n{PASSWORD}\n")
     assert refused.exit_code == 1 and "U+000A" in refused.output

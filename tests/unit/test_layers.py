@@ -45,19 +45,6 @@ def is_benchmark_or_test(module: str) -> bool:
     return parts[0] == "benchmarks" or (parts[0] == "tests" and parts[-1].startswith(("test_", "conftest")))
 
 
-# Imports of other tests that the lead removes after merging issue 16's parts (their files are being rewritten
-# elsewhere): the CLI fixtures go to tests/integration/conftest.py, the rest to the helper modules.
-NOT_YET_MOVED = {
-    ("tests/app/test_themes_page.py", "tests.app.test_pages"),
-    ("tests/app/test_themes_page.py", "tests.app.test_rollouts_editor"),
-    ("tests/integration/test_backup.py", "tests.integration.test_cli"),
-    ("tests/integration/test_cli.py", "tests.integration.test_reviews_http"),
-    ("tests/integration/test_forget.py", "tests.integration.test_cli"),
-    ("tests/integration/test_users_cli.py", "tests.integration.test_cli"),
-    ("tests/unit/test_topics_quality.py", "benchmarks.topic_data"),
-}
-
-
 def test_tests__import_no_benchmarks_and_no_other_tests() -> None:
     found = {
         (str(path.relative_to(ROOT)), module)
@@ -65,4 +52,4 @@ def test_tests__import_no_benchmarks_and_no_other_tests() -> None:
         for module in imported_modules(path)
         if is_benchmark_or_test(module)
     }
-    assert found == NOT_YET_MOVED
+    assert found == set()

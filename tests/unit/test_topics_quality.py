@@ -9,12 +9,11 @@ import pytest
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from analysis.themes import OUTLIER, fit_topics
-from benchmarks.topic_data import BANKING77, banking77_embeddings
+from tests.topic_data import banking77_embeddings
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not BANKING77.exists(), reason="needs ../shared/data beside the project"),
-]
+pytestmark = (
+    pytest.mark.slow
+)  # skipped with a reason without ../shared/data (tests/shared_data.py), never in CI
 
 
 def test_fit_topics__banking77_intents_are_recovered() -> None:

@@ -11,14 +11,14 @@ import numpy as np
 import polars as pl
 
 from analysis.embeddings import DEFAULT_MODEL, embed
+from tests.shared_data import shared_data
 
-BANKING77 = Path(__file__).resolve().parents[2] / "shared" / "data" / "banking77"
 CACHE = Path(tempfile.gettempdir()) / "pulse-bench-embeddings"
 
 
 def read_banking77(split: str) -> pl.DataFrame:
     """Columns text, category of `split` (test: 3,080 rows; train: 10,003)."""
-    return pl.read_csv(BANKING77 / f"{split}.csv")
+    return pl.read_csv(shared_data("banking77") / f"{split}.csv")
 
 
 def cached_embeddings(texts: list[str], model_name: str = DEFAULT_MODEL) -> np.ndarray:
