@@ -12,9 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import collectors.surveys as surveys
-from collectors.survey_columns import PY_WHITESPACE, read_csv_columns
+import collectors.files as files
+from collectors.files import read_csv_columns
 from collectors.surveys import SurveyPlan, plan_survey_file
+from collectors.surveys.columns import PY_WHITESPACE
 from pulse.errors import InputError
 from store.feedback import FeedbackRecord, Rejected, frame_to_records
 
@@ -69,7 +70,7 @@ def both_lanes(data: bytes, **options: Any) -> tuple[SurveyPlan, SurveyPlan]:
     """The plan as made (columnar when it can be), and the plan with the columnar lane switched off."""
     columnar = plan_survey_file(data, "survey.csv", timezone="Europe/London", **options)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(surveys, "read_csv_columns", lambda *_: None)
+        patch.setattr(files, "read_csv_columns", lambda *_: None)
         by_rows = plan_survey_file(data, "survey.csv", timezone="Europe/London", **options)
     assert by_rows._columns is None
     return columnar, by_rows

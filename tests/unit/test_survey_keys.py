@@ -1,12 +1,12 @@
-"""Aligning a re-export's response keys with those stored (collectors.survey_keys), on both lanes: record
+"""Aligning a re-export's response keys with those stored (collectors.surveys.keys), on both lanes: record
 lists (the row-by-row lane) and feedback frames (the columnar lane)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from collectors.survey_columns import response_key
-from collectors.survey_keys import StoredResponses
+from collectors.surveys.columns import response_key
+from collectors.surveys.keys import StoredResponses
 from store.feedback import FeedbackRecord, frame_to_records, records_to_frame
 
 AT = datetime(2026, 3, 20, 8, 0, 17, tzinfo=UTC)

@@ -17,7 +17,9 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from sqlalchemy import Engine
 
+import collectors.files as files
 import collectors.surveys as surveys
+import collectors.surveys.plan as survey_plan
 from collectors.base import run_collector
 from collectors.surveys import (
     SurveyFileCollector,
@@ -382,7 +384,7 @@ def test_read_survey_file__dayfirst_decided_from_the_whole_column() -> None:
 
 
 def test_read_survey_file__monthfirst_decided_from_a_late_row(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(surveys, "DETECT_ROWS", 5)
+    monkeypatch.setattr(survey_plan, "DETECT_ROWS", 5)
     rows = ["Date,NPS"] + ["01/02/2026,9"] * 20 + ["01/25/2026,9"]
     result = read("\n".join(rows).encode(), "x.csv")
     assert result.dayfirst is False
@@ -489,7 +491,7 @@ def test_read_survey_file__oversize_file_refused_before_reading(
 ) -> None:
     path = tmp_path / "big.csv"
     path.write_text("Date,NPS\n" + "2026-01-01,9\n" * 100, encoding="utf-8")
-    monkeypatch.setattr(surveys, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(files, "MAX_FILE_BYTES", 1000)
     monkeypatch.setattr(Path, "open", lambda *_args, **_kwargs: pytest.fail("read an oversize file"))
     with pytest.raises(InputError, match="up to 0 MB") as error:
         read(path)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, tzinfo
-from pathlib import Path
 from typing import Any, Protocol
 
 import polars as pl
@@ -23,7 +22,6 @@ from store.feedback import FEEDBACK_FRAME_SCHEMA, FeedbackRecord, Rejected, reco
 
 MAX_EXTERNAL_ID = 300
 FIELD_LIMITS = {"location": 200, "channel": 100, "segment": 200}
-CHUNK_BYTES = 16 * 2**20
 
 
 def response_key(response_id: str, created_at: datetime) -> str:
@@ -56,62 +54,6 @@ class RowConverter(Protocol):
     def ces_score(self, value: Any) -> int | None: ...
     def author_hash(self, value: Any) -> str | None: ...
     def raw(self, cells: list[Any]) -> dict[str, Any] | None: ...
-
-
-# --- reading ------------------------------------------------------------------------------------------
-
-
-def read_csv_columns(
-    source: Path | bytes, delimiter: str, header_rows: int, first_line: int, width: int
-) -> pl.DataFrame | None:
-    """The data rows as string columns c0, c1... (None for an empty cell) and `line`, the physical line
-    where each row starts; None when the file should be read row by row instead."""
-    lines = _physical_lines(source)
-    if lines is None:
-        return None
-    try:
-        frame = pl.read_csv(
-            source,
-            has_header=False,
-            separator=delimiter,
-            skip_rows=header_rows,
-            schema={f"c{index}": pl.String for index in range(width)},
-        )
-    except (pl.exceptions.PolarsError, UnicodeDecodeError):
-        return None
-    if frame.height == 0:
-        return None
-    newlines = pl.sum_horizontal(pl.col(frame.columns).str.count_matches("\n", literal=True).fill_null(0))
-    frame = frame.with_columns(extra=newlines).with_columns(
-        line=first_line + pl.int_range(pl.len()) + pl.col("extra").cum_sum() - pl.col("extra")
-    )
-    last = frame.select(pl.col("line").last() + pl.col("extra").last()).item()
-    return frame.drop("extra") if last == lines else None
-
-
-def _physical_lines(source: Path | bytes) -> int | None:
-    """Lines as Python's csv module counts them, or None for a file with bare CR line ends."""
-    newlines = returns = crlf = 0
-    previous_end, last = b"", b""
-    for chunk in _chunks(source):
-        newlines += chunk.count(b"\n")
-        chunk_returns = chunk.count(b"\r")
-        returns += chunk_returns
-        if chunk_returns or previous_end == b"\r":
-            crlf += chunk.count(b"\r\n") + (previous_end == b"\r" and chunk[:1] == b"\n")
-        previous_end = last = chunk[-1:]
-    if returns != crlf:
-        return None
-    return newlines + (last not in (b"\n", b""))
-
-
-def _chunks(source: Path | bytes) -> Iterator[bytes]:
-    if isinstance(source, bytes):
-        yield source
-        return
-    with source.open("rb") as handle:
-        while chunk := handle.read(CHUNK_BYTES):
-            yield chunk
 
 
 # --- converting ---------------------------------------------------------------------------------------

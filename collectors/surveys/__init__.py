@@ -1,0 +1,61 @@
+"""Survey exports (CSV, XLSX, JSON) from Typeform, Google Forms, SurveyMonkey, Qualtrics or any other tool.
+
+The columns are found by their names and their values (or given with `mapping_overrides`); every data row
+becomes a FeedbackRecord or a Rejected with its line and reason. Whole-column decisions (day-first dates, the
+CSAT and CES scales) are made on the whole file in a first pass; the second pass converts. A well-formed UTF-8 CSV is
+read whole by polars and converted by columns (collectors/surveys/columns.py, the fast lane for large exports);
+other files are converted row by row, streaming. Both lanes give the same results. Nothing here imports
+Streamlit: the dashboard's Sources page calls the same API.
+
+    plan = plan_survey_file(path)            # mapping, notes, row count; raises InputError when unusable
+    for item in plan.convert(): ...          # FeedbackRecord | Rejected, one per data row, row by row
+    for records, rejects in plan.batches():  # the same in batches; records as a frame from the columnar lane
+    result = read_survey_file(path)          # the same, all in memory: .records, .rejects, .mapping, .notes
+
+The package: layout.py (the header and the vendor presets), mapping.py (which column holds each field), plan.py
+(the whole-file decisions and the notes), rows.py and columns.py (the conversion), collector.py (the Collector),
+sources.py (which source a file's survey goes into) and keys.py (answers already stored under another time). The
+file reading is collectors/files.py's and the value parsers are collectors/values.py's, shared with the other
+importers.
+
+Choices worth knowing:
+- A CSAT column on another scale than 1-5 (1-7, 1-10, 0-10) is not mapped and not rescaled: the result says
+  so in a note and the column stays in each item's raw data. `--map csat=COLUMN` forces it; rows whose
+  value falls outside 1-5 are then rejected. The same holds for a Customer Effort Score column (`ces`) on
+  another scale than 1-7, such as a 1-5 effort scale: stated, kept in the raw data, never rescaled.
+- Emails are never stored: the respondent (email or customer id) becomes a salted SHA-256 `author_hash` (none
+  for a placeholder such as "anonymous": pulse.identity), kept on rejected rows too. Personal columns (names,
+  contact details, addresses, birth dates, IP addresses and coordinates, per-customer ids: pulse.identity,
+  or a column of email addresses) are left out of `raw` and of rejected rows, are never mapped to segment,
+  location, channel or text, and are listed in `left_out`; emails anywhere else in a kept row are masked.
+- Times without a zone are read in the settings' time zone, except where the export says otherwise
+  (Typeform's "(UTC)" columns, Qualtrics' ImportId row with its timeZone).
+"""
+
+from collectors.surveys.collector import SurveyFileCollector
+from collectors.surveys.layout import read_table
+from collectors.surveys.mapping import FIELDS, PRESETS, parse_map_options, read_mapping_file
+from collectors.surveys.plan import (
+    SurveyImport,
+    SurveyPlan,
+    detect_mapping,
+    plan_survey_file,
+    read_survey_file,
+)
+from collectors.values import parse_moment, parse_score
+
+__all__ = [
+    "FIELDS",
+    "PRESETS",
+    "SurveyFileCollector",
+    "SurveyImport",
+    "SurveyPlan",
+    "detect_mapping",
+    "parse_map_options",
+    "parse_moment",
+    "parse_score",
+    "plan_survey_file",
+    "read_mapping_file",
+    "read_survey_file",
+    "read_table",
+]

@@ -1,0 +1,152 @@
+"""A survey file's header: blank rows before it, its header rows (SurveyMonkey's two, Qualtrics' three), the
+columns' names, labels and time zones, and the vendor preset the headers show."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, tzinfo
+from itertools import islice
+from typing import Any
+
+import polars as pl
+
+from collectors.files import Cells, Source, _input, _open_table, _Table
+from collectors.values import _zone, norm
+from pulse.errors import InputError
+from pulse.identity import is_personal_column
+
+
+def _filled(value: Any) -> bool:
+    return value is not None and (not isinstance(value, str) or bool(value.strip()))
+
+
+@dataclass(frozen=True)
+class _Layout:
+    preset: str | None
+    skip: int  # rows before the first data row (leading blank rows and the header rows)
+    header_rows: int
+    columns: list[str]
+    labels: list[str]  # normalised names, question texts and hints, for matching
+    zones: list[tzinfo | None]  # a column's own time zone, when the export states it
+    personal: list[bool]  # whether the header says the column holds personal data (pulse.identity)
+
+
+def _detect_preset(first: Cells) -> str | None:
+    names = {norm(cell) for cell in first}
+    leading = norm(next((cell for cell in first if _filled(cell)), ""))
+    if "responseid" in names and names & {"startdate", "recordeddate"}:
+        return "qualtrics"
+    if {"respondentid", "collectorid"} <= names:
+        return "surveymonkey"
+    if leading == "#" and names & {"networkid", "submitdateutc", "submittedat"}:
+        return "typeform"
+    if leading == "timestamp":
+        return "google_forms"
+    return None
+
+
+def _layout(table: _Table, preset: str | None) -> _Layout:
+    blank = 0
+    head: list[Cells] = []
+    for _line, cells in table.rows():
+        if not head and not any(_filled(cell) for cell in cells):
+            blank += 1
+            continue
+        head.append(cells)
+        if len(head) == 3:
+            break
+    if not head:
+        raise InputError(f"{table.file_name} holds no rows.", hint="Export the survey responses again.")
+    found = table.preset or _detect_preset(head[0])
+    chosen = preset or found
+    first = [str(cell).strip() if cell is not None else "" for cell in head[0]]
+    second = [str(cell).strip() if cell is not None else "" for cell in head[1]] if len(head) > 1 else []
+    third = [str(cell).strip() if cell is not None else "" for cell in head[2]] if len(head) > 2 else []
+    texts = [""] * len(first)
+    zones: list[tzinfo | None] = [None] * len(first)
+    header_rows = 1
+    if chosen == "surveymonkey" and {"response", "openendedresponse"} & {norm(cell) for cell in second}:
+        header_rows = 2
+        first = _surveymonkey_names(first, second)
+    elif chosen == "qualtrics" and len(head) > 1 and found == "qualtrics":
+        header_rows = 3 if any(cell.startswith('{"ImportId"') for cell in third) else 2
+        texts = [*second, *[""] * len(first)][: len(first)]
+        if header_rows == 3:
+            zones = [_qualtrics_zone(cell) for cell in [*third, *[""] * len(first)][: len(first)]]
+    columns = _unique([name or f"Column {index + 1}" for index, name in enumerate(first)])
+    zones = [zone or _zone_from_header(name, chosen) for zone, name in zip(zones, columns, strict=True)]
+    labels = [
+        f"{norm(name)} {norm(text)} {table.hints.get(name, '')}".strip()
+        for name, text in zip(columns, texts, strict=True)
+    ]
+    personal = [
+        is_personal_column(name, text, table.hints.get(name, ""))
+        for name, text in zip(columns, texts, strict=True)
+    ]
+    return _Layout(chosen, blank + header_rows, header_rows, columns, labels, zones, personal)
+
+
+def _surveymonkey_names(first: list[str], second: list[str]) -> list[str]:
+    """Row 1 holds the question (blank over the later options of a question), row 2 the option."""
+    names, question = [], ""
+    for index, top in enumerate(first):
+        option = second[index] if index < len(second) else ""
+        question = top or question
+        plain = norm(option) in ("", "response", "openendedresponse")
+        names.append(top if top and plain else f"{question} - {option}" if option else question)
+    return names
+
+
+def _qualtrics_zone(cell: str) -> tzinfo | None:
+    try:
+        meta = json.loads(cell)
+        return _zone(str(meta["timeZone"])) if isinstance(meta, dict) and meta.get("timeZone") else None
+    except (ValueError, KeyError, InputError):
+        return None
+
+
+def _zone_from_header(name: str, preset: str | None) -> tzinfo | None:
+    label = norm(name)
+    if "utc" in label or "gmt" in label or (preset == "typeform" and label == "submittedat"):
+        return UTC
+    return None
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: Counter[str] = Counter()
+    unique = []
+    for name in names:
+        seen[name] += 1
+        unique.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return unique
+
+
+def read_table(source: Source, file_name: str | None = None) -> pl.DataFrame:
+    """Any export this module reads (CSV in any common encoding and delimiter, XLSX, JSON) as a frame of all
+    its columns, every value as text (null when empty), under the header that the importer finds. Blank rows
+    are left out; cells beyond the header get columns of their own ("Column 7"), so nothing is lost."""
+    table = _open_table(_input(source, file_name))
+    layout = _layout(table, None)
+    rows = [
+        [_cell_text(cell) for cell in cells]
+        for _line, cells in islice(table.rows(), layout.skip, None)
+        if any(_filled(cell) for cell in cells)
+    ]
+    width = max([len(layout.columns), *map(len, rows)])
+    names = _unique(
+        [*layout.columns, *(f"Column {index + 1}" for index in range(len(layout.columns), width))]
+    )
+    padded = [row + [None] * (width - len(row)) for row in rows]
+    return pl.DataFrame(padded, schema=dict.fromkeys(names, pl.String), orient="row")
+
+
+def _cell_text(cell: Any) -> str | None:
+    if cell is None or cell == "":
+        return None
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if isinstance(cell, datetime | date | time):
+        return cell.isoformat()
+    return cell if isinstance(cell, str) else json.dumps(cell) if isinstance(cell, dict | list) else str(cell)

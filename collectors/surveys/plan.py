@@ -1,0 +1,377 @@
+"""The plan of a survey import: the mapping, the whole-column decisions (day-first dates, the CSAT and CES
+scales) made on the whole file, the notes, and the conversion in batches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from itertools import islice
+from typing import Any
+
+import polars as pl
+
+from collectors.files import Cells, Row, Source, _input, _open_table, _Table
+from collectors.surveys.columns import convert_columns
+from collectors.surveys.layout import _filled, _Layout, _layout
+from collectors.surveys.mapping import (
+    DESCRIPTIVE_FIELDS,
+    FIELDS,
+    PRESET_LABELS,
+    PRESETS,
+    _guess_mapping,
+    _Profile,
+    _resolve_overrides,
+)
+from collectors.surveys.rows import _RowConverter
+from collectors.values import (
+    SCALED_FIELDS,
+    ScoreScale,
+    _DateEvidence,
+    _decide_dayfirst,
+    _ScaleEvidence,
+    _zone,
+)
+from pulse.errors import InputError
+from store.feedback import FeedbackRecord, Rejected, frame_to_records
+
+DETECT_ROWS = 500  # data rows looked at to find the columns
+BATCH_ROWS = 20_000  # rows per SourceBatch handed to the store
+
+
+@dataclass
+class SurveyPlan:
+    """How a file will be read: the columns, the field -> column mapping, and what was noticed."""
+
+    file_name: str
+    form: str
+    preset: str | None
+    columns: list[str]
+    mapping: dict[str, str]
+    notes: list[str]
+    dayfirst: bool | None
+    data_rows: int | None  # counted over the whole file; None when planned on the first rows only
+    left_out: list[str]  # personal columns, stored nowhere (neither in raw nor in rejected rows)
+    _table: _Table = field(repr=False)
+    _layout: _Layout = field(repr=False)
+    _indexes: dict[str, int] = field(repr=False)
+    _zone: tzinfo = field(repr=False)
+    _columns: pl.DataFrame | None = field(default=None, repr=False)  # the whole file, for the columnar lane
+    _personal: set[int] = field(default_factory=set, repr=False)  # column indexes holding personal data
+
+    @property
+    def platform(self) -> str:
+        return self.preset or "file"
+
+    @property
+    def labels(self) -> list[str]:
+        """Each column's normalised name with its question text (Qualtrics) and hints: what identifies it."""
+        return list(self._layout.labels)
+
+    def rows(self) -> Iterator[Row]:
+        """The data rows with their lines (header rows skipped)."""
+        return islice(self._table.rows(), self._layout.skip, None)
+
+    def convert(self) -> Iterator[FeedbackRecord | Rejected]:
+        """Each data row as a record, or as a reject with its line and reason, row by row."""
+        converter = _RowConverter(self)
+        for line, cells in self.rows():
+            yield converter(line, cells)
+
+    def batches(
+        self, size: int = BATCH_ROWS
+    ) -> Iterator[tuple[list[FeedbackRecord] | pl.DataFrame, list[Rejected]]]:
+        """The data rows, `size` at a time, as (records, rejects): the same as `convert`, but records come
+        as a feedback frame from the columnar lane when the whole file was read as columns."""
+        if self._columns is not None:
+            yield from convert_columns(self._columns, _RowConverter(self), size)
+            return
+        items = self.convert()
+        while chunk := list(islice(items, size)):
+            records = [item for item in chunk if isinstance(item, FeedbackRecord)]
+            yield records, [item for item in chunk if isinstance(item, Rejected)]
+
+    def preview(self, n: int = 10) -> list[dict[str, Any]]:
+        """The first `n` data rows as they would be imported: fields, or the reason of the reject."""
+        return [_preview_row(item) for item in islice(self.convert(), n)]
+
+
+def _preview_row(item: FeedbackRecord | Rejected) -> dict[str, Any]:
+    if isinstance(item, Rejected):
+        return {"line": item.line, "rejected": item.reason, "raw": item.raw}
+    return {
+        "created_at": item.created_at,
+        "nps": item.nps,
+        "csat": item.csat,
+        "ces": item.ces,
+        "text": item.text,
+        "segment": item.segment,
+        "location": item.location,
+        "channel": item.channel,
+    }
+
+
+def detect_mapping(
+    source: Source,
+    file_name: str | None = None,
+    mapping_overrides: Mapping[str, str] | None = None,
+    preset: str | None = None,
+    dayfirst: bool | None = None,
+    timezone: str | None = None,
+    sample_rows: int = DETECT_ROWS,
+) -> SurveyPlan:
+    """A plan from the first `sample_rows` rows only: quick, for a preview before importing."""
+    return _plan(source, file_name, mapping_overrides, preset, dayfirst, timezone, sample_rows, False)
+
+
+def plan_survey_file(
+    source: Source,
+    file_name: str | None = None,
+    mapping_overrides: Mapping[str, str] | None = None,
+    preset: str | None = None,
+    dayfirst: bool | None = None,
+    timezone: str | None = None,
+) -> SurveyPlan:
+    """A plan checked against the whole file: rows counted, date order and the CSAT and CES scales decided on
+    every row."""
+    return _plan(source, file_name, mapping_overrides, preset, dayfirst, timezone, DETECT_ROWS, True)
+
+
+def _plan(
+    source: Source,
+    file_name: str | None,
+    overrides: Mapping[str, str] | None,
+    preset: str | None,
+    dayfirst: bool | None,
+    zone_name: str | None,
+    sample_rows: int,
+    whole_file: bool,
+) -> SurveyPlan:
+    if preset is not None and preset not in PRESETS:
+        raise InputError(f"There is no preset {preset!r}.", hint=f"Presets: {', '.join(PRESETS)}.")
+    zone = _zone(zone_name or _settings_timezone())
+    table = _open_table(_input(source, file_name))
+    layout = _layout(table, preset)
+    given = _resolve_overrides(overrides or {}, layout, table.file_name)
+    sample = _sample(table, layout, sample_rows)
+    profiles = [
+        _Profile(index, name, layout.labels[index], [row[index] for row in sample if index < len(row)])
+        for index, name in enumerate(layout.columns)
+    ]
+    for profile in profiles:
+        profile.values = [value for value in profile.values if _filled(value)]
+    personal = {p.index for p in profiles if layout.personal[p.index] or p.email_share >= 0.5}
+    _refuse_personal_fields(given, personal, layout)
+    taken = {k: v for k, v in given.items() if v is not None}
+    indexes = _guess_mapping(profiles, layout.preset, taken, personal)
+    for field_name, index in given.items():
+        if index is None:
+            indexes.pop(field_name, None)
+    notes = [table.description]
+    if layout.preset:
+        how = "chosen" if preset else "detected from the headers"
+        rows = "1 header row" if layout.header_rows == 1 else f"{layout.header_rows} header rows"
+        notes.append(f"Preset {PRESET_LABELS[layout.preset]} ({how}; {rows}).")
+    columns = _whole_file_columns(table, layout) if whole_file else None
+    date_evidence, scales, data_rows = (
+        _scan(table, layout, indexes, sample, whole_file)
+        if columns is None
+        else _scan_columns(columns, indexes)
+    )
+    date_column = layout.columns[indexes["created_at"]] if "created_at" in indexes else ""
+    decided, note = _decide_dayfirst(date_evidence, dayfirst, date_column, whole_file)
+    notes += [note] if note else []
+    for scale in SCALED_FIELDS:
+        notes += _scale_notes(scale, indexes, scales[scale.field_name], layout, scale.field_name in given)
+    notes += _mapping_notes(indexes, layout, zone, profiles)
+    left_out = [layout.columns[index] for index in sorted(personal - set(indexes.values()))]
+    notes += [_left_out_note(left_out)] if left_out else []
+    mapping = {name: layout.columns[indexes[name]] for name in FIELDS if name in indexes}
+    return SurveyPlan(
+        file_name=table.file_name,
+        form=table.form,
+        preset=layout.preset,
+        columns=list(layout.columns),
+        mapping=mapping,
+        notes=notes,
+        dayfirst=decided,
+        data_rows=data_rows,
+        left_out=left_out,
+        _table=table,
+        _layout=layout,
+        _indexes=indexes,
+        _zone=zone,
+        _columns=columns,
+        _personal=personal,
+    )
+
+
+def _settings_timezone() -> str:
+    from pulse.settings import build_settings
+
+    return build_settings().timezone
+
+
+def _sample(table: _Table, layout: _Layout, size: int) -> list[Cells]:
+    rows = islice(table.rows(), layout.skip, None)
+    filled = (cells for _line, cells in rows if any(_filled(cell) for cell in cells))
+    return list(islice(filled, size))
+
+
+Scales = dict[str, _ScaleEvidence]  # per scaled field (SCALED_FIELDS): the values seen
+
+
+def _scale_evidence() -> Scales:
+    return {scale.field_name: _ScaleEvidence(scale.labels) for scale in SCALED_FIELDS}
+
+
+def _scan(
+    table: _Table, layout: _Layout, indexes: dict[str, int], sample: list[Cells], whole_file: bool
+) -> tuple[_DateEvidence, Scales, int | None]:
+    """The first pass: date order evidence and the CSAT and CES scales, over the whole file or the sample."""
+    dates, scales = _DateEvidence(), _scale_evidence()
+    date_index = indexes.get("created_at")
+    scale_indexes = [(scales[name], indexes[name]) for name in scales if name in indexes]
+    rows: Iterable[Cells] = (cells for _line, cells in islice(table.rows(), layout.skip, None))
+    count = 0
+    for cells in rows if whole_file else sample:
+        count += 1
+        width = len(cells)
+        if date_index is not None and date_index < width:
+            dates.add(cells[date_index])
+        for evidence, index in scale_indexes:
+            if index < width:
+                evidence.add(cells[index])
+    return dates, scales, count if whole_file else None
+
+
+def _whole_file_columns(table: _Table, layout: _Layout) -> pl.DataFrame | None:
+    """The data rows as columns, when the file can be read so (a preview never reads the whole file)."""
+    first_row = next(islice(table.rows(), layout.skip, None), None)
+    return table.columns(layout.skip, first_row[0], len(layout.columns)) if first_row else None
+
+
+def _scan_columns(columns: pl.DataFrame, indexes: dict[str, int]) -> tuple[_DateEvidence, Scales, int]:
+    """`_scan` on the whole file read as columns: each distinct value looked at once, with its count."""
+    dates, scales = _DateEvidence(), _scale_evidence()
+    if "created_at" in indexes:
+        values = columns.select(date=pl.col(f"c{indexes['created_at']}")).filter(
+            pl.col("date").is_not_null() & ~pl.col("date").str.contains(r"^\d{4}")  # ISO: no evidence
+        )
+        for value, count in values.group_by("date", maintain_order=True).len().iter_rows():
+            dates.add(value, count)
+    for name, evidence in scales.items():
+        if name in indexes:
+            for value in columns[f"c{indexes[name]}"].drop_nulls().unique():
+                evidence.add(value)
+    return dates, scales, columns.height
+
+
+def _scale_notes(
+    scale: ScoreScale, indexes: dict[str, int], evidence: _ScaleEvidence, layout: _Layout, given: bool
+) -> list[str]:
+    """What was done with a score column on another scale than Pulse's: with `--map` it is used as it is
+    (never rescaled); otherwise it is left out of the mapping (and kept in the raw data)."""
+    seen_scale = evidence.scale(scale.span)
+    if scale.field_name not in indexes or seen_scale == scale.span:
+        return []
+    column = layout.columns[indexes[scale.field_name]]
+    seen = f"values {evidence.low} to {evidence.high} seen"
+    if given:
+        return [
+            f"Column '{column}' looks like a {seen_scale} scale ({seen}); mapped to {scale.label} as asked, "
+            f"so rows outside {scale.span} are rejected and the others are stored as they are, not rescaled."
+        ]
+    del indexes[scale.field_name]
+    return [
+        f"Column '{column}' looks like a {seen_scale} scale ({seen}); not used as {scale.label}, which Pulse "
+        f"counts on {scale.span} and never rescales. It is kept in each item's raw data; "
+        f"`--map {scale.field_name}=COLUMN` forces it (rows outside {scale.span} are then rejected)."
+    ]
+
+
+def _mapping_notes(
+    indexes: dict[str, int], layout: _Layout, zone: tzinfo, profiles: list[_Profile]
+) -> list[str]:
+    notes = []
+    if "created_at" not in indexes:
+        notes.append(
+            "No submission date column found: every row is rejected. Map one with --map created_at=COLUMN."
+        )
+    else:
+        column_zone = layout.zones[indexes["created_at"]]
+        notes.append(f"Times without a zone are read as {column_zone or zone}.")
+    if not {"nps", "csat", "ces", "text"} & set(indexes):
+        notes.append(
+            "No NPS, CSAT, CES or comment column found; map one with --map nps=COLUMN (or csat, ces, text)."
+        )
+    if "respondent" in indexes:
+        column = profiles[indexes["respondent"]]
+        what = "emails" if column.email_share >= 0.5 or "email" in column.label else "respondent ids"
+        notes.append(f"Column '{column.name}' holds {what}: stored only as a SHA-256 hash.")
+    return notes
+
+
+def _refuse_personal_fields(given: dict[str, int | None], personal: set[int], layout: _Layout) -> None:
+    """A personal column asked for as segment, location or channel (`--map`) is refused: those are stored
+    in clear and shown as filters."""
+    for field_name in DESCRIPTIVE_FIELDS:
+        index = given.get(field_name)
+        if index is not None and index in personal:
+            raise InputError(
+                f"Column '{layout.columns[index]}' holds personal data; Pulse never stores it as {field_name}.",
+                hint=f"Map another column with --map {field_name}=COLUMN, or none with --map {field_name}=.",
+            )
+
+
+def _left_out_note(columns: list[str]) -> str:
+    shown = ", ".join(f"'{column}'" for column in columns)
+    return f"Left out as personal data (stored nowhere, not even in rejected rows): {shown}."
+
+
+@dataclass
+class SurveyImport:
+    """Everything read from one survey file."""
+
+    file_name: str
+    preset: str | None
+    columns: list[str]
+    mapping: dict[str, str]
+    notes: list[str]
+    dayfirst: bool | None
+    records: list[FeedbackRecord]
+    rejects: list[Rejected]
+    left_out: list[str] = field(default_factory=list)  # personal columns, stored nowhere
+
+    def preview(self, n: int = 10) -> list[dict[str, Any]]:
+        """The first `n` imported records as plain dicts."""
+        return [_preview_row(record) for record in self.records[:n]]
+
+
+def read_survey_file(
+    source: Source,
+    file_name: str | None = None,
+    mapping_overrides: Mapping[str, str] | None = None,
+    preset: str | None = None,
+    dayfirst: bool | None = None,
+    timezone: str | None = None,
+) -> SurveyImport:
+    """Read a survey export (a path, or the bytes of an upload with its `file_name`) into records and
+    rejects. Raises InputError when the file cannot be used at all."""
+    plan = plan_survey_file(source, file_name, mapping_overrides, preset, dayfirst, timezone)
+    records: list[FeedbackRecord] = []
+    rejects: list[Rejected] = []
+    for batch, batch_rejects in plan.batches():
+        records += frame_to_records(batch) if isinstance(batch, pl.DataFrame) else batch
+        rejects += batch_rejects
+    return SurveyImport(
+        file_name=plan.file_name,
+        preset=plan.preset,
+        columns=plan.columns,
+        mapping=plan.mapping,
+        notes=plan.notes,
+        dayfirst=plan.dayfirst,
+        records=records,
+        rejects=rejects,
+        left_out=plan.left_out,
+    )
