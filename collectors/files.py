@@ -1,5 +1,18 @@
-"""One reader for every import: a file (a path, or the bytes of an upload) as rows of cells with their lines.
-CSV in any common encoding and delimiter, XLSX (the first worksheet), JSON (a list of records)."""
+"""One reader for every import (survey exports, review exports, `pulse score`'s tables): a file, given as a path
+or as the bytes of an upload, as rows of cells with their lines.
+
+- CSV in any common encoding (a BOM; else UTF-8, checked over the whole file; else the code page that
+  charset-normalizer finds, Windows-1252 first among equals) and delimiter (, ; tab or |: the one that splits the
+  header and the first rows alike). A row's line is the physical line where it starts.
+- XLSX: the first worksheet, cells with their types (numbers, datetimes). A row's line is its row number.
+- JSON: a list of records, an object that holds one ("items", "responses", "reviews", "data", "results",
+  "records"), a single object, or JSON Lines (one record per line). A record's line is where it starts in the
+  file; nested objects are flattened with dots (`flatten`). A JSON line that is not JSON is `unreadable`, for
+  the importer to reject with its line.
+
+Whole-file problems (too big, empty, binary, broken) raise InputError, saying what to do. `read_csv_columns`
+reads a plain UTF-8 CSV as columns with polars, several times faster than row by row, for large exports.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +22,7 @@ import io
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import IO, Any
 
@@ -20,14 +34,19 @@ MAX_FILE_BYTES = 500 * 1024 * 1024  # refused before reading
 MAX_JSON_BYTES = 100 * 1024 * 1024  # JSON is parsed whole, so its limit is lower
 SNIFF_BYTES = 64 * 1024
 CHUNK_BYTES = 16 * 2**20
+LIST_KEYS = ("items", "responses", "reviews", "data", "results", "records")  # where an object keeps its list
+JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 
 Cells = list[Any]
-Row = tuple[int, Cells]  # (line, cells): physical line in a CSV, row number in XLSX, index in JSON
+Row = tuple[int, Cells]  # (line, cells): see the module's docstring for what a line is
 Source = Path | str | bytes
 
 
 @dataclass(frozen=True)
-class _Input:
+class FileInput:
+    """The bytes of a file or an upload, readable more than once."""
+
     file_name: str
     size: int
     opener: Callable[[], IO[bytes]]
@@ -37,49 +56,60 @@ class _Input:
         with self.opener() as handle:
             return handle.read(size)
 
-
-def _input(source: Source, file_name: str | None) -> _Input:
-    if isinstance(source, bytes | bytearray):
-        data = bytes(source)
-        name = file_name or "upload"
-        _check_size(name, len(data))
-        return _Input(name, len(data), lambda: io.BytesIO(data), data)
-    path = Path(source)
-    if not path.is_file():
-        raise InputError(f"There is no file {path}.", hint="Check the path, then try again.")
-    size = path.stat().st_size
-    _check_size(file_name or path.name, size)
-    return _Input(file_name or path.name, size, lambda: path.open("rb"), path)
+    def read(self) -> bytes:
+        with self.opener() as handle:
+            return handle.read()
 
 
-def _check_size(name: str, size: int, limit: int | None = None) -> None:
-    limit = MAX_FILE_BYTES if limit is None else limit
-    if size > limit:
-        raise InputError(
-            f"{name} is {size / 2**20:,.0f} MB; Pulse imports survey files of up to {limit / 2**20:,.0f} MB.",
-            hint="Split the export into smaller files (by date range) and import each.",
-        )
-    if size == 0:
-        raise InputError(f"{name} is empty.", hint="Export the survey responses again and import that file.")
+@dataclass(frozen=True)
+class JsonRecord:
+    """One record of a JSON file: where it starts, its position among the records, and its value as parsed."""
+
+    line: int
+    index: int
+    value: Any
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A line of a JSON Lines file that holds no JSON."""
+
+    line: int
+    reason: str
+    text: str
 
 
 @dataclass
-class _Table:
-    """Rows of a file, header rows included, readable more than once."""
+class Table:
+    """A file as read: its rows (header rows included), how it was read, and for JSON its records."""
 
     file_name: str
     form: str  # csv, xlsx or json
-    rows: Callable[[], Iterator[Row]]
-    description: str
+    description: str  # how the file was read, in a sentence for the person importing
+    rows: Callable[[], Iterator[Row]]  # every row with its line, as often as asked
+    encoding: str | None = None  # of a text file
     delimiter: str = ","
-    preset: str | None = None  # a shape that names its vendor (Typeform's responses API)
-    hints: dict[str, str] = field(default_factory=dict)  # column -> extra words for matching
-    # (header rows, first data line, width) -> the data rows as columns, for the columnar lane; None when
-    # the file must be read row by row
-    columns: Callable[[int, int, int], pl.DataFrame | None] = lambda *_: None
+    records: list[JsonRecord] = field(default_factory=list)  # JSON
+    unreadable: list[Unreadable] = field(default_factory=list)  # JSON Lines that are no JSON
+    one_object: bool = False  # JSON: a single object, not a list of records
+    json_lines: bool = False  # JSON Lines: a row's line is its line, not its index
+    source: FileInput | None = field(default=None, repr=False)
+
+    def csv_columns(self, header_rows: int, first_line: int, width: int) -> pl.DataFrame | None:
+        """The data rows of a UTF-8 CSV as string columns (`read_csv_columns`); None for any other file, or
+        one that polars might read differently from the rows."""
+        if self.form != "csv" or self.encoding not in ("utf-8", "utf-8-sig") or self.source is None:
+            return None
+        return read_csv_columns(self.source.source, self.delimiter, header_rows, first_line, width)
 
 
-def _open_table(data: _Input) -> _Table:
+def read_file(
+    source: Source, file_name: str | None = None, what: str = "file", refuse_controls: bool = True
+) -> Table:
+    """A file (a path, or the bytes of an upload with its `file_name`) as a Table. `what` names what it holds
+    ("survey", "reviews"), for the hints of errors. A text file with many control characters is refused as
+    binary unless `refuse_controls` is False (its rows are then read, for the importer to reject)."""
+    data = file_input(source, file_name, what)
     head = data.head()
     suffix = Path(data.file_name).suffix.casefold()
     if head.startswith(b"PK\x03\x04"):
@@ -93,23 +123,51 @@ def _open_table(data: _Input) -> _Table:
         raise InputError(
             f"{data.file_name} is not a valid Excel workbook.", hint="Export it again as .xlsx or CSV."
         )
-    if suffix == ".json" or (suffix not in (".csv", ".tsv", ".txt") and _looks_like_json(head)):
-        return _json_table(data)
-    return _csv_table(data, head)
+    if suffix in JSON_SUFFIXES or (suffix not in TEXT_SUFFIXES and _looks_like_json(head)):
+        return _json_table(data, head, what)
+    return _csv_table(data, head, what, refuse_controls)
+
+
+def file_input(source: Source, file_name: str | None = None, what: str = "file") -> FileInput:
+    if isinstance(source, bytes | bytearray):
+        content = bytes(source)
+        name = file_name or "upload"
+        _check_size(name, len(content), what)
+        return FileInput(name, len(content), lambda: io.BytesIO(content), content)
+    path = Path(source)
+    if not path.is_file():
+        raise InputError(f"There is no file {path}.", hint="Check the path, then try again.")
+    size = path.stat().st_size
+    _check_size(file_name or path.name, size, what)
+    return FileInput(file_name or path.name, size, lambda: path.open("rb"), path)
+
+
+def _check_size(name: str, size: int, what: str, limit: int | None = None) -> None:
+    limit = MAX_FILE_BYTES if limit is None else limit
+    if size > limit:
+        raise InputError(
+            f"{name} is {size / 2**20:,.0f} MB; Pulse imports files of up to {limit / 2**20:,.0f} MB.",
+            hint="Split the export into smaller files (by date range) and import each.",
+        )
+    if size == 0:
+        raise InputError(f"{name} is empty.", hint=f"Export the {what} again and import that file.")
 
 
 def _looks_like_json(head: bytes) -> bool:
     return head.lstrip(codecs.BOM_UTF8 + b" \t\r\n")[:1] in (b"[", b"{")
 
 
-def _not_text(name: str, why: str) -> InputError:
+def _not_text(name: str, why: str, what: str, form: str = "CSV") -> InputError:
     return InputError(
-        f"{name} does not look like a text CSV file ({why}).",
-        hint="Export the survey as CSV (UTF-8 if you can choose), XLSX or JSON and import that file.",
+        f"{name} does not look like a text {form} file ({why}).",
+        hint=f"Export the {what} as CSV (UTF-8 if you can choose), XLSX or JSON and import that file.",
     )
 
 
-def _detect_encoding(data: _Input, head: bytes) -> str:
+# --- text: encoding and delimiter ---------------------------------------------------------------------
+
+
+def _detect_encoding(data: FileInput, head: bytes, what: str) -> str:
     """BOM first, then UTF-8 (checked over the whole file), then charset-normalizer (preferring cp1252 among
     the code pages that fit equally well)."""
     if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
@@ -119,7 +177,7 @@ def _detect_encoding(data: _Input, head: bytes) -> str:
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     if head.count(0) > max(1, len(head) // 200):  # a stray NUL is tolerated (and dropped); many: binary
-        return _bomless_utf16(data.file_name, head)
+        return _bomless_utf16(data.file_name, head, what)
     failure = _first_utf8_failure(data)
     if failure is None:
         return "utf-8"
@@ -131,23 +189,34 @@ def _detect_encoding(data: _Input, head: bytes) -> str:
     matches = from_bytes(head + b"\n" + window)
     best = matches.best()
     if best is None:
-        raise _not_text(data.file_name, "its bytes are not text in any common encoding")
-    # a short sample fits many code pages equally well; Windows-1252 is by far the commonest of them
+        raise _not_text(data.file_name, "its bytes are not text in any common encoding", what)
+    # a short sample fits many code pages equally well; Windows-1252 is by far the commonest of them, and
+    # where no language is recognised at all (a few accented words), it is the likeliest reading
     if any(match.chaos <= best.chaos and "cp1252" in match.could_be_from_charset for match in matches):
+        return "cp1252"
+    if not best.coherence and _decodes(window, "cp1252"):
         return "cp1252"
     return str(best.encoding)
 
 
-def _bomless_utf16(name: str, head: bytes) -> str:
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _bomless_utf16(name: str, head: bytes, what: str) -> str:
     even = head[0::2].count(0) / max(1, len(head[0::2]))
     odd = head[1::2].count(0) / max(1, len(head[1::2]))
     encoding = "utf-16-le" if odd > 0.9 > even else "utf-16-be" if even > 0.9 > odd else None
     if encoding is None:
-        raise _not_text(name, "it holds NUL bytes, as binary files do")
+        raise _not_text(name, "it holds NUL bytes, as binary files do", what)
     return encoding
 
 
-def _first_utf8_failure(data: _Input) -> int | None:
+def _first_utf8_failure(data: FileInput) -> int | None:
     decoder = codecs.getincrementaldecoder("utf-8")()
     offset = 0
     with data.opener() as handle:
@@ -164,12 +233,19 @@ def _first_utf8_failure(data: _Input) -> int | None:
     return None
 
 
-def _sample_text(data: _Input, encoding: str) -> str:
+def _errors(encoding: str) -> str:
+    """How undecodable bytes are met: an error in a file read as UTF (it said so), replaced in a code page."""
+    return "strict" if encoding.startswith("utf") else "replace"
+
+
+def _sample_text(data: FileInput, encoding: str, what: str, refuse_controls: bool) -> str:
     with data.opener() as handle:
         text = io.TextIOWrapper(handle, encoding=encoding, errors="replace", newline="").read(SNIFF_BYTES)
     controls = sum(1 for char in text if char < " " and char not in "\t\r\n")
-    if controls > 8 + len(text) // 50:  # binary decoded as text: about one character in nine
-        raise _not_text(data.file_name, "it holds control characters, as binary files do")
+    if (
+        refuse_controls and controls > 8 + len(text) // 50
+    ):  # binary decoded as text: about one character in nine
+        raise _not_text(data.file_name, "it holds control characters, as binary files do", what)
     return text
 
 
@@ -193,15 +269,21 @@ def _sniff_delimiter(sample: str, truncated: bool) -> str:
     return best if best_key[0] else ","  # a one-column header shows no delimiter: take the usual one
 
 
-def _csv_table(data: _Input, head: bytes) -> _Table:
-    encoding = _detect_encoding(data, head)
-    sample = _sample_text(data, encoding)
+def encoding_name(encoding: str) -> str:
+    return {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (with BOM)", "utf-16": "UTF-16"}.get(encoding, encoding)
+
+
+DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "pipes"}
+
+
+def _csv_table(data: FileInput, head: bytes, what: str, refuse_controls: bool) -> Table:
+    encoding = _detect_encoding(data, head, what)
+    sample = _sample_text(data, encoding, what, refuse_controls)
     delimiter = _sniff_delimiter(sample, truncated=data.size > SNIFF_BYTES)
-    errors = "strict" if encoding.startswith("utf") else "replace"
 
     def rows() -> Iterator[Row]:
         with data.opener() as handle:
-            text = io.TextIOWrapper(handle, encoding=encoding, errors=errors, newline="")
+            text = io.TextIOWrapper(handle, encoding=encoding, errors=_errors(encoding), newline="")
             reader = csv.reader(text, delimiter=delimiter, strict=False)
             line = 1
             try:
@@ -214,22 +296,14 @@ def _csv_table(data: _Input, head: bytes) -> _Table:
                     hint="Open the file in a spreadsheet and export it as CSV again.",
                 ) from error
 
-    names = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "pipes"}
-    description = f"Read as {_encoding_name(encoding)} CSV separated by {names[delimiter]}."
-
-    def columns(header_rows: int, first_line: int, width: int) -> pl.DataFrame | None:
-        if encoding not in ("utf-8", "utf-8-sig"):
-            return None
-        return read_csv_columns(data.source, delimiter, header_rows, first_line, width)
-
-    return _Table(data.file_name, "csv", rows, description, delimiter=delimiter, columns=columns)
+    description = f"Read as {encoding_name(encoding)} CSV separated by {DELIMITER_NAMES[delimiter]}."
+    return Table(data.file_name, "csv", description, rows, encoding, delimiter, source=data)
 
 
-def _encoding_name(encoding: str) -> str:
-    return {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (with BOM)", "utf-16": "UTF-16"}.get(encoding, encoding)
+# --- XLSX ---------------------------------------------------------------------------------------------
 
 
-def _xlsx_table(data: _Input) -> _Table:
+def _xlsx_table(data: FileInput) -> Table:
     from openpyxl import load_workbook
 
     def rows() -> Iterator[Row]:
@@ -251,114 +325,162 @@ def _xlsx_table(data: _Input) -> _Table:
                 hint="Open it in Excel or LibreOffice and save it again as .xlsx, or export CSV.",
             ) from error
 
-    return _Table(data.file_name, "xlsx", rows, "Read the first worksheet of an Excel workbook.")
+    description = "Read the first worksheet of an Excel workbook."
+    return Table(data.file_name, "xlsx", description, rows, source=data)
 
 
-def _json_table(data: _Input) -> _Table:
-    _check_size(data.file_name, data.size, MAX_JSON_BYTES)
-    with data.opener() as handle:
+# --- JSON ---------------------------------------------------------------------------------------------
+
+
+def _json_table(data: FileInput, head: bytes, what: str) -> Table:
+    _check_size(data.file_name, data.size, what, MAX_JSON_BYTES)
+    encoding = _detect_encoding(data, head, what) if not head.startswith(codecs.BOM_UTF8) else "utf-8-sig"
+    try:
+        text = data.read().decode(encoding, errors=_errors(encoding))
+    except UnicodeDecodeError as error:
+        raise _not_text(data.file_name, f"{error.reason} at byte {error.start}", what, "JSON") from error
+    text = text.removeprefix("\ufeff")
+    by_lines = Path(data.file_name).suffix.casefold() in (".jsonl", ".ndjson")
+    records: list[JsonRecord] = []
+    unreadable: list[Unreadable] = []
+    one_object = False
+    if not by_lines:
         try:
-            document = json.loads(handle.read())
-        except (ValueError, UnicodeDecodeError) as error:
-            raise InputError(
-                f"{data.file_name} is not valid JSON ({error}).",
-                hint="Export the responses again; Pulse reads a JSON list of responses.",
-            ) from error
-    items = _json_items(data.file_name, document)
-    typeform = any(isinstance(item, dict) and isinstance(item.get("answers"), list) for item in items)
-    hints: dict[str, str] = {}
-    flat = [_typeform_item(item, hints) if typeform else _flatten(item) for item in items]
-    columns = list(dict.fromkeys(key for item in flat for key in item))
+            document = json.loads(text)
+        except json.JSONDecodeError as error:
+            if error.msg != "Extra data":
+                raise InputError(
+                    f"{data.file_name} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}.",
+                    hint=f"Export the {what} again; a file cut short or edited by hand often breaks JSON.",
+                ) from error
+            by_lines = True
+        else:
+            records, one_object = _located_records(text, document, data.file_name)
+    if by_lines:
+        records, unreadable = _json_lines(text)
+    kind = "JSON Lines" if by_lines else "JSON"
+    where = "line" if by_lines else "index"
+    description = f"Read {len(records)} records of {kind}."
 
     def rows() -> Iterator[Row]:
+        """A header of every key of the flattened records, then each record's cells, at its line in JSON
+        Lines and at its index (from 0) in a JSON list."""
+        flat = [flatten(record.value) for record in records]
+        columns = list(dict.fromkeys(key for item in flat for key in item))
         yield -1, list(columns)
-        for index, item in enumerate(flat):
-            yield index, [item.get(column) for column in columns]
+        for record, item in zip(records, flat, strict=True):
+            yield getattr(record, where), [item.get(column) for column in columns]
 
-    kind = "Typeform responses" if typeform else "JSON records"
-    description = f"Read {len(flat)} {kind} (lines of rejects are item indexes, from 0)."
-    return _Table(
-        data.file_name, "json", rows, description, preset="typeform" if typeform else None, hints=hints
+    return Table(
+        data.file_name,
+        "json",
+        description,
+        rows,
+        encoding,
+        records=records,
+        unreadable=unreadable,
+        one_object=one_object,
+        json_lines=by_lines,
+        source=data,
     )
 
 
-def _json_items(name: str, document: Any) -> list[Any]:
+def _located_records(text: str, document: Any, name: str) -> tuple[list[JsonRecord], bool]:
+    """The records of a JSON document with their lines: the document itself when it is a list, else its first
+    list under a usual key, else the one object (True: a single object)."""
+    start = _skip_space(text, 0)
     if isinstance(document, list):
-        return document
+        return _records(text, start, document), False
     if isinstance(document, dict):
-        for key in ("items", "responses", "data", "results"):
+        for key in LIST_KEYS:
             if isinstance(document.get(key), list):
-                return list(document[key])
+                return _records(text, _member_offsets(text, start)[key], document[key]), False
+        if document:
+            return [JsonRecord(_line_of(text, start), 0, document)], True
     raise InputError(
-        f"{name} holds JSON but not a list of responses.",
-        hint='Pulse reads a JSON list of records, or an object with an "items", "responses" or "data" list.',
+        f"{name} holds JSON but not a list of records.",
+        hint='Pulse reads a JSON list of records, an object with an "items", "responses", "reviews" or "data" '
+        "list, or JSON Lines.",
     )
 
 
-def _flatten(item: Any, prefix: str = "") -> dict[str, Any]:
+_DECODER = json.JSONDecoder()
+_SPACE = " \t\r\n"
+
+
+def _skip_space(text: str, index: int) -> int:
+    while index < len(text) and text[index] in _SPACE:
+        index += 1
+    return index
+
+
+def _records(text: str, start: int, values: list[Any]) -> list[JsonRecord]:
+    """The elements of the (valid) JSON array that starts at `start`, with the line where each starts."""
+    records: list[JsonRecord] = []
+    index = _skip_space(text, start + 1)
+    line, counted = 1, 0
+    for position, value in enumerate(values):
+        line += text.count("\n", counted, index)
+        counted = index
+        records.append(JsonRecord(line, position, value))
+        _value, end = _DECODER.raw_decode(text, index)
+        index = _skip_space(text, end)
+        if text[index] == ",":
+            index = _skip_space(text, index + 1)
+    return records
+
+
+def _member_offsets(text: str, start: int) -> dict[str, int]:
+    """Offset of each member's value in the (valid) JSON object that starts at `start`."""
+    offsets: dict[str, int] = {}
+    index = _skip_space(text, start + 1)
+    while text[index] != "}":
+        key, end = _DECODER.raw_decode(text, index)
+        index = _skip_space(text, _skip_space(text, end) + 1)  # past the colon
+        offsets.setdefault(key, index)
+        _value, end = _DECODER.raw_decode(text, index)
+        index = _skip_space(text, end)
+        if text[index] == ",":
+            index = _skip_space(text, index + 1)
+    return offsets
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def _json_lines(text: str) -> tuple[list[JsonRecord], list[Unreadable]]:
+    records: list[JsonRecord] = []
+    unreadable: list[Unreadable] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(JsonRecord(number, len(records), json.loads(line)))
+        except json.JSONDecodeError as error:
+            unreadable.append(Unreadable(number, f"not valid JSON: {error.msg}", line))
+    return records, unreadable
+
+
+def flatten(item: Any, prefix: str = "") -> dict[str, Any]:
+    """A JSON record as one level of cells: {"reviewer": {"name": "A"}} -> {"reviewer.name": "A"}. Lists stay
+    as they are; text is cleaned for the store (`clean`); a value that is not an object becomes {"value": it}."""
     if not isinstance(item, dict):
-        return {prefix or "value": item}
+        return {prefix or "value": clean(item) if isinstance(item, str) else item}
     flat: dict[str, Any] = {}
     for key, value in item.items():
         name = f"{prefix}.{key}" if prefix else str(key)
         if isinstance(value, dict):
-            flat.update(_flatten(value, name))
-        elif isinstance(value, list):
-            flat[name] = json.dumps(value, ensure_ascii=False)
+            flat.update(flatten(value, name))
         else:
-            flat[name] = _clean(value) if isinstance(value, str) else value
+            flat[name] = clean(value) if isinstance(value, str) else value
     return flat
 
 
-TYPEFORM_TYPE_WORDS = {
-    "nps": "nps",
-    "long_text": "comment",
-    "short_text": "comment",
-    "email": "email",
-    "phone_number": "phone",
-    "rating": "rating",
-    "opinion_scale": "rating",
-}
+# --- cells --------------------------------------------------------------------------------------------
 
 
-def _typeform_item(item: Any, hints: dict[str, str]) -> dict[str, Any]:
-    """A Typeform responses-API item as a flat record: ids, dates, hidden fields, one column per answer."""
-    if not isinstance(item, dict):
-        return _flatten(item)
-    flat: dict[str, Any] = {
-        "response_id": item.get("response_id") or item.get("token"),
-        "submitted_at": item.get("submitted_at"),
-        "landed_at": item.get("landed_at"),
-    }
-    for group in ("hidden", "metadata", "variables"):
-        if isinstance(item.get(group), dict):
-            flat.update(_flatten(item[group], group))
-    for answer in item.get("answers") or []:
-        if not isinstance(answer, dict):
-            continue
-        question: dict[str, Any] = answer["field"] if isinstance(answer.get("field"), dict) else {}
-        column = str(question.get("ref") or question.get("id") or f"answer {len(flat)}")
-        value = _typeform_value(answer)
-        flat[column] = _clean(value) if isinstance(value, str) else value
-        words = TYPEFORM_TYPE_WORDS.get(str(question.get("type")), "")
-        words = words or TYPEFORM_TYPE_WORDS.get(str(answer.get("type")), "")
-        if words:
-            hints[column] = words
-    return flat
-
-
-def _typeform_value(answer: dict[str, Any]) -> Any:
-    value = answer.get(str(answer.get("type")))
-    if isinstance(value, dict):
-        if "label" in value:
-            return value["label"]
-        if isinstance(value.get("labels"), list):
-            return ", ".join(str(label) for label in value["labels"])
-        return json.dumps(value, ensure_ascii=False)
-    return value
-
-
-def _clean(text: str) -> str:
+def clean(text: str) -> str:
     """Text the store accepts: no NUL characters, no lone surrogates."""
     if "\x00" in text:
         text = text.replace("\x00", "")
@@ -369,11 +491,30 @@ def _clean(text: str) -> str:
     return text
 
 
+def plain(value: Any) -> str:
+    """A cell as text: "" when empty, ISO 8601 for a date or time, JSON for a list or an object."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def filled(value: Any) -> bool:
+    return value is not None and (not isinstance(value, str) or bool(value.strip()))
+
+
+# --- UTF-8 CSV as columns -----------------------------------------------------------------------------
+
+
 def read_csv_columns(
     source: Path | bytes, delimiter: str, header_rows: int, first_line: int, width: int
 ) -> pl.DataFrame | None:
     """The data rows as string columns c0, c1... (None for an empty cell) and `line`, the physical line
-    where each row starts; None when the file should be read row by row instead."""
+    where each row starts; None when the file should be read row by row instead (ragged rows, stray quotes,
+    bare CR line ends, lines that do not add up: where polars might read otherwise than Python's csv module)."""
     lines = _physical_lines(source)
     if lines is None:
         return None

@@ -5,21 +5,84 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, tzinfo
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from itertools import islice
 from typing import Any
 
 import polars as pl
 
-from collectors.files import Cells, Source, _input, _open_table, _Table
+from collectors.files import Cells, JsonRecord, Row, Source, Table, clean, filled, flatten, plain, read_file
 from collectors.values import _zone, norm
 from pulse.errors import InputError
 from pulse.identity import is_personal_column
 
+_filled = filled
 
-def _filled(value: Any) -> bool:
-    return value is not None and (not isinstance(value, str) or bool(value.strip()))
+
+@dataclass(frozen=True)
+class SurveyFile:
+    """A survey export as read (collectors.files), with what a Typeform responses JSON says of itself."""
+
+    table: Table
+    rows: Callable[[], Iterator[Row]]  # every row with its line, the header rows included
+    description: str
+    preset: str | None = None  # a shape that names its vendor (Typeform's responses API)
+    hints: Mapping[str, str] = field(default_factory=dict)  # column -> extra words for matching
+
+    @property
+    def file_name(self) -> str:
+        return self.table.file_name
+
+    @property
+    def form(self) -> str:
+        return self.table.form
+
+    @property
+    def delimiter(self) -> str:
+        return self.table.delimiter
+
+    def columns(self, header_rows: int, first_line: int, width: int) -> pl.DataFrame | None:
+        return self.table.csv_columns(header_rows, first_line, width)
+
+
+def open_survey(source: Source, file_name: str | None = None) -> SurveyFile:
+    table = read_file(source, file_name, what="survey")
+    if table.form != "json":
+        return SurveyFile(table, table.rows, table.description)
+    if table.one_object:
+        raise InputError(
+            f"{table.file_name} holds JSON but not a list of responses.",
+            hint='Pulse reads a JSON list of records, or an object with an "items", "responses" or "data" list.',
+        )
+    typeform = any(
+        isinstance(record.value, dict) and isinstance(record.value.get("answers"), list)
+        for record in table.records
+    )
+    where = (
+        "lines of rejects are the file's lines"
+        if table.json_lines
+        else "lines of rejects are item indexes, from 0"
+    )
+    kind = "Typeform responses" if typeform else "JSON records"
+    description = f"Read {len(table.records)} {kind} ({where})."
+    if not typeform:
+        return SurveyFile(table, table.rows, description)
+    hints: dict[str, str] = {}
+    flat = [_typeform_item(record.value, hints) for record in table.records]
+    columns = list(dict.fromkeys(key for item in flat for key in item))
+
+    def rows() -> Iterator[Row]:
+        yield -1, list(columns)
+        for record, item in zip(table.records, flat, strict=True):
+            yield _position(table, record), [item.get(column) for column in columns]
+
+    return SurveyFile(table, rows, description, "typeform", hints)
+
+
+def _position(table: Table, record: JsonRecord) -> int:
+    return record.line if table.json_lines else record.index
 
 
 @dataclass(frozen=True)
@@ -47,7 +110,7 @@ def _detect_preset(first: Cells) -> str | None:
     return None
 
 
-def _layout(table: _Table, preset: str | None) -> _Layout:
+def _layout(table: SurveyFile, preset: str | None) -> _Layout:
     blank = 0
     head: list[Cells] = []
     for _line, cells in table.rows():
@@ -127,7 +190,7 @@ def read_table(source: Source, file_name: str | None = None) -> pl.DataFrame:
     """Any export this module reads (CSV in any common encoding and delimiter, XLSX, JSON) as a frame of all
     its columns, every value as text (null when empty), under the header that the importer finds. Blank rows
     are left out; cells beyond the header get columns of their own ("Column 7"), so nothing is lost."""
-    table = _open_table(_input(source, file_name))
+    table = open_survey(source, file_name)
     layout = _layout(table, None)
     rows = [
         [_cell_text(cell) for cell in cells]
@@ -147,6 +210,52 @@ def _cell_text(cell: Any) -> str | None:
         return None
     if isinstance(cell, float) and cell.is_integer():
         return str(int(cell))
-    if isinstance(cell, datetime | date | time):
-        return cell.isoformat()
-    return cell if isinstance(cell, str) else json.dumps(cell) if isinstance(cell, dict | list) else str(cell)
+    return cell if isinstance(cell, str) else plain(cell)
+
+
+TYPEFORM_TYPE_WORDS = {
+    "nps": "nps",
+    "long_text": "comment",
+    "short_text": "comment",
+    "email": "email",
+    "phone_number": "phone",
+    "rating": "rating",
+    "opinion_scale": "rating",
+}
+
+
+def _typeform_item(item: Any, hints: dict[str, str]) -> dict[str, Any]:
+    """A Typeform responses-API item as a flat record: ids, dates, hidden fields, one column per answer."""
+    if not isinstance(item, dict):
+        return flatten(item)
+    flat: dict[str, Any] = {
+        "response_id": item.get("response_id") or item.get("token"),
+        "submitted_at": item.get("submitted_at"),
+        "landed_at": item.get("landed_at"),
+    }
+    for group in ("hidden", "metadata", "variables"):
+        if isinstance(item.get(group), dict):
+            flat.update(flatten(item[group], group))
+    for answer in item.get("answers") or []:
+        if not isinstance(answer, dict):
+            continue
+        question: dict[str, Any] = answer["field"] if isinstance(answer.get("field"), dict) else {}
+        column = str(question.get("ref") or question.get("id") or f"answer {len(flat)}")
+        value = _typeform_value(answer)
+        flat[column] = clean(value) if isinstance(value, str) else value
+        words = TYPEFORM_TYPE_WORDS.get(str(question.get("type")), "")
+        words = words or TYPEFORM_TYPE_WORDS.get(str(answer.get("type")), "")
+        if words:
+            hints[column] = words
+    return flat
+
+
+def _typeform_value(answer: dict[str, Any]) -> Any:
+    value = answer.get(str(answer.get("type")))
+    if isinstance(value, dict):
+        if "label" in value:
+            return value["label"]
+        if isinstance(value.get("labels"), list):
+            return ", ".join(str(label) for label in value["labels"])
+        return json.dumps(value, ensure_ascii=False)
+    return value

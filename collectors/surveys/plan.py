@@ -11,9 +11,10 @@ from typing import Any
 
 import polars as pl
 
-from collectors.files import Cells, Row, Source, _input, _open_table, _Table
+from analysis.personal_data import mask_emails
+from collectors.files import Cells, Row, Source
 from collectors.surveys.columns import convert_columns
-from collectors.surveys.layout import _filled, _Layout, _layout
+from collectors.surveys.layout import SurveyFile, _filled, _Layout, _layout, open_survey
 from collectors.surveys.mapping import (
     DESCRIPTIVE_FIELDS,
     FIELDS,
@@ -52,7 +53,7 @@ class SurveyPlan:
     dayfirst: bool | None
     data_rows: int | None  # counted over the whole file; None when planned on the first rows only
     left_out: list[str]  # personal columns, stored nowhere (neither in raw nor in rejected rows)
-    _table: _Table = field(repr=False)
+    _table: SurveyFile = field(repr=False)
     _layout: _Layout = field(repr=False)
     _indexes: dict[str, int] = field(repr=False)
     _zone: tzinfo = field(repr=False)
@@ -74,6 +75,10 @@ class SurveyPlan:
 
     def convert(self) -> Iterator[FeedbackRecord | Rejected]:
         """Each data row as a record, or as a reject with its line and reason, row by row."""
+        for unreadable in self._table.table.unreadable:  # JSON Lines that are no JSON
+            yield Rejected(
+                self.file_name, unreadable.reason, mask_emails(unreadable.text)[:10_000], unreadable.line
+            )
         converter = _RowConverter(self)
         for line, cells in self.rows():
             yield converter(line, cells)
@@ -150,7 +155,7 @@ def _plan(
     if preset is not None and preset not in PRESETS:
         raise InputError(f"There is no preset {preset!r}.", hint=f"Presets: {', '.join(PRESETS)}.")
     zone = _zone(zone_name or _settings_timezone())
-    table = _open_table(_input(source, file_name))
+    table = open_survey(source, file_name)
     layout = _layout(table, preset)
     given = _resolve_overrides(overrides or {}, layout, table.file_name)
     sample = _sample(table, layout, sample_rows)
@@ -212,7 +217,7 @@ def _settings_timezone() -> str:
     return build_settings().timezone
 
 
-def _sample(table: _Table, layout: _Layout, size: int) -> list[Cells]:
+def _sample(table: SurveyFile, layout: _Layout, size: int) -> list[Cells]:
     rows = islice(table.rows(), layout.skip, None)
     filled = (cells for _line, cells in rows if any(_filled(cell) for cell in cells))
     return list(islice(filled, size))
@@ -226,7 +231,7 @@ def _scale_evidence() -> Scales:
 
 
 def _scan(
-    table: _Table, layout: _Layout, indexes: dict[str, int], sample: list[Cells], whole_file: bool
+    table: SurveyFile, layout: _Layout, indexes: dict[str, int], sample: list[Cells], whole_file: bool
 ) -> tuple[_DateEvidence, Scales, int | None]:
     """The first pass: date order evidence and the CSAT and CES scales, over the whole file or the sample."""
     dates, scales = _DateEvidence(), _scale_evidence()
@@ -242,10 +247,10 @@ def _scan(
         for evidence, index in scale_indexes:
             if index < width:
                 evidence.add(cells[index])
-    return dates, scales, count if whole_file else None
+    return dates, scales, count + len(table.table.unreadable) if whole_file else None
 
 
-def _whole_file_columns(table: _Table, layout: _Layout) -> pl.DataFrame | None:
+def _whole_file_columns(table: SurveyFile, layout: _Layout) -> pl.DataFrame | None:
     """The data rows as columns, when the file can be read so (a preview never reads the whole file)."""
     first_row = next(islice(table.rows(), layout.skip, None), None)
     return table.columns(layout.skip, first_row[0], len(layout.columns)) if first_row else None

@@ -8,12 +8,12 @@ import hashlib
 import io
 import json
 import math
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from analysis.personal_data import mask_emails
 from collectors.base import hash_author
-from collectors.files import Cells, _clean
+from collectors.files import Cells, clean, plain
 from collectors.surveys.columns import FIELD_LIMITS, MAX_EXTERNAL_ID, response_key
 from collectors.surveys.layout import _filled
 from collectors.surveys.mapping import REMOVED
@@ -128,7 +128,7 @@ class _RowConverter:
             key = response_key(response_id, created_at)
             if len(key) <= MAX_EXTERNAL_ID:
                 return key
-        content = "\x1f".join(_plain(cell).strip() for cell in _trimmed(cells))
+        content = "\x1f".join(plain(cell).strip() for cell in _trimmed(cells))
         return "sha256:" + hashlib.sha256(content.encode("utf-8")).hexdigest()
 
     def raw(self, cells: Cells) -> dict[str, Any] | None:
@@ -152,7 +152,7 @@ class _RowConverter:
             writer = csv.writer(buffer, delimiter=self.delimiter, lineterminator="")
             writer.writerow(
                 [
-                    REMOVED if index in self.hidden and _filled(cell) else _plain(cell)
+                    REMOVED if index in self.hidden and _filled(cell) else plain(cell)
                     for index, cell in enumerate(_trimmed(cells))
                 ]
             )
@@ -171,21 +171,13 @@ def _trimmed(cells: Cells) -> Cells:
     return cells[:end]
 
 
-def _plain(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    return str(value)
-
-
 def _text(value: Any) -> str | None:
     if type(value) is str:  # the common case, kept fast
         value = value.strip()
         return (value if "\x00" not in value else value.replace("\x00", "")) or None
     if not _filled(value):
         return None
-    return _clean(_plain(value).strip())
+    return clean(plain(value).strip())
 
 
 def _short(value: Any, name: str) -> str | None:
@@ -201,7 +193,7 @@ def _hash(value: Any) -> str | None:
 def _raw_value(value: Any) -> Any:
     if isinstance(value, bool | int) or (isinstance(value, float) and math.isfinite(value)):
         return value
-    text = value if type(value) is str else _plain(value)
+    text = value if type(value) is str else plain(value)
     if "\x00" in text:
         text = text.replace("\x00", "")
     return mask_emails(text)
