@@ -1,5 +1,14 @@
-"""One set of value parsers for every import: dates (ISO 8601, numeric dates read day-first or month-first on
-the evidence of the whole column, Excel serial numbers) and scores (numbers, "10 - Extremely likely", labels)."""
+"""One set of value parsers for every import (surveys, reviews, the review APIs and the orders to come), so that
+a value is read the same way wherever it comes from:
+
+- dates: ISO 8601 (with or without time and zone), numeric dates in US and European forms (day-first or
+  month-first, decided on the evidence of the whole column: `DateEvidence`, `decide_dayfirst`), Excel serial
+  numbers and XLSX datetimes; times without a zone are read in the zone given (`parse_moment`);
+- scores: whole numbers in a range, "9.0", "10 - Extremely likely", and labels ("Very satisfied", "Strongly
+  agree") for the scales that have them (`parse_score`, `ScoreScale`, `ScaleEvidence`);
+- stars: 1 to 5 from 4, "4.0", "4 stars" or "FOUR" (`parse_stars`).
+
+Each parser raises ValueError with the reason a row is rejected for."""
 
 from __future__ import annotations
 
@@ -18,7 +27,8 @@ def norm(text: Any) -> str:
     return re.sub(r"[^0-9a-z#]+", "", str(text).casefold()) if text is not None else ""
 
 
-def _zone(name: str) -> tzinfo:
+def time_zone(name: str) -> tzinfo:
+    """The IANA time zone `name`; InputError when there is none."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
@@ -99,7 +109,7 @@ def _numeric_date(match: re.Match[str], dayfirst: bool | None) -> datetime:
     )
 
 
-def _excel_serial(number: float) -> datetime:
+def excel_serial(number: float) -> datetime:
     if not 1 <= number < 2_958_466:  # day 1 to the year 9999
         raise ValueError(f"unparseable date {number!r} (not an Excel date serial number)")
     return _EXCEL_EPOCH + timedelta(seconds=round(number * 86_400))
@@ -108,6 +118,8 @@ def _excel_serial(number: float) -> datetime:
 def parse_moment(value: Any, zone: tzinfo, dayfirst: bool | None = None) -> datetime:
     """A time-zone aware datetime from a cell: ISO 8601, numeric dates (day-first when `dayfirst`), Excel
     serial numbers, or an XLSX datetime. Naive values are read in `zone`. Raises ValueError with a reason."""
+    if value is None:
+        raise ValueError("no date")
     if type(value) is str and value[4:5] == "-":  # ISO 8601, the common case, kept fast
         try:
             moment = datetime.fromisoformat(value)
@@ -118,7 +130,7 @@ def parse_moment(value: Any, zone: tzinfo, dayfirst: bool | None = None) -> date
     elif isinstance(value, date):
         moment = datetime.combine(value, time())
     elif isinstance(value, int | float) and not isinstance(value, bool):
-        moment = _excel_serial(float(value))
+        moment = excel_serial(float(value))
     else:
         moment = _parse_date_text(str(value).strip(), dayfirst)
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
@@ -129,7 +141,7 @@ def _parse_date_text(text: str, dayfirst: bool | None) -> datetime:
         raise ValueError("no date")
     if _ISO_START.match(text):
         try:
-            return datetime.fromisoformat(re.sub(r"\s*(UTC|GMT)$", "+00:00", text))
+            return datetime.fromisoformat(re.sub(r"(?:\s*(?:UTC|GMT)|z)$", "+00:00", text))
         except ValueError:
             pass
     match = _NUMERIC_DATE.fullmatch(text)
@@ -144,11 +156,11 @@ def _parse_date_text(text: str, dayfirst: bool | None) -> datetime:
                 else f"unparseable date {text[:60]!r} ({reason})"
             ) from None
     if _NUMBER.fullmatch(text):
-        return _excel_serial(float(text.replace(",", ".")))
+        return excel_serial(float(text.replace(",", ".")))
     raise ValueError(f"unparseable date {text[:60]!r}")
 
 
-def _looks_like_date(value: Any) -> bool:
+def looks_like_date(value: Any) -> bool:
     if isinstance(value, datetime | date):
         return True
     if not isinstance(value, str):
@@ -158,7 +170,7 @@ def _looks_like_date(value: Any) -> bool:
 
 
 @dataclass
-class _DateEvidence:
+class DateEvidence:
     dayfirst: int = 0
     monthfirst: int = 0
     ambiguous: int = 0
@@ -181,8 +193,8 @@ class _DateEvidence:
             self.ambiguous_example = self.ambiguous_example or value.strip()
 
 
-def _decide_dayfirst(
-    evidence: _DateEvidence, forced: bool | None, column: str, whole_column: bool
+def decide_dayfirst(
+    evidence: DateEvidence, forced: bool | None, column: str, whole_column: bool
 ) -> tuple[bool | None, str | None]:
     """Day-first or month-first for the whole column, with the sentence that says why."""
     if forced is not None:
@@ -236,36 +248,40 @@ CES_LABELS = {  # CES 2.0: "The company made it easy for me to handle my issue",
 _SCORE_TEXT = re.compile(r"(?P<number>[+-]?\d+(?:[.,]\d+)?)(?:\s*(?:[-–:=(/]|\s).*)?", re.DOTALL)
 
 
-def parse_score(
-    value: Any, name: str, low: int, high: int, labels: Mapping[str, int] | None = None
-) -> int | None:
-    """A whole score in [low, high], None for an empty cell; ValueError with a reason otherwise. Reads
-    '9', '9.0', '10 - Extremely likely' and, with `labels`, words such as 'Very satisfied'."""
-    if type(value) is str and value.isdigit() and value.isascii():  # the common case, kept fast
-        score = int(value)
-        if low <= score <= high:
-            return score
-        raise ValueError(f"{name} {score} is out of range {low}-{high}")
+def read_number(value: Any, name: str, labels: Mapping[str, int] | None = None) -> float | None:
+    """The number a cell holds, None when it is empty: a number, '9', '9.0', '10 - Extremely likely' and, with
+    `labels`, words such as 'Very satisfied' (normalised as `norm` does). ValueError when it holds none."""
     if value is None:
         return None
     if isinstance(value, bool):
         raise ValueError(f"{name} {value!r} is not a number")
     if isinstance(value, int | float):
-        number = float(value)
-    else:
-        text = str(value).strip()
-        if not text:
-            return None
-        if text.isascii() and text.isdigit():
-            number = float(text)
-        elif labels and norm(text) in labels:
-            return labels[norm(text)]
-        else:
-            match = _SCORE_TEXT.fullmatch(text)
-            if match is None:
-                raise ValueError(f"{name} {text[:40]!r} is not a number")
-            number = float(match["number"].replace(",", "."))
-    if math.isnan(number):
+        return float(value)
+    text = str(value).strip()
+    if not text:
+        return None
+    if text.isascii() and text.isdigit():
+        return float(text)
+    if labels and norm(text) in labels:
+        return float(labels[norm(text)])
+    match = _SCORE_TEXT.fullmatch(text)
+    if match is None:
+        raise ValueError(f"{name} {text[:40]!r} is not a number")
+    return float(match["number"].replace(",", "."))
+
+
+def parse_score(
+    value: Any, name: str, low: int, high: int, labels: Mapping[str, int] | None = None
+) -> int | None:
+    """A whole score in [low, high], None for an empty cell (or NaN); ValueError with a reason otherwise.
+    Reads what `read_number` reads."""
+    if type(value) is str and value.isdigit() and value.isascii():  # the common case, kept fast
+        score = int(value)
+        if low <= score <= high:
+            return score
+        raise ValueError(f"{name} {score} is out of range {low}-{high}")
+    number = read_number(value, name, labels)
+    if number is None or math.isnan(number):
         return None
     if not number.is_integer():
         raise ValueError(f"{name} {number:g} is not a whole number")
@@ -275,7 +291,24 @@ def parse_score(
     return score
 
 
-def _score_or_none(value: Any, labels: Mapping[str, int] | None = None) -> int | None:
+STAR_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}  # Google Business Profile's ONE ... FIVE
+
+
+def parse_stars(value: Any) -> int | None:
+    """A 1-5 star rating from 4, "4", "4.0", "4 stars" or "FOUR" (what `read_number` reads); None when blank;
+    ValueError when it is not one (half stars included)."""
+    try:
+        number = read_number(value, "stars", STAR_WORDS)
+    except ValueError:
+        number = math.nan
+    if number is None:
+        return None
+    if not math.isfinite(number) or not number.is_integer() or not 1 <= number <= 5:
+        raise ValueError(f"stars must be a whole number from 1 to 5, not {value!r}")
+    return int(number)
+
+
+def score_or_none(value: Any, labels: Mapping[str, int] | None = None) -> int | None:
     try:
         return parse_score(value, "score", -1_000_000, 1_000_000, labels)
     except ValueError:
@@ -306,13 +339,13 @@ SCALED_FIELDS = (CSAT_SCALE, CES_SCALE)
 
 
 @dataclass
-class _ScaleEvidence:
+class ScaleEvidence:
     labels: Mapping[str, int]
     low: int | None = None
     high: int | None = None
 
     def add(self, value: Any) -> None:
-        score = _score_or_none(value, self.labels)
+        score = score_or_none(value, self.labels)
         if score is not None:
             self.low = score if self.low is None else min(self.low, score)
             self.high = score if self.high is None else max(self.high, score)

@@ -13,11 +13,10 @@ from collectors.base import CollectContext, SourceBatch
 from collectors.reviews.common import (
     hash_author,
     join_title,
-    parse_stars,
-    parse_timestamp,
     redacted_json,
 )
 from collectors.reviews.http import HttpClient, HttpStatusError
+from collectors.values import parse_moment, parse_stars
 from pulse.errors import SourceError
 from store.feedback import FeedbackRecord, Rejected, SourceSpec
 
@@ -84,7 +83,7 @@ def entry_record(entry: dict[str, Any], country: str) -> FeedbackRecord:
     return FeedbackRecord(
         external_id=str(review_id),
         kind="review",
-        created_at=parse_timestamp(_label(entry, "updated")),
+        created_at=parse_moment(_label(entry, "updated"), UTC),
         text=join_title(_label(entry, "title"), _label(entry, "content")),
         stars=parse_stars(_label(entry, "im:rating")),
         author_hash=author_hash_of(entry),
@@ -103,7 +102,7 @@ def parse_cursor(cursor: str | None) -> datetime | None:
     if not cursor:
         return None
     try:
-        return parse_timestamp(cursor)
+        return parse_moment(cursor, UTC)
     except ValueError:
         return None
 

@@ -1,6 +1,8 @@
-"""Review exports (CSV or JSON) from Google Business Profile, Trustpilot, Yelp or any tool with a stars, date
-and text column. Every row is imported or rejected with its line and reason; authors are kept only as a
-sha256 hash; a review's id is its export id, else a hash of its content, so importing twice adds nothing."""
+"""Review exports (CSV, XLSX, JSON or JSON Lines, read by collectors.files) from Google Business Profile,
+Trustpilot, Yelp or any tool with a stars, date and text column. Every row is imported or rejected with its line
+and reason; dates and stars are read by collectors.values, as survey answers are (numeric dates day-first or
+month-first as the whole column shows); authors are kept only as a salted sha256 hash; a review's id is its
+export id, else a hash of its content, so importing twice adds nothing."""
 
 from __future__ import annotations
 
@@ -17,8 +19,6 @@ from collectors.reviews.common import (
     content_id,
     hash_author,
     join_title,
-    parse_stars,
-    parse_timestamp,
     redacted_json,
 )
 from collectors.reviews.presets import (
@@ -30,6 +30,7 @@ from collectors.reviews.presets import (
     resolve_mapping,
 )
 from collectors.reviews.rows import Row, read_rows
+from collectors.values import DateEvidence, decide_dayfirst, parse_moment, parse_stars
 from pulse.errors import InputError
 from pulse.identity import is_personal_column
 from store.feedback import FeedbackRecord, Rejected, SourceSpec
@@ -52,9 +53,12 @@ class ReviewImport:
         return len(self.records) + len(self.rejects)
 
 
-def read_review_file(path: Path | str, preset: str | None = None, timezone: str = "UTC") -> ReviewImport:
+def read_review_file(
+    path: Path | str, preset: str | None = None, timezone: str = "UTC", dayfirst: bool | None = None
+) -> ReviewImport:
     """Read a review export, detecting its preset unless one is given ("google_business", "trustpilot",
-    "yelp", "generic"). Dates without a zone are read in the preset's zone, else in `timezone`."""
+    "yelp", "generic"). Dates without a zone are read in the preset's zone, else in `timezone`; numeric dates
+    day-first or month-first as `dayfirst` says, else as the whole column shows."""
     path = Path(path)
     chosen = choose_preset(preset)
     file_rows = read_rows(path)
@@ -65,21 +69,39 @@ def read_review_file(path: Path | str, preset: str | None = None, timezone: str 
     zone = naive_zone(chosen, timezone)
     private = personal_columns(file_rows.columns, chosen)
     extras = [column for column in find_columns(file_rows.columns, chosen.extras) if column not in private]
+    dayfirst, date_note = date_order(file_rows.rows, mapping["date"], dayfirst)
     records: list[FeedbackRecord] = []
     rejects = list(file_rows.unreadable)
     for line, row in file_rows.rows:
         try:
-            records.append(row_record(row, mapping, chosen, zone, extras))
+            records.append(row_record(row, mapping, chosen, zone, extras, dayfirst))
         except ValueError as error:
             author = hash_author(row.get(mapping["author"])) if "author" in mapping else None
             rejects.append(Rejected(path.name, str(error), redacted_row(row, private), line, author))
     rejects.sort(key=lambda reject: reject.line or 0)
     notes = [*file_rows.notes, *import_notes(chosen, mapping, records, zone, detected=preset is None)]
+    notes += [date_note] if date_note else []
     left_out = [column for column in private if column not in mapping.values()]
     if left_out:
         shown = ", ".join(f"'{column}'" for column in left_out)
         notes.append(f"Left out as personal data (stored nowhere, not even in rejected rows): {shown}.")
     return ReviewImport(records, rejects, mapping, chosen.name, notes, left_out)
+
+
+def date_order(
+    rows: list[tuple[int, Row]], column: str, forced: bool | None
+) -> tuple[bool | None, str | None]:
+    """Day-first or month-first for the whole date column (collectors.values), with the sentence that says why.
+    Where every numeric date could be either, those rows are rejected as ambiguous."""
+    evidence = DateEvidence()
+    for _line, row in rows:
+        evidence.add(row.get(column))
+    if forced is None and evidence.ambiguous and not (evidence.dayfirst or evidence.monthfirst):
+        return None, (
+            f"Every numeric date in '{column}' can be read day-first or month-first (e.g. "
+            f"{evidence.ambiguous_example}), so those rows are rejected; ISO 8601 dates are read as they are."
+        )
+    return decide_dayfirst(evidence, forced, column, whole_column=True)
 
 
 def personal_columns(columns: list[str], preset: Preset) -> list[str]:
@@ -136,7 +158,12 @@ def naive_zone(preset: Preset, timezone: str) -> ZoneInfo:
 
 
 def row_record(
-    row: Row, mapping: dict[str, str], preset: Preset, zone: ZoneInfo, extras: list[str]
+    row: Row,
+    mapping: dict[str, str],
+    preset: Preset,
+    zone: ZoneInfo,
+    extras: list[str],
+    dayfirst: bool | None = None,
 ) -> FeedbackRecord:
     """One export row as a review; ValueError (the reject's reason) when it is not usable."""
 
@@ -150,7 +177,7 @@ def row_record(
     text = join_title(value("title"), value("text"))
     if stars is None and text is None:
         raise ValueError("the review has neither stars nor text")
-    created_at = parse_timestamp(value("date"), zone)
+    created_at = parse_moment(value("date"), zone, dayfirst)
     author_hash = hash_author(value("author"))
     review_id = value("review_id")
     external_id = str(review_id) if review_id not in (None, "") else None
@@ -205,6 +232,7 @@ class ReviewFileCollector:
     source_name: str | None = None
     preset: str | None = None
     timezone: str = "UTC"
+    dayfirst: bool | None = None  # None: as the file's dates show
     imported: ReviewImport | None = field(default=None, init=False)  # the last read, for reporting
 
     def __post_init__(self) -> None:
@@ -212,7 +240,7 @@ class ReviewFileCollector:
         self.name = f"review-file:{self.path.name}"
 
     def read(self) -> ReviewImport:
-        self.imported = read_review_file(self.path, self.preset, self.timezone)
+        self.imported = read_review_file(self.path, self.preset, self.timezone, self.dayfirst)
         return self.imported
 
     def source(self, imported: ReviewImport) -> SourceSpec:

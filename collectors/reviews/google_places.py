@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC
 from typing import Any
 
 from collectors.base import CollectContext, SourceBatch
-from collectors.reviews.common import hash_author, parse_stars, parse_timestamp, redacted_json
+from collectors.reviews.common import hash_author, redacted_json
 from collectors.reviews.http import HttpClient, HttpStatusError
+from collectors.values import parse_moment, parse_stars
 from pulse.errors import SourceError
 from store.feedback import FeedbackRecord, Rejected, SourceSpec
 
@@ -45,7 +47,7 @@ def review_record(review: dict[str, Any], place: dict[str, Any]) -> FeedbackReco
     return FeedbackRecord(
         external_id=review["name"],
         kind="review",
-        created_at=parse_timestamp(review["publishTime"]),
+        created_at=parse_moment(review["publishTime"], UTC),
         text=text,
         stars=parse_stars(review.get("rating")),
         author_hash=author_hash_of(review),

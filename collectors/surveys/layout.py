@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 
 from collectors.files import Cells, JsonRecord, Row, Source, Table, clean, filled, flatten, plain, read_file
-from collectors.values import _zone, norm
+from collectors.values import norm, time_zone
 from pulse.errors import InputError
 from pulse.identity import is_personal_column
 
@@ -165,7 +165,7 @@ def _surveymonkey_names(first: list[str], second: list[str]) -> list[str]:
 def _qualtrics_zone(cell: str) -> tzinfo | None:
     try:
         meta = json.loads(cell)
-        return _zone(str(meta["timeZone"])) if isinstance(meta, dict) and meta.get("timeZone") else None
+        return time_zone(str(meta["timeZone"])) if isinstance(meta, dict) and meta.get("timeZone") else None
     except (ValueError, KeyError, InputError):
         return None
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from analysis.personal_data import EMAIL
 from collectors.surveys.layout import _Layout
-from collectors.values import SCALED_FIELDS, _looks_like_date, _score_or_none, norm
+from collectors.values import SCALED_FIELDS, looks_like_date, norm, score_or_none
 from pulse.errors import InputError
 
 FIELDS = (
@@ -184,11 +184,11 @@ class _Profile:
 
     @cached_property
     def date_share(self) -> float:
-        return self.share(_looks_like_date)
+        return self.share(looks_like_date)
 
     @cached_property
     def number_share(self) -> float:
-        return self.share(lambda value: _score_or_none(value) is not None)
+        return self.share(lambda value: score_or_none(value) is not None)
 
     @cached_property
     def email_share(self) -> float:
@@ -222,13 +222,13 @@ def _fits(profile: _Profile, field_name: str) -> bool:
     if not profile.values:
         return False
     if field_name == "created_at":
-        return profile.share(lambda v: _looks_like_date(v) or isinstance(v, int | float)) >= 0.8
+        return profile.share(lambda v: looks_like_date(v) or isinstance(v, int | float)) >= 0.8
     if field_name == "nps":  # a matching header is strong evidence: half the values suffice
         return profile.share(lambda v: _in_range(v, 0, 10)) >= 0.5
     scale = next((scale for scale in SCALED_FIELDS if scale.field_name == field_name), None)
     if scale is not None:  # a number or one of its labels; the scale itself is judged later (_scale_notes)
         labels = scale.labels
-        return profile.share(lambda v: _score_or_none(v, labels) is not None) >= 0.5
+        return profile.share(lambda v: score_or_none(v, labels) is not None) >= 0.5
     if field_name == "response_id":
         return profile.distinct_share >= 0.95
     if field_name == "text":
@@ -239,7 +239,7 @@ def _fits(profile: _Profile, field_name: str) -> bool:
 
 
 def _in_range(value: Any, low: int, high: int) -> bool:
-    score = _score_or_none(value)
+    score = score_or_none(value)
     return score is not None and low <= score <= high
 
 

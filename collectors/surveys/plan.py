@@ -27,11 +27,11 @@ from collectors.surveys.mapping import (
 from collectors.surveys.rows import _RowConverter
 from collectors.values import (
     SCALED_FIELDS,
+    DateEvidence,
+    ScaleEvidence,
     ScoreScale,
-    _DateEvidence,
-    _decide_dayfirst,
-    _ScaleEvidence,
-    _zone,
+    decide_dayfirst,
+    time_zone,
 )
 from pulse.errors import InputError
 from store.feedback import FeedbackRecord, Rejected, frame_to_records
@@ -154,7 +154,7 @@ def _plan(
 ) -> SurveyPlan:
     if preset is not None and preset not in PRESETS:
         raise InputError(f"There is no preset {preset!r}.", hint=f"Presets: {', '.join(PRESETS)}.")
-    zone = _zone(zone_name or _settings_timezone())
+    zone = time_zone(zone_name or _settings_timezone())
     table = open_survey(source, file_name)
     layout = _layout(table, preset)
     given = _resolve_overrides(overrides or {}, layout, table.file_name)
@@ -184,7 +184,7 @@ def _plan(
         else _scan_columns(columns, indexes)
     )
     date_column = layout.columns[indexes["created_at"]] if "created_at" in indexes else ""
-    decided, note = _decide_dayfirst(date_evidence, dayfirst, date_column, whole_file)
+    decided, note = decide_dayfirst(date_evidence, dayfirst, date_column, whole_file)
     notes += [note] if note else []
     for scale in SCALED_FIELDS:
         notes += _scale_notes(scale, indexes, scales[scale.field_name], layout, scale.field_name in given)
@@ -223,18 +223,18 @@ def _sample(table: SurveyFile, layout: _Layout, size: int) -> list[Cells]:
     return list(islice(filled, size))
 
 
-Scales = dict[str, _ScaleEvidence]  # per scaled field (SCALED_FIELDS): the values seen
+Scales = dict[str, ScaleEvidence]  # per scaled field (SCALED_FIELDS): the values seen
 
 
 def _scale_evidence() -> Scales:
-    return {scale.field_name: _ScaleEvidence(scale.labels) for scale in SCALED_FIELDS}
+    return {scale.field_name: ScaleEvidence(scale.labels) for scale in SCALED_FIELDS}
 
 
 def _scan(
     table: SurveyFile, layout: _Layout, indexes: dict[str, int], sample: list[Cells], whole_file: bool
-) -> tuple[_DateEvidence, Scales, int | None]:
+) -> tuple[DateEvidence, Scales, int | None]:
     """The first pass: date order evidence and the CSAT and CES scales, over the whole file or the sample."""
-    dates, scales = _DateEvidence(), _scale_evidence()
+    dates, scales = DateEvidence(), _scale_evidence()
     date_index = indexes.get("created_at")
     scale_indexes = [(scales[name], indexes[name]) for name in scales if name in indexes]
     rows: Iterable[Cells] = (cells for _line, cells in islice(table.rows(), layout.skip, None))
@@ -256,9 +256,9 @@ def _whole_file_columns(table: SurveyFile, layout: _Layout) -> pl.DataFrame | No
     return table.columns(layout.skip, first_row[0], len(layout.columns)) if first_row else None
 
 
-def _scan_columns(columns: pl.DataFrame, indexes: dict[str, int]) -> tuple[_DateEvidence, Scales, int]:
+def _scan_columns(columns: pl.DataFrame, indexes: dict[str, int]) -> tuple[DateEvidence, Scales, int]:
     """`_scan` on the whole file read as columns: each distinct value looked at once, with its count."""
-    dates, scales = _DateEvidence(), _scale_evidence()
+    dates, scales = DateEvidence(), _scale_evidence()
     if "created_at" in indexes:
         values = columns.select(date=pl.col(f"c{indexes['created_at']}")).filter(
             pl.col("date").is_not_null() & ~pl.col("date").str.contains(r"^\d{4}")  # ISO: no evidence
@@ -273,7 +273,7 @@ def _scan_columns(columns: pl.DataFrame, indexes: dict[str, int]) -> tuple[_Date
 
 
 def _scale_notes(
-    scale: ScoreScale, indexes: dict[str, int], evidence: _ScaleEvidence, layout: _Layout, given: bool
+    scale: ScoreScale, indexes: dict[str, int], evidence: ScaleEvidence, layout: _Layout, given: bool
 ) -> list[str]:
     """What was done with a score column on another scale than Pulse's: with `--map` it is used as it is
     (never rescaled); otherwise it is left out of the mapping (and kept in the raw data)."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from openpyxl import Workbook
 from collectors.files import flatten, read_file
 from collectors.reviews import read_review_file
 from collectors.surveys import plan_survey_file
+from collectors.values import parse_score, parse_stars
 from pulse.errors import InputError
 
 
@@ -81,3 +83,45 @@ def test_read_review_file__reads_an_excel_workbook(tmp_path: Path) -> None:
     ]
     assert [reject.line for reject in imported.rejects] == [3]
     assert json.loads(imported.rejects[0].raw)["date"] == "2024-05-02T00:00:00"
+
+
+# --- one set of value parsers: a survey and a review file read the same value the same way -----------
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("2024-05-01T10:30:00z", datetime(2024, 5, 1, 10, 30, tzinfo=UTC)),
+        ("31/05/2024 10:30", datetime(2024, 5, 31, 9, 30, tzinfo=UTC)),  # day-first, as the column shows
+        ("05/31/2024 10:30 AM", datetime(2024, 5, 31, 9, 30, tzinfo=UTC)),  # month-first, as it shows
+        ("31.05.2024", datetime(2024, 5, 30, 23, 0, tzinfo=UTC)),
+        ("45443.4375", datetime(2024, 5, 31, 9, 30, tzinfo=UTC)),  # an Excel serial number
+    ],
+)
+def test_survey_and_review_files__read_a_date_the_same_way(written: str, expected: datetime) -> None:
+    data = f"Date,NPS\n{written},9\n".encode()
+    survey = plan_survey_file(data, "answers.csv", {"created_at": "Date"}, timezone="Europe/London")
+    [(records, rejects)] = list(survey.batches())
+    assert not rejects and records["created_at"].to_list() == [expected]
+    path = Path(tempfile.mkdtemp()) / "reviews.csv"
+    path.write_text(f"date,stars,text\n{written},4,Fine\n", encoding="utf-8")
+    [review] = read_review_file(path, timezone="Europe/London").records
+    assert review.created_at == expected
+
+
+def test_read_review_file__dates_that_could_be_either_order_are_rejected_as_ambiguous(tmp_path: Path) -> None:
+    path = tmp_path / "reviews.csv"
+    path.write_text("date,stars\n01/02/2024,4\n03/04/2024,5\n2024-05-01,3\n", encoding="utf-8")
+    imported = read_review_file(path)
+    assert [record.stars for record in imported.records] == [3]
+    assert [reject.reason for reject in imported.rejects] == [
+        "ambiguous date '01/02/2024' (day-first or month-first?)",
+        "ambiguous date '03/04/2024' (day-first or month-first?)",
+    ]
+    assert any(note.startswith("Every numeric date in 'date' can be read") for note in imported.notes)
+    assert read_review_file(path, dayfirst=True).records[0].created_at == datetime(2024, 2, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("written", "stars"), [("4", 4), ("4 stars", 4), ("4/5", 4), ("4,0", 4)])
+def test_parse_stars__reads_what_a_survey_score_reads(written: str, stars: int) -> None:
+    assert parse_stars(written) == stars == parse_score(written, "csat", 1, 5)
