@@ -10,8 +10,9 @@ or as the bytes of an upload, as rows of cells with their lines.
   file; nested objects are flattened with dots (`flatten`). A JSON line that is not JSON is `unreadable`, for
   the importer to reject with its line.
 
-Whole-file problems (too big, empty, binary, broken) raise InputError, saying what to do. `read_csv_columns`
-reads a plain UTF-8 CSV as columns with polars, several times faster than row by row, for large exports.
+Whole-file problems (too big, empty, binary, broken) raise InputError, saying what to do. collectors.columns
+turns the rows into the frame importers convert (and reads a plain UTF-8 CSV as columns with polars, several
+times faster, for large exports).
 """
 
 from __future__ import annotations
@@ -100,6 +101,8 @@ class Table:
         one that polars might read differently from the rows."""
         if self.form != "csv" or self.encoding not in ("utf-8", "utf-8-sig") or self.source is None:
             return None
+        from collectors.columns import read_csv_columns  # polars' reading beside the rows: collectors.columns
+
         return read_csv_columns(self.source.source, self.delimiter, header_rows, first_line, width)
 
 
@@ -362,11 +365,15 @@ def _json_table(data: FileInput, head: bytes, what: str) -> Table:
     where = "line" if by_lines else "index"
     description = f"Read {len(records)} records of {kind}."
 
+    flat: list[dict[str, Any]] = []  # flattened once, when the rows are first asked for
+    columns: list[str] = []
+
     def rows() -> Iterator[Row]:
         """A header of every key of the flattened records, then each record's cells, at its line in JSON
         Lines and at its index (from 0) in a JSON list."""
-        flat = [flatten(record.value) for record in records]
-        columns = list(dict.fromkeys(key for item in flat for key in item))
+        if not flat and records:
+            flat.extend(flatten(record.value) for record in records)
+            columns.extend(dict.fromkeys(key for item in flat for key in item))
         yield -1, list(columns)
         for record, item in zip(records, flat, strict=True):
             yield getattr(record, where), [item.get(column) for column in columns]
@@ -482,6 +489,8 @@ def flatten(item: Any, prefix: str = "") -> dict[str, Any]:
 
 def clean(text: str) -> str:
     """Text the store accepts: no NUL characters, no lone surrogates."""
+    if text.isascii():  # the common case, kept fast
+        return text.replace("\x00", "") if "\x00" in text else text
     if "\x00" in text:
         text = text.replace("\x00", "")
     try:
@@ -504,60 +513,3 @@ def plain(value: Any) -> str:
 
 def filled(value: Any) -> bool:
     return value is not None and (not isinstance(value, str) or bool(value.strip()))
-
-
-# --- UTF-8 CSV as columns -----------------------------------------------------------------------------
-
-
-def read_csv_columns(
-    source: Path | bytes, delimiter: str, header_rows: int, first_line: int, width: int
-) -> pl.DataFrame | None:
-    """The data rows as string columns c0, c1... (None for an empty cell) and `line`, the physical line
-    where each row starts; None when the file should be read row by row instead (ragged rows, stray quotes,
-    bare CR line ends, lines that do not add up: where polars might read otherwise than Python's csv module)."""
-    lines = _physical_lines(source)
-    if lines is None:
-        return None
-    try:
-        frame = pl.read_csv(
-            source,
-            has_header=False,
-            separator=delimiter,
-            skip_rows=header_rows,
-            schema={f"c{index}": pl.String for index in range(width)},
-        )
-    except (pl.exceptions.PolarsError, UnicodeDecodeError):
-        return None
-    if frame.height == 0:
-        return None
-    newlines = pl.sum_horizontal(pl.col(frame.columns).str.count_matches("\n", literal=True).fill_null(0))
-    frame = frame.with_columns(extra=newlines).with_columns(
-        line=first_line + pl.int_range(pl.len()) + pl.col("extra").cum_sum() - pl.col("extra")
-    )
-    last = frame.select(pl.col("line").last() + pl.col("extra").last()).item()
-    return frame.drop("extra") if last == lines else None
-
-
-def _physical_lines(source: Path | bytes) -> int | None:
-    """Lines as Python's csv module counts them, or None for a file with bare CR line ends."""
-    newlines = returns = crlf = 0
-    previous_end, last = b"", b""
-    for chunk in _chunks(source):
-        newlines += chunk.count(b"\n")
-        chunk_returns = chunk.count(b"\r")
-        returns += chunk_returns
-        if chunk_returns or previous_end == b"\r":
-            crlf += chunk.count(b"\r\n") + (previous_end == b"\r" and chunk[:1] == b"\n")
-        previous_end = last = chunk[-1:]
-    if returns != crlf:
-        return None
-    return newlines + (last not in (b"\n", b""))
-
-
-def _chunks(source: Path | bytes) -> Iterator[bytes]:
-    if isinstance(source, bytes):
-        yield source
-        return
-    with source.open("rb") as handle:
-        while chunk := handle.read(CHUNK_BYTES):
-            yield chunk

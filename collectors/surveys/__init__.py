@@ -1,22 +1,21 @@
 """Survey exports (CSV, XLSX, JSON) from Typeform, Google Forms, SurveyMonkey, Qualtrics or any other tool.
 
 The columns are found by their names and their values (or given with `mapping_overrides`); every data row
-becomes a FeedbackRecord or a Rejected with its line and reason. Whole-column decisions (day-first dates, the
-CSAT and CES scales) are made on the whole file in a first pass; the second pass converts. A well-formed UTF-8 CSV is
-read whole by polars and converted by columns (collectors/surveys/columns.py, the fast lane for large exports);
-other files are converted row by row, streaming. Both lanes give the same results. Nothing here imports
-Streamlit: the dashboard's Sources page calls the same API.
+becomes a feedback record or a Rejected with its line and reason. The file is read by collectors.files (a UTF-8
+CSV by polars, as columns; any other file row by row) into one frame of its data rows; whole-column decisions
+(day-first dates, the CSAT and CES scales) are made on that frame, then it is converted by columns, in batches
+(conversion.py: the one conversion, whatever the file). Nothing here imports Streamlit: the dashboard's Sources
+page calls the same API.
 
     plan = plan_survey_file(path)            # mapping, notes, row count; raises InputError when unusable
-    for item in plan.convert(): ...          # FeedbackRecord | Rejected, one per data row, row by row
-    for records, rejects in plan.batches():  # the same in batches; records as a frame from the columnar lane
-    result = read_survey_file(path)          # the same, all in memory: .records, .rejects, .mapping, .notes
+    plan.preview(10)                         # the first rows as they would be imported, or why not
+    for records, rejects in plan.batches():  # every row: records as a feedback frame, rejects with lines
+    SurveyFileCollector(path)                # the same as a Collector, for run_collector
 
 The package: layout.py (the header and the vendor presets), mapping.py (which column holds each field), plan.py
-(the whole-file decisions and the notes), rows.py and columns.py (the conversion), collector.py (the Collector),
+(the whole-file decisions and the notes), conversion.py (rows to feedback), collector.py (the Collector),
 sources.py (which source a file's survey goes into) and keys.py (answers already stored under another time). The
-file reading is collectors/files.py's and the value parsers are collectors/values.py's, shared with the other
-importers.
+value parsers are collectors.values', shared with the other importers.
 
 Choices worth knowing:
 - A CSAT column on another scale than 1-5 (1-7, 1-10, 0-10) is not mapped and not rescaled: the result says

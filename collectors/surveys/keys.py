@@ -1,7 +1,7 @@
 """Survey answers already stored under another timestamp: a re-export keeps each response's id but may write its
 time differently (a spreadsheet that drops the seconds, an export in another time zone or without one).
 
-A survey row with a response id is keyed `<response id>|<UTC time>` (collectors.surveys.columns.response_key), so such a
+A survey row with a response id is keyed `<response id>|<UTC time>` (collectors.surveys.conversion.response_key), so such a
 row would get a new key and be stored a second time. Before the rows go to the store, a row whose response id
 is already stored in the source with a time within SAME_RESPONSE_WITHIN of its own takes the stored key, so the
 store counts it as already there. The same id far from the stored time is another response (ids that are row

@@ -163,7 +163,6 @@ PRESET_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 DESCRIPTIVE_FIELDS = ("segment", "location", "channel")  # never a personal column
-REMOVED = "[removed]"  # a personal cell in a rejected row
 
 
 @dataclass

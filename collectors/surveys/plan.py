@@ -3,7 +3,7 @@ scales) made on the whole file, the notes, and the conversion in batches."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from itertools import islice
@@ -12,8 +12,9 @@ from typing import Any
 import polars as pl
 
 from analysis.personal_data import mask_emails
+from collectors.columns import rows_as_columns
 from collectors.files import Cells, Row, Source
-from collectors.surveys.columns import convert_columns
+from collectors.surveys.conversion import MAX_RAW_CHARS, Conversion, convert_rows
 from collectors.surveys.layout import SurveyFile, _filled, _Layout, _layout, open_survey
 from collectors.surveys.mapping import (
     DESCRIPTIVE_FIELDS,
@@ -24,7 +25,6 @@ from collectors.surveys.mapping import (
     _Profile,
     _resolve_overrides,
 )
-from collectors.surveys.rows import _RowConverter
 from collectors.values import (
     SCALED_FIELDS,
     DateEvidence,
@@ -34,7 +34,7 @@ from collectors.values import (
     time_zone,
 )
 from pulse.errors import InputError
-from store.feedback import FeedbackRecord, Rejected, frame_to_records
+from store.feedback import FEEDBACK_FRAME_SCHEMA, FeedbackRecord, Rejected, frame_to_records
 
 DETECT_ROWS = 500  # data rows looked at to find the columns
 BATCH_ROWS = 20_000  # rows per SourceBatch handed to the store
@@ -57,7 +57,7 @@ class SurveyPlan:
     _layout: _Layout = field(repr=False)
     _indexes: dict[str, int] = field(repr=False)
     _zone: tzinfo = field(repr=False)
-    _columns: pl.DataFrame | None = field(default=None, repr=False)  # the whole file, for the columnar lane
+    _frame: pl.DataFrame | None = field(default=None, repr=False)  # the whole file's rows (collectors.files)
     _personal: set[int] = field(default_factory=set, repr=False)  # column indexes holding personal data
 
     @property
@@ -73,47 +73,45 @@ class SurveyPlan:
         """The data rows with their lines (header rows skipped)."""
         return islice(self._table.rows(), self._layout.skip, None)
 
-    def convert(self) -> Iterator[FeedbackRecord | Rejected]:
-        """Each data row as a record, or as a reject with its line and reason, row by row."""
-        for unreadable in self._table.table.unreadable:  # JSON Lines that are no JSON
-            yield Rejected(
-                self.file_name, unreadable.reason, mask_emails(unreadable.text)[:10_000], unreadable.line
-            )
-        converter = _RowConverter(self)
-        for line, cells in self.rows():
-            yield converter(line, cells)
+    def conversion(self) -> Conversion:
+        layout, indexes = self._layout, self._indexes
+        zone = (layout.zones[indexes["created_at"]] if "created_at" in indexes else None) or self._zone
+        return Conversion(
+            self.file_name,
+            self.form,
+            self._table.delimiter,
+            list(layout.columns),
+            dict(indexes),
+            zone,
+            self.dayfirst,
+            frozenset(self._personal),
+        )
 
-    def batches(
-        self, size: int = BATCH_ROWS
-    ) -> Iterator[tuple[list[FeedbackRecord] | pl.DataFrame, list[Rejected]]]:
-        """The data rows, `size` at a time, as (records, rejects): the same as `convert`, but records come
-        as a feedback frame from the columnar lane when the whole file was read as columns."""
-        if self._columns is not None:
-            yield from convert_columns(self._columns, _RowConverter(self), size)
-            return
-        items = self.convert()
-        while chunk := list(islice(items, size)):
-            records = [item for item in chunk if isinstance(item, FeedbackRecord)]
-            yield records, [item for item in chunk if isinstance(item, Rejected)]
+    def batches(self, size: int = BATCH_ROWS) -> Iterator[tuple[pl.DataFrame, list[Rejected]]]:
+        """Every data row, `size` at a time, as (records, rejects): the records as a feedback frame
+        (FEEDBACK_FRAME_SCHEMA, in file order), the rejects with their lines and reasons."""
+        frame = self._frame if self._frame is not None else _data_frame(self._table, self._layout)
+        unreadable = [  # JSON Lines that hold no JSON
+            Rejected(self.file_name, line.reason, mask_emails(line.text)[:MAX_RAW_CHARS], line.line)
+            for line in self._table.table.unreadable
+        ]
+        for records, rejects in convert_rows(frame, self.conversion(), size):
+            yield records.drop("line"), [*unreadable, *rejects]
+            unreadable = []
+        if unreadable:
+            yield pl.DataFrame(schema=FEEDBACK_FRAME_SCHEMA), unreadable
 
     def preview(self, n: int = 10) -> list[dict[str, Any]]:
         """The first `n` data rows as they would be imported: fields, or the reason of the reject."""
-        return [_preview_row(item) for item in islice(self.convert(), n)]
+        frame = _data_frame(self._table, self._layout, limit=n)
+        rows: list[tuple[int, dict[str, Any]]] = []
+        for records, rejects in convert_rows(frame, self.conversion(), max(n, 1)):
+            rows += [(record.pop("line"), record) for record in records.select(*PREVIEW, "line").to_dicts()]
+            rows += [(r.line or 0, {"line": r.line, "rejected": r.reason, "raw": r.raw}) for r in rejects]
+        return [row for _line, row in sorted(rows, key=lambda item: item[0])]
 
 
-def _preview_row(item: FeedbackRecord | Rejected) -> dict[str, Any]:
-    if isinstance(item, Rejected):
-        return {"line": item.line, "rejected": item.reason, "raw": item.raw}
-    return {
-        "created_at": item.created_at,
-        "nps": item.nps,
-        "csat": item.csat,
-        "ces": item.ces,
-        "text": item.text,
-        "segment": item.segment,
-        "location": item.location,
-        "channel": item.channel,
-    }
+PREVIEW = ("created_at", "nps", "csat", "ces", "text", "segment", "location", "channel")
 
 
 def detect_mapping(
@@ -177,12 +175,11 @@ def _plan(
         how = "chosen" if preset else "detected from the headers"
         rows = "1 header row" if layout.header_rows == 1 else f"{layout.header_rows} header rows"
         notes.append(f"Preset {PRESET_LABELS[layout.preset]} ({how}; {rows}).")
-    columns = _whole_file_columns(table, layout) if whole_file else None
-    date_evidence, scales, data_rows = (
-        _scan(table, layout, indexes, sample, whole_file)
-        if columns is None
-        else _scan_columns(columns, indexes)
-    )
+    frame = _data_frame(table, layout) if whole_file else None
+    width = len(layout.columns)
+    scanned = frame if frame is not None else rows_as_columns(((0, cells) for cells in sample), width)
+    date_evidence, scales = _scan(scanned, indexes)
+    data_rows = frame.height + len(table.table.unreadable) if frame is not None else None
     date_column = layout.columns[indexes["created_at"]] if "created_at" in indexes else ""
     decided, note = decide_dayfirst(date_evidence, dayfirst, date_column, whole_file)
     notes += [note] if note else []
@@ -206,7 +203,7 @@ def _plan(
         _layout=layout,
         _indexes=indexes,
         _zone=zone,
-        _columns=columns,
+        _frame=frame,
         _personal=personal,
     )
 
@@ -230,46 +227,33 @@ def _scale_evidence() -> Scales:
     return {scale.field_name: ScaleEvidence(scale.labels) for scale in SCALED_FIELDS}
 
 
-def _scan(
-    table: SurveyFile, layout: _Layout, indexes: dict[str, int], sample: list[Cells], whole_file: bool
-) -> tuple[DateEvidence, Scales, int | None]:
-    """The first pass: date order evidence and the CSAT and CES scales, over the whole file or the sample."""
-    dates, scales = DateEvidence(), _scale_evidence()
-    date_index = indexes.get("created_at")
-    scale_indexes = [(scales[name], indexes[name]) for name in scales if name in indexes]
-    rows: Iterable[Cells] = (cells for _line, cells in islice(table.rows(), layout.skip, None))
-    count = 0
-    for cells in rows if whole_file else sample:
-        count += 1
-        width = len(cells)
-        if date_index is not None and date_index < width:
-            dates.add(cells[date_index])
-        for evidence, index in scale_indexes:
-            if index < width:
-                evidence.add(cells[index])
-    return dates, scales, count + len(table.table.unreadable) if whole_file else None
+def _data_frame(table: SurveyFile, layout: _Layout, limit: int | None = None) -> pl.DataFrame:
+    """The data rows (the first `limit`, or all) as the frame the conversion reads: a UTF-8 CSV read by
+    polars where it can be, any other file from its rows (collectors.files)."""
+    width = len(layout.columns)
+    if limit is None:
+        first_row = next(islice(table.rows(), layout.skip, None), None)
+        columns = table.columns(layout.skip, first_row[0], width) if first_row else None
+        if columns is not None:
+            return columns.with_columns(cells=pl.lit(None, pl.String), over=pl.lit(None, pl.Int64))
+    end = None if limit is None else layout.skip + limit
+    return rows_as_columns(islice(table.rows(), layout.skip, end), width)
 
 
-def _whole_file_columns(table: SurveyFile, layout: _Layout) -> pl.DataFrame | None:
-    """The data rows as columns, when the file can be read so (a preview never reads the whole file)."""
-    first_row = next(islice(table.rows(), layout.skip, None), None)
-    return table.columns(layout.skip, first_row[0], len(layout.columns)) if first_row else None
-
-
-def _scan_columns(columns: pl.DataFrame, indexes: dict[str, int]) -> tuple[DateEvidence, Scales, int]:
-    """`_scan` on the whole file read as columns: each distinct value looked at once, with its count."""
+def _scan(frame: pl.DataFrame, indexes: dict[str, int]) -> tuple[DateEvidence, Scales]:
+    """The first pass: date order evidence and the CSAT and CES scales, each distinct value looked at once."""
     dates, scales = DateEvidence(), _scale_evidence()
     if "created_at" in indexes:
-        values = columns.select(date=pl.col(f"c{indexes['created_at']}")).filter(
+        values = frame.select(date=pl.col(f"c{indexes['created_at']}")).filter(
             pl.col("date").is_not_null() & ~pl.col("date").str.contains(r"^\d{4}")  # ISO: no evidence
         )
         for value, count in values.group_by("date", maintain_order=True).len().iter_rows():
             dates.add(value, count)
     for name, evidence in scales.items():
         if name in indexes:
-            for value in columns[f"c{indexes[name]}"].drop_nulls().unique():
+            for value in frame[f"c{indexes[name]}"].drop_nulls().unique():
                 evidence.add(value)
-    return dates, scales, columns.height
+    return dates, scales
 
 
 def _scale_notes(
@@ -350,7 +334,7 @@ class SurveyImport:
 
     def preview(self, n: int = 10) -> list[dict[str, Any]]:
         """The first `n` imported records as plain dicts."""
-        return [_preview_row(record) for record in self.records[:n]]
+        return [{name: getattr(record, name) for name in PREVIEW} for record in self.records[:n]]
 
 
 def read_survey_file(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from collectors.surveys.columns import response_key
+from collectors.surveys.conversion import response_key
 from collectors.surveys.keys import StoredResponses
 from store.feedback import FeedbackRecord, frame_to_records, records_to_frame
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from collectors.surveys.sources import SurveyIdentity, recognise, survey_identity
 from collectors.surveys import plan_survey_file
+from collectors.surveys.sources import SurveyIdentity, recognise, survey_identity
 from store.sources import StoredSource
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "surveys"
