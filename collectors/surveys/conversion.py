@@ -115,17 +115,12 @@ class Converter:
             text=_text(self.cells(chunk, "text")),
             response_id=_text(self.cells(chunk, "response_id")),
             author_hash=self.author_hash(self.cells(chunk, "respondent")),
-            empty=pl.all_horizontal([_blank(chunk[f"c{index}"]) for index in range(c.width)] or [True]),
             date_error=date_error,
             nps_error=nps_error,
             csat_error=csat_error,
             ces_error=ces_error,
         )
-        reason = pl.coalesce(
-            pl.when(pl.col("over").is_not_null()).then(
-                pl.format("the row has {} cells but the header {} columns", "over", pl.lit(c.width))
-            ),
-            pl.when("empty").then(pl.lit("empty row")),
+        failure = pl.coalesce(  # why a row that is neither too long nor empty is rejected, in this order
             pl.lit(None if "created_at" in c.indexes else "no date column", pl.String),
             "date_error",
             "nps_error",
@@ -135,8 +130,8 @@ class Converter:
                 pl.lit("no score and no comment")
             ),
         )
-        fields = fields.with_columns(reason=reason, external_id=_response_keys())
-        kept = fields["reason"].is_null()
+        fields = fields.with_columns(failure=failure, external_id=_response_keys())
+        kept = fields["failure"].is_null() & fields["over"].is_null()
         records = self.records(chunk.filter(kept), fields.filter(kept))
         return records, self.rejects(chunk.filter(~kept), fields.filter(~kept))
 
@@ -205,8 +200,18 @@ class Converter:
         return _text(self.cells(chunk, field_name)).str.slice(0, FIELD_LIMITS[field_name])
 
     def rejects(self, chunk: pl.DataFrame, fields: pl.DataFrame) -> list[Rejected]:
+        """The rejected rows with their reasons: more cells than the header, else empty, else their failure."""
+        width = self.c.width
+        empty = pl.all_horizontal([_blank(chunk[f"c{index}"]) for index in range(width)] or [True])
+        reason = pl.coalesce(
+            pl.when(pl.col("over").is_not_null()).then(
+                pl.format("the row has {} cells but the header {} columns", "over", pl.lit(width))
+            ),
+            pl.when(empty).then(pl.lit("empty row")),
+            "failure",
+        )
         rows = _rows(chunk)
-        details = fields.select("reason", "line", "author_hash").iter_rows()
+        details = fields.select(reason.alias("reason"), "line", "author_hash").iter_rows()
         return [
             Rejected(self.c.file_name, reason, self.row_text(cells), line, author_hash)
             for (reason, line, author_hash), (_line, cells) in zip(details, rows, strict=True)
