@@ -11,9 +11,10 @@ from analysis.personal_data import mask_emails
 from collectors.base import hash_author as base_hash_author
 
 
-def hash_author(author: object) -> str | None:
-    """The sha256 of an author's name or id (never the name itself); None when there is none."""
-    return base_hash_author(None if author is None else str(author))
+def hash_author(author: object, salt: str = "") -> str | None:
+    """The sha256 of an author's name or id salted with `salt` (the store's; never the name itself); None when
+    there is none."""
+    return base_hash_author(None if author is None else str(author), salt)
 
 
 def content_id(*parts: object) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 from analysis.personal_data import mask_emails
 from collectors.files import Table, flatten, plain, read_file
 from pulse.errors import InputError
-from store.feedback import Rejected
+from store.records import Rejected
 
 Row = dict[str, Any]
 MAX_RAW_CHARS = 4000

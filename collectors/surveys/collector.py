@@ -10,7 +10,7 @@ from pathlib import Path
 from collectors.base import CollectContext, SourceBatch, prefetched
 from collectors.surveys.keys import StoredResponses
 from collectors.surveys.plan import BATCH_ROWS, SurveyPlan, plan_survey_file
-from store.feedback import Rejected, SourceSpec
+from store.records import Rejected, SourceSpec
 
 
 @dataclass
@@ -58,7 +58,7 @@ class SurveyFileCollector:
         stored = StoredResponses(context.stored_ids(source) if "response_id" in self.plan.mapping else [])
         batches = (
             (context.prepare(stored.align(records)), rejects)
-            for records, rejects in self.plan.batches(self.batch_rows)
+            for records, rejects in self.plan.batches(self.batch_rows, context.author_salt)
         )
         for records, rejects in prefetched(batches):  # converted and prepared in the background
             room = self.keep_rejects - len(self.first_rejects)

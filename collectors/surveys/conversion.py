@@ -26,7 +26,7 @@ from analysis.personal_data import mask_emails
 from collectors.base import hash_author
 from collectors.files import Cells, clean, filled, plain
 from collectors.values import CES_SCALE, CSAT_SCALE, parse_moment, parse_score
-from store.feedback import FEEDBACK_FRAME_SCHEMA, Rejected
+from store.records import FEEDBACK_FRAME_SCHEMA, Rejected
 
 MAX_EXTERNAL_ID = 300
 MAX_RAW_CHARS = 10_000
@@ -81,11 +81,11 @@ class Conversion:
 
 
 def convert_rows(
-    frame: pl.DataFrame, conversion: Conversion, chunk_rows: int
+    frame: pl.DataFrame, conversion: Conversion, chunk_rows: int, author_salt: str
 ) -> Iterator[tuple[pl.DataFrame, list[Rejected]]]:
     """Per chunk of rows: the records as a frame (FEEDBACK_FRAME_SCHEMA and `line`, in file order) and the
-    rejects."""
-    converter = Converter(conversion)
+    rejects. Respondents are hashed with `author_salt`, the store's."""
+    converter = Converter(conversion, author_salt)
     for offset in range(0, frame.height, chunk_rows):
         yield converter.convert(frame.slice(offset, chunk_rows))
 
@@ -93,8 +93,9 @@ def convert_rows(
 class Converter:
     """Converts chunks of one file's rows; respondents' hashes are kept from chunk to chunk."""
 
-    def __init__(self, conversion: Conversion) -> None:
+    def __init__(self, conversion: Conversion, author_salt: str) -> None:
         self.c = conversion
+        self.salt = author_salt
         self.zone = conversion.zone
         self.zone_name = getattr(conversion.zone, "key", None)  # an IANA name, which polars needs
         self.author_hashes = pl.DataFrame(schema={"value": pl.String, "hash": pl.String})
@@ -234,7 +235,7 @@ class Converter:
 
     def hash(self, value: Any) -> str | None:
         text = _cell_text(value)
-        return hash_author(text.casefold()) if text else None  # emails compare case-insensitively
+        return hash_author(text.casefold(), self.salt) if text else None  # emails compare case-insensitively
 
     def raw_json(self, chunk: pl.DataFrame) -> pl.Series:
         if not self.c.raw_columns:

@@ -34,7 +34,7 @@ from collectors.values import (
     time_zone,
 )
 from pulse.errors import InputError
-from store.feedback import FEEDBACK_FRAME_SCHEMA, FeedbackRecord, Rejected, frame_to_records
+from store.records import FeedbackFrame, FeedbackRecord, Rejected
 
 DETECT_ROWS = 500  # data rows looked at to find the columns
 BATCH_ROWS = 20_000  # rows per SourceBatch handed to the store
@@ -87,25 +87,28 @@ class SurveyPlan:
             frozenset(self._personal),
         )
 
-    def batches(self, size: int = BATCH_ROWS) -> Iterator[tuple[pl.DataFrame, list[Rejected]]]:
-        """Every data row, `size` at a time, as (records, rejects): the records as a feedback frame
-        (FEEDBACK_FRAME_SCHEMA, in file order), the rejects with their lines and reasons."""
+    def batches(
+        self, size: int = BATCH_ROWS, author_salt: str = ""
+    ) -> Iterator[tuple[FeedbackFrame, list[Rejected]]]:
+        """Every data row, `size` at a time, as (records, rejects): the records in file order, respondents
+        hashed with `author_salt` (the store's: CollectContext.author_salt), the rejects with their lines and
+        reasons."""
         frame = self._frame if self._frame is not None else _data_frame(self._table, self._layout)
         unreadable = [  # JSON Lines that hold no JSON
             Rejected(self.file_name, line.reason, mask_emails(line.text)[:MAX_RAW_CHARS], line.line)
             for line in self._table.table.unreadable
         ]
-        for records, rejects in convert_rows(frame, self.conversion(), size):
-            yield records.drop("line"), [*unreadable, *rejects]
+        for records, rejects in convert_rows(frame, self.conversion(), size, author_salt):
+            yield FeedbackFrame(records), [*unreadable, *rejects]
             unreadable = []
         if unreadable:
-            yield pl.DataFrame(schema=FEEDBACK_FRAME_SCHEMA), unreadable
+            yield FeedbackFrame.empty(), unreadable
 
     def preview(self, n: int = 10) -> list[dict[str, Any]]:
         """The first `n` data rows as they would be imported: fields, or the reason of the reject."""
         frame = _data_frame(self._table, self._layout, limit=n)
         rows: list[tuple[int, dict[str, Any]]] = []
-        for records, rejects in convert_rows(frame, self.conversion(), max(n, 1)):
+        for records, rejects in convert_rows(frame, self.conversion(), max(n, 1), ""):
             rows += [(record.pop("line"), record) for record in records.select(*PREVIEW, "line").to_dicts()]
             rows += [(r.line or 0, {"line": r.line, "rejected": r.reason, "raw": r.raw}) for r in rejects]
         return [row for _line, row in sorted(rows, key=lambda item: item[0])]
@@ -351,7 +354,7 @@ def read_survey_file(
     records: list[FeedbackRecord] = []
     rejects: list[Rejected] = []
     for batch, batch_rejects in plan.batches():
-        records += frame_to_records(batch) if isinstance(batch, pl.DataFrame) else batch
+        records += batch.records()
         rejects += batch_rejects
     return SurveyImport(
         file_name=plan.file_name,

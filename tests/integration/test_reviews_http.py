@@ -16,7 +16,8 @@ from collectors.base import run_collector
 from collectors.reviews import AppStoreCollector, GooglePlacesCollector, ReviewFileCollector
 from collectors.reviews.http import HttpClient
 from pulse.errors import SourceError
-from store.feedback import SourceSpec, count_feedback, read_external_ids
+from store.feedback import count_feedback, read_external_ids
+from store.records import SourceSpec
 from store.runs import read_last_cursor, read_runs
 from tests.http_replay import ReplayServer, Reply
 

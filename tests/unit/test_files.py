@@ -102,7 +102,7 @@ def test_survey_and_review_files__read_a_date_the_same_way(written: str, expecte
     data = f"Date,NPS\n{written},9\n".encode()
     survey = plan_survey_file(data, "answers.csv", {"created_at": "Date"}, timezone="Europe/London")
     [(records, rejects)] = list(survey.batches())
-    assert not rejects and records["created_at"].to_list() == [expected]
+    assert not rejects and records.frame["created_at"].to_list() == [expected]
     path = Path(tempfile.mkdtemp()) / "reviews.csv"
     path.write_text(f"date,stars,text\n{written},4,Fine\n", encoding="utf-8")
     [review] = read_review_file(path, timezone="Europe/London").records

@@ -422,7 +422,7 @@ def test_review_file_collector__stores_under_the_preset_source() -> None:
         "review",
         "trustpilot",
     )
-    assert (len(list(batch.records)), len(batch.rejects)) == (3, 2)
+    assert (len(batch.records), len(batch.rejects)) == (3, 2)
     named = ReviewFileCollector(FIXTURES / "trustpilot_reviews.csv", source_name="Trustpilot: Islington")
     assert next(iter(named.collect(context))).source.name == "Trustpilot: Islington"
 

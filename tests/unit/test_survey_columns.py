@@ -17,7 +17,7 @@ from collectors.columns import read_csv_columns
 from collectors.surveys import SurveyPlan, plan_survey_file
 from collectors.surveys.conversion import PY_WHITESPACE
 from pulse.errors import InputError
-from store.feedback import FeedbackRecord, Rejected, frame_to_records
+from store.records import FeedbackRecord, Rejected
 
 HEADER = [
     "Response ID",
@@ -81,7 +81,7 @@ def converted(plan: SurveyPlan, size: int) -> tuple[list[FeedbackRecord], list[R
     records: list[FeedbackRecord] = []
     rejects: list[Rejected] = []
     for batch, batch_rejects in plan.batches(size):
-        records += frame_to_records(batch)
+        records += batch.records()
         rejects += batch_rejects
     return records, rejects
 

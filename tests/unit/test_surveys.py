@@ -31,7 +31,7 @@ from collectors.surveys import (
     read_survey_file,
 )
 from pulse.errors import InputError
-from store.feedback import FeedbackRecord
+from store.records import FeedbackRecord
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "surveys"
 LONDON = ZoneInfo("Europe/London")
