@@ -34,27 +34,16 @@ Choices worth knowing:
 from collectors.surveys.collector import SurveyFileCollector
 from collectors.surveys.layout import read_table
 from collectors.surveys.mapping import FIELDS, PRESETS, parse_map_options, read_mapping_file
-from collectors.surveys.plan import (
-    SurveyImport,
-    SurveyPlan,
-    detect_mapping,
-    plan_survey_file,
-    read_survey_file,
-)
-from collectors.values import parse_moment, parse_score
+from collectors.surveys.plan import SurveyPlan, detect_mapping, plan_survey_file
 
 __all__ = [
     "FIELDS",
     "PRESETS",
     "SurveyFileCollector",
-    "SurveyImport",
     "SurveyPlan",
     "detect_mapping",
     "parse_map_options",
-    "parse_moment",
-    "parse_score",
     "plan_survey_file",
     "read_mapping_file",
-    "read_survey_file",
     "read_table",
 ]

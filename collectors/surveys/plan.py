@@ -34,7 +34,7 @@ from collectors.values import (
     time_zone,
 )
 from pulse.errors import InputError
-from store.records import FeedbackFrame, FeedbackRecord, Rejected
+from store.records import FeedbackFrame, Rejected
 
 DETECT_ROWS = 500  # data rows looked at to find the columns
 BATCH_ROWS = 20_000  # rows per SourceBatch handed to the store
@@ -319,51 +319,3 @@ def _refuse_personal_fields(given: dict[str, int | None], personal: set[int], la
 def _left_out_note(columns: list[str]) -> str:
     shown = ", ".join(f"'{column}'" for column in columns)
     return f"Left out as personal data (stored nowhere, not even in rejected rows): {shown}."
-
-
-@dataclass
-class SurveyImport:
-    """Everything read from one survey file."""
-
-    file_name: str
-    preset: str | None
-    columns: list[str]
-    mapping: dict[str, str]
-    notes: list[str]
-    dayfirst: bool | None
-    records: list[FeedbackRecord]
-    rejects: list[Rejected]
-    left_out: list[str] = field(default_factory=list)  # personal columns, stored nowhere
-
-    def preview(self, n: int = 10) -> list[dict[str, Any]]:
-        """The first `n` imported records as plain dicts."""
-        return [{name: getattr(record, name) for name in PREVIEW} for record in self.records[:n]]
-
-
-def read_survey_file(
-    source: Source,
-    file_name: str | None = None,
-    mapping_overrides: Mapping[str, str] | None = None,
-    preset: str | None = None,
-    dayfirst: bool | None = None,
-    timezone: str | None = None,
-) -> SurveyImport:
-    """Read a survey export (a path, or the bytes of an upload with its `file_name`) into records and
-    rejects. Raises InputError when the file cannot be used at all."""
-    plan = plan_survey_file(source, file_name, mapping_overrides, preset, dayfirst, timezone)
-    records: list[FeedbackRecord] = []
-    rejects: list[Rejected] = []
-    for batch, batch_rejects in plan.batches():
-        records += batch.records()
-        rejects += batch_rejects
-    return SurveyImport(
-        file_name=plan.file_name,
-        preset=plan.preset,
-        columns=plan.columns,
-        mapping=plan.mapping,
-        notes=plan.notes,
-        dayfirst=plan.dayfirst,
-        records=records,
-        rejects=rejects,
-        left_out=plan.left_out,
-    )
