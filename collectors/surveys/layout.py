@@ -18,8 +18,6 @@ from collectors.values import norm, time_zone
 from pulse.errors import InputError
 from pulse.identity import is_personal_column
 
-_filled = filled
-
 
 @dataclass(frozen=True)
 class SurveyFile:
@@ -86,7 +84,7 @@ def _position(table: Table, record: JsonRecord) -> int:
 
 
 @dataclass(frozen=True)
-class _Layout:
+class Layout:
     preset: str | None
     skip: int  # rows before the first data row (leading blank rows and the header rows)
     header_rows: int
@@ -98,7 +96,7 @@ class _Layout:
 
 def _detect_preset(first: Cells) -> str | None:
     names = {norm(cell) for cell in first}
-    leading = norm(next((cell for cell in first if _filled(cell)), ""))
+    leading = norm(next((cell for cell in first if filled(cell)), ""))
     if "responseid" in names and names & {"startdate", "recordeddate"}:
         return "qualtrics"
     if {"respondentid", "collectorid"} <= names:
@@ -110,11 +108,11 @@ def _detect_preset(first: Cells) -> str | None:
     return None
 
 
-def _layout(table: SurveyFile, preset: str | None) -> _Layout:
+def read_layout(table: SurveyFile, preset: str | None) -> Layout:
     blank = 0
     head: list[Cells] = []
     for _line, cells in table.rows():
-        if not head and not any(_filled(cell) for cell in cells):
+        if not head and not any(filled(cell) for cell in cells):
             blank += 1
             continue
         head.append(cells)
@@ -148,7 +146,7 @@ def _layout(table: SurveyFile, preset: str | None) -> _Layout:
         is_personal_column(name, text, table.hints.get(name, ""))
         for name, text in zip(columns, texts, strict=True)
     ]
-    return _Layout(chosen, blank + header_rows, header_rows, columns, labels, zones, personal)
+    return Layout(chosen, blank + header_rows, header_rows, columns, labels, zones, personal)
 
 
 def _surveymonkey_names(first: list[str], second: list[str]) -> list[str]:
@@ -191,11 +189,11 @@ def read_table(source: Source, file_name: str | None = None) -> pl.DataFrame:
     its columns, every value as text (null when empty), under the header that the importer finds. Blank rows
     are left out; cells beyond the header get columns of their own ("Column 7"), so nothing is lost."""
     table = open_survey(source, file_name)
-    layout = _layout(table, None)
+    layout = read_layout(table, None)
     rows = [
         [_cell_text(cell) for cell in cells]
         for _line, cells in islice(table.rows(), layout.skip, None)
-        if any(_filled(cell) for cell in cells)
+        if any(filled(cell) for cell in cells)
     ]
     width = max([len(layout.columns), *map(len, rows)])
     names = _unique(

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.personal_data import EMAIL
-from collectors.surveys.layout import _Layout
+from collectors.surveys.layout import Layout
 from collectors.values import SCALED_FIELDS, looks_like_date, norm, score_or_none
 from pulse.errors import InputError
 
@@ -166,7 +166,7 @@ DESCRIPTIVE_FIELDS = ("segment", "location", "channel")  # never a personal colu
 
 
 @dataclass
-class _Profile:
+class Profile:
     """One column as seen in the first rows."""
 
     index: int
@@ -216,7 +216,7 @@ def _header_rank(label: str, field_name: str) -> int | None:
     return None
 
 
-def _fits(profile: _Profile, field_name: str) -> bool:
+def _fits(profile: Profile, field_name: str) -> bool:
     """Whether the column's first values fit the field (an empty column fits nothing)."""
     if not profile.values:
         return False
@@ -242,8 +242,8 @@ def _in_range(value: Any, low: int, high: int) -> bool:
     return score is not None and low <= score <= high
 
 
-def _guess_mapping(
-    profiles: list[_Profile], preset: str | None, taken: dict[str, int], personal: set[int]
+def guess_mapping(
+    profiles: list[Profile], preset: str | None, taken: dict[str, int], personal: set[int]
 ) -> dict[str, int]:
     """field -> column index for the fields not given, by preset names, then header words, then values.
     A personal column may be the respondent (hashed), never the text or a descriptive field."""
@@ -251,10 +251,10 @@ def _guess_mapping(
     used = set(mapping.values())
     free = [profile for profile in profiles if profile.index not in used]
 
-    def impersonal() -> list[_Profile]:
+    def impersonal() -> list[Profile]:
         return [profile for profile in free if profile.index not in personal]
 
-    def take(field_name: str, profile: _Profile | None) -> None:
+    def take(field_name: str, profile: Profile | None) -> None:
         if profile is not None:
             mapping[field_name] = profile.index
             free.remove(profile)
@@ -279,7 +279,7 @@ def _guess_mapping(
     return mapping
 
 
-def _best_by_header(profiles: list[_Profile], field_name: str) -> _Profile | None:
+def _best_by_header(profiles: list[Profile], field_name: str) -> Profile | None:
     ranked = [
         (rank, -profile.mean_length if field_name == "text" else profile.index, profile)
         for profile in profiles
@@ -289,10 +289,10 @@ def _best_by_header(profiles: list[_Profile], field_name: str) -> _Profile | Non
 
 
 def _best(
-    profiles: Iterable[_Profile],
-    key: Callable[[_Profile], float],
+    profiles: Iterable[Profile],
+    key: Callable[[Profile], float],
     threshold: float = 0.0,
-) -> _Profile | None:
+) -> Profile | None:
     """The profile with the highest `key`, if that reaches `threshold`."""
     best, best_value = None, threshold
     for profile in profiles:
@@ -302,9 +302,7 @@ def _best(
     return best
 
 
-def _resolve_overrides(
-    overrides: Mapping[str, str], layout: _Layout, file_name: str
-) -> dict[str, int | None]:
+def resolve_overrides(overrides: Mapping[str, str], layout: Layout, file_name: str) -> dict[str, int | None]:
     """field -> column index (None: leave the field unmapped) from the user's `field=column` pairs."""
     resolved: dict[str, int | None] = {}
     for raw_field, column in overrides.items():
@@ -318,7 +316,7 @@ def _resolve_overrides(
     return resolved
 
 
-def _find_column(column: str, layout: _Layout, file_name: str) -> int:
+def _find_column(column: str, layout: Layout, file_name: str) -> int:
     if column in layout.columns:
         return layout.columns.index(column)
     wanted = norm(column)

@@ -13,17 +13,17 @@ import polars as pl
 
 from analysis.personal_data import mask_emails
 from collectors.columns import rows_as_columns
-from collectors.files import Cells, Row, Source
+from collectors.files import Cells, Row, Source, filled
 from collectors.surveys.conversion import MAX_RAW_CHARS, Conversion, convert_rows
-from collectors.surveys.layout import SurveyFile, _filled, _Layout, _layout, open_survey
+from collectors.surveys.layout import Layout, SurveyFile, open_survey, read_layout
 from collectors.surveys.mapping import (
     DESCRIPTIVE_FIELDS,
     FIELDS,
     PRESET_LABELS,
     PRESETS,
-    _guess_mapping,
-    _Profile,
-    _resolve_overrides,
+    Profile,
+    guess_mapping,
+    resolve_overrides,
 )
 from collectors.values import (
     SCALED_FIELDS,
@@ -54,7 +54,7 @@ class SurveyPlan:
     data_rows: int | None  # counted over the whole file; None when planned on the first rows only
     left_out: list[str]  # personal columns, stored nowhere (neither in raw nor in rejected rows)
     _table: SurveyFile = field(repr=False)
-    _layout: _Layout = field(repr=False)
+    _layout: Layout = field(repr=False)
     _indexes: dict[str, int] = field(repr=False)
     _zone: tzinfo = field(repr=False)
     _frame: pl.DataFrame | None = field(default=None, repr=False)  # the whole file's rows (collectors.files)
@@ -157,19 +157,19 @@ def _plan(
         raise InputError(f"There is no preset {preset!r}.", hint=f"Presets: {', '.join(PRESETS)}.")
     zone = time_zone(zone_name or _settings_timezone())
     table = open_survey(source, file_name)
-    layout = _layout(table, preset)
-    given = _resolve_overrides(overrides or {}, layout, table.file_name)
+    layout = read_layout(table, preset)
+    given = resolve_overrides(overrides or {}, layout, table.file_name)
     sample = _sample(table, layout, sample_rows)
     profiles = [
-        _Profile(index, name, layout.labels[index], [row[index] for row in sample if index < len(row)])
+        Profile(index, name, layout.labels[index], [row[index] for row in sample if index < len(row)])
         for index, name in enumerate(layout.columns)
     ]
     for profile in profiles:
-        profile.values = [value for value in profile.values if _filled(value)]
+        profile.values = [value for value in profile.values if filled(value)]
     personal = {p.index for p in profiles if layout.personal[p.index] or p.email_share >= 0.5}
     _refuse_personal_fields(given, personal, layout)
     taken = {k: v for k, v in given.items() if v is not None}
-    indexes = _guess_mapping(profiles, layout.preset, taken, personal)
+    indexes = guess_mapping(profiles, layout.preset, taken, personal)
     for field_name, index in given.items():
         if index is None:
             indexes.pop(field_name, None)
@@ -217,10 +217,10 @@ def _settings_timezone() -> str:
     return build_settings().timezone
 
 
-def _sample(table: SurveyFile, layout: _Layout, size: int) -> list[Cells]:
+def _sample(table: SurveyFile, layout: Layout, size: int) -> list[Cells]:
     rows = islice(table.rows(), layout.skip, None)
-    filled = (cells for _line, cells in rows if any(_filled(cell) for cell in cells))
-    return list(islice(filled, size))
+    answered = (cells for _line, cells in rows if any(filled(cell) for cell in cells))
+    return list(islice(answered, size))
 
 
 Scales = dict[str, ScaleEvidence]  # per scaled field (SCALED_FIELDS): the values seen
@@ -230,7 +230,7 @@ def _scale_evidence() -> Scales:
     return {scale.field_name: ScaleEvidence(scale.labels) for scale in SCALED_FIELDS}
 
 
-def _data_frame(table: SurveyFile, layout: _Layout, limit: int | None = None) -> pl.DataFrame:
+def _data_frame(table: SurveyFile, layout: Layout, limit: int | None = None) -> pl.DataFrame:
     """The data rows (the first `limit`, or all) as the frame the conversion reads: a UTF-8 CSV read by
     polars where it can be, any other file from its rows (collectors.files)."""
     width = len(layout.columns)
@@ -260,7 +260,7 @@ def _scan(frame: pl.DataFrame, indexes: dict[str, int]) -> tuple[DateEvidence, S
 
 
 def _scale_notes(
-    scale: ScoreScale, indexes: dict[str, int], evidence: ScaleEvidence, layout: _Layout, given: bool
+    scale: ScoreScale, indexes: dict[str, int], evidence: ScaleEvidence, layout: Layout, given: bool
 ) -> list[str]:
     """What was done with a score column on another scale than Pulse's: with `--map` it is used as it is
     (never rescaled); otherwise it is left out of the mapping (and kept in the raw data)."""
@@ -283,7 +283,7 @@ def _scale_notes(
 
 
 def _mapping_notes(
-    indexes: dict[str, int], layout: _Layout, zone: tzinfo, profiles: list[_Profile]
+    indexes: dict[str, int], layout: Layout, zone: tzinfo, profiles: list[Profile]
 ) -> list[str]:
     notes = []
     if "created_at" not in indexes:
@@ -304,7 +304,7 @@ def _mapping_notes(
     return notes
 
 
-def _refuse_personal_fields(given: dict[str, int | None], personal: set[int], layout: _Layout) -> None:
+def _refuse_personal_fields(given: dict[str, int | None], personal: set[int], layout: Layout) -> None:
     """A personal column asked for as segment, location or channel (`--map`) is refused: those are stored
     in clear and shown as filters."""
     for field_name in DESCRIPTIVE_FIELDS:
