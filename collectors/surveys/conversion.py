@@ -143,7 +143,7 @@ class Converter:
             return pl.repeat("", chunk.height, dtype=pl.String, eager=True)
         return chunk[f"c{index}"].fill_null("")
 
-    def moments(self, values: pl.Series) -> tuple[pl.Series, pl.Series]:
+    def moments(self, values: pl.Series) -> tuple[pl.Series, pl.Series | pl.Expr]:
         """Plain ISO 8601 times parsed by polars; every other value by collectors.values, once each."""
         iso = values.str.replace("Z", "+00:00", literal=True)
         aware = values.str.contains(_ISO_AWARE)
@@ -202,6 +202,8 @@ class Converter:
 
     def rejects(self, chunk: pl.DataFrame, fields: pl.DataFrame) -> list[Rejected]:
         """The rejected rows with their reasons: more cells than the header, else empty, else their failure."""
+        if not chunk.height:
+            return []
         width = self.c.width
         empty = pl.all_horizontal([_blank(chunk[f"c{index}"]) for index in range(width)] or [True])
         reason = pl.coalesce(
@@ -331,9 +333,9 @@ def _text(values: pl.Series) -> pl.Series:
 
 def _per_value(
     values: pl.Series, parse: Callable[[Any], Any], dtype: pl.DataType | type[pl.DataType]
-) -> tuple[pl.Series, pl.Series]:
+) -> tuple[pl.Series, pl.Series | pl.Expr]:
     """`parse` applied once per distinct value (nulls skipped): the results, and the reason each value could
-    not be read (its ValueError; null where it was read)."""
+    not be read (its ValueError; null where it was read, or a null literal when every value was read)."""
     distinct = values.drop_nulls().unique()
     results: list[Any] = []
     errors: list[str | None] = []
@@ -348,7 +350,7 @@ def _per_value(
         distinct, pl.Series(results, dtype=dtype), default=None, return_dtype=dtype
     )
     if not any(errors):
-        return mapped, pl.repeat(None, len(values), dtype=pl.String, eager=True)
+        return mapped, pl.lit(None, pl.String)
     failed = pl.Series(errors, dtype=pl.String)
     return mapped, values.replace_strict(distinct, failed, default=None, return_dtype=pl.String)
 
