@@ -74,6 +74,7 @@ class SurveyPlan:
         return islice(self._table.rows(), self._layout.skip, None)
 
     def conversion(self) -> Conversion:
+        """What converting the rows needs of this plan (collectors.surveys.conversion)."""
         layout, indexes = self._layout, self._indexes
         zone = (layout.zones[indexes["created_at"]] if "created_at" in indexes else None) or self._zone
         return Conversion(
