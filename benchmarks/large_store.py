@@ -82,8 +82,9 @@ def copy_large_store(folder: Path, rows: int = ROWS) -> str:
 def build_large_store(path: Path, rows: int = ROWS, seed: int = 11) -> None:
     from pulse.settings import build_settings
     from store.engine import build_engine, bulk_writes
-    from store.feedback import SourceSpec, upsert_feedback
+    from store.feedback import upsert_feedback
     from store.migrate import upgrade
+    from store.records import FeedbackFrame, SourceSpec
     from store.rollouts import import_rollouts
 
     path.unlink(missing_ok=True)
@@ -94,15 +95,16 @@ def build_large_store(path: Path, rows: int = ROWS, seed: int = 11) -> None:
         for name, kind, platform, share in SOURCES:
             items = synthetic_feedback(kind, round(rows * share), generator)
             for offset in range(0, items.height, BATCH):
-                upsert_feedback(engine, SourceSpec(name, kind, platform), items.slice(offset, BATCH))
+                batch = FeedbackFrame(items.slice(offset, BATCH))
+                upsert_feedback(engine, SourceSpec(name, kind, platform), batch)
     insert_scores(engine, generator)
     import_rollouts(engine, build_settings().demo_dir / "rollouts.csv", by="benchmark")
     engine.dispose()
 
 
 def synthetic_feedback(kind: str, rows: int, generator: np.random.Generator) -> pl.DataFrame:
-    """`rows` items of `kind` in time order, as a feedback frame (store.feedback.FEEDBACK_FRAME_SCHEMA)."""
-    from store.feedback import FEEDBACK_FRAME_SCHEMA
+    """`rows` items of `kind` in time order, as a feedback frame (store.records.FEEDBACK_FRAME_SCHEMA)."""
+    from store.records import FEEDBACK_FRAME_SCHEMA
 
     span = int((END - START).total_seconds())
     seconds = np.sort(generator.integers(0, span, rows))

@@ -46,12 +46,14 @@ def counts_rows(engine: Engine) -> list[Row]:
     """The daily counts built from nothing (as `pulse db upgrade` or a change of time zone does), and
     refreshed after a day of new feedback (as the end of a collector run does)."""
     from store.daily_counts import read_daily_counts, refresh_daily_counts
-    from store.feedback import SourceSpec, upsert_feedback
+    from store.feedback import upsert_feedback
+    from store.records import FeedbackFrame, SourceSpec
 
     builds = [timed(lambda zone=zone: refresh_daily_counts(engine, zone)) for zone in ("UTC", TIMEZONE) * 2]
     refreshes = []
     for day in range(RUNS):
-        upsert_feedback(engine, SourceSpec("Post-order survey", "survey", "csv"), a_day_of_answers(day))
+        answers = FeedbackFrame(a_day_of_answers(day))
+        upsert_feedback(engine, SourceSpec("Post-order survey", "survey", "csv"), answers)
         refreshes.append(timed(lambda: refresh_daily_counts(engine)))
     table = read_daily_counts(engine, TIMEZONE)
     return [

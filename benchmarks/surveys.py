@@ -66,9 +66,17 @@ def bench_survey_import(imports: int = 3) -> list[Row]:
         planning = time.perf_counter() - started
         columnar = sum(len(records) for records, _rejects in plan.batches())
         converting = time.perf_counter() - started
+        code_page = (
+            Path(folder) / "survey-cp1252.csv"
+        )  # not UTF-8: read row by row, then converted as columns
+        code_page.write_bytes(path.read_text("utf-8").replace("Lovely", "Lövely").encode("cp1252"))
         started = time.perf_counter()
-        by_rows = sum(1 for _ in plan.convert())
+        by_rows = sum(
+            len(records)
+            for records, _rejects in plan_survey_file(code_page, timezone="Europe/London").batches()
+        )
         converting_by_rows = time.perf_counter() - started
+        code_page.unlink()
         durations = []
         for _ in range(imports):  # the disk of this machine varies from run to run: the median of three
             with fresh_store() as (_url, engine):
@@ -85,7 +93,11 @@ def bench_survey_import(imports: int = 3) -> list[Row]:
         ("survey CSV size (1,000,000 rows)", size_mib, "MiB"),
         ("plan: detect columns, read the whole file as columns", planning, "s"),
         ("read and convert (plan + columnar lane)", ROWS / converting, "rows/s"),
-        ("convert row by row (the lane of XLSX, JSON, other encodings)", ROWS / converting_by_rows, "rows/s"),
+        (
+            "read row by row and convert, a Windows-1252 copy (the path of XLSX, JSON, other encodings)",
+            ROWS / converting_by_rows,
+            "rows/s",
+        ),
         (f"import into a new SQLite store, end to end (median of {imports})", importing, "s"),
         ("import rate, end to end (median)", ROWS / importing, "rows/s"),
         ("import rate, end to end (best)", ROWS / min(durations), "rows/s"),

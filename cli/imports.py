@@ -75,8 +75,8 @@ def import_file(
     reason.
     """
     from collectors.base import run_collector
-    from collectors.survey_sources import assign_source, choose_survey_source
     from collectors.surveys import SurveyFileCollector, parse_map_options, read_mapping_file
+    from collectors.surveys.sources import assign_source, choose_survey_source
 
     settings = context.settings
     if kind == "review":

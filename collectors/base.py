@@ -1,8 +1,9 @@
-"""The collector contract: a source becomes feedback records (and kept rejects) in the store."""
+"""The collector contract: a source becomes feedback (a FeedbackFrame per batch, the one shape the store takes:
+store/records.py) and kept rejects in the store. The store's author salt is handed to collectors in their
+CollectContext, and passed on explicitly to whatever hashes an author (`hash_author`)."""
 
 from __future__ import annotations
 
-import contextvars
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -13,34 +14,22 @@ from pulse.identity import is_placeholder_identity
 from store.authors import read_author_salt, salted_hash
 from store.daily_counts import refresh_daily_counts
 from store.engine import Engine, bulk_writes
-from store.feedback import (
-    Records,
-    Rejected,
-    SourceSpec,
-    prepare_frame,
-    read_external_ids,
-    remove_feedback,
-    upsert_feedback,
-)
+from store.feedback import prepare_feedback, read_external_ids, remove_feedback, upsert_feedback
+from store.records import FeedbackFrame, Rejected, SourceSpec
 from store.runs import RecordedRun, read_last_cursor, recorded_run
 
 Progress = Callable[[int], None]
 T = TypeVar("T")
 
 
-AUTHOR_SALT: contextvars.ContextVar[str] = contextvars.ContextVar(
-    "author_salt", default=""
-)  # the store's, during run_collector
-
-
-def hash_author(author: str | None) -> str | None:
-    """The hash of an author's name, email or id, salted with the store's salt during a collector run, so
-    that Pulse never stores who wrote; None when empty or a placeholder that names no one ("anonymous",
-    "n/a", "-": pulse.identity), so that anonymous answers are not all one person."""
+def hash_author(author: str | None, salt: str) -> str | None:
+    """The hash of an author's name, email or id, salted with `salt` (the store's: CollectContext.author_salt;
+    "" for a plain sha256), so that Pulse never stores who wrote; None when empty or a placeholder that names
+    no one ("anonymous", "n/a", "-": pulse.identity), so that anonymous answers are not all one person."""
     text = author.strip() if author else ""
     if is_placeholder_identity(text):
         return None
-    return salted_hash(text, AUTHOR_SALT.get())
+    return salted_hash(text, salt)
 
 
 @dataclass
@@ -49,7 +38,9 @@ class SourceBatch:
     use, the external ids that were deleted at the source, and where the next run should resume."""
 
     source: SourceSpec
-    records: Records  # records, or a feedback frame for bulk imports
+    records: FeedbackFrame = field(
+        default_factory=FeedbackFrame.empty
+    )  # FeedbackFrame.of(records) or by columns
     rejects: list[Rejected] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     cursor: str | None = None  # saved only after this batch's records are stored, so a crash never skips any
@@ -57,11 +48,13 @@ class SourceBatch:
 
 @dataclass(frozen=True)
 class CollectContext:
-    """What a collector may know of the store: its last saved cursor, and the ids already stored."""
+    """What a collector may know of the store: its last saved cursor, the ids already stored, how to make
+    records ready for its fastest insert, and the salt that its authors are hashed with (`hash_author`)."""
 
     cursor: str | None
     stored_ids: Callable[[SourceSpec], list[str]]  # external ids of a source, newest first
-    prepare: Callable[[Records], Records] = lambda records: records  # ready for the store's fastest insert
+    prepare: Callable[[FeedbackFrame], FeedbackFrame] = lambda records: records  # done in a producer thread
+    author_salt: str = ""  # the store's; "" outside a store (plain sha256)
 
 
 @dataclass
@@ -95,16 +88,15 @@ def run_collector(engine: Engine, collector: Collector, progress: Progress | Non
     context = CollectContext(
         cursor=read_last_cursor(engine, collector.name),
         stored_ids=lambda source: read_external_ids(engine, source),
-        prepare=lambda records: prepare_frame(engine, records),
+        prepare=lambda records: prepare_feedback(engine, records),
+        author_salt=read_author_salt(engine),
     )
     result = CollectResult()
     with recorded_run(engine, "collector", collector.name) as run:
-        salt = AUTHOR_SALT.set(read_author_salt(engine))
         try:
             with bulk_writes(engine):
                 _store_batches(engine, collector.collect(context), run, result, progress)
         finally:
-            AUTHOR_SALT.reset(salt)
             run.counts = result.as_dict()  # what was stored, also when the run failed
     refresh_daily_counts(engine)  # days left marked (a failed run or refresh) are counted by the next writer
     from analysis.impact_pipeline import refresh_rollout_impacts  # the pipeline's step: not at start-up
@@ -149,8 +141,7 @@ def prefetched(items: Iterator[T], depth: int = 2) -> Iterator[T]:
         except BaseException as error:  # handed to the consumer, raised there
             _put(ready, ("error", error), stop)
 
-    context = contextvars.copy_context()  # the producer hashes authors with the run's salt
-    thread = threading.Thread(target=context.run, args=(produce,), name="prefetch", daemon=True)
+    thread = threading.Thread(target=produce, name="prefetch", daemon=True)
     thread.start()
     try:
         while True:

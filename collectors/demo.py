@@ -11,7 +11,7 @@ from typing import Any
 
 from collectors.base import CollectContext, SourceBatch
 from pulse.errors import InputError
-from store.feedback import FeedbackRecord, Rejected, SourceSpec
+from store.records import FeedbackFrame, FeedbackRecord, Rejected, SourceSpec
 
 SURVEYS = SourceSpec("Demo: post-order survey", "survey", "demo")
 REVIEWS = SourceSpec("Demo: online reviews", "review", "demo")
@@ -122,4 +122,4 @@ class DemoCollector:
     def collect(self, context: CollectContext) -> Iterator[SourceBatch]:
         for file_name, source, to_record in FILES:
             records, rejects = read_demo_file(self.folder / file_name, to_record)
-            yield SourceBatch(source, records, rejects)
+            yield SourceBatch(source, FeedbackFrame.of(records), rejects)

@@ -40,7 +40,7 @@ from praw.exceptions import MissingRequiredAttributeException, PRAWException
 from collectors.base import CollectContext, SourceBatch, hash_author
 from pulse.errors import ConfigError, SourceError
 from pulse.settings import Settings
-from store.feedback import FeedbackRecord, Rejected, SourceSpec
+from store.records import FeedbackFrame, FeedbackRecord, Rejected, SourceSpec
 
 SOURCE = SourceSpec("Reddit", "mention", "reddit")
 REDDIT_URL = "https://www.reddit.com"
@@ -68,9 +68,10 @@ CREDENTIALS_HINT = (
 # --- pure mappers: plain dicts in, records and decisions out -------------------------------------------------
 
 
-def hash_reddit_author(author: str | None) -> str | None:
-    """sha256 of a Reddit user name; None for deleted or missing authors (raw names are never stored)."""
-    return None if author == "[deleted]" else hash_author(author)
+def hash_reddit_author(author: str | None, salt: str = "") -> str | None:
+    """The salted sha256 of a Reddit user name; None for deleted or missing authors (raw names are never
+    stored)."""
+    return None if author == "[deleted]" else hash_author(author, salt)
 
 
 def fullname_of(data: dict[str, Any]) -> str:
@@ -155,8 +156,9 @@ def listing_ended(listing: Iterable[Any], last_name: str | None, first_sweep: bo
     return not (promised and promised == last_name)
 
 
-def to_record(data: dict[str, Any]) -> FeedbackRecord:
-    """One post or comment (its JSON `data`, or `thing_data` of a PRAW object) as a mention."""
+def to_record(data: dict[str, Any], salt: str = "") -> FeedbackRecord:
+    """One post or comment (its JSON `data`, or `thing_data` of a PRAW object) as a mention, its author hashed
+    with `salt` (the store's)."""
     permalink = permalink_of(data)
     fullname = fullname_of(data)
     subreddit = str(data.get("subreddit") or "")
@@ -165,7 +167,7 @@ def to_record(data: dict[str, Any]) -> FeedbackRecord:
         kind="mention",
         created_at=datetime.fromtimestamp(float(data["created_utc"]), UTC),
         text=mention_text(data),
-        author_hash=hash_reddit_author(data.get("author")),
+        author_hash=hash_reddit_author(data.get("author"), salt),
         url=REDDIT_URL + permalink,
         channel=f"r/{subreddit}" if subreddit else None,
         raw={
@@ -383,11 +385,16 @@ class RedditCollector:
             time_filter=time_filter_for(since, self.clock()),
             limit=self.search_limit,
         )
-        yield from self._sweep("search", search, cursor, keep=lambda _data: True)
+        salt = context.author_salt
+        yield from self._sweep("search", search, cursor, salt, keep=lambda _data: True)
         if self.scans_comments:
             comments = self.reddit.subreddit(self.subreddit).comments(limit=self.comment_limit)
             yield from self._sweep(
-                "comments", comments, cursor, keep=lambda data: bool(self.pattern.search(mention_text(data)))
+                "comments",
+                comments,
+                cursor,
+                salt,
+                keep=lambda data: bool(self.pattern.search(mention_text(data))),
             )
 
     def recheck(self, fullnames: Sequence[str]) -> Iterator[SourceBatch]:
@@ -403,13 +410,14 @@ class RedditCollector:
                 raise source_error(error) from error
             gone = [name for name in chunk if name not in found or is_deleted(found[name])]
             if gone:
-                yield SourceBatch(SOURCE, [], removed=gone)
+                yield SourceBatch(SOURCE, removed=gone)
 
     def _sweep(
         self,
         key: str,
         listing: Iterable[Any],
         cursor: Cursor,
+        salt: str,
         keep: Callable[[dict[str, Any]], bool],
     ) -> Iterator[SourceBatch]:
         """Walk a newest-first listing down to the cursor (less the overlap), in batches; the cursor moves
@@ -443,9 +451,9 @@ class RedditCollector:
                     newest = created if newest is None else max(newest, created)
                     if fullname not in seen and not is_deleted(data) and keep(data):
                         seen.add(fullname)
-                        pending.append(to_record(data))
+                        pending.append(to_record(data, salt))
                 if scanned % self.batch_size == 0:
-                    yield SourceBatch(SOURCE, pending, rejects, cursor=cursor.dump())
+                    yield SourceBatch(SOURCE, FeedbackFrame.of(pending), rejects, cursor=cursor.dump())
                     pending, rejects = [], []
         except API_ERRORS as error:
             failure = error
@@ -453,6 +461,6 @@ class RedditCollector:
         if failure is None and finished and newest is not None:
             cursor.newest[key] = newest
         if pending or rejects or failure is None:
-            yield SourceBatch(SOURCE, pending, rejects, cursor=cursor.dump())
+            yield SourceBatch(SOURCE, FeedbackFrame.of(pending), rejects, cursor=cursor.dump())
         if failure is not None:
             raise source_error(failure) from failure

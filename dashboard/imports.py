@@ -14,8 +14,8 @@ import streamlit as st
 
 from collectors.base import CollectResult, run_collector
 from collectors.reviews import ReviewFileCollector
-from collectors.survey_sources import assign_source, choose_survey_source, survey_source_options
 from collectors.surveys import FIELDS, SurveyFileCollector, SurveyPlan, detect_mapping
+from collectors.surveys.sources import assign_source, choose_survey_source, survey_source_options
 from dashboard.data import get_engine, get_settings
 from pulse.formatting import format_moment
 from pulse.plain_text import markdown_literal

@@ -1,7 +1,7 @@
 """Feedback sources: a survey, a review platform, a subreddit search...
 
 A survey source remembers what identifies its survey in `config`: `identities` (keys such as `form:<the
-vendor's form id>` or `columns:<a hash of the header>`, see collectors/survey_sources.py) and the `columns` of
+vendor's form id>` or `columns:<a hash of the header>`, see collectors/surveys/sources.py) and the `columns` of
 the last file that brought one, so that the next export of the same survey is stored in the same source
 whatever its file name. Sources made before this have no identities until their next import by name.
 """

@@ -11,7 +11,8 @@ from sqlalchemy import Engine
 
 from analysis.themes import normalized
 from store.embeddings import text_hash, write_embeddings
-from store.feedback import FeedbackRecord, SourceSpec, read_feedback, upsert_feedback
+from store.feedback import read_feedback, upsert_feedback
+from store.records import FeedbackFrame, FeedbackRecord, SourceSpec
 from store.scores import write_scores
 
 TEST_MODEL = "test-embedder"
@@ -60,7 +61,7 @@ def seed_themed_store(engine: Engine, per_cluster: int = 30, offset: int = 0, we
         )
         for index, text in enumerate(texts)
     ]
-    upsert_feedback(engine, SOURCE, records)
+    upsert_feedback(engine, SOURCE, FeedbackFrame.of(records))
     write_embeddings(engine, TEST_MODEL, {text_hash(t): v for t, v in zip(texts, vectors, strict=True)})
     stored = read_feedback(engine, ("id", "text")).filter(pl.col("text").is_in(texts))
     flags = dict(zip(texts, truth == 2, strict=True))

@@ -13,13 +13,12 @@ from collectors.base import CollectContext, SourceBatch
 from collectors.reviews.common import (
     hash_author,
     join_title,
-    parse_stars,
-    parse_timestamp,
     redacted_json,
 )
 from collectors.reviews.http import HttpClient, HttpStatusError
+from collectors.values import parse_moment, parse_stars
 from pulse.errors import SourceError
-from store.feedback import FeedbackRecord, Rejected, SourceSpec
+from store.records import FeedbackFrame, FeedbackRecord, Rejected, SourceSpec
 
 PLATFORM = "app_store"
 MAX_PAGES = 10  # Apple serves at most 10 pages of 50 reviews
@@ -68,13 +67,16 @@ def _is_last(page: int, payload: Any) -> bool:
     return last is not None and page >= last
 
 
-def author_hash_of(entry: Any) -> str | None:
-    """The salted hash of an entry's author (their link, else their name); None when there is none."""
+def author_hash_of(entry: Any, salt: str = "") -> str | None:
+    """The hash of an entry's author (their link, else their name) salted with `salt` (the store's); None when
+    there is none."""
     author = entry.get("author") if isinstance(entry, dict) else None
-    return hash_author(_label(author, "uri") or _label(author, "name")) if isinstance(author, dict) else None
+    if not isinstance(author, dict):
+        return None
+    return hash_author(_label(author, "uri") or _label(author, "name"), salt)
 
 
-def entry_record(entry: dict[str, Any], country: str) -> FeedbackRecord:
+def entry_record(entry: dict[str, Any], country: str, salt: str = "") -> FeedbackRecord:
     """One feed entry as a review; KeyError / ValueError when it lacks what a review needs."""
     review_id = _label(entry, "id")
     if not review_id:
@@ -84,10 +86,10 @@ def entry_record(entry: dict[str, Any], country: str) -> FeedbackRecord:
     return FeedbackRecord(
         external_id=str(review_id),
         kind="review",
-        created_at=parse_timestamp(_label(entry, "updated")),
+        created_at=parse_moment(_label(entry, "updated"), UTC),
         text=join_title(_label(entry, "title"), _label(entry, "content")),
         stars=parse_stars(_label(entry, "im:rating")),
-        author_hash=author_hash_of(entry),
+        author_hash=author_hash_of(entry, salt),
         url=attributes.get("href"),
         raw={
             "version": _label(entry, "im:version"),
@@ -103,7 +105,7 @@ def parse_cursor(cursor: str | None) -> datetime | None:
     if not cursor:
         return None
     try:
-        return parse_timestamp(cursor)
+        return parse_moment(cursor, UTC)
     except ValueError:
         return None
 
@@ -117,17 +119,22 @@ class PageReading:
 
 
 def read_page(
-    entries: list[dict[str, Any]], origin: str, country: str, watermark: datetime | None, stored: set[str]
+    entries: list[dict[str, Any]],
+    origin: str,
+    country: str,
+    watermark: datetime | None,
+    stored: set[str],
+    salt: str = "",
 ) -> PageReading:
     """Sort a page's entries into new records and rejects, stopping at the first one older than the
     watermark; reviews already stored (a failed run's first pages) are skipped."""
     reading = PageReading()
     for position, entry in enumerate(entries, start=1):
         try:
-            record = entry_record(entry, country)
+            record = entry_record(entry, country, salt)
         except (KeyError, ValueError, TypeError, AttributeError) as error:
             raw = redacted_json(entry, "author")
-            reading.rejects.append(Rejected(origin, str(error), raw, position, author_hash_of(entry)))
+            reading.rejects.append(Rejected(origin, str(error), raw, position, author_hash_of(entry, salt)))
             continue
         if watermark is not None and record.created_at < watermark:
             reading.reached_seen = True
@@ -168,17 +175,17 @@ class AppStoreCollector:
                 entries = feed_entries(payload)
             except ValueError as error:
                 raise SourceError(f"App Store reviews, page {page}: {error}.", hint=SETTINGS_HINT) from error
-            reading = read_page(entries, url, self.country, watermark, stored)
+            reading = read_page(entries, url, self.country, watermark, stored, context.author_salt)
             if reading.newest is not None and (newest is None or reading.newest > newest):
                 newest = reading.newest
             stored.update(record.external_id for record in reading.records)
             # no cursor yet: the watermark moves only when the walk is complete, so that a run that fails
             # on page 2 is resumed from page 1 next time and no review between is skipped
-            yield SourceBatch(self.source, reading.records, reading.rejects)
+            yield SourceBatch(self.source, FeedbackFrame.of(reading.records), reading.rejects)
             if reading.reached_seen or not entries or _is_last(page, payload):
                 break
         if newest is not None and newest != watermark:
-            yield SourceBatch(self.source, [], cursor=newest.astimezone(UTC).isoformat())
+            yield SourceBatch(self.source, cursor=newest.astimezone(UTC).isoformat())
 
     def _fetch(self, url: str, page: int) -> Any:
         try:

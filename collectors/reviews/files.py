@@ -1,6 +1,8 @@
-"""Review exports (CSV or JSON) from Google Business Profile, Trustpilot, Yelp or any tool with a stars, date
-and text column. Every row is imported or rejected with its line and reason; authors are kept only as a
-sha256 hash; a review's id is its export id, else a hash of its content, so importing twice adds nothing."""
+"""Review exports (CSV, XLSX, JSON or JSON Lines, read by collectors.files) from Google Business Profile,
+Trustpilot, Yelp or any tool with a stars, date and text column. Every row is imported or rejected with its line
+and reason; dates and stars are read by collectors.values, as survey answers are (numeric dates day-first or
+month-first as the whole column shows); authors are kept only as a salted sha256 hash; a review's id is its
+export id, else a hash of its content, so importing twice adds nothing."""
 
 from __future__ import annotations
 
@@ -17,8 +19,6 @@ from collectors.reviews.common import (
     content_id,
     hash_author,
     join_title,
-    parse_stars,
-    parse_timestamp,
     redacted_json,
 )
 from collectors.reviews.presets import (
@@ -29,10 +29,11 @@ from collectors.reviews.presets import (
     missing_fields,
     resolve_mapping,
 )
-from collectors.reviews.rows import Row, read_rows
+from collectors.reviews.rows import FileRows, Row, read_rows
+from collectors.values import DateEvidence, decide_dayfirst, parse_moment, parse_stars
 from pulse.errors import InputError
 from pulse.identity import is_personal_column
-from store.feedback import FeedbackRecord, Rejected, SourceSpec
+from store.records import FeedbackFrame, FeedbackRecord, Rejected, SourceSpec
 
 
 @dataclass
@@ -52,34 +53,71 @@ class ReviewImport:
         return len(self.records) + len(self.rejects)
 
 
-def read_review_file(path: Path | str, preset: str | None = None, timezone: str = "UTC") -> ReviewImport:
+def read_review_file(
+    path: Path | str,
+    preset: str | None = None,
+    timezone: str = "UTC",
+    dayfirst: bool | None = None,
+    author_salt: str = "",
+) -> ReviewImport:
     """Read a review export, detecting its preset unless one is given ("google_business", "trustpilot",
-    "yelp", "generic"). Dates without a zone are read in the preset's zone, else in `timezone`."""
+    "yelp", "generic"). Dates without a zone are read in the preset's zone, else in `timezone`; numeric dates
+    day-first or month-first as `dayfirst` says, else as the whole column shows. Authors are hashed with
+    `author_salt` (the store's)."""
     path = Path(path)
+    return review_import(path.name, read_rows(path), preset, timezone, dayfirst, author_salt)
+
+
+def review_import(
+    name: str,
+    file_rows: FileRows,
+    preset: str | None,
+    timezone: str,
+    dayfirst: bool | None,
+    author_salt: str,
+) -> ReviewImport:
+    """The rows of a review file as records and rejects (see `read_review_file`)."""
     chosen = choose_preset(preset)
-    file_rows = read_rows(path)
     if chosen is None:
         chosen = detect_preset(file_rows.columns)
     mapping = resolve_mapping(file_rows.columns, chosen)
-    check_mapping(path.name, mapping, chosen, file_rows.columns, forced=preset is not None)
+    check_mapping(name, mapping, chosen, file_rows.columns, forced=preset is not None)
     zone = naive_zone(chosen, timezone)
     private = personal_columns(file_rows.columns, chosen)
     extras = [column for column in find_columns(file_rows.columns, chosen.extras) if column not in private]
+    dayfirst, date_note = date_order(file_rows.rows, mapping["date"], dayfirst)
     records: list[FeedbackRecord] = []
     rejects = list(file_rows.unreadable)
     for line, row in file_rows.rows:
         try:
-            records.append(row_record(row, mapping, chosen, zone, extras))
+            records.append(row_record(row, mapping, chosen, zone, extras, dayfirst, author_salt))
         except ValueError as error:
-            author = hash_author(row.get(mapping["author"])) if "author" in mapping else None
-            rejects.append(Rejected(path.name, str(error), redacted_row(row, private), line, author))
+            author = hash_author(row.get(mapping["author"]), author_salt) if "author" in mapping else None
+            rejects.append(Rejected(name, str(error), redacted_row(row, private), line, author))
     rejects.sort(key=lambda reject: reject.line or 0)
     notes = [*file_rows.notes, *import_notes(chosen, mapping, records, zone, detected=preset is None)]
+    notes += [date_note] if date_note else []
     left_out = [column for column in private if column not in mapping.values()]
     if left_out:
         shown = ", ".join(f"'{column}'" for column in left_out)
         notes.append(f"Left out as personal data (stored nowhere, not even in rejected rows): {shown}.")
     return ReviewImport(records, rejects, mapping, chosen.name, notes, left_out)
+
+
+def date_order(
+    rows: list[tuple[int, Row]], column: str, forced: bool | None
+) -> tuple[bool | None, str | None]:
+    """Day-first or month-first for the whole date column (collectors.values), with the sentence that says why.
+    Where every numeric date could be either, those rows are rejected as ambiguous."""
+    evidence = DateEvidence()
+    for _line, row in rows:
+        evidence.add(row.get(column))
+    if forced is None and evidence.ambiguous and not (evidence.dayfirst or evidence.monthfirst):
+        return None, (
+            f"Every numeric date in '{column}' can be read day-first or month-first (e.g. "
+            f"{evidence.ambiguous_example}), so those rows are rejected; ISO 8601 dates are read as they are."
+        )
+    return decide_dayfirst(evidence, forced, column, whole_column=True)
 
 
 def personal_columns(columns: list[str], preset: Preset) -> list[str]:
@@ -136,9 +174,17 @@ def naive_zone(preset: Preset, timezone: str) -> ZoneInfo:
 
 
 def row_record(
-    row: Row, mapping: dict[str, str], preset: Preset, zone: ZoneInfo, extras: list[str]
+    row: Row,
+    mapping: dict[str, str],
+    preset: Preset,
+    zone: ZoneInfo,
+    extras: list[str],
+    dayfirst: bool | None = None,
+    salt: str = "",
 ) -> FeedbackRecord:
-    """One export row as a review; ValueError (the reject's reason) when it is not usable."""
+    """One export row as a review, its author hashed with `salt`; ValueError (the reject's reason) when it is
+    not usable. A review without an id is keyed by a hash of its content, with its author's unsalted hash, so
+    that the same review has the same id in every store."""
 
     def value(name: str) -> Any:
         found = row.get(mapping[name]) if name in mapping else None
@@ -150,17 +196,17 @@ def row_record(
     text = join_title(value("title"), value("text"))
     if stars is None and text is None:
         raise ValueError("the review has neither stars nor text")
-    created_at = parse_timestamp(value("date"), zone)
-    author_hash = hash_author(value("author"))
+    created_at = parse_moment(value("date"), zone, dayfirst)
     review_id = value("review_id")
     external_id = str(review_id) if review_id not in (None, "") else None
     return FeedbackRecord(
-        external_id=external_id or content_id(created_at.isoformat(), stars, text, author_hash),
+        external_id=external_id
+        or content_id(created_at.isoformat(), stars, text, hash_author(value("author"))),
         kind="review",
         created_at=created_at,
         text=text,
         stars=stars,
-        author_hash=author_hash,
+        author_hash=hash_author(value("author"), salt),
         url=plain_text(value("url")),
         location=plain_text(value("location")),
         raw={
@@ -205,14 +251,23 @@ class ReviewFileCollector:
     source_name: str | None = None
     preset: str | None = None
     timezone: str = "UTC"
+    dayfirst: bool | None = None  # None: as the file's dates show
     imported: ReviewImport | None = field(default=None, init=False)  # the last read, for reporting
+    file_rows: FileRows | None = field(default=None, init=False, repr=False)  # the file, read once
 
     def __post_init__(self) -> None:
         self.path = Path(self.path)
         self.name = f"review-file:{self.path.name}"
 
-    def read(self) -> ReviewImport:
-        self.imported = read_review_file(self.path, self.preset, self.timezone)
+    def read(self, author_salt: str = "") -> ReviewImport:
+        """The file's records and rejects, authors hashed with `author_salt` (for a preview: none). The file is
+        read once: an upload may be deleted once previewed, and its import converts the rows read then."""
+        path = Path(self.path)
+        if self.file_rows is None:
+            self.file_rows = read_rows(path)
+        self.imported = review_import(
+            path.name, self.file_rows, self.preset, self.timezone, self.dayfirst, author_salt
+        )
         return self.imported
 
     def source(self, imported: ReviewImport) -> SourceSpec:
@@ -220,5 +275,5 @@ class ReviewFileCollector:
         return SourceSpec(name, "review", imported.preset)
 
     def collect(self, context: CollectContext) -> Iterator[SourceBatch]:
-        imported = self.imported or self.read()
-        yield SourceBatch(self.source(imported), imported.records, imported.rejects)
+        imported = self.read(context.author_salt)  # authors hashed with the store's salt
+        yield SourceBatch(self.source(imported), FeedbackFrame.of(imported.records), imported.rejects)

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC
 from typing import Any
 
 from collectors.base import CollectContext, SourceBatch
-from collectors.reviews.common import hash_author, parse_stars, parse_timestamp, redacted_json
+from collectors.reviews.common import hash_author, redacted_json
 from collectors.reviews.http import HttpClient, HttpStatusError
+from collectors.values import parse_moment, parse_stars
 from pulse.errors import SourceError
-from store.feedback import FeedbackRecord, Rejected, SourceSpec
+from store.records import FeedbackFrame, FeedbackRecord, Rejected, SourceSpec
 
 PLATFORM = "google_places"
 FIELD_MASK = "reviews,displayName,googleMapsUri"
@@ -33,22 +35,25 @@ def _text(value: Any) -> str | None:
     return value.get("text") if isinstance(value, dict) else None
 
 
-def author_hash_of(review: Any) -> str | None:
-    """The salted hash of a review's author (their profile link, else their name); None when there is none."""
+def author_hash_of(review: Any, salt: str = "") -> str | None:
+    """The hash of a review's author (their profile link, else their name) salted with `salt` (the store's);
+    None when there is none."""
     author = review.get("authorAttribution") if isinstance(review, dict) else None
-    return hash_author(author.get("uri") or author.get("displayName")) if isinstance(author, dict) else None
+    if not isinstance(author, dict):
+        return None
+    return hash_author(author.get("uri") or author.get("displayName"), salt)
 
 
-def review_record(review: dict[str, Any], place: dict[str, Any]) -> FeedbackRecord:
+def review_record(review: dict[str, Any], place: dict[str, Any], salt: str = "") -> FeedbackRecord:
     """One review of a Place Details answer as a record; KeyError / ValueError when it is not usable."""
     text = _text(review.get("text")) or _text(review.get("originalText"))
     return FeedbackRecord(
         external_id=review["name"],
         kind="review",
-        created_at=parse_timestamp(review["publishTime"]),
+        created_at=parse_moment(review["publishTime"], UTC),
         text=text,
         stars=parse_stars(review.get("rating")),
-        author_hash=author_hash_of(review),
+        author_hash=author_hash_of(review, salt),
         url=review.get("googleMapsUri") or place.get("googleMapsUri"),
         raw={
             "language": (review.get("text") or {}).get("languageCode"),
@@ -61,18 +66,18 @@ def review_record(review: dict[str, Any], place: dict[str, Any]) -> FeedbackReco
 
 
 def place_reviews(
-    payload: dict[str, Any], origin: str, stored: set[str]
+    payload: dict[str, Any], origin: str, stored: set[str], salt: str = ""
 ) -> tuple[list[FeedbackRecord], list[Rejected]]:
     """The reviews not stored yet (by review name), and the ones that could not be read."""
     records: list[FeedbackRecord] = []
     rejects: list[Rejected] = []
     for position, review in enumerate(payload.get("reviews") or [], start=1):
         try:
-            record = review_record(review, payload)
+            record = review_record(review, payload, salt)
         except (KeyError, ValueError, TypeError, AttributeError) as error:
             reason = f"missing field {error}" if isinstance(error, KeyError) else str(error)
             raw = redacted_json(review, "authorAttribution")
-            rejects.append(Rejected(origin, reason, raw, position, author_hash_of(review)))
+            rejects.append(Rejected(origin, reason, raw, position, author_hash_of(review, salt)))
             continue
         if record.external_id not in stored:
             records.append(record)
@@ -115,5 +120,5 @@ class GooglePlacesCollector:
         if not isinstance(payload, dict):
             raise SourceError("Google Places details: the answer is not a JSON object.", hint=PLACE_HINT)
         stored = set(context.stored_ids(self.source))
-        records, rejects = place_reviews(payload, url, stored)
-        yield SourceBatch(self.source, records, rejects)
+        records, rejects = place_reviews(payload, url, stored, context.author_salt)
+        yield SourceBatch(self.source, FeedbackFrame.of(records), rejects)

@@ -12,13 +12,14 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from analysis.pipeline import score_new_feedback
-from collectors.base import AUTHOR_SALT, CollectContext, SourceBatch, hash_author, prefetched, run_collector
+from collectors.base import CollectContext, SourceBatch, hash_author, prefetched, run_collector
 from collectors.configured import configured_collectors, run_collectors
 from pulse.errors import SourceError
 from pulse.settings import build_settings
 from store.authors import salted_hash
 from store.engine import reading
-from store.feedback import FeedbackRecord, SourceSpec, count_feedback, read_external_ids
+from store.feedback import count_feedback, read_external_ids
+from store.records import FeedbackFrame, FeedbackRecord, SourceSpec
 from store.runs import read_last_cursor, read_runs
 from store.schema import scores
 
@@ -47,7 +48,9 @@ class PagedFeed:
         for index, page in enumerate(self.pages[start:], start=start):
             if index == self.fail_on_page:
                 raise RuntimeError("the API answered 500")
-            yield SourceBatch(FEED, [review(n) for n in page], removed=self.removed, cursor=str(index + 1))
+            yield SourceBatch(
+                FEED, FeedbackFrame.of([review(n) for n in page]), removed=self.removed, cursor=str(index + 1)
+            )
 
 
 def test_run_collector__saves_the_cursor_and_resumes_after_a_failure(engine: Engine) -> None:
@@ -142,11 +145,7 @@ def test_prefetched__closing_early_stops_the_producer() -> None:
     assert not [thread for thread in threading.enumerate() if thread.name == "prefetch"]
 
 
-def test_prefetched__the_producer_hashes_authors_with_the_callers_salt() -> None:
-    salt = AUTHOR_SALT.set("pepper")
-    try:
-        hashes = list(prefetched(hash_author(name) for name in ["Sam", "Kim"]))
-    finally:
-        AUTHOR_SALT.reset(salt)
+def test_prefetched__the_producer_hashes_authors_with_the_salt_it_is_given() -> None:
+    hashes = list(prefetched(hash_author(name, "pepper") for name in ["Sam", "Kim"]))
     assert hashes == [salted_hash("Sam", "pepper"), salted_hash("Kim", "pepper")]
-    assert hashes[0] != hash_author("Sam")  # outside a run: no salt
+    assert hashes[0] != hash_author("Sam", "")  # no salt: a plain sha256

@@ -23,8 +23,9 @@ from reports.verdicts import impact_record
 from store.authors import read_author_salt, salted_hash
 from store.daily_counts import counts_need_refresh, read_daily_counts, refresh_daily_counts
 from store.explorer import correct_label
-from store.feedback import FeedbackRecord, SourceSpec, read_feedback, remove_feedback, upsert_feedback
+from store.feedback import read_feedback, remove_feedback, upsert_feedback
 from store.forget import forget_author
+from store.records import FeedbackFrame, FeedbackRecord, SourceSpec
 from store.rollouts import Rollout, add_rollout, read_rollouts
 from store.schema import DAILY_COUNT_FLOATS, DAILY_COUNT_INTEGERS
 from store.scores import write_scores
@@ -128,7 +129,14 @@ def counted(engine: Engine) -> Engine:
     """A store with surveys and reviews, imported by a collector run, with its daily counts in London time."""
     refresh_daily_counts(engine, LONDON)  # what `pulse db upgrade` does
     run_collector(
-        engine, ListCollector("file", [SourceBatch(SURVEYS, surveys()), SourceBatch(REVIEWS, reviews())])
+        engine,
+        ListCollector(
+            "file",
+            [
+                SourceBatch(SURVEYS, FeedbackFrame.of(surveys())),
+                SourceBatch(REVIEWS, FeedbackFrame.of(reviews())),
+            ],
+        ),
     )
     return engine
 
@@ -167,8 +175,8 @@ def test_daily_counts__unchanged_by_a_label_correction(counted: Engine) -> None:
 def test_daily_counts__equal_the_rows_after_forgetting_a_person(engine: Engine) -> None:
     refresh_daily_counts(engine, LONDON)
     ann = salted_hash("ann@example.com", read_author_salt(engine))
-    upsert_feedback(engine, SURVEYS, surveys(40))
-    upsert_feedback(engine, KIOSK, surveys(30, author=ann))
+    upsert_feedback(engine, SURVEYS, FeedbackFrame.of(surveys(40)))
+    upsert_feedback(engine, KIOSK, FeedbackFrame.of(surveys(30, author=ann)))
     write_scores(engine, scores_for(engine), "v1")
     refresh_daily_counts(engine)
     forgotten = forget_author(engine, "ann@example.com")
@@ -178,14 +186,16 @@ def test_daily_counts__equal_the_rows_after_forgetting_a_person(engine: Engine) 
 
 
 def test_daily_counts__equal_the_rows_after_a_source_deletes_items(counted: Engine) -> None:
-    removal = SourceBatch(SURVEYS, [], removed=[f"R{index}" for index in range(0, 60, 4)])
+    removal = SourceBatch(SURVEYS, FeedbackFrame.empty(), removed=[f"R{index}" for index in range(0, 60, 4)])
     run_collector(counted, ListCollector("reddit", [removal]))
     assert_current(counted)
     assert read_daily_counts(counted, LONDON)["n"].sum() == 80 - 15
 
 
 def test_daily_counts__an_interrupted_import_is_counted_by_the_next_writer(counted: Engine) -> None:
-    upsert_feedback(counted, SURVEYS, surveys(90)[60:])  # committed, but its run never reached its end
+    upsert_feedback(
+        counted, SURVEYS, FeedbackFrame.of(surveys(90)[60:])
+    )  # committed, but its run never reached its end
     remove_feedback(counted, REVIEWS, ["G3"])
     assert counts_need_refresh(counted, LONDON)
     with recorded_statements(counted) as statements:
@@ -211,7 +221,9 @@ def test_daily_counts__rebuilt_in_a_new_time_zone(counted: Engine, timezone: str
 
 
 def test_read_daily_counts__never_counted_feedback_says_to_count_it(engine: Engine) -> None:
-    upsert_feedback(engine, SURVEYS, surveys(5))  # a store migrated without `pulse db upgrade`'s count
+    upsert_feedback(
+        engine, SURVEYS, FeedbackFrame.of(surveys(5))
+    )  # a store migrated without `pulse db upgrade`'s count
     with pytest.raises(StoreError, match="not counted per day yet") as raised:
         read_daily_counts(engine, LONDON)
     assert "pulse db upgrade" in raised.value.hint
@@ -220,7 +232,7 @@ def test_read_daily_counts__never_counted_feedback_says_to_count_it(engine: Engi
 def test_refresh_daily_counts__a_recount_moves_the_data_version(counted: Engine) -> None:
     """The dashboard's caches are keyed on the data version: a page that read the counts between a write and
     its recount reads them again."""
-    upsert_feedback(counted, SURVEYS, surveys(90)[60:])
+    upsert_feedback(counted, SURVEYS, FeedbackFrame.of(surveys(90)[60:]))
     before = read_data_version(counted)
     assert refresh_daily_counts(counted) is True
     assert read_data_version(counted) > before
@@ -249,14 +261,14 @@ def test_refresh_daily_counts__with_nothing_marked_writes_nothing(
 
 
 def test_refresh_daily_counts__never_built_and_no_time_zone_writes_nothing(engine: Engine) -> None:
-    upsert_feedback(engine, SURVEYS, surveys(5))
+    upsert_feedback(engine, SURVEYS, FeedbackFrame.of(surveys(5)))
     with recorded_statements(engine) as statements:
         assert refresh_daily_counts(engine) is False
     assert not writes(statements) and counts_need_refresh(engine, LONDON)
 
 
 def test_refresh_daily_counts__with_days_marked_recounts_them(counted: Engine) -> None:
-    upsert_feedback(counted, SURVEYS, surveys(90)[60:])
+    upsert_feedback(counted, SURVEYS, FeedbackFrame.of(surveys(90)[60:]))
     with recorded_statements(counted) as statements:
         assert refresh_daily_counts(counted) is True
     assert writes(statements)
@@ -285,7 +297,7 @@ def test_read_counts_metrics__equal_the_metrics_of_the_rows(counted: Engine, by:
 def test_read_rollout_impacts__from_the_counts_equal_those_from_the_rows(engine: Engine) -> None:
     refresh_daily_counts(engine, LONDON)
     start = date(2026, 4, 13)
-    upsert_feedback(engine, SURVEYS, answers_around(start))
+    upsert_feedback(engine, SURVEYS, FeedbackFrame.of(answers_around(start)))
     write_scores(engine, scores_for(engine, every=2), "v1")
     refresh_daily_counts(engine)
     add_rollout(engine, Rollout("Support chatbot", "chatbot", start, channel="online"), by="test")

@@ -12,8 +12,9 @@ from click.testing import CliRunner, Result
 from cli.main import main
 from reports import mail
 from store.engine import build_engine
-from store.feedback import FeedbackRecord, SourceSpec, upsert_feedback
+from store.feedback import upsert_feedback
 from store.migrate import upgrade
+from store.records import FeedbackFrame, FeedbackRecord, SourceSpec
 from tests.smtp_server import local_smtp_server, self_signed_certificate
 
 FIRST_WEEK = date(2026, 9, 7)  # a Monday; nine weeks of answers, the last one starting on 2 November
@@ -37,7 +38,9 @@ def pulse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-u
     engine = build_engine(url)
     upgrade(engine)
     records = [record for week in range(8) for record in week_of_answers(week, GOOD)]
-    upsert_feedback(engine, SourceSpec("Survey", "survey", "csv"), [*records, *week_of_answers(8, BAD)])
+    upsert_feedback(
+        engine, SourceSpec("Survey", "survey", "csv"), FeedbackFrame.of([*records, *week_of_answers(8, BAD)])
+    )
     engine.dispose()
     for name, value in {
         "DATABASE_URL": url,

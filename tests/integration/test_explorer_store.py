@@ -11,7 +11,8 @@ from sqlalchemy import Engine
 
 from pulse.errors import InputError
 from store.explorer import FeedbackQuery, correct_label, read_corrections, search_feedback
-from store.feedback import FeedbackRecord, SourceSpec, upsert_feedback
+from store.feedback import upsert_feedback
+from store.records import FeedbackFrame, FeedbackRecord, SourceSpec
 from store.scores import write_scores
 from tests.statements import recorded_statements
 
@@ -37,7 +38,7 @@ def searchable(engine: Engine) -> Engine:
         )
         for number, text in enumerate(TEXTS)
     ]
-    upsert_feedback(engine, source, records)
+    upsert_feedback(engine, source, FeedbackFrame.of(records))
     found, _ = search_feedback(engine, FeedbackQuery())
     sentiment = {"Lovely sourdough and kind staff": "positive"}
     write_scores(

@@ -14,9 +14,10 @@ from sqlalchemy import Connection, Engine, func, inspect, select, text
 from pulse.errors import InputError
 from store.authors import read_author_salt, salted_hash
 from store.engine import build_engine, reading, writing
-from store.feedback import FeedbackRecord, SourceSpec, read_feedback, upsert_feedback
+from store.feedback import read_feedback, upsert_feedback
 from store.forget import Forgotten, count_author, forget_author
 from store.migrate import downgrade, upgrade
+from store.records import FeedbackFrame, FeedbackRecord, SourceSpec
 from store.schema import embeddings, feedback, rejected_rows, scores
 
 RESPONSES = """response_id,submitted_at,email,nps,comment
@@ -128,7 +129,7 @@ def test_forget_author__counts_the_scores_written_while_it_waits(engine: Engine)
         )
         for day in range(3)
     ]
-    upsert_feedback(engine, SourceSpec("Survey export", "survey", "csv"), answers)
+    upsert_feedback(engine, SourceSpec("Survey export", "survey", "csv"), FeedbackFrame.of(answers))
     ids = read_feedback(engine, ("id",))["id"].to_list()
     with engine.connect() as scorer, ThreadPoolExecutor(max_workers=1) as pool:
         scorer.begin()  # a scoring run that has written a score and not yet committed it

@@ -13,8 +13,9 @@ from sqlalchemy import Engine
 from analysis.impact_pipeline import read_rollout_impacts, refresh_rollout_impacts
 from collectors.base import CollectContext, SourceBatch, run_collector
 from reports.verdicts import impact_record, verdict
-from store.feedback import FeedbackRecord, SourceSpec, upsert_feedback
+from store.feedback import upsert_feedback
 from store.impacts import read_impacts_state, read_rollout_impact_records, write_rollout_impacts
+from store.records import FeedbackFrame, FeedbackRecord, SourceSpec
 from store.rollouts import Rollout, add_rollout
 from store.state import read_data_version
 
@@ -32,7 +33,7 @@ def test_read_rollout_impacts__from_the_store(engine: Engine) -> None:
         for index, score in enumerate(scores):
             moment = datetime(2026, 4, 13, 12, tzinfo=UTC) + timedelta(weeks=week, days=index % 7)
             records.append(FeedbackRecord(f"r{week}-{index}", "survey", moment, nps=score, channel="online"))
-    upsert_feedback(engine, SourceSpec("Survey: test", "survey", "csv"), records)
+    upsert_feedback(engine, SourceSpec("Survey: test", "survey", "csv"), FeedbackFrame.of(records))
     add_rollout(engine, Rollout("Support chatbot", "chatbot", START, channel="online"), by="test")
     (impact,) = read_rollout_impacts(engine, timezone="Europe/London")
     nps = impact.estimates["nps"]
@@ -63,7 +64,7 @@ def test_refresh_rollout_impacts__stores_what_pulse_impact_judges_and_the_page_r
 ) -> None:
     refresh_rollout_impacts(engine, LONDON)  # as `pulse db upgrade` does: days counted, nothing to judge
     assert read_rollout_impact_records(engine) == [] and read_impacts_state(engine).current
-    run_collector(engine, ListCollector([SourceBatch(SURVEYS, weeks_of_answers())]))
+    run_collector(engine, ListCollector([SourceBatch(SURVEYS, FeedbackFrame.of(weeks_of_answers()))]))
     add_rollout(engine, Rollout("Support chatbot", "chatbot", START, channel="online"), by="test")
     assert not read_impacts_state(engine).current  # a change to the timeline: the verdicts are stale
     assert refresh_rollout_impacts(engine) is True  # as the rollout editor and `pulse rollouts add` do
@@ -81,7 +82,9 @@ def test_refresh_rollout_impacts__an_import_judges_the_rollouts_again(engine: En
     refresh_rollout_impacts(engine)
     (before,) = read_rollout_impact_records(engine)
     assert before["verdict"].startswith("Not enough NPS answers")
-    run_collector(engine, ListCollector([SourceBatch(SURVEYS, weeks_of_answers())]))  # its last step judges
+    run_collector(
+        engine, ListCollector([SourceBatch(SURVEYS, FeedbackFrame.of(weeks_of_answers()))])
+    )  # its last step judges
     (after,) = read_rollout_impact_records(engine)
     assert after["verdict"].startswith("NPS fell 40.0 points") and read_impacts_state(engine).current
 

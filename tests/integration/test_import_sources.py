@@ -16,7 +16,8 @@ from sqlalchemy import Engine, func, select
 from collectors.base import run_collector
 from collectors.surveys import SurveyFileCollector
 from store.engine import build_engine
-from store.feedback import SourceSpec, upsert_feedback
+from store.feedback import upsert_feedback
+from store.records import FeedbackFrame, SourceSpec
 from store.schema import feedback, sources
 from store.sources import read_source_identities
 
@@ -252,12 +253,18 @@ def test_import__a_source_from_before_recognition_is_found_by_its_old_name(
 
 
 def test_upsert_feedback__sources_remember_identities_and_columns(engine: Engine) -> None:
-    from store.feedback import FeedbackRecord
+    from store.records import FeedbackRecord
 
     record = FeedbackRecord("r1", "survey", START, text="ok")
-    upsert_feedback(engine, SourceSpec("S", "survey", "file", ("columns:a",), ("A", "B")), [record])
-    upsert_feedback(engine, SourceSpec("S", "survey", "file", ("form:f", "columns:a"), ("A",)), [record])
-    upsert_feedback(engine, SourceSpec("S", "survey", "file"), [record])  # no identity: nothing forgotten
+    upsert_feedback(
+        engine, SourceSpec("S", "survey", "file", ("columns:a",), ("A", "B")), FeedbackFrame.of([record])
+    )
+    upsert_feedback(
+        engine, SourceSpec("S", "survey", "file", ("form:f", "columns:a"), ("A",)), FeedbackFrame.of([record])
+    )
+    upsert_feedback(
+        engine, SourceSpec("S", "survey", "file"), FeedbackFrame.of([record])
+    )  # no identity: nothing forgotten
 
     (stored,) = read_source_identities(engine)
     assert (stored.name, stored.identities, stored.columns) == ("S", ("columns:a", "form:f"), ("A",))

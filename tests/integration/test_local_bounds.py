@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from store.explorer import FeedbackQuery, search_feedback
-from store.feedback import FeedbackRecord, SourceSpec, read_feedback, upsert_feedback
+from store.feedback import read_feedback, upsert_feedback
+from store.records import FeedbackFrame, FeedbackRecord, SourceSpec
 
 LONDON = ZoneInfo("Europe/London")
 MONDAY = datetime(2026, 10, 5, tzinfo=LONDON)  # local midnight: 2026-10-04 23:00 UTC (BST)
@@ -24,7 +25,7 @@ def add_answers(engine: Engine) -> None:
             "sunday", "survey", created_at=MONDAY - timedelta(minutes=30), text="Sunday night", nps=3
         ),
     ]
-    upsert_feedback(engine, SourceSpec("Survey: dates", "survey", "file"), records)
+    upsert_feedback(engine, SourceSpec("Survey: dates", "survey", "file"), FeedbackFrame.of(records))
 
 
 def test_read_feedback__a_week_from_local_midnight_includes_the_date_only_answer(engine: Engine) -> None:

@@ -9,14 +9,18 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from collectors.base import run_collector
 from collectors.reviews import AppStoreCollector, GooglePlacesCollector, ReviewFileCollector
 from collectors.reviews.http import HttpClient
 from pulse.errors import SourceError
-from store.feedback import SourceSpec, count_feedback, read_external_ids
+from store.authors import read_author_salt, salted_hash
+from store.engine import reading
+from store.feedback import count_feedback, read_external_ids, read_feedback
+from store.records import SourceSpec
 from store.runs import read_last_cursor, read_runs
+from store.schema import feedback, rejected_rows
 from tests.http_replay import ReplayServer, Reply
 from tests.review_routes import APP_ID, FIXTURES, app_store_routes, fixture, page_route
 
@@ -208,6 +212,28 @@ def test_review_file_collector__importing_twice_adds_nothing(engine: Engine) -> 
     assert (first.new, first.duplicate, first.rejected) == (3, 1, 3)  # one review repeated in the file
     assert (second.new, second.duplicate) == (0, 4)
     assert count_feedback(engine) == 3
+
+
+def test_review_file_collector__a_previewed_file_is_stored_with_the_stores_salt(
+    engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "reviews.csv"
+    path.write_text(
+        "date,stars,text,author\n2024-05-01,4,Fine,Nadia B.\n2024-05-02,9,Six,Al\n", encoding="utf-8"
+    )
+    collector = ReviewFileCollector(path)
+    preview = collector.read()  # as `pulse import` and the Sources page show it, before the store is asked
+    assert preview.records[0].author_hash == salted_hash("Nadia B.", "")
+    path.unlink()  # an upload is deleted once previewed: the import converts the rows read then
+    run_collector(engine, collector)
+    salt = read_author_salt(engine)
+    stored = read_feedback(engine, columns=("kind", "text")).height
+    with reading(engine) as connection:
+        hashes = connection.execute(select(feedback.c.external_id, feedback.c.author_hash)).all()
+        rejected = connection.execute(select(rejected_rows.c.author_hash)).scalars().all()
+    assert stored == 1 and salt
+    assert hashes == [(preview.records[0].external_id, salted_hash("Nadia B.", salt))]  # the same id
+    assert rejected == [salted_hash("Al", salt)]
 
 
 CELL = st.sampled_from(

@@ -15,17 +15,9 @@ from sqlalchemy import Engine, inspect, select
 from pulse.errors import InputError, StoreError
 from store.embeddings import read_embeddings, write_embeddings
 from store.engine import build_engine, bulk_writes, inserted_id, reading, writing
-from store.feedback import (
-    FeedbackRecord,
-    Rejected,
-    SourceSpec,
-    count_feedback,
-    prepare_frame,
-    read_feedback,
-    records_to_frame,
-    upsert_feedback,
-)
+from store.feedback import count_feedback, prepare_feedback, read_feedback, upsert_feedback
 from store.migrate import current_revision, downgrade, head_revision, is_current, upgrade
+from store.records import FeedbackFrame, FeedbackRecord, Rejected, SourceSpec
 from store.rollouts import Rollout, add_rollout, import_rollouts, read_rollouts, rollouts_csv
 from store.runs import finish_run, read_last_cursor, read_runs, recorded_run, start_run
 from store.schema import feedback, metadata, rejected_rows, scores, sources
@@ -141,8 +133,8 @@ def test_sqlite__runs_in_wal_mode_with_foreign_keys(sqlite_engine: Engine) -> No
 
 
 def test_upsert_feedback__twice_adds_nothing(engine: Engine) -> None:
-    first = upsert_feedback(engine, SURVEY, [survey(n) for n in range(5)])
-    second = upsert_feedback(engine, SURVEY, [survey(n) for n in range(7)])
+    first = upsert_feedback(engine, SURVEY, FeedbackFrame.of([survey(n) for n in range(5)]))
+    second = upsert_feedback(engine, SURVEY, FeedbackFrame.of([survey(n) for n in range(7)]))
     assert (first.new, first.duplicate) == (5, 0)
     assert (second.new, second.duplicate) == (2, 5)
     assert count_feedback(engine) == 7
@@ -153,11 +145,11 @@ def test_upsert_feedback__a_frame_stores_what_its_records_would(engine: Engine, 
     records = [survey(n, text=f"text {n}") for n in range(4)]
     records[1] = FeedbackRecord(**{**vars(records[1]), "raw": {"table": 7}, "segment": "regulars"})
     other = SourceSpec("Same survey, as records", "survey", "csv")
-    frame = records_to_frame([*records, records[0]])
-    counts = upsert_feedback(engine, SURVEY, prepare_frame(engine, frame) if prepared else frame)
-    upsert_feedback(engine, other, records)
+    frame = FeedbackFrame.of([*records, records[0]])
+    counts = upsert_feedback(engine, SURVEY, prepare_feedback(engine, frame) if prepared else frame)
+    upsert_feedback(engine, other, FeedbackFrame.of(records))
     assert (counts.new, counts.duplicate) == (4, 1)
-    assert upsert_feedback(engine, SURVEY, records_to_frame(records)).duplicate == 4
+    assert upsert_feedback(engine, SURVEY, FeedbackFrame.of(records)).duplicate == 4
     columns = ("created_at", "kind", "text", "nps", "csat", "segment")
     with reading(engine) as connection:
         raws = connection.exec_driver_sql("SELECT source_id, external_id, raw FROM feedback").all()
@@ -173,9 +165,10 @@ def test_upsert_feedback__a_frame_stores_what_its_records_would(engine: Engine, 
 def test_upsert_feedback__a_frame_with_a_score_out_of_range_is_refused(
     engine: Engine, prepared: bool
 ) -> None:
-    frame = records_to_frame([survey(1)]).with_columns(nps=pl.lit(11, dtype=pl.Int64))
+    frame = FeedbackFrame.of([survey(1)]).frame.with_columns(nps=pl.lit(11, dtype=pl.Int64))
     with pytest.raises(ValueError, match="1 rows of a feedback frame are not feedback records"):
-        upsert_feedback(engine, SURVEY, prepare_frame(engine, frame) if prepared else frame)
+        records = FeedbackFrame(frame)  # checked when made, before the store is asked
+        upsert_feedback(engine, SURVEY, prepare_feedback(engine, records) if prepared else records)
     assert count_feedback(engine) == 0
 
 
@@ -187,7 +180,7 @@ def test_bulk_writes__commits_skip_the_checkpoint_and_the_log_is_truncated_after
     with bulk_writes(sqlite_engine):
         with writing(sqlite_engine) as connection:
             assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
-        upsert_feedback(sqlite_engine, SURVEY, [survey(n) for n in range(3000)])
+        upsert_feedback(sqlite_engine, SURVEY, FeedbackFrame.of([survey(n) for n in range(3000)]))
         assert Path(f"{database}-wal").stat().st_size > 0
     assert Path(f"{database}-wal").stat().st_size == 0
     assert count_feedback(sqlite_engine) == 3000
@@ -196,19 +189,19 @@ def test_bulk_writes__commits_skip_the_checkpoint_and_the_log_is_truncated_after
 
 
 def test_upsert_feedback__same_id_in_another_source_is_another_item(engine: Engine) -> None:
-    upsert_feedback(engine, SURVEY, [survey(1)])
-    upsert_feedback(engine, SourceSpec("Other survey", "survey", "csv"), [survey(1)])
+    upsert_feedback(engine, SURVEY, FeedbackFrame.of([survey(1)]))
+    upsert_feedback(engine, SourceSpec("Other survey", "survey", "csv"), FeedbackFrame.of([survey(1)]))
     assert count_feedback(engine) == 2
 
 
 def test_upsert_feedback__duplicates_within_one_batch_count_once(engine: Engine) -> None:
-    counts = upsert_feedback(engine, SURVEY, [survey(1), survey(1), survey(2)])
+    counts = upsert_feedback(engine, SURVEY, FeedbackFrame.of([survey(1), survey(1), survey(2)]))
     assert (counts.new, counts.duplicate) == (2, 1)
 
 
 def test_upsert_feedback__keeps_rejected_rows_with_reason_and_line(engine: Engine) -> None:
     reject = Rejected(origin="export.csv", line=4, reason="nps 11 is out of range", raw="R4,11,ok")
-    counts = upsert_feedback(engine, SURVEY, [survey(1)], [reject])
+    counts = upsert_feedback(engine, SURVEY, FeedbackFrame.of([survey(1)]), [reject])
     assert counts.rejected == 1
     with reading(engine) as connection:
         stored = connection.execute(select(rejected_rows)).mappings().one()
@@ -226,8 +219,8 @@ def test_upsert_feedback__keeps_rejected_rows_with_reason_and_line(engine: Engin
 
 def test_upsert_feedback__same_reject_twice_is_kept_once_but_reported_each_time(engine: Engine) -> None:
     reject = Rejected(origin="export.csv", line=4, reason="bad date", raw="R4,yesterday")
-    assert upsert_feedback(engine, SURVEY, [], [reject]).rejected == 1
-    assert upsert_feedback(engine, SURVEY, [], [reject, reject]).rejected == 2
+    assert upsert_feedback(engine, SURVEY, FeedbackFrame.empty(), [reject]).rejected == 1
+    assert upsert_feedback(engine, SURVEY, FeedbackFrame.empty(), [reject, reject]).rejected == 2
     assert read_sources(engine)["rejected"].to_list() == [1]
 
 
@@ -236,10 +229,12 @@ def test_read_feedback__returns_utc_times_and_filters_by_window(engine: Engine) 
     upsert_feedback(
         engine,
         SURVEY,
-        [
-            FeedbackRecord("a", "survey", datetime(2026, 3, 2, 11, tzinfo=local), nps=10),
-            FeedbackRecord("b", "survey", datetime(2026, 3, 9, 9, tzinfo=UTC), nps=3),
-        ],
+        FeedbackFrame.of(
+            [
+                FeedbackRecord("a", "survey", datetime(2026, 3, 2, 11, tzinfo=local), nps=10),
+                FeedbackRecord("b", "survey", datetime(2026, 3, 9, 9, tzinfo=UTC), nps=3),
+            ]
+        ),
     )
     frame = read_feedback(
         engine,
@@ -262,14 +257,16 @@ def test_feedback_record__rejects_scores_out_of_range_and_naive_times() -> None:
 
 def test_data_version__moves_with_every_write(engine: Engine) -> None:
     start = read_data_version(engine)
-    upsert_feedback(engine, SURVEY, [survey(1)])
+    upsert_feedback(engine, SURVEY, FeedbackFrame.of([survey(1)]))
     after_feedback = read_data_version(engine)
     add_rollout(engine, Rollout("Chatbot", "chatbot", date(2026, 4, 13)), by="test")
     assert start < after_feedback < read_data_version(engine)
 
 
 def test_scores__unscored_rows_then_rescored_by_a_new_version(engine: Engine) -> None:
-    upsert_feedback(engine, SURVEY, [survey(1, "great"), survey(2, None), survey(3, "awful")])
+    upsert_feedback(
+        engine, SURVEY, FeedbackFrame.of([survey(1, "great"), survey(2, None), survey(3, "awful")])
+    )
     pending = read_unscored(engine, "v1")
     assert pending["text"].to_list() == ["great", "awful"]
     scored = pending.with_columns(

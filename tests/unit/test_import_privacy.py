@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from collectors.reviews import read_review_file
-from collectors.surveys import read_survey_file
+from collectors.surveys import SurveyPlan, plan_survey_file
 from pulse.errors import InputError
+from store.records import FeedbackRecord, Rejected
 
 HEADER = (
     "Timestamp,Email,Name,Your name,Home address,Date of birth,Custom Data 1,Loyalty card number,Phone,"
@@ -30,6 +33,29 @@ PERSONAL = [
 SECRETS = ["Smith", "Jones", "Mill Lane", "1975-06-07", "CRM-78", "LC-4471", "07700", "203.0.113", "bob@"]
 
 
+@dataclass
+class Imported:
+    """A survey file as the importer reads it: its plan (mapping, notes, left_out) and every row of its batches."""
+
+    plan: SurveyPlan
+    records: list[FeedbackRecord]
+    rejects: list[Rejected]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.plan, name)
+
+
+def imported(source: bytes, file_name: str, *overrides: dict[str, str], **options: Any) -> Imported:
+    """plan_survey_file, then every batch the plan converts (as SurveyFileCollector does)."""
+    plan = plan_survey_file(source, file_name, *overrides, **options)
+    records: list[FeedbackRecord] = []
+    rejects: list[Rejected] = []
+    for batch, batch_rejects in plan.batches():
+        records += batch.records()
+        rejects += batch_rejects
+    return Imported(plan, records, rejects)
+
+
 def sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -40,11 +66,11 @@ def _as_json(csv_text: str) -> bytes:
     return json.dumps([dict(zip(names, row.split(","), strict=True)) for row in rows]).encode()
 
 
-@pytest.mark.parametrize("form", ["csv", "json"])  # the columnar lane, and the row-by-row one
-def test_read_survey_file__personal_columns_are_left_out_of_raw_and_rejects_and_said(form: str) -> None:
+@pytest.mark.parametrize("form", ["csv", "json"])  # read as columns by polars, and row by row
+def test_plan_survey_file__personal_columns_are_left_out_of_raw_and_rejects_and_said(form: str) -> None:
     text = "\n".join([HEADER, *ROWS]) + "\n"
     data = text.encode() if form == "csv" else _as_json(text)
-    result = read_survey_file(data, f"answers.{form}", timezone="Europe/London")
+    result = imported(data, f"answers.{form}", timezone="Europe/London")
     assert result.mapping["respondent"] == "Email"
     assert result.mapping["location"] == "Which location?"  # the branch: Pulse's own location still works
     assert "segment" not in result.mapping  # "Loyalty card number" is no segment
@@ -61,25 +87,25 @@ def test_read_survey_file__personal_columns_are_left_out_of_raw_and_rejects_and_
     assert reject.author_hash == sha("bob@example.com")  # so that `pulse forget --email` finds it
 
 
-def test_read_survey_file__a_personal_column_is_never_detected_as_segment_location_or_channel() -> None:
+def test_plan_survey_file__a_personal_column_is_never_detected_as_segment_location_or_channel() -> None:
     text = (
         "Submitted At,NPS,Customer loyalty card number,Home location coordinates,Contact phone channel\n"
         "2026-11-16 09:00:00,9,LC-1,51.5 -0.1,07700 900123\n"
     )
-    result = read_survey_file(text.encode(), "x.csv", timezone="Europe/London")
+    result = imported(text.encode(), "x.csv", timezone="Europe/London")
     assert not {"segment", "location", "channel"} & set(result.mapping)
     assert result.records[0].raw is None
 
 
 @pytest.mark.parametrize("field", ["segment", "location", "channel"])
-def test_read_survey_file__a_personal_column_mapped_as_segment_is_refused(field: str) -> None:
+def test_plan_survey_file__a_personal_column_mapped_as_segment_is_refused(field: str) -> None:
     text = "\n".join([HEADER, *ROWS]) + "\n"
     with pytest.raises(InputError, match="holds personal data") as raised:
-        read_survey_file(text.encode(), "x.csv", {field: "Loyalty card number"}, timezone="Europe/London")
+        imported(text.encode(), "x.csv", {field: "Loyalty card number"}, timezone="Europe/London")
     assert f"--map {field}=" in raised.value.hint
 
 
-def test_read_survey_file__placeholder_respondents_are_no_one() -> None:
+def test_plan_survey_file__placeholder_respondents_are_no_one() -> None:
     rows = [
         f"{index},2026-11-16 09:{index:02d}:00,{email},{name},9,ok"
         for index, (email, name) in enumerate(
@@ -95,7 +121,7 @@ def test_read_survey_file__placeholder_respondents_are_no_one() -> None:
     ]
     rows.append("7,2026-11-16 10:00:00,anonymous,,11,a score out of range")
     text = "\n".join(["ID,Start time,Email,Name,How likely are you to recommend us?,Comment", *rows]) + "\n"
-    result = read_survey_file(text.encode(), "forms.csv", timezone="Europe/London")  # Microsoft Forms' shape
+    result = imported(text.encode(), "forms.csv", timezone="Europe/London")  # Microsoft Forms' shape
     assert [record.author_hash for record in result.records] == [None] * 5 + [sha("ann@example.com")]
     assert [reject.author_hash for reject in result.rejects] == [None]
     assert result.left_out == ["Name"]

@@ -1,4 +1,5 @@
-"""The columnar lane for large CSV files gives exactly what the row-by-row lane gives: the same plan, records,
+"""The one conversion reads a UTF-8 CSV the same whether polars reads it as columns (large exports) or the
+csv module reads its rows (every other file, and CSV files polars might read otherwise): the same plan, records,
 rejects, lines and external ids."""
 
 from __future__ import annotations
@@ -7,16 +8,16 @@ import csv
 import io
 from typing import Any
 
-import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import collectors.surveys as surveys
-from collectors.survey_columns import PY_WHITESPACE, read_csv_columns
+import collectors.columns as columns_module
+from collectors.columns import read_csv_columns
 from collectors.surveys import SurveyPlan, plan_survey_file
+from collectors.surveys.conversion import PY_WHITESPACE
 from pulse.errors import InputError
-from store.feedback import FeedbackRecord, Rejected, frame_to_records
+from store.records import FeedbackRecord, Rejected
 
 HEADER = [
     "Response ID",
@@ -66,12 +67,13 @@ def csv_bytes(rows: list[list[str]], header: list[str] = HEADER) -> bytes:
 
 
 def both_lanes(data: bytes, **options: Any) -> tuple[SurveyPlan, SurveyPlan]:
-    """The plan as made (columnar when it can be), and the plan with the columnar lane switched off."""
+    """The plan as made (read by polars when it can be), and the plan with the file read row by row."""
     columnar = plan_survey_file(data, "survey.csv", timezone="Europe/London", **options)
+    refused: list[bool] = []
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(surveys, "read_csv_columns", lambda *_: None)
+        patch.setattr(columns_module, "read_csv_columns", lambda *_: refused.append(True))
         by_rows = plan_survey_file(data, "survey.csv", timezone="Europe/London", **options)
-    assert by_rows._columns is None
+    assert refused and by_rows._frame is not None
     return columnar, by_rows
 
 
@@ -79,7 +81,7 @@ def converted(plan: SurveyPlan, size: int) -> tuple[list[FeedbackRecord], list[R
     records: list[FeedbackRecord] = []
     rejects: list[Rejected] = []
     for batch, batch_rejects in plan.batches(size):
-        records += frame_to_records(batch) if isinstance(batch, pl.DataFrame) else batch
+        records += batch.records()
         rejects += batch_rejects
     return records, rejects
 
@@ -91,10 +93,10 @@ def assert_same(columnar: SurveyPlan, by_rows: SurveyPlan, size: int = 7) -> Non
         by_rows.dayfirst,
         by_rows.data_rows,
     )
-    items = list(by_rows.convert())
+    items = converted(by_rows, 1)
     records, rejects = converted(columnar, size)
-    assert records == [item for item in items if isinstance(item, FeedbackRecord)]
-    assert rejects == [item for item in items if isinstance(item, Rejected)]
+    assert records == [item for item in items[0] if isinstance(item, FeedbackRecord)]
+    assert rejects == [item for item in items[1] if isinstance(item, Rejected)]
 
 
 @settings(max_examples=120, deadline=None)
@@ -107,7 +109,7 @@ def test_columnar_lane__same_plan_records_rejects_and_lines_as_row_by_row(
         columnar, by_rows = both_lanes(data, dayfirst=None)
     except InputError:  # every date ambiguous: both lanes ask for --dayfirst, as other tests show
         return
-    assert columnar._columns is not None
+    assert columnar._frame is not None and columnar._frame["cells"].null_count() == columnar._frame.height
     assert_same(columnar, by_rows, size)
 
 
@@ -129,8 +131,8 @@ def test_columnar_lane__used_for_a_plain_export_and_keeps_physical_lines() -> No
     rows = [["R1", "2026-01-02T10:00:00Z", "9", "", "two\nlines", "", "", ""], ["R2", "2026-01-03", "11"]]
     data = csv_bytes([row + [""] * (len(HEADER) - len(row)) for row in rows])
     columnar, _ = both_lanes(data)
-    assert columnar._columns is not None
-    assert columnar._columns["line"].to_list() == [2, 4]
+    assert columnar._frame is not None
+    assert columnar._frame["line"].to_list() == [2, 4]
     records, rejects = converted(columnar, 10)
     assert [record.external_id for record in records] == ["R1|2026-01-02T10:00:00+00:00"]
     assert [(reject.line, reject.reason) for reject in rejects] == [(4, "nps 11 is out of range 0-10")]

@@ -1,13 +1,13 @@
-"""Aligning a re-export's response keys with those stored (collectors.survey_keys), on both lanes: record
-lists (the row-by-row lane) and feedback frames (the columnar lane)."""
+"""Aligning a re-export's response keys with those stored (collectors.surveys.keys), on the feedback frames a
+survey file is converted to."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from collectors.survey_columns import response_key
-from collectors.survey_keys import StoredResponses
-from store.feedback import FeedbackRecord, frame_to_records, records_to_frame
+from collectors.surveys.conversion import response_key
+from collectors.surveys.keys import StoredResponses
+from store.records import FeedbackFrame, FeedbackRecord
 
 AT = datetime(2026, 3, 20, 8, 0, 17, tzinfo=UTC)
 STORED = [
@@ -31,16 +31,11 @@ NEW = [
 EXPECTED = [STORED[0], STORED[1], NEW[2].external_id, NEW[3].external_id]
 
 
-def test_align__records_take_the_stored_key_of_their_response() -> None:
-    aligned = StoredResponses(STORED).align(NEW)
-    assert [item.external_id for item in aligned] == EXPECTED  # type: ignore[union-attr]
-
-
 def test_align__frames_take_the_stored_key_of_their_response() -> None:
-    aligned = StoredResponses(STORED).align(records_to_frame(NEW))
-    assert [item.external_id for item in frame_to_records(aligned)] == EXPECTED  # type: ignore[arg-type]
+    aligned = StoredResponses(STORED).align(FeedbackFrame.of(NEW))
+    assert [item.external_id for item in aligned.records()] == EXPECTED
 
 
 def test_align__nothing_stored_changes_nothing() -> None:
-    frame = records_to_frame(NEW)
+    frame = FeedbackFrame.of(NEW)
     assert StoredResponses([]).align(frame) is frame

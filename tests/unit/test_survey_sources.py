@@ -1,11 +1,11 @@
-"""What identifies a survey export (collectors.survey_sources): the vendor's form id, else its header."""
+"""What identifies a survey export (collectors.surveys.sources): the vendor's form id, else its header."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from collectors.survey_sources import SurveyIdentity, recognise, survey_identity
 from collectors.surveys import plan_survey_file
+from collectors.surveys.sources import SurveyIdentity, recognise, survey_identity
 from store.sources import StoredSource
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "surveys"

@@ -6,37 +6,59 @@ import csv
 import hashlib
 import io
 import json
-import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
-from sqlalchemy import Engine
 
-import collectors.surveys as surveys
-from collectors.base import run_collector
+import collectors.files as files
+import collectors.surveys.plan as survey_plan
 from collectors.surveys import (
-    SurveyFileCollector,
+    SurveyPlan,
     detect_mapping,
     parse_map_options,
-    parse_moment,
-    parse_score,
+    plan_survey_file,
     read_mapping_file,
-    read_survey_file,
 )
+from collectors.values import parse_moment, parse_score
 from pulse.errors import InputError
-from store.feedback import FeedbackRecord
+from store.records import FeedbackRecord, Rejected
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "surveys"
 LONDON = ZoneInfo("Europe/London")
 
 
-def read(source: Path | bytes, file_name: str | None = None, **options: object) -> surveys.SurveyImport:
-    return read_survey_file(source, file_name, timezone="Europe/London", **options)  # type: ignore[arg-type]
+@dataclass
+class Imported:
+    """A survey file as the importer reads it: its plan (mapping, notes, preset...) and every row of its batches."""
+
+    plan: SurveyPlan
+    records: list[FeedbackRecord]
+    rejects: list[Rejected]
+
+    def __getattr__(self, name: str) -> Any:  # preset, columns, mapping, notes, dayfirst, left_out, preview
+        return getattr(self.plan, name)
+
+
+def imported(source: Path | bytes, file_name: str | None = None, **options: Any) -> Imported:
+    """plan_survey_file, then every batch the plan converts (as SurveyFileCollector does)."""
+    plan = plan_survey_file(source, file_name, **options)
+    records: list[FeedbackRecord] = []
+    rejects: list[Rejected] = []
+    for batch, batch_rejects in plan.batches():
+        records += batch.records()
+        rejects += batch_rejects
+    return Imported(plan, records, rejects)
+
+
+def read(source: Path | bytes, file_name: str | None = None, **options: Any) -> Imported:
+    return imported(source, file_name, timezone="Europe/London", **options)
 
 
 def utc(*parts: int) -> datetime:
@@ -46,7 +68,7 @@ def utc(*parts: int) -> datetime:
 # --- presets ------------------------------------------------------------------------------------------
 
 
-def test_read_survey_file__typeform_csv_preset() -> None:
+def test_plan_survey_file__typeform_csv_preset() -> None:
     result = read(FIXTURES / "typeform.csv")
     assert result.preset == "typeform"
     assert result.mapping["created_at"] == "Submit Date (UTC)"
@@ -62,7 +84,7 @@ def test_read_survey_file__typeform_csv_preset() -> None:
     assert "Network ID" not in (first.raw or {})
 
 
-def test_read_survey_file__google_forms_preset_dayfirst_and_hashed_email() -> None:
+def test_plan_survey_file__google_forms_preset_dayfirst_and_hashed_email() -> None:
     result = read(FIXTURES / "google_forms.csv")
     assert result.preset == "google_forms"
     assert result.dayfirst is True
@@ -79,14 +101,14 @@ def test_read_survey_file__google_forms_preset_dayfirst_and_hashed_email() -> No
     assert "ana@example.com" not in result.rejects[0].raw
 
 
-def test_read_survey_file__google_forms_satisfaction_on_ten_points_is_not_csat() -> None:
+def test_plan_survey_file__google_forms_satisfaction_on_ten_points_is_not_csat() -> None:
     result = read(FIXTURES / "google_forms.csv")
     assert "csat" not in result.mapping
     assert any("looks like a 1-10 scale" in note and "not used as CSAT" in note for note in result.notes)
     assert result.records[0].raw == {"Overall satisfaction with your visit": "5"}
 
 
-def test_read_survey_file__surveymonkey_two_header_rows() -> None:
+def test_plan_survey_file__surveymonkey_two_header_rows() -> None:
     result = read(FIXTURES / "surveymonkey.csv")
     assert result.preset == "surveymonkey"
     assert result.mapping["created_at"] == "End Date"
@@ -103,7 +125,7 @@ def test_read_survey_file__surveymonkey_two_header_rows() -> None:
     ]
 
 
-def test_read_survey_file__qualtrics_three_header_rows_and_column_time_zone() -> None:
+def test_plan_survey_file__qualtrics_three_header_rows_and_column_time_zone() -> None:
     result = read(FIXTURES / "qualtrics.csv")
     assert result.preset == "qualtrics"
     assert result.mapping == {
@@ -121,14 +143,14 @@ def test_read_survey_file__qualtrics_three_header_rows_and_column_time_zone() ->
     assert [(reject.line, reject.reason) for reject in result.rejects] == [(7, "nps 12 is out of range 0-10")]
 
 
-def test_read_survey_file__preset_forced_by_name() -> None:
+def test_plan_survey_file__preset_forced_by_name() -> None:
     result = read(FIXTURES / "typeform.csv", preset="google_forms")
     assert result.preset == "google_forms"
     with pytest.raises(InputError, match="no preset 'monkey'"):
         read(FIXTURES / "typeform.csv", preset="monkey")
 
 
-def test_read_survey_file__typeform_responses_json() -> None:
+def test_plan_survey_file__typeform_responses_json() -> None:
     result = read(FIXTURES / "typeform_responses.json")
     assert result.preset == "typeform"
     assert result.mapping["nps"] == "nps_recommend"
@@ -144,14 +166,14 @@ def test_read_survey_file__typeform_responses_json() -> None:
 
 
 @pytest.mark.parametrize("wrapper", ["items", "responses", "data", None])
-def test_read_survey_file__json_list_shapes(wrapper: str | None) -> None:
+def test_plan_survey_file__json_list_shapes(wrapper: str | None) -> None:
     items = [{"id": "a", "created": "2026-04-01T10:00:00Z", "nps": 9, "comment": "Fine"}]
     document = {wrapper: items} if wrapper else items
     result = read(json.dumps(document).encode(), "export.json")
     assert [(record.nps, record.text) for record in result.records] == [(9, "Fine")]
 
 
-def test_read_survey_file__json_that_is_not_a_list_is_refused() -> None:
+def test_plan_survey_file__json_that_is_not_a_list_is_refused() -> None:
     with pytest.raises(InputError, match="not a list of responses"):
         read(b'{"hello": 1}', "export.json")
 
@@ -180,7 +202,7 @@ def test_detect_mapping__columns_found_by_their_values_when_headers_say_nothing(
     assert plan.mapping == {"created_at": "when", "text": "words", "respondent": "who"}
 
 
-def test_read_survey_file__map_override_wins_and_can_unmap() -> None:
+def test_plan_survey_file__map_override_wins_and_can_unmap() -> None:
     result = read(FIXTURES / "csat_ten_scale.csv", mapping_overrides={"comment": "", "nps": "Satisfaction"})
     assert result.mapping["nps"] == "Satisfaction"
     assert "text" not in result.mapping
@@ -188,14 +210,14 @@ def test_read_survey_file__map_override_wins_and_can_unmap() -> None:
     assert all(record.text is None for record in result.records)
 
 
-def test_read_survey_file__map_override_by_question_text_in_qualtrics() -> None:
+def test_plan_survey_file__map_override_by_question_text_in_qualtrics() -> None:
     result = read(
         FIXTURES / "qualtrics.csv", mapping_overrides={"location": "Which shop do you usually visit?"}
     )
     assert result.mapping["location"] == "Q4"
 
 
-def test_read_survey_file__forced_csat_on_another_scale_rejects_out_of_range_rows() -> None:
+def test_plan_survey_file__forced_csat_on_another_scale_rejects_out_of_range_rows() -> None:
     result = read(FIXTURES / "csat_ten_scale.csv", mapping_overrides={"csat": "Satisfaction"})
     assert result.mapping["csat"] == "Satisfaction"
     assert sorted(reject.reason for reject in result.rejects) == [
@@ -209,7 +231,7 @@ def test_read_survey_file__forced_csat_on_another_scale_rejects_out_of_range_row
 @pytest.mark.parametrize(
     ("values", "scale"), [("1 2 7 6", "1-7"), ("0 3 10", "0-10"), ("1 9 10", "1-10"), ("1 2 5", None)]
 )
-def test_read_survey_file__csat_scale_detected_and_stated(values: str, scale: str | None) -> None:
+def test_plan_survey_file__csat_scale_detected_and_stated(values: str, scale: str | None) -> None:
     rows = ["Date,CSAT"] + [f"2026-01-0{day + 1},{value}" for day, value in enumerate(values.split())]
     result = read("\n".join(rows).encode(), "x.csv")
     if scale is None:
@@ -219,7 +241,7 @@ def test_read_survey_file__csat_scale_detected_and_stated(values: str, scale: st
         assert any(f"looks like a {scale} scale" in note for note in result.notes)
 
 
-def test_read_survey_file__ces_column_found_by_its_question_on_seven_points() -> None:
+def test_plan_survey_file__ces_column_found_by_its_question_on_seven_points() -> None:
     result = read(FIXTURES / "ces.csv")
     assert result.mapping["ces"].startswith("How easy was it to get what you needed?")
     assert [record.ces for record in result.records] == [7, 6, 5, 2, None, 4, 1]
@@ -227,7 +249,7 @@ def test_read_survey_file__ces_column_found_by_its_question_on_seven_points() ->
 
 
 @pytest.mark.parametrize("header", ["Customer Effort Score", "CES", "Effort", "How easy was it to order?"])
-def test_read_survey_file__ces_headers_are_detected(header: str) -> None:
+def test_plan_survey_file__ces_headers_are_detected(header: str) -> None:
     rows = [f"Date,{header},Which services did you use"] + [
         f"2026-01-0{day},{day},{day}" for day in range(1, 8)
     ]
@@ -237,7 +259,7 @@ def test_read_survey_file__ces_headers_are_detected(header: str) -> None:
     assert "Which services did you use" not in result.mapping.values()  # "ces" only as a whole name
 
 
-def test_read_survey_file__ces_agreement_labels_read_as_one_to_seven() -> None:
+def test_plan_survey_file__ces_agreement_labels_read_as_one_to_seven() -> None:
     rows = [
         "Date,CES",
         "2026-01-01,Strongly agree",
@@ -256,7 +278,7 @@ def test_read_survey_file__ces_agreement_labels_read_as_one_to_seven() -> None:
         ("CES", ["Very satisfied", "Dissatisfied", "Neutral"], None),
     ],
 )
-def test_read_survey_file__score_labels_fit_only_their_own_scale(
+def test_plan_survey_file__score_labels_fit_only_their_own_scale(
     header: str, labels: list[str], mapped: list[int] | None
 ) -> None:
     rows = [f"Date,{header}", *[f"2026-01-0{day},{label}" for day, label in enumerate(labels, start=1)]]
@@ -267,7 +289,7 @@ def test_read_survey_file__score_labels_fit_only_their_own_scale(
         assert [getattr(record, field_name) for record in result.records] == mapped
 
 
-def test_read_survey_file__ces_on_a_five_point_effort_scale_is_stated_and_not_rescaled() -> None:
+def test_plan_survey_file__ces_on_a_five_point_effort_scale_is_stated_and_not_rescaled() -> None:
     rows = ["Date,NPS,Customer Effort Score"] + [f"2026-01-0{day},9,{day}" for day in range(1, 6)]
     data = "\n".join(rows).encode()
     result = read(data, "x.csv")
@@ -282,7 +304,7 @@ def test_read_survey_file__ces_on_a_five_point_effort_scale_is_stated_and_not_re
     assert any("mapped to CES as asked" in note and "not rescaled" in note for note in forced.notes)
 
 
-def test_read_survey_file__forced_ces_rejects_values_outside_one_to_seven() -> None:
+def test_plan_survey_file__forced_ces_rejects_values_outside_one_to_seven() -> None:
     rows = ["Date,Ease", "2026-01-01,7", "2026-01-02,9", "2026-01-03,0"]
     result = read("\n".join(rows).encode(), "x.csv", mapping_overrides={"ces": "Ease"})
     assert [record.ces for record in result.records] == [7]
@@ -292,7 +314,7 @@ def test_read_survey_file__forced_ces_rejects_values_outside_one_to_seven() -> N
     ]
 
 
-def test_read_survey_file__unknown_field_or_column_is_an_input_error_with_hint() -> None:
+def test_plan_survey_file__unknown_field_or_column_is_an_input_error_with_hint() -> None:
     with pytest.raises(InputError, match="no field 'score'") as field_error:
         read(FIXTURES / "typeform.csv", mapping_overrides={"score": "#"})
     assert "csat" in field_error.value.hint
@@ -331,7 +353,7 @@ def test_detect_mapping__preview_shows_rows_as_imported() -> None:
     assert preview[3]["rejected"] == "nps 12 is out of range 0-10"
 
 
-def test_survey_import_preview__first_records_as_dicts() -> None:
+def test_survey_plan_preview__first_records_as_dicts() -> None:
     result = read(FIXTURES / "typeform.csv")
     assert [row["nps"] for row in result.preview(2)] == [10, 9]
 
@@ -374,34 +396,32 @@ def test_parse_moment__unparseable_dates_raise_value_error(value: str) -> None:
         parse_moment(value, LONDON, dayfirst=True)
 
 
-def test_read_survey_file__dayfirst_decided_from_the_whole_column() -> None:
+def test_plan_survey_file__dayfirst_decided_from_the_whole_column() -> None:
     rows = ["Date,NPS"] + [f"0{month}/0{month + 1}/2026,9" for month in range(1, 9)] + ["25/01/2026,9"]
     result = read("\n".join(rows).encode(), "x.csv")
     assert result.dayfirst is True
     assert result.records[0].created_at == datetime(2026, 2, 1, tzinfo=LONDON).astimezone(UTC)
 
 
-def test_read_survey_file__monthfirst_decided_from_a_late_row(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(surveys, "DETECT_ROWS", 5)
+def test_plan_survey_file__monthfirst_decided_from_a_late_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(survey_plan, "DETECT_ROWS", 5)
     rows = ["Date,NPS"] + ["01/02/2026,9"] * 20 + ["01/25/2026,9"]
     result = read("\n".join(rows).encode(), "x.csv")
     assert result.dayfirst is False
     assert "Dates read month-first (01/25/2026 seen)." in result.notes
 
 
-def test_read_survey_file__ambiguous_dates_ask_for_dayfirst_or_monthfirst() -> None:
+def test_plan_survey_file__ambiguous_dates_ask_for_dayfirst_or_monthfirst() -> None:
     with pytest.raises(InputError, match="day-first or month-first") as error:
         read(FIXTURES / "ambiguous_dates.csv")
     assert "--dayfirst" in error.value.hint and "--monthfirst" in error.value.hint
     assert read(FIXTURES / "ambiguous_dates.csv", dayfirst=False).records[0].created_at.month == 3
 
 
-def test_read_survey_file__naive_times_read_in_the_settings_time_zone() -> None:
+def test_plan_survey_file__naive_times_read_in_the_settings_time_zone() -> None:
     data = b"Date,NPS\n2026-07-01 12:00,9\n"
-    assert read_survey_file(data, "x.csv", timezone="Europe/London").records[0].created_at == utc(
-        2026, 7, 1, 11
-    )
-    assert read_survey_file(data, "x.csv", timezone="Asia/Tokyo").records[0].created_at == utc(2026, 7, 1, 3)
+    assert imported(data, "x.csv", timezone="Europe/London").records[0].created_at == utc(2026, 7, 1, 11)
+    assert imported(data, "x.csv", timezone="Asia/Tokyo").records[0].created_at == utc(2026, 7, 1, 3)
 
 
 # --- encodings and delimiters -------------------------------------------------------------------------
@@ -414,7 +434,7 @@ SAMPLE = 'Date{d}NPS{d}Comment\n2026-01-02{d}9{d}"{c}"\n2026-01-03{d}3{d}Nope\n'
     ("encoding", "bom"),
     [("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"), ("utf-16", b""), ("cp1252", b""), ("latin-1", b"")],
 )
-def test_read_survey_file__encodings(tmp_path: Path, encoding: str, bom: bytes) -> None:
+def test_plan_survey_file__encodings(tmp_path: Path, encoding: str, bom: bytes) -> None:
     comment = (
         COMMENT.replace("–", "-").replace("€", "E").replace("’", "'") if encoding == "latin-1" else COMMENT
     )
@@ -426,13 +446,13 @@ def test_read_survey_file__encodings(tmp_path: Path, encoding: str, bom: bytes) 
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
-def test_read_survey_file__delimiters_sniffed(delimiter: str) -> None:
+def test_plan_survey_file__delimiters_sniffed(delimiter: str) -> None:
     result = read(SAMPLE.format(d=delimiter, c="Café, très bon; 5€ | ok").encode(), "export.csv")
     assert result.columns == ["Date", "NPS", "Comment"]
     assert [record.nps for record in result.records] == [9, 3]
 
 
-def test_read_survey_file__quoted_newlines_keep_physical_line_numbers() -> None:
+def test_plan_survey_file__quoted_newlines_keep_physical_line_numbers() -> None:
     text = 'Date,NPS,Comment\n2026-01-02,9,"two\nlines"\n2026-01-03,99,bad\n'
     result = read(text.encode(), "x.csv")
     assert result.records[0].text == "two\nlines"
@@ -442,7 +462,7 @@ def test_read_survey_file__quoted_newlines_keep_physical_line_numbers() -> None:
 # --- XLSX ---------------------------------------------------------------------------------------------
 
 
-def test_read_survey_file__xlsx_with_datetimes_numbers_and_row_numbers(tmp_path: Path) -> None:
+def test_plan_survey_file__xlsx_with_datetimes_numbers_and_row_numbers(tmp_path: Path) -> None:
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
@@ -464,7 +484,7 @@ def test_read_survey_file__xlsx_with_datetimes_numbers_and_row_numbers(tmp_path:
     ]
 
 
-def test_read_survey_file__broken_xlsx_is_an_input_error() -> None:
+def test_plan_survey_file__broken_xlsx_is_an_input_error() -> None:
     with pytest.raises(InputError, match="Excel workbook"):
         read(b"PK\x03\x04not really a zip", "export.xlsx")
 
@@ -472,36 +492,36 @@ def test_read_survey_file__broken_xlsx_is_an_input_error() -> None:
 # --- bad input ----------------------------------------------------------------------------------------
 
 
-def test_read_survey_file__binary_file_named_csv_is_refused() -> None:
+def test_plan_survey_file__binary_file_named_csv_is_refused() -> None:
     with pytest.raises(InputError, match="does not look like a text CSV") as error:
         read(FIXTURES / "binary.csv")
     assert "Export the survey as CSV" in error.value.hint
 
 
-def test_read_survey_file__undecodable_bytes_are_refused() -> None:
+def test_plan_survey_file__undecodable_bytes_are_refused() -> None:
     noise = bytes(range(1, 32)) * 300
     with pytest.raises(InputError, match="does not look like a text CSV"):
         read(noise, "export.csv")
 
 
-def test_read_survey_file__oversize_file_refused_before_reading(
+def test_plan_survey_file__oversize_file_refused_before_reading(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "big.csv"
     path.write_text("Date,NPS\n" + "2026-01-01,9\n" * 100, encoding="utf-8")
-    monkeypatch.setattr(surveys, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(files, "MAX_FILE_BYTES", 1000)
     monkeypatch.setattr(Path, "open", lambda *_args, **_kwargs: pytest.fail("read an oversize file"))
     with pytest.raises(InputError, match="up to 0 MB") as error:
         read(path)
     assert "Split the export" in error.value.hint
 
 
-def test_read_survey_file__empty_file_is_an_input_error() -> None:
+def test_plan_survey_file__empty_file_is_an_input_error() -> None:
     with pytest.raises(InputError, match="is empty"):
         read(b"", "export.csv")
 
 
-def test_read_survey_file__no_date_column_rejects_every_row() -> None:
+def test_plan_survey_file__no_date_column_rejects_every_row() -> None:
     result = read(FIXTURES / "no_date.csv")
     assert not result.records
     assert [(reject.line, reject.reason) for reject in result.rejects] == [
@@ -511,7 +531,7 @@ def test_read_survey_file__no_date_column_rejects_every_row() -> None:
     assert any("No submission date column" in note for note in result.notes)
 
 
-def test_read_survey_file__html_emoji_and_scripts_kept_as_text() -> None:
+def test_plan_survey_file__html_emoji_and_scripts_kept_as_text() -> None:
     text = (
         "Date,NPS,Comment\n"
         "2026-01-02,9,\"<script>alert('x')</script> <b>bold</b>\"\n"
@@ -524,7 +544,7 @@ def test_read_survey_file__html_emoji_and_scripts_kept_as_text() -> None:
     ]
 
 
-def test_read_survey_file__every_bad_row_has_its_reason_and_line() -> None:
+def test_plan_survey_file__every_bad_row_has_its_reason_and_line() -> None:
     text = (
         "Date,NPS,CSAT,Comment\n"
         "2026-01-02,9,,\n"  # 2: a score without a comment is fine
@@ -586,7 +606,7 @@ def test_parse_score__rejected_forms(value: object, reason: str) -> None:
         parse_score(value, "nps", 0, 10)
 
 
-def test_read_survey_file__same_content_gives_the_same_external_ids() -> None:
+def test_plan_survey_file__same_content_gives_the_same_external_ids() -> None:
     first = read(FIXTURES / "google_forms.csv")
     second = read((FIXTURES / "google_forms.csv").read_bytes(), "google_forms.csv")
     assert [record.external_id for record in first.records] == [
@@ -595,18 +615,7 @@ def test_read_survey_file__same_content_gives_the_same_external_ids() -> None:
     assert all(record.external_id.startswith("sha256:") for record in first.records)
 
 
-# --- the collector and the laws -----------------------------------------------------------------------
-
-
-def test_survey_file_collector__source_batches_and_idempotent_runs(sqlite_engine: Engine) -> None:
-    collector = SurveyFileCollector(FIXTURES / "qualtrics.csv", timezone="UTC", batch_rows=2)
-    assert collector.source.name == "Survey: qualtrics.csv"
-    assert collector.source.platform == "qualtrics"
-    first = run_collector(sqlite_engine, collector)
-    assert (first.new, first.duplicate, first.rejected) == (4, 0, 1)
-    assert [reject.line for reject in collector.first_rejects] == [7]
-    again = run_collector(sqlite_engine, SurveyFileCollector(FIXTURES / "qualtrics.csv", timezone="UTC"))
-    assert (again.new, again.duplicate, again.rejected) == (0, 4, 1)
+# --- the laws (the collector's, which open a store, are in tests/integration/test_survey_collector.py) ---
 
 
 CELL = st.one_of(
@@ -656,44 +665,16 @@ def csv_files(draw: st.DrawFn) -> tuple[bytes, int]:
 
 @settings(max_examples=150, deadline=None)
 @given(csv_files())
-def test_read_survey_file__every_row_imported_or_rejected(file: tuple[bytes, int]) -> None:
+def test_plan_survey_file__every_row_imported_or_rejected(file: tuple[bytes, int]) -> None:
     data, data_rows = file
     try:
-        result = read_survey_file(data, "random.csv", dayfirst=True, timezone="Europe/London")
+        result = imported(data, "random.csv", dayfirst=True, timezone="Europe/London")
     except InputError as error:  # only whole-file problems may stop an import
         assert "header" in error.message or "no rows" in error.message or "not look like" in error.message
         return
     assert len(result.records) + len(result.rejects) == data_rows
     assert all(isinstance(record, FeedbackRecord) for record in result.records)
     assert all(reject.line is not None and reject.line >= 2 for reject in result.rejects)
-
-
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(
-    st.lists(
-        st.tuples(
-            st.datetimes(datetime(2020, 1, 1), datetime(2030, 1, 1)),
-            st.integers(0, 12),
-            st.text(st.characters(exclude_categories=("Cs", "Cc")), max_size=20),
-        ),
-        max_size=15,
-    )
-)
-def test_run_collector__importing_the_same_file_twice_adds_nothing(
-    sqlite_engine: Engine, tmp_path: Path, rows: list[tuple[datetime, int, str]]
-) -> None:
-    path = tmp_path / f"{uuid.uuid4().hex}.csv"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["Submitted At", "NPS", "Comment"])
-        writer.writerows((moment.isoformat(), nps, text) for moment, nps, text in rows)
-    collector = SurveyFileCollector(path, timezone="UTC")
-    first = run_collector(sqlite_engine, collector)
-    assert first.new + first.duplicate + first.rejected == len(rows)
-    second = run_collector(sqlite_engine, SurveyFileCollector(path, timezone="UTC"))
-    assert second.new == 0
-    assert second.duplicate == first.new + first.duplicate
-    assert second.rejected == first.rejected
 
 
 def test_parse_moment__fixed_offset_zone_object_accepted() -> None:
@@ -703,11 +684,11 @@ def test_parse_moment__fixed_offset_zone_object_accepted() -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=3000), st.sampled_from(["random.csv", "random.json", "random.xlsx"]))
-def test_read_survey_file__random_bytes_are_imported_rejected_or_refused_with_a_message(
+def test_plan_survey_file__random_bytes_are_imported_rejected_or_refused_with_a_message(
     data: bytes, name: str
 ) -> None:
     try:
-        result = read_survey_file(data, name, dayfirst=True, timezone="Europe/London")
+        result = imported(data, name, dayfirst=True, timezone="Europe/London")
     except InputError as error:  # a whole file that cannot be read is refused, saying why
         assert error.message
         return

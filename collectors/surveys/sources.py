@@ -29,7 +29,8 @@ from store.engine import Engine
 from store.sources import StoredSource, read_source_identities
 
 if TYPE_CHECKING:
-    from collectors.surveys import SurveyFileCollector, SurveyPlan
+    from collectors.surveys.collector import SurveyFileCollector
+    from collectors.surveys.plan import SurveyPlan
 
 FORM_ID_COLUMNS = frozenset(
     {"formid", "surveyid", "formresponseformid"}

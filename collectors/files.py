@@ -1,0 +1,515 @@
+"""One reader for every import (survey exports, review exports, `pulse score`'s tables): a file, given as a path
+or as the bytes of an upload, as rows of cells with their lines.
+
+- CSV in any common encoding (a BOM; else UTF-8, checked over the whole file; else the code page that
+  charset-normalizer finds, Windows-1252 first among equals) and delimiter (, ; tab or |: the one that splits the
+  header and the first rows alike). A row's line is the physical line where it starts.
+- XLSX: the first worksheet, cells with their types (numbers, datetimes). A row's line is its row number.
+- JSON: a list of records, an object that holds one ("items", "responses", "reviews", "data", "results",
+  "records"), a single object, or JSON Lines (one record per line). A record's line is where it starts in the
+  file; nested objects are flattened with dots (`flatten`). A JSON line that is not JSON is `unreadable`, for
+  the importer to reject with its line.
+
+Whole-file problems (too big, empty, binary, broken) raise InputError, saying what to do. collectors.columns
+turns the rows into the frame importers convert (and reads a plain UTF-8 CSV as columns with polars, several
+times faster, for large exports).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import IO, Any
+
+import polars as pl
+
+from pulse.errors import InputError
+
+MAX_FILE_BYTES = 500 * 1024 * 1024  # refused before reading
+MAX_JSON_BYTES = 100 * 1024 * 1024  # JSON is parsed whole, so its limit is lower
+SNIFF_BYTES = 64 * 1024
+CHUNK_BYTES = 16 * 2**20
+LIST_KEYS = ("items", "responses", "reviews", "data", "results", "records")  # where an object keeps its list
+JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
+
+Cells = list[Any]
+Row = tuple[int, Cells]  # (line, cells): see the module's docstring for what a line is
+Source = Path | str | bytes
+
+
+@dataclass(frozen=True)
+class FileInput:
+    """The bytes of a file or an upload, readable more than once."""
+
+    file_name: str
+    size: int
+    opener: Callable[[], IO[bytes]]
+    source: Path | bytes
+
+    def head(self, size: int = SNIFF_BYTES) -> bytes:
+        with self.opener() as handle:
+            return handle.read(size)
+
+    def read(self) -> bytes:
+        with self.opener() as handle:
+            return handle.read()
+
+
+@dataclass(frozen=True)
+class JsonRecord:
+    """One record of a JSON file: where it starts, its position among the records, and its value as parsed."""
+
+    line: int
+    index: int
+    value: Any
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A line of a JSON Lines file that holds no JSON."""
+
+    line: int
+    reason: str
+    text: str
+
+
+@dataclass
+class Table:
+    """A file as read: its rows (header rows included), how it was read, and for JSON its records."""
+
+    file_name: str
+    form: str  # csv, xlsx or json
+    description: str  # how the file was read, in a sentence for the person importing
+    rows: Callable[[], Iterator[Row]]  # every row with its line, as often as asked
+    encoding: str | None = None  # of a text file
+    delimiter: str = ","
+    records: list[JsonRecord] = field(default_factory=list)  # JSON
+    unreadable: list[Unreadable] = field(default_factory=list)  # JSON Lines that are no JSON
+    one_object: bool = False  # JSON: a single object, not a list of records
+    json_lines: bool = False  # JSON Lines: a row's line is its line, not its index
+    source: FileInput | None = field(default=None, repr=False)
+
+    def csv_columns(self, header_rows: int, first_line: int, width: int) -> pl.DataFrame | None:
+        """The data rows of a UTF-8 CSV as string columns (`read_csv_columns`); None for any other file, or
+        one that polars might read differently from the rows."""
+        if self.form != "csv" or self.encoding not in ("utf-8", "utf-8-sig") or self.source is None:
+            return None
+        from collectors.columns import read_csv_columns  # polars' reading beside the rows: collectors.columns
+
+        return read_csv_columns(self.source.source, self.delimiter, header_rows, first_line, width)
+
+
+def read_file(
+    source: Source, file_name: str | None = None, what: str = "file", refuse_controls: bool = True
+) -> Table:
+    """A file (a path, or the bytes of an upload with its `file_name`) as a Table. `what` names what it holds
+    ("survey", "reviews"), for the hints of errors. A text file with many control characters is refused as
+    binary unless `refuse_controls` is False (its rows are then read, for the importer to reject)."""
+    data = file_input(source, file_name, what)
+    head = data.head()
+    suffix = Path(data.file_name).suffix.casefold()
+    if head.startswith(b"PK\x03\x04"):
+        return _xlsx_table(data)
+    if suffix == ".xls" or head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputError(
+            f"{data.file_name} is an old Excel (.xls) workbook, which Pulse cannot read.",
+            hint="Open it in Excel or LibreOffice and save it as .xlsx or CSV.",
+        )
+    if suffix in (".xlsx", ".xlsm"):
+        raise InputError(
+            f"{data.file_name} is not a valid Excel workbook.", hint="Export it again as .xlsx or CSV."
+        )
+    if suffix in JSON_SUFFIXES or (suffix not in TEXT_SUFFIXES and _looks_like_json(head)):
+        return _json_table(data, head, what)
+    return _csv_table(data, head, what, refuse_controls)
+
+
+def file_input(source: Source, file_name: str | None = None, what: str = "file") -> FileInput:
+    if isinstance(source, bytes | bytearray):
+        content = bytes(source)
+        name = file_name or "upload"
+        _check_size(name, len(content), what)
+        return FileInput(name, len(content), lambda: io.BytesIO(content), content)
+    path = Path(source)
+    if not path.is_file():
+        raise InputError(f"There is no file {path}.", hint="Check the path, then try again.")
+    size = path.stat().st_size
+    _check_size(file_name or path.name, size, what)
+    return FileInput(file_name or path.name, size, lambda: path.open("rb"), path)
+
+
+def _check_size(name: str, size: int, what: str, limit: int | None = None) -> None:
+    limit = MAX_FILE_BYTES if limit is None else limit
+    if size > limit:
+        raise InputError(
+            f"{name} is {size / 2**20:,.0f} MB; Pulse imports files of up to {limit / 2**20:,.0f} MB.",
+            hint="Split the export into smaller files (by date range) and import each.",
+        )
+    if size == 0:
+        raise InputError(f"{name} is empty.", hint=f"Export the {what} again and import that file.")
+
+
+def _looks_like_json(head: bytes) -> bool:
+    return head.lstrip(codecs.BOM_UTF8 + b" \t\r\n")[:1] in (b"[", b"{")
+
+
+def _not_text(name: str, why: str, what: str, form: str = "CSV") -> InputError:
+    return InputError(
+        f"{name} does not look like a text {form} file ({why}).",
+        hint=f"Export the {what} as CSV (UTF-8 if you can choose), XLSX or JSON and import that file.",
+    )
+
+
+# --- text: encoding and delimiter ---------------------------------------------------------------------
+
+
+def _detect_encoding(data: FileInput, head: bytes, what: str) -> str:
+    """BOM first, then UTF-8 (checked over the whole file), then charset-normalizer (preferring cp1252 among
+    the code pages that fit equally well)."""
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if head.count(0) > max(1, len(head) // 200):  # a stray NUL is tolerated (and dropped); many: binary
+        return _bomless_utf16(data.file_name, head, what)
+    failure = _first_utf8_failure(data)
+    if failure is None:
+        return "utf-8"
+    from charset_normalizer import from_bytes
+
+    with data.opener() as handle:
+        handle.seek(max(0, failure - SNIFF_BYTES // 2))
+        window = handle.read(SNIFF_BYTES)
+    matches = from_bytes(head + b"\n" + window)
+    best = matches.best()
+    if best is None:
+        raise _not_text(data.file_name, "its bytes are not text in any common encoding", what)
+    # a short sample fits many code pages equally well; Windows-1252 is by far the commonest of them, and
+    # where no language is recognised at all (a few accented words), it is the likeliest reading
+    if any(match.chaos <= best.chaos and "cp1252" in match.could_be_from_charset for match in matches):
+        return "cp1252"
+    if not best.coherence and _decodes(window, "cp1252"):
+        return "cp1252"
+    return str(best.encoding)
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _bomless_utf16(name: str, head: bytes, what: str) -> str:
+    even = head[0::2].count(0) / max(1, len(head[0::2]))
+    odd = head[1::2].count(0) / max(1, len(head[1::2]))
+    encoding = "utf-16-le" if odd > 0.9 > even else "utf-16-be" if even > 0.9 > odd else None
+    if encoding is None:
+        raise _not_text(name, "it holds NUL bytes, as binary files do", what)
+    return encoding
+
+
+def _first_utf8_failure(data: FileInput) -> int | None:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    with data.opener() as handle:
+        while chunk := handle.read(1 << 20):
+            try:
+                decoder.decode(chunk, final=False)
+            except UnicodeDecodeError as error:
+                return offset + error.start
+            offset += len(chunk)
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return offset
+    return None
+
+
+def _errors(encoding: str) -> str:
+    """How undecodable bytes are met: an error in a file read as UTF (it said so), replaced in a code page."""
+    return "strict" if encoding.startswith("utf") else "replace"
+
+
+def _sample_text(data: FileInput, encoding: str, what: str, refuse_controls: bool) -> str:
+    with data.opener() as handle:
+        text = io.TextIOWrapper(handle, encoding=encoding, errors="replace", newline="").read(SNIFF_BYTES)
+    controls = sum(1 for char in text if char < " " and char not in "\t\r\n")
+    if (
+        refuse_controls and controls > 8 + len(text) // 50
+    ):  # binary decoded as text: about one character in nine
+        raise _not_text(data.file_name, "it holds control characters, as binary files do", what)
+    return text
+
+
+def _sniff_delimiter(sample: str, truncated: bool) -> str:
+    """The delimiter among , ; tab | that splits the header into several columns and the most of the first
+    rows into as many (exports always have a header of several columns; comments may hold any delimiter)."""
+    best, best_key = ",", (False, 0.0, 0)
+    for delimiter in (",", ";", "\t", "|"):
+        try:
+            rows = [row for row in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter) if row]
+        except csv.Error:
+            continue
+        rows = rows[:-1] if truncated and len(rows) > 2 else rows
+        if not rows:
+            continue
+        width = len(rows[0])
+        consistency = sum(1 for row in rows[:50] if len(row) == width) / len(rows[:50])
+        key = (width > 1, consistency, width)
+        if key > best_key:
+            best, best_key = delimiter, key
+    return best if best_key[0] else ","  # a one-column header shows no delimiter: take the usual one
+
+
+def encoding_name(encoding: str) -> str:
+    return {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (with BOM)", "utf-16": "UTF-16"}.get(encoding, encoding)
+
+
+DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "pipes"}
+
+
+def _csv_table(data: FileInput, head: bytes, what: str, refuse_controls: bool) -> Table:
+    encoding = _detect_encoding(data, head, what)
+    sample = _sample_text(data, encoding, what, refuse_controls)
+    delimiter = _sniff_delimiter(sample, truncated=data.size > SNIFF_BYTES)
+
+    def rows() -> Iterator[Row]:
+        with data.opener() as handle:
+            text = io.TextIOWrapper(handle, encoding=encoding, errors=_errors(encoding), newline="")
+            reader = csv.reader(text, delimiter=delimiter, strict=False)
+            line = 1
+            try:
+                for cells in reader:
+                    yield line, cells
+                    line = reader.line_num + 1
+            except (csv.Error, UnicodeDecodeError) as error:
+                raise InputError(
+                    f"{data.file_name} cannot be read as CSV after line {line}: {error}.",
+                    hint="Open the file in a spreadsheet and export it as CSV again.",
+                ) from error
+
+    description = f"Read as {encoding_name(encoding)} CSV separated by {DELIMITER_NAMES[delimiter]}."
+    return Table(data.file_name, "csv", description, rows, encoding, delimiter, source=data)
+
+
+# --- XLSX ---------------------------------------------------------------------------------------------
+
+
+def _xlsx_table(data: FileInput) -> Table:
+    from openpyxl import load_workbook
+
+    def rows() -> Iterator[Row]:
+        try:
+            with data.opener() as handle:
+                workbook = load_workbook(handle, read_only=True, data_only=True)
+                try:
+                    sheet = workbook.worksheets[0]
+                    start = sheet.min_row or 1
+                    for number, values in enumerate(sheet.iter_rows(values_only=True), start=start):
+                        yield number, list(values)
+                finally:
+                    workbook.close()
+        except InputError:
+            raise
+        except Exception as error:  # openpyxl raises many kinds for a broken workbook
+            raise InputError(
+                f"{data.file_name} cannot be read as an Excel workbook ({type(error).__name__}: {error}).",
+                hint="Open it in Excel or LibreOffice and save it again as .xlsx, or export CSV.",
+            ) from error
+
+    description = "Read the first worksheet of an Excel workbook."
+    return Table(data.file_name, "xlsx", description, rows, source=data)
+
+
+# --- JSON ---------------------------------------------------------------------------------------------
+
+
+def _json_table(data: FileInput, head: bytes, what: str) -> Table:
+    _check_size(data.file_name, data.size, what, MAX_JSON_BYTES)
+    encoding = _detect_encoding(data, head, what) if not head.startswith(codecs.BOM_UTF8) else "utf-8-sig"
+    try:
+        text = data.read().decode(encoding, errors=_errors(encoding))
+    except UnicodeDecodeError as error:
+        raise _not_text(data.file_name, f"{error.reason} at byte {error.start}", what, "JSON") from error
+    text = text.removeprefix("\ufeff")
+    by_lines = Path(data.file_name).suffix.casefold() in (".jsonl", ".ndjson")
+    records: list[JsonRecord] = []
+    unreadable: list[Unreadable] = []
+    one_object = False
+    if not by_lines:
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as error:
+            if error.msg != "Extra data":
+                raise InputError(
+                    f"{data.file_name} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}.",
+                    hint=f"Export the {what} again; a file cut short or edited by hand often breaks JSON.",
+                ) from error
+            by_lines = True
+        else:
+            records, one_object = _located_records(text, document, data.file_name)
+    if by_lines:
+        records, unreadable = _json_lines(text)
+    kind = "JSON Lines" if by_lines else "JSON"
+    where = "line" if by_lines else "index"
+    description = f"Read {len(records)} records of {kind}."
+
+    flat: list[dict[str, Any]] = []  # flattened once, when the rows are first asked for
+    columns: list[str] = []
+
+    def rows() -> Iterator[Row]:
+        """A header of every key of the flattened records, then each record's cells, at its line in JSON
+        Lines and at its index (from 0) in a JSON list."""
+        if not flat and records:
+            flat.extend(flatten(record.value) for record in records)
+            columns.extend(dict.fromkeys(key for item in flat for key in item))
+        yield -1, list(columns)
+        for record, item in zip(records, flat, strict=True):
+            yield getattr(record, where), [item.get(column) for column in columns]
+
+    return Table(
+        data.file_name,
+        "json",
+        description,
+        rows,
+        encoding,
+        records=records,
+        unreadable=unreadable,
+        one_object=one_object,
+        json_lines=by_lines,
+        source=data,
+    )
+
+
+def _located_records(text: str, document: Any, name: str) -> tuple[list[JsonRecord], bool]:
+    """The records of a JSON document with their lines: the document itself when it is a list, else its first
+    list under a usual key, else the one object (True: a single object)."""
+    start = _skip_space(text, 0)
+    if isinstance(document, list):
+        return _records(text, start, document), False
+    if isinstance(document, dict):
+        for key in LIST_KEYS:
+            if isinstance(document.get(key), list):
+                return _records(text, _member_offsets(text, start)[key], document[key]), False
+        if document:
+            return [JsonRecord(_line_of(text, start), 0, document)], True
+    raise InputError(
+        f"{name} holds JSON but not a list of records.",
+        hint='Pulse reads a JSON list of records, an object with an "items", "responses", "reviews" or "data" '
+        "list, or JSON Lines.",
+    )
+
+
+_DECODER = json.JSONDecoder()
+_SPACE = " \t\r\n"
+
+
+def _skip_space(text: str, index: int) -> int:
+    while index < len(text) and text[index] in _SPACE:
+        index += 1
+    return index
+
+
+def _records(text: str, start: int, values: list[Any]) -> list[JsonRecord]:
+    """The elements of the (valid) JSON array that starts at `start`, with the line where each starts."""
+    records: list[JsonRecord] = []
+    index = _skip_space(text, start + 1)
+    line, counted = 1, 0
+    for position, value in enumerate(values):
+        line += text.count("\n", counted, index)
+        counted = index
+        records.append(JsonRecord(line, position, value))
+        _value, end = _DECODER.raw_decode(text, index)
+        index = _skip_space(text, end)
+        if text[index] == ",":
+            index = _skip_space(text, index + 1)
+    return records
+
+
+def _member_offsets(text: str, start: int) -> dict[str, int]:
+    """Offset of each member's value in the (valid) JSON object that starts at `start`."""
+    offsets: dict[str, int] = {}
+    index = _skip_space(text, start + 1)
+    while text[index] != "}":
+        key, end = _DECODER.raw_decode(text, index)
+        index = _skip_space(text, _skip_space(text, end) + 1)  # past the colon
+        offsets.setdefault(key, index)
+        _value, end = _DECODER.raw_decode(text, index)
+        index = _skip_space(text, end)
+        if text[index] == ",":
+            index = _skip_space(text, index + 1)
+    return offsets
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def _json_lines(text: str) -> tuple[list[JsonRecord], list[Unreadable]]:
+    records: list[JsonRecord] = []
+    unreadable: list[Unreadable] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(JsonRecord(number, len(records), json.loads(line)))
+        except json.JSONDecodeError as error:
+            unreadable.append(Unreadable(number, f"not valid JSON: {error.msg}", line))
+    return records, unreadable
+
+
+def flatten(item: Any, prefix: str = "") -> dict[str, Any]:
+    """A JSON record as one level of cells: {"reviewer": {"name": "A"}} -> {"reviewer.name": "A"}. Lists stay
+    as they are; text is cleaned for the store (`clean`); a value that is not an object becomes {"value": it}."""
+    if not isinstance(item, dict):
+        return {prefix or "value": clean(item) if isinstance(item, str) else item}
+    flat: dict[str, Any] = {}
+    for key, value in item.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            flat.update(flatten(value, name))
+        else:
+            flat[name] = clean(value) if isinstance(value, str) else value
+    return flat
+
+
+# --- cells --------------------------------------------------------------------------------------------
+
+
+def clean(text: str) -> str:
+    """Text the store accepts: no NUL characters, no lone surrogates."""
+    if text.isascii():  # the common case, kept fast
+        return text.replace("\x00", "") if "\x00" in text else text
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def plain(value: Any) -> str:
+    """A cell as text: "" when empty, ISO 8601 for a date or time, JSON for a list or an object."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def filled(value: Any) -> bool:
+    return value is not None and (not isinstance(value, str) or bool(value.strip()))

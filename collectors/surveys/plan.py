@@ -1,0 +1,322 @@
+"""The plan of a survey import: the mapping, the whole-column decisions (day-first dates, the CSAT and CES
+scales) made on the whole file, the notes, and the conversion in batches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from itertools import islice
+from typing import Any
+
+import polars as pl
+
+from analysis.personal_data import mask_emails
+from collectors.columns import rows_as_columns
+from collectors.files import Cells, Row, Source, filled
+from collectors.surveys.conversion import MAX_RAW_CHARS, Conversion, convert_rows
+from collectors.surveys.layout import Layout, SurveyFile, open_survey, read_layout
+from collectors.surveys.mapping import (
+    DESCRIPTIVE_FIELDS,
+    FIELDS,
+    PRESET_LABELS,
+    PRESETS,
+    Profile,
+    guess_mapping,
+    resolve_overrides,
+)
+from collectors.values import (
+    SCALED_FIELDS,
+    DateEvidence,
+    ScaleEvidence,
+    ScoreScale,
+    decide_dayfirst,
+    time_zone,
+)
+from pulse.errors import InputError
+from store.records import FeedbackFrame, Rejected
+
+DETECT_ROWS = 500  # data rows looked at to find the columns
+BATCH_ROWS = 20_000  # rows per SourceBatch handed to the store
+
+
+@dataclass
+class SurveyPlan:
+    """How a file will be read: the columns, the field -> column mapping, and what was noticed."""
+
+    file_name: str
+    form: str
+    preset: str | None
+    columns: list[str]
+    mapping: dict[str, str]
+    notes: list[str]
+    dayfirst: bool | None
+    data_rows: int | None  # counted over the whole file; None when planned on the first rows only
+    left_out: list[str]  # personal columns, stored nowhere (neither in raw nor in rejected rows)
+    _table: SurveyFile = field(repr=False)
+    _layout: Layout = field(repr=False)
+    _indexes: dict[str, int] = field(repr=False)
+    _zone: tzinfo = field(repr=False)
+    _frame: pl.DataFrame | None = field(default=None, repr=False)  # the whole file's rows (collectors.files)
+    _personal: set[int] = field(default_factory=set, repr=False)  # column indexes holding personal data
+
+    @property
+    def platform(self) -> str:
+        return self.preset or "file"
+
+    @property
+    def labels(self) -> list[str]:
+        """Each column's normalised name with its question text (Qualtrics) and hints: what identifies it."""
+        return list(self._layout.labels)
+
+    def rows(self) -> Iterator[Row]:
+        """The data rows with their lines (header rows skipped)."""
+        return islice(self._table.rows(), self._layout.skip, None)
+
+    def conversion(self) -> Conversion:
+        """What converting the rows needs of this plan (collectors.surveys.conversion)."""
+        layout, indexes = self._layout, self._indexes
+        zone = (layout.zones[indexes["created_at"]] if "created_at" in indexes else None) or self._zone
+        return Conversion(
+            self.file_name,
+            self.form,
+            self._table.delimiter,
+            list(layout.columns),
+            dict(indexes),
+            zone,
+            self.dayfirst,
+            frozenset(self._personal),
+        )
+
+    def batches(
+        self, size: int = BATCH_ROWS, author_salt: str = ""
+    ) -> Iterator[tuple[FeedbackFrame, list[Rejected]]]:
+        """Every data row, `size` at a time, as (records, rejects): the records in file order, respondents
+        hashed with `author_salt` (the store's: CollectContext.author_salt), the rejects with their lines and
+        reasons."""
+        frame = self._frame if self._frame is not None else _data_frame(self._table, self._layout)
+        unreadable = [  # JSON Lines that hold no JSON
+            Rejected(self.file_name, line.reason, mask_emails(line.text)[:MAX_RAW_CHARS], line.line)
+            for line in self._table.table.unreadable
+        ]
+        for records, rejects in convert_rows(frame, self.conversion(), size, author_salt):
+            yield FeedbackFrame(records), [*unreadable, *rejects]
+            unreadable = []
+        if unreadable:
+            yield FeedbackFrame.empty(), unreadable
+
+    def preview(self, n: int = 10) -> list[dict[str, Any]]:
+        """The first `n` data rows as they would be imported: fields, or the reason of the reject."""
+        frame = _data_frame(self._table, self._layout, limit=n)
+        rows: list[tuple[int, dict[str, Any]]] = []
+        for records, rejects in convert_rows(frame, self.conversion(), max(n, 1), ""):
+            rows += [(record.pop("line"), record) for record in records.select(*PREVIEW, "line").to_dicts()]
+            rows += [(r.line or 0, {"line": r.line, "rejected": r.reason, "raw": r.raw}) for r in rejects]
+        return [row for _line, row in sorted(rows, key=lambda item: item[0])]
+
+
+PREVIEW = ("created_at", "nps", "csat", "ces", "text", "segment", "location", "channel")
+
+
+def detect_mapping(
+    source: Source,
+    file_name: str | None = None,
+    mapping_overrides: Mapping[str, str] | None = None,
+    preset: str | None = None,
+    dayfirst: bool | None = None,
+    timezone: str | None = None,
+    sample_rows: int = DETECT_ROWS,
+) -> SurveyPlan:
+    """A plan from the first `sample_rows` rows only: quick, for a preview before importing."""
+    return _plan(source, file_name, mapping_overrides, preset, dayfirst, timezone, sample_rows, False)
+
+
+def plan_survey_file(
+    source: Source,
+    file_name: str | None = None,
+    mapping_overrides: Mapping[str, str] | None = None,
+    preset: str | None = None,
+    dayfirst: bool | None = None,
+    timezone: str | None = None,
+) -> SurveyPlan:
+    """A plan checked against the whole file: rows counted, date order and the CSAT and CES scales decided on
+    every row."""
+    return _plan(source, file_name, mapping_overrides, preset, dayfirst, timezone, DETECT_ROWS, True)
+
+
+def _plan(
+    source: Source,
+    file_name: str | None,
+    overrides: Mapping[str, str] | None,
+    preset: str | None,
+    dayfirst: bool | None,
+    zone_name: str | None,
+    sample_rows: int,
+    whole_file: bool,
+) -> SurveyPlan:
+    if preset is not None and preset not in PRESETS:
+        raise InputError(f"There is no preset {preset!r}.", hint=f"Presets: {', '.join(PRESETS)}.")
+    zone = time_zone(zone_name or _settings_timezone())
+    table = open_survey(source, file_name)
+    layout = read_layout(table, preset)
+    given = resolve_overrides(overrides or {}, layout, table.file_name)
+    sample = _sample(table, layout, sample_rows)
+    profiles = [
+        Profile(index, name, layout.labels[index], [row[index] for row in sample if index < len(row)])
+        for index, name in enumerate(layout.columns)
+    ]
+    for profile in profiles:
+        profile.values = [value for value in profile.values if filled(value)]
+    personal = {p.index for p in profiles if layout.personal[p.index] or p.email_share >= 0.5}
+    _refuse_personal_fields(given, personal, layout)
+    taken = {k: v for k, v in given.items() if v is not None}
+    indexes = guess_mapping(profiles, layout.preset, taken, personal)
+    for field_name, index in given.items():
+        if index is None:
+            indexes.pop(field_name, None)
+    notes = [table.description]
+    if layout.preset:
+        how = "chosen" if preset else "detected from the headers"
+        rows = "1 header row" if layout.header_rows == 1 else f"{layout.header_rows} header rows"
+        notes.append(f"Preset {PRESET_LABELS[layout.preset]} ({how}; {rows}).")
+    frame = _data_frame(table, layout) if whole_file else None
+    width = len(layout.columns)
+    scanned = frame if frame is not None else rows_as_columns(((0, cells) for cells in sample), width)
+    date_evidence, scales = _scan(scanned, indexes)
+    data_rows = frame.height + len(table.table.unreadable) if frame is not None else None
+    date_column = layout.columns[indexes["created_at"]] if "created_at" in indexes else ""
+    decided, note = decide_dayfirst(date_evidence, dayfirst, date_column, whole_file)
+    notes += [note] if note else []
+    for scale in SCALED_FIELDS:
+        notes += _scale_notes(scale, indexes, scales[scale.field_name], layout, scale.field_name in given)
+    notes += _mapping_notes(indexes, layout, zone, profiles)
+    left_out = [layout.columns[index] for index in sorted(personal - set(indexes.values()))]
+    notes += [_left_out_note(left_out)] if left_out else []
+    mapping = {name: layout.columns[indexes[name]] for name in FIELDS if name in indexes}
+    return SurveyPlan(
+        file_name=table.file_name,
+        form=table.form,
+        preset=layout.preset,
+        columns=list(layout.columns),
+        mapping=mapping,
+        notes=notes,
+        dayfirst=decided,
+        data_rows=data_rows,
+        left_out=left_out,
+        _table=table,
+        _layout=layout,
+        _indexes=indexes,
+        _zone=zone,
+        _frame=frame,
+        _personal=personal,
+    )
+
+
+def _settings_timezone() -> str:
+    from pulse.settings import build_settings
+
+    return build_settings().timezone
+
+
+def _sample(table: SurveyFile, layout: Layout, size: int) -> list[Cells]:
+    rows = islice(table.rows(), layout.skip, None)
+    answered = (cells for _line, cells in rows if any(filled(cell) for cell in cells))
+    return list(islice(answered, size))
+
+
+Scales = dict[str, ScaleEvidence]  # per scaled field (SCALED_FIELDS): the values seen
+
+
+def _scale_evidence() -> Scales:
+    return {scale.field_name: ScaleEvidence(scale.labels) for scale in SCALED_FIELDS}
+
+
+def _data_frame(table: SurveyFile, layout: Layout, limit: int | None = None) -> pl.DataFrame:
+    """The data rows (the first `limit`, or all) as the frame the conversion reads: a UTF-8 CSV read by
+    polars where it can be, any other file from its rows (collectors.files)."""
+    width = len(layout.columns)
+    if limit is None:
+        first_row = next(islice(table.rows(), layout.skip, None), None)
+        columns = table.columns(layout.skip, first_row[0], width) if first_row else None
+        if columns is not None:
+            return columns.with_columns(cells=pl.lit(None, pl.String), over=pl.lit(None, pl.Int64))
+    end = None if limit is None else layout.skip + limit
+    return rows_as_columns(islice(table.rows(), layout.skip, end), width)
+
+
+def _scan(frame: pl.DataFrame, indexes: dict[str, int]) -> tuple[DateEvidence, Scales]:
+    """The first pass: date order evidence and the CSAT and CES scales, each distinct value looked at once."""
+    dates, scales = DateEvidence(), _scale_evidence()
+    if "created_at" in indexes:
+        values = frame.select(date=pl.col(f"c{indexes['created_at']}")).filter(
+            pl.col("date").is_not_null() & ~pl.col("date").str.contains(r"^\d{4}")  # ISO: no evidence
+        )
+        for value, count in values.group_by("date", maintain_order=True).len().iter_rows():
+            dates.add(value, count)
+    for name, evidence in scales.items():
+        if name in indexes:
+            for value in frame[f"c{indexes[name]}"].drop_nulls().unique():
+                evidence.add(value)
+    return dates, scales
+
+
+def _scale_notes(
+    scale: ScoreScale, indexes: dict[str, int], evidence: ScaleEvidence, layout: Layout, given: bool
+) -> list[str]:
+    """What was done with a score column on another scale than Pulse's: with `--map` it is used as it is
+    (never rescaled); otherwise it is left out of the mapping (and kept in the raw data)."""
+    seen_scale = evidence.scale(scale.span)
+    if scale.field_name not in indexes or seen_scale == scale.span:
+        return []
+    column = layout.columns[indexes[scale.field_name]]
+    seen = f"values {evidence.low} to {evidence.high} seen"
+    if given:
+        return [
+            f"Column '{column}' looks like a {seen_scale} scale ({seen}); mapped to {scale.label} as asked, "
+            f"so rows outside {scale.span} are rejected and the others are stored as they are, not rescaled."
+        ]
+    del indexes[scale.field_name]
+    return [
+        f"Column '{column}' looks like a {seen_scale} scale ({seen}); not used as {scale.label}, which Pulse "
+        f"counts on {scale.span} and never rescales. It is kept in each item's raw data; "
+        f"`--map {scale.field_name}=COLUMN` forces it (rows outside {scale.span} are then rejected)."
+    ]
+
+
+def _mapping_notes(
+    indexes: dict[str, int], layout: Layout, zone: tzinfo, profiles: list[Profile]
+) -> list[str]:
+    notes = []
+    if "created_at" not in indexes:
+        notes.append(
+            "No submission date column found: every row is rejected. Map one with --map created_at=COLUMN."
+        )
+    else:
+        column_zone = layout.zones[indexes["created_at"]]
+        notes.append(f"Times without a zone are read as {column_zone or zone}.")
+    if not {"nps", "csat", "ces", "text"} & set(indexes):
+        notes.append(
+            "No NPS, CSAT, CES or comment column found; map one with --map nps=COLUMN (or csat, ces, text)."
+        )
+    if "respondent" in indexes:
+        column = profiles[indexes["respondent"]]
+        what = "emails" if column.email_share >= 0.5 or "email" in column.label else "respondent ids"
+        notes.append(f"Column '{column.name}' holds {what}: stored only as a SHA-256 hash.")
+    return notes
+
+
+def _refuse_personal_fields(given: dict[str, int | None], personal: set[int], layout: Layout) -> None:
+    """A personal column asked for as segment, location or channel (`--map`) is refused: those are stored
+    in clear and shown as filters."""
+    for field_name in DESCRIPTIVE_FIELDS:
+        index = given.get(field_name)
+        if index is not None and index in personal:
+            raise InputError(
+                f"Column '{layout.columns[index]}' holds personal data; Pulse never stores it as {field_name}.",
+                hint=f"Map another column with --map {field_name}=COLUMN, or none with --map {field_name}=.",
+            )
+
+
+def _left_out_note(columns: list[str]) -> str:
+    shown = ", ".join(f"'{column}'" for column in columns)
+    return f"Left out as personal data (stored nowhere, not even in rejected rows): {shown}."
