@@ -28,6 +28,9 @@ class StoredResponses:
 
     def __init__(self, external_ids: Sequence[str]) -> None:
         self.ids = pl.Series("stored", external_ids, dtype=pl.String)
+        self.known = frozenset(
+            external_ids
+        )  # hashed once: `is_in` would hash every stored key for each batch
         self._stored: pl.DataFrame | None = None
 
     @property
@@ -49,13 +52,14 @@ class StoredResponses:
         return records if aligned is records.frame else FeedbackFrame(aligned)
 
     def _align_frame(self, batch: pl.DataFrame) -> pl.DataFrame:
+        known = pl.Series("known", [key in self.known for key in batch["external_id"]], dtype=pl.Boolean)
         rows = (
             batch.select(
                 pl.int_range(pl.len(), dtype=pl.UInt32).alias("row"),
                 pl.col("external_id").str.extract(_RESPONSE_KEY, 1).alias("response"),
                 "created_at",
-                pl.col("external_id").is_in(self.ids.implode()).alias("known"),
             )
+            .with_columns(known)
             .filter(~pl.col("known") & pl.col("response").is_not_null())
             .drop("known")
         )
