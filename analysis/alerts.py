@@ -21,7 +21,7 @@ import polars as pl
 Z99 = 2.5758293035489004  # four measures are checked every week: at 99%, about one false alert in 40 weeks
 # The alerts run on the Pulse page, which does not import scipy or statsmodels (half a second or more at its
 # first load): share_alert's interval is statsmodels' confint_proportions_2indep(method="agresti-caffo"), written
-# out (tests/unit/test_alerts.py checks that they agree); NPS's adjusted Wald has no library equivalent.
+# out (tests/unit/analysis/test_alerts.py checks that they agree); NPS's adjusted Wald has no library equivalent.
 
 
 @dataclass(frozen=True)

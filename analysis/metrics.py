@@ -58,7 +58,7 @@ def nps_interval_exprs(promoters: pl.Expr, detractors: pl.Expr, n: pl.Expr) -> t
 def wilson_interval_exprs(successes: pl.Expr, n: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     """Low and high ends of the 95% Wilson score interval of a proportion, in 0..1; null when n is 0.
 
-    statsmodels' proportion_confint(method="wilson") gives the same numbers (tests/unit/test_metrics.py checks
+    statsmodels' proportion_confint(method="wilson") gives the same numbers (tests/unit/analysis/test_metrics.py checks
     it), but these are polars expressions on the Pulse page's path, where importing statsmodels (and scipy)
     would add half a second or more to the page's first load; the formula is its, in polars."""
     p = successes / n

@@ -119,7 +119,7 @@ def human_classes(human: np.ndarray) -> np.ndarray:
 def macro_f1(truth: np.ndarray, predicted: np.ndarray) -> float:
     """3-class macro-F1: scikit-learn's f1_score(labels=[0, 1, 2], average="macro", zero_division=0) (a class
     absent from both counts as 0), written out because the band search calls it some 350,000 times and
-    scikit-learn's checks cost 4 ms a call (0.03 ms here); tests/unit/test_sentiment.py checks that they agree."""
+    scikit-learn's checks cost 4 ms a call (0.03 ms here); tests/unit/analysis/test_sentiment.py checks that they agree."""
     confusion = np.bincount(truth * 3 + predicted, minlength=9).reshape(3, 3)
     hits = np.diag(confusion)
     denominators = confusion.sum(axis=0) + confusion.sum(axis=1)

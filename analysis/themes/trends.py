@@ -85,13 +85,13 @@ def theme_periods(frame: pl.DataFrame, timezone: str = "UTC", by: str = "week") 
 
 def one_sided_p(z: float) -> float:
     """P(Z >= z) for a standard normal Z: scipy.stats.norm.sf(z), without importing scipy on the Themes
-    page (tests/unit/test_themes.py checks that they agree)."""
+    page (tests/unit/analysis/test_themes.py checks that they agree)."""
     return 0.5 * math.erfc(z / math.sqrt(2))
 
 
 def two_proportion_z(hits: int, total: int, base_hits: int, base_total: int) -> float:
     """The z statistic of hits/total against base_hits/base_total (pooled); 0 when undefined. statsmodels'
-    proportions_ztest, without importing it (and scipy) on the Themes page; tests/unit/test_themes.py checks
+    proportions_ztest, without importing it (and scipy) on the Themes page; tests/unit/analysis/test_themes.py checks
     that they agree."""
     if not total or not base_total:
         return 0.0

@@ -28,7 +28,7 @@ from collectors.reddit import (
     to_record,
 )
 
-RECORDINGS = Path(__file__).resolve().parents[1] / "fixtures" / "reddit"  # PRAW's cassettes (BSD-2)
+RECORDINGS = Path(__file__).resolve().parents[2] / "fixtures" / "reddit"  # PRAW's cassettes (BSD-2)
 
 
 def recorded_things(cassette: str, index: int = 1) -> list[dict[str, Any]]:

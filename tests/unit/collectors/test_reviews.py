@@ -31,7 +31,7 @@ from collectors.values import parse_moment, parse_stars
 from pulse.errors import InputError
 from pulse.settings import build_settings
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "reviews"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "reviews"
 
 
 def fixture(name: str) -> Any:

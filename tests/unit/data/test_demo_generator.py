@@ -14,7 +14,7 @@ import pytest
 
 from analysis.pipeline import score_frame
 
-DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
+DEMO = Path(__file__).resolve().parents[3] / "data" / "demo"
 
 
 def load_generator() -> ModuleType:

@@ -8,7 +8,7 @@ from collectors.surveys import plan_survey_file
 from collectors.surveys.sources import SurveyIdentity, recognise, survey_identity
 from store.sources import StoredSource
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "surveys"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "surveys"
 
 
 def identity_of(text: str, name: str = "export.csv") -> SurveyIdentity:

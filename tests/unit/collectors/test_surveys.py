@@ -30,7 +30,7 @@ from collectors.values import parse_moment, parse_score
 from pulse.errors import InputError
 from store.records import FeedbackRecord, Rejected
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "surveys"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "surveys"
 LONDON = ZoneInfo("Europe/London")
 
 
