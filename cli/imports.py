@@ -136,8 +136,18 @@ def _import_reviews(
         heading = f"Importing {file} as {read.preset} reviews into {source['source']!r}."
         print_mapping(heading, read.mapping, read.notes)
     result = run_collector(engine, collector)
+    if not as_json:
+        for note in collector.notes[len(read.notes) :]:  # learnt while importing (reviews the file repeats)
+            click.echo(f"  * {note}")
     _report_import(
-        result, "reviews", read.mapping, read.notes, read.rejects[:20], as_json, source, read.left_out
+        result,
+        "reviews",
+        read.mapping,
+        collector.notes,
+        collector.first_rejects,
+        as_json,
+        source,
+        read.left_out,
     )
 
 

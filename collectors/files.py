@@ -8,11 +8,14 @@ or as the bytes of an upload, as rows of cells with their lines.
 - JSON: a list of records, an object that holds one ("items", "responses", "reviews", "data", "results",
   "records"), a single object, or JSON Lines (one record per line). A record's line is where it starts in the
   file; nested objects are flattened with dots (`flatten`). A JSON line that is not JSON is `unreadable`, for
-  the importer to reject with its line.
+  the importer to reject with its line. JSON is read as a stream (collectors.json_stream): checked and its
+  columns gathered once when the file is opened, its records read again as often as asked.
 
-Whole-file problems (too big, empty, binary, broken) raise InputError, saying what to do. collectors.columns
-turns the rows into the frame importers convert (and reads a plain UTF-8 CSV as columns with polars, several
-times faster, for large exports).
+Every form is read as a stream, in memory that does not grow with the file, and a file is opened once: every
+pass over it reads the same file, even if it is replaced or deleted meanwhile (an upload deleted once
+previewed). Whole-file problems (too big, empty, binary, broken) raise InputError, saying what to do.
+collectors.columns turns the rows into the frames importers convert (and reads a plain UTF-8 CSV as columns with
+polars, several times faster, for large exports).
 """
 
 from __future__ import annotations
@@ -21,27 +24,88 @@ import codecs
 import csv
 import io
 import json
+import os
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-import polars as pl
-
+from collectors.json_stream import Entry, JsonRecord, NotJson, Unreadable, entries, scan, text_chunks
 from pulse.errors import InputError
 
-MAX_FILE_BYTES = 500 * 1024 * 1024  # refused before reading
-MAX_JSON_BYTES = 100 * 1024 * 1024  # JSON is parsed whole, so its limit is lower
+if TYPE_CHECKING:
+    from collectors.columns import CsvColumns, FrameCheck
+
+MAX_FILE_BYTES = 500 * 1024 * 1024  # refused before reading, whatever the form and the importer
 SNIFF_BYTES = 64 * 1024
-CHUNK_BYTES = 16 * 2**20
-LIST_KEYS = ("items", "responses", "reviews", "data", "results", "records")  # where an object keeps its list
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 
 Cells = list[Any]
 Row = tuple[int, Cells]  # (line, cells): see the module's docstring for what a line is
 Source = Path | str | bytes
+T = TypeVar("T")
+__all__ = ["JsonRecord", "Unreadable"]  # json_stream's, read through this module
+
+
+class RowReader(Protocol):
+    """Every row of a file with its line, as often as called. JSON Lines' lines that hold no JSON are not
+    rows: they are appended to `skipped` (when given) as they are passed."""
+
+    def __call__(self, skipped: list[Unreadable] | None = None) -> Iterator[Row]: ...
+
+
+class Replayed(Generic[T]):
+    """Items read again from the file each time they are iterated, their number known beforehand."""
+
+    def __init__(self, items: Callable[[], Iterator[T]] | None = None, count: int = 0) -> None:
+        self._items = items
+        self._count = count
+
+    def __iter__(self) -> Iterator[T]:
+        return self._items() if self._items is not None else iter(())
+
+    def __len__(self) -> int:
+        return self._count
+
+
+class _OpenFile:
+    """A file opened once and read by any number of readers, each at its own position (os.preadv), closed when
+    no longer referenced."""
+
+    def __init__(self, path: Path) -> None:
+        self.fd = os.open(path, os.O_RDONLY)
+        weakref.finalize(self, os.close, self.fd)
+
+    def reader(self) -> IO[bytes]:
+        return io.BufferedReader(_PositionalReader(self))
+
+
+class _PositionalReader(io.RawIOBase):
+    def __init__(self, file: _OpenFile) -> None:
+        self._file = file  # kept open while a reader is
+        self._position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        count = os.preadv(self._file.fd, [memoryview(buffer).cast("B")], self._position)
+        self._position += count
+        return count
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position}.get(whence)
+        self._position = (os.fstat(self._file.fd).st_size if base is None else base) + offset
+        return self._position
+
+    def tell(self) -> int:
+        return self._position
 
 
 @dataclass(frozen=True)
@@ -62,24 +126,6 @@ class FileInput:
             return handle.read()
 
 
-@dataclass(frozen=True)
-class JsonRecord:
-    """One record of a JSON file: where it starts, its position among the records, and its value as parsed."""
-
-    line: int
-    index: int
-    value: Any
-
-
-@dataclass(frozen=True)
-class Unreadable:
-    """A line of a JSON Lines file that holds no JSON."""
-
-    line: int
-    reason: str
-    text: str
-
-
 @dataclass
 class Table:
     """A file as read: its rows (header rows included), how it was read, and for JSON its records."""
@@ -87,23 +133,26 @@ class Table:
     file_name: str
     form: str  # csv, xlsx or json
     description: str  # how the file was read, in a sentence for the person importing
-    rows: Callable[[], Iterator[Row]]  # every row with its line, as often as asked
+    rows: RowReader  # every row with its line, as often as asked
     encoding: str | None = None  # of a text file
     delimiter: str = ","
-    records: list[JsonRecord] = field(default_factory=list)  # JSON
-    unreadable: list[Unreadable] = field(default_factory=list)  # JSON Lines that are no JSON
+    records: Replayed[JsonRecord] = field(default_factory=Replayed)  # JSON
+    unreadable: Replayed[Unreadable] = field(default_factory=Replayed)  # JSON Lines that are no JSON
+    entries: Replayed[Entry] = field(default_factory=Replayed)  # JSON: both, in the file's order
+    object_columns: list[str] = field(default_factory=list)  # JSON: the keys of the records that are objects
     one_object: bool = False  # JSON: a single object, not a list of records
     json_lines: bool = False  # JSON Lines: a row's line is its line, not its index
     source: FileInput | None = field(default=None, repr=False)
 
-    def csv_columns(self, header_rows: int, first_line: int, width: int) -> pl.DataFrame | None:
-        """The data rows of a UTF-8 CSV as string columns (`read_csv_columns`); None for any other file, or
-        one that polars might read differently from the rows."""
+    def csv_columns(self, first_line: int, width: int, check: FrameCheck | None = None) -> CsvColumns | None:
+        """The data rows of a UTF-8 CSV read as string columns by polars, a chunk at a time
+        (`read_csv_columns`, which reads the whole file once to check it, showing each chunk to `check`);
+        None for any other file, or one that polars might read differently from the rows."""
         if self.form != "csv" or self.encoding not in ("utf-8", "utf-8-sig") or self.source is None:
             return None
         from collectors.columns import read_csv_columns  # polars' reading beside the rows: collectors.columns
 
-        return read_csv_columns(self.source.source, self.delimiter, header_rows, first_line, width)
+        return read_csv_columns(self.source, self.delimiter, first_line, width, check)
 
 
 def read_file(
@@ -142,11 +191,13 @@ def file_input(source: Source, file_name: str | None = None, what: str = "file")
         raise InputError(f"There is no file {path}.", hint="Check the path, then try again.")
     size = path.stat().st_size
     _check_size(file_name or path.name, size, what)
-    return FileInput(file_name or path.name, size, lambda: path.open("rb"), path)
+    if not hasattr(os, "preadv"):  # no positional reads here (Windows): the path is opened for each pass
+        return FileInput(file_name or path.name, size, lambda: path.open("rb"), path)
+    return FileInput(file_name or path.name, size, _OpenFile(path).reader, path)
 
 
-def _check_size(name: str, size: int, what: str, limit: int | None = None) -> None:
-    limit = MAX_FILE_BYTES if limit is None else limit
+def _check_size(name: str, size: int, what: str) -> None:
+    limit = MAX_FILE_BYTES
     if size > limit:
         raise InputError(
             f"{name} is {size / 2**20:,.0f} MB; Pulse imports files of up to {limit / 2**20:,.0f} MB.",
@@ -284,7 +335,7 @@ def _csv_table(data: FileInput, head: bytes, what: str, refuse_controls: bool) -
     sample = _sample_text(data, encoding, what, refuse_controls)
     delimiter = _sniff_delimiter(sample, truncated=data.size > SNIFF_BYTES)
 
-    def rows() -> Iterator[Row]:
+    def rows(skipped: list[Unreadable] | None = None) -> Iterator[Row]:
         with data.opener() as handle:
             text = io.TextIOWrapper(handle, encoding=encoding, errors=_errors(encoding), newline="")
             reader = csv.reader(text, delimiter=delimiter, strict=False)
@@ -309,7 +360,7 @@ def _csv_table(data: FileInput, head: bytes, what: str, refuse_controls: bool) -
 def _xlsx_table(data: FileInput) -> Table:
     from openpyxl import load_workbook
 
-    def rows() -> Iterator[Row]:
+    def rows(skipped: list[Unreadable] | None = None) -> Iterator[Row]:
         try:
             with data.opener() as handle:
                 workbook = load_workbook(handle, read_only=True, data_only=True)
@@ -336,137 +387,108 @@ def _xlsx_table(data: FileInput) -> Table:
 
 
 def _json_table(data: FileInput, head: bytes, what: str) -> Table:
-    _check_size(data.file_name, data.size, what, MAX_JSON_BYTES)
+    """A JSON file as a Table: checked and scanned once here (where its records are, how many, their keys),
+    its records read again for each pass (collectors.json_stream)."""
     encoding = _detect_encoding(data, head, what) if not head.startswith(codecs.BOM_UTF8) else "utf-8-sig"
-    try:
-        text = data.read().decode(encoding, errors=_errors(encoding))
-    except UnicodeDecodeError as error:
-        raise _not_text(data.file_name, f"{error.reason} at byte {error.start}", what, "JSON") from error
-    text = text.removeprefix("\ufeff")
+
+    def undecodable(reason: str, offset: int) -> InputError:
+        return _not_text(data.file_name, f"{reason} at byte {offset}", what, "JSON")
+
+    def chunks() -> Iterator[str]:
+        return text_chunks(data.opener, encoding, _errors(encoding), undecodable)
+
     by_lines = Path(data.file_name).suffix.casefold() in (".jsonl", ".ndjson")
-    records: list[JsonRecord] = []
-    unreadable: list[Unreadable] = []
-    one_object = False
-    if not by_lines:
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as error:
-            if error.msg != "Extra data":
-                raise InputError(
-                    f"{data.file_name} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}.",
-                    hint=f"Export the {what} again; a file cut short or edited by hand often breaks JSON.",
-                ) from error
-            by_lines = True
-        else:
-            records, one_object = _located_records(text, document, data.file_name)
-    if by_lines:
-        records, unreadable = _json_lines(text)
+    seen = _Seen()
+    try:
+        shape = scan(chunks(), by_lines, seen.visit)
+        if shape.form == "lines" and not by_lines:  # values one after another: JSON Lines named .json
+            by_lines, seen = True, _Seen()
+            shape = scan(chunks(), by_lines, seen.visit)
+        if shape.form == "object":  # a single object: its one record, to gather its keys
+            for entry in entries(chunks(), shape):
+                seen.visit(-1, entry)
+    except NotJson as error:
+        raise InputError(
+            f"{data.file_name} is not valid JSON: {error.message} at line {error.line}, column {error.column}.",
+            hint=f"Export the {what} again; a file cut short or edited by hand often breaks JSON.",
+        ) from None
+    if shape.form not in ("list", "member", "object", "lines"):
+        raise InputError(
+            f"{data.file_name} holds JSON but not a list of records.",
+            hint='Pulse reads a JSON list of records, an object with an "items", "responses", "reviews" or '
+            '"data" list, or JSON Lines.',
+        )
+    found = seen.of(shape.member)
     kind = "JSON Lines" if by_lines else "JSON"
     where = "line" if by_lines else "index"
-    description = f"Read {len(records)} records of {kind}."
+    columns = list(found.columns)
 
-    flat: list[dict[str, Any]] = []  # flattened once, when the rows are first asked for
-    columns: list[str] = []
+    def read_entries() -> Iterator[Entry]:
+        return entries(chunks(), shape)
 
-    def rows() -> Iterator[Row]:
+    def records() -> Iterator[JsonRecord]:
+        return (entry for entry in read_entries() if isinstance(entry, JsonRecord))
+
+    def unreadable() -> Iterator[Unreadable]:
+        return (entry for entry in read_entries() if isinstance(entry, Unreadable))
+
+    def rows(skipped: list[Unreadable] | None = None) -> Iterator[Row]:
         """A header of every key of the flattened records, then each record's cells, at its line in JSON
         Lines and at its index (from 0) in a JSON list."""
-        if not flat and records:
-            flat.extend(flatten(record.value) for record in records)
-            columns.extend(dict.fromkeys(key for item in flat for key in item))
         yield -1, list(columns)
-        for record, item in zip(records, flat, strict=True):
-            yield getattr(record, where), [item.get(column) for column in columns]
+        for entry in read_entries():
+            if isinstance(entry, Unreadable):
+                if skipped is not None:
+                    skipped.append(entry)
+                continue
+            item = flatten(entry.value)
+            yield getattr(entry, where), [item.get(column) for column in columns]
 
     return Table(
         data.file_name,
         "json",
-        description,
+        f"Read {found.records} records of {kind}.",
         rows,
         encoding,
-        records=records,
-        unreadable=unreadable,
-        one_object=one_object,
+        records=Replayed(records, found.records),
+        unreadable=Replayed(unreadable, found.unreadable),
+        entries=Replayed(read_entries, found.records + found.unreadable),
+        object_columns=list(found.object_columns),
+        one_object=shape.form == "object",
         json_lines=by_lines,
         source=data,
     )
 
 
-def _located_records(text: str, document: Any, name: str) -> tuple[list[JsonRecord], bool]:
-    """The records of a JSON document with their lines: the document itself when it is a list, else its first
-    list under a usual key, else the one object (True: a single object)."""
-    start = _skip_space(text, 0)
-    if isinstance(document, list):
-        return _records(text, start, document), False
-    if isinstance(document, dict):
-        for key in LIST_KEYS:
-            if isinstance(document.get(key), list):
-                return _records(text, _member_offsets(text, start)[key], document[key]), False
-        if document:
-            return [JsonRecord(_line_of(text, start), 0, document)], True
-    raise InputError(
-        f"{name} holds JSON but not a list of records.",
-        hint='Pulse reads a JSON list of records, an object with an "items", "responses", "reviews" or "data" '
-        "list, or JSON Lines.",
-    )
+@dataclass
+class _Found:
+    """What the scan saw of one list of records: how many records and unreadable lines, and their keys."""
+
+    records: int = 0
+    unreadable: int = 0
+    columns: dict[str, None] = field(default_factory=dict)  # every record's flattened keys, in order seen
+    object_columns: dict[str, None] = field(default_factory=dict)  # those of the records that are objects
 
 
-_DECODER = json.JSONDecoder()
-_SPACE = " \t\r\n"
+class _Seen:
+    """The scan's findings for each list it passed (the document's, or each member's of the top object)."""
 
+    def __init__(self) -> None:
+        self._lists: dict[int, _Found] = {}
 
-def _skip_space(text: str, index: int) -> int:
-    while index < len(text) and text[index] in _SPACE:
-        index += 1
-    return index
+    def of(self, member: int) -> _Found:
+        return self._lists.setdefault(member, _Found())
 
-
-def _records(text: str, start: int, values: list[Any]) -> list[JsonRecord]:
-    """The elements of the (valid) JSON array that starts at `start`, with the line where each starts."""
-    records: list[JsonRecord] = []
-    index = _skip_space(text, start + 1)
-    line, counted = 1, 0
-    for position, value in enumerate(values):
-        line += text.count("\n", counted, index)
-        counted = index
-        records.append(JsonRecord(line, position, value))
-        _value, end = _DECODER.raw_decode(text, index)
-        index = _skip_space(text, end)
-        if text[index] == ",":
-            index = _skip_space(text, index + 1)
-    return records
-
-
-def _member_offsets(text: str, start: int) -> dict[str, int]:
-    """Offset of each member's value in the (valid) JSON object that starts at `start`."""
-    offsets: dict[str, int] = {}
-    index = _skip_space(text, start + 1)
-    while text[index] != "}":
-        key, end = _DECODER.raw_decode(text, index)
-        index = _skip_space(text, _skip_space(text, end) + 1)  # past the colon
-        offsets.setdefault(key, index)
-        _value, end = _DECODER.raw_decode(text, index)
-        index = _skip_space(text, end)
-        if text[index] == ",":
-            index = _skip_space(text, index + 1)
-    return offsets
-
-
-def _line_of(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
-
-
-def _json_lines(text: str) -> tuple[list[JsonRecord], list[Unreadable]]:
-    records: list[JsonRecord] = []
-    unreadable: list[Unreadable] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            records.append(JsonRecord(number, len(records), json.loads(line)))
-        except json.JSONDecodeError as error:
-            unreadable.append(Unreadable(number, f"not valid JSON: {error.msg}", line))
-    return records, unreadable
+    def visit(self, member: int, entry: Entry) -> None:
+        found = self.of(member)
+        if isinstance(entry, Unreadable):
+            found.unreadable += 1
+            return
+        found.records += 1
+        keys = flatten(entry.value).keys()
+        found.columns.update(dict.fromkeys(keys))
+        if isinstance(entry.value, dict):
+            found.object_columns.update(dict.fromkeys(keys))
 
 
 def flatten(item: Any, prefix: str = "") -> dict[str, Any]:

@@ -81,7 +81,7 @@ def _pick_source(plan: SurveyPlan, file_name: str) -> str:
 
 
 def render_review_import(file_name: str, data: bytes) -> None:
-    with saved_upload(data, file_name) as path:  # read whole here; the import stores what was read
+    with saved_upload(data, file_name) as path:  # opened here: the import reads the file opened then
         collector = ReviewFileCollector(path, timezone=get_settings().timezone)
         read = collector.read()
     st.caption(
@@ -94,7 +94,9 @@ def render_review_import(file_name: str, data: bytes) -> None:
     st.dataframe(_local_dates(shown, get_settings().timezone), width="stretch")
     if st.button("Import", type="primary", key="sources__import_reviews"):
         result = _import_with_progress(collector, read.rows)
-        _render_result(result, [(r.line, r.reason) for r in read.rejects[:20]], collector.source(read).name)
+        _render_result(
+            result, [(r.line, r.reason) for r in collector.first_rejects], collector.source(read).name
+        )
 
 
 def _local_dates(rows: list[dict[str, Any]], timezone: str) -> list[dict[str, Any]]:

@@ -2,17 +2,23 @@
 Trustpilot, Yelp or any tool with a stars, date and text column. Every row is imported or rejected with its line
 and reason; dates and stars are read by collectors.values, as survey answers are (numeric dates day-first or
 month-first as the whole column shows); authors are kept only as a salted sha256 hash; a review's id is its
-export id, else a hash of its content, so importing twice adds nothing."""
+export id, else a hash of its content, so importing twice adds nothing.
+
+A file is read in two passes, in memory that does not grow with it (the same size limit as surveys: the one
+reader's): the first (`plan_reviews`) counts the rows and gathers the date column's evidence, the second
+converts the rows a batch at a time (`ReviewPlan.convert`)."""
 
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import polars as pl
 
 from collectors.base import CollectContext, SourceBatch
 from collectors.reviews.common import (
@@ -35,11 +41,15 @@ from pulse.errors import InputError
 from pulse.identity import is_personal_column
 from store.records import FeedbackFrame, FeedbackRecord, Rejected, SourceSpec
 
+BATCH_ROWS = 5_000  # reviews per SourceBatch handed to the store
+PREVIEW_ROWS = 100  # rows converted for a preview (ReviewFileCollector.read)
+
 
 @dataclass
 class ReviewImport:
     """What a review file held: records, rejects (line and reason), the column used for each field, the
-    preset, and notes worth showing the person importing."""
+    preset, notes worth showing the person importing, and the number of data rows. `read_review_file` holds
+    every record and reject; a collector's preview (`ReviewFileCollector.read`), those of the first rows."""
 
     records: list[FeedbackRecord]
     rejects: list[Rejected]
@@ -47,10 +57,86 @@ class ReviewImport:
     preset: str
     notes: list[str] = field(default_factory=list)
     left_out: list[str] = field(default_factory=list)  # personal columns, stored nowhere
+    rows: int = 0  # the file's data rows, each a record or a reject
+
+
+@dataclass
+class ReviewPlan:
+    """How a review file will be read, decided in a first pass over it: the preset, the column of each field,
+    the time zone of naive dates, the date order, the columns kept in `raw` and those left out as personal,
+    the notes, and the number of data rows."""
+
+    name: str
+    file_rows: FileRows
+    preset: Preset
+    mapping: dict[str, str]
+    zone: ZoneInfo
+    dayfirst: bool | None
+    extras: list[str]
+    private: list[str]
+    notes: list[str]
+    left_out: list[str]
+    rows: int
+
+    def convert(
+        self, author_salt: str, size: int = BATCH_ROWS, repeats: Repeats | None = None
+    ) -> Iterator[tuple[list[FeedbackRecord], list[Rejected]]]:
+        """Every data row, about `size` at a time, as records (authors hashed with `author_salt`) and rejects,
+        in the file's order; `repeats` counts the reviews that the file holds more than once."""
+        records: list[FeedbackRecord] = []
+        rejects: list[Rejected] = []
+        for read in self.file_rows.read():
+            if isinstance(read, Rejected):
+                rejects.append(read)
+            else:
+                line, row = read
+                try:
+                    records.append(
+                        row_record(
+                            row, self.mapping, self.preset, self.zone, self.extras, self.dayfirst, author_salt
+                        )
+                    )
+                except ValueError as error:
+                    rejects.append(self.reject(line, row, str(error), author_salt))
+            if len(records) + len(rejects) >= size:
+                if repeats is not None:
+                    repeats.add(records)
+                yield records, rejects
+                records, rejects = [], []
+        if repeats is not None:
+            repeats.add(records)
+        if records or rejects:
+            yield records, rejects
+
+    def reject(self, line: int, row: Row, reason: str, author_salt: str) -> Rejected:
+        author = (
+            hash_author(row.get(self.mapping["author"]), author_salt) if "author" in self.mapping else None
+        )
+        return Rejected(self.name, reason, redacted_row(row, self.private), line, author)
+
+
+class Repeats:
+    """The reviews a file holds more than once, counted by a 64-bit hash of each id (8 bytes a review)."""
+
+    def __init__(self) -> None:
+        self._hashes: list[pl.Series] = []
+
+    def add(self, records: list[FeedbackRecord]) -> None:
+        if records:
+            self._hashes.append(pl.Series([record.external_id for record in records], dtype=pl.String).hash())
 
     @property
-    def rows(self) -> int:
-        return len(self.records) + len(self.rejects)
+    def count(self) -> int:
+        if not self._hashes:
+            return 0
+        hashes = pl.concat(self._hashes)
+        return hashes.len() - hashes.n_unique()
+
+    def note(self) -> list[str]:
+        if not self.count:
+            return []
+        rows = "1 row repeats" if self.count == 1 else f"{self.count} rows repeat"
+        return [f"{rows} a review already in the file; each review is stored once."]
 
 
 def read_review_file(
@@ -65,18 +151,22 @@ def read_review_file(
     day-first or month-first as `dayfirst` says, else as the whole column shows. Authors are hashed with
     `author_salt` (the store's)."""
     path = Path(path)
-    return review_import(path.name, read_rows(path), preset, timezone, dayfirst, author_salt)
+    plan = plan_reviews(path.name, read_rows(path), preset, timezone, dayfirst)
+    records: list[FeedbackRecord] = []
+    rejects: list[Rejected] = []
+    repeats = Repeats()
+    for batch_records, batch_rejects in plan.convert(author_salt, repeats=repeats):
+        records += batch_records
+        rejects += batch_rejects
+    notes = [*plan.notes, *repeats.note()]
+    return ReviewImport(records, rejects, plan.mapping, plan.preset.name, notes, plan.left_out, plan.rows)
 
 
-def review_import(
-    name: str,
-    file_rows: FileRows,
-    preset: str | None,
-    timezone: str,
-    dayfirst: bool | None,
-    author_salt: str,
-) -> ReviewImport:
-    """The rows of a review file as records and rejects (see `read_review_file`)."""
+def plan_reviews(
+    name: str, file_rows: FileRows, preset: str | None, timezone: str, dayfirst: bool | None
+) -> ReviewPlan:
+    """How to read the rows of a review file (see `read_review_file`), from its columns and a first pass over
+    its rows (the date order, the rows counted)."""
     chosen = choose_preset(preset)
     if chosen is None:
         chosen = detect_preset(file_rows.columns)
@@ -85,33 +175,27 @@ def review_import(
     zone = naive_zone(chosen, timezone)
     private = personal_columns(file_rows.columns, chosen)
     extras = [column for column in find_columns(file_rows.columns, chosen.extras) if column not in private]
-    dayfirst, date_note = date_order(file_rows.rows, mapping["date"], dayfirst)
-    records: list[FeedbackRecord] = []
-    rejects = list(file_rows.unreadable)
-    for line, row in file_rows.rows:
-        try:
-            records.append(row_record(row, mapping, chosen, zone, extras, dayfirst, author_salt))
-        except ValueError as error:
-            author = hash_author(row.get(mapping["author"]), author_salt) if "author" in mapping else None
-            rejects.append(Rejected(name, str(error), redacted_row(row, private), line, author))
-    rejects.sort(key=lambda reject: reject.line or 0)
-    notes = [*file_rows.notes, *import_notes(chosen, mapping, records, zone, detected=preset is None)]
+    evidence, rows = DateEvidence(), 0
+    for read in file_rows.read():
+        rows += 1
+        if not isinstance(read, Rejected):
+            evidence.add(read[1].get(mapping["date"]))
+    dayfirst, date_note = date_order(evidence, mapping["date"], dayfirst)
+    notes = [*file_rows.notes, *import_notes(chosen, mapping, zone, detected=preset is None)]
     notes += [date_note] if date_note else []
     left_out = [column for column in private if column not in mapping.values()]
     if left_out:
         shown = ", ".join(f"'{column}'" for column in left_out)
         notes.append(f"Left out as personal data (stored nowhere, not even in rejected rows): {shown}.")
-    return ReviewImport(records, rejects, mapping, chosen.name, notes, left_out)
+    return ReviewPlan(
+        name, file_rows, chosen, mapping, zone, dayfirst, extras, private, notes, left_out, rows
+    )
 
 
-def date_order(
-    rows: list[tuple[int, Row]], column: str, forced: bool | None
-) -> tuple[bool | None, str | None]:
-    """Day-first or month-first for the whole date column (collectors.values), with the sentence that says why.
-    Where every numeric date could be either, those rows are rejected as ambiguous."""
-    evidence = DateEvidence()
-    for _line, row in rows:
-        evidence.add(row.get(column))
+def date_order(evidence: DateEvidence, column: str, forced: bool | None) -> tuple[bool | None, str | None]:
+    """Day-first or month-first for the whole date column (collectors.values), from the evidence of its every
+    value, with the sentence that says why. Where every numeric date could be either, those rows are rejected
+    as ambiguous."""
     if forced is None and evidence.ambiguous and not (evidence.dayfirst or evidence.monthfirst):
         return None, (
             f"Every numeric date in '{column}' can be read day-first or month-first (e.g. "
@@ -227,53 +311,67 @@ def redacted_row(row: Row, private: list[str]) -> str:
     return redacted_json(row, *private)
 
 
-def import_notes(
-    preset: Preset, mapping: dict[str, str], records: list[FeedbackRecord], zone: ZoneInfo, detected: bool
-) -> list[str]:
+def import_notes(preset: Preset, mapping: dict[str, str], zone: ZoneInfo, detected: bool) -> list[str]:
     notes = [f"{'Detected' if detected else 'Using'} the {preset.name} preset."]
     notes.append("Columns: " + ", ".join(f"{name} <- {column!r}" for name, column in mapping.items()) + ".")
     if "review_id" not in mapping:
         notes.append("No review id column: each review's id is a hash of its date, stars, text and author.")
-    repeated = sum(count - 1 for count in Counter(record.external_id for record in records).values())
-    if repeated:
-        rows = "1 row repeats" if repeated == 1 else f"{repeated} rows repeat"
-        notes.append(f"{rows} a review already in the file; each review is stored once.")
     notes.append(f"Dates without a time zone are read in {zone.key}.")
     return notes
 
 
 @dataclass
 class ReviewFileCollector:
-    """A review export as a collector: one batch, under the preset's source ("Trustpilot reviews", ...) so
-    that a newer export of the same place adds only the reviews not stored yet."""
+    """A review export as a collector, under the preset's source ("Trustpilot reviews", ...) so that a newer
+    export of the same place adds only the reviews not stored yet. The file is opened once, when first read
+    (`read`, a preview, or `collect`): an upload may be deleted once previewed, and its import reads the file
+    opened then. Batches of BATCH_ROWS rows; the first rejects and the notes learnt while importing (reviews
+    the file repeats) are kept for a report."""
 
     path: Path | str
     source_name: str | None = None
     preset: str | None = None
     timezone: str = "UTC"
     dayfirst: bool | None = None  # None: as the file's dates show
-    imported: ReviewImport | None = field(default=None, init=False)  # the last read, for reporting
-    file_rows: FileRows | None = field(default=None, init=False, repr=False)  # the file, read once
+    keep_rejects: int = 20
+    imported: ReviewImport | None = field(default=None, init=False)  # the preview, for reporting
+    first_rejects: list[Rejected] = field(default_factory=list, init=False)
+    notes: list[str] = field(default_factory=list, init=False)  # the plan's, and those of the import
 
     def __post_init__(self) -> None:
         self.path = Path(self.path)
         self.name = f"review-file:{self.path.name}"
 
-    def read(self, author_salt: str = "") -> ReviewImport:
-        """The file's records and rejects, authors hashed with `author_salt` (for a preview: none). The file is
-        read once: an upload may be deleted once previewed, and its import converts the rows read then."""
+    @cached_property
+    def plan(self) -> ReviewPlan:
         path = Path(self.path)
-        if self.file_rows is None:
-            self.file_rows = read_rows(path)
-        self.imported = review_import(
-            path.name, self.file_rows, self.preset, self.timezone, self.dayfirst, author_salt
+        return plan_reviews(path.name, read_rows(path), self.preset, self.timezone, self.dayfirst)
+
+    def read(self, author_salt: str = "") -> ReviewImport:
+        """The plan and the first PREVIEW_ROWS rows converted, authors hashed with `author_salt` (for a
+        preview: none); `rows` counts the whole file's."""
+        plan = self.plan
+        records, rejects = next(plan.convert(author_salt, PREVIEW_ROWS), ([], []))
+        self.notes = list(plan.notes)
+        self.imported = ReviewImport(
+            records, rejects, plan.mapping, plan.preset.name, list(plan.notes), plan.left_out, plan.rows
         )
         return self.imported
 
-    def source(self, imported: ReviewImport) -> SourceSpec:
-        name = self.source_name or PRESETS[imported.preset].source_name
-        return SourceSpec(name, "review", imported.preset)
+    def source(self, imported: ReviewImport | ReviewPlan) -> SourceSpec:
+        preset = imported.preset if isinstance(imported, ReviewImport) else imported.preset.name
+        name = self.source_name or PRESETS[preset].source_name
+        return SourceSpec(name, "review", preset)
 
     def collect(self, context: CollectContext) -> Iterator[SourceBatch]:
-        imported = self.read(context.author_salt)  # authors hashed with the store's salt
-        yield SourceBatch(self.source(imported), FeedbackFrame.of(imported.records), imported.rejects)
+        plan = self.plan
+        source = self.source(plan)
+        repeats = Repeats()
+        self.first_rejects, batches = [], 0
+        for records, rejects in plan.convert(context.author_salt, repeats=repeats):  # the store's salt
+            self.first_rejects += rejects[: max(self.keep_rejects - len(self.first_rejects), 0)]
+            batches += 1
+            yield SourceBatch(source, FeedbackFrame.of(records), rejects)
+        if not batches:  # a file without rows still makes its source
+            yield SourceBatch(source)
+        self.notes = [*plan.notes, *repeats.note()]

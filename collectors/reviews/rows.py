@@ -1,30 +1,34 @@
 """The rows of a review export as read by collectors.files (CSV, XLSX, JSON, JSON Lines), each a dict keyed by
-its column, with its line: the header's names for CSV and XLSX, the flattened keys for JSON."""
+its column, with its line: the header's names for CSV and XLSX, the flattened keys for JSON. Read as a stream, as
+often as asked, so that a file of any size is read in memory that does not grow with it."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
 from analysis.personal_data import mask_emails
-from collectors.files import Table, flatten, plain, read_file
+from collectors.files import Table, Unreadable, flatten, plain, read_file
 from pulse.errors import InputError
 from store.records import Rejected
 
 Row = dict[str, Any]
 MAX_RAW_CHARS = 4000
+Read = tuple[int, Row] | Rejected  # a data row with its line, or one that cannot be read as a row
 
 
 @dataclass
 class FileRows:
-    """The data rows of a file as (line, row), the columns seen, and rows unreadable as such (rejected)."""
+    """A review file's columns and its data rows, each (line, row) or, where it cannot be read as a row (more
+    cells than the header, a JSON value that is no object, a JSON line that is no JSON), a Rejected: in the
+    file's order, read again on each call of `read`."""
 
-    rows: list[tuple[int, Row]] = field(default_factory=list)
-    columns: list[str] = field(default_factory=list)
-    unreadable: list[Rejected] = field(default_factory=list)
+    columns: list[str]
+    read: Callable[[], Iterator[Read]]
     notes: list[str] = field(default_factory=list)
 
 
@@ -41,30 +45,29 @@ def read_rows(path: Path) -> FileRows:
 
 def grid_rows(table: Table) -> FileRows:
     """Rows of a CSV or XLSX file keyed by the header (the first row that is not blank)."""
-    result = FileRows()
-    header: list[str] | None = None
-    for line, cells in table.rows():
-        if not cells:
-            continue  # a blank line is not a row
-        if header is None:
-            header = [plain(cell).strip() for cell in cells]
-            result.columns = list(dict.fromkeys(column for column in header if column))
-            continue
-        if len(cells) > len(header):
-            reason = f"{len(cells)} values but the header has {len(header)} columns"
-            raw = mask_emails(table.delimiter.join(map(plain, cells)))[:MAX_RAW_CHARS]
-            result.unreadable.append(Rejected(table.file_name, reason, raw, line))
-            continue
-        row: Row = {}
-        for column, cell in zip(header, cells, strict=False):
-            if column:
-                row.setdefault(column, _cell(cell))
-        result.rows.append((line, row))
+    header = next((cells for _line, cells in table.rows() if cells), None)
     if header is None:
         raise InputError(
             f"{table.file_name} is empty.", hint="Export the reviews again, with the header row."
         )
-    return result
+    names = [plain(cell).strip() for cell in header]
+
+    def read() -> Iterator[Read]:
+        rows = (row for row in table.rows() if row[1])  # a blank line is not a row
+        next(rows, None)  # the header
+        for line, cells in rows:
+            if len(cells) > len(names):
+                reason = f"{len(cells)} values but the header has {len(names)} columns"
+                raw = mask_emails(table.delimiter.join(map(plain, cells)))[:MAX_RAW_CHARS]
+                yield Rejected(table.file_name, reason, raw, line)
+                continue
+            row: Row = {}
+            for column, cell in zip(names, cells, strict=False):
+                if column:
+                    row.setdefault(column, _cell(cell))
+            yield line, row
+
+    return FileRows(list(dict.fromkeys(column for column in names if column)), read)
 
 
 def _cell(value: Any) -> Any:
@@ -73,18 +76,18 @@ def _cell(value: Any) -> Any:
 
 
 def json_rows(table: Table) -> FileRows:
-    result = FileRows()
-    for record in table.records:
-        if isinstance(record.value, dict):
-            result.rows.append((record.line, flatten(record.value)))
-        else:
-            raw = mask_emails(json.dumps(record.value, ensure_ascii=False))[:MAX_RAW_CHARS]
-            result.unreadable.append(Rejected(table.file_name, "not a JSON object", raw, record.line))
-    for line in table.unreadable:
-        raw = mask_emails(line.text)[:MAX_RAW_CHARS]
-        result.unreadable.append(Rejected(table.file_name, line.reason, raw, line.line))
-    seen: dict[str, None] = {}
-    for _line, row in result.rows:
-        seen.update(dict.fromkeys(row))
-    result.columns = list(seen)
-    return result
+    """The records of a JSON file that are objects, flattened; the others, and JSON Lines that hold no JSON,
+    rejected."""
+
+    def read() -> Iterator[Read]:
+        for entry in table.entries:
+            if isinstance(entry, Unreadable):
+                raw = mask_emails(entry.text)[:MAX_RAW_CHARS]
+                yield Rejected(table.file_name, entry.reason, raw, entry.line)
+            elif isinstance(entry.value, dict):
+                yield entry.line, flatten(entry.value)
+            else:
+                raw = mask_emails(json.dumps(entry.value, ensure_ascii=False))[:MAX_RAW_CHARS]
+                yield Rejected(table.file_name, "not a JSON object", raw, entry.line)
+
+    return FileRows(list(table.object_columns), read)

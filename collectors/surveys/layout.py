@@ -5,18 +5,34 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from collectors.files import Cells, JsonRecord, Row, Source, Table, clean, filled, flatten, plain, read_file
+from collectors.files import (
+    Cells,
+    JsonRecord,
+    Row,
+    RowReader,
+    Source,
+    Table,
+    Unreadable,
+    clean,
+    filled,
+    flatten,
+    plain,
+    read_file,
+)
 from collectors.values import norm, time_zone
 from pulse.errors import InputError
 from pulse.identity import is_personal_column
+
+if TYPE_CHECKING:
+    from collectors.columns import CsvColumns, FrameCheck
 
 
 @dataclass(frozen=True)
@@ -24,7 +40,7 @@ class SurveyFile:
     """A survey export as read (collectors.files), with what a Typeform responses JSON says of itself."""
 
     table: Table
-    rows: Callable[[], Iterator[Row]]  # every row with its line, the header rows included
+    rows: RowReader  # every row with its line, the header rows included
     description: str
     preset: str | None = None  # a shape that names its vendor (Typeform's responses API)
     hints: Mapping[str, str] = field(default_factory=dict)  # column -> extra words for matching
@@ -41,8 +57,8 @@ class SurveyFile:
     def delimiter(self) -> str:
         return self.table.delimiter
 
-    def columns(self, header_rows: int, first_line: int, width: int) -> pl.DataFrame | None:
-        return self.table.csv_columns(header_rows, first_line, width)
+    def columns(self, first_line: int, width: int, check: FrameCheck | None = None) -> CsvColumns | None:
+        return self.table.csv_columns(first_line, width, check)
 
 
 def open_survey(source: Source, file_name: str | None = None) -> SurveyFile:
@@ -54,7 +70,7 @@ def open_survey(source: Source, file_name: str | None = None) -> SurveyFile:
             f"{table.file_name} holds JSON but not a list of responses.",
             hint='Pulse reads a JSON list of records, or an object with an "items", "responses" or "data" list.',
         )
-    typeform = any(
+    typeform = "answers" in table.object_columns and any(  # read until the first Typeform response
         isinstance(record.value, dict) and isinstance(record.value.get("answers"), list)
         for record in table.records
     )
@@ -68,13 +84,20 @@ def open_survey(source: Source, file_name: str | None = None) -> SurveyFile:
     if not typeform:
         return SurveyFile(table, table.rows, description)
     hints: dict[str, str] = {}
-    flat = [_typeform_item(record.value, hints) for record in table.records]
-    columns = list(dict.fromkeys(key for item in flat for key in item))
+    seen: dict[str, None] = {}
+    for record in table.records:  # a first pass for the columns and their hints
+        seen.update(dict.fromkeys(_typeform_item(record.value, hints)))
+    columns = list(seen)
 
-    def rows() -> Iterator[Row]:
+    def rows(skipped: list[Unreadable] | None = None) -> Iterator[Row]:
         yield -1, list(columns)
-        for record, item in zip(table.records, flat, strict=True):
-            yield _position(table, record), [item.get(column) for column in columns]
+        for entry in table.entries:
+            if isinstance(entry, Unreadable):
+                if skipped is not None:
+                    skipped.append(entry)
+                continue
+            item = _typeform_item(entry.value, {})
+            yield _position(table, entry), [item.get(column) for column in columns]
 
     return SurveyFile(table, rows, description, "typeform", hints)
 

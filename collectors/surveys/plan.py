@@ -1,5 +1,10 @@
 """The plan of a survey import: the mapping, the whole-column decisions (day-first dates, the CSAT and CES
-scales) made on the whole file, the notes, and the conversion in batches."""
+scales) made on the whole file, the notes, and the conversion in batches.
+
+The file is read in two passes, so that memory depends on the chunk, not on the file: the first reads it whole
+a chunk at a time, keeping only what the decisions need (date order evidence, the scores seen, the rows
+counted); the second converts it a chunk at a time. A UTF-8 CSV is read by polars in both (collectors.columns);
+any other file is parsed once, its chunks kept on disk for the second pass (collectors.spool)."""
 
 from __future__ import annotations
 
@@ -7,14 +12,15 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from itertools import islice
-from typing import Any
+from typing import Any, Protocol
 
 import polars as pl
 
 from analysis.personal_data import mask_emails
-from collectors.columns import rows_as_columns
-from collectors.files import Cells, Row, Source, filled
-from collectors.surveys.conversion import MAX_RAW_CHARS, Conversion, convert_rows
+from collectors.columns import row_frames, rows_as_columns
+from collectors.files import Cells, Row, Source, Unreadable, filled
+from collectors.spool import FrameSpool
+from collectors.surveys.conversion import MAX_RAW_CHARS, Conversion, Converter, convert_rows
 from collectors.surveys.layout import Layout, SurveyFile, open_survey, read_layout
 from collectors.surveys.mapping import (
     DESCRIPTIVE_FIELDS,
@@ -40,6 +46,12 @@ DETECT_ROWS = 500  # data rows looked at to find the columns
 BATCH_ROWS = 20_000  # rows per SourceBatch handed to the store
 
 
+class Chunks(Protocol):
+    """A file's data rows read again, a chunk at a time: collectors.columns.CsvColumns or a FrameSpool."""
+
+    def chunks(self) -> Iterator[tuple[pl.DataFrame, list[Unreadable]]]: ...
+
+
 @dataclass
 class SurveyPlan:
     """How a file will be read: the columns, the field -> column mapping, and what was noticed."""
@@ -57,7 +69,9 @@ class SurveyPlan:
     _layout: Layout = field(repr=False)
     _indexes: dict[str, int] = field(repr=False)
     _zone: tzinfo = field(repr=False)
-    _frame: pl.DataFrame | None = field(default=None, repr=False)  # the whole file's rows (collectors.files)
+    _rows: Chunks | None = field(
+        default=None, repr=False
+    )  # the data rows, read again (None: planned on a sample)
     _personal: set[int] = field(default_factory=set, repr=False)  # column indexes holding personal data
 
     @property
@@ -94,16 +108,19 @@ class SurveyPlan:
         """Every data row, `size` at a time, as (records, rejects): the records in file order, respondents
         hashed with `author_salt` (the store's: CollectContext.author_salt), the rejects with their lines and
         reasons."""
-        frame = self._frame if self._frame is not None else _data_frame(self._table, self._layout)
-        unreadable = [  # JSON Lines that hold no JSON
-            Rejected(self.file_name, line.reason, mask_emails(line.text)[:MAX_RAW_CHARS], line.line)
-            for line in self._table.table.unreadable
-        ]
-        for records, rejects in convert_rows(frame, self.conversion(), size, author_salt):
-            yield FeedbackFrame(records), [*unreadable, *rejects]
-            unreadable = []
-        if unreadable:
-            yield FeedbackFrame.empty(), unreadable
+        converter = Converter(self.conversion(), author_salt)
+        chunks = self._rows if self._rows is not None else _read_once(self._table, self._layout)
+        for frame, skipped in chunks.chunks():
+            unreadable = [  # JSON Lines that hold no JSON, met before the chunk's rows
+                Rejected(self.file_name, line.reason, mask_emails(line.text)[:MAX_RAW_CHARS], line.line)
+                for line in skipped
+            ]
+            for offset in range(0, frame.height, size):
+                records, rejects = converter.convert(frame.slice(offset, size))
+                yield FeedbackFrame(records), [*unreadable, *rejects]
+                unreadable = []
+            if unreadable:
+                yield FeedbackFrame.empty(), unreadable
 
     def preview(self, n: int = 10) -> list[dict[str, Any]]:
         """The first `n` data rows as they would be imported: fields, or the reason of the reject."""
@@ -179,11 +196,14 @@ def _plan(
         how = "chosen" if preset else "detected from the headers"
         rows = "1 header row" if layout.header_rows == 1 else f"{layout.header_rows} header rows"
         notes.append(f"Preset {PRESET_LABELS[layout.preset]} ({how}; {rows}).")
-    frame = _data_frame(table, layout) if whole_file else None
     width = len(layout.columns)
-    scanned = frame if frame is not None else rows_as_columns(((0, cells) for cells in sample), width)
-    date_evidence, scales = _scan(scanned, indexes)
-    data_rows = frame.height + len(table.table.unreadable) if frame is not None else None
+    if whole_file:
+        data, evidence = _first_pass(table, layout, indexes)
+    else:
+        data, evidence = None, _Evidence(indexes)
+        evidence.add(rows_as_columns(((0, cells) for cells in sample), width))
+    date_evidence, scales = evidence.dates, evidence.scales
+    data_rows = evidence.rows + evidence.unreadable if whole_file else None
     date_column = layout.columns[indexes["created_at"]] if "created_at" in indexes else ""
     decided, note = decide_dayfirst(date_evidence, dayfirst, date_column, whole_file)
     notes += [note] if note else []
@@ -207,7 +227,7 @@ def _plan(
         _layout=layout,
         _indexes=indexes,
         _zone=zone,
-        _frame=frame,
+        _rows=data,
         _personal=personal,
     )
 
@@ -231,22 +251,73 @@ def _scale_evidence() -> Scales:
     return {scale.field_name: ScaleEvidence(scale.labels) for scale in SCALED_FIELDS}
 
 
-def _data_frame(table: SurveyFile, layout: Layout, limit: int | None = None) -> pl.DataFrame:
-    """The data rows (the first `limit`, or all) as the frame the conversion reads: a UTF-8 CSV read by
-    polars where it can be, any other file from its rows (collectors.files)."""
+def _data_frame(table: SurveyFile, layout: Layout, limit: int) -> pl.DataFrame:
+    """The first `limit` data rows as the frame the conversion reads."""
+    return rows_as_columns(islice(table.rows(), layout.skip, layout.skip + limit), len(layout.columns))
+
+
+@dataclass
+class _Evidence:
+    """What the first pass keeps of the rows: date order evidence, the CSAT and CES scores seen, the count."""
+
+    indexes: dict[str, int]
+    dates: DateEvidence = field(default_factory=DateEvidence)
+    scales: Scales = field(default_factory=_scale_evidence)
+    rows: int = 0
+    unreadable: int = 0  # JSON Lines that hold no JSON
+
+    def add(self, frame: pl.DataFrame) -> None:
+        _scan(frame, self.indexes, self.dates, self.scales)
+        self.rows += frame.height
+
+
+def _first_pass(table: SurveyFile, layout: Layout, indexes: dict[str, int]) -> tuple[Chunks, _Evidence]:
+    """The whole file read once, a chunk at a time, for the evidence: a UTF-8 CSV by polars where it can be
+    (read again to convert), any other file from its rows, kept on disk to convert (FrameSpool)."""
     width = len(layout.columns)
-    if limit is None:
-        first_row = next(islice(table.rows(), layout.skip, None), None)
-        columns = table.columns(layout.skip, first_row[0], width) if first_row else None
+    first_row = next(islice(table.rows(), layout.skip, None), None)
+    if first_row is not None:
+        evidence = _Evidence(indexes)
+        columns = table.columns(first_row[0], width, evidence.add)
         if columns is not None:
-            return columns.with_columns(cells=pl.lit(None, pl.String), over=pl.lit(None, pl.Int64))
-    end = None if limit is None else layout.skip + limit
-    return rows_as_columns(islice(table.rows(), layout.skip, end), width)
+            return columns, evidence
+    evidence = _Evidence(indexes)  # what polars saw, if anything, is not what the rows hold
+    spool = FrameSpool()
+    for frame, skipped in _RowChunks(table, layout).chunks():
+        evidence.add(frame)
+        evidence.unreadable += len(skipped)
+        spool.add(frame, skipped)
+    return spool, evidence
 
 
-def _scan(frame: pl.DataFrame, indexes: dict[str, int]) -> tuple[DateEvidence, Scales]:
-    """The first pass: date order evidence and the CSAT and CES scales, each distinct value looked at once."""
-    dates, scales = DateEvidence(), _scale_evidence()
+def _read_once(table: SurveyFile, layout: Layout) -> Chunks:
+    """A plan made on the first rows converts the file as it reads it (by polars where it can be)."""
+    width = len(layout.columns)
+    first_row = next(islice(table.rows(), layout.skip, None), None)
+    columns = table.columns(first_row[0], width) if first_row is not None else None
+    return columns if columns is not None else _RowChunks(table, layout)
+
+
+@dataclass
+class _RowChunks:
+    """The data rows read by collectors.files, in frames of FRAME_CHUNK_ROWS rows, as they are read."""
+
+    table: SurveyFile
+    layout: Layout
+
+    def chunks(self) -> Iterator[tuple[pl.DataFrame, list[Unreadable]]]:
+        skipped: list[Unreadable] = []
+        rows = islice(self.table.rows(skipped), self.layout.skip, None)
+        for frame in row_frames(rows, len(self.layout.columns)):
+            yield frame, list(skipped)
+            skipped.clear()
+        if skipped:
+            yield rows_as_columns([], len(self.layout.columns)), list(skipped)
+
+
+def _scan(frame: pl.DataFrame, indexes: dict[str, int], dates: DateEvidence, scales: Scales) -> None:
+    """The first pass, a chunk at a time: date order evidence and the CSAT and CES scales, each distinct value
+    of the chunk looked at once."""
     if "created_at" in indexes:
         values = frame.select(date=pl.col(f"c{indexes['created_at']}")).filter(
             pl.col("date").is_not_null() & ~pl.col("date").str.contains(r"^\d{4}")  # ISO: no evidence
@@ -257,7 +328,6 @@ def _scan(frame: pl.DataFrame, indexes: dict[str, int]) -> tuple[DateEvidence, S
         if name in indexes:
             for value in frame[f"c{indexes[name]}"].drop_nulls().unique():
                 evidence.add(value)
-    return dates, scales
 
 
 def _scale_notes(

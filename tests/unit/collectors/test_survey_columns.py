@@ -8,12 +8,14 @@ import csv
 import io
 from typing import Any
 
+import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import collectors.columns as columns_module
-from collectors.columns import read_csv_columns
+from collectors.columns import CsvColumns, read_csv_columns
+from collectors.spool import FrameSpool
 from collectors.surveys import SurveyPlan, plan_survey_file
 from collectors.surveys.conversion import PY_WHITESPACE
 from pulse.errors import InputError
@@ -73,8 +75,14 @@ def both_lanes(data: bytes, **options: Any) -> tuple[SurveyPlan, SurveyPlan]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(columns_module, "read_csv_columns", lambda *_: refused.append(True))
         by_rows = plan_survey_file(data, "survey.csv", timezone="Europe/London", **options)
-    assert refused and by_rows._frame is not None
+    assert refused and isinstance(by_rows._rows, FrameSpool)
     return columnar, by_rows
+
+
+def frame_of(plan: SurveyPlan) -> pl.DataFrame:
+    """The data rows as the plan's lane reads them (a CSV read by polars: CsvColumns)."""
+    assert isinstance(plan._rows, CsvColumns)
+    return pl.concat(frame for frame, _skipped in plan._rows.chunks())
 
 
 def converted(plan: SurveyPlan, size: int) -> tuple[list[FeedbackRecord], list[Rejected]]:
@@ -109,8 +117,43 @@ def test_columnar_lane__same_plan_records_rejects_and_lines_as_row_by_row(
         columnar, by_rows = both_lanes(data, dayfirst=None)
     except InputError:  # every date ambiguous: both lanes ask for --dayfirst, as other tests show
         return
-    assert columnar._frame is not None and columnar._frame["cells"].null_count() == columnar._frame.height
+    frame = frame_of(columnar)
+    assert frame["cells"].null_count() == frame.height
     assert_same(columnar, by_rows, size)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.fixed_dictionaries(CELLS), min_size=1, max_size=30),
+    st.sampled_from([1, 4, 50]),
+    st.integers(min_value=1, max_value=300),
+)
+def test_columnar_lane__read_in_small_chunks_gives_the_same_as_row_by_row(
+    rows: list[dict[str, str]], size: int, chunk_bytes: int
+) -> None:
+    data = csv_bytes([[row[name] for name in HEADER] for row in rows])
+    with pytest.MonkeyPatch.context() as patch:  # a chunk of a few rows, or of one row longer than the chunk
+        patch.setattr(columns_module, "CSV_CHUNK_BYTES", chunk_bytes)
+        patch.setattr(columns_module, "FRAME_CHUNK_ROWS", 3)
+        try:
+            columnar, by_rows = both_lanes(data, dayfirst=True)
+        except InputError:
+            return
+        assert_same(columnar, by_rows, size)
+
+
+def test_read_csv_columns__reads_whole_rows_a_chunk_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [["R1", "2026-01-02", "9", "", "", 'a "quoted"\nword, over lines', "", "", ""]] * 40
+    data = csv_bytes(rows)
+    whole = read_csv_columns(data, ",", 2, len(HEADER))
+    monkeypatch.setattr(
+        columns_module, "CSV_CHUNK_BYTES", 100
+    )  # a row is 52 bytes: cut at quotes and line ends
+    chunked = read_csv_columns(data, ",", 2, len(HEADER))
+    assert whole is not None and chunked is not None
+    assert len(whole.parts) == 1 and len(chunked.parts) > 10
+    frames = [pl.concat(frame for frame, _skipped in lane.chunks()) for lane in (whole, chunked)]
+    assert frames[0].equals(frames[1]) and frames[1]["line"].to_list() == list(range(2, 82, 2))
 
 
 @pytest.mark.parametrize(
@@ -131,18 +174,17 @@ def test_columnar_lane__used_for_a_plain_export_and_keeps_physical_lines() -> No
     rows = [["R1", "2026-01-02T10:00:00Z", "9", "", "two\nlines", "", "", ""], ["R2", "2026-01-03", "11"]]
     data = csv_bytes([row + [""] * (len(HEADER) - len(row)) for row in rows])
     columnar, _ = both_lanes(data)
-    assert columnar._frame is not None
-    assert columnar._frame["line"].to_list() == [2, 4]
+    assert frame_of(columnar)["line"].to_list() == [2, 4]
     records, rejects = converted(columnar, 10)
     assert [record.external_id for record in records] == ["R1|2026-01-02T10:00:00+00:00"]
     assert [(reject.line, reject.reason) for reject in rejects] == [(4, "nps 11 is out of range 0-10")]
 
 
 def test_read_csv_columns__refuses_what_polars_may_read_otherwise() -> None:
-    assert read_csv_columns(b"a,b\n1,2\n", ",", 1, 2, 2) is not None
-    assert read_csv_columns(b"a,b\r1,2\r", ",", 1, 2, 2) is None
-    assert read_csv_columns(b"a,b\n1,2,3\n", ",", 1, 2, 2) is None
-    assert read_csv_columns(b"a,b\n", ",", 1, 2, 2) is None  # no data rows: nothing to gain
+    assert read_csv_columns(b"a,b\n1,2\n", ",", 2, 2) is not None
+    assert read_csv_columns(b"a,b\r1,2\r", ",", 2, 2) is None
+    assert read_csv_columns(b"a,b\n1,2,3\n", ",", 2, 2) is None
+    assert read_csv_columns(b"a,b\n", ",", 2, 2) is None  # no data rows: nothing to gain
 
 
 def test_py_whitespace__is_what_str_strip_removes() -> None:
