@@ -4,10 +4,11 @@ XLSX no header or cell can start a formula, and an XLSX cell is always written a
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, Literal
 
 import polars as pl
 
@@ -62,20 +63,40 @@ def write_table(frame: pl.DataFrame, path: Path) -> None:
     if suffix == ".json":
         path.write_text(json.dumps(frame.to_dicts(), ensure_ascii=False, indent=1, default=str), "utf-8")
         return
+    _check_fits(frame, suffix, path.name)
+    with path.open("wb") as handle:
+        _write_sheet(frame, suffix, handle)
+
+
+def table_bytes(frame: pl.DataFrame, suffix: Literal[".csv", ".xlsx"], name: str = "the file") -> bytes:
+    """`frame` as the bytes of a .csv or .xlsx file, neutralised as `write_table` writes it: for a download."""
+    _check_fits(frame, suffix, name)
+    buffer = io.BytesIO()
+    _write_sheet(frame, suffix, buffer)
+    return buffer.getvalue()
+
+
+def _check_fits(frame: pl.DataFrame, suffix: str, name: str) -> None:
     if suffix == ".xlsx" and frame.height >= XLSX_ROWS:
         raise InputError(
             f"{frame.height:,} rows do not fit in an Excel sheet ({XLSX_ROWS - 1:,} rows and a header at most).",
-            hint=f"Write a .csv file instead of {path.name}.",
+            hint=f"Write a .csv file instead of {name}.",
         )
+
+
+def _write_sheet(frame: pl.DataFrame, suffix: str, handle: BinaryIO) -> None:
+    """`frame` as CSV (UTF-8) or XLSX into `handle`, column names and text cells neutralised."""
     header = [csv_safe(name) for name in frame.columns]
     rows = [[_cell(value) for value in row] for row in _flat(frame).iter_rows()]
-    if suffix == ".csv":
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            writer.writerows(rows)
-    else:
-        _write_xlsx(header, rows, path)
+    if suffix == ".xlsx":
+        _write_xlsx(header, rows, handle)
+        return
+    text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+    writer = csv.writer(text)
+    writer.writerow(header)
+    writer.writerows(rows)
+    text.flush()
+    text.detach()  # the handle stays open for its owner
 
 
 def _flat(frame: pl.DataFrame) -> pl.DataFrame:
@@ -88,7 +109,7 @@ def _cell(value: Any) -> Any:
     return value if value is None or isinstance(value, bool | int | float) else csv_safe(value)
 
 
-def _write_xlsx(header: list[str], rows: list[list[Any]], path: Path) -> None:
+def _write_xlsx(header: list[str], rows: list[list[Any]], handle: BinaryIO) -> None:
     """The sheet, every text a string cell: openpyxl would make a formula of text that starts with "=" and an
     error value of "#N/A", and refuses control characters that XML cannot hold."""
     from openpyxl import Workbook
@@ -98,7 +119,7 @@ def _write_xlsx(header: list[str], rows: list[list[Any]], path: Path) -> None:
     sheet.append([_text_cell(sheet, name) for name in header])
     for row in rows:
         sheet.append([_text_cell(sheet, value) if isinstance(value, str) else value for value in row])
-    book.save(path)
+    book.save(handle)
 
 
 def _text_cell(sheet: Any, text: str) -> Any:

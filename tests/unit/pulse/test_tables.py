@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from collectors.surveys import read_table
 from pulse.errors import InputError
-from pulse.tables import csv_safe, undo_csv_safe, write_table
+from pulse.tables import csv_safe, table_bytes, undo_csv_safe, write_table
 
 
 @pytest.mark.parametrize(
@@ -157,3 +157,13 @@ def test_write_table__more_rows_than_an_excel_sheet_holds_is_refused_with_a_hint
         write_table(frame, tmp_path / "scored.xlsx")
     assert ".csv" in (raised.value.hint or "")
     assert not (tmp_path / "scored.xlsx").exists()
+
+
+def test_table_bytes__an_xlsx_download_is_the_file_write_table_writes(tmp_path: Path) -> None:
+    path = tmp_path / "scored.xlsx"
+    write_table(risky_frame(), path)
+    downloaded = tmp_path / "downloaded.xlsx"
+    downloaded.write_bytes(table_bytes(risky_frame(), ".xlsx"))
+    rows = [[cell.value for cell in row] for row in load_workbook(downloaded).active.iter_rows()]  # type: ignore[union-attr]
+    assert rows == [[cell.value for cell in row] for row in load_workbook(path).active.iter_rows()]  # type: ignore[union-attr]
+    assert rows[0] == ["'=1+1", "score"]
