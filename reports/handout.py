@@ -131,7 +131,7 @@ def theme_csv(report: ThemeReport) -> str:
     table = report_table(report)
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
-    writer.writerow(table.columns)
+    writer.writerow([csv_safe(name) for name in table.columns])
     for row in table.iter_rows():
         writer.writerow(
             [value if isinstance(value, bool | int | float) else csv_safe(value) for value in row]
