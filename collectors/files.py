@@ -21,6 +21,7 @@ import codecs
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -37,6 +38,8 @@ SNIFF_BYTES = 64 * 1024
 CHUNK_BYTES = 16 * 2**20
 LIST_KEYS = ("items", "responses", "reviews", "data", "results", "records")  # where an object keeps its list
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
+MAX_JSON_DEPTH = 32  # levels of nesting in a record; a record nested deeper is rejected with its line
+CSV_FIELD_CHARS = 16 * 2**20  # a cell longer than this (a stray quote swallowing the file) stops the reading
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 
 Cells = list[Any]
@@ -95,6 +98,7 @@ class Table:
     one_object: bool = False  # JSON: a single object, not a list of records
     json_lines: bool = False  # JSON Lines: a row's line is its line, not its index
     source: FileInput | None = field(default=None, repr=False)
+    skipped_lines: int = 0  # CSV: lines before the rows (Excel's "sep=;" line), never yielded
 
     def csv_columns(self, header_rows: int, first_line: int, width: int) -> pl.DataFrame | None:
         """The data rows of a UTF-8 CSV as string columns (`read_csv_columns`); None for any other file, or
@@ -103,20 +107,31 @@ class Table:
             return None
         from collectors.columns import read_csv_columns  # polars' reading beside the rows: collectors.columns
 
-        return read_csv_columns(self.source.source, self.delimiter, header_rows, first_line, width)
+        skip = header_rows + self.skipped_lines
+        return read_csv_columns(self.source.source, self.delimiter, skip, first_line, width)
 
 
 def read_file(
-    source: Source, file_name: str | None = None, what: str = "file", refuse_controls: bool = True
+    source: Source,
+    file_name: str | None = None,
+    what: str = "file",
+    refuse_controls: bool = True,
+    sheet: str | None = None,
 ) -> Table:
     """A file (a path, or the bytes of an upload with its `file_name`) as a Table. `what` names what it holds
     ("survey", "reviews"), for the hints of errors. A text file with many control characters is refused as
-    binary unless `refuse_controls` is False (its rows are then read, for the importer to reject)."""
+    binary unless `refuse_controls` is False (its rows are then read, for the importer to reject). `sheet`
+    names the worksheet of an Excel workbook to read (default: the one that holds the data)."""
     data = file_input(source, file_name, what)
     head = data.head()
     suffix = Path(data.file_name).suffix.casefold()
     if head.startswith(b"PK\x03\x04"):
-        return _xlsx_table(data)
+        return _xlsx_table(data, sheet)
+    if sheet is not None:
+        raise InputError(
+            f"{data.file_name} is not an Excel workbook, so it has no worksheet {sheet!r}.",
+            hint="Leave out --sheet: it is for .xlsx files.",
+        )
     if suffix == ".xls" or head.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError(
             f"{data.file_name} is an old Excel (.xls) workbook, which Pulse cannot read.",
@@ -170,36 +185,51 @@ def _not_text(name: str, why: str, what: str, form: str = "CSV") -> InputError:
 # --- text: encoding and delimiter ---------------------------------------------------------------------
 
 
-def _detect_encoding(data: FileInput, head: bytes, what: str) -> str:
+def _detect_encoding(data: FileInput, head: bytes, what: str) -> tuple[str, str | None]:
     """BOM first, then UTF-8 (checked over the whole file), then charset-normalizer (preferring cp1252 among
-    the code pages that fit equally well)."""
+    the code pages that fit equally well), weighed against Mac Roman (`_weigh_mac_roman`). With the encoding,
+    a sentence when it is uncertain (None when it is not)."""
     if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        return "utf-32"
+        return "utf-32", None
     if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+        return "utf-8-sig", None
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
+        return "utf-16", None
     if head.count(0) > max(1, len(head) // 200):  # a stray NUL is tolerated (and dropped); many: binary
-        return _bomless_utf16(data.file_name, head, what)
+        return _bomless_utf16(data.file_name, head, what), None
     failure = _first_utf8_failure(data)
     if failure is None:
-        return "utf-8"
+        return "utf-8", None
     from charset_normalizer import from_bytes
 
     with data.opener() as handle:
         handle.seek(max(0, failure - SNIFF_BYTES // 2))
         window = handle.read(SNIFF_BYTES)
-    matches = from_bytes(head + b"\n" + window)
+    sample = head + b"\n" + window
+    matches = from_bytes(sample)
     best = matches.best()
     if best is None:
         raise _not_text(data.file_name, "its bytes are not text in any common encoding", what)
     # a short sample fits many code pages equally well; Windows-1252 is by far the commonest of them, and
     # where no language is recognised at all (a few accented words), it is the likeliest reading
     if any(match.chaos <= best.chaos and "cp1252" in match.could_be_from_charset for match in matches):
-        return "cp1252"
+        return _weigh_mac_roman("cp1252", sample)
     if not best.coherence and _decodes(window, "cp1252"):
-        return "cp1252"
-    return str(best.encoding)
+        return _weigh_mac_roman("cp1252", sample)
+    return _weigh_mac_roman(str(best.encoding), sample)
+
+
+def _weigh_mac_roman(encoding: str, sample: bytes) -> tuple[str, str | None]:
+    """`encoding` or Mac Roman (collectors.code_pages), with a sentence when the choice is uncertain."""
+    from collectors.code_pages import weigh_mac_roman
+
+    encoding, uncertain = weigh_mac_roman(encoding, sample)
+    if not uncertain:
+        return encoding, None
+    return encoding, (
+        f"The encoding is uncertain: read as {encoding_name(encoding)}. If accents or symbols such as € look "
+        "wrong, save the file as CSV UTF-8 and import it again."
+    )
 
 
 def _decodes(data: bytes, encoding: str) -> bool:
@@ -273,16 +303,27 @@ def _sniff_delimiter(sample: str, truncated: bool) -> str:
 
 
 def encoding_name(encoding: str) -> str:
-    return {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (with BOM)", "utf-16": "UTF-16"}.get(encoding, encoding)
+    names = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (with BOM)", "utf-16": "UTF-16", "mac_roman": "Mac Roman"}
+    return names.get(encoding, encoding)
 
 
 DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "pipes"}
 
 
+_SEP_LINE = re.compile(r'"?sep=(?P<delimiter>[^\r\n"])"?[ \t]*(?:\r\n|\r|\n|$)', re.IGNORECASE)
+
+
 def _csv_table(data: FileInput, head: bytes, what: str, refuse_controls: bool) -> Table:
-    encoding = _detect_encoding(data, head, what)
+    encoding, doubt = _detect_encoding(data, head, what)
     sample = _sample_text(data, encoding, what, refuse_controls)
-    delimiter = _sniff_delimiter(sample, truncated=data.size > SNIFF_BYTES)
+    sep_line = _SEP_LINE.match(sample.removeprefix("\ufeff"))  # Excel's "sep=;": the delimiter, then the rows
+    if sep_line is not None:
+        delimiter = sep_line["delimiter"]
+        how = f"{DELIMITER_NAMES.get(delimiter, repr(delimiter))}, as its first line (sep={delimiter}) says"
+    else:
+        delimiter = _sniff_delimiter(sample, truncated=data.size > SNIFF_BYTES)
+        how = DELIMITER_NAMES[delimiter]
+    csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_CHARS))  # 131,072 characters by default
 
     def rows() -> Iterator[Row]:
         with data.opener() as handle:
@@ -290,6 +331,9 @@ def _csv_table(data: FileInput, head: bytes, what: str, refuse_controls: bool) -
             reader = csv.reader(text, delimiter=delimiter, strict=False)
             line = 1
             try:
+                if sep_line is not None:
+                    next(reader, None)
+                    line = reader.line_num + 1
                 for cells in reader:
                     yield line, cells
                     line = reader.line_num + 1
@@ -299,37 +343,99 @@ def _csv_table(data: FileInput, head: bytes, what: str, refuse_controls: bool) -
                     hint="Open the file in a spreadsheet and export it as CSV again.",
                 ) from error
 
-    description = f"Read as {encoding_name(encoding)} CSV separated by {DELIMITER_NAMES[delimiter]}."
-    return Table(data.file_name, "csv", description, rows, encoding, delimiter, source=data)
+    description = f"Read as {encoding_name(encoding)} CSV separated by {how}." + (
+        f" {doubt}" if doubt else ""
+    )
+    return Table(
+        data.file_name,
+        "csv",
+        description,
+        rows,
+        encoding,
+        delimiter,
+        source=data,
+        skipped_lines=1 if sep_line is not None else 0,
+    )
 
 
 # --- XLSX ---------------------------------------------------------------------------------------------
 
 
-def _xlsx_table(data: FileInput) -> Table:
-    from openpyxl import load_workbook
+def _xlsx_table(data: FileInput, wanted: str | None) -> Table:
+    """The worksheet named `wanted`, else the one that holds the data (collectors.headers.data_sheet: a cover
+    or notes sheet before it is passed over)."""
+    from collectors.headers import data_sheet  # where the table is: collectors.headers
+
+    def sheets(workbook: Any) -> tuple[list[str], str | None]:
+        names = list(workbook.sheetnames)
+        return names, data_sheet(workbook) if wanted is None and len(names) > 1 else None
+
+    names, found = _xlsx_read(data, sheets)
+    if wanted is not None:
+        name = next((n for n in names if n == wanted), None) or next(
+            (n for n in names if n.strip().casefold() == wanted.strip().casefold()), None
+        )
+        if name is None:
+            shown = ", ".join(repr(n) for n in names)
+            raise InputError(
+                f"{data.file_name} has no worksheet {wanted!r}.", hint=f"Its worksheets: {shown}."
+            )
+        description = f"Read the worksheet {name!r} of an Excel workbook, as asked."
+    elif found is not None:
+        name = found
+        others = ", ".join(repr(n) for n in names if n != name)
+        description = (
+            f"Read the worksheet {name!r} of an Excel workbook, the one with the most rows of data "
+            f"(also there: {others}; choose another with --sheet NAME)."
+        )
+    else:
+        name = names[0] if names else ""
+        description = "Read the first worksheet of an Excel workbook."
 
     def rows() -> Iterator[Row]:
+        workbook = None
         try:
             with data.opener() as handle:
-                workbook = load_workbook(handle, read_only=True, data_only=True)
-                try:
-                    sheet = workbook.worksheets[0]
-                    start = sheet.min_row or 1
-                    for number, values in enumerate(sheet.iter_rows(values_only=True), start=start):
-                        yield number, list(values)
-                finally:
-                    workbook.close()
+                workbook = _load_workbook(handle)
+                sheet = workbook[name] if name else workbook.worksheets[0]
+                start = sheet.min_row or 1
+                for number, values in enumerate(sheet.iter_rows(values_only=True), start=start):
+                    yield number, list(values)
         except InputError:
             raise
         except Exception as error:  # openpyxl raises many kinds for a broken workbook
-            raise InputError(
-                f"{data.file_name} cannot be read as an Excel workbook ({type(error).__name__}: {error}).",
-                hint="Open it in Excel or LibreOffice and save it again as .xlsx, or export CSV.",
-            ) from error
+            raise _broken_workbook(data, error) from error
+        finally:
+            if workbook is not None:
+                workbook.close()
 
-    description = "Read the first worksheet of an Excel workbook."
     return Table(data.file_name, "xlsx", description, rows, source=data)
+
+
+def _load_workbook(handle: IO[bytes]) -> Any:
+    from openpyxl import load_workbook
+
+    return load_workbook(handle, read_only=True, data_only=True)
+
+
+def _xlsx_read(data: FileInput, read: Callable[[Any], Any]) -> Any:
+    """What `read` finds in the workbook, opened read-only; InputError for a broken workbook."""
+    try:
+        with data.opener() as handle:
+            workbook = _load_workbook(handle)
+            try:
+                return read(workbook)
+            finally:
+                workbook.close()
+    except Exception as error:  # openpyxl raises many kinds for a broken workbook
+        raise _broken_workbook(data, error) from error
+
+
+def _broken_workbook(data: FileInput, error: Exception) -> InputError:
+    return InputError(
+        f"{data.file_name} cannot be read as an Excel workbook ({type(error).__name__}: {error}).",
+        hint="Open it in Excel or LibreOffice and save it again as .xlsx, or export CSV.",
+    )
 
 
 # --- JSON ---------------------------------------------------------------------------------------------
@@ -337,7 +443,7 @@ def _xlsx_table(data: FileInput) -> Table:
 
 def _json_table(data: FileInput, head: bytes, what: str) -> Table:
     _check_size(data.file_name, data.size, what, MAX_JSON_BYTES)
-    encoding = _detect_encoding(data, head, what) if not head.startswith(codecs.BOM_UTF8) else "utf-8-sig"
+    encoding = _detect_encoding(data, head, what)[0] if not head.startswith(codecs.BOM_UTF8) else "utf-8-sig"
     try:
         text = data.read().decode(encoding, errors=_errors(encoding))
     except UnicodeDecodeError as error:
@@ -357,12 +463,18 @@ def _json_table(data: FileInput, head: bytes, what: str) -> Table:
                     hint=f"Export the {what} again; a file cut short or edited by hand often breaks JSON.",
                 ) from error
             by_lines = True
+        except RecursionError as error:  # nested deeper than Python's parser goes
+            if not _looks_like_json_lines(text):
+                raise _too_deep(data.file_name, what) from error
+            by_lines = True
         else:
             records, one_object = _located_records(text, document, data.file_name)
     if by_lines:
         records, unreadable = _json_lines(text)
     kind = "JSON Lines" if by_lines else "JSON"
     where = "line" if by_lines else "index"
+    records, deep = _shallow_records(records, text, where)
+    unreadable = sorted([*unreadable, *deep], key=lambda line: line.line)
     description = f"Read {len(records)} records of {kind}."
 
     flat: list[dict[str, Any]] = []  # flattened once, when the rows are first asked for
@@ -390,6 +502,55 @@ def _json_table(data: FileInput, head: bytes, what: str) -> Table:
         json_lines=by_lines,
         source=data,
     )
+
+
+def _looks_like_json_lines(text: str) -> bool:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return len(lines) > 1 and all(line.lstrip()[:1] == "{" for line in lines)
+
+
+def _too_deep(name: str, what: str) -> InputError:
+    return InputError(
+        f"{name} holds JSON nested more deeply than Pulse reads (a record may nest {MAX_JSON_DEPTH} levels).",
+        hint=f"Export the {what} again as CSV or as a plain JSON list of records.",
+    )
+
+
+def _depth_over(value: Any, limit: int) -> bool:
+    """Whether `value` nests lists and objects more than `limit` levels deep (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+def _shallow_records(
+    records: list[JsonRecord], text: str, where: str
+) -> tuple[list[JsonRecord], list[Unreadable]]:
+    """The records nested at most MAX_JSON_DEPTH levels, and the others as unreadable (rejected with their
+    line, or their index in a JSON list), shown by the start of the line where they begin."""
+    deep = [
+        record
+        for record in records
+        if isinstance(record.value, dict | list) and _depth_over(record.value, MAX_JSON_DEPTH)
+    ]
+    if not deep:
+        return records, []
+    lines = text.splitlines()
+    reason = f"nested more than {MAX_JSON_DEPTH} levels deep"
+    unreadable = [
+        Unreadable(
+            getattr(record, where), reason, lines[record.line - 1][:200] if record.line <= len(lines) else ""
+        )
+        for record in deep
+    ]
+    too_deep = {id(record) for record in deep}
+    kept = [record for record in records if id(record) not in too_deep]
+    return kept, unreadable
 
 
 def _located_records(text: str, document: Any, name: str) -> tuple[list[JsonRecord], bool]:
@@ -466,6 +627,10 @@ def _json_lines(text: str) -> tuple[list[JsonRecord], list[Unreadable]]:
             records.append(JsonRecord(number, len(records), json.loads(line)))
         except json.JSONDecodeError as error:
             unreadable.append(Unreadable(number, f"not valid JSON: {error.msg}", line))
+        except RecursionError:
+            unreadable.append(
+                Unreadable(number, f"nested more than {MAX_JSON_DEPTH} levels deep", line[:200])
+            )
     return records, unreadable
 
 

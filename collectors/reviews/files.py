@@ -30,7 +30,7 @@ from collectors.reviews.presets import (
     resolve_mapping,
 )
 from collectors.reviews.rows import FileRows, Row, read_rows
-from collectors.values import DateEvidence, decide_dayfirst, parse_moment, parse_stars
+from collectors.values import MAX_TEXT_CHARS, DateEvidence, decide_dayfirst, parse_moment, parse_stars
 from pulse.errors import InputError
 from pulse.identity import is_personal_column
 from store.records import FeedbackFrame, FeedbackRecord, Rejected, SourceSpec
@@ -194,6 +194,9 @@ def row_record(
         raise ValueError("the row is empty")
     stars = parse_stars(value("stars"))
     text = join_title(value("title"), value("text"))
+    full_length = len(text) if text is not None and len(text) > MAX_TEXT_CHARS else None
+    if text is not None and full_length:
+        text = text[:MAX_TEXT_CHARS]
     if stars is None and text is None:
         raise ValueError("the review has neither stars nor text")
     created_at = parse_moment(value("date"), zone, dayfirst)
@@ -212,6 +215,7 @@ def row_record(
         raw={
             "preset": preset.name,
             **{column: row[column] for column in extras if row.get(column) not in (None, "")},
+            **({"text_truncated_from_chars": full_length} if full_length else {}),
         },
     )
 
@@ -234,6 +238,12 @@ def import_notes(
     notes.append("Columns: " + ", ".join(f"{name} <- {column!r}" for name, column in mapping.items()) + ".")
     if "review_id" not in mapping:
         notes.append("No review id column: each review's id is a hash of its date, stars, text and author.")
+    cut = sum(1 for record in records if record.raw and "text_truncated_from_chars" in record.raw)
+    if cut:
+        notes.append(
+            f"{cut} {'review' if cut == 1 else 'reviews'} longer than {MAX_TEXT_CHARS:,} characters stored cut "
+            "to that length; the raw data keeps the full length (text_truncated_from_chars)."
+        )
     repeated = sum(count - 1 for count in Counter(record.external_id for record in records).values())
     if repeated:
         rows = "1 row repeats" if repeated == 1 else f"{repeated} rows repeat"
@@ -252,6 +262,7 @@ class ReviewFileCollector:
     preset: str | None = None
     timezone: str = "UTC"
     dayfirst: bool | None = None  # None: as the file's dates show
+    sheet: str | None = None  # an Excel workbook's worksheet (default: the one that holds the data)
     imported: ReviewImport | None = field(default=None, init=False)  # the last read, for reporting
     file_rows: FileRows | None = field(default=None, init=False, repr=False)  # the file, read once
 
@@ -264,7 +275,7 @@ class ReviewFileCollector:
         read once: an upload may be deleted once previewed, and its import converts the rows read then."""
         path = Path(self.path)
         if self.file_rows is None:
-            self.file_rows = read_rows(path)
+            self.file_rows = read_rows(path, self.sheet)
         self.imported = review_import(
             path.name, self.file_rows, self.preset, self.timezone, self.dayfirst, author_salt
         )

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
 from analysis.personal_data import mask_emails
-from collectors.files import Table, flatten, plain, read_file
+from collectors.files import Table, filled, flatten, plain, read_file
+from collectors.headers import HEADER_SEARCH_ROWS, find_header
 from pulse.errors import InputError
 from store.records import Rejected
 
@@ -28,8 +30,11 @@ class FileRows:
     notes: list[str] = field(default_factory=list)
 
 
-def read_rows(path: Path) -> FileRows:
-    table = read_file(path, what="reviews", refuse_controls=False)  # such rows are rejected one by one
+def read_rows(path: Path, sheet: str | None = None) -> FileRows:
+    """The rows of a review export; `sheet` names an Excel workbook's worksheet (default: the data's)."""
+    table = read_file(
+        path, what="reviews", refuse_controls=False, sheet=sheet
+    )  # such rows are rejected one by one
     result = json_rows(table) if table.form == "json" else grid_rows(table)
     result.notes.insert(0, table.description)
     if table.encoding and not table.encoding.startswith("utf"):
@@ -40,10 +45,18 @@ def read_rows(path: Path) -> FileRows:
 
 
 def grid_rows(table: Table) -> FileRows:
-    """Rows of a CSV or XLSX file keyed by the header (the first row that is not blank)."""
+    """Rows of a CSV or XLSX file keyed by the header (the first row that is not blank, unless it is a title
+    above the table: collectors.headers)."""
     result = FileRows()
     header: list[str] | None = None
-    for line, cells in table.rows():
+    rows = table.rows()
+    first_rows = list(islice(rows, HEADER_SEARCH_ROWS))
+    start = find_header(first_rows, table.form == "xlsx") or 0
+    if start and any(filled(cell) for _line, cells in first_rows[:start] for cell in cells):
+        result.notes.append(
+            f"Header on row {first_rows[start][0]} (the rows above it are a title, left out)."
+        )
+    for line, cells in chain(first_rows[start:], rows):
         if not cells:
             continue  # a blank line is not a row
         if header is None:
