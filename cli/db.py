@@ -21,7 +21,7 @@ def db_upgrade(context: Context) -> None:
     from store.daily_counts import refresh_daily_counts
     from store.migrate import upgrade
 
-    engine = context.any_engine
+    engine = context.creating_engine
     before, after = upgrade(engine)
     where = context.where
     if before == after:
@@ -72,7 +72,7 @@ def restore(context: Context, file: Path, yes: bool) -> None:
     from store.feedback import count_feedback
     from store.migrate import is_current
 
-    engine = context.any_engine
+    engine = context.creating_engine  # a backup may be restored into a new store
     require_sqlite(engine)
     check_backup(file)
     if not yes:

@@ -20,7 +20,9 @@ def test_db_upgrade__creates_then_reports_up_to_date(pulse) -> None:  # type: ig
     assert "Feedback items: 0" in status.output
 
 
-def test_commands__refuse_an_unmigrated_store_with_a_hint(pulse) -> None:  # type: ignore[no-untyped-def]
+def test_commands__refuse_an_unmigrated_store_with_a_hint(pulse, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    if database_url.startswith("sqlite"):
+        Path(database_url.removeprefix("sqlite:///")).touch()  # an empty SQLite file: a store of no revision
     result = pulse("demo")
     assert result.exit_code == 1
     assert "Error: The database is not at the current schema version." in result.output

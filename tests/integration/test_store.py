@@ -12,7 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select
 
-from pulse.errors import InputError, StoreError
+from pulse.errors import ConfigError, InputError, StoreError
 from store.embeddings import read_embeddings, write_embeddings
 from store.engine import build_engine, bulk_writes, inserted_id, reading, writing
 from store.feedback import count_feedback, prepare_feedback, read_feedback, upsert_feedback
@@ -363,7 +363,7 @@ def test_writing__rolls_back_on_error(engine: Engine) -> None:
 
 
 def test_build_engine__bad_url_says_what_to_write() -> None:
-    with pytest.raises(StoreError) as raised:
+    with pytest.raises(ConfigError) as raised:
         build_engine("not a url")
     assert "postgresql+psycopg://" in raised.value.hint
 
