@@ -25,6 +25,7 @@ CHECKPOINT_INTERVAL_S = 0.05
 WRITE_OPTION = "pulse_write"
 _bulk_writers: WeakKeyDictionary[Engine, int] = WeakKeyDictionary()  # bulk_writes() running, per engine
 _bulk_lock = threading.Lock()
+INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE for "permission denied"
 
 
 def build_engine(url: str, create: bool = True) -> Engine:
@@ -50,13 +51,30 @@ def build_engine(url: str, create: bool = True) -> Engine:
             return _build_sqlite_engine(url, parsed.database, create)
         if parsed.drivername == "postgresql":
             url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-        return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True)
+        event.listen(engine, "handle_error", _on_postgres_error)
+        return engine
     except (NoSuchModuleError, ImportError, ArgumentError) as error:
         raise ConfigError(
             f"PULSE_DATABASE_URL ({describe_url(url)}) asks for a database driver that Pulse does not use: "
             f"{error}.",
             hint=SUPPORTED_DATABASES,
         ) from error
+
+
+def _on_postgres_error(context: ExceptionContext) -> None:
+    """A PostgreSQL user that may not read or write the store's tables: a permission problem, said so."""
+    error = context.original_exception
+    if getattr(error, "sqlstate", None) != INSUFFICIENT_PRIVILEGE or context.engine is None:
+        return
+    url = context.engine.url
+    raise StoreError(
+        f"The database user {url.username} may not do this in the store at "
+        f"{url.render_as_string(hide_password=True)}: a permission problem ({str(error).splitlines()[0]}).",
+        hint=f"Let that user read and write Pulse's tables (as their owner: `GRANT ALL ON ALL TABLES IN SCHEMA "
+        f"public TO {url.username}` and the same ON ALL SEQUENCES), or set PULSE_DATABASE_URL to the user that "
+        "ran `pulse db upgrade`.",
+    ) from error
 
 
 def describe_url(url: str) -> str:

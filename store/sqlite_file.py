@@ -18,7 +18,14 @@ SUPPORTED_DATABASES = (
     "absolute path) or postgresql+psycopg://user:password@host/dbname."
 )
 # the result codes of SQLite's errors (their low byte): https://www.sqlite.org/rescode.html
-SQLITE_PERM, SQLITE_READONLY, SQLITE_CORRUPT, SQLITE_CANTOPEN, SQLITE_NOTADB = 3, 8, 11, 14, 26
+SQLITE_PERM, SQLITE_READONLY, SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_CANTOPEN, SQLITE_NOTADB = (
+    3,
+    8,
+    10,
+    11,
+    14,
+    26,
+)
 DAMAGED_WORDS = ("file is not a database", "database disk image is malformed")
 PERMISSION_WORDS = ("readonly database", "unable to open database file", "access permission denied")
 
@@ -100,9 +107,9 @@ def translate_sqlite_error(path: Path, error: BaseException) -> StoreError | Non
     text = str(error)
     if code in (SQLITE_CORRUPT, SQLITE_NOTADB) or text in DAMAGED_WORDS:
         return damaged_store(path, f'SQLite says "{text}"')
-    if code in (SQLITE_PERM, SQLITE_READONLY, SQLITE_CANTOPEN) or any(
+    if code in (SQLITE_PERM, SQLITE_READONLY, SQLITE_IOERR, SQLITE_CANTOPEN) or any(
         words in text for words in PERMISSION_WORDS
-    ):
+    ):  # these are also what SQLite says when it may not write the file, its folder or its journal
         return permission_problem(path)
     return None
 

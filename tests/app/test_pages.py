@@ -102,7 +102,9 @@ def test_app__unmigrated_store_shows_error_and_hint(tmp_path: Path, use_database
     assert "pulse db upgrade" in app.info[0].value
 
 
-def test_app__a_mistyped_store_path_says_there_is_no_store_and_creates_none(tmp_path: Path, use_database) -> None:  # type: ignore[no-untyped-def]
+def test_app__a_mistyped_store_path_says_there_is_no_store_and_creates_none(
+    tmp_path: Path, use_database
+) -> None:  # type: ignore[no-untyped-def]
     missing = tmp_path / "dta" / "pulse.db"  # "data" mistyped in PULSE_DATABASE_URL
     use_database(f"sqlite:///{missing}")
     app = AppTest.from_file(APP, default_timeout=60)

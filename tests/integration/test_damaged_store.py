@@ -89,7 +89,9 @@ COMMANDS = {
 
 @pytest.mark.parametrize("damage", ["cut short", "first page overwritten"])
 @pytest.mark.parametrize("command", list(COMMANDS))
-def test_commands__say_a_damaged_store_is_damaged_and_what_to_do(store: Path, damage: str, command: str) -> None:
+def test_commands__say_a_damaged_store_is_damaged_and_what_to_do(
+    store: Path, damage: str, command: str
+) -> None:
     DAMAGES[damage](store)
     assert_says_damaged(pulse(*COMMANDS[command]), store)
 
@@ -111,7 +113,9 @@ def test_backup__refuses_a_damaged_store_and_writes_no_file(store: Path, damage:
 
 
 @pytest.mark.parametrize("damage", list(DAMAGES))
-def test_restore__puts_a_backup_in_the_place_of_a_damaged_store(store: Path, damage: str, tmp_path: Path) -> None:
+def test_restore__puts_a_backup_in_the_place_of_a_damaged_store(
+    store: Path, damage: str, tmp_path: Path
+) -> None:
     backup = tmp_path / "pulse-backup.db"
     assert pulse("backup", str(backup)).exit_code == 0
     Path(f"{store}-wal").write_bytes(b"\x37\x7f\x06\x82" + os.urandom(PAGE))  # a journal of the damaged file
