@@ -21,8 +21,8 @@ def demo(context: Context, if_empty: bool) -> None:
     """Load the demo dataset: a bakery-café's surveys, reviews, Reddit mentions and rollouts."""
     from collectors.base import run_collector
     from collectors.demo import DemoCollector
+    from collectors.rollouts import import_rollouts
     from store.feedback import count_feedback
-    from store.rollouts import import_rollouts
 
     settings = context.settings
     engine = context.engine
