@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from store.engine import writing
 from store.feedback import count_feedback
 from store.rollouts import Rollout, add_rollout, read_rollouts, update_rollout
+from store.sources import ensure_source, read_sources
 
 ROWS = 50_000
 THREADS = 20
@@ -102,3 +104,53 @@ def test_import_killed_midway__keeps_what_was_committed_and_the_rerun_adds_no_du
 
     assert rerun.returncode == 0, rerun.stderr.decode()
     assert count_feedback(engine) == rows
+
+
+def test_ensure_source__a_second_transaction_creating_the_same_new_source_waits_and_shares_it(
+    engine: Engine,
+) -> None:
+    """The race of two imports of one new survey, made certain: the first has created the source and not
+    committed yet when the second asks for it."""
+    found: dict[str, int] = {}
+    errors: list[BaseException] = []
+
+    def second() -> None:
+        try:
+            with writing(engine) as connection:
+                found["second"] = ensure_source(connection, "Survey: responses.csv", "survey", "csv")
+        except BaseException as error:
+            errors.append(error)
+
+    with writing(engine) as connection:
+        found["first"] = ensure_source(connection, "Survey: responses.csv", "survey", "csv")
+        waiting = threading.Thread(target=second)
+        waiting.start()
+        waiting.join(timeout=1)
+        assert waiting.is_alive(), "the second transaction did not wait for the first"
+    waiting.join(timeout=60)
+
+    assert errors == []
+    assert found["second"] == found["first"]
+    assert read_sources(engine)["name"].to_list() == ["Survey: responses.csv"]
+
+
+@pytest.mark.slow
+def test_import__two_imports_of_the_same_new_survey_at_once_both_succeed_and_store_it_once(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    rows = 20_000
+    survey = tmp_path / "survey.csv"
+    write_survey(survey, rows)
+    command = [sys.executable, "-c", "from cli.main import main; main()", "import", str(survey)]
+    environment = {**os.environ, "PULSE_DATABASE_URL": database_url}
+    importing = [
+        subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    outcomes = [(process.wait(timeout=600), process.communicate()[1].decode()) for process in importing]
+
+    for status, stderr in outcomes:
+        assert status == 0, stderr
+        assert "Traceback" not in stderr
+    assert count_feedback(engine) == rows
+    assert read_sources(engine)["name"].to_list() == ["Survey: survey.csv"]
