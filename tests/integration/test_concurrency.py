@@ -147,10 +147,10 @@ def test_import__two_imports_of_the_same_new_survey_at_once_both_succeed_and_sto
         subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         for _ in range(2)
     ]
-    outcomes = [(process.wait(timeout=600), process.communicate()[1].decode()) for process in importing]
+    errors = [process.communicate(timeout=600)[1].decode() for process in importing]
 
-    for status, stderr in outcomes:
-        assert status == 0, stderr
+    for process, stderr in zip(importing, errors, strict=True):
+        assert process.returncode == 0, stderr
         assert "Traceback" not in stderr
     assert count_feedback(engine) == rows
     assert read_sources(engine)["name"].to_list() == ["Survey: survey.csv"]
