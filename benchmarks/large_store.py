@@ -80,12 +80,12 @@ def copy_large_store(folder: Path, rows: int = ROWS) -> str:
 
 
 def build_large_store(path: Path, rows: int = ROWS, seed: int = 11) -> None:
+    from collectors.rollouts import import_rollouts
     from pulse.settings import build_settings
     from store.engine import build_engine, bulk_writes
     from store.feedback import upsert_feedback
     from store.migrate import upgrade
     from store.records import FeedbackFrame, SourceSpec
-    from store.rollouts import import_rollouts
 
     path.unlink(missing_ok=True)
     engine = build_engine(f"sqlite:///{path}")

@@ -47,8 +47,8 @@ def timed(action: Callable[[], object]) -> float:
 def load_demo(engine: Engine) -> int:
     from collectors.base import run_collector
     from collectors.demo import DemoCollector
+    from collectors.rollouts import import_rollouts
     from pulse.settings import build_settings
-    from store.rollouts import import_rollouts
 
     demo_dir = build_settings().demo_dir
     result = run_collector(engine, DemoCollector(demo_dir))

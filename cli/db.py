@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from cli.context import Context, judge_rollouts, with_context
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 @click.group()
@@ -21,7 +25,7 @@ def db_upgrade(context: Context) -> None:
     from store.daily_counts import refresh_daily_counts
     from store.migrate import upgrade
 
-    engine = context.any_engine
+    engine = context.creating_engine
     before, after = upgrade(engine)
     where = context.where
     if before == after:
@@ -39,6 +43,7 @@ def db_status(context: Context) -> None:
     """Say where the store is, its schema revision and how much it holds."""
     from store.feedback import count_feedback
     from store.migrate import current_revision, head_revision
+    from store.runs import read_runs
     from store.state import read_data_version
 
     engine = context.any_engine
@@ -47,6 +52,23 @@ def db_status(context: Context) -> None:
     click.echo(f"Schema revision: {current or 'none (run `pulse db upgrade`)'} (current: {head})")
     if current == head:
         click.echo(f"Feedback items: {count_feedback(engine)}; data version {read_data_version(engine)}")
+        echo_recent_runs(read_runs(engine, limit=RECENT_RUNS))
+
+
+RECENT_RUNS = 5
+
+
+def echo_recent_runs(recent: pl.DataFrame) -> None:
+    """The newest runs, one a line: when, how it ended (ok, failed, interrupted, running), what, its counts."""
+    if recent.is_empty():
+        return
+    click.echo("Recent runs:")
+    for run in recent.iter_rows(named=True):
+        counts = ", ".join(f"{count} {name}" for name, count in (run["counts"] or {}).items() if count)
+        click.echo(
+            f"  {run['started_at']:%Y-%m-%d %H:%M} UTC  {run['status']:<11}  {run['kind']} {run['name']}"
+            + (f" ({counts})" if counts else "")
+        )
 
 
 @click.command()
@@ -72,7 +94,7 @@ def restore(context: Context, file: Path, yes: bool) -> None:
     from store.feedback import count_feedback
     from store.migrate import is_current
 
-    engine = context.any_engine
+    engine = context.creating_engine  # a backup may be restored into a new store
     require_sqlite(engine)
     check_backup(file)
     if not yes:

@@ -30,8 +30,8 @@ if TYPE_CHECKING:
 )
 @click.option(
     "--preset",
-    help="Surveys: typeform, google_forms, surveymonkey or qualtrics. Reviews: google_business, trustpilot, "
-    "yelp or generic. Default: detected.",
+    help="Surveys: typeform, google_forms, surveymonkey, qualtrics, microsoft_forms or delighted. Reviews: "
+    "google_business, trustpilot, yelp or generic. Default: detected.",
 )
 @click.option(
     "--map", "pairs", multiple=True, metavar="FIELD=COLUMN", help="Use COLUMN for FIELD; repeatable."
@@ -53,6 +53,17 @@ if TYPE_CHECKING:
     'already holds this survey (recognised by its form id or columns, whatever the file is called), else "Survey: '
     'FILE NAME"; for reviews, the export\'s platform ("Trustpilot reviews").',
 )
+@click.option(
+    "--header-row",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Surveys: the row number of the header, when rows above it (a title) are not found by Pulse.",
+)
+@click.option(
+    "--sheet",
+    metavar="NAME",
+    help="Excel workbooks: the worksheet to read. Default: the one with the most rows of data.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the counts and mapping as JSON.")
 @with_context
 def import_file(
@@ -64,9 +75,12 @@ def import_file(
     mapping_file: Path | None,
     dayfirst: bool | None,
     source_name: str | None,
+    header_row: int | None,
+    sheet: str | None,
     as_json: bool,
 ) -> None:
-    """Import a survey export (CSV, XLSX or JSON from Typeform, Google Forms, SurveyMonkey, Qualtrics...) or,
+    """Import a survey export (CSV, XLSX or JSON from Typeform, Google Forms, SurveyMonkey, Qualtrics, Microsoft
+    Forms, Delighted...) or,
     with --kind review, a review export (Google Business Profile, Trustpilot, Yelp, or any CSV / JSON).
 
     Survey fields: created_at, nps, csat, ces, text, response_id, respondent, segment, location, channel.
@@ -76,26 +90,32 @@ def import_file(
     """
     from collectors.base import run_collector
     from collectors.surveys import SurveyFileCollector, parse_map_options, read_mapping_file
+    from collectors.surveys.plan import check_importable
     from collectors.surveys.sources import assign_source, choose_survey_source
 
     settings = context.settings
     if kind == "review":
-        if pairs or mapping_file or dayfirst is not None:
+        if pairs or mapping_file or dayfirst is not None or header_row is not None:
             raise InputError(
-                "--map, --mapping, --dayfirst and --monthfirst are for survey files.",
+                "--map, --mapping, --header-row, --dayfirst and --monthfirst are for survey files.",
                 hint="For reviews, pick the export format with --preset if it is not detected.",
             )
-        _import_reviews(context, file, preset, source_name, as_json)
+        _import_reviews(context, file, preset, source_name, as_json, sheet)
         return
     overrides = {**(read_mapping_file(mapping_file) if mapping_file else {}), **parse_map_options(pairs)}
-    collector = SurveyFileCollector(file, None, overrides, preset, dayfirst, timezone=settings.timezone)
+    collector = SurveyFileCollector(
+        file,
+        None,
+        overrides,
+        preset,
+        dayfirst,
+        timezone=settings.timezone,
+        header_row=header_row,
+        sheet=sheet,
+    )
     engine = context.engine
     plan = collector.plan
-    if "created_at" not in plan.mapping and plan.data_rows:
-        raise InputError(
-            f"{plan.file_name} has no submission date column that Pulse can find; nothing was imported.",
-            hint=f"Name it with --map created_at=COLUMN. Its columns: {', '.join(plan.columns[:30])}.",
-        )
+    check_importable(plan)
     choice = choose_survey_source(engine, plan, file.name, source_name)
     assign_source(collector, choice)
     if not as_json:
@@ -121,14 +141,19 @@ def import_file(
 
 
 def _import_reviews(
-    context: Context, file: Path, preset: str | None, source_name: str | None, as_json: bool
+    context: Context,
+    file: Path,
+    preset: str | None,
+    source_name: str | None,
+    as_json: bool,
+    sheet: str | None = None,
 ) -> None:
     from collectors.base import run_collector
     from collectors.reviews import ReviewFileCollector
 
     engine = context.engine
     collector = ReviewFileCollector(
-        file, source_name=source_name, preset=preset, timezone=context.settings.timezone
+        file, source_name=source_name, preset=preset, timezone=context.settings.timezone, sheet=sheet
     )
     read = collector.read()
     source = {"source": collector.source(read).name}

@@ -6,12 +6,16 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from cli.context import Context, judge_rollouts, with_context
-from pulse.errors import InputError
+from pulse.errors import InputError, PulseError
 from pulse.settings import PROJECT_ROOT
+
+if TYPE_CHECKING:
+    from analysis.embeddings import Embedder
 
 
 @click.command()
@@ -21,8 +25,8 @@ def demo(context: Context, if_empty: bool) -> None:
     """Load the demo dataset: a bakery-café's surveys, reviews, Reddit mentions and rollouts."""
     from collectors.base import run_collector
     from collectors.demo import DemoCollector
+    from collectors.rollouts import import_rollouts
     from store.feedback import count_feedback
-    from store.rollouts import import_rollouts
 
     settings = context.settings
     engine = context.engine
@@ -68,9 +72,8 @@ def analyze(context: Context) -> None:
 @with_context
 def score(context: Context, input_file: Path, text_column: str, out_file: Path | None) -> None:
     """Score a CSV, XLSX or JSON file of customer texts: every input column, plus sentiment, sentiment_score,
-    impersonal, impersonal_score and impersonal_cues. Embeddings are kept in the store, so scoring the same
-    texts again costs little."""
-    from analysis.embedding_pipeline import store_embedder
+    impersonal, impersonal_score and impersonal_cues. Needs no store; when there is one (migrated), the texts'
+    embeddings are kept in it, so scoring the same texts again costs little."""
     from analysis.pipeline import add_scores
     from collectors.surveys import read_table
     from pulse.tables import check_format, write_table
@@ -86,7 +89,7 @@ def score(context: Context, input_file: Path, text_column: str, out_file: Path |
         )
     kept = {name: f"input {name}" for name in SCORE_COLUMNS if name in frame.columns and name != text_column}
     frame = frame.rename(kept)  # a file scored before keeps its old scores beside the new ones
-    embedder = store_embedder(context.engine)
+    embedder = _score_embedder(context)
     with click.progressbar(length=frame.height, label="Scoring texts", file=sys.stderr) as bar:
         scored = add_scores(frame, text_column, embedder, lambda done, _total: bar.update(done - bar.pos))
     write_table(scored, out_file)
@@ -97,6 +100,19 @@ def score(context: Context, input_file: Path, text_column: str, out_file: Path |
         + ", ".join(f"{count} {label}" for label, count in sorted(counts))
         + f"; {flagged} impersonal-experience complaints."
     )
+
+
+def _score_embedder(context: Context) -> Embedder:
+    """The store's cache of embeddings when there is a store at the current schema; else embeddings computed
+    for this run only (scoring a file needs no store, and never creates one)."""
+    from analysis.embedding_pipeline import store_embedder
+    from analysis.embeddings import embed
+
+    try:
+        return store_embedder(context.engine)
+    except PulseError as error:
+        click.echo(f"Note: {error.message} The texts' embeddings are computed for this run only.", err=True)
+        return embed
 
 
 @click.command()

@@ -171,8 +171,9 @@ def rollouts_history(context: Context) -> None:
 @click.option("--by", default=None, help="Who is importing (default: your user name).")
 @with_context
 def rollouts_import(context: Context, file: Path, by: str | None) -> None:
-    """Add the rollouts of a CSV file (name,kind,channel,started_on,ended_on,description)."""
-    from store.rollouts import import_rollouts
+    """Add the rollouts of a CSV file in any encoding, or an XLSX (name,kind,channel,started_on,ended_on,
+    description)."""
+    from collectors.rollouts import import_rollouts
 
     engine = context.engine
     added, present = import_rollouts(engine, file, by=by or _who())

@@ -25,6 +25,7 @@ import csv
 import io
 import json
 import os
+import re
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -32,7 +33,19 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from collectors.json_stream import Entry, JsonRecord, NotJson, Unreadable, entries, scan, text_chunks
+from collectors.json_stream import (
+    MAX_JSON_DEPTH,
+    TOO_DEEP,
+    Entry,
+    JsonRecord,
+    NotJson,
+    Shape,
+    TooDeep,
+    Unreadable,
+    entries,
+    scan,
+    text_chunks,
+)
 from pulse.errors import InputError
 
 if TYPE_CHECKING:
@@ -41,13 +54,14 @@ if TYPE_CHECKING:
 MAX_FILE_BYTES = 500 * 1024 * 1024  # refused before reading, whatever the form and the importer
 SNIFF_BYTES = 64 * 1024
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
+CSV_FIELD_CHARS = 16 * 2**20  # a cell longer than this (a stray quote swallowing the file) stops the reading
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 
 Cells = list[Any]
 Row = tuple[int, Cells]  # (line, cells): see the module's docstring for what a line is
 Source = Path | str | bytes
 T = TypeVar("T")
-__all__ = ["JsonRecord", "Unreadable"]  # json_stream's, read through this module
+__all__ = ["MAX_JSON_DEPTH", "JsonRecord", "Unreadable"]  # json_stream's, read through this module
 
 
 class RowReader(Protocol):
@@ -143,6 +157,7 @@ class Table:
     one_object: bool = False  # JSON: a single object, not a list of records
     json_lines: bool = False  # JSON Lines: a row's line is its line, not its index
     source: FileInput | None = field(default=None, repr=False)
+    skipped_lines: int = 0  # CSV: lines before the rows (Excel's "sep=;" line), never yielded
 
     def csv_columns(self, first_line: int, width: int, check: FrameCheck | None = None) -> CsvColumns | None:
         """The data rows of a UTF-8 CSV read as string columns by polars, a chunk at a time
@@ -156,16 +171,26 @@ class Table:
 
 
 def read_file(
-    source: Source, file_name: str | None = None, what: str = "file", refuse_controls: bool = True
+    source: Source,
+    file_name: str | None = None,
+    what: str = "file",
+    refuse_controls: bool = True,
+    sheet: str | None = None,
 ) -> Table:
     """A file (a path, or the bytes of an upload with its `file_name`) as a Table. `what` names what it holds
     ("survey", "reviews"), for the hints of errors. A text file with many control characters is refused as
-    binary unless `refuse_controls` is False (its rows are then read, for the importer to reject)."""
+    binary unless `refuse_controls` is False (its rows are then read, for the importer to reject). `sheet`
+    names the worksheet of an Excel workbook to read (default: the one that holds the data)."""
     data = file_input(source, file_name, what)
     head = data.head()
     suffix = Path(data.file_name).suffix.casefold()
     if head.startswith(b"PK\x03\x04"):
-        return _xlsx_table(data)
+        return _xlsx_table(data, sheet)
+    if sheet is not None:
+        raise InputError(
+            f"{data.file_name} is not an Excel workbook, so it has no worksheet {sheet!r}.",
+            hint="Leave out --sheet: it is for .xlsx files.",
+        )
     if suffix == ".xls" or head.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError(
             f"{data.file_name} is an old Excel (.xls) workbook, which Pulse cannot read.",
@@ -221,36 +246,51 @@ def _not_text(name: str, why: str, what: str, form: str = "CSV") -> InputError:
 # --- text: encoding and delimiter ---------------------------------------------------------------------
 
 
-def _detect_encoding(data: FileInput, head: bytes, what: str) -> str:
+def _detect_encoding(data: FileInput, head: bytes, what: str) -> tuple[str, str | None]:
     """BOM first, then UTF-8 (checked over the whole file), then charset-normalizer (preferring cp1252 among
-    the code pages that fit equally well)."""
+    the code pages that fit equally well), weighed against Mac Roman (`_weigh_mac_roman`). With the encoding,
+    a sentence when it is uncertain (None when it is not)."""
     if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        return "utf-32"
+        return "utf-32", None
     if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+        return "utf-8-sig", None
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
+        return "utf-16", None
     if head.count(0) > max(1, len(head) // 200):  # a stray NUL is tolerated (and dropped); many: binary
-        return _bomless_utf16(data.file_name, head, what)
+        return _bomless_utf16(data.file_name, head, what), None
     failure = _first_utf8_failure(data)
     if failure is None:
-        return "utf-8"
+        return "utf-8", None
     from charset_normalizer import from_bytes
 
     with data.opener() as handle:
         handle.seek(max(0, failure - SNIFF_BYTES // 2))
         window = handle.read(SNIFF_BYTES)
-    matches = from_bytes(head + b"\n" + window)
+    sample = head + b"\n" + window
+    matches = from_bytes(sample)
     best = matches.best()
     if best is None:
         raise _not_text(data.file_name, "its bytes are not text in any common encoding", what)
     # a short sample fits many code pages equally well; Windows-1252 is by far the commonest of them, and
     # where no language is recognised at all (a few accented words), it is the likeliest reading
     if any(match.chaos <= best.chaos and "cp1252" in match.could_be_from_charset for match in matches):
-        return "cp1252"
+        return _weigh_mac_roman("cp1252", sample)
     if not best.coherence and _decodes(window, "cp1252"):
-        return "cp1252"
-    return str(best.encoding)
+        return _weigh_mac_roman("cp1252", sample)
+    return _weigh_mac_roman(str(best.encoding), sample)
+
+
+def _weigh_mac_roman(encoding: str, sample: bytes) -> tuple[str, str | None]:
+    """`encoding` or Mac Roman (collectors.code_pages), with a sentence when the choice is uncertain."""
+    from collectors.code_pages import weigh_mac_roman
+
+    encoding, uncertain = weigh_mac_roman(encoding, sample)
+    if not uncertain:
+        return encoding, None
+    return encoding, (
+        f"The encoding is uncertain: read as {encoding_name(encoding)}. If accents or symbols such as € look "
+        "wrong, save the file as CSV UTF-8 and import it again."
+    )
 
 
 def _decodes(data: bytes, encoding: str) -> bool:
@@ -324,16 +364,27 @@ def _sniff_delimiter(sample: str, truncated: bool) -> str:
 
 
 def encoding_name(encoding: str) -> str:
-    return {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (with BOM)", "utf-16": "UTF-16"}.get(encoding, encoding)
+    names = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (with BOM)", "utf-16": "UTF-16", "mac_roman": "Mac Roman"}
+    return names.get(encoding, encoding)
 
 
 DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "pipes"}
 
 
+_SEP_LINE = re.compile(r'"?sep=(?P<delimiter>[^\r\n"])"?[ \t]*(?:\r\n|\r|\n|$)', re.IGNORECASE)
+
+
 def _csv_table(data: FileInput, head: bytes, what: str, refuse_controls: bool) -> Table:
-    encoding = _detect_encoding(data, head, what)
+    encoding, doubt = _detect_encoding(data, head, what)
     sample = _sample_text(data, encoding, what, refuse_controls)
-    delimiter = _sniff_delimiter(sample, truncated=data.size > SNIFF_BYTES)
+    sep_line = _SEP_LINE.match(sample.removeprefix("\ufeff"))  # Excel's "sep=;": the delimiter, then the rows
+    if sep_line is not None:
+        delimiter = sep_line["delimiter"]
+        how = f"{DELIMITER_NAMES.get(delimiter, repr(delimiter))}, as its first line (sep={delimiter}) says"
+    else:
+        delimiter = _sniff_delimiter(sample, truncated=data.size > SNIFF_BYTES)
+        how = DELIMITER_NAMES[delimiter]
+    csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_CHARS))  # 131,072 characters by default
 
     def rows(skipped: list[Unreadable] | None = None) -> Iterator[Row]:
         with data.opener() as handle:
@@ -341,6 +392,9 @@ def _csv_table(data: FileInput, head: bytes, what: str, refuse_controls: bool) -
             reader = csv.reader(text, delimiter=delimiter, strict=False)
             line = 1
             try:
+                if sep_line is not None:
+                    next(reader, None)
+                    line = reader.line_num + 1
                 for cells in reader:
                     yield line, cells
                     line = reader.line_num + 1
@@ -350,46 +404,106 @@ def _csv_table(data: FileInput, head: bytes, what: str, refuse_controls: bool) -
                     hint="Open the file in a spreadsheet and export it as CSV again.",
                 ) from error
 
-    description = f"Read as {encoding_name(encoding)} CSV separated by {DELIMITER_NAMES[delimiter]}."
-    return Table(data.file_name, "csv", description, rows, encoding, delimiter, source=data)
+    description = f"Read as {encoding_name(encoding)} CSV separated by {how}." + (
+        f" {doubt}" if doubt else ""
+    )
+    return Table(
+        data.file_name,
+        "csv",
+        description,
+        rows,
+        encoding,
+        delimiter,
+        source=data,
+        skipped_lines=1 if sep_line is not None else 0,
+    )
 
 
 # --- XLSX ---------------------------------------------------------------------------------------------
 
 
-def _xlsx_table(data: FileInput) -> Table:
-    from openpyxl import load_workbook
+def _xlsx_table(data: FileInput, wanted: str | None) -> Table:
+    """The worksheet named `wanted`, else the one that holds the data (collectors.headers.data_sheet: a cover
+    or notes sheet before it is passed over)."""
+    from collectors.headers import data_sheet  # where the table is: collectors.headers
+
+    def sheets(workbook: Any) -> tuple[list[str], str | None]:
+        names = list(workbook.sheetnames)
+        return names, data_sheet(workbook) if wanted is None and len(names) > 1 else None
+
+    names, found = _xlsx_read(data, sheets)
+    if wanted is not None:
+        name = next((n for n in names if n == wanted), None) or next(
+            (n for n in names if n.strip().casefold() == wanted.strip().casefold()), None
+        )
+        if name is None:
+            shown = ", ".join(repr(n) for n in names)
+            raise InputError(
+                f"{data.file_name} has no worksheet {wanted!r}.", hint=f"Its worksheets: {shown}."
+            )
+        description = f"Read the worksheet {name!r} of an Excel workbook, as asked."
+    elif found is not None:
+        name = found
+        others = ", ".join(repr(n) for n in names if n != name)
+        description = (
+            f"Read the worksheet {name!r} of an Excel workbook, the one with the most rows of data "
+            f"(also there: {others}; choose another with --sheet NAME)."
+        )
+    else:
+        name = names[0] if names else ""
+        description = "Read the first worksheet of an Excel workbook."
 
     def rows(skipped: list[Unreadable] | None = None) -> Iterator[Row]:
+        workbook = None
         try:
             with data.opener() as handle:
-                workbook = load_workbook(handle, read_only=True, data_only=True)
-                try:
-                    sheet = workbook.worksheets[0]
-                    start = sheet.min_row or 1
-                    for number, values in enumerate(sheet.iter_rows(values_only=True), start=start):
-                        yield number, list(values)
-                finally:
-                    workbook.close()
+                workbook = _load_workbook(handle)
+                sheet = workbook[name] if name else workbook.worksheets[0]
+                start = sheet.min_row or 1
+                for number, values in enumerate(sheet.iter_rows(values_only=True), start=start):
+                    yield number, list(values)
         except InputError:
             raise
         except Exception as error:  # openpyxl raises many kinds for a broken workbook
-            raise InputError(
-                f"{data.file_name} cannot be read as an Excel workbook ({type(error).__name__}: {error}).",
-                hint="Open it in Excel or LibreOffice and save it again as .xlsx, or export CSV.",
-            ) from error
+            raise _broken_workbook(data, error) from error
+        finally:
+            if workbook is not None:
+                workbook.close()
 
-    description = "Read the first worksheet of an Excel workbook."
     return Table(data.file_name, "xlsx", description, rows, source=data)
+
+
+def _load_workbook(handle: IO[bytes]) -> Any:
+    from openpyxl import load_workbook
+
+    return load_workbook(handle, read_only=True, data_only=True)
+
+
+def _xlsx_read(data: FileInput, read: Callable[[Any], Any]) -> Any:
+    """What `read` finds in the workbook, opened read-only; InputError for a broken workbook."""
+    try:
+        with data.opener() as handle:
+            workbook = _load_workbook(handle)
+            try:
+                return read(workbook)
+            finally:
+                workbook.close()
+    except Exception as error:  # openpyxl raises many kinds for a broken workbook
+        raise _broken_workbook(data, error) from error
+
+
+def _broken_workbook(data: FileInput, error: Exception) -> InputError:
+    return InputError(
+        f"{data.file_name} cannot be read as an Excel workbook ({type(error).__name__}: {error}).",
+        hint="Open it in Excel or LibreOffice and save it again as .xlsx, or export CSV.",
+    )
 
 
 # --- JSON ---------------------------------------------------------------------------------------------
 
 
 def _json_table(data: FileInput, head: bytes, what: str) -> Table:
-    """A JSON file as a Table: checked and scanned once here (where its records are, how many, their keys),
-    its records read again for each pass (collectors.json_stream)."""
-    encoding = _detect_encoding(data, head, what) if not head.startswith(codecs.BOM_UTF8) else "utf-8-sig"
+    encoding = _detect_encoding(data, head, what)[0] if not head.startswith(codecs.BOM_UTF8) else "utf-8-sig"
 
     def undecodable(reason: str, offset: int) -> InputError:
         return _not_text(data.file_name, f"{reason} at byte {offset}", what, "JSON")
@@ -397,16 +511,24 @@ def _json_table(data: FileInput, head: bytes, what: str) -> Table:
     def chunks() -> Iterator[str]:
         return text_chunks(data.opener, encoding, _errors(encoding), undecodable)
 
+    def scanned(by_lines: bool) -> tuple[Shape, _Seen]:
+        seen = _Seen()
+        where = "line" if by_lines else "index"
+        return scan(
+            chunks(), by_lines, lambda member, entry: seen.visit(member, _shallow(entry, where))
+        ), seen
+
     by_lines = Path(data.file_name).suffix.casefold() in (".jsonl", ".ndjson")
-    seen = _Seen()
     try:
-        shape = scan(chunks(), by_lines, seen.visit)
+        shape, seen = scanned(by_lines)
         if shape.form == "lines" and not by_lines:  # values one after another: JSON Lines named .json
-            by_lines, seen = True, _Seen()
-            shape = scan(chunks(), by_lines, seen.visit)
+            by_lines = True
+            shape, seen = scanned(by_lines)
         if shape.form == "object":  # a single object: its one record, to gather its keys
             for entry in entries(chunks(), shape):
-                seen.visit(-1, entry)
+                seen.visit(-1, _shallow(entry, "index"))
+    except TooDeep:
+        raise _too_deep(data.file_name, what) from None
     except NotJson as error:
         raise InputError(
             f"{data.file_name} is not valid JSON: {error.message} at line {error.line}, column {error.column}.",
@@ -424,7 +546,7 @@ def _json_table(data: FileInput, head: bytes, what: str) -> Table:
     columns = list(found.columns)
 
     def read_entries() -> Iterator[Entry]:
-        return entries(chunks(), shape)
+        return (_shallow(entry, where) for entry in entries(chunks(), shape))
 
     def records() -> Iterator[JsonRecord]:
         return (entry for entry in read_entries() if isinstance(entry, JsonRecord))
@@ -457,6 +579,34 @@ def _json_table(data: FileInput, head: bytes, what: str) -> Table:
         one_object=shape.form == "object",
         json_lines=by_lines,
         source=data,
+    )
+
+
+def _shallow(entry: Entry, where: str) -> Entry:
+    """The entry, or a record nested more than MAX_JSON_DEPTH levels deep as unreadable: rejected with its line
+    (its index in a JSON list, as `where` says), shown by its start."""
+    if not isinstance(entry, JsonRecord) or not _depth_over(entry.value, MAX_JSON_DEPTH):
+        return entry
+    return Unreadable(getattr(entry, where), TOO_DEEP, json.dumps(entry.value, ensure_ascii=False)[:200])
+
+
+def _depth_over(value: Any, limit: int) -> bool:
+    """Whether `value` nests lists and objects more than `limit` levels deep (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict | list):
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+def _too_deep(name: str, what: str) -> InputError:
+    return InputError(
+        f"{name} holds JSON nested more deeply than Pulse reads (a record may nest {MAX_JSON_DEPTH} levels).",
+        hint=f"Export the {what} again as CSV or as a plain JSON list of records.",
     )
 
 

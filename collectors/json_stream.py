@@ -21,6 +21,8 @@ LIST_KEYS = ("items", "responses", "reviews", "data", "results", "records")  # w
 TEXT_CHUNK_BYTES = 1 << 20
 _SPACE = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
+MAX_JSON_DEPTH = 32  # levels of nesting in a record; a record nested deeper is rejected with its line
+TOO_DEEP = f"nested more than {MAX_JSON_DEPTH} levels deep"
 _NEAR_END = 32  # an error this close to the end of what was read may be a value cut short by the read
 
 
@@ -62,6 +64,10 @@ class NotJson(Exception):
     def __init__(self, message: str, line: int, column: int) -> None:
         super().__init__(message)
         self.message, self.line, self.column = message, line, column
+
+
+class TooDeep(NotJson):
+    """A value nested more deeply than Python's parser goes."""
 
 
 def text_chunks(
@@ -164,7 +170,7 @@ class _Cursor:
                     continue
                 raise self.error(error.msg, error.pos) from None
             except RecursionError:
-                raise self.error("nested too deeply", self.at) from None
+                raise TooDeep("nested too deeply", self.line_of(self.at), self.column_of(self.at)) from None
             if end == len(self.text) and self.more():  # a number may go on in the next chunk
                 continue
             self.at = end
@@ -306,7 +312,7 @@ def _lines(chunks: Iterator[str]) -> Iterator[Entry]:
             except json.JSONDecodeError as error:
                 yield Unreadable(number, f"not valid JSON: {error.msg}", line)
             except RecursionError:
-                yield Unreadable(number, "not valid JSON: nested too deeply", line)
+                yield Unreadable(number, TOO_DEEP, line[:200])
 
 
 def _ends_line(piece: str) -> bool:

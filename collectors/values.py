@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
+from collectors.zones import ZONE_PATTERN, zone_of
 from pulse.errors import InputError
 
 
@@ -40,27 +42,45 @@ def time_zone(name: str) -> tzinfo:
 
 
 _ISO_START = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
-_NUMERIC_DATE = re.compile(
-    r"(?P<a>\d{1,4})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P=sep)(?P<c>\d{1,4})"
-    r"(?:(?:[T ]|,\s*)\s*(?P<hour>\d{1,2})[:.](?P<minute>\d{2})"
+_TIME_AND_ZONE = (  # an optional time (with AM/PM) and zone (collectors.zones), after a date
+    r"(?:(?:[T ]|,\s*|\s+at\s+)\s*(?P<hour>\d{1,2})[:.](?P<minute>\d{2})"
     r"(?:[:.](?P<second>\d{2})(?:[.,](?P<fraction>\d{1,9}))?)?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?"
-    r"\s*(?P<zone>Z|(?:UTC|GMT)(?:\s*[+-]\d{1,2}(?::?\d{2})?)?|[+-]\d{2}:?\d{2})?"
+    rf"\s*\(?(?P<zone>{ZONE_PATTERN})?\)?"
 )
-_ZONE_OFFSET = re.compile(r"(?:UTC|GMT)?\s*(?P<sign>[+-])(?P<hours>\d{1,2}):?(?P<minutes>\d{2})?")
+_NUMERIC_DATE = re.compile(
+    r"(?P<a>\d{1,4})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P=sep)(?P<c>\d{1,4})" + _TIME_AND_ZONE
+)
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_MONTH_NAME_DATE = (
+    re.compile(  # Feb 16 2026, 16 February 2026, February 16, 2026 3:04 PM, Mon, 16 Feb 2026...
+        r"(?i:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
+        r"(?:(?P<day>\d{1,2})(?i:st|nd|rd|th)?[\s/.\-]+(?P<month>[A-Za-z]{3,9})\.?"
+        r"|(?P<month2>[A-Za-z]{3,9})\.?[\s/.\-]+(?P<day2>\d{1,2})(?i:st|nd|rd|th)?)"
+        r",?[\s/.\-]+(?P<year>\d{4}|\d{2})" + _TIME_AND_ZONE
+    )
+)
 _NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 _EXCEL_EPOCH = datetime(1899, 12, 30)
-
-
-def _zone_of(text: str | None) -> tzinfo | None:
-    if not text:
-        return None
-    if text in ("Z", "UTC", "GMT"):
-        return UTC
-    match = _ZONE_OFFSET.fullmatch(text)
-    if match is None:
-        return None
-    offset = timedelta(hours=int(match["hours"]), minutes=int(match["minutes"] or 0))
-    return timezone(-offset if match["sign"] == "-" else offset)
 
 
 def _date_order(text: str) -> str | None:
@@ -76,7 +96,7 @@ def _date_order(text: str) -> str | None:
     return "ambiguous" if first != second and first <= 12 and second <= 12 else None
 
 
-def _numeric_date(match: re.Match[str], dayfirst: bool | None) -> datetime:
+def _numeric_date(match: re.Match[str], dayfirst: bool | None, zone: tzinfo | None) -> datetime:
     a, b, c = match["a"], match["b"], match["c"]
     if len(a) == 4:
         year, month, day = int(a), int(b), int(c)
@@ -87,9 +107,27 @@ def _numeric_date(match: re.Match[str], dayfirst: bool | None) -> datetime:
                 raise ValueError(f"ambiguous date {match.string!r} (day-first or month-first?)")
             dayfirst = first > 12
         day, month = (first, second) if dayfirst else (second, first)
-        year = int(c) if len(c) == 4 else 2000 + int(c) if int(c) < 70 else 1900 + int(c)
+        year = _full_year(c)
     else:
         raise ValueError(f"unparseable date {match.string!r}")
+    return _with_time(match, year, month, day, zone)
+
+
+def _month_name_date(match: re.Match[str], zone: tzinfo | None) -> datetime:
+    name = (match["month"] or match["month2"]).casefold()
+    month = _MONTHS.get(name)
+    if month is None:
+        raise ValueError(f"unparseable date {match.string!r} ({name!r} is not a month)")
+    return _with_time(match, _full_year(match["year"]), month, int(match["day"] or match["day2"]), zone)
+
+
+def _full_year(text: str) -> int:
+    return int(text) if len(text) == 4 else 2000 + int(text) if int(text) < 70 else 1900 + int(text)
+
+
+def _with_time(match: re.Match[str], year: int, month: int, day: int, zone: tzinfo | None) -> datetime:
+    """The date with the time and zone that `match` (_TIME_AND_ZONE) found; a zone abbreviation is read in
+    `zone`, the business's (collectors.zones)."""
     hour = int(match["hour"] or 0)
     if match["ampm"]:
         pm = match["ampm"][0] in "Pp"
@@ -97,16 +135,11 @@ def _numeric_date(match: re.Match[str], dayfirst: bool | None) -> datetime:
             raise ValueError(f"unparseable date {match.string!r}")
         hour = hour % 12 + (12 if pm else 0)
     fraction = (match["fraction"] or "").ljust(6, "0")[:6]
-    return datetime(
-        year,
-        month,
-        day,
-        hour,
-        int(match["minute"] or 0),
-        int(match["second"] or 0),
-        int(fraction),
-        tzinfo=_zone_of(match["zone"]),
+    written = match["zone"]
+    moment = datetime(
+        year, month, day, hour, int(match["minute"] or 0), int(match["second"] or 0), int(fraction)
     )
+    return moment.replace(tzinfo=zone_of(written, zone)) if written else moment
 
 
 def excel_serial(number: float) -> datetime:
@@ -115,28 +148,46 @@ def excel_serial(number: float) -> datetime:
     return _EXCEL_EPOCH + timedelta(seconds=round(number * 86_400))
 
 
+UNIX_SECONDS = (1e8, 1e10)  # 1973-03-03 to 2286-11-20
+UNIX_MILLISECONDS = (1e11, 1e13)  # the same span in milliseconds
+
+
+def number_moment(number: float) -> datetime:
+    """A date written as a number: an Excel serial day (1 to 2,958,465, up to the year 9999; no zone), else
+    a Unix time in seconds (10^8 to 10^10) or milliseconds (10^11 to 10^13), in UTC. ValueError otherwise."""
+    if UNIX_SECONDS[0] <= number < UNIX_SECONDS[1]:
+        return datetime.fromtimestamp(number, UTC)
+    if UNIX_MILLISECONDS[0] <= number < UNIX_MILLISECONDS[1]:
+        return datetime.fromtimestamp(number / 1000, UTC)
+    if not 1 <= number < 2_958_466:
+        raise ValueError(f"unparseable date {number!r} (neither an Excel date serial number nor a Unix time)")
+    return excel_serial(number)
+
+
 def parse_moment(value: Any, zone: tzinfo, dayfirst: bool | None = None) -> datetime:
-    """A time-zone aware datetime from a cell: ISO 8601, numeric dates (day-first when `dayfirst`), Excel
-    serial numbers, or an XLSX datetime. Naive values are read in `zone`. Raises ValueError with a reason."""
+    """A time-zone aware datetime from a cell: ISO 8601, numeric dates (day-first when `dayfirst`), dates with
+    the month's name ("Feb 16 2026", "16 February 2026 15:04"), Excel serial numbers, Unix times (seconds or
+    milliseconds) or an XLSX datetime, with a zone abbreviation or offset (collectors.zones). Naive values are
+    read in `zone`, which is also the context of an abbreviation. Raises ValueError with a reason."""
     if value is None:
         raise ValueError("no date")
     if type(value) is str and value[4:5] == "-":  # ISO 8601, the common case, kept fast
         try:
             moment = datetime.fromisoformat(value)
         except ValueError:
-            moment = _parse_date_text(value.strip(), dayfirst)
+            moment = _parse_date_text(value.strip(), dayfirst, zone)
     elif isinstance(value, datetime):
         moment = value
     elif isinstance(value, date):
         moment = datetime.combine(value, time())
     elif isinstance(value, int | float) and not isinstance(value, bool):
-        moment = excel_serial(float(value))
+        moment = number_moment(float(value))
     else:
-        moment = _parse_date_text(str(value).strip(), dayfirst)
+        moment = _parse_date_text(str(value).strip(), dayfirst, zone)
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
 
-def _parse_date_text(text: str, dayfirst: bool | None) -> datetime:
+def _parse_date_text(text: str, dayfirst: bool | None, zone: tzinfo | None = None) -> datetime:
     if not text:
         raise ValueError("no date")
     if _ISO_START.match(text):
@@ -144,10 +195,12 @@ def _parse_date_text(text: str, dayfirst: bool | None) -> datetime:
             return datetime.fromisoformat(re.sub(r"(?:\s*(?:UTC|GMT)|z)$", "+00:00", text))
         except ValueError:
             pass
-    match = _NUMERIC_DATE.fullmatch(text)
+    match = _NUMERIC_DATE.fullmatch(text) or _MONTH_NAME_DATE.fullmatch(text)
     if match is not None:
         try:
-            return _numeric_date(match, dayfirst)
+            if match.re is _NUMERIC_DATE:
+                return _numeric_date(match, dayfirst, zone)
+            return _month_name_date(match, zone)
         except ValueError as error:
             reason = str(error)
             raise ValueError(
@@ -156,7 +209,7 @@ def _parse_date_text(text: str, dayfirst: bool | None) -> datetime:
                 else f"unparseable date {text[:60]!r} ({reason})"
             ) from None
     if _NUMBER.fullmatch(text):
-        return excel_serial(float(text.replace(",", ".")))
+        return number_moment(float(text.replace(",", ".")))
     raise ValueError(f"unparseable date {text[:60]!r}")
 
 
@@ -166,7 +219,12 @@ def looks_like_date(value: Any) -> bool:
     if not isinstance(value, str):
         return False
     text = value.strip()
-    return bool(_ISO_START.match(text) or _NUMERIC_DATE.fullmatch(text))
+    return bool(_ISO_START.match(text) or _NUMERIC_DATE.fullmatch(text) or _month_name(text))
+
+
+def _month_name(text: str) -> bool:
+    match = _MONTH_NAME_DATE.fullmatch(text)
+    return match is not None and (match["month"] or match["month2"]).casefold() in _MONTHS
 
 
 @dataclass
@@ -222,6 +280,9 @@ def decide_dayfirst(
             f"(e.g. {evidence.ambiguous_example}); the whole file decides, or choose with --dayfirst/--monthfirst."
         )
     return None, None
+
+
+MAX_TEXT_CHARS = 100_000  # a comment longer than this is stored cut, its length kept in the raw data
 
 
 CSAT_LABELS = {
@@ -338,21 +399,47 @@ CES_SCALE = ScoreScale("ces", "CES", 1, 7, CES_LABELS)
 SCALED_FIELDS = (CSAT_SCALE, CES_SCALE)
 
 
+SCALE_BULK = 0.98  # a column's scale is the smallest usual one that holds this share of its answers
+USUAL_SCALES = ((1, 5), (0, 5), (1, 7), (0, 7), (1, 10), (0, 10))  # smallest first
+
+
 @dataclass
 class ScaleEvidence:
-    labels: Mapping[str, int]
-    low: int | None = None
-    high: int | None = None
+    """The scores seen in a column, with how often: its scale is decided by the bulk of them, so that an odd
+    answer (a 0 in a 1-5 column) is rejected with its line instead of changing the column's scale."""
 
-    def add(self, value: Any) -> None:
+    labels: Mapping[str, int]
+    counts: Counter[int] = field(default_factory=Counter)
+
+    @property
+    def low(self) -> int | None:
+        return min(self.counts) if self.counts else None
+
+    @property
+    def high(self) -> int | None:
+        return max(self.counts) if self.counts else None
+
+    def add(self, value: Any, count: int = 1) -> None:
         score = score_or_none(value, self.labels)
         if score is not None:
-            self.low = score if self.low is None else min(self.low, score)
-            self.high = score if self.high is None else max(self.high, score)
+            self.counts[score] += count
 
     def scale(self, expected: str) -> str:
-        if self.low is None or self.high is None:
+        """The smallest usual scale (USUAL_SCALES) that holds at least SCALE_BULK of the answers, else one from
+        the lowest to the highest value ("0-12"); `expected` when there are none."""
+        if not self.counts:
             return expected
-        low = 0 if self.low <= 0 else 1
-        high = next((top for top in (5, 7, 10) if self.high <= top), self.high)
+        total = sum(self.counts.values())
+        for low, high in USUAL_SCALES:
+            if self.inside(low, high) >= SCALE_BULK * total:
+                return f"{low}-{high}"
+        low = 0 if min(self.counts) <= 0 else 1
+        high = next((top for top in (5, 7, 10) if max(self.counts) <= top), max(self.counts))
         return f"{low}-{high}"
+
+    def inside(self, low: int, high: int) -> int:
+        return sum(count for score, count in self.counts.items() if low <= score <= high)
+
+    def outside(self, low: int, high: int) -> dict[int, int]:
+        """The odd values, outside [low, high], with how often each was seen."""
+        return {score: count for score, count in sorted(self.counts.items()) if not low <= score <= high}

@@ -57,7 +57,7 @@ def get_live_sources() -> dict[str, Collector]:
 
 @st.cache_resource
 def get_engine() -> Engine:
-    engine = build_engine(get_settings().database_url)
+    engine = build_engine(get_settings().database_url, create=False)  # only `pulse db upgrade` makes a store
     if not is_current(engine):
         raise StoreError(
             "The database has not been created or migrated yet.",

@@ -15,6 +15,7 @@ import streamlit as st
 from collectors.base import CollectResult, run_collector
 from collectors.reviews import ReviewFileCollector
 from collectors.surveys import FIELDS, SurveyFileCollector, SurveyPlan, detect_mapping
+from collectors.surveys.plan import check_importable
 from collectors.surveys.sources import assign_source, choose_survey_source, survey_source_options
 from dashboard.data import get_engine, get_settings
 from pulse.formatting import format_moment
@@ -47,6 +48,7 @@ def render_survey_import(file_name: str, data: bytes) -> None:
     if st.button("Import", type="primary", key="sources__import_survey"):
         with saved_upload(data, file_name) as path:  # deleted when the import ends, finished or failed
             collector = SurveyFileCollector(path, None, overrides or None, timezone=timezone)
+            check_importable(collector.plan)
             choice = choose_survey_source(get_engine(), collector.plan, file_name, source_name)
             for warning in choice.warnings:
                 st.warning(warning, icon=":material/warning:")

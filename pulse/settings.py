@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default=f"sqlite:///{DEFAULT_DATABASE_PATH}",
         description="SQLAlchemy URL of the store: a SQLite file (the default) or "
-        "postgresql+psycopg://user:password@host/db.",
+        "postgresql+psycopg://user:password@host/db; no other database. `pulse db upgrade` creates it.",
     )
     demo_dir: Path = Field(
         default=PROJECT_ROOT / "data" / "demo",

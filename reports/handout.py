@@ -15,6 +15,7 @@ import polars as pl
 from analysis.themes.report import QUOTES_PER_THEME, ThemeReport
 from pulse.errors import InputError
 from pulse.formatting import format_share
+from pulse.plain_text import markdown_line
 from pulse.tables import csv_safe
 
 EXPORT_FORMATS = ("csv", "md", "pdf")
@@ -41,7 +42,7 @@ def signed(value: float | None) -> str:
 
 def report_markdown(report: ThemeReport, business: str = "") -> str:
     """The report as Markdown: a table of the top themes, their quotes, and the rollout-related changes."""
-    title = f"# {business + ': ' if business else ''}what customers talk about"
+    title = f"# {_md(business) + ': ' if business else ''}what customers talk about"
     span = f"{report.first_day} to {report.last_day}" if report.first_day else "no feedback yet"
     lines = [title, "", f"{report.items} feedback items, {span}.", ""]
     if report.summary.is_empty():
@@ -58,7 +59,12 @@ def report_markdown(report: ThemeReport, business: str = "") -> str:
         )
     lines.append("")
     for row in report.summary.iter_rows(named=True):
-        lines += [f"## {_md(row['theme'])}", "", f"Keywords: {', '.join(row['keywords'] or [])}", ""]
+        lines += [
+            f"## {_md(row['theme'])}",
+            "",
+            f"Keywords: {', '.join(_md(word) for word in row['keywords'] or [])}",
+            "",
+        ]
         lines += [f"> {_md(quote)}" + "\n" for quote in row["quotes"]]
     lines += ["## After each rollout", ""]
     if report.rollouts.is_empty():
@@ -74,8 +80,10 @@ def report_markdown(report: ThemeReport, business: str = "") -> str:
 
 
 def _md(text: str) -> str:
-    """Text safe in a Markdown table cell or line: no pipes, no line breaks, no HTML."""
-    return " ".join(str(text).split()).replace("|", "/").replace("<", "‹").replace(">", "›")
+    """Text typed by people (customers' quotes, theme, rollout and business names) as one line of the handout,
+    shown as typed in any Markdown viewer: no link, image, HTML, heading, list, emphasis or table column comes
+    of it (pulse.plain_text.markdown_line)."""
+    return markdown_line(text)
 
 
 def report_table(report: ThemeReport) -> pl.DataFrame:
@@ -123,7 +131,7 @@ def theme_csv(report: ThemeReport) -> str:
     table = report_table(report)
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
-    writer.writerow(table.columns)
+    writer.writerow([csv_safe(name) for name in table.columns])
     for row in table.iter_rows():
         writer.writerow(
             [value if isinstance(value, bool | int | float) else csv_safe(value) for value in row]

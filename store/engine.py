@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,10 +13,11 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, CursorResult, Engine, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
-from pulse.errors import StoreError
+from pulse.errors import ConfigError, StoreError
+from store.sqlite_file import SUPPORTED_DATABASES, check_store_file, translate_sqlite_error
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 WAL_AUTOCHECKPOINT_PAGES = 1000  # SQLite's default
@@ -23,22 +25,56 @@ CHECKPOINT_INTERVAL_S = 0.05
 WRITE_OPTION = "pulse_write"
 _bulk_writers: WeakKeyDictionary[Engine, int] = WeakKeyDictionary()  # bulk_writes() running, per engine
 _bulk_lock = threading.Lock()
+INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE for "permission denied"
 
 
-def build_engine(url: str) -> Engine:
-    """An engine for `url`; a SQLite file's folder is created when missing."""
+def build_engine(url: str, create: bool = True) -> Engine:
+    """An engine for `url`: a SQLite file or a PostgreSQL database (anything else is a ConfigError that says
+    what Pulse supports). A SQLite file must exist already unless `create` (`pulse db upgrade`, and library
+    code that makes its own stores): then its folder is made when missing, and the file by its first
+    connection. The command line and the dashboard build theirs with `create=False`, so that a mistyped path
+    is said to hold no store rather than given a new, empty one."""
     try:
         parsed = make_url(url)
     except ArgumentError as error:
-        raise StoreError(
-            f"PULSE_DATABASE_URL is not a database URL: {url!r}",
-            hint="Use sqlite:///path/to/pulse.db or postgresql+psycopg://user:password@host/dbname.",
+        raise ConfigError(
+            f"PULSE_DATABASE_URL is not a database URL: {url!r}", hint=SUPPORTED_DATABASES
         ) from error
-    if parsed.get_backend_name() == "sqlite":
-        return _build_sqlite_engine(url, parsed.database)
-    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
-        url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, pool_pre_ping=True)
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise ConfigError(
+            f"PULSE_DATABASE_URL is a {backend} URL ({describe_url(url)}): Pulse does not work with {backend}.",
+            hint=SUPPORTED_DATABASES,
+        )
+    try:
+        if backend == "sqlite":
+            return _build_sqlite_engine(url, parsed.database, create)
+        if parsed.drivername == "postgresql":
+            url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+        engine = create_engine(url, pool_pre_ping=True)
+        event.listen(engine, "handle_error", _on_postgres_error)
+        return engine
+    except (NoSuchModuleError, ImportError, ArgumentError) as error:
+        raise ConfigError(
+            f"PULSE_DATABASE_URL ({describe_url(url)}) asks for a database driver that Pulse does not use: "
+            f"{error}.",
+            hint=SUPPORTED_DATABASES,
+        ) from error
+
+
+def _on_postgres_error(context: ExceptionContext) -> None:
+    """A PostgreSQL user that may not read or write the store's tables: a permission problem, said so."""
+    error = context.original_exception
+    if getattr(error, "sqlstate", None) != INSUFFICIENT_PRIVILEGE or context.engine is None:
+        return
+    url = context.engine.url
+    raise StoreError(
+        f"The database user {url.username} may not do this in the store at "
+        f"{url.render_as_string(hide_password=True)}: a permission problem ({str(error).splitlines()[0]}).",
+        hint=f"Let that user read and write Pulse's tables (as their owner: `GRANT ALL ON ALL TABLES IN SCHEMA "
+        f"public TO {url.username}` and the same ON ALL SEQUENCES), or set PULSE_DATABASE_URL to the user that "
+        "ran `pulse db upgrade`.",
+    ) from error
 
 
 def describe_url(url: str) -> str:
@@ -46,10 +82,22 @@ def describe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _build_sqlite_engine(url: str, database: str | None) -> Engine:
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+def _build_sqlite_engine(url: str, database: str | None, create: bool) -> Engine:
+    path = (
+        Path(database) if database and database != ":memory:" and not database.startswith("file:") else None
+    )
+    if path is not None:
+        check_store_file(path, create)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    if path is not None:
+
+        @event.listens_for(engine, "handle_error")
+        def _on_error(context: ExceptionContext) -> None:
+            # The one place where the driver's errors about the file (damaged, read-only) become StoreErrors
+            # that say so: raised here, SQLAlchemy raises them in place of its own (connecting included).
+            translated = translate_sqlite_error(path, context.original_exception)
+            if translated is not None:
+                raise translated from context.original_exception
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -85,6 +133,11 @@ def writing(engine: Engine) -> Iterator[Connection]:
             yield connection
     except OperationalError as error:
         raise _unreachable(engine, error) from error
+    except sqlite3.DatabaseError as error:  # from the driver's own cursor (the bulk insert), past the event
+        translated = _sqlite_error(engine, error)
+        if translated is None:
+            raise
+        raise translated from error
 
 
 @contextmanager
@@ -135,13 +188,28 @@ def reading(engine: Engine) -> Iterator[Connection]:
             yield connection
     except OperationalError as error:
         raise _unreachable(engine, error) from error
+    except sqlite3.DatabaseError as error:
+        translated = _sqlite_error(engine, error)
+        if translated is None:
+            raise
+        raise translated from error
+
+
+def _sqlite_error(engine: Engine, error: sqlite3.DatabaseError) -> StoreError | None:
+    """What a SQLite error raised by the driver itself (not through SQLAlchemy, whose errors the handle_error
+    event translates) means for the store's file, or None."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or database in (None, "", ":memory:"):
+        return None
+    return translate_sqlite_error(Path(database or ""), error)
 
 
 def _unreachable(engine: Engine, error: OperationalError) -> StoreError:
     where = engine.url.render_as_string(hide_password=True)
+    server = "" if engine.dialect.name == "sqlite" else ", that the server is running"
     return StoreError(
         f"The database at {where} could not be used: {error.orig}",
-        hint="Check PULSE_DATABASE_URL, that the server is running, and run `pulse db upgrade`.",
+        hint=f"Check PULSE_DATABASE_URL{server}, and run `pulse db upgrade`.",
     )
 
 

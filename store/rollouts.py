@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -194,9 +194,9 @@ def read_rollouts(engine: Engine) -> pl.DataFrame:
         )
 
 
-def import_rollouts(engine: Engine, path: Path, by: str) -> tuple[int, int]:
-    """Add the rollouts of a CSV file; returns (added, already present). Every row is checked first."""
-    parsed = parse_rollouts_csv(path.read_text(encoding="utf-8-sig"), origin=str(path))
+def add_new_rollouts(engine: Engine, parsed: Sequence[Rollout], by: str) -> tuple[int, int]:
+    """Add those of `parsed` that are not on the timeline yet (by name and start); returns (added, already
+    present). collectors.rollouts reads them from a file."""
     existing = {(row["name"], row["started_on"]) for row in read_rollouts(engine).iter_rows(named=True)}
     fresh = [rollout for rollout in parsed if (rollout.name, rollout.started_on) not in existing]
     for rollout in fresh:
@@ -204,11 +204,14 @@ def import_rollouts(engine: Engine, path: Path, by: str) -> tuple[int, int]:
     return len(fresh), len(parsed) - len(fresh)
 
 
-def parse_rollouts_csv(text: str, origin: str = "CSV") -> list[Rollout]:
-    """Rollouts from CSV text with the columns of CSV_COLUMNS; any bad row fails the whole file. Text cells
-    that `rollouts_csv` neutralised against formula injection (a leading quote) are read back as they were."""
-    reader = csv.DictReader(io.StringIO(text))
-    missing = {"name", "kind", "started_on"} - set(reader.fieldnames or ())
+def parse_rollout_rows(rows: Iterable[tuple[int, Sequence[str]]], origin: str = "CSV") -> list[Rollout]:
+    """Rollouts from the rows of a file, each with its line, the first its header with the columns of
+    CSV_COLUMNS; any bad row fails the whole file. Text cells that `rollouts_csv` neutralised against formula
+    injection (a leading quote) are read back as they were."""
+    lines = iter(rows)
+    _, first = next(lines, (1, []))
+    header = [name.strip() for name in first]
+    missing = {"name", "kind", "started_on"} - set(header)
     if missing:
         raise InputError(
             f"{origin} has no column {', '.join(sorted(missing))}.",
@@ -216,14 +219,17 @@ def parse_rollouts_csv(text: str, origin: str = "CSV") -> list[Rollout]:
         )
     problems: list[str] = []
     parsed: list[Rollout] = []
-    for line, row in enumerate(reader, start=2):
+    for line, cells in lines:
+        if not any(cell.strip() for cell in cells):
+            continue  # a blank line
+        row: dict[str, str | None] = dict(zip(header, cells, strict=False))
         try:
             parsed.append(
                 Rollout(
                     name=_cell(row, "name"),
                     kind=_cell(row, "kind"),
                     started_on=_parse_date(row.get("started_on"), "started_on"),
-                    ended_on=_parse_date(row["ended_on"], "ended_on") if row.get("ended_on") else None,
+                    ended_on=_parse_date(row["ended_on"], "ended_on") if _cell(row, "ended_on") else None,
                     channel=_cell(row, "channel") or None,
                     description=_cell(row, "description"),
                 )
@@ -251,7 +257,7 @@ def _parse_date(value: str | None, column: str) -> date:
 
 
 def rollouts_csv(engine: Engine) -> str:
-    """Every rollout as CSV text in the format that import_rollouts reads."""
+    """Every rollout as CSV text in the format that collectors.rollouts.import_rollouts reads."""
     frame = read_rollouts(engine)
     output = io.StringIO()
     writer = csv.writer(output, quoting=csv.QUOTE_ALL, lineterminator="\n")

@@ -199,11 +199,13 @@ runs = Table(
     Column("name", String(200), nullable=False),
     Column("started_at", UtcDateTime, nullable=False),
     Column("finished_at", UtcDateTime),
-    Column("status", String(20), nullable=False),  # running / ok / failed
+    Column("status", String(20), nullable=False),  # running / ok / failed / interrupted
     Column("counts", JSON, nullable=False, default=dict),
     Column("cursor", Text),  # a collector's resume point
     Column("message", Text),
     Column("versions", JSON, nullable=False, default=dict),
+    Column("pid", Integer),  # the process that runs it, on `host`: gone while "running" means interrupted
+    Column("host", String(255)),
 )
 
 users = Table(

@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, Engine, func, select
 
-from store.engine import inserted_id, reading
+from store.engine import reading, upsert_insert
 from store.frames import read_frame
 from store.schema import FEEDBACK_KINDS, feedback, rejected_rows, sources
 from store.state import utc_now
@@ -24,18 +24,28 @@ from store.state import utc_now
 def ensure_source(
     connection: Connection, name: str, kind: str, platform: str, config: dict[str, Any] | None = None
 ) -> int:
-    """The id of the source called `name`, created when missing."""
+    """The id of the source called `name`, created when missing. Two imports that create the same new source
+    at once both get it: the second one's INSERT waits for the first one's transaction and then does nothing
+    (ON CONFLICT DO NOTHING), and the SELECT after it reads the row the first one committed."""
     if kind not in FEEDBACK_KINDS:
         raise ValueError(f"source kind must be one of {FEEDBACK_KINDS}, not {kind!r}")
-    found = connection.execute(select(sources.c.id).where(sources.c.name == name)).scalar()
-    if found is not None:
-        return int(found)
-    inserted = connection.execute(
-        sources.insert().values(
-            name=name, kind=kind, platform=platform, config=config or {}, created_at=utc_now()
+    by_name = select(sources.c.id).where(sources.c.name == name)
+    found = connection.execute(by_name).scalar()
+    if found is None:
+        values = {
+            "name": name,
+            "kind": kind,
+            "platform": platform,
+            "config": config or {},
+            "created_at": utc_now(),
+        }
+        connection.execute(
+            upsert_insert(connection, sources)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["name"])
         )
-    )
-    return inserted_id(inserted)
+        found = connection.execute(by_name).scalar_one()
+    return int(found)
 
 
 def remember_identities(

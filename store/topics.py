@@ -254,12 +254,25 @@ def merge_topic(engine: Engine, topic_id: int, into_id: int | None) -> None:
     """Count theme `topic_id` as part of `into_id` (None: undo the merge)."""
     if into_id == topic_id:
         raise InputError("A theme cannot be merged into itself.", hint="Pick another theme to merge into.")
-    _update_topic(engine, topic_id, merged_into=into_id)
+    with writing(engine) as connection:
+        if (
+            into_id is not None
+            and connection.execute(select(topics.c.id).where(topics.c.id == into_id)).first() is None
+        ):
+            raise InputError(
+                f"There is no theme {into_id} to merge theme {topic_id} into.",
+                hint="Run `pulse themes list` to see the themes and their ids.",
+            )
+        _set_topic(connection, topic_id, merged_into=into_id)
 
 
 def _update_topic(engine: Engine, topic_id: int, **values: Any) -> None:
     with writing(engine) as connection:
-        result = connection.execute(topics.update().where(topics.c.id == topic_id).values(**values))
-        if not result.rowcount:
-            raise InputError(f"There is no theme {topic_id}.", hint="Run `pulse themes list` to see them.")
-        bump_data_version(connection)
+        _set_topic(connection, topic_id, **values)
+
+
+def _set_topic(connection: Connection, topic_id: int, **values: Any) -> None:
+    result = connection.execute(topics.update().where(topics.c.id == topic_id).values(**values))
+    if not result.rowcount:
+        raise InputError(f"There is no theme {topic_id}.", hint="Run `pulse themes list` to see them.")
+    bump_data_version(connection)

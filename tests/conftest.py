@@ -13,10 +13,10 @@ from sqlalchemy import Engine, text
 from analysis.pipeline import score_new_feedback
 from collectors.base import run_collector
 from collectors.demo import DemoCollector
+from collectors.rollouts import import_rollouts
 from pulse.settings import build_settings
 from store.engine import build_engine
 from store.migrate import upgrade
-from store.rollouts import import_rollouts
 from tests.stores import upgrade_as_pulse_db_upgrade_does
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -36,7 +36,7 @@ from collectors.reviews.presets import (
     resolve_mapping,
 )
 from collectors.reviews.rows import FileRows, Row, read_rows
-from collectors.values import DateEvidence, decide_dayfirst, parse_moment, parse_stars
+from collectors.values import MAX_TEXT_CHARS, DateEvidence, decide_dayfirst, parse_moment, parse_stars
 from pulse.errors import InputError
 from pulse.identity import is_personal_column
 from store.records import FeedbackFrame, FeedbackRecord, Rejected, SourceSpec
@@ -116,14 +116,17 @@ class ReviewPlan:
 
 
 class Repeats:
-    """The reviews a file holds more than once, counted by a 64-bit hash of each id (8 bytes a review)."""
+    """What an import learns as it converts: the reviews a file holds more than once, counted by a 64-bit hash
+    of each id (8 bytes a review), and the texts stored cut to MAX_TEXT_CHARS."""
 
     def __init__(self) -> None:
         self._hashes: list[pl.Series] = []
+        self.cut = 0
 
     def add(self, records: list[FeedbackRecord]) -> None:
         if records:
             self._hashes.append(pl.Series([record.external_id for record in records], dtype=pl.String).hash())
+        self.cut += sum(1 for record in records if record.raw and "text_truncated_from_chars" in record.raw)
 
     @property
     def count(self) -> int:
@@ -133,10 +136,16 @@ class Repeats:
         return hashes.len() - hashes.n_unique()
 
     def note(self) -> list[str]:
-        if not self.count:
-            return []
-        rows = "1 row repeats" if self.count == 1 else f"{self.count} rows repeat"
-        return [f"{rows} a review already in the file; each review is stored once."]
+        notes = []
+        if self.cut:
+            notes.append(
+                f"{self.cut} {'review' if self.cut == 1 else 'reviews'} longer than {MAX_TEXT_CHARS:,} characters "
+                "stored cut to that length; the raw data keeps the full length (text_truncated_from_chars)."
+            )
+        if self.count:
+            rows = "1 row repeats" if self.count == 1 else f"{self.count} rows repeat"
+            notes.append(f"{rows} a review already in the file; each review is stored once.")
+        return notes
 
 
 def read_review_file(
@@ -145,13 +154,14 @@ def read_review_file(
     timezone: str = "UTC",
     dayfirst: bool | None = None,
     author_salt: str = "",
+    sheet: str | None = None,
 ) -> ReviewImport:
     """Read a review export, detecting its preset unless one is given ("google_business", "trustpilot",
     "yelp", "generic"). Dates without a zone are read in the preset's zone, else in `timezone`; numeric dates
     day-first or month-first as `dayfirst` says, else as the whole column shows. Authors are hashed with
-    `author_salt` (the store's)."""
+    `author_salt` (the store's). `sheet` names an Excel workbook's worksheet (default: the data's)."""
     path = Path(path)
-    plan = plan_reviews(path.name, read_rows(path), preset, timezone, dayfirst)
+    plan = plan_reviews(path.name, read_rows(path, sheet), preset, timezone, dayfirst)
     records: list[FeedbackRecord] = []
     rejects: list[Rejected] = []
     repeats = Repeats()
@@ -278,6 +288,9 @@ def row_record(
         raise ValueError("the row is empty")
     stars = parse_stars(value("stars"))
     text = join_title(value("title"), value("text"))
+    full_length = len(text) if text is not None and len(text) > MAX_TEXT_CHARS else None
+    if text is not None and full_length:
+        text = text[:MAX_TEXT_CHARS]
     if stars is None and text is None:
         raise ValueError("the review has neither stars nor text")
     created_at = parse_moment(value("date"), zone, dayfirst)
@@ -296,6 +309,7 @@ def row_record(
         raw={
             "preset": preset.name,
             **{column: row[column] for column in extras if row.get(column) not in (None, "")},
+            **({"text_truncated_from_chars": full_length} if full_length else {}),
         },
     )
 
@@ -333,6 +347,7 @@ class ReviewFileCollector:
     preset: str | None = None
     timezone: str = "UTC"
     dayfirst: bool | None = None  # None: as the file's dates show
+    sheet: str | None = None  # an Excel workbook's worksheet (default: the one that holds the data)
     keep_rejects: int = 20
     imported: ReviewImport | None = field(default=None, init=False)  # the preview, for reporting
     first_rejects: list[Rejected] = field(default_factory=list, init=False)
@@ -345,7 +360,7 @@ class ReviewFileCollector:
     @cached_property
     def plan(self) -> ReviewPlan:
         path = Path(self.path)
-        return plan_reviews(path.name, read_rows(path), self.preset, self.timezone, self.dayfirst)
+        return plan_reviews(path.name, read_rows(path, self.sheet), self.preset, self.timezone, self.dayfirst)
 
     def read(self, author_salt: str = "") -> ReviewImport:
         """The plan and the first PREVIEW_ROWS rows converted, authors hashed with `author_salt` (for a

@@ -8,11 +8,14 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
 from analysis.personal_data import mask_emails
-from collectors.files import Table, Unreadable, flatten, plain, read_file
+from collectors.files import Row as FileRow
+from collectors.files import Table, Unreadable, filled, flatten, plain, read_file
+from collectors.headers import HEADER_SEARCH_ROWS, find_header
 from pulse.errors import InputError
 from store.records import Rejected
 
@@ -32,8 +35,11 @@ class FileRows:
     notes: list[str] = field(default_factory=list)
 
 
-def read_rows(path: Path) -> FileRows:
-    table = read_file(path, what="reviews", refuse_controls=False)  # such rows are rejected one by one
+def read_rows(path: Path, sheet: str | None = None) -> FileRows:
+    """The rows of a review export; `sheet` names an Excel workbook's worksheet (default: the data's)."""
+    table = read_file(
+        path, what="reviews", refuse_controls=False, sheet=sheet
+    )  # such rows are rejected one by one
     result = json_rows(table) if table.form == "json" else grid_rows(table)
     result.notes.insert(0, table.description)
     if table.encoding and not table.encoding.startswith("utf"):
@@ -44,18 +50,29 @@ def read_rows(path: Path) -> FileRows:
 
 
 def grid_rows(table: Table) -> FileRows:
-    """Rows of a CSV or XLSX file keyed by the header (the first row that is not blank)."""
-    header = next((cells for _line, cells in table.rows() if cells), None)
+    """Rows of a CSV or XLSX file keyed by the header (the first row that is not blank, unless it is a title
+    above the table: collectors.headers)."""
+    first_rows = list(islice(table.rows(), HEADER_SEARCH_ROWS))
+    start = find_header(first_rows, table.form == "xlsx") or 0
+    notes = []
+    if start and any(filled(cell) for _line, cells in first_rows[:start] for cell in cells):
+        notes.append(f"Header on row {first_rows[start][0]} (the rows above it are a title, left out).")
+    header = next((cells for _line, cells in first_rows[start:] if cells), None)
     if header is None:
         raise InputError(
             f"{table.file_name} is empty.", hint="Export the reviews again, with the header row."
         )
     names = [plain(cell).strip() for cell in header]
 
+    def data_rows() -> Iterator[FileRow]:
+        rows = table.rows()
+        first = list(islice(rows, HEADER_SEARCH_ROWS))  # the same rows as above, read again
+        filled_rows = (row for row in chain(first[start:], rows) if row[1])  # a blank line is not a row
+        next(filled_rows, None)  # the header
+        return filled_rows
+
     def read() -> Iterator[Read]:
-        rows = (row for row in table.rows() if row[1])  # a blank line is not a row
-        next(rows, None)  # the header
-        for line, cells in rows:
+        for line, cells in data_rows():
             if len(cells) > len(names):
                 reason = f"{len(cells)} values but the header has {len(names)} columns"
                 raw = mask_emails(table.delimiter.join(map(plain, cells)))[:MAX_RAW_CHARS]
@@ -67,7 +84,7 @@ def grid_rows(table: Table) -> FileRows:
                     row.setdefault(column, _cell(cell))
             yield line, row
 
-    return FileRows(list(dict.fromkeys(column for column in names if column)), read)
+    return FileRows(list(dict.fromkeys(column for column in names if column)), read, notes)
 
 
 def _cell(value: Any) -> Any:

@@ -1,4 +1,5 @@
-"""Survey exports (CSV, XLSX, JSON) from Typeform, Google Forms, SurveyMonkey, Qualtrics or any other tool.
+"""Survey exports (CSV, XLSX, JSON) from Typeform, Google Forms, SurveyMonkey, Qualtrics, Microsoft Forms,
+Delighted or any other tool.
 
 The columns are found by their names and their values (or given with `mapping_overrides`); every data row
 becomes a feedback record or a Rejected with its line and reason. The file is read by collectors.files (a UTF-8
@@ -18,6 +19,8 @@ sources.py (which source a file's survey goes into) and keys.py (answers already
 value parsers are collectors.values', shared with the other importers.
 
 Choices worth knowing:
+- A column's scale is the smallest usual one that holds 98% of its answers (collectors.values.ScaleEvidence),
+  so that an odd answer (a 0 in a 1-5 column) is rejected with its line rather than changing the scale.
 - A CSAT column on another scale than 1-5 (1-7, 1-10, 0-10) is not mapped and not rescaled: the result says
   so in a note and the column stays in each item's raw data. `--map csat=COLUMN` forces it; rows whose
   value falls outside 1-5 are then rejected. The same holds for a Customer Effort Score column (`ces`) on
@@ -28,7 +31,10 @@ Choices worth knowing:
   or a column of email addresses) are left out of `raw` and of rejected rows, are never mapped to segment,
   location, channel or text, and are listed in `left_out`; emails anywhere else in a kept row are masked.
 - Times without a zone are read in the settings' time zone, except where the export says otherwise
-  (Typeform's "(UTC)" columns, Qualtrics' ImportId row with its timeZone).
+  (Typeform's "(UTC)" columns, Qualtrics' ImportId row with its timeZone); a zone abbreviation after a time
+  (Google Forms' "BST", "EST") is read in the business's context (collectors.zones).
+- In an Excel workbook, the sheet that holds the data and the header under a title row are found
+  (collectors.headers), or given (`header_row`, `sheet`).
 """
 
 from collectors.surveys.collector import SurveyFileCollector

@@ -31,6 +31,8 @@ class SurveyFileCollector:
     keep_rejects: int = 20
     identities: tuple[str, ...] = ()  # what identifies the survey, remembered by its source
     columns: tuple[str, ...] = ()
+    header_row: int | None = None  # the header's row number, when Pulse should not find it itself
+    sheet: str | None = None  # the Excel worksheet to read, when not the one that holds the data
     name: str = field(init=False, default="")
     first_rejects: list[Rejected] = field(init=False, default_factory=list)
 
@@ -46,7 +48,14 @@ class SurveyFileCollector:
     @cached_property
     def plan(self) -> SurveyPlan:
         return plan_survey_file(
-            self.path, None, self.mapping_overrides, self.preset, self.dayfirst, self.timezone
+            self.path,
+            None,
+            self.mapping_overrides,
+            self.preset,
+            self.dayfirst,
+            self.timezone,
+            header_row=self.header_row,
+            sheet=self.sheet,
         )
 
     @property

@@ -25,7 +25,7 @@ import polars as pl
 from analysis.personal_data import mask_emails
 from collectors.base import hash_author
 from collectors.files import Cells, clean, filled, plain
-from collectors.values import CES_SCALE, CSAT_SCALE, parse_moment, parse_score
+from collectors.values import CES_SCALE, CSAT_SCALE, MAX_TEXT_CHARS, parse_moment, parse_score
 from store.records import FEEDBACK_FRAME_SCHEMA, Rejected
 
 MAX_EXTERNAL_ID = 300
@@ -108,12 +108,14 @@ class Converter:
         )
         csat, csat_error = _per_value(self.cells(chunk, "csat"), CSAT_SCALE.parse, pl.Int64)
         ces, ces_error = _per_value(self.cells(chunk, "ces"), CES_SCALE.parse, pl.Int64)
+        text = _text(self.cells(chunk, "text"))
         fields = chunk.select("line", "over").with_columns(
             created_at=created_at,
             nps=nps,
             csat=csat,
             ces=ces,
-            text=_text(self.cells(chunk, "text")),
+            text=text.str.slice(0, MAX_TEXT_CHARS),
+            text_chars=_long_text(text),
             response_id=_text(self.cells(chunk, "response_id")),
             author_hash=self.author_hash(self.cells(chunk, "respondent")),
             date_error=date_error,
@@ -190,7 +192,7 @@ class Converter:
                 "location": self.short(chunk, "location"),
                 "channel": self.short(chunk, "channel"),
                 "segment": self.short(chunk, "segment"),
-                "raw": self.raw_json(chunk),
+                "raw": self.raw_json(chunk, fields["text_chars"]),
                 "ces": fields["ces"],
                 "line": fields["line"],
             },
@@ -239,10 +241,19 @@ class Converter:
         text = _cell_text(value)
         return hash_author(text.casefold(), self.salt) if text else None  # emails compare case-insensitively
 
-    def raw_json(self, chunk: pl.DataFrame) -> pl.Series:
-        if not self.c.raw_columns:
+    def raw_json(self, chunk: pl.DataFrame, text_chars: pl.Series | None = None) -> pl.Series:
+        """Each row's raw payload: its unmapped columns, and the length of a comment stored cut."""
+        cut = text_chars is not None and text_chars.is_not_null().any()
+        if not self.c.raw_columns and not cut:
             return pl.repeat(None, chunk.height, dtype=pl.String, eager=True)
-        raws = (self.raw(cells) for _line, cells in _rows(chunk))
+        raws: list[dict[str, Any] | None] = (
+            [self.raw(cells) for _line, cells in _rows(chunk)]
+            if self.c.raw_columns
+            else [None] * chunk.height
+        )
+        if cut and text_chars is not None:
+            for index in text_chars.is_not_null().arg_true():
+                raws[index] = {**(raws[index] or {}), "text_truncated_from_chars": text_chars[index]}
         return pl.Series([None if raw is None else json.dumps(raw) for raw in raws], dtype=pl.String)
 
     def raw(self, cells: Cells) -> dict[str, Any] | None:
@@ -329,6 +340,12 @@ def _text(values: pl.Series) -> pl.Series:
     """Text as `_cell_text` makes it: trimmed, without NUL characters, None when nothing is left."""
     text = values.str.strip_chars(PY_WHITESPACE).str.replace_all("\x00", "", literal=True)
     return pl.select(pl.when(text.str.len_bytes() > 0).then(text)).to_series()
+
+
+def _long_text(text: pl.Series) -> pl.Series:
+    """The length of each comment (`_text`) longer than MAX_TEXT_CHARS, null for the others."""
+    length = text.str.len_chars()
+    return pl.select(pl.when(length > MAX_TEXT_CHARS).then(length)).to_series()
 
 
 def _per_value(

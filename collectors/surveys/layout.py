@@ -1,4 +1,4 @@
-"""A survey file's header: blank rows before it, its header rows (SurveyMonkey's two, Qualtrics' three), the
+"""A survey file's header: blank rows or a title before it (collectors.headers), its header rows (SurveyMonkey's two, Qualtrics' three), the
 columns' names, labels and time zones, and the vendor preset the headers show."""
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from collectors.files import (
     plain,
     read_file,
 )
+from collectors.headers import HEADER_SEARCH_ROWS, find_header, header_at
 from collectors.values import norm, time_zone
 from pulse.errors import InputError
 from pulse.identity import is_personal_column
@@ -61,8 +62,8 @@ class SurveyFile:
         return self.table.csv_columns(first_line, width, check)
 
 
-def open_survey(source: Source, file_name: str | None = None) -> SurveyFile:
-    table = read_file(source, file_name, what="survey")
+def open_survey(source: Source, file_name: str | None = None, sheet: str | None = None) -> SurveyFile:
+    table = read_file(source, file_name, what="survey", sheet=sheet)
     if table.form != "json":
         return SurveyFile(table, table.rows, table.description)
     if table.one_object:
@@ -109,12 +110,15 @@ def _position(table: Table, record: JsonRecord) -> int:
 @dataclass(frozen=True)
 class Layout:
     preset: str | None
-    skip: int  # rows before the first data row (leading blank rows and the header rows)
+    skip: int  # rows before the first data row (leading blank rows or a title, and the header rows)
     header_rows: int
     columns: list[str]
     labels: list[str]  # normalised names, question texts and hints, for matching
     zones: list[tzinfo | None]  # a column's own time zone, when the export states it
     personal: list[bool]  # whether the header says the column holds personal data (pulse.identity)
+    header_line: int | None = (
+        None  # the header's row number, when rows above it that are not blank were left out
+    )
 
 
 def _detect_preset(first: Cells) -> str | None:
@@ -128,21 +132,36 @@ def _detect_preset(first: Cells) -> str | None:
         return "typeform"
     if leading == "timestamp":
         return "google_forms"
+    if {"id", "starttime", "completiontime"} <= names:
+        return "microsoft_forms"
+    if {"score", "permalink", "createdat"} <= names and any(name.startswith("person") for name in names):
+        return "delighted"
     return None
 
 
-def read_layout(table: SurveyFile, preset: str | None) -> Layout:
-    blank = 0
-    head: list[Cells] = []
-    for _line, cells in table.rows():
-        if not head and not any(filled(cell) for cell in cells):
-            blank += 1
-            continue
-        head.append(cells)
-        if len(head) == 3:
-            break
-    if not head:
+def read_layout(table: SurveyFile, preset: str | None, header_row: int | None = None) -> Layout:
+    """The header of the file: the row numbered `header_row` when given (`--header-row`), else the first row
+    that is not blank unless that is a title above the table (collectors.headers)."""
+    first_rows = list(islice(table.rows(), HEADER_SEARCH_ROWS + 3))
+    if header_row is not None and table.form == "json":
+        raise InputError(
+            f"{table.file_name} is JSON, which has no header row.", hint="Leave out --header-row."
+        )
+    if header_row is not None:
+        start: int | None = header_at(first_rows[:HEADER_SEARCH_ROWS], header_row, table.file_name)
+    elif table.form == "json":
+        start = 0 if first_rows else None
+    else:
+        start = find_header(
+            first_rows[:HEADER_SEARCH_ROWS],
+            table.form == "xlsx",
+            lambda cells: _detect_preset(cells) is not None,
+        )
+    if start is None:
         raise InputError(f"{table.file_name} holds no rows.", hint="Export the survey responses again.")
+    head = [cells for _line, cells in first_rows[start : start + 3]]
+    passed_over = any(any(filled(cell) for cell in cells) for _line, cells in first_rows[:start])
+    header_line = first_rows[start][0] if passed_over or header_row is not None else None
     found = table.preset or _detect_preset(head[0])
     chosen = preset or found
     first = [str(cell).strip() if cell is not None else "" for cell in head[0]]
@@ -169,7 +188,7 @@ def read_layout(table: SurveyFile, preset: str | None) -> Layout:
         is_personal_column(name, text, table.hints.get(name, ""))
         for name, text in zip(columns, texts, strict=True)
     ]
-    return Layout(chosen, blank + header_rows, header_rows, columns, labels, zones, personal)
+    return Layout(chosen, start + header_rows, header_rows, columns, labels, zones, personal, header_line)
 
 
 def _surveymonkey_names(first: list[str], second: list[str]) -> list[str]:

@@ -48,6 +48,8 @@ PRESET_LABELS = {
     "google_forms": "Google Forms",
     "surveymonkey": "SurveyMonkey",
     "qualtrics": "Qualtrics",
+    "microsoft_forms": "Microsoft Forms",
+    "delighted": "Delighted",
 }
 PRESETS = tuple(PRESET_LABELS)
 
@@ -66,6 +68,7 @@ HEADER_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "submitted",
             "recordeddate",
             "completedat",
+            "completiontime",
             "completed",
             "timestamp",
             "enddate",
@@ -122,6 +125,7 @@ HEADER_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "anythingelse",
             "suggest",
             "improve",
+            "dobetter",
             "openended",
             "remark",
             "verbatim",
@@ -161,7 +165,20 @@ PRESET_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "response_id": ("responseid",),
         "respondent": ("recipientemail", "externalreference"),
     },
+    "microsoft_forms": {  # "Start time" is when the form was opened: the answer is sent at "Completion time"
+        "created_at": ("completiontime",),
+        "response_id": ("id",),
+        "respondent": ("email",),
+    },
+    "delighted": {  # the survey responses JSON: score 0-10 (NPS surveys), created_at a Unix time
+        "created_at": ("createdat",),
+        "response_id": ("id",),
+        "nps": ("score",),
+        "text": ("comment",),
+        "respondent": ("personemail", "personid", "person"),
+    },
 }
+DELIGHTED_SCALES = {"csat": "csat", "ces": "ces", "ces2": "ces"}  # survey_type -> the field of its score
 DESCRIPTIVE_FIELDS = ("segment", "location", "channel")  # never a personal column
 
 
@@ -173,6 +190,7 @@ class Profile:
     name: str
     label: str
     values: list[Any]
+    unseen: bool = False  # the file has no answers: the header alone says what the column holds
 
     @cached_property
     def texts(self) -> list[str]:
@@ -217,9 +235,10 @@ def _header_rank(label: str, field_name: str) -> int | None:
 
 
 def _fits(profile: Profile, field_name: str) -> bool:
-    """Whether the column's first values fit the field (an empty column fits nothing)."""
+    """Whether the column's first values fit the field (an empty column fits nothing, unless the whole file
+    has no answers: its header then decides)."""
     if not profile.values:
-        return False
+        return profile.unseen
     if field_name == "created_at":
         return profile.share(lambda v: looks_like_date(v) or isinstance(v, int | float)) >= 0.8
     if field_name == "nps":  # a matching header is strong evidence: half the values suffice
@@ -260,7 +279,9 @@ def guess_mapping(
             free.remove(profile)
 
     for field_name, names in PRESET_COLUMNS.get(preset or "", {}).items():
-        if field_name not in mapping:
+        if preset == "delighted" and field_name == "nps":
+            field_name = _delighted_score_field(profiles) or ""
+        if field_name and field_name not in mapping:
             by_name = {norm(profile.name): profile for profile in free}
             take(field_name, next((by_name[name] for name in names if name in by_name), None))
     for field_name in ("response_id", "created_at", "nps", "csat", "ces", "respondent", "text"):
@@ -277,6 +298,20 @@ def guess_mapping(
         if field_name not in mapping:
             take(field_name, _best_by_header(impersonal(), field_name))
     return mapping
+
+
+def _delighted_score_field(profiles: list[Profile]) -> str | None:
+    """The field of Delighted's `score`, by the responses' `survey_type`: NPS (0-10) when they say "nps" or
+    nothing, CSAT or CES when they all say so; None for other or mixed types (left in the raw data)."""
+    types = {
+        str(value).strip().casefold()
+        for profile in profiles
+        if norm(profile.name) == "surveytype"
+        for value in profile.values
+    }
+    if not types:
+        return "nps"
+    return {"nps": "nps", **DELIGHTED_SCALES}.get(types.pop()) if len(types) == 1 else None
 
 
 def _best_by_header(profiles: list[Profile], field_name: str) -> Profile | None:

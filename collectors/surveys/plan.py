@@ -32,6 +32,7 @@ from collectors.surveys.mapping import (
     resolve_overrides,
 )
 from collectors.values import (
+    MAX_TEXT_CHARS,
     SCALED_FIELDS,
     DateEvidence,
     ScaleEvidence,
@@ -143,9 +144,12 @@ def detect_mapping(
     dayfirst: bool | None = None,
     timezone: str | None = None,
     sample_rows: int = DETECT_ROWS,
+    header_row: int | None = None,
+    sheet: str | None = None,
 ) -> SurveyPlan:
     """A plan from the first `sample_rows` rows only: quick, for a preview before importing."""
-    return _plan(source, file_name, mapping_overrides, preset, dayfirst, timezone, sample_rows, False)
+    where = Where(header_row, sheet)
+    return _plan(source, file_name, mapping_overrides, preset, dayfirst, timezone, sample_rows, False, where)
 
 
 def plan_survey_file(
@@ -155,10 +159,22 @@ def plan_survey_file(
     preset: str | None = None,
     dayfirst: bool | None = None,
     timezone: str | None = None,
+    header_row: int | None = None,
+    sheet: str | None = None,
 ) -> SurveyPlan:
     """A plan checked against the whole file: rows counted, date order and the CSAT and CES scales decided on
-    every row."""
-    return _plan(source, file_name, mapping_overrides, preset, dayfirst, timezone, DETECT_ROWS, True)
+    every row. `header_row` (the row number of the header) and `sheet` (an Excel worksheet's name) say where
+    the table is when Pulse should not find it itself."""
+    where = Where(header_row, sheet)
+    return _plan(source, file_name, mapping_overrides, preset, dayfirst, timezone, DETECT_ROWS, True, where)
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where the table is, when the user says so: its header's row number and its worksheet."""
+
+    header_row: int | None = None
+    sheet: str | None = None
 
 
 def _plan(
@@ -170,18 +186,21 @@ def _plan(
     zone_name: str | None,
     sample_rows: int,
     whole_file: bool,
+    where: Where = Where(),
 ) -> SurveyPlan:
     if preset is not None and preset not in PRESETS:
         raise InputError(f"There is no preset {preset!r}.", hint=f"Presets: {', '.join(PRESETS)}.")
     zone = time_zone(zone_name or _settings_timezone())
-    table = open_survey(source, file_name)
-    layout = read_layout(table, preset)
+    table = open_survey(source, file_name, where.sheet)
+    layout = read_layout(table, preset, where.header_row)
     given = resolve_overrides(overrides or {}, layout, table.file_name)
     sample = _sample(table, layout, sample_rows)
     profiles = [
         Profile(index, name, layout.labels[index], [row[index] for row in sample if index < len(row)])
         for index, name in enumerate(layout.columns)
     ]
+    for profile in profiles:  # no answers at all: the header alone says which column is which
+        profile.unseen = not sample
     for profile in profiles:
         profile.values = [value for value in profile.values if filled(value)]
     personal = {p.index for p in profiles if layout.personal[p.index] or p.email_share >= 0.5}
@@ -192,6 +211,9 @@ def _plan(
         if index is None:
             indexes.pop(field_name, None)
     notes = [table.description]
+    if layout.header_line is not None:
+        how = "as asked" if where.header_row is not None else "the rows above it are a title, left out"
+        notes.append(f"Header on row {layout.header_line} ({how}).")
     if layout.preset:
         how = "chosen" if preset else "detected from the headers"
         rows = "1 header row" if layout.header_rows == 1 else f"{layout.header_rows} header rows"
@@ -204,12 +226,13 @@ def _plan(
         evidence.add(rows_as_columns(((0, cells) for cells in sample), width))
     date_evidence, scales = evidence.dates, evidence.scales
     data_rows = evidence.rows + evidence.unreadable if whole_file else None
+    notes += _long_text_notes(evidence) if whole_file else []
     date_column = layout.columns[indexes["created_at"]] if "created_at" in indexes else ""
     decided, note = decide_dayfirst(date_evidence, dayfirst, date_column, whole_file)
     notes += [note] if note else []
     for scale in SCALED_FIELDS:
         notes += _scale_notes(scale, indexes, scales[scale.field_name], layout, scale.field_name in given)
-    notes += _mapping_notes(indexes, layout, zone, profiles)
+    notes += _mapping_notes(indexes, layout, zone, profiles, answered=bool(sample))
     left_out = [layout.columns[index] for index in sorted(personal - set(indexes.values()))]
     notes += [_left_out_note(left_out)] if left_out else []
     mapping = {name: layout.columns[indexes[name]] for name in FIELDS if name in indexes}
@@ -230,6 +253,30 @@ def _plan(
         _rows=data,
         _personal=personal,
     )
+
+
+def check_importable(plan: SurveyPlan) -> None:
+    """Refuse (InputError) a file that would import nothing useful: no answers at all, no date column, or
+    neither a score nor a comment column (its rows would all be rejected, or stored without what Pulse
+    counts). `pulse import` and the Sources page call it before importing."""
+    columns = ", ".join(repr(column) for column in plan.columns[:30])
+    if not plan.data_rows:
+        raise InputError(
+            f"{plan.file_name} has a header ({columns}) but no answers; nothing was imported.",
+            hint="Export the survey again once it has responses, or check the export's date range or filters.",
+        )
+    if "created_at" not in plan.mapping:
+        raise InputError(
+            f"{plan.file_name} has no submission date column that Pulse can find; nothing was imported.",
+            hint=f"Name it with --map created_at=COLUMN. Its columns: {columns}.",
+        )
+    if not {"nps", "csat", "ces", "text"} & set(plan.mapping):
+        raise InputError(
+            f"{plan.file_name} has no NPS, CSAT, CES or comment column that Pulse can find; nothing was "
+            f"imported. Its columns: {columns}.",
+            hint="Name one with --map nps=COLUMN (or csat, ces, text); if the header is not the first row, "
+            "give its row with --header-row N, or the worksheet with --sheet NAME.",
+        )
 
 
 def _settings_timezone() -> str:
@@ -265,10 +312,14 @@ class _Evidence:
     scales: Scales = field(default_factory=_scale_evidence)
     rows: int = 0
     unreadable: int = 0  # JSON Lines that hold no JSON
+    long_text_lines: list[int] = field(default_factory=list)  # of comments over MAX_TEXT_CHARS
 
     def add(self, frame: pl.DataFrame) -> None:
         _scan(frame, self.indexes, self.dates, self.scales)
         self.rows += frame.height
+        if "text" in self.indexes:
+            long = pl.col(f"c{self.indexes['text']}").str.len_chars() > MAX_TEXT_CHARS
+            self.long_text_lines += frame.filter(long)["line"].to_list()
 
 
 def _first_pass(table: SurveyFile, layout: Layout, indexes: dict[str, int]) -> tuple[Chunks, _Evidence]:
@@ -326,8 +377,9 @@ def _scan(frame: pl.DataFrame, indexes: dict[str, int], dates: DateEvidence, sca
             dates.add(value, count)
     for name, evidence in scales.items():
         if name in indexes:
-            for value in frame[f"c{indexes[name]}"].drop_nulls().unique():
-                evidence.add(value)
+            values = frame.select(value=pl.col(f"c{indexes[name]}")).drop_nulls()
+            for value, count in values.group_by("value").len().iter_rows():
+                evidence.add(value, count)
 
 
 def _scale_notes(
@@ -336,9 +388,22 @@ def _scale_notes(
     """What was done with a score column on another scale than Pulse's: with `--map` it is used as it is
     (never rescaled); otherwise it is left out of the mapping (and kept in the raw data)."""
     seen_scale = evidence.scale(scale.span)
-    if scale.field_name not in indexes or seen_scale == scale.span:
+    if scale.field_name not in indexes:
         return []
     column = layout.columns[indexes[scale.field_name]]
+    if seen_scale == scale.span:
+        odd = evidence.outside(scale.low, scale.high)
+        if not odd:
+            return []
+        shown = ", ".join(
+            f"{value} ({count} rows)" if count > 1 else str(value) for value, count in odd.items()
+        )
+        answers = sum(odd.values())
+        return [
+            f"Column '{column}' is on the {scale.span} scale (the bulk of its answers); "
+            f"{answers} {'answer' if answers == 1 else 'answers'} outside it ({shown}) "
+            f"{'is' if answers == 1 else 'are'} rejected with {'its line' if answers == 1 else 'their lines'}."
+        ]
     seen = f"values {evidence.low} to {evidence.high} seen"
     if given:
         return [
@@ -354,8 +419,13 @@ def _scale_notes(
 
 
 def _mapping_notes(
-    indexes: dict[str, int], layout: Layout, zone: tzinfo, profiles: list[Profile]
+    indexes: dict[str, int], layout: Layout, zone: tzinfo, profiles: list[Profile], answered: bool = True
 ) -> list[str]:
+    if not answered:
+        return [
+            "The file has a header but no answers (no data rows): nothing to import. Export the survey again "
+            "once it has responses, or check the export's date range."
+        ]
     notes = []
     if "created_at" not in indexes:
         notes.append(
@@ -373,6 +443,19 @@ def _mapping_notes(
         what = "emails" if column.email_share >= 0.5 or "email" in column.label else "respondent ids"
         notes.append(f"Column '{column.name}' holds {what}: stored only as a SHA-256 hash.")
     return notes
+
+
+def _long_text_notes(evidence: _Evidence) -> list[str]:
+    """Comments longer than MAX_TEXT_CHARS: stored cut (conversion), said here with their lines."""
+    long = evidence.long_text_lines
+    if not long:
+        return []
+    lines = ", ".join(str(line) for line in long[:5]) + (" ..." if len(long) > 5 else "")
+    count = "1 comment" if len(long) == 1 else f"{len(long)} comments"
+    return [
+        f"{count} longer than {MAX_TEXT_CHARS:,} characters (line {lines}) stored cut to the first "
+        f"{MAX_TEXT_CHARS:,}; the item's raw data keeps the full length (text_truncated_from_chars)."
+    ]
 
 
 def _refuse_personal_fields(given: dict[str, int | None], personal: set[int], layout: Layout) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import polars as pl
 import streamlit as st
 
@@ -14,6 +16,7 @@ from dashboard.filters import current_filters
 from dashboard.formatting import describe_filters
 from pulse.errors import PulseError
 from pulse.formatting import format_moment
+from pulse.tables import table_bytes
 from store.explorer import CORRECTABLE, SENTIMENTS, FeedbackQuery, correct_label
 from store.schema import FEEDBACK_KINDS
 
@@ -82,6 +85,14 @@ st.dataframe(
         "corrected_impersonal": "Impersonal (corrected)",
         "impersonal_cues": "Cues",
     },
+)
+st.download_button(
+    "Download this page (CSV)",
+    data=partial(table_bytes, shown.select(*SHOWN_COLUMNS), ".csv"),  # built on a click, not on each run
+    file_name=f"feedback-page-{int(page)}.csv",
+    mime="text/csv",
+    key="explorer__download",
+    help="Texts that a spreadsheet would run as a formula start with a quote ('), so they show as typed.",
 )
 
 if allowed("editor"):

