@@ -119,6 +119,10 @@ def test_import__bad_input_exits_1_with_error_and_hint(
 
 
 def test_import__refuses_an_unmigrated_store(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store that is there but was never upgraded (on SQLite an empty database file: only `pulse db upgrade`
+    creates one where there is none, tests/integration/test_store_location.py)."""
+    if database_url.startswith("sqlite:///"):
+        Path(database_url.removeprefix("sqlite:///")).touch()
     monkeypatch.setenv("PULSE_DATABASE_URL", database_url)
     result = CliRunner().invoke(main, ["import", str(FIXTURES / "typeform.csv")])
     assert result.exit_code == 1
