@@ -473,3 +473,37 @@ def test_read_review_file__random_bytes_are_imported_rejected_or_refused_with_a_
         assert error.message
         return
     assert all(reject.reason for reject in imported.rejects)
+
+
+def test_review_file_collector__converts_in_batches_as_the_whole_file_reads(tmp_path: Path) -> None:
+    """A Yelp dataset file (JSON Lines: review_id, user_id, stars, text, date) read a batch at a time, as an
+    import of a large file is: the same records and rejects as the whole file's, the repeats counted across
+    batches, and the preview counts every row."""
+    lines = [
+        json.dumps(
+            {
+                "review_id": f"r{index}",
+                "user_id": "u1",
+                "stars": 1 + index % 5,
+                "text": f"T{index}",
+                "date": f"2024-05-{1 + index % 28:02d} 10:00:00",
+            }
+        )
+        for index in range(23)
+    ]
+    lines[7] = lines[3]  # the same review twice, in different batches
+    lines[12] = '{"review_id": "r12", "stars": 9, "date": "2024-05-01"}'  # out of range: rejected
+    path = tmp_path / "yelp_academic_dataset_review.jsonl"
+    path.write_text("\n".join(lines) + "\nnot json\n", encoding="utf-8")
+    whole = read_review_file(path)
+    collector = ReviewFileCollector(path)
+    batches = list(collector.plan.convert("", size=4))
+    assert len(batches) == 6
+    assert [record for records, _rejects in batches for record in records] == whole.records
+    assert [(reject.line, reject.reason) for _records, rejects in batches for reject in rejects] == [
+        (reject.line, reject.reason) for reject in whole.rejects
+    ]
+    assert [reject.line for reject in whole.rejects] == [13, 24]
+    assert any("1 row repeats" in note for note in whole.notes)
+    preview = collector.read()
+    assert preview.rows == 24 and len(preview.records) == 22  # the duplicate too: each is stored once
