@@ -125,9 +125,10 @@ def _store_batches(
             progress(counts.new + counts.duplicate + counts.rejected)
 
 
-def prefetched(items: Iterator[T], depth: int = 2) -> Iterator[T]:
+def prefetched(items: Iterator[T], depth: int = 1) -> Iterator[T]:
     """The items of `items`, produced in a background thread up to `depth` ahead, so that making the next
-    batch overlaps with storing this one (polars and SQLite release the GIL while they work). An exception
+    batch overlaps with storing this one (polars and SQLite release the GIL while they work). One ahead is as
+    fast as two and keeps one batch fewer in memory (benchmarks/import_memory.py). An exception
     in the producer is raised here; closing this generator stops the producer."""
     ready: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
     stop = threading.Event()

@@ -20,7 +20,7 @@ from collectors.files import FileInput, Row, Unreadable, file_input, filled, pla
 from pulse.errors import InputError
 
 FRAME_CHUNK_ROWS = 50_000  # rows read by collectors.files put in columns at a time
-CSV_CHUNK_BYTES = 4 * 2**20  # of a CSV read by polars at a time (about 35,000 survey rows)
+CSV_CHUNK_BYTES = 2 * 2**20  # of a CSV read by polars at a time (about 18,000 survey rows)
 
 
 def rows_as_columns(rows: Iterable[Row], width: int) -> pl.DataFrame:
