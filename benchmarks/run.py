@@ -120,6 +120,12 @@ def bench_survey_import() -> list[Row]:
     return bench_survey_import()
 
 
+def bench_import_memory() -> list[Row]:
+    from benchmarks.import_memory import bench_import_memory
+
+    return bench_import_memory()
+
+
 def bench_quality() -> list[Row]:
     from benchmarks.quality import bench_quality
 
@@ -149,6 +155,7 @@ BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
     "pulse_page": bench_pulse_page,
     "pulse_page_1m": bench_pulse_page_1m,
     "survey_import": bench_survey_import,
+    "import_memory": bench_import_memory,
     "quality": bench_quality,
     "scoring": bench_scoring,
     "topics": bench_topics,
