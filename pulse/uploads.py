@@ -2,7 +2,8 @@
 
 Each upload gets a private folder of its own under the temporary folder `pulse-uploads`, deleted as soon as
 the import finishes or fails (`saved_upload`). What a crashed server left there is deleted with the next upload
-once it is STALE_AFTER old, and all of it by `pulse forget` (`clear_uploads`): uploads hold personal data.
+once it is STALE_AFTER old, and all of it by `pulse forget` (`clear_uploads`): uploads hold personal data. The
+rows an import keeps on disk between its two passes (collectors.spool) live there too (`import_folder`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,14 @@ def saved_upload(data: bytes, file_name: str) -> Iterator[Path]:
         yield path
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def import_folder() -> tempfile.TemporaryDirectory[str]:
+    """A private folder under `pulse-uploads` for the rows of a file being imported, deleted when let go of (or
+    as an upload's leftovers are, after a crash)."""
+    clear_uploads(older_than=STALE_AFTER)
+    UPLOADS.mkdir(mode=0o700, exist_ok=True)
+    return tempfile.TemporaryDirectory(prefix="import-", dir=UPLOADS)
 
 
 def clear_uploads(older_than: float = 0) -> int:
