@@ -11,9 +11,8 @@ or as the bytes of an upload, as rows of cells with their lines.
   the importer to reject with its line. JSON is read as a stream (collectors.json_stream): checked and its
   columns gathered once when the file is opened, its records read again as often as asked.
 
-Every form is read as a stream, in memory that does not grow with the file, and a file is opened once: every
-pass over it reads the same file, even if it is replaced or deleted meanwhile (an upload deleted once
-previewed). Whole-file problems (too big, empty, binary, broken) raise InputError, saying what to do.
+Every form is read as a stream, in memory that does not grow with the file, and a file is opened once
+(collectors.file_input). Whole-file problems (too big, empty, binary, broken) raise InputError, saying what to do.
 collectors.columns turns the rows into the frames importers convert (and reads a plain UTF-8 CSV as columns with
 polars, several times faster, for large exports).
 """
@@ -24,15 +23,14 @@ import codecs
 import csv
 import io
 import json
-import os
 import re
-import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
+from collectors.file_input import SNIFF_BYTES, FileInput, Source, file_input
 from collectors.json_stream import (
     MAX_JSON_DEPTH,
     TOO_DEEP,
@@ -51,17 +49,21 @@ from pulse.errors import InputError
 if TYPE_CHECKING:
     from collectors.columns import CsvColumns, FrameCheck
 
-MAX_FILE_BYTES = 500 * 1024 * 1024  # refused before reading, whatever the form and the importer
-SNIFF_BYTES = 64 * 1024
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
 CSV_FIELD_CHARS = 16 * 2**20  # a cell longer than this (a stray quote swallowing the file) stops the reading
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 
 Cells = list[Any]
 Row = tuple[int, Cells]  # (line, cells): see the module's docstring for what a line is
-Source = Path | str | bytes
 T = TypeVar("T")
-__all__ = ["MAX_JSON_DEPTH", "JsonRecord", "Unreadable"]  # json_stream's, read through this module
+__all__ = [
+    "MAX_JSON_DEPTH",
+    "FileInput",
+    "JsonRecord",
+    "Source",
+    "Unreadable",
+    "file_input",
+]  # read through here
 
 
 class RowReader(Protocol):
@@ -83,61 +85,6 @@ class Replayed(Generic[T]):
 
     def __len__(self) -> int:
         return self._count
-
-
-class _OpenFile:
-    """A file opened once and read by any number of readers, each at its own position (os.preadv), closed when
-    no longer referenced."""
-
-    def __init__(self, path: Path) -> None:
-        self.fd = os.open(path, os.O_RDONLY)
-        weakref.finalize(self, os.close, self.fd)
-
-    def reader(self) -> IO[bytes]:
-        return io.BufferedReader(_PositionalReader(self))
-
-
-class _PositionalReader(io.RawIOBase):
-    def __init__(self, file: _OpenFile) -> None:
-        self._file = file  # kept open while a reader is
-        self._position = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        count = os.preadv(self._file.fd, [memoryview(buffer).cast("B")], self._position)
-        self._position += count
-        return count
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position}.get(whence)
-        self._position = (os.fstat(self._file.fd).st_size if base is None else base) + offset
-        return self._position
-
-    def tell(self) -> int:
-        return self._position
-
-
-@dataclass(frozen=True)
-class FileInput:
-    """The bytes of a file or an upload, readable more than once."""
-
-    file_name: str
-    size: int
-    opener: Callable[[], IO[bytes]]
-    source: Path | bytes
-
-    def head(self, size: int = SNIFF_BYTES) -> bytes:
-        with self.opener() as handle:
-            return handle.read(size)
-
-    def read(self) -> bytes:
-        with self.opener() as handle:
-            return handle.read()
 
 
 @dataclass
@@ -203,33 +150,6 @@ def read_file(
     if suffix in JSON_SUFFIXES or (suffix not in TEXT_SUFFIXES and _looks_like_json(head)):
         return _json_table(data, head, what)
     return _csv_table(data, head, what, refuse_controls)
-
-
-def file_input(source: Source, file_name: str | None = None, what: str = "file") -> FileInput:
-    if isinstance(source, bytes | bytearray):
-        content = bytes(source)
-        name = file_name or "upload"
-        _check_size(name, len(content), what)
-        return FileInput(name, len(content), lambda: io.BytesIO(content), content)
-    path = Path(source)
-    if not path.is_file():
-        raise InputError(f"There is no file {path}.", hint="Check the path, then try again.")
-    size = path.stat().st_size
-    _check_size(file_name or path.name, size, what)
-    if not hasattr(os, "preadv"):  # no positional reads here (Windows): the path is opened for each pass
-        return FileInput(file_name or path.name, size, lambda: path.open("rb"), path)
-    return FileInput(file_name or path.name, size, _OpenFile(path).reader, path)
-
-
-def _check_size(name: str, size: int, what: str) -> None:
-    limit = MAX_FILE_BYTES
-    if size > limit:
-        raise InputError(
-            f"{name} is {size / 2**20:,.0f} MB; Pulse imports files of up to {limit / 2**20:,.0f} MB.",
-            hint="Split the export into smaller files (by date range) and import each.",
-        )
-    if size == 0:
-        raise InputError(f"{name} is empty.", hint=f"Export the {what} again and import that file.")
 
 
 def _looks_like_json(head: bytes) -> bool:

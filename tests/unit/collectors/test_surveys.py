@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-import collectors.files as files
+import collectors.file_input as file_input
 import collectors.surveys.plan as survey_plan
 from collectors.surveys import (
     SurveyPlan,
@@ -509,7 +509,8 @@ def test_plan_survey_file__oversize_file_refused_before_reading(
 ) -> None:
     path = tmp_path / "big.csv"
     path.write_text("Date,NPS\n" + "2026-01-01,9\n" * 100, encoding="utf-8")
-    monkeypatch.setattr(files, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(file_input, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(file_input, "_OpenFile", lambda *_args: pytest.fail("opened an oversize file"))
     monkeypatch.setattr(Path, "open", lambda *_args, **_kwargs: pytest.fail("read an oversize file"))
     with pytest.raises(InputError, match="up to 0 MB") as error:
         read(path)
