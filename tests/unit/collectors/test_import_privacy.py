@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from collectors.reviews import read_review_file
-from collectors.surveys import SurveyPlan, plan_survey_file
 from pulse.errors import InputError
-from store.records import FeedbackRecord, Rejected
+from tests.survey_imports import imported
 
 HEADER = (
     "Timestamp,Email,Name,Your name,Home address,Date of birth,Custom Data 1,Loyalty card number,Phone,"
@@ -31,29 +28,6 @@ PERSONAL = [
     "IP Address",
 ]  # fmt: skip
 SECRETS = ["Smith", "Jones", "Mill Lane", "1975-06-07", "CRM-78", "LC-4471", "07700", "203.0.113", "bob@"]
-
-
-@dataclass
-class Imported:
-    """A survey file as the importer reads it: its plan (mapping, notes, left_out) and every row of its batches."""
-
-    plan: SurveyPlan
-    records: list[FeedbackRecord]
-    rejects: list[Rejected]
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.plan, name)
-
-
-def imported(source: bytes, file_name: str, *overrides: dict[str, str], **options: Any) -> Imported:
-    """plan_survey_file, then every batch the plan converts (as SurveyFileCollector does)."""
-    plan = plan_survey_file(source, file_name, *overrides, **options)
-    records: list[FeedbackRecord] = []
-    rejects: list[Rejected] = []
-    for batch, batch_rejects in plan.batches():
-        records += batch.records()
-        rejects += batch_rejects
-    return Imported(plan, records, rejects)
 
 
 def sha(text: str) -> str:

@@ -4,7 +4,6 @@ the vendor's own file (its docstring says where the shape comes from)."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -14,32 +13,20 @@ import pytest
 
 from collectors.files import MAX_JSON_DEPTH, read_file
 from collectors.reviews import read_review_file
-from collectors.surveys import SurveyPlan, detect_mapping, plan_survey_file, read_table
+from collectors.surveys import detect_mapping, plan_survey_file, read_table
 from collectors.values import MAX_TEXT_CHARS, parse_moment
 from collectors.zones import zone_of
 from pulse.errors import InputError
-from store.records import FeedbackRecord, Rejected
+from tests.survey_imports import Imported
+from tests.survey_imports import imported as survey_import
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "surveys"
 LONDON = ZoneInfo("Europe/London")
 
 
-@dataclass
-class Imported:
-    plan: SurveyPlan
-    records: list[FeedbackRecord]
-    rejects: list[Rejected]
-
-
 def imported(source: Path | bytes, file_name: str | None = None, **options: Any) -> Imported:
-    """plan_survey_file in Europe/London, then every batch the plan converts (as SurveyFileCollector does)."""
-    plan = plan_survey_file(source, file_name, timezone=options.pop("timezone", "Europe/London"), **options)
-    records: list[FeedbackRecord] = []
-    rejects: list[Rejected] = []
-    for batch, batch_rejects in plan.batches():
-        records += batch.records()
-        rejects += batch_rejects
-    return Imported(plan, records, rejects)
+    """The file imported (tests.survey_imports) with times read in Europe/London unless said."""
+    return survey_import(source, file_name, **{"timezone": "Europe/London", **options})
 
 
 def utc(*parts: int) -> datetime:

@@ -6,7 +6,6 @@ import csv
 import hashlib
 import io
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -20,41 +19,17 @@ from openpyxl import Workbook
 import collectors.file_input as file_input
 import collectors.surveys.plan as survey_plan
 from collectors.surveys import (
-    SurveyPlan,
     detect_mapping,
     parse_map_options,
-    plan_survey_file,
     read_mapping_file,
 )
 from collectors.values import parse_moment, parse_score
 from pulse.errors import InputError
-from store.records import FeedbackRecord, Rejected
+from store.records import FeedbackRecord
+from tests.survey_imports import Imported, imported
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "surveys"
 LONDON = ZoneInfo("Europe/London")
-
-
-@dataclass
-class Imported:
-    """A survey file as the importer reads it: its plan (mapping, notes, preset...) and every row of its batches."""
-
-    plan: SurveyPlan
-    records: list[FeedbackRecord]
-    rejects: list[Rejected]
-
-    def __getattr__(self, name: str) -> Any:  # preset, columns, mapping, notes, dayfirst, left_out, preview
-        return getattr(self.plan, name)
-
-
-def imported(source: Path | bytes, file_name: str | None = None, **options: Any) -> Imported:
-    """plan_survey_file, then every batch the plan converts (as SurveyFileCollector does)."""
-    plan = plan_survey_file(source, file_name, **options)
-    records: list[FeedbackRecord] = []
-    rejects: list[Rejected] = []
-    for batch, batch_rejects in plan.batches():
-        records += batch.records()
-        rejects += batch_rejects
-    return Imported(plan, records, rejects)
 
 
 def read(source: Path | bytes, file_name: str | None = None, **options: Any) -> Imported:
