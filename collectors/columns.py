@@ -19,7 +19,7 @@ import polars as pl
 from collectors.files import FileInput, Row, Unreadable, file_input, filled, plain
 from pulse.errors import InputError
 
-FRAME_CHUNK_ROWS = 50_000  # rows read by collectors.files put in columns at a time
+FRAME_CHUNK_ROWS = 20_000  # rows read by collectors.files put in columns at a time
 CSV_CHUNK_BYTES = 2 * 2**20  # of a CSV read by polars at a time (about 18,000 survey rows)
 
 
