@@ -67,8 +67,9 @@ def test_score_frame__gives_the_scores_of_separate_embedding() -> None:
     assert after["sentiment"].to_list() == before["sentiment"].to_list()
     assert after["impersonal"].to_list() == before["impersonal"].to_list()
     assert after["impersonal_cues"].to_list() == before["impersonal_cues"].to_list()
-    # float32 vectors of a text differ in their last bits with the batch it is padded in
-    np.testing.assert_allclose(after["sentiment_score"], before["sentiment_score"], rtol=0, atol=1e-5)
+    # float32 vectors of a text differ in their last bits with the batch it is padded in (measured: scores
+    # by at most 3.8e-7 on these 125 texts; impersonal scores, rounded to 4 places, not at all)
+    np.testing.assert_allclose(after["sentiment_score"], before["sentiment_score"], rtol=0, atol=1e-6)
     np.testing.assert_allclose(after["impersonal_score"], before["impersonal_score"], rtol=0, atol=1e-4)
 
 
