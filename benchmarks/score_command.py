@@ -40,6 +40,21 @@ def peak():
 atexit.register(peak)
 """
 PULSE = PEAK + 'import runpy\nrunpy.run_module("cli", run_name="__main__")\n'
+# the same command with all-MiniLM-L6-v2's Linear layers quantised to int8 (PyTorch dynamic quantisation), for
+# this measurement only: Pulse itself embeds in float32
+PULSE_INT8 = (
+    PEAK
+    + """
+import functools, runpy, torch
+from analysis import embeddings
+float_load = embeddings.load_model.__wrapped__
+@functools.lru_cache(maxsize=2)
+def int8_load(model_name=embeddings.DEFAULT_MODEL):
+    return torch.ao.quantization.quantize_dynamic(float_load(model_name), {torch.nn.Linear}, dtype=torch.qint8)
+embeddings.load_model = int8_load
+runpy.run_module("cli", run_name="__main__")
+"""
+)
 ENCODE = (
     PEAK
     + """
@@ -82,7 +97,7 @@ def bench_score_command() -> list[Row]:
     from analysis.sentiment import add_sentiment
 
     texts = banking77_texts()
-    runs: dict[str, list[tuple[float, float]]] = {"score": [], "again": [], "encode": []}
+    runs: dict[str, list[tuple[float, float]]] = {"score": [], "again": [], "encode": [], "int8": []}
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "queries.csv"
         pl.DataFrame({"text": texts}).write_csv(source)
@@ -98,11 +113,13 @@ def bench_score_command() -> list[Row]:
             runs["score"].append(measured_child(PULSE, command, env, Path(folder)))
             runs["again"].append(measured_child(PULSE, command, env, Path(folder)))
             runs["encode"].append(measured_child(ENCODE, [str(source)], env, Path(folder)))
+            env["PULSE_CACHE_DIR"] = env["XDG_CACHE_HOME"] = str(cache) + "-int8"
+            runs["int8"].append(measured_child(PULSE_INT8, command, env, Path(folder)))
     frame = pl.DataFrame({"text": texts * 5})
     started = time.perf_counter()
     add_sentiment(frame, scorer="vader")
     vader_rate = frame.height / (time.perf_counter() - started)
-    score, again, encode = (statistics.median(seconds for seconds, _ in runs[name]) for name in runs)
+    score, again, encode, int8 = (statistics.median(seconds for seconds, _ in runs[name]) for name in runs)
     rows: list[Row] = [
         (
             f"cold `pulse score`, {len(texts):,} BANKING77 queries, whole command, median of {REPEATS}",
@@ -117,6 +134,9 @@ def bench_score_command() -> list[Row]:
         ("plain encoding: rate", len(texts) / encode, "texts/s"),
         ("plain encoding: peak memory (VmHWM), median", _peak(runs["encode"]), "MiB"),
         ("cold `pulse score` rate / plain encoding rate", encode / score, "x"),
+        ("cold `pulse score` with the embedder in dynamic int8 (measurement only), median", int8, "s"),
+        ("cold `pulse score`, int8: rate", len(texts) / int8, "texts/s"),
+        ("cold `pulse score`, int8: rate / plain float32 encoding rate", encode / int8, "x"),
         ("VADER path (sentiment only), in process", vader_rate, "texts/s"),
     ]
     return rows + int8_against_float32(texts)
