@@ -64,7 +64,7 @@ class DiskEmbeddingCache:
         """Add `vectors` (text hash to vector) as a new pack; merge the packs when there are too many."""
         if not vectors:
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)  # vectors of customer text: the user's
         keys = np.array(list(vectors), dtype="U64")
         _write_pack(self.folder, keys, np.stack([np.asarray(v, dtype=np.float32) for v in vectors.values()]))
         packs = self.packs()
