@@ -5,7 +5,7 @@ that no text is embedded twice."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -46,12 +46,48 @@ def load_model(model_name: str = DEFAULT_MODEL) -> SentenceTransformer:
 def embed(
     texts: Sequence[str], model_name: str = DEFAULT_MODEL, progress: Progress | None = None
 ) -> np.ndarray:
-    """Unit-length float32 embeddings of `texts`, one row per text, computed now (no cache)."""
+    """Unit-length float32 embeddings of `texts`, one row per text, computed now (no cache): the texts are
+    encoded in order of length, BATCH at a time (so that a batch pads its texts to similar lengths), and the
+    vectors returned in the texts' order."""
     model = load_model(model_name)
     vectors = np.zeros((len(texts), model.get_embedding_dimension() or 0), dtype=np.float32)
+    order = sorted(range(len(texts)), key=lambda index: len(texts[index]))
     for start in range(0, len(texts), BATCH):
-        chunk = list(texts[start : start + BATCH])
-        vectors[start : start + len(chunk)] = model.encode(chunk, batch_size=BATCH, normalize_embeddings=True)
+        rows = order[start : start + BATCH]
+        chunk = [texts[index] for index in rows]
+        vectors[rows] = model.encode(chunk, batch_size=BATCH, normalize_embeddings=True)
         if progress:
             progress(start + len(chunk), len(texts))
     return vectors
+
+
+class PieceEmbeddings:
+    """An Embedder that embeds every piece of a batch of work once: `prepare` embeds the pieces (texts,
+    segments, sentences) in one call to `source`, deduplicated, and the scorers' calls are answered from those
+    vectors. A text not prepared is embedded by `source` when asked for, and kept until the next `prepare`."""
+
+    def __init__(self, source: Embedder) -> None:
+        self.source = source
+        self.vectors: dict[str, np.ndarray] = {}
+
+    def prepare(self, pieces: Iterable[str]) -> None:
+        """Hold the vectors of `pieces` (and only those), embedding in one call the ones not held already."""
+        wanted = list(dict.fromkeys(pieces))
+        held = {piece: self.vectors[piece] for piece in wanted if piece in self.vectors}
+        missing = [piece for piece in wanted if piece not in held]
+        if missing:
+            held.update(zip(missing, np.asarray(self.source(missing), dtype=np.float32), strict=True))
+        self.vectors = held
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        missing = [text for text in dict.fromkeys(texts) if text not in self.vectors]
+        if missing:
+            self.vectors.update(zip(missing, np.asarray(self.source(missing), dtype=np.float32), strict=True))
+        if not texts:
+            return np.asarray(self.source([]), dtype=np.float32)
+        return np.stack([self.vectors[text] for text in texts])
+
+
+def source_of(embedder: Embedder) -> Embedder:
+    """The embedder that computes `embedder`'s vectors (itself, unless it is a PieceEmbeddings)."""
+    return embedder.source if isinstance(embedder, PieceEmbeddings) else embedder

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from analysis.embeddings import Embedder
+from analysis.embeddings import Embedder, source_of
 from analysis.impersonal_prototypes import COUNTER_PROTOTYPES, CUE_PROTOTYPES
 from analysis.sentiment import score_sentiment, split_segments
 
@@ -190,11 +190,13 @@ _INDEXES: dict[int, tuple[Embedder, PrototypeIndex]] = {}
 
 
 def prototype_index(embedder: Embedder) -> PrototypeIndex:
-    """The prototype index of `embedder`, built once per embedder object."""
-    cached = _INDEXES.get(id(embedder))
-    if cached is None or cached[0] is not embedder:
-        cached = (embedder, build_prototype_index(embedder))
-        _INDEXES[id(embedder)] = cached
+    """The prototype index of `embedder`, built once per embedder object (the one that computes the vectors:
+    every PieceEmbeddings of a source shares the source's index)."""
+    source = source_of(embedder)
+    cached = _INDEXES.get(id(source))
+    if cached is None or cached[0] is not source:
+        cached = (source, build_prototype_index(embedder))
+        _INDEXES[id(source)] = cached
     return cached[1]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from analysis.embedding_pipeline import store_embedder
-from analysis.embeddings import Embedder
+from analysis.embeddings import Embedder, PieceEmbeddings, embed
 from analysis.impact_pipeline import refresh_rollout_impacts
 from analysis.impersonal import IMPERSONAL_VERSION, add_impersonal, sentences
 from analysis.sentiment import SENTIMENT_VERSION, add_sentiment, split_segments
@@ -23,16 +23,25 @@ def score_frame(
     frame: pl.DataFrame, text_column: str = "text", embedder: Embedder | None = None
 ) -> pl.DataFrame:
     """Add SCORE_COLUMNS (sentiment, sentiment_score, impersonal, impersonal_score, impersonal_cues), in that
-    order, after the columns of `frame`."""
-    with_sentiment = add_sentiment(frame, text_column, embedder=embedder)
-    scored = add_impersonal(with_sentiment, text_column, embedder=embedder)
+    order, after the columns of `frame`.
+
+    Every piece the scorers embed (`embedded_pieces` of each text) is embedded once, in one call to `embedder`
+    (default: analysis.embeddings.embed), and the vectors are shared by sentiment and the impersonal detector.
+    """
+    shared = PieceEmbeddings(embedder or embed)
+    shared.prepare(piece for text in frame[text_column].to_list() for piece in embedded_pieces(text or ""))
+    with_sentiment = add_sentiment(frame, text_column, embedder=shared)
+    scored = add_impersonal(with_sentiment, text_column, embedder=shared)
     return scored.select(*[name for name in frame.columns if name not in SCORE_COLUMNS], *SCORE_COLUMNS)
 
 
 def embedded_pieces(text: str) -> list[str]:
-    """Every text that scoring `text` embeds (and so keeps in the store): the text, its sentiment segments and
-    the sentences the impersonal detector compares."""
-    return list(dict.fromkeys([text, *split_segments(text), *sentences(text)]))
+    """Every text that scoring `text` embeds (and so keeps in the store): the text, its sentiment segments (and
+    theirs, for the clauses the impersonal detector scores alone) and the sentences the impersonal detector
+    compares with its prototypes."""
+    segments = split_segments(text)
+    clauses = [part for segment in segments for part in split_segments(segment)]
+    return list(dict.fromkeys([text, *segments, *clauses, *sentences(text)]))
 
 
 def add_scores(

@@ -138,6 +138,12 @@ def bench_scoring() -> list[Row]:
     return bench_scoring()
 
 
+def bench_score_command() -> list[Row]:
+    from benchmarks.score_command import bench_score_command
+
+    return bench_score_command()
+
+
 def bench_topics() -> list[Row]:
     from benchmarks.topics import bench_topics
 
@@ -158,6 +164,7 @@ BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
     "import_memory": bench_import_memory,
     "quality": bench_quality,
     "scoring": bench_scoring,
+    "score_command": bench_score_command,
     "topics": bench_topics,
     "impact_validation": bench_impact_validation,
 }

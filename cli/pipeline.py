@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cli.context import Context, judge_rollouts, with_context
+from cli.printing import rate_progress
 from pulse.errors import InputError, PulseError
 from pulse.settings import PROJECT_ROOT
 
@@ -55,8 +56,8 @@ def analyze(context: Context) -> None:
     if pending.is_empty():
         click.echo("Every feedback item is scored already.")
         return
-    with click.progressbar(length=pending.height, label="Scoring feedback", file=sys.stderr) as bar:
-        scored = score_new_feedback(engine, lambda done, _total: bar.update(done - bar.pos), pending)
+    with rate_progress(pending.height, "Scoring feedback", "texts") as progress:
+        scored = score_new_feedback(engine, progress, pending)
     click.echo(f"Scored {scored} feedback items.")
 
 
@@ -72,8 +73,9 @@ def analyze(context: Context) -> None:
 @with_context
 def score(context: Context, input_file: Path, text_column: str, out_file: Path | None) -> None:
     """Score a CSV, XLSX or JSON file of customer texts: every input column, plus sentiment, sentiment_score,
-    impersonal, impersonal_score and impersonal_cues. Needs no store; when there is one (migrated), the texts'
-    embeddings are kept in it, so scoring the same texts again costs little."""
+    impersonal, impersonal_score and impersonal_cues. Needs no store: the texts' embeddings are kept in the
+    store when there is one (migrated), else in Pulse's cache folder, so scoring the same texts again costs
+    no model time."""
     from analysis.pipeline import add_scores
     from collectors.surveys import read_table
     from pulse.tables import check_format, write_table
@@ -90,8 +92,8 @@ def score(context: Context, input_file: Path, text_column: str, out_file: Path |
     kept = {name: f"input {name}" for name in SCORE_COLUMNS if name in frame.columns and name != text_column}
     frame = frame.rename(kept)  # a file scored before keeps its old scores beside the new ones
     embedder = _score_embedder(context)
-    with click.progressbar(length=frame.height, label="Scoring texts", file=sys.stderr) as bar:
-        scored = add_scores(frame, text_column, embedder, lambda done, _total: bar.update(done - bar.pos))
+    with rate_progress(frame.height, "Scoring texts", "texts") as progress:
+        scored = add_scores(frame, text_column, embedder, progress)
     write_table(scored, out_file)
     flagged = int(scored["impersonal"].sum())
     counts = scored["sentiment"].value_counts().rows()
@@ -103,16 +105,17 @@ def score(context: Context, input_file: Path, text_column: str, out_file: Path |
 
 
 def _score_embedder(context: Context) -> Embedder:
-    """The store's cache of embeddings when there is a store at the current schema; else embeddings computed
-    for this run only (scoring a file needs no store, and never creates one)."""
+    """The store's cache of embeddings when there is a store at the current schema; else the cache folder's
+    (scoring a file needs no store, and never creates one)."""
+    from analysis.embedding_disk_cache import cache_folder, disk_embedder
     from analysis.embedding_pipeline import store_embedder
-    from analysis.embeddings import embed
 
     try:
         return store_embedder(context.engine)
     except PulseError as error:
-        click.echo(f"Note: {error.message} The texts' embeddings are computed for this run only.", err=True)
-        return embed
+        folder = cache_folder(context.settings.cache_dir)
+        click.echo(f"Note: {error.message} The texts' embeddings are kept in {folder} instead.", err=True)
+        return disk_embedder(folder)
 
 
 @click.command()

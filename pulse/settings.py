@@ -55,6 +55,11 @@ class Settings(BaseSettings):
         "sentence-transformers name or folder is loaded from the user's own cache or the internet. Sentiment "
         "and impersonal detection always use all-MiniLM-L6-v2.",
     )
+    cache_dir: Path | None = Field(
+        default=None,
+        description="Folder of Pulse's cache: the embeddings that `pulse score` keeps when there is no store; "
+        "unset, $XDG_CACHE_HOME/pulse, else ~/.cache/pulse.",
+    )
     anonymous_access: bool = Field(
         default=True,
         description="Let anyone who reaches the dashboard use it as an editor, without signing in (the demo's "

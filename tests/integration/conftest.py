@@ -65,3 +65,12 @@ def pulse(database_url: str, demo_dir: Path, monkeypatch: pytest.MonkeyPatch):  
         return runner.invoke(main, list(arguments), catch_exceptions=False)
 
     return invoke
+
+
+@pytest.fixture(autouse=True)
+def private_cache_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Pulse's cache folder (`pulse score`'s embeddings without a store) in a temporary folder, never the
+    user's own."""
+    folder = tmp_path_factory.mktemp("pulse-cache")
+    monkeypatch.setenv("PULSE_CACHE_DIR", str(folder))
+    return folder

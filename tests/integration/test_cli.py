@@ -282,6 +282,38 @@ def test_score__needs_no_store_and_creates_none(tmp_path: Path, database_url: st
         engine.dispose()
 
 
+@pytest.mark.slow
+def test_score__without_a_store_keeps_embeddings_in_the_cache_folder_and_embeds_nothing_again(
+    tmp_path: Path, private_cache_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from analysis import embedding_disk_cache
+
+    embedded: list[int] = []
+    real_embed = embedding_disk_cache.embed
+
+    def counting_embed(texts, model_name):  # type: ignore[no-untyped-def]
+        embedded.append(len(texts))
+        return real_embed(texts, model_name)
+
+    monkeypatch.setattr(embedding_disk_cache, "embed", counting_embed)
+    source = tmp_path / "comments.csv"
+    source.write_text(SCORE_INPUT, encoding="utf-8")
+    runner = CliRunner(env={"PULSE_DATABASE_URL": f"sqlite:///{tmp_path / 'none' / 'pulse.db'}"})
+    arguments = ["score", str(source), "--text-column", "comment"]
+
+    first = runner.invoke(main, arguments)
+    scored_first = (tmp_path / "comments-scored.csv").read_text("utf-8")
+    assert first.exit_code == 0 and embedded and str(private_cache_folder) in first.output
+    embedded.clear()
+    second = runner.invoke(main, arguments)
+
+    assert second.exit_code == 0 and embedded == []  # every vector came from the cache folder
+    assert (tmp_path / "comments-scored.csv").read_text("utf-8") == scored_first
+    cached = [path for path in private_cache_folder.rglob("*") if path.is_file()]
+    assert cached and all(path.name.endswith(".npy") for path in cached)  # numpy files, no database
+    assert not (tmp_path / "none").exists()
+
+
 def test_score__an_unknown_column_or_format_is_an_error_with_a_hint(pulse, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     source = tmp_path / "comments.csv"
     source.write_text(SCORE_INPUT, encoding="utf-8")
