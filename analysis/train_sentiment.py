@@ -480,7 +480,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--cache-dir", type=Path, default=CACHE_DIR, help="where embeddings are cached")
     parser.add_argument("--without-vader-sets", action="store_true", help="train on customer sources only")
     parser.add_argument("--drop-3-stars", action="store_true", help="fit without 3-star reviews")
-    parser.add_argument("--scoring", choices=sorted(SCORING_GRIDS), default="whole-mixed", help="segment rule")
+    parser.add_argument(
+        "--scoring", choices=sorted(SCORING_GRIDS), default="whole-mixed", help="segment rule"
+    )
     parser.add_argument("--skip-evaluation", action="store_true", help="only train and write the weights")
     parser.add_argument(
         "--vader-sets-table", action="store_true", help="also measure the VADER sets leave-one-set-out"
