@@ -294,8 +294,11 @@ class Trainer:
     `scoring` picks the segment rule's grid (SCORING_GRIDS); hyperparameters are chosen by leave-one-out over
     the sets named in `tune_on` (the others in training are always fitted on, never scored)."""
 
-    def __init__(self, sets: dict[str, RatedSet], scoring: str = "whole-mixed") -> None:
+    def __init__(
+        self, sets: dict[str, RatedSet], scoring: str = "whole-mixed", rated_weight: float = 1.0
+    ) -> None:
         self.sets = sets
+        self.rated_weight = rated_weight  # weight of each VADER set in the mean that tuning maximises
         self.whole_weights, self.mixed_margins = SCORING_GRIDS[scoring]
         self._fit = lru_cache(maxsize=None)(self._fit_uncached)
 
@@ -363,8 +366,9 @@ class Trainer:
                     )
                     for name in tune_on
                 ]
+                weights = [self.rated_weight if name in RATED_SETS else 1.0 for name in tune_on]
                 for mixed_margin in self.mixed_margins:
-                    f1, (low, high) = best_band(scored, mixed_margin)
+                    f1, (low, high) = best_band(scored, mixed_margin, weights)
                     if f1 > best[0]:
                         best = (
                             f1,
@@ -376,15 +380,19 @@ class Trainer:
 
 
 def best_band(
-    scored: Sequence[tuple[TextScores, np.ndarray]], mixed_margin: float
+    scored: Sequence[tuple[TextScores, np.ndarray]],
+    mixed_margin: float,
+    weights: Sequence[float] | None = None,
 ) -> tuple[float, tuple[float, float]]:
-    """The neutral band (negative_below, positive_above) with the best mean macro-F1 over `scored`."""
+    """The neutral band (negative_below, positive_above) with the best mean macro-F1 over `scored` (weighted
+    by `weights`, one per scored set, when given)."""
     best = (-1.0, (NEGATIVE_BELOW, POSITIVE_ABOVE))
     for low in BAND_GRID:
         for high in BAND_GRID[low <= BAND_GRID]:
             f1 = float(
-                np.mean(
-                    [macro_f1(truth, scores.classes(low, high, mixed_margin)) for scores, truth in scored]
+                np.average(
+                    [macro_f1(truth, scores.classes(low, high, mixed_margin)) for scores, truth in scored],
+                    weights=weights,
                 )
             )
             if f1 > best[0]:
@@ -481,6 +489,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--without-vader-sets", action="store_true", help="train on customer sources only")
     parser.add_argument("--drop-3-stars", action="store_true", help="fit without 3-star reviews")
     parser.add_argument(
+        "--vader-sets-tuning-weight",
+        type=float,
+        default=1.0,
+        help="weight of each VADER set (a customer source weighs 1) in the mean macro-F1 that tuning maximises",
+    )
+    parser.add_argument(
         "--scoring", choices=sorted(SCORING_GRIDS), default="whole-mixed", help="segment rule"
     )
     parser.add_argument("--skip-evaluation", action="store_true", help="only train and write the weights")
@@ -524,7 +538,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     customer = load_customer_sets(cached, data_dir=args.customer_dir, drop_three_stars=args.drop_3_stars)
     rated = {} if args.without_vader_sets else load_rated_sets(cached, args.data_dir)
-    trainer = Trainer({**customer, **rated}, args.scoring)
+    trainer = Trainer({**customer, **rated}, args.scoring, args.vader_sets_tuning_weight)
     print(
         f"training sets: {', '.join(f'{name} ({len(s.texts)})' for name, s in trainer.sets.items())}; "
         f"scoring {args.scoring}; 3 stars {'left out of fitting' if args.drop_3_stars else 'neutral'}",

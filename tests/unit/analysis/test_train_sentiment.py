@@ -103,3 +103,19 @@ def test_read_sources__uci_is_three_sources_and_clothing_a_stratified_sample() -
     np.testing.assert_array_equal(clothing.classes, stars_to_classes(clothing.stars))
     whole_share = (whole["stars"] == 3).mean()
     assert np.mean(clothing.stars == 3) == pytest.approx(whole_share, abs=0.005)
+
+
+def test_best_band__weights_decide_between_sets_that_disagree() -> None:
+    from analysis.sentiment import Segmented, TextScores
+    from analysis.train_sentiment import NO_MIXING, best_band
+
+    scores = np.array([-0.9, -0.1, 0.1, 0.9])
+    segmented = Segmented.of(["a", "b", "c", "d"])
+    text_scores = TextScores.of(scores, scores, segmented, 1.0)
+    binary = np.array([0, 0, 2, 2])  # wants no neutral band
+    neutral_middle = np.array([0, 1, 1, 2])  # wants -0.1 and 0.1 inside the band
+    scored = [(text_scores, binary), (text_scores, neutral_middle)]
+    _, (low_binary, high_binary) = best_band(scored, NO_MIXING, [1.0, 0.01])
+    _, (low_neutral, high_neutral) = best_band(scored, NO_MIXING, [0.01, 1.0])
+    assert low_binary > -0.1 and high_binary < 0.1  # -0.1 negative, 0.1 positive
+    assert low_neutral <= -0.1 and high_neutral >= 0.1  # both neutral
