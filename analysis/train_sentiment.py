@@ -430,7 +430,9 @@ def leave_one_set_out(
     data_dir: Path = DATA_DIR, cache_dir: Path = CACHE_DIR, embedder: Embedder | None = None
 ) -> list[SetResult]:
     """Per VADER set: VADER's and the improved scorer's macro-F1 and r, the improved scorer trained on the
-    customer sources and the other VADER sets, and tuned leave-one-out on those (benchmarks/quality.py)."""
+    customer sources and the other VADER sets, and tuned leave-one-out on those (benchmarks/quality.py).
+    This measures the customer-trained procedure (default scoring "whole-mixed"), not how the default weights
+    (sentiment-minilm-v2, VADER sets only) were made; see analysis/models/README.md."""
     cached = EmbeddingCache(cache_dir, embedder)
     customer = load_customer_sets(cached)
     trainer = Trainer({**customer, **load_rated_sets(cached, data_dir)})
