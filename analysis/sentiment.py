@@ -102,12 +102,17 @@ class SentimentModel:
     negative_below: float
     positive_above: float
 
-    def segment_scores(self, embeddings: np.ndarray, vader: np.ndarray) -> np.ndarray:
-        """Scores in -1..1 of segments given their embeddings (n, d) and vader_features (n, 4)."""
+    def probabilities(self, embeddings: np.ndarray, vader: np.ndarray) -> np.ndarray:
+        """P(negative), P(neutral), P(positive) of texts given their embeddings (n, d) and vader_features
+        (n, 4): shape (n, 3), rows summing to 1 (calibrated: the weights carry the fitted temperature)."""
         logits = np.hstack([embeddings, vader]) @ self.coef.T + self.intercept
         logits -= logits.max(axis=1, keepdims=True)
         probabilities = np.exp(logits)
-        probabilities /= probabilities.sum(axis=1, keepdims=True)
+        return probabilities / probabilities.sum(axis=1, keepdims=True)
+
+    def segment_scores(self, embeddings: np.ndarray, vader: np.ndarray) -> np.ndarray:
+        """Scores in -1..1 of segments given their embeddings (n, d) and vader_features (n, 4)."""
+        probabilities = self.probabilities(embeddings, vader)
         model_score = probabilities[:, 2] - probabilities[:, 0]
         return (1 - self.vader_weight) * model_score + self.vader_weight * vader[:, 0]
 
