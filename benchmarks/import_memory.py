@@ -13,16 +13,15 @@ import random
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from benchmarks.child import PULSE, REPOSITORY, measured_child
 from benchmarks.run import Row
 from benchmarks.surveys import COMMENTS, write_survey_csv
 
 REVIEWS = 500_000
 LARGE_SURVEY = 5_000_000
-REPOSITORY = Path(__file__).resolve().parent.parent
 
 
 def write_narrow_survey_csv(path: Path, rows: int, seed: int = 11) -> None:
@@ -76,41 +75,22 @@ def write_yelp_reviews(path: Path, rows: int = REVIEWS, seed: int = 13) -> None:
             handle.write(json.dumps(review) + "\n")
 
 
-# `pulse import` run in a child process that writes, as it exits, its peak resident set size (VmHWM, its own
-# address space's: the rusage of a child would count the parent's memory at the fork)
-CHILD = """
-import atexit, runpy, sys
-peak_file = sys.argv.pop(1)
-def peak():
-    with open("/proc/self/status") as status:
-        kib = next(line.split()[1] for line in status if line.startswith("VmHWM"))
-    with open(peak_file, "w") as out:
-        out.write(kib)
-atexit.register(peak)
-runpy.run_module("cli", run_name="__main__")
-"""
-
-
 def measured_import(path: Path, *options: str) -> tuple[float, float, dict[str, object]]:
     """`pulse import PATH --json` into a new SQLite store in a child process: (seconds, peak resident MiB, the
     import's JSON summary)."""
     with tempfile.TemporaryDirectory() as folder:
         env = {**os.environ, "PULSE_DATABASE_URL": f"sqlite:///{Path(folder) / 'pulse.db'}"}
-        peak_file = Path(folder) / "peak"
-        pulse = [sys.executable, "-m", "cli"]
-        subprocess.run([*pulse, "db", "upgrade"], env=env, check=True, capture_output=True, cwd=REPOSITORY)
-        started = time.perf_counter()
-        child = subprocess.run(
-            [sys.executable, "-c", CHILD, str(peak_file), "import", str(path), "--json", *options],
+        subprocess.run(
+            [sys.executable, "-m", "cli", "db", "upgrade"],
             env=env,
+            check=True,
             capture_output=True,
             cwd=REPOSITORY,
         )
-        seconds = time.perf_counter() - started
-        if child.returncode != 0:
-            raise RuntimeError(f"pulse import {path.name} failed: {child.stderr.decode()[-2000:]}")
-        peak_mib = int(peak_file.read_text()) / 1024
-    return seconds, peak_mib, json.loads(child.stdout)
+        seconds, peak, output = measured_child(
+            PULSE, ["import", str(path), "--json", *options], env, Path(folder)
+        )
+    return seconds, peak, json.loads(output)
 
 
 def bench_import_memory() -> list[Row]:

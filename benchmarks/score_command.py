@@ -12,8 +12,6 @@ from __future__ import annotations
 import csv
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -21,25 +19,13 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from benchmarks.child import PEAK, PULSE, measured_child
 from benchmarks.quality import SHARED_DATA
 from benchmarks.run import Row
 
 TEXTS = 1_000
 REPEATS = 3
-REPOSITORY = Path(__file__).resolve().parent.parent
 
-# a child that runs `code` and writes, as it exits, its peak resident set size in KiB (VmHWM)
-PEAK = """
-import atexit, sys
-peak_file = sys.argv.pop(1)
-def peak():
-    with open("/proc/self/status") as status:
-        kib = next(line.split()[1] for line in status if line.startswith("VmHWM"))
-    with open(peak_file, "w") as out:
-        out.write(kib)
-atexit.register(peak)
-"""
-PULSE = PEAK + 'import runpy\nrunpy.run_module("cli", run_name="__main__")\n'
 # the same command with all-MiniLM-L6-v2's Linear layers quantised to int8 (PyTorch dynamic quantisation), for
 # this measurement only: Pulse itself embeds in float32
 PULSE_INT8 = (
@@ -75,24 +61,6 @@ def banking77_texts(count: int = TEXTS) -> list[str]:
         return [row["text"] for row in csv.DictReader(handle)][:count]
 
 
-def measured_child(
-    script: str, arguments: list[str], env: dict[str, str], folder: Path
-) -> tuple[float, float]:
-    """(seconds, peak resident MiB) of `python -c script arguments...` in the repository."""
-    peak_file = folder / "peak"
-    started = time.perf_counter()
-    child = subprocess.run(
-        [sys.executable, "-c", script, str(peak_file), *arguments],
-        env=env,
-        capture_output=True,
-        cwd=REPOSITORY,
-    )
-    seconds = time.perf_counter() - started
-    if child.returncode != 0:
-        raise RuntimeError(f"child failed: {child.stderr.decode()[-2000:]}")
-    return seconds, int(peak_file.read_text()) / 1024
-
-
 def bench_score_command() -> list[Row]:
     from analysis.sentiment import add_sentiment
 
@@ -110,11 +78,11 @@ def bench_score_command() -> list[Row]:
                 "XDG_CACHE_HOME": str(cache),
             }
             command = ["score", str(source), "--text-column", "text", "--out", str(Path(folder) / "out.csv")]
-            runs["score"].append(measured_child(PULSE, command, env, Path(folder)))
-            runs["again"].append(measured_child(PULSE, command, env, Path(folder)))
-            runs["encode"].append(measured_child(ENCODE, [str(source)], env, Path(folder)))
+            runs["score"].append(measured_child(PULSE, command, env, Path(folder))[:2])
+            runs["again"].append(measured_child(PULSE, command, env, Path(folder))[:2])
+            runs["encode"].append(measured_child(ENCODE, [str(source)], env, Path(folder))[:2])
             env["PULSE_CACHE_DIR"] = env["XDG_CACHE_HOME"] = str(cache) + "-int8"
-            runs["int8"].append(measured_child(PULSE_INT8, command, env, Path(folder)))
+            runs["int8"].append(measured_child(PULSE_INT8, command, env, Path(folder))[:2])
     frame = pl.DataFrame({"text": texts * 5})
     started = time.perf_counter()
     add_sentiment(frame, scorer="vader")
