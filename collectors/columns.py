@@ -102,10 +102,6 @@ class CsvColumns:
     def __init__(self, data: FileInput, delimiter: str, width: int, parts: list[CsvChunk]) -> None:
         self.data, self.delimiter, self.width, self.parts = data, delimiter, width, parts
 
-    @property
-    def rows(self) -> int:
-        return sum(part.rows for part in self.parts)
-
     def chunks(self) -> Iterator[tuple[pl.DataFrame, list[Unreadable]]]:
         """The frames, each with the lines that hold no JSON before it (none in a CSV), as FrameSpool has them."""
         return ((frame, []) for frame in self.frames())

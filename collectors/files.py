@@ -104,7 +104,6 @@ class Table:
     one_object: bool = False  # JSON: a single object, not a list of records
     json_lines: bool = False  # JSON Lines: a row's line is its line, not its index
     source: FileInput | None = field(default=None, repr=False)
-    skipped_lines: int = 0  # CSV: lines before the rows (Excel's "sep=;" line), never yielded
 
     def csv_columns(self, first_line: int, width: int, check: FrameCheck | None = None) -> CsvColumns | None:
         """The data rows of a UTF-8 CSV read as string columns by polars, a chunk at a time
@@ -335,7 +334,6 @@ def _csv_table(data: FileInput, head: bytes, what: str, refuse_controls: bool) -
         encoding,
         delimiter,
         source=data,
-        skipped_lines=1 if sep_line is not None else 0,
     )
 
 

@@ -50,12 +50,11 @@ Entry = JsonRecord | Unreadable
 @dataclass(frozen=True)
 class Shape:
     """Where a JSON file keeps its records: `lines` (JSON Lines), `list` (the document is the list), `member`
-    (the list is the value of the top-level object's member at position `member`, under `key`) or `object`
+    (the list is the value of the top-level object's member at position `member`) or `object`
     (the document is one object, one record)."""
 
     form: str
     member: int = -1
-    key: str = ""
 
 
 class NotJson(Exception):
@@ -223,7 +222,7 @@ def _scan_object(cursor: _Cursor, visit: Callable[[int, Entry], None]) -> Shape:
             cursor.value()
     for key in LIST_KEYS:
         if key in lists:
-            return Shape("member", lists[key], key)
+            return Shape("member", lists[key])
     return Shape("object") if members else Shape("empty")
 
 

@@ -25,19 +25,14 @@ class FrameSpool:
     def __init__(self) -> None:
         self._folder = import_folder()
         self._skipped: list[list[Unreadable]] = []
-        self.rows = 0
 
     def add(self, frame: pl.DataFrame, skipped: list[Unreadable]) -> None:
         frame.write_ipc(self._path(len(self._skipped)), compression=COMPRESSION)
         self._skipped.append(skipped)
-        self.rows += frame.height
 
     def chunks(self) -> Iterator[tuple[pl.DataFrame, list[Unreadable]]]:
         for index, skipped in enumerate(self._skipped):
             yield pl.read_ipc(self._path(index).read_bytes()), skipped  # read, not mapped into memory
-
-    def close(self) -> None:
-        self._folder.cleanup()
 
     def _path(self, index: int) -> Path:
         return Path(self._folder.name) / f"{index:06d}.arrow"
