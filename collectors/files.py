@@ -105,11 +105,16 @@ class Table:
     json_lines: bool = False  # JSON Lines: a row's line is its line, not its index
     source: FileInput | None = field(default=None, repr=False)
 
+    @property
+    def reads_as_columns(self) -> bool:
+        """Whether polars may read the rows as columns (`csv_columns`): a UTF-8 CSV."""
+        return self.form == "csv" and self.encoding in ("utf-8", "utf-8-sig") and self.source is not None
+
     def csv_columns(self, first_line: int, width: int, check: FrameCheck | None = None) -> CsvColumns | None:
         """The data rows of a UTF-8 CSV read as string columns by polars, a chunk at a time
         (`read_csv_columns`, which reads the whole file once to check it, showing each chunk to `check`);
         None for any other file, or one that polars might read differently from the rows."""
-        if self.form != "csv" or self.encoding not in ("utf-8", "utf-8-sig") or self.source is None:
+        if not self.reads_as_columns or self.source is None:
             return None
         from collectors.columns import read_csv_columns  # polars' reading beside the rows: collectors.columns
 

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import polars as pl
 
 from analysis.personal_data import mask_emails
-from collectors.columns import row_frames, rows_as_columns
+from collectors.columns import CsvColumns, FrameCheck, row_frames, rows_as_columns
 from collectors.files import Cells, Row, Source, Unreadable, filled
 from collectors.spool import FrameSpool
 from collectors.surveys.conversion import MAX_RAW_CHARS, Conversion, Converter, convert_rows
@@ -325,13 +325,10 @@ class _Evidence:
 def _first_pass(table: SurveyFile, layout: Layout, indexes: dict[str, int]) -> tuple[Chunks, _Evidence]:
     """The whole file read once, a chunk at a time, for the evidence: a UTF-8 CSV by polars where it can be
     (read again to convert), any other file from its rows, kept on disk to convert (FrameSpool)."""
-    width = len(layout.columns)
-    first_row = next(islice(table.rows(), layout.skip, None), None)
-    if first_row is not None:
-        evidence = _Evidence(indexes)
-        columns = table.columns(first_row[0], width, evidence.add)
-        if columns is not None:
-            return columns, evidence
+    evidence = _Evidence(indexes)
+    columns = _polars_columns(table, layout, evidence.add)
+    if columns is not None:
+        return columns, evidence
     evidence = _Evidence(indexes)  # what polars saw, if anything, is not what the rows hold
     spool = FrameSpool()
     for frame, skipped in _RowChunks(table, layout).chunks():
@@ -343,10 +340,17 @@ def _first_pass(table: SurveyFile, layout: Layout, indexes: dict[str, int]) -> t
 
 def _read_once(table: SurveyFile, layout: Layout) -> Chunks:
     """A plan made on the first rows converts the file as it reads it (by polars where it can be)."""
-    width = len(layout.columns)
-    first_row = next(islice(table.rows(), layout.skip, None), None)
-    columns = table.columns(first_row[0], width) if first_row is not None else None
+    columns = _polars_columns(table, layout)
     return columns if columns is not None else _RowChunks(table, layout)
+
+
+def _polars_columns(table: SurveyFile, layout: Layout, check: FrameCheck | None = None) -> CsvColumns | None:
+    """The data rows read by polars (collectors.columns), each chunk shown to `check`; None where the file is
+    to be read row by row (any file but a UTF-8 CSV is, without being opened again here)."""
+    if not table.table.reads_as_columns:
+        return None
+    first_row = next(islice(table.rows(), layout.skip, None), None)
+    return table.columns(first_row[0], len(layout.columns), check) if first_row is not None else None
 
 
 @dataclass
