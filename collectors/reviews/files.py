@@ -79,10 +79,10 @@ class ReviewPlan:
     rows: int
 
     def convert(
-        self, author_salt: str, size: int = BATCH_ROWS, repeats: Repeats | None = None
+        self, author_salt: str, size: int = BATCH_ROWS, tally: Tally | None = None
     ) -> Iterator[tuple[list[FeedbackRecord], list[Rejected]]]:
         """Every data row, about `size` at a time, as records (authors hashed with `author_salt`) and rejects,
-        in the file's order; `repeats` counts the reviews that the file holds more than once."""
+        in the file's order; `tally` counts the reviews that the file holds more than once and the texts cut."""
         records: list[FeedbackRecord] = []
         rejects: list[Rejected] = []
         for read in self.file_rows.read():
@@ -99,12 +99,12 @@ class ReviewPlan:
                 except ValueError as error:
                     rejects.append(self.reject(line, row, str(error), author_salt))
             if len(records) + len(rejects) >= size:
-                if repeats is not None:
-                    repeats.add(records)
+                if tally is not None:
+                    tally.add(records)
                 yield records, rejects
                 records, rejects = [], []
-        if repeats is not None:
-            repeats.add(records)
+        if tally is not None:
+            tally.add(records)
         if records or rejects:
             yield records, rejects
 
@@ -115,7 +115,7 @@ class ReviewPlan:
         return Rejected(self.name, reason, redacted_row(row, self.private), line, author)
 
 
-class Repeats:
+class Tally:
     """What an import learns as it converts: the reviews a file holds more than once, counted by a 64-bit hash
     of each id (8 bytes a review), and the texts stored cut to MAX_TEXT_CHARS."""
 
@@ -164,11 +164,11 @@ def read_review_file(
     plan = plan_reviews(path.name, read_rows(path, sheet), preset, timezone, dayfirst)
     records: list[FeedbackRecord] = []
     rejects: list[Rejected] = []
-    repeats = Repeats()
-    for batch_records, batch_rejects in plan.convert(author_salt, repeats=repeats):
+    tally = Tally()
+    for batch_records, batch_rejects in plan.convert(author_salt, tally=tally):
         records += batch_records
         rejects += batch_rejects
-    notes = [*plan.notes, *repeats.note()]
+    notes = [*plan.notes, *tally.note()]
     return ReviewImport(records, rejects, plan.mapping, plan.preset.name, notes, plan.left_out, plan.rows)
 
 
@@ -381,12 +381,12 @@ class ReviewFileCollector:
     def collect(self, context: CollectContext) -> Iterator[SourceBatch]:
         plan = self.plan
         source = self.source(plan)
-        repeats = Repeats()
+        tally = Tally()
         self.first_rejects, batches = [], 0
-        for records, rejects in plan.convert(context.author_salt, repeats=repeats):  # the store's salt
+        for records, rejects in plan.convert(context.author_salt, tally=tally):  # the store's salt
             self.first_rejects += rejects[: max(self.keep_rejects - len(self.first_rejects), 0)]
             batches += 1
             yield SourceBatch(source, FeedbackFrame.of(records), rejects)
         if not batches:  # a file without rows still makes its source
             yield SourceBatch(source)
-        self.notes = [*plan.notes, *repeats.note()]
+        self.notes = [*plan.notes, *tally.note()]
