@@ -41,6 +41,8 @@ WEIGHTS_FILE = f"sentiment-{EMBEDDING_MODEL}-v2.npz"
 NEGATIVE_BELOW = -0.05
 POSITIVE_ABOVE = 0.05
 LABELS = ("negative", "neutral", "positive")
+# per-text class probabilities, in LABELS order (null under the VADER scorer, which has none)
+PROBABILITY_COLUMNS = ("sentiment_p_negative", "sentiment_p_neutral", "sentiment_p_positive")
 
 Scorer = Literal["improved", "vader"]
 
@@ -218,33 +220,60 @@ class TextScores:
         return np.where(mixed, np.clip(self.score, negative_below, positive_above), self.score)
 
 
+@dataclass(frozen=True)
+class SentimentResult:
+    """The improved scorer's reading of many texts: a label and a score (-1..1) per text, and the calibrated
+    probability of each class (n, 3) in LABELS order."""
+
+    labels: list[str]
+    scores: np.ndarray
+    probabilities: np.ndarray
+
+
+def read_sentiment(
+    texts: Sequence[str | None],
+    embedder: Embedder | None = None,
+    model: SentimentModel | None = None,
+) -> SentimentResult:
+    """Labels, scores and class probabilities of `texts` by the improved scorer.
+
+    `embedder` turns texts into unit-length all-MiniLM-L6-v2 vectors (default: analysis.embeddings.embed);
+    missing and blank texts are neutral with a score of 0 and P(neutral) 1.
+    """
+    model = model or load_sentiment_model()
+    clean = [text or "" for text in texts]
+    if not clean:
+        return SentimentResult([], np.zeros(0), np.zeros((0, 3)))
+    segmented = Segmented.of(clean)
+    unique = list(dict.fromkeys([*clean, *segmented.segments]))  # a one-segment text is its own segment
+    position = {text: index for index, text in enumerate(unique)}
+    vectors = np.asarray((embedder or _default_embedder())(unique), dtype=np.float64)
+    vader = vader_features(unique)
+    probabilities_of_unique = model.probabilities(vectors, vader)
+    scores_of_unique = model.segment_scores(vectors, vader)
+    whole = [position[text] for text in clean]
+    segment_scores = scores_of_unique[[position[segment] for segment in segmented.segments]]
+    text_scores = TextScores.of(scores_of_unique[whole], segment_scores, segmented, model.whole_weight)
+    band = (model.negative_below, model.positive_above, model.mixed_margin)
+    blank = np.array([not text.strip() for text in clean])
+    classes = np.where(blank, 1, text_scores.classes(*band))
+    probabilities = np.where(blank[:, None], [0.0, 1.0, 0.0], probabilities_of_unique[whole])
+    return SentimentResult(
+        [LABELS[index] for index in classes],
+        np.where(blank, 0.0, text_scores.banded_scores(*band)),
+        probabilities,
+    )
+
+
 def score_sentiment(
     texts: Sequence[str | None],
     embedder: Embedder | None = None,
     model: SentimentModel | None = None,
 ) -> tuple[list[str], np.ndarray]:
-    """Labels (negative / neutral / positive) and scores (-1..1) of `texts` by the improved scorer.
-
-    `embedder` turns texts into unit-length all-MiniLM-L6-v2 vectors (default: analysis.embeddings.embed);
-    missing and blank texts are neutral with a score of 0.
-    """
-    model = model or load_sentiment_model()
-    clean = [text or "" for text in texts]
-    if not clean:
-        return [], np.zeros(0)
-    segmented = Segmented.of(clean)
-    unique = list(dict.fromkeys([*clean, *segmented.segments]))  # a one-segment text is its own segment
-    position = {text: index for index, text in enumerate(unique)}
-    scores_of_unique = model.segment_scores(
-        np.asarray((embedder or _default_embedder())(unique), dtype=np.float64), vader_features(unique)
-    )
-    whole_scores = scores_of_unique[[position[text] for text in clean]]
-    segment_scores = scores_of_unique[[position[segment] for segment in segmented.segments]]
-    text_scores = TextScores.of(whole_scores, segment_scores, segmented, model.whole_weight)
-    band = (model.negative_below, model.positive_above, model.mixed_margin)
-    blank = np.array([not text.strip() for text in clean])
-    classes = np.where(blank, 1, text_scores.classes(*band))
-    return [LABELS[index] for index in classes], np.where(blank, 0.0, text_scores.banded_scores(*band))
+    """Labels (negative / neutral / positive) and scores (-1..1) of `texts`: `read_sentiment` without the
+    probabilities."""
+    result = read_sentiment(texts, embedder, model)
+    return result.labels, result.scores
 
 
 def _default_embedder() -> Embedder:
@@ -254,11 +283,13 @@ def _default_embedder() -> Embedder:
 
 
 def add_vader_sentiment(frame: pl.DataFrame, text_column: str = "text") -> pl.DataFrame:
-    """Add `sentiment_score` (VADER's compound, -1..1) and `sentiment` (VADER's ±0.05): the fast path."""
+    """Add `sentiment_score` (VADER's compound, -1..1) and `sentiment` (VADER's ±0.05): the fast path. VADER
+    has no class probabilities: PROBABILITY_COLUMNS are null."""
     polarity = build_vader().polarity_scores
     scores = [polarity(text)["compound"] for text in frame[text_column].fill_null("").to_list()]
     return frame.with_columns(pl.Series("sentiment_score", scores, dtype=pl.Float64)).with_columns(
-        sentiment_label_expr(pl.col("sentiment_score")).alias("sentiment")
+        sentiment_label_expr(pl.col("sentiment_score")).alias("sentiment"),
+        *[pl.lit(None, dtype=pl.Float64).alias(name) for name in PROBABILITY_COLUMNS],
     )
 
 
@@ -268,17 +299,22 @@ def add_sentiment(
     embedder: Embedder | None = None,
     scorer: Scorer = "improved",
 ) -> pl.DataFrame:
-    """Add `sentiment_score` (-1..1) and `sentiment` (negative / neutral / positive).
+    """Add `sentiment_score` (-1..1), `sentiment` (negative / neutral / positive) and PROBABILITY_COLUMNS
+    (each class's probability, 0..1).
 
     `scorer="improved"` (the default, version SENTIMENT_VERSION) embeds with `embedder` (default:
     analysis.embeddings.embed); `scorer="vader"` is VADER alone (version VADER_VERSION), with no embeddings.
     """
     if scorer == "vader":
         return add_vader_sentiment(frame, text_column)
-    labels, scores = score_sentiment(frame[text_column].to_list(), embedder)
+    result = read_sentiment(frame[text_column].to_list(), embedder)
     return frame.with_columns(
-        pl.Series("sentiment_score", scores, dtype=pl.Float64),
-        pl.Series("sentiment", labels, dtype=pl.String),
+        pl.Series("sentiment_score", result.scores, dtype=pl.Float64),
+        pl.Series("sentiment", result.labels, dtype=pl.String),
+        *[
+            pl.Series(name, result.probabilities[:, index], dtype=pl.Float64)
+            for index, name in enumerate(PROBABILITY_COLUMNS)
+        ],
     )
 
 
