@@ -1,21 +1,25 @@
 """Sentiment of customer text: NLTK's VADER (lexicon read from an installed package) and the improved scorer,
 the default, which combines VADER's features with sentence embeddings (all-MiniLM-L6-v2) through a small
-linear model trained on the human-rated sets of the VADER paper (see analysis/models/README.md).
+linear model trained on labelled customer feedback and the human-rated sets of the VADER paper (see
+analysis/models/README.md and analysis/train_sentiment.py).
 
 The improved scorer, for one text:
 1. The text is cut into segments: sentences, and clauses joined by a contrast ("..., but ...", "however",
-   "although", ";"). A text of one segment is scored whole, as before.
+   "although", ";"). A text of one segment is its own segment.
 2. The whole text and each segment get VADER's compound / pos / neg / neu and an embedding; a 3-class softmax
-   over those gives P(negative), P(neutral), P(positive), and the score is
-   `(1 - vader_weight) * (P(positive) - P(negative)) + vader_weight * compound`, in -1..1.
+   over those gives calibrated P(negative), P(neutral), P(positive) (the text's are stored with its score),
+   and the score is `(1 - vader_weight) * (P(positive) - P(negative)) + vader_weight * compound`, in -1..1.
+   Segment scores are what themes and the impersonal detector read sentence by sentence.
 3. A text of several segments scores `whole_weight * (its whole score) + (1 - whole_weight) * (the mean of
-   its segments' scores weighted by their length in characters)`.
+   its segments' scores weighted by their length in characters)` (v3: the whole text's score alone).
 4. The label comes from the model's neutral band (`negative_below`, `positive_above`) on that score, except
-   that a text with a clearly positive segment and a clearly negative one (each beyond the band and at least
-   `mixed_margin` from 0) is mixed: labelled neutral, and its score is clipped into the band, so that averages
-   and later checks read it as neither praise nor complaint ("Great bread, but the kiosk is a nightmare.").
-`vader_weight`, `whole_weight`, `mixed_margin` and the band are chosen by leave-one-set-out on the training data
-(analysis/train_sentiment.py).
+   that a mixed text is labelled neutral, and its score is clipped into the band, so that averages and later
+   checks read it as neither praise nor complaint ("Great bread, but the kiosk is a nightmare."): a text with
+   a segment above the band and `mixed_margin` from 0, another below, and praise and complaint about as
+   weighty (the smaller of the length-weighted positive and negative segment scores at least `mixed_balance`
+   of the larger), so that one short complaint in a long, happy review does not make it mixed.
+`vader_weight`, `whole_weight`, `mixed_balance` and the band are chosen by leave-one-source-out on the training
+data (analysis/train_sentiment.py).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, Literal, Protocol
 
 import numpy as np
 import polars as pl
@@ -35,9 +39,9 @@ from nltk.sentiment.vader import SentimentIntensityAnalyzer, VaderConstants
 from analysis.embeddings import Embedder
 
 VADER_VERSION = "vader-3.3.2"
-SENTIMENT_VERSION = "sentiment-minilm-v2"  # change with every new weights file or scoring rule
+SENTIMENT_VERSION = "sentiment-minilm-v3"  # change with every new weights file or scoring rule
 EMBEDDING_MODEL = "all-MiniLM-L6-v2"
-WEIGHTS_FILE = f"sentiment-{EMBEDDING_MODEL}-v2.npz"
+WEIGHTS_FILE = f"sentiment-{EMBEDDING_MODEL}-v3.npz"
 NEGATIVE_BELOW = -0.05
 POSITIVE_ABOVE = 0.05
 LABELS = ("negative", "neutral", "positive")
@@ -89,6 +93,20 @@ def sentiment_label_expr(score: pl.Expr) -> pl.Expr:
     )
 
 
+class Band(Protocol):
+    """The settings that turn scores into labels: the neutral band and the mixed rule (a SentimentModel, or
+    a candidate while training)."""
+
+    @property
+    def negative_below(self) -> float: ...
+    @property
+    def positive_above(self) -> float: ...
+    @property
+    def mixed_margin(self) -> float: ...
+    @property
+    def mixed_balance(self) -> float: ...
+
+
 @dataclass(frozen=True)
 class SentimentModel:
     """The improved scorer's weights: a softmax over [embedding, VADER compound/pos/neg/neu] giving
@@ -103,6 +121,9 @@ class SentimentModel:
     mixed_margin: float  # how far from 0 a segment's score must be to make its text mixed
     negative_below: float
     positive_above: float
+    # how even a mixed text's praise and complaint must be: the smaller of the two (length-weighted) at least
+    # this share of the larger; 0 (weights before v3) counts any clearly positive and negative pair
+    mixed_balance: float = 0.0
 
     def probabilities(self, embeddings: np.ndarray, vader: np.ndarray) -> np.ndarray:
         """P(negative), P(neutral), P(positive) of texts given their embeddings (n, d) and vader_features
@@ -131,6 +152,7 @@ class SentimentModel:
             mixed_margin=np.array(self.mixed_margin),
             negative_below=np.array(self.negative_below),
             positive_above=np.array(self.positive_above),
+            mixed_balance=np.array(self.mixed_balance),
         )
 
 
@@ -147,6 +169,7 @@ def read_sentiment_model(source: str | Path | IO[bytes]) -> SentimentModel:
             mixed_margin=float(arrays["mixed_margin"]),
             negative_below=float(arrays["negative_below"]),
             positive_above=float(arrays["positive_above"]),
+            mixed_balance=float(arrays["mixed_balance"]) if "mixed_balance" in arrays else 0.0,
         )
 
 
@@ -183,41 +206,53 @@ class Segmented:
 @dataclass(frozen=True)
 class TextScores:
     """Per text: its score (the whole text's score blended with the length-weighted mean of its segments'
-    scores), and the score of its highest and lowest segment."""
+    scores), the score of its highest and lowest segment, and how much praise and complaint it holds (the
+    length-weighted sums of its segments' positive and negative scores)."""
 
     score: np.ndarray
     highest: np.ndarray
     lowest: np.ndarray
+    praise: np.ndarray
+    complaint: np.ndarray
 
     @classmethod
     def of(
         cls, whole_scores: np.ndarray, segment_scores: np.ndarray, segmented: Segmented, whole_weight: float
     ) -> TextScores:
         n_texts = len(whole_scores)
-        weighted = np.bincount(segmented.owner, segment_scores * segmented.length, minlength=n_texts)
-        total_length = np.bincount(segmented.owner, segmented.length, minlength=n_texts)
+        owner, length = segmented.owner, segmented.length
+        weighted = np.bincount(owner, segment_scores * length, minlength=n_texts)
+        total_length = np.bincount(owner, length, minlength=n_texts)
         highest = np.full(n_texts, -np.inf)
         lowest = np.full(n_texts, np.inf)
-        np.maximum.at(highest, segmented.owner, segment_scores)
-        np.minimum.at(lowest, segmented.owner, segment_scores)
+        np.maximum.at(highest, owner, segment_scores)
+        np.minimum.at(lowest, owner, segment_scores)
         segment_mean = weighted / np.maximum(total_length, 1.0)
         score = np.clip(whole_weight * whole_scores + (1 - whole_weight) * segment_mean, -1.0, 1.0)
-        return cls(score, highest, lowest)
+        praise = np.bincount(owner, np.clip(segment_scores, 0.0, None) * length, minlength=n_texts)
+        complaint = np.bincount(owner, np.clip(-segment_scores, 0.0, None) * length, minlength=n_texts)
+        return cls(score, highest, lowest, praise, complaint)
 
-    def mixed(self, negative_below: float, positive_above: float, mixed_margin: float) -> np.ndarray:
-        """Whether each text has a segment clearly above the neutral band and another clearly below it."""
-        clearly_positive = self.highest > max(positive_above, mixed_margin)
-        return clearly_positive & (self.lowest < min(negative_below, -mixed_margin))
+    def mixed(self, band: Band) -> np.ndarray:
+        """Whether each text has a segment clearly above the neutral band and another clearly below it, and
+        praise and complaint about as weighty (the smaller at least `band.mixed_balance` of the larger)."""
+        clearly_positive = self.highest > max(band.positive_above, band.mixed_margin)
+        clearly_negative = self.lowest < min(band.negative_below, -band.mixed_margin)
+        smaller = np.minimum(self.praise, self.complaint)
+        even = smaller >= band.mixed_balance * np.maximum(self.praise, self.complaint)
+        return clearly_positive & clearly_negative & even
 
-    def classes(self, negative_below: float, positive_above: float, mixed_margin: float) -> np.ndarray:
+    def classes(self, band: Band) -> np.ndarray:
         """0 negative, 1 neutral, 2 positive: the band on the score; mixed texts are neutral."""
-        banded = np.where(self.score > positive_above, 2, np.where(self.score < negative_below, 0, 1))
-        return np.where(self.mixed(negative_below, positive_above, mixed_margin), 1, banded)
+        banded = np.where(
+            self.score > band.positive_above, 2, np.where(self.score < band.negative_below, 0, 1)
+        )
+        return np.where(self.mixed(band), 1, banded)
 
-    def banded_scores(self, negative_below: float, positive_above: float, mixed_margin: float) -> np.ndarray:
+    def banded_scores(self, band: Band) -> np.ndarray:
         """The scores, with those of mixed texts clipped into the neutral band (so they agree with the label)."""
-        mixed = self.mixed(negative_below, positive_above, mixed_margin)
-        return np.where(mixed, np.clip(self.score, negative_below, positive_above), self.score)
+        clipped = np.clip(self.score, band.negative_below, band.positive_above)
+        return np.where(self.mixed(band), clipped, self.score)
 
 
 @dataclass(frozen=True)
@@ -254,13 +289,12 @@ def read_sentiment(
     whole = [position[text] for text in clean]
     segment_scores = scores_of_unique[[position[segment] for segment in segmented.segments]]
     text_scores = TextScores.of(scores_of_unique[whole], segment_scores, segmented, model.whole_weight)
-    band = (model.negative_below, model.positive_above, model.mixed_margin)
     blank = np.array([not text.strip() for text in clean])
-    classes = np.where(blank, 1, text_scores.classes(*band))
+    classes = np.where(blank, 1, text_scores.classes(model))
     probabilities = np.where(blank[:, None], [0.0, 1.0, 0.0], probabilities_of_unique[whole])
     return SentimentResult(
         [LABELS[index] for index in classes],
-        np.where(blank, 0.0, text_scores.banded_scores(*band)),
+        np.where(blank, 0.0, text_scores.banded_scores(model)),
         probabilities,
     )
 

@@ -75,13 +75,16 @@ TEMPERATURE_GRID = (0.5, 0.7, 1.0, 1.4, 2.0, 2.8, 4.0)
 VADER_WEIGHT_GRID = (0.0, 0.25, 0.5)
 # No mixed rule: a margin no score reaches.
 NO_MIXING = 2.0
-# "segments": today's rule (whole text blended with its segments; a text with one segment beyond each edge of
-# the band is mixed, hence neutral). "whole": the whole text's score alone, no mixed rule. "whole-mixed": the
-# whole text's score, and the mixed rule only for segments at least a margin (chosen) away from 0.
-SCORING_GRIDS: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
-    "segments": ((0.0, 0.5, 1.0), (0.0,)),
-    "whole": ((1.0,), (NO_MIXING,)),
-    "whole-mixed": ((1.0,), (0.25,)),
+# Grids of (whole weight, mixed margin, mixed balance) per segment rule. "segments": v2's rule (whole text
+# blended with its segments; a text with one segment beyond each edge of the band is mixed, hence neutral).
+# "whole": the whole text's score alone, no mixed rule. "whole-mixed": the whole text's score, and the mixed
+# rule for segments at least 0.25 from 0. "whole-balanced" (v3): as "whole-mixed", and the text's praise and
+# complaint about as weighty (the smaller at least the chosen share of the larger, by segment length).
+SCORING_GRIDS: dict[str, tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...]]] = {
+    "segments": ((0.0, 0.5, 1.0), (0.0,), (0.0,)),
+    "whole": ((1.0,), (NO_MIXING,), (0.0,)),
+    "whole-mixed": ((1.0,), (0.25,), (0.0,)),
+    "whole-balanced": ((1.0,), (0.25,), (0.3, 0.5, 0.7)),
 }
 BAND_GRID = np.round(np.arange(-0.4, 0.401, 0.02), 2)
 MIXED_REVIEW = "Great bread, but the kiosk is a nightmare."
@@ -114,6 +117,7 @@ class Choice:
     negative_below: float
     positive_above: float
     temperature: float = 1.0
+    mixed_balance: float = 0.0
 
 
 class Figures(TypedDict):
@@ -295,11 +299,11 @@ class Trainer:
     the sets named in `tune_on` (the others in training are always fitted on, never scored)."""
 
     def __init__(
-        self, sets: dict[str, RatedSet], scoring: str = "whole-mixed", rated_weight: float = 1.0
+        self, sets: dict[str, RatedSet], scoring: str = "whole-balanced", rated_weight: float = 1.0
     ) -> None:
         self.sets = sets
         self.rated_weight = rated_weight  # weight of each VADER set in the mean that tuning maximises
-        self.whole_weights, self.mixed_margins = SCORING_GRIDS[scoring]
+        self.whole_weights, self.mixed_margins, self.mixed_balances = SCORING_GRIDS[scoring]
         self._fit = lru_cache(maxsize=None)(self._fit_uncached)
 
     def fit(self, names: Sequence[str], c: float) -> tuple[np.ndarray, np.ndarray]:
@@ -326,6 +330,7 @@ class Trainer:
             mixed_margin=choice.mixed_margin,
             negative_below=choice.negative_below,
             positive_above=choice.positive_above,
+            mixed_balance=choice.mixed_balance,
         )
 
     def text_scores(self, names: Sequence[str], choice: Choice, test: RatedSet) -> TextScores:
@@ -367,36 +372,32 @@ class Trainer:
                     for name in tune_on
                 ]
                 weights = [self.rated_weight if name in RATED_SETS else 1.0 for name in tune_on]
-                for mixed_margin in self.mixed_margins:
-                    f1, (low, high) = best_band(scored, mixed_margin, weights)
+                for mixed_margin, mixed_balance in product(self.mixed_margins, self.mixed_balances):
+                    rule = replace(probe, mixed_margin=mixed_margin, mixed_balance=mixed_balance)
+                    f1, banded = best_band(scored, rule, weights)
                     if f1 > best[0]:
-                        best = (
-                            f1,
-                            replace(
-                                probe, mixed_margin=mixed_margin, negative_below=low, positive_above=high
-                            ),
-                        )
+                        best = (f1, banded)
         return best[1], best[0]
 
 
 def best_band(
     scored: Sequence[tuple[TextScores, np.ndarray]],
-    mixed_margin: float,
+    rule: Choice,
     weights: Sequence[float] | None = None,
-) -> tuple[float, tuple[float, float]]:
-    """The neutral band (negative_below, positive_above) with the best mean macro-F1 over `scored` (weighted
-    by `weights`, one per scored set, when given)."""
-    best = (-1.0, (NEGATIVE_BELOW, POSITIVE_ABOVE))
+) -> tuple[float, Choice]:
+    """`rule` with the neutral band (negative_below, positive_above) that gives the best mean macro-F1 over
+    `scored` (weighted by `weights`, one per scored set, when given), and that mean."""
+    best = (-1.0, rule)
     for low in BAND_GRID:
         for high in BAND_GRID[low <= BAND_GRID]:
+            banded = replace(rule, negative_below=float(low), positive_above=float(high))
             f1 = float(
                 np.average(
-                    [macro_f1(truth, scores.classes(low, high, mixed_margin)) for scores, truth in scored],
-                    weights=weights,
+                    [macro_f1(truth, scores.classes(banded)) for scores, truth in scored], weights=weights
                 )
             )
             if f1 > best[0]:
-                best = (f1, (float(low), float(high)))
+                best = (f1, banded)
     return best
 
 
@@ -440,7 +441,11 @@ def leave_one_set_out(
 
 
 def describe(choice: Choice) -> str:
-    mixed = "no mixed rule" if choice.mixed_margin >= NO_MIXING else f"mixed margin {choice.mixed_margin:g}"
+    mixed = (
+        "no mixed rule"
+        if choice.mixed_margin >= NO_MIXING
+        else f"mixed margin {choice.mixed_margin:g}, balance {choice.mixed_balance:g}"
+    )
     return (
         f"C {choice.c:g}, temperature {choice.temperature:g}, VADER weight {choice.vader_weight:g}, "
         f"whole weight {choice.whole_weight:g}, {mixed}, "
@@ -497,7 +502,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="weight of each VADER set (a customer source weighs 1) in the mean macro-F1 that tuning maximises",
     )
     parser.add_argument(
-        "--scoring", choices=sorted(SCORING_GRIDS), default="whole-mixed", help="segment rule"
+        "--scoring", choices=sorted(SCORING_GRIDS), default="whole-balanced", help="segment rule"
     )
     parser.add_argument("--skip-evaluation", action="store_true", help="only train and write the weights")
     parser.add_argument(

@@ -107,7 +107,7 @@ def test_read_sources__uci_is_three_sources_and_clothing_a_stratified_sample() -
 
 def test_best_band__weights_decide_between_sets_that_disagree() -> None:
     from analysis.sentiment import Segmented, TextScores
-    from analysis.train_sentiment import NO_MIXING, best_band
+    from analysis.train_sentiment import NO_MIXING, Choice, best_band
 
     scores = np.array([-0.9, -0.1, 0.1, 0.9])
     segmented = Segmented.of(["a", "b", "c", "d"])
@@ -115,7 +115,31 @@ def test_best_band__weights_decide_between_sets_that_disagree() -> None:
     binary = np.array([0, 0, 2, 2])  # wants no neutral band
     neutral_middle = np.array([0, 1, 1, 2])  # wants -0.1 and 0.1 inside the band
     scored = [(text_scores, binary), (text_scores, neutral_middle)]
-    _, (low_binary, high_binary) = best_band(scored, NO_MIXING, [1.0, 0.01])
-    _, (low_neutral, high_neutral) = best_band(scored, NO_MIXING, [0.01, 1.0])
-    assert low_binary > -0.1 and high_binary < 0.1  # -0.1 negative, 0.1 positive
-    assert low_neutral <= -0.1 and high_neutral >= 0.1  # both neutral
+    no_mixing = Choice(1.0, 0.0, 1.0, NO_MIXING, 0.0, 0.0)
+    _, binary_band = best_band(scored, no_mixing, [1.0, 0.01])
+    _, neutral_band = best_band(scored, no_mixing, [0.01, 1.0])
+    assert (
+        binary_band.negative_below > -0.1 and binary_band.positive_above < 0.1
+    )  # -0.1 negative, 0.1 positive
+    assert neutral_band.negative_below <= -0.1 and neutral_band.positive_above >= 0.1  # both neutral
+
+
+def test_text_scores_mixed__needs_praise_and_complaint_about_as_weighty() -> None:
+    from analysis.sentiment import Segmented, TextScores
+    from analysis.train_sentiment import Choice
+
+    texts = [
+        "Great bread, but the kiosk is a nightmare.",
+        f"{'Lovely dress, soft fabric, true to size. ' * 4}But it creased.",
+    ]
+    segmented = Segmented.of(texts)
+    segment_scores = np.where(segmented.owner == segmented.owner, 0.8, 0.0)
+    segment_scores[[1, len(segment_scores) - 1]] = -0.6  # the kiosk; the crease
+    text_scores = TextScores.of(np.array([0.3, 0.7]), segment_scores, segmented, 1.0)
+    rule = Choice(1.0, 0.0, 1.0, 0.25, -0.1, 0.1, mixed_balance=0.5)
+    assert text_scores.mixed(rule).tolist() == [
+        True,
+        False,
+    ]  # one short complaint in long praise is not mixed
+    assert text_scores.classes(rule).tolist() == [1, 2]
+    assert text_scores.mixed(Choice(1.0, 0.0, 1.0, 0.25, -0.1, 0.1)).tolist() == [True, True]  # v2's rule
