@@ -53,7 +53,7 @@ def test_analyze__scores_new_feedback_once_with_each_class_probability(pulse, da
     engine = build_engine(database_url)
     stored = read_feedback(engine, PROBABILITIES).rows()
     engine.dispose()
-    assert len(stored) == 4 and all(sum(row) == pytest.approx(1) for row in stored)  # each class's probability
+    assert len(stored) == 4 and all(sum(row) == pytest.approx(1) for row in stored)  # one per class
 
 
 def test_rollouts__add_list_export_import(pulse, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

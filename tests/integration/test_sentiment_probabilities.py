@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Engine
 
 from analysis.impersonal import add_impersonal
-from analysis.pipeline import SCORER_VERSION, read_pending, score_new_feedback
-from analysis.sentiment import PROBABILITY_COLUMNS, add_sentiment
+from analysis.pipeline import read_pending, score_new_feedback
+from analysis.sentiment import LABELS, PROBABILITY_COLUMNS, add_sentiment
 from store.feedback import read_feedback, upsert_feedback
 from store.records import FeedbackFrame, FeedbackRecord, SourceSpec
 from store.schema import SENTIMENT_PROBABILITY_COLUMNS
@@ -65,14 +65,16 @@ def test_write_scores__keeps_each_class_probability_and_replaces_it_on_rescoring
 
 
 @pytest.mark.slow
-def test_score_new_feedback__stores_probabilities_that_sum_to_one_and_vader_stores_none(engine: Engine) -> None:
+def test_score_new_feedback__stores_probabilities_summing_to_one_and_vader_stores_none(
+    engine: Engine,
+) -> None:
     store_comments(engine)
     assert score_new_feedback(engine) == len(TEXTS)
     stored = stored_probabilities(engine)
     probabilities = stored.select(PROBABILITY_COLUMNS).to_numpy()
     assert ((probabilities >= 0) & (probabilities <= 1)).all()
     assert probabilities.sum(axis=1) == pytest.approx([1.0] * len(TEXTS))
-    most_likely = [PROBABILITY_COLUMNS[index].removeprefix("sentiment_p_") for index in probabilities.argmax(1)]
+    most_likely = [LABELS[index] for index in probabilities.argmax(axis=1)]
     assert most_likely[:2] == ["positive", "negative"]  # the praise and the complaint, as anyone reads them
 
     pending = stored.select("id", "text")
