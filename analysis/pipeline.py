@@ -22,8 +22,9 @@ CHUNK = 500
 def score_frame(
     frame: pl.DataFrame, text_column: str = "text", embedder: Embedder | None = None
 ) -> pl.DataFrame:
-    """Add SCORE_COLUMNS (sentiment, sentiment_score, impersonal, impersonal_score, impersonal_cues), in that
-    order, after the columns of `frame`.
+    """Add SCORE_COLUMNS (sentiment, sentiment_score, sentiment_p_negative, sentiment_p_neutral,
+    sentiment_p_positive, impersonal, impersonal_score, impersonal_cues), in that order, after the columns of
+    `frame`.
 
     Every piece the scorers embed (`embedded_pieces` of each text) is embedded once, in one call to `embedder`
     (default: analysis.embeddings.embed), and the vectors are shared by sentiment and the impersonal detector.

@@ -73,9 +73,10 @@ def analyze(context: Context) -> None:
 @with_context
 def score(context: Context, input_file: Path, text_column: str, out_file: Path | None) -> None:
     """Score a CSV, XLSX or JSON file of customer texts: every input column, plus sentiment, sentiment_score,
-    impersonal, impersonal_score and impersonal_cues. Needs no store: the texts' embeddings are kept in the
-    store when there is one (migrated), else in Pulse's cache folder, so scoring the same texts again costs
-    no model time."""
+    sentiment_p_negative, sentiment_p_neutral, sentiment_p_positive (each class's probability), impersonal,
+    impersonal_score and impersonal_cues. Needs no store: the texts' embeddings are kept in the store when
+    there is one (migrated), else in Pulse's cache folder, so scoring the same texts again costs no model
+    time."""
     from analysis.pipeline import add_scores
     from collectors.surveys import read_table
     from pulse.tables import check_format, write_table

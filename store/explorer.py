@@ -13,7 +13,7 @@ from sqlalchemy.sql import Select
 from pulse.errors import InputError
 from store.engine import reading, writing
 from store.frames import read_frame
-from store.schema import corrections, feedback, scores, sources
+from store.schema import SENTIMENT_PROBABILITY_COLUMNS, corrections, feedback, scores, sources
 from store.state import bump_data_version, utc_now
 
 SENTIMENTS = ("negative", "neutral", "positive")
@@ -62,8 +62,9 @@ def _filtered(query: Select[Any], wanted: FeedbackQuery) -> Select[Any]:
 
 def search_feedback(engine: Engine, wanted: FeedbackQuery) -> tuple[pl.DataFrame, int]:
     """One page of matching feedback, newest first, and how many match in all. Columns: id, created_at,
-    source, kind, channel, text, nps, csat, stars, sentiment, sentiment_score, impersonal, impersonal_score,
-    impersonal_cues, corrected_sentiment, corrected_impersonal."""
+    source, kind, channel, text, nps, csat, stars, sentiment, sentiment_score, sentiment_p_negative,
+    sentiment_p_neutral, sentiment_p_positive, impersonal, impersonal_score, impersonal_cues,
+    corrected_sentiment, corrected_impersonal."""
     corrected_sentiment = corrections.alias("corrected_sentiment")
     corrected_impersonal = corrections.alias("corrected_impersonal")
     # what the filters, and so the count, read; the corrections (one per item and field) are only shown
@@ -92,6 +93,7 @@ def search_feedback(engine: Engine, wanted: FeedbackQuery) -> tuple[pl.DataFrame
         feedback.c.stars,
         scores.c.sentiment,
         scores.c.sentiment_score,
+        *[scores.c[name] for name in SENTIMENT_PROBABILITY_COLUMNS],
         scores.c.impersonal,
         scores.c.impersonal_score,
         scores.c.impersonal_cues,

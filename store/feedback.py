@@ -17,7 +17,7 @@ from store.daily_counts import mark_counts_stale, mark_feedback_stale
 from store.engine import reading, upsert_insert, writing
 from store.frames import read_frame
 from store.records import FEEDBACK_FRAME_SCHEMA, FeedbackFrame, Rejected, SourceSpec
-from store.schema import feedback, rejected_rows, scores, sources
+from store.schema import SENTIMENT_PROBABILITY_COLUMNS, feedback, rejected_rows, scores, sources
 from store.sources import ensure_source, remember_identities
 from store.state import bump_data_version, utc_now
 
@@ -218,6 +218,7 @@ FEEDBACK_SCHEMA: dict[str, Any] = {
     "source": pl.String,
     "sentiment": pl.String,
     "sentiment_score": pl.Float64,
+    **dict.fromkeys(SENTIMENT_PROBABILITY_COLUMNS, pl.Float64),
     "impersonal": pl.Boolean,
     "impersonal_score": pl.Float64,
 }

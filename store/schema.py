@@ -113,6 +113,10 @@ rejected_rows = Table(
     Column("author_hash", String(64)),  # the respondent's salted hash, for `pulse forget` (revision 0007)
 )
 
+# each class's probability, 0..1 (analysis.sentiment.PROBABILITY_COLUMNS); NULL for scores from before revision
+# 0011 and for VADER alone, which has none
+SENTIMENT_PROBABILITY_COLUMNS = ("sentiment_p_negative", "sentiment_p_neutral", "sentiment_p_positive")
+
 scores = Table(
     "scores",
     metadata,
@@ -124,6 +128,7 @@ scores = Table(
     Column("impersonal_cues", JSON, nullable=False),
     Column("model_version", String(100), nullable=False),
     Column("scored_at", UtcDateTime, nullable=False),
+    *[Column(name, Float) for name in SENTIMENT_PROBABILITY_COLUMNS],  # revision 0011
 )
 
 embeddings = Table(

@@ -8,10 +8,17 @@ from sqlalchemy import Engine, or_, select
 from store.daily_counts import mark_feedback_stale
 from store.engine import reading, upsert_insert, writing
 from store.frames import read_frame
-from store.schema import feedback, scores
+from store.schema import SENTIMENT_PROBABILITY_COLUMNS, feedback, scores
 from store.state import bump_data_version, utc_now
 
-SCORE_COLUMNS = ("sentiment", "sentiment_score", "impersonal", "impersonal_score", "impersonal_cues")
+SCORE_COLUMNS = (
+    "sentiment",
+    "sentiment_score",
+    *SENTIMENT_PROBABILITY_COLUMNS,  # each class's probability, 0..1; null where the scorer has none (VADER)
+    "impersonal",
+    "impersonal_score",
+    "impersonal_cues",
+)
 
 
 def read_unscored(engine: Engine, model_version: str) -> pl.DataFrame:
@@ -28,9 +35,15 @@ def read_unscored(engine: Engine, model_version: str) -> pl.DataFrame:
 
 
 def write_scores(engine: Engine, scored: pl.DataFrame, model_version: str) -> int:
-    """Insert or replace the scores of `scored` (columns id plus SCORE_COLUMNS); returns rows written."""
+    """Insert or replace the scores of `scored` (columns id plus SCORE_COLUMNS); returns rows written. Without
+    SENTIMENT_PROBABILITY_COLUMNS (a scorer that has no class probabilities) they are stored null."""
     if scored.is_empty():
         return 0
+    scored = scored.with_columns(
+        pl.lit(None, dtype=pl.Float64).alias(name)
+        for name in SENTIMENT_PROBABILITY_COLUMNS
+        if name not in scored.columns
+    )
     now = utc_now()
     rows = [
         {

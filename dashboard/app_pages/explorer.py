@@ -18,7 +18,7 @@ from pulse.errors import PulseError
 from pulse.formatting import format_moment
 from pulse.tables import table_bytes
 from store.explorer import CORRECTABLE, SENTIMENTS, FeedbackQuery, correct_label
-from store.schema import FEEDBACK_KINDS
+from store.schema import FEEDBACK_KINDS, SENTIMENT_PROBABILITY_COLUMNS
 
 PAGE_ROWS = 100
 ANY = "any"
@@ -26,6 +26,8 @@ SHOWN_COLUMNS = (
     "id", "created_at", "kind", "channel", "text", "sentiment", "corrected_sentiment", "sentiment_score",
     "impersonal", "corrected_impersonal", "impersonal_cues", "nps", "csat", "stars",
 )  # fmt: skip
+SCORE_AT = SHOWN_COLUMNS.index("sentiment_score") + 1
+DOWNLOADED_COLUMNS = (*SHOWN_COLUMNS[:SCORE_AT], *SENTIMENT_PROBABILITY_COLUMNS, *SHOWN_COLUMNS[SCORE_AT:])
 
 st.title("Feedback explorer")
 st.caption(
@@ -88,11 +90,13 @@ st.dataframe(
 )
 st.download_button(
     "Download this page (CSV)",
-    data=partial(table_bytes, shown.select(*SHOWN_COLUMNS), ".csv"),  # built on a click, not on each run
+    data=partial(table_bytes, shown.select(*DOWNLOADED_COLUMNS), ".csv"),  # built on a click, not on each run
     file_name=f"feedback-page-{int(page)}.csv",
     mime="text/csv",
     key="explorer__download",
-    help="Texts that a spreadsheet would run as a formula start with a quote ('), so they show as typed.",
+    help="The table, with each sentiment class's probability (sentiment_p_negative, _neutral, _positive) "
+    "beside the score. Texts that a spreadsheet would run as a formula start with a quote ('), so they show "
+    "as typed.",
 )
 
 if allowed("editor"):

@@ -100,3 +100,26 @@ def test_explorer__the_page_download_neutralises_formulas(  # type: ignore[no-un
     served = downloads[-1]["data"]()  # what a click on the button serves
     header, *rows = list(csv.reader(io.StringIO(served.decode("utf-8"))))
     assert [row[header.index("text")] for row in rows] == ["'" + HOSTILE_REVIEW]
+
+
+def test_explorer__the_page_download_has_each_class_probability_beside_the_score(  # type: ignore[no-untyped-def]
+    demo_database: str, use_database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    downloads: list[dict[str, Any]] = []
+    button = streamlit.download_button
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        downloads.append(kwargs)
+        return button(*args, **kwargs)
+
+    monkeypatch.setattr(streamlit, "download_button", recorded)
+    use_database(demo_database)
+    app = explorer()
+    probabilities = ["sentiment_p_negative", "sentiment_p_neutral", "sentiment_p_positive"]
+    assert not set(probabilities) & set(app.dataframe[0].value.columns)  # the table stays as it was
+    header, *rows = list(csv.reader(io.StringIO(downloads[-1]["data"]().decode("utf-8"))))
+    at = header.index("sentiment_score") + 1
+    assert header[at : at + 3] == probabilities and len(rows) == 100
+    scored = [row[at : at + 3] for row in rows if row[at - 1]]  # an answer without a comment has no score
+    assert scored and all(sum(float(value) for value in row) == pytest.approx(1) for row in scored)
+    assert all(row[at : at + 3] == ["", "", ""] for row in rows if not row[at - 1])

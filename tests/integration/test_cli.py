@@ -42,11 +42,18 @@ def test_demo__loads_once_keeps_rejects_and_adds_nothing_the_second_time(pulse) 
     assert "already holds feedback" in pulse("demo", "--if-empty").output
 
 
-def test_analyze__scores_new_feedback_once(pulse) -> None:  # type: ignore[no-untyped-def]
+def test_analyze__scores_new_feedback_once_with_each_class_probability(pulse, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    from store.engine import build_engine
+    from store.feedback import read_feedback
+
     pulse("db", "upgrade")
     pulse("demo")
     assert "Scored 4 feedback items." in pulse("analyze").output
     assert "scored already" in pulse("analyze").output
+    engine = build_engine(database_url)
+    stored = read_feedback(engine, PROBABILITIES).rows()
+    engine.dispose()
+    assert len(stored) == 4 and all(sum(row) == pytest.approx(1) for row in stored)  # one per class
 
 
 def test_rollouts__add_list_export_import(pulse, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -213,6 +220,7 @@ def test_collect__app_store_then_again_adds_nothing_and_a_failure_exits_1(  # ty
     assert "No configured source is called 'nope'" in pulse("collect", "nope").output
 
 
+PROBABILITIES = ("sentiment_p_negative", "sentiment_p_neutral", "sentiment_p_positive")
 SCORE_INPUT = """id;comment;nps
 1;The chatbot was useless and I could never reach a human. Awful!;2
 2;Lovely sourdough and the staff remember my name.;10
@@ -236,7 +244,8 @@ def test_score__writes_every_column_plus_the_scores_and_reuses_stored_embeddings
     assert "Scored 3 rows" in result.output and "1 impersonal-experience complaints" in result.output
     rows = json.loads((tmp_path / "scored.json").read_text("utf-8"))
     assert list(rows[0]) == [
-        "id", "comment", "nps", "sentiment", "sentiment_score", "impersonal", "impersonal_score", "impersonal_cues",
+        "id", "comment", "nps", "sentiment", "sentiment_score", *PROBABILITIES, "impersonal", "impersonal_score",
+        "impersonal_cues",
     ]  # fmt: skip
     complaint, praise, empty = rows
     assert (complaint["sentiment"], complaint["impersonal"], praise["sentiment"]) == (
@@ -246,6 +255,11 @@ def test_score__writes_every_column_plus_the_scores_and_reuses_stored_embeddings
     )
     assert complaint["impersonal_cues"] and not praise["impersonal_cues"]
     assert (empty["sentiment"], empty["sentiment_score"], empty["impersonal"]) == ("neutral", 0.0, False)
+    for row in rows:  # each class's probability, summing to 1
+        assert all(0 <= row[name] <= 1 for name in PROBABILITIES)
+        assert sum(row[name] for name in PROBABILITIES) == pytest.approx(1)
+    most_likely = [max(PROBABILITIES, key=row.__getitem__) for row in rows]
+    assert most_likely == ["sentiment_p_negative", "sentiment_p_positive", "sentiment_p_neutral"]
     engine = build_engine(database_url)
     with reading(engine) as connection:
         stored = connection.execute(select(func.count()).select_from(embeddings)).scalar_one()
@@ -254,7 +268,10 @@ def test_score__writes_every_column_plus_the_scores_and_reuses_stored_embeddings
         assert connection.execute(select(func.count()).select_from(embeddings)).scalar_one() == stored > 0
     engine.dispose()
     again = (tmp_path / "comments-scored.csv").read_text("utf-8").splitlines()
-    assert again[0] == "id,comment,nps,sentiment,sentiment_score,impersonal,impersonal_score,impersonal_cues"
+    assert again[0] == (
+        "id,comment,nps,sentiment,sentiment_score,sentiment_p_negative,sentiment_p_neutral,sentiment_p_positive,"
+        "impersonal,impersonal_score,impersonal_cues"
+    )
 
 
 @pytest.mark.slow

@@ -75,6 +75,19 @@ def test_search_feedback__words_filters_and_pages(searchable: Engine) -> None:
     assert total == 4 and page["text"].to_list() == [TEXTS[0]]
 
 
+def test_search_feedback__gives_each_class_probability_beside_the_score(searchable: Engine) -> None:
+    found, _ = search_feedback(searchable, FeedbackQuery())
+    probabilities = ["sentiment_p_negative", "sentiment_p_neutral", "sentiment_p_positive"]
+    assert found.columns[found.columns.index("sentiment_score") + 1 :][:3] == probabilities
+    assert found.select(probabilities).rows() == [(None, None, None)] * 4  # scored without probabilities
+    lovely = found.filter(pl.col("text") == TEXTS[1]).with_columns(
+        sentiment_p_negative=pl.lit(0.1), sentiment_p_neutral=pl.lit(0.2), sentiment_p_positive=pl.lit(0.7)
+    )
+    write_scores(searchable, lovely, "test-v2")
+    found, _ = search_feedback(searchable, FeedbackQuery(search="lovely"))
+    assert found.select(probabilities).rows() == [(0.1, 0.2, 0.7)]
+
+
 def test_search_feedback__source_channel_location_and_dates(searchable: Engine) -> None:
     assert search_feedback(searchable, FeedbackQuery(channel="online"))[1] == 2
     assert search_feedback(searchable, FeedbackQuery(channel="online", location="Station"))[0][

@@ -127,6 +127,24 @@ def test_migration_0004__adds_ces_keeping_rows_and_scores_and_downgrades_in_plac
     assert _counts(empty_engine) == (2, 1)  # the table was altered in place: no cascade deleted the score
 
 
+def test_migration_0011__adds_null_class_probabilities_to_scores_and_downgrades_keeping_the_scores(
+    empty_engine: Engine,
+) -> None:
+    _store_at_0003_with_one_scored_item(empty_engine)
+    upgrade(empty_engine, "0010")
+    probabilities = {"sentiment_p_negative", "sentiment_p_neutral", "sentiment_p_positive"}
+    assert not probabilities & {column["name"] for column in inspect(empty_engine).get_columns("scores")}
+    assert upgrade(empty_engine, "0011") == ("0010", "0011")
+    added = {column["name"]: column for column in inspect(empty_engine).get_columns("scores")}
+    assert probabilities <= set(added) and all(added[name]["nullable"] for name in probabilities)
+    stored = read_feedback(empty_engine, ("sentiment", *sorted(probabilities)))
+    assert stored.rows() == [("positive", None, None, None)]  # a score from before keeps null
+    assert all(stored.schema[name] == pl.Float64 for name in probabilities)
+    downgrade(empty_engine, "0010")
+    assert not probabilities & {column["name"] for column in inspect(empty_engine).get_columns("scores")}
+    assert _counts(empty_engine) == (1, 1)
+
+
 def test_sqlite__runs_in_wal_mode_with_foreign_keys(sqlite_engine: Engine) -> None:
     with reading(sqlite_engine) as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
