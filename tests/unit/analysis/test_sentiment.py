@@ -62,6 +62,16 @@ def test_read_sentiment_model__round_trips_without_pickle(tmp_path: Path) -> Non
     again = read_sentiment_model(path)
     assert again.version == SENTIMENT_VERSION
     np.testing.assert_allclose(again.coef, load_sentiment_model().coef, rtol=1e-6)
+    assert again.mixed_balance == load_sentiment_model().mixed_balance
+
+
+def test_read_sentiment_model__weights_before_v3_mix_any_praise_and_complaint(tmp_path: Path) -> None:
+    path = tmp_path / "v2.npz"
+    load_sentiment_model().save(str(path))
+    with np.load(path) as arrays:  # a file written before mixed_balance existed
+        np.savez(path, **{name: arrays[name] for name in arrays.files if name != "mixed_balance"})
+    assert load_sentiment_model().mixed_balance > 0
+    assert read_sentiment_model(path).mixed_balance == 0.0
 
 
 @pytest.mark.parametrize(
@@ -184,7 +194,7 @@ def test_score_sentiment__macro_f1_floor_on_held_out_customer_reviews(real_embed
     assert macro_f1(truth, predicted) >= CUSTOMER_FLOOR_F1
 
 
-CUSTOMER_FLOOR_F1 = 0.50  # measured 0.564 with sentiment-minilm-v2 (VADER: 0.531) on 2026-12-04
+CUSTOMER_FLOOR_F1 = 0.50  # measured 0.552 with sentiment-minilm-v3, 0.564 with v2 (VADER: 0.531), 2026-12-04
 
 
 def test_sentiment_model_probabilities__rows_are_distributions_that_give_the_score() -> None:
