@@ -11,8 +11,8 @@ classes come from the mean human rating (-4..4): positive above +0.5, negative b
 
 Model: a class-balanced multinomial logistic regression over [embedding, VADER compound/pos/neg/neu], each
 set weighing the same, its logits divided by a temperature (calibration); hyperparameters (C, the
-temperature, the share of VADER's compound in the score, the segment rule, the neutral band) are chosen by
-leave-one-source-out over the customer sources in training only, never on the source a figure is reported for.
+temperature, the share of VADER's compound in the score, the mixed rule's balance, the neutral band) are chosen
+by leave-one-source-out over the training sets only, never on the source a figure is reported for.
 """
 
 from __future__ import annotations
@@ -431,9 +431,8 @@ def leave_one_set_out(
     data_dir: Path = DATA_DIR, cache_dir: Path = CACHE_DIR, embedder: Embedder | None = None
 ) -> list[SetResult]:
     """Per VADER set: VADER's and the improved scorer's macro-F1 and r, the improved scorer trained on the
-    customer sources and the other VADER sets, and tuned leave-one-out on those (benchmarks/quality.py).
-    This measures the customer-trained procedure (default scoring "whole-mixed"), not how the default weights
-    (sentiment-minilm-v2, VADER sets only) were made; see analysis/models/README.md."""
+    customer sources and the other VADER sets, and tuned leave-one-out on those (benchmarks/quality.py): the
+    procedure that made the default weights (sentiment-minilm-v3); see analysis/models/README.md."""
     cached = EmbeddingCache(cache_dir, embedder)
     customer = load_customer_sets(cached)
     trainer = Trainer({**customer, **load_rated_sets(cached, data_dir)})
