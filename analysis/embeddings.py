@@ -46,19 +46,28 @@ def load_model(model_name: str = DEFAULT_MODEL) -> SentenceTransformer:
 
 
 class Encoder(Protocol):
-    """What embeds one batch of texts into unit-length float32 vectors of `dimension` numbers."""
+    """What embeds one batch of texts into unit-length float32 vectors of `dimension` numbers, `batch_size`
+    texts at a time, a batch padded to its longest text as `lengths` measures them."""
 
     dimension: int
+    batch_size: int
+
+    def lengths(self, texts: Sequence[str]) -> list[int]: ...
 
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
 class SentenceTransformerEncoder:
-    """A sentence-transformers model as an Encoder."""
+    """A sentence-transformers model as an Encoder (texts ordered by their characters)."""
+
+    batch_size = BATCH
 
     def __init__(self, model: SentenceTransformer) -> None:
         self.model = model
         self.dimension = model.get_embedding_dimension() or 0
+
+    def lengths(self, texts: Sequence[str]) -> list[int]:
+        return [len(text) for text in texts]
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         return self.model.encode(list(texts), batch_size=BATCH, normalize_embeddings=True)
@@ -93,13 +102,14 @@ def embed(
     texts: Sequence[str], model_name: str = DEFAULT_MODEL, progress: Progress | None = None
 ) -> np.ndarray:
     """Unit-length float32 embeddings of `texts`, one row per text, computed now (no cache): the texts are
-    encoded in order of length, BATCH at a time (so that a batch pads its texts to similar lengths), and the
-    vectors returned in the texts' order."""
+    encoded in order of length (in tokens for ONNX Runtime), a batch at a time (so that a batch pads its texts
+    to similar lengths), and the vectors returned in the texts' order."""
     encoder = load_encoder(model_name)
     vectors = np.zeros((len(texts), encoder.dimension), dtype=np.float32)
-    order = sorted(range(len(texts)), key=lambda index: len(texts[index]))
-    for start in range(0, len(texts), BATCH):
-        rows = order[start : start + BATCH]
+    lengths = encoder.lengths(texts)
+    order = sorted(range(len(texts)), key=lambda index: lengths[index])
+    for start in range(0, len(texts), encoder.batch_size):
+        rows = order[start : start + encoder.batch_size]
         chunk = [texts[index] for index in rows]
         vectors[rows] = encoder.encode(chunk)
         if progress:

@@ -111,7 +111,11 @@ def test_onnx_encoder__gives_the_vectors_of_sentence_transformers(
     encoder = onnx_encoder(DEFAULT_MODEL, LOCATION, prepared_cache)
     assert isinstance(encoder, OnnxEncoder)
     assert capsys.readouterr().err == ""  # prepared already: no export, no notice
-    assert len(encoder.tokenizer.encode(texts[-1]).ids) == 256  # the long one is truncated, as by the model
+    assert encoder.lengths(["", " Hello world ", texts[-1]]) == [
+        2,
+        4,
+        256,
+    ]  # in tokens; the long one truncated
     reference = embeddings.load_model().encode(texts, batch_size=64, normalize_embeddings=True)
     vectors = np.vstack([encoder.encode(texts[:20]), encoder.encode(texts[20:])])
     assert vectors.dtype == np.float32 and vectors.shape == reference.shape
