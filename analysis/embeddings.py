@@ -1,13 +1,15 @@
 """Sentence embeddings of customer text: all-MiniLM-L6-v2 from an installed package by default (never a
-model hub download). analysis/embedding_pipeline.py keeps them in the store by text hash and model name, so
-that no text is embedded twice."""
+model hub download), run in ONNX Runtime (analysis/embedding_onnx.py: the same vectors as sentence-transformers,
+faster, without torch), else by sentence-transformers. analysis/embedding_pipeline.py keeps them in the store
+by text hash and model name, so that no text is embedded twice."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -43,19 +45,73 @@ def load_model(model_name: str = DEFAULT_MODEL) -> SentenceTransformer:
     return SentenceTransformer(model_location(model_name), device="cpu")
 
 
+class Encoder(Protocol):
+    """What embeds one batch of texts into unit-length float32 vectors of `dimension` numbers, `batch_size`
+    texts at a time, a batch padded to its longest text as `lengths` measures them."""
+
+    dimension: int
+    batch_size: int
+
+    def lengths(self, texts: Sequence[str]) -> list[int]: ...
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class SentenceTransformerEncoder:
+    """A sentence-transformers model as an Encoder (texts ordered by their characters)."""
+
+    batch_size = BATCH
+
+    def __init__(self, model: SentenceTransformer) -> None:
+        self.model = model
+        self.dimension = model.get_embedding_dimension() or 0
+
+    def lengths(self, texts: Sequence[str]) -> list[int]:
+        return [len(text) for text in texts]
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self.model.encode(list(texts), batch_size=BATCH, normalize_embeddings=True)
+
+
+@lru_cache(maxsize=2)
+def load_encoder(model_name: str = DEFAULT_MODEL) -> Encoder:
+    """The encoder of `model_name`, loaded once per process: all-MiniLM-L6-v2 in ONNX Runtime (its ONNX file
+    exported into Pulse's cache folder at first use), else, or for any other model, sentence-transformers."""
+    if model_name == DEFAULT_MODEL:
+        from analysis.embedding_onnx import onnx_encoder
+
+        encoder = onnx_encoder(model_name, Path(model_location(model_name)), _cache_folder())
+        if encoder is not None:
+            return encoder
+    return SentenceTransformerEncoder(load_model(model_name))
+
+
+def _cache_folder() -> Path:
+    """Pulse's cache folder as the settings give it (PULSE_CACHE_DIR, pulse.toml), else the default one."""
+    from analysis.embedding_disk_cache import cache_folder
+    from pulse.errors import ConfigError
+    from pulse.settings import build_settings
+
+    try:
+        return cache_folder(build_settings().cache_dir)
+    except ConfigError:  # a bad setting is reported by the command that reads it; the cache is not its place
+        return cache_folder()
+
+
 def embed(
     texts: Sequence[str], model_name: str = DEFAULT_MODEL, progress: Progress | None = None
 ) -> np.ndarray:
     """Unit-length float32 embeddings of `texts`, one row per text, computed now (no cache): the texts are
-    encoded in order of length, BATCH at a time (so that a batch pads its texts to similar lengths), and the
-    vectors returned in the texts' order."""
-    model = load_model(model_name)
-    vectors = np.zeros((len(texts), model.get_embedding_dimension() or 0), dtype=np.float32)
-    order = sorted(range(len(texts)), key=lambda index: len(texts[index]))
-    for start in range(0, len(texts), BATCH):
-        rows = order[start : start + BATCH]
+    encoded in order of length (in tokens for ONNX Runtime), a batch at a time (so that a batch pads its texts
+    to similar lengths), and the vectors returned in the texts' order."""
+    encoder = load_encoder(model_name)
+    vectors = np.zeros((len(texts), encoder.dimension), dtype=np.float32)
+    lengths = encoder.lengths(texts)
+    order = sorted(range(len(texts)), key=lambda index: lengths[index])
+    for start in range(0, len(texts), encoder.batch_size):
+        rows = order[start : start + encoder.batch_size]
         chunk = [texts[index] for index in rows]
-        vectors[rows] = model.encode(chunk, batch_size=BATCH, normalize_embeddings=True)
+        vectors[rows] = encoder.encode(chunk)
         if progress:
             progress(start + len(chunk), len(texts))
     return vectors

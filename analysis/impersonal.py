@@ -136,9 +136,11 @@ class PrototypeIndex:
 
 
 def sentences(text: str) -> list[str]:
-    """The sentences of `text`, without links, @handles and #, each with at least two words."""
+    """The sentences of `text`, without links, @handles and #, each with at least two words. A sentence keeps
+    its final full stop, as the sentiment scorer's segments do (`split_segments`), so that a one-sentence text
+    is its own sentence and each piece is embedded once (analysis/pipeline.py)."""
     cleaned = _NOISE.sub(" ", text)
-    parts = (_SPACES.sub(" ", part).strip(" .,-") for part in _SENTENCE_END.split(cleaned))
+    parts = (_SPACES.sub(" ", part).strip(" ,;-").lstrip(".") for part in _SENTENCE_END.split(cleaned))
     return [part for part in parts if len(part.split()) >= 2]
 
 

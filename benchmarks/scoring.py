@@ -58,12 +58,11 @@ def sample_texts() -> pl.DataFrame:
 def bench_embedders(sample: pl.DataFrame) -> list[Row]:
     """Each way of running all-MiniLM-L6-v2: texts/s, cosine to float32 PyTorch, and the sentiment macro-F1
     and impersonal F1 that the scorers reach with its vectors."""
-    from analysis.embeddings import embed
-
     texts = sample["text"].to_list()
-    reference = embed(texts)
+    found = embedders()
+    reference = found["PyTorch float32"](texts)
     rows: list[Row] = []
-    for name, embedder in embedders().items():
+    for name, embedder in found.items():
         embedder(texts[:64])  # warm up
         started = time.perf_counter()
         vectors = embedder(texts)
@@ -97,17 +96,20 @@ def quality_with(name: str, embedder: Embedder, sample: pl.DataFrame) -> list[Ro
 
 
 def embedders() -> dict[str, Embedder]:
-    from analysis.embeddings import embed, load_model
-
-    found: dict[str, Embedder] = {"PyTorch float32": embed}
     import torch
 
+    from analysis.embeddings import embed, load_model
+
     model = load_model()
+    found: dict[str, Embedder] = {  # Pulse's own embed() is ONNX Runtime float32 since issue 18
+        "PyTorch float32": lambda texts: model.encode(list(texts), batch_size=64, normalize_embeddings=True),
+        "Pulse's embedder (ONNX Runtime float32)": embed,
+    }
     quantized = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
     found["PyTorch dynamic int8"] = lambda texts: quantized.encode(
         list(texts), batch_size=64, normalize_embeddings=True
     )
-    with contextlib.suppress(ImportError):  # onnx and onnxruntime come with the dev extras
+    with contextlib.suppress(ImportError):  # the int8 quantiser comes with onnxruntime
         found.update(onnx_embedders(model))
     return found
 

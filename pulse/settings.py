@@ -57,8 +57,8 @@ class Settings(BaseSettings):
     )
     cache_dir: Path | None = Field(
         default=None,
-        description="Folder of Pulse's cache: the embeddings that `pulse score` keeps when there is no store; "
-        "unset, $XDG_CACHE_HOME/pulse, else ~/.cache/pulse.",
+        description="Folder of Pulse's cache: the embeddings that `pulse score` keeps when there is no store, and "
+        "all-MiniLM-L6-v2 exported for ONNX Runtime; unset, $XDG_CACHE_HOME/pulse, else ~/.cache/pulse.",
     )
     anonymous_access: bool = Field(
         default=True,

@@ -326,8 +326,12 @@ def test_score__without_a_store_keeps_embeddings_in_the_cache_folder_and_embeds_
 
     assert second.exit_code == 0 and embedded == []  # every vector came from the cache folder
     assert (tmp_path / "comments-scored.csv").read_text("utf-8") == scored_first
-    cached = [path for path in private_cache_folder.rglob("*") if path.is_file()]
+    cached = [path for path in (private_cache_folder / "embeddings").rglob("*") if path.is_file()]
     assert cached and all(path.name.endswith(".npy") for path in cached)  # numpy files, no database
+    others = {path.parent.parent.name for path in private_cache_folder.rglob("*") if path.is_file()} - {
+        "embeddings"
+    }
+    assert others <= {"onnx"}  # beside them, at most the model prepared for ONNX Runtime
     assert not (tmp_path / "none").exists()
 
 

@@ -36,7 +36,16 @@ def bag_of_letters(texts: Sequence[str]) -> np.ndarray:
 
 def test_sentences__splits_and_drops_links_and_handles() -> None:
     parts = sentences("@AmazonHelp no reply yet! https://t.co/x Still waiting.\nThanks")
-    assert parts == ["no reply yet!", "Still waiting"]
+    assert parts == ["no reply yet!", "Still waiting."]
+
+
+def test_sentences__a_one_sentence_text_is_its_own_sentence() -> None:
+    assert sentences("My card has not arrived yet.") == ["My card has not arrived yet."]
+    assert sentences("I called; nobody answered. Still waiting!") == [
+        "I called",
+        "nobody answered.",
+        "Still waiting!",
+    ]
 
 
 def test_detect_impersonal__keyword_cues_fire_with_any_embedder() -> None:

@@ -99,3 +99,14 @@ def test_piece_embeddings__answers_prepared_pieces_without_the_source() -> None:
     shared(["abcd"])
     shared.prepare(["abcd", "x"])
     assert counting == [["ab", "abc"], ["abcd"], ["x"]] and set(shared.vectors) == {"abcd", "x"}
+
+
+def test_embedded_pieces__a_one_sentence_text_is_one_piece() -> None:
+    # the detector's sentence keeps its full stop, so it is the text that sentiment embeds (BANKING77's
+    # queries: 1.70 distinct pieces per query before, 1.42 after)
+    assert embedded_pieces("My card has not arrived yet.") == ["My card has not arrived yet."]
+    assert embedded_pieces("Where is my card? I have waited a week.") == [
+        "Where is my card? I have waited a week.",
+        "Where is my card?",
+        "I have waited a week.",
+    ]
