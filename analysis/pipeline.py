@@ -9,7 +9,7 @@ from analysis.embedding_pipeline import store_embedder
 from analysis.embeddings import Embedder, PieceEmbeddings, embed
 from analysis.impact_pipeline import refresh_rollout_impacts
 from analysis.impersonal import IMPERSONAL_VERSION, add_impersonal, sentences
-from analysis.sentiment import SENTIMENT_VERSION, add_sentiment, preload_vader, split_segments
+from analysis.sentiment import SENTIMENT_VERSION, add_sentiment, split_segments
 from pulse.progress import Progress
 from store.engine import Engine
 from store.runs import recorded_run
@@ -52,7 +52,6 @@ def add_scores(
     progress: Progress | None = None,
 ) -> pl.DataFrame:
     """`score_frame` over `frame`, CHUNK rows at a time, reporting (done, total) after each chunk."""
-    preload_vader()  # NLTK's import overlaps the first chunk's embedding
     parts = []
     for chunk in frame.iter_slices(CHUNK):
         parts.append(score_frame(chunk, text_column, embedder))

@@ -25,21 +25,18 @@ data (analysis/train_sentiment.py).
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Literal, Protocol
+from typing import IO, Literal, Protocol
 
 import numpy as np
 import polars as pl
+from nltk.sentiment.vader import SentimentIntensityAnalyzer, VaderConstants
 
 from analysis.embeddings import Embedder
-
-if TYPE_CHECKING:
-    from nltk.sentiment.vader import SentimentIntensityAnalyzer
 
 VADER_VERSION = "vader-3.3.2"
 SENTIMENT_VERSION = "sentiment-minilm-v3"  # change with every new weights file or scoring rule
@@ -63,10 +60,7 @@ SEGMENT_BREAK = re.compile(
 
 @lru_cache(maxsize=1)
 def build_vader() -> SentimentIntensityAnalyzer:
-    """NLTK's VADER built from the lexicon that the vaderSentiment package ships (MIT); never downloads.
-    NLTK is imported here, not with this module: its import takes about a second (see `preload_vader`)."""
-    from nltk.sentiment.vader import SentimentIntensityAnalyzer, VaderConstants
-
+    """NLTK's VADER built from the lexicon that the vaderSentiment package ships (MIT); never downloads."""
     analyzer = SentimentIntensityAnalyzer.__new__(SentimentIntensityAnalyzer)
     analyzer.lexicon_file = (
         (files("vaderSentiment") / "vader_lexicon.txt").read_text(encoding="utf-8").strip()
@@ -74,14 +68,6 @@ def build_vader() -> SentimentIntensityAnalyzer:
     analyzer.lexicon = analyzer.make_lex_dict()
     analyzer.constants = VaderConstants()
     return analyzer
-
-
-def preload_vader() -> threading.Thread:
-    """Build VADER in a background thread, so that importing NLTK (about a second, much of a short file's
-    `pulse score`) overlaps the embedding that scoring does first; `build_vader` then has it ready."""
-    thread = threading.Thread(target=build_vader, name="pulse-vader-preload", daemon=True)
-    thread.start()
-    return thread
 
 
 def vader_score(text: str) -> float:

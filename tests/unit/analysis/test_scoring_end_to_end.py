@@ -68,21 +68,3 @@ def test_add_impersonal__leaves_praise_and_human_complaints_alone(text: str) -> 
 def test_add_impersonal__needs_sentiment_first() -> None:
     with pytest.raises(pl.exceptions.ColumnNotFoundError):
         add_impersonal(pl.DataFrame({"text": ["hello"]}))
-
-
-def test_preload_vader__imports_nltk_in_the_background_not_with_the_scorer() -> None:
-    """Importing the scorers leaves NLTK (about a second to import) to `preload_vader`'s thread, which builds
-    the VADER that scoring then uses."""
-    import subprocess
-    import sys
-
-    script = (
-        "import sys\n"
-        "import analysis.pipeline\n"
-        "imported_with_scorer = 'nltk' in sys.modules\n"
-        "from analysis.sentiment import build_vader, preload_vader\n"
-        "preload_vader().join()\n"
-        "print(imported_with_scorer, build_vader.cache_info().currsize, 'nltk' in sys.modules)\n"
-    )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert result.stdout.split() == ["False", "1", "True"]
