@@ -101,19 +101,27 @@ def _cache_folder() -> Path:
 def embed(
     texts: Sequence[str], model_name: str = DEFAULT_MODEL, progress: Progress | None = None
 ) -> np.ndarray:
-    """Unit-length float32 embeddings of `texts`, one row per text, computed now (no cache): the texts are
-    encoded in order of length (in tokens for ONNX Runtime), a batch at a time (so that a batch pads its texts
-    to similar lengths), and the vectors returned in the texts' order."""
+    """Unit-length float32 embeddings of `texts`, one row per text, computed now (no cache; the detector's
+    prototype phrases come with Pulse: analysis/packaged_vectors.py): the texts are encoded in order of length
+    (in tokens for ONNX Runtime), a batch at a time (so that a batch pads its texts to similar lengths), and the
+    vectors returned in the texts' order."""
+    from analysis.packaged_vectors import packaged_vectors
+
+    shipped = packaged_vectors() if model_name == DEFAULT_MODEL else {}
+    to_encode = [index for index, text in enumerate(texts) if text not in shipped]
+    if not to_encode and texts:
+        return np.stack([shipped[text] for text in texts]).astype(np.float32)
     encoder = load_encoder(model_name)
     vectors = np.zeros((len(texts), encoder.dimension), dtype=np.float32)
-    lengths = encoder.lengths(texts)
-    order = sorted(range(len(texts)), key=lambda index: lengths[index])
-    for start in range(0, len(texts), encoder.batch_size):
+    for index in set(range(len(texts))) - set(to_encode):
+        vectors[index] = shipped[texts[index]]
+    lengths = encoder.lengths([texts[index] for index in to_encode])
+    order = [to_encode[position] for position in sorted(range(len(to_encode)), key=lengths.__getitem__)]
+    for start in range(0, len(order), encoder.batch_size):
         rows = order[start : start + encoder.batch_size]
-        chunk = [texts[index] for index in rows]
-        vectors[rows] = encoder.encode(chunk)
+        vectors[rows] = encoder.encode([texts[index] for index in rows])
         if progress:
-            progress(start + len(chunk), len(texts))
+            progress(start + len(rows), len(order))
     return vectors
 
 
