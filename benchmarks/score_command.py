@@ -4,9 +4,9 @@ cache), the cold command with sentence-transformers (PyTorch) as its embedder in
 command as it was before (that, and the impersonal detector's sentences cut without their full stop), and two
 processes that only load all-MiniLM-L6-v2 and encode the same texts in float32 batches of 64: one with
 sentence-transformers' `encode` (the issue's yardstick), one with Pulse's ONNX Runtime encoder; alternating,
-median of REPEATS each; beside them VADER's texts/s, and the two embedders in process. Two rows explain what
-is left: the cold command when the cache already holds the vectors of the impersonal detector's prototype
-phrases (any earlier run leaves them there), and the time it takes to import NLTK's VADER.
+median of REPEATS each; beside them VADER's texts/s, and the two embedders in process. One row explains what
+is left: the time it takes to import NLTK's VADER. Every cold variant reads the impersonal detector's prototype
+phrases' vectors from the ones that ship with Pulse (analysis/packaged_vectors.py).
 
 "Cold" means the first scoring of new texts, not the one-time preparation of the model: all-MiniLM-L6-v2 is
 exported to ONNX once, before the timed runs (`prepare_onnx`), and each cold run starts from a cache folder
@@ -100,22 +100,6 @@ print(time.perf_counter() - started)
 )
 
 
-def seed_prototypes(cache: Path, prepared: Path) -> None:
-    """Put the impersonal detector's prototype phrases' vectors in the cache folder `cache`, as any earlier
-    `pulse score` leaves them (they are the project's own phrases, not the user's texts)."""
-    from analysis.embedding_disk_cache import disk_embedder
-    from analysis.embedding_onnx import onnx_encoder
-    from analysis.embeddings import DEFAULT_MODEL, model_location
-    from analysis.impersonal_prototypes import COUNTER_PROTOTYPES, CUE_PROTOTYPES
-
-    encoder = onnx_encoder(DEFAULT_MODEL, Path(model_location(DEFAULT_MODEL)), prepared)
-    assert encoder is not None
-    phrases = [
-        phrase for table in (CUE_PROTOTYPES, COUNTER_PROTOTYPES) for rows in table.values() for phrase in rows
-    ]
-    disk_embedder(cache, source=lambda texts: encoder.encode(list(texts)))(phrases)
-
-
 def prepare_onnx(cache: Path) -> None:
     """Export all-MiniLM-L6-v2 to ONNX into the cache folder `cache` (a one-time step, not measured)."""
     from analysis.embedding_onnx import onnx_encoder
@@ -135,7 +119,7 @@ def bench_score_command() -> list[Row]:
     from analysis.sentiment import add_sentiment
 
     texts = banking77_texts()
-    names = ("score", "again", "score_torch", "score_before", "encode", "encode_onnx", "score_seeded")
+    names = ("score", "again", "score_torch", "score_before", "encode", "encode_onnx")
     runs: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
     nltk_seconds: list[float] = []
     with tempfile.TemporaryDirectory() as folder:
@@ -161,13 +145,6 @@ def bench_score_command() -> list[Row]:
             runs["score_torch"].append(
                 measured_child(PULSE_TORCH, command, {**env, **torch_cache}, Path(folder))[:2]
             )
-            seeded = Path(folder) / f"cache-{repeat}-seeded"
-            shutil.copytree(prepared / "onnx", seeded / "onnx")
-            seed_prototypes(seeded, prepared)
-            seeded_cache = {"PULSE_CACHE_DIR": str(seeded), "XDG_CACHE_HOME": str(seeded)}
-            runs["score_seeded"].append(
-                measured_child(PULSE, command, {**env, **seeded_cache}, Path(folder))[:2]
-            )
             nltk_seconds.append(float(measured_child(IMPORT_NLTK, [], env, Path(folder))[2]))
             before_cache = {
                 "PULSE_CACHE_DIR": str(cache) + "-before",
@@ -181,7 +158,7 @@ def bench_score_command() -> list[Row]:
     started = time.perf_counter()
     add_sentiment(frame, scorer="vader")
     vader_rate = frame.height / (time.perf_counter() - started)
-    score, again, score_torch, score_before, encode, encode_onnx, score_seeded = (
+    score, again, score_torch, score_before, encode, encode_onnx = (
         statistics.median(seconds for seconds, _ in runs[name]) for name in names
     )
     pieces = len({piece for text in texts for piece in embedded_pieces(text)})
@@ -216,12 +193,6 @@ def bench_score_command() -> list[Row]:
             "x",
         ),
         ("cold `pulse score` as before: rate / plain encoding rate", encode / score_before, "x"),
-        (
-            "cold `pulse score`, the prototype phrases' vectors in the cache (as after any earlier run), median",
-            score_seeded,
-            "s",
-        ),
-        ("... its rate / plain encoding rate", encode / score_seeded, "x"),
         (
             "importing NLTK's VADER (as analysis/sentiment.py does), own process, median",
             statistics.median(nltk_seconds),
