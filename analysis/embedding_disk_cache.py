@@ -1,5 +1,5 @@
 """Embeddings kept on disk by `pulse score` when there is no store, so that scoring the same file twice costs no
-model time. No database: plain numpy files in the user's cache folder (`cache_folder`), under
+model time. No database: plain numpy files in the user's cache folder (`pulse.settings.cache_folder`), under
 `embeddings/<model name>/`, in packs: `<id>.keys.npy` (the sha256 of each text, as hex) beside
 `<id>.vectors.npy` (its float32 vector). A run adds one pack per batch that it embeds; once there are more than
 MAX_PACKS, they are merged into one. The cache holds no text, only hashes and vectors, and deleting the folder
@@ -8,8 +8,6 @@ costs only model time."""
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import os
 import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -17,23 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
+from analysis.embedding_pipeline import embed_by_hash
 from analysis.embeddings import DEFAULT_MODEL, Embedder, embed
 
 MAX_PACKS = 64
-
-
-def cache_folder(configured: Path | None = None) -> Path:
-    """Pulse's cache folder: `configured` (the PULSE_CACHE_DIR setting) when given, else $XDG_CACHE_HOME/pulse,
-    else ~/.cache/pulse."""
-    if configured:
-        return Path(configured).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base).expanduser() / "pulse"
-
-
-def text_hash(text: str) -> str:
-    """The sha256 of a text, as the store keys its embedding."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class DiskEmbeddingCache:
@@ -99,25 +84,9 @@ def _write_pack(folder: Path, keys: np.ndarray, vectors: np.ndarray) -> None:
         temporary.replace(path)
 
 
-def embed_disk_cached(
-    cache: DiskEmbeddingCache, texts: Sequence[str], source: Embedder | None = None
-) -> np.ndarray:
-    """Embeddings of `texts` like `embed`, reading those already in `cache` and adding the new ones to it."""
-    if not texts:
-        return np.zeros((0, 0), dtype=np.float32)
-    hashes = [text_hash(text) for text in texts]
-    known = cache.read(hashes)
-    missing = {digest: text for digest, text in zip(hashes, texts, strict=True) if digest not in known}
-    if missing:
-        computed = (source or (lambda pieces: embed(pieces, cache.model_name)))(list(missing.values()))
-        fresh = dict(zip(missing, np.asarray(computed, dtype=np.float32), strict=True))
-        cache.write(fresh)
-        known.update(fresh)
-    return np.stack([known[digest] for digest in hashes])
-
-
 def disk_embedder(folder: Path, model_name: str = DEFAULT_MODEL, source: Embedder | None = None) -> Embedder:
-    """An Embedder that keeps what it computes in `folder` (see embed_disk_cached); `source` computes the
-    vectors not cached (default: analysis.embeddings.embed with `model_name`)."""
+    """An Embedder that keeps what it computes in `folder` (as the store does: analysis.embedding_pipeline's
+    embed_by_hash); `source` computes the vectors not cached (default: analysis.embeddings.embed)."""
     cache = DiskEmbeddingCache(folder, model_name)
-    return lambda texts: embed_disk_cached(cache, texts, source)
+    compute = source or (lambda pieces: embed(pieces, model_name))
+    return lambda texts: embed_by_hash(texts, cache.read, cache.write, compute)

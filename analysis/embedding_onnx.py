@@ -4,7 +4,7 @@ under load (benchmarks/score_command.py).
 
 The model's transformer is exported to ONNX once, from the installed model package, at its first use (a
 notice says so on stderr; 5 to 30 s on two cores), and kept in Pulse's cache folder
-(`analysis.embedding_disk_cache.cache_folder`) under `onnx/<model name>/<hash of the model's files>.onnx`, so
+(`pulse.settings.cache_folder`) under `onnx/<model name>/<hash of the model's files>.onnx`, so
 that a changed model is exported again. Texts are tokenized with the model's own tokenizer.json (the
 `tokenizers` package), truncated at the model's max_seq_length, padded to the longest text of a batch; the
 token vectors are mean-pooled over the attention mask and L2-normalised, as sentence-transformers does. If the

@@ -88,9 +88,8 @@ def load_encoder(model_name: str = DEFAULT_MODEL) -> Encoder:
 
 def _cache_folder() -> Path:
     """Pulse's cache folder as the settings give it (PULSE_CACHE_DIR, pulse.toml), else the default one."""
-    from analysis.embedding_disk_cache import cache_folder
     from pulse.errors import ConfigError
-    from pulse.settings import build_settings
+    from pulse.settings import build_settings, cache_folder
 
     try:
         return cache_folder(build_settings().cache_dir)
@@ -109,12 +108,13 @@ def embed(
 
     shipped = packaged_vectors() if model_name == DEFAULT_MODEL else {}
     to_encode = [index for index, text in enumerate(texts) if text not in shipped]
-    if not to_encode and texts:
-        return np.stack([shipped[text] for text in texts]).astype(np.float32)
+    if texts and not to_encode:
+        return np.stack([shipped[text] for text in texts])
     encoder = load_encoder(model_name)
     vectors = np.zeros((len(texts), encoder.dimension), dtype=np.float32)
-    for index in set(range(len(texts))) - set(to_encode):
-        vectors[index] = shipped[texts[index]]
+    for index, text in enumerate(texts):
+        if text in shipped:
+            vectors[index] = shipped[text]
     lengths = encoder.lengths([texts[index] for index in to_encode])
     order = [to_encode[position] for position in sorted(range(len(to_encode)), key=lengths.__getitem__)]
     for start in range(0, len(order), encoder.batch_size):

@@ -35,6 +35,7 @@ from typing import IO, Literal, Protocol
 import numpy as np
 import polars as pl
 from nltk.sentiment.vader import SentimentIntensityAnalyzer, VaderConstants
+from scipy.special import softmax
 
 from analysis.embeddings import Embedder
 
@@ -128,14 +129,14 @@ class SentimentModel:
     def probabilities(self, embeddings: np.ndarray, vader: np.ndarray) -> np.ndarray:
         """P(negative), P(neutral), P(positive) of texts given their embeddings (n, d) and vader_features
         (n, 4): shape (n, 3), rows summing to 1 (calibrated: the weights carry the fitted temperature)."""
-        logits = np.hstack([embeddings, vader]) @ self.coef.T + self.intercept
-        logits -= logits.max(axis=1, keepdims=True)
-        probabilities = np.exp(logits)
-        return probabilities / probabilities.sum(axis=1, keepdims=True)
+        return softmax(np.hstack([embeddings, vader]) @ self.coef.T + self.intercept, axis=1)
 
     def segment_scores(self, embeddings: np.ndarray, vader: np.ndarray) -> np.ndarray:
         """Scores in -1..1 of segments given their embeddings (n, d) and vader_features (n, 4)."""
-        probabilities = self.probabilities(embeddings, vader)
+        return self.scores_of(self.probabilities(embeddings, vader), vader)
+
+    def scores_of(self, probabilities: np.ndarray, vader: np.ndarray) -> np.ndarray:
+        """Scores in -1..1 from the class probabilities and vader_features of the same texts."""
         model_score = probabilities[:, 2] - probabilities[:, 0]
         return (1 - self.vader_weight) * model_score + self.vader_weight * vader[:, 0]
 
@@ -285,7 +286,7 @@ def read_sentiment(
     vectors = np.asarray((embedder or _default_embedder())(unique), dtype=np.float64)
     vader = vader_features(unique)
     probabilities_of_unique = model.probabilities(vectors, vader)
-    scores_of_unique = model.segment_scores(vectors, vader)
+    scores_of_unique = model.scores_of(probabilities_of_unique, vader)
     whole = [position[text] for text in clean]
     segment_scores = scores_of_unique[[position[segment] for segment in segmented.segments]]
     text_scores = TextScores.of(scores_of_unique[whole], segment_scores, segmented, model.whole_weight)

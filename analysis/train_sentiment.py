@@ -33,6 +33,7 @@ from typing import TypedDict
 
 import numpy as np
 import polars as pl
+from scipy.special import softmax
 from sklearn.linear_model import LogisticRegression
 
 from analysis.embeddings import Embedder
@@ -164,11 +165,6 @@ def balanced_log_loss(probabilities: np.ndarray, truth: np.ndarray) -> float:
     """Mean over the classes present of the mean -log P(true class): what the temperature is chosen on."""
     picked = -np.log(np.maximum(probabilities[np.arange(len(truth)), truth], 1e-12))
     return float(np.mean([picked[truth == label].mean() for label in np.unique(truth)]))
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)
 
 
 class EmbeddingCache:
@@ -348,7 +344,7 @@ class Trainer:
             coef, intercept = self.fit([other for other in names if other != name], c)
             held_out.append((self.sets[name].features @ coef.T + intercept, self.sets[name].classes))
         losses = [
-            np.mean([balanced_log_loss(softmax(logits / t), truth) for logits, truth in held_out])
+            np.mean([balanced_log_loss(softmax(logits / t, axis=1), truth) for logits, truth in held_out])
             for t in TEMPERATURE_GRID
         ]
         return TEMPERATURE_GRID[int(np.argmin(losses))]

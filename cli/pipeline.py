@@ -108,8 +108,9 @@ def score(context: Context, input_file: Path, text_column: str, out_file: Path |
 def _score_embedder(context: Context) -> Embedder:
     """The store's cache of embeddings when there is a store at the current schema; else the cache folder's
     (scoring a file needs no store, and never creates one)."""
-    from analysis.embedding_disk_cache import cache_folder, disk_embedder
+    from analysis.embedding_disk_cache import disk_embedder
     from analysis.embedding_pipeline import store_embedder
+    from pulse.settings import cache_folder
 
     try:
         return store_embedder(context.engine)

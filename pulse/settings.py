@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -185,3 +186,12 @@ def build_settings(**overrides: object) -> Settings:
             hint="Fix the environment variable or pulse.toml entry named above (see the README's "
             "configuration table).",
         ) from error
+
+
+def cache_folder(configured: Path | None = None) -> Path:
+    """Pulse's cache folder: `configured` (the PULSE_CACHE_DIR setting) when given, else $XDG_CACHE_HOME/pulse,
+    else ~/.cache/pulse."""
+    if configured:
+        return Path(configured).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base).expanduser() / "pulse"

@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 
 from analysis import embedding_disk_cache
-from analysis.embedding_disk_cache import DiskEmbeddingCache, cache_folder, disk_embedder, text_hash
+from analysis.embedding_disk_cache import DiskEmbeddingCache, disk_embedder
+from pulse.settings import cache_folder
+from store.embeddings import text_hash
 
 
 def fake_source(calls: list[list[str]]):  # type: ignore[no-untyped-def]

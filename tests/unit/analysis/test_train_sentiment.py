@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from scipy.special import softmax
 from sklearn.linear_model import LogisticRegression
 
 from analysis.sentiment_data import (
@@ -19,7 +20,7 @@ from analysis.sentiment_data import (
     source_name,
     stars_to_classes,
 )
-from analysis.train_sentiment import balanced_log_loss, softmax, three_class_weights
+from analysis.train_sentiment import balanced_log_loss, three_class_weights
 from tests.shared_data import shared_data
 
 
@@ -79,7 +80,7 @@ def test_three_class_weights__binary_fit_never_predicts_the_absent_neutral() -> 
     classes = np.where(features[:, 0] > 0, 2, 0)
     regression = LogisticRegression().fit(features, classes)
     coef, intercept = three_class_weights(regression)
-    probabilities = softmax(features @ coef.T + intercept)
+    probabilities = softmax(features @ coef.T + intercept, axis=1)
     assert coef.shape == (3, 5) and intercept.shape == (3,)
     assert probabilities[:, 1].max() < 1e-6
     np.testing.assert_allclose(probabilities[:, 2], regression.predict_proba(features)[:, 1], atol=1e-6)
