@@ -38,6 +38,7 @@ from nltk.sentiment.vader import SentimentIntensityAnalyzer, VaderConstants
 from scipy.special import softmax
 
 from analysis.embeddings import Embedder
+from pulse.measures import SENTIMENT_PROBABILITY_COLUMNS
 
 VADER_VERSION = "vader-3.3.2"
 SENTIMENT_VERSION = "sentiment-minilm-v3"  # change with every new weights file or scoring rule
@@ -46,8 +47,7 @@ WEIGHTS_FILE = f"sentiment-{EMBEDDING_MODEL}-v3.npz"
 NEGATIVE_BELOW = -0.05
 POSITIVE_ABOVE = 0.05
 LABELS = ("negative", "neutral", "positive")
-# per-text class probabilities, in LABELS order (null under the VADER scorer, which has none)
-PROBABILITY_COLUMNS = ("sentiment_p_negative", "sentiment_p_neutral", "sentiment_p_positive")
+PROBABILITY_COLUMNS = SENTIMENT_PROBABILITY_COLUMNS  # per-text class probabilities, in LABELS order
 
 Scorer = Literal["improved", "vader"]
 

@@ -92,9 +92,13 @@ def source_name(row_id: str) -> str:
 
 
 def to_source(name: str, frame: pl.DataFrame) -> LabelledSource:
+    """The class of a row with stars comes from its stars (STAR_CLASSES), of one without from its label."""
+    classes = [
+        STAR_CLASSES[stars] if stars is not None else LABEL_CLASSES[label]
+        for stars, label in frame.select("stars", "label").iter_rows()
+    ]
     stars = frame["stars"].cast(pl.Float64).fill_null(float("nan")).to_numpy()
-    classes = np.array([LABEL_CLASSES[label] for label in frame["label"].to_list()], dtype=np.int64)
-    return LabelledSource(name=name, texts=frame["text"].to_list(), classes=classes, stars=stars)
+    return LabelledSource(name, frame["text"].to_list(), np.array(classes, dtype=np.int64), stars)
 
 
 def read_sources(
@@ -110,8 +114,3 @@ def read_sources(
         for (name,), part in frame.group_by("_source", maintain_order=True):
             sources[str(name)] = to_source(str(name), part.drop("_source"))
     return sources
-
-
-def stars_to_classes(stars: np.ndarray) -> np.ndarray:
-    """STAR_CLASSES over an array of 1-5 stars."""
-    return np.select([stars <= 2, stars == 3], [0, 1], default=2).astype(np.int64)

@@ -137,3 +137,9 @@ def count_expr(column: Count | Sum) -> pl.Expr:
     if column.value is not None:
         return (pl.col(column.column) == column.value).sum().alias(column.name)
     return pl.col(column.column).is_not_null().sum().alias(column.name)
+
+
+# Each scored text's probability of each sentiment class, 0..1, negative, neutral, positive (the order of
+# analysis.sentiment.LABELS): columns of the scores table (revision 0011), null where the scorer has none
+# (VADER alone) and for scores from before.
+SENTIMENT_PROBABILITY_COLUMNS = ("sentiment_p_negative", "sentiment_p_neutral", "sentiment_p_positive")

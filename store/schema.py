@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-from pulse.measures import FLOAT_COLUMNS, WHOLE_COLUMNS
+from pulse.measures import FLOAT_COLUMNS, SENTIMENT_PROBABILITY_COLUMNS, WHOLE_COLUMNS
 
 metadata = MetaData(
     naming_convention={
@@ -113,9 +113,6 @@ rejected_rows = Table(
     Column("author_hash", String(64)),  # the respondent's salted hash, for `pulse forget` (revision 0007)
 )
 
-# each class's probability, 0..1 (analysis.sentiment.PROBABILITY_COLUMNS); NULL for scores from before revision
-# 0011 and for VADER alone, which has none
-SENTIMENT_PROBABILITY_COLUMNS = ("sentiment_p_negative", "sentiment_p_neutral", "sentiment_p_positive")
 
 scores = Table(
     "scores",

@@ -12,13 +12,14 @@ from scipy.special import softmax
 from sklearn.linear_model import LogisticRegression
 
 from analysis.sentiment_data import (
+    LABEL_CLASSES,
     STAR_CLASSES,
     TRAIN_FILES,
     read_labelled_file,
     read_sources,
     sample_rows,
     source_name,
-    stars_to_classes,
+    to_source,
 )
 from analysis.train_sentiment import balanced_log_loss, three_class_weights
 from tests.shared_data import shared_data
@@ -39,8 +40,16 @@ def test_source_name__from_the_id_prefix(row_id: str, source: str) -> None:
     assert source_name(row_id) == source
 
 
-def test_stars_to_classes__one_two_negative_three_neutral_four_five_positive() -> None:
-    assert stars_to_classes(np.array([1, 2, 3, 4, 5])).tolist() == [0, 0, 1, 2, 2]
+def test_to_source__one_two_stars_negative_three_neutral_four_five_positive_else_the_label() -> None:
+    frame = pl.DataFrame(
+        {
+            "id": [f"r-{index}" for index in range(6)],
+            "text": ["a"] * 6,
+            "label": ["positive", "positive", "positive", "negative", "negative", "negative"],
+            "stars": [1, 2, 3, 4, 5, None],
+        }
+    )
+    assert to_source("r", frame).classes.tolist() == [0, 0, 1, 2, 2, 0]
     assert [STAR_CLASSES[star] for star in range(1, 6)] == [0, 0, 1, 2, 2]
 
 
@@ -101,7 +110,8 @@ def test_read_sources__uci_is_three_sources_and_clothing_a_stratified_sample() -
     clothing = sources["clothing"]
     whole = read_labelled_file("womens_ecommerce_clothing_reviews.csv", Path(folder))
     assert abs(len(clothing.texts) - 3000) <= 5
-    np.testing.assert_array_equal(clothing.classes, stars_to_classes(clothing.stars))
+    file_classes = [LABEL_CLASSES[label] for label in whole["label"]]  # the file's own labels agree
+    assert [STAR_CLASSES[stars] for stars in whole["stars"]] == file_classes
     whole_share = (whole["stars"] == 3).mean()
     assert np.mean(clothing.stars == 3) == pytest.approx(whole_share, abs=0.005)
 

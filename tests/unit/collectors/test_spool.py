@@ -17,11 +17,15 @@ EXCEL_CSV = "Submitted,NPS,Comment\n2026-01-05 10:00,9,Très bien\n2026-01-06 11
 )
 
 
-def test_frame_spool__kept_under_the_uploads_folder_until_the_plan_goes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The uploads folder, private to the test."""
     folder = tmp_path / "pulse-uploads"
     monkeypatch.setattr(uploads, "UPLOADS", folder)
+    return folder
+
+
+def test_frame_spool__kept_under_the_uploads_folder_until_the_plan_goes(folder: Path) -> None:
     plan = plan_survey_file(EXCEL_CSV, "responses.csv", timezone="UTC")
     spooled = [path for path in folder.rglob("*") if path.is_file()]
     assert spooled and all(path.parent.parent == folder for path in spooled)
@@ -34,11 +38,7 @@ def test_frame_spool__kept_under_the_uploads_folder_until_the_plan_goes(
     assert list(folder.iterdir()) == []
 
 
-def test_clear_uploads__deletes_the_rows_a_crashed_import_left(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    folder = tmp_path / "pulse-uploads"
-    monkeypatch.setattr(uploads, "UPLOADS", folder)
+def test_clear_uploads__deletes_the_rows_a_crashed_import_left(folder: Path) -> None:
     plan = plan_survey_file(EXCEL_CSV, "responses.csv", timezone="UTC")
     assert uploads.clear_uploads() == 1
     assert list(folder.iterdir()) == []
