@@ -11,6 +11,8 @@ from pathlib import Path
 
 from analysis.pipeline import score_new_feedback
 from benchmarks.run import fresh_store, load_demo
+from pulse.settings import build_settings
+from store.daily_counts import refresh_daily_counts
 from tests.browser import (
     browser_page,
     open_pulse_page,
@@ -26,6 +28,9 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     targets = [folder / name for name in ("pulse-page.png", "trends-page.png", "rollouts-page.png")]
     with fresh_store() as (url, engine):
+        refresh_daily_counts(
+            engine, build_settings().timezone
+        )  # as `pulse db upgrade` does: the pages read them
         load_demo(engine)
         score_new_feedback(engine)
         with serve(url) as served:

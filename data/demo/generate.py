@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 HERE = Path(__file__).resolve().parent
 T = TypeVar("T")
-SEED = 131
+SEED = 182
 FIRST_DAY = date(2025, 8, 4)  # a Monday
 LAST_DAY = date(2026, 11, 22)  # a Sunday: the data ends with a complete week
 LOCAL = ZoneInfo("Europe/London")
@@ -109,7 +109,7 @@ EXPERIENCES = (
     Experience("kiosk", "good", 0.05, "in-store", start=KIOSK.started_on),
     Experience("kiosk", "bad", 0.055, "in-store", start=KIOSK.started_on, impersonal=True),
     # The chatbot replaced the phone line: online customers cannot reach a person.
-    Experience("support_chatbot", "bad", 0.125, "online", start=CHATBOT.started_on, impersonal=True),
+    Experience("support_chatbot", "bad", 0.2, "online", start=CHATBOT.started_on, impersonal=True),
     Experience("support_chatbot", "good", 0.02, "online", start=CHATBOT.started_on),
     # Templated follow-up emails: some feel like a number.
     Experience("automated_emails", "bad", 0.06, start=FOLLOW_UP_EMAILS.started_on, impersonal=True),

@@ -251,17 +251,6 @@ def weeks_around(
     return before, after
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 18, measured 4 Dec 2026: with the shipped scorer (sentiment-minilm-v3) the demo's online weekly "
-    "mean sentiment is +0.070 over the 8 weeks before the chatbot and +0.065 over the 8 after (fall 0.005, "
-    "noise 0.063; 126 and 165 comments; v2: +0.123 and +0.108). The comments' own tones as +1/0/-1 fall only "
-    "0.157 (noise 0.118) at the demo's ~18 online comments a week, so the demo data must change: with a quarter "
-    "of online customers failed by the chatbot (not an eighth) v3 falls 0.075 (noise 0.058); with that and "
-    "twice the survey volume, 0.113 (noise 0.029), but then the demo's other stories (online ordering, the "
-    "chatbot's NPS) move and their tests and README need re-tuning",
-)
 @pytest.mark.slow
 def test_trends_page__online_sentiment_falls_after_the_chatbot(demo_database: str, use_database) -> None:  # type: ignore[no-untyped-def]
     """The demo scored as `pulse analyze` scores it, the Trends page on the online channel: the weekly mean
