@@ -195,6 +195,7 @@ def _with_optional_columns(frame: pl.DataFrame) -> pl.DataFrame:
         "sentiment": pl.String,
         "sentiment_score": pl.Float64,
         "impersonal": pl.Boolean,
+        "corrected": pl.Boolean,
     }
     return frame.with_columns(
         [

@@ -55,3 +55,13 @@ def format_moment(moment: datetime | None, timezone: str, sortable: bool = False
     if local.time() == time(0):
         return day
     return f"{day} {local:%H:%M}" if sortable else f"{day}, {local:%H:%M}"
+
+
+def corrected_note(count: int | None) -> str | None:
+    """The sentence that says a figure includes labels set by a person (None when it includes none)."""
+    if not count:
+        return None
+    items = "1 comment" if count == 1 else f"{count:,} comments"
+    return (
+        f"Includes {items} whose label your team corrected: their corrected labels count, not the scorer's."
+    )

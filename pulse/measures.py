@@ -114,6 +114,7 @@ DAILY_COUNTS: tuple[Count | Sum, ...] = (
     Count("scored_n", "sentiment"),
     Count("negative", "sentiment", value=NEGATIVE_SENTIMENT),
     Count("impersonal_count", "impersonal", value=True),
+    Count("corrected_n", "corrected", value=True),  # items whose sentiment or impersonal label a person set
     Sum("sentiment_sum", "sentiment_score", whole=False),
     Sum("sentiment_squares", "sentiment_score", squared=True, whole=False),
 )

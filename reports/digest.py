@@ -21,7 +21,7 @@ import polars as pl
 from analysis.alerts import weekly_alerts
 from analysis.metrics import chosen_week, period_and_previous
 from analysis.themes.trends import BASELINE_PERIODS, rising_themes
-from pulse.formatting import format_nps, format_points, format_share, format_week
+from pulse.formatting import corrected_note, format_nps, format_points, format_share, format_week
 from reports.alerts import alert_message
 
 TOP_THEMES = 3
@@ -117,6 +117,9 @@ def build_digest(
     notes = []
     if this["thin"] and this["nps_n"]:
         notes.append(f"Only {this['nps_n']} NPS answers this week: read its NPS as a rough guide.")
+    corrected = corrected_note(this.get("corrected_n"))
+    if corrected:
+        notes.append(corrected)
     themes = theme_weekly.filter(pl.col("period") <= week) if not theme_weekly.is_empty() else theme_weekly
     return Digest(
         business=business,

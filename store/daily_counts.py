@@ -15,7 +15,9 @@ Kept current by the writers, never on a page request:
 - `read_daily_counts` only reads. Days left marked (a run that failed or was killed) are recounted by the next
   writer; counts in another time zone than the one asked for, or never counted, are an error that says to run
   `pulse db upgrade`.
-Label corrections do not change the counts: the metrics read the scorer's labels, as read_feedback does.
+A person's label replaces the scorer's: an item whose sentiment or impersonal label was corrected (in the
+Explorer: store.explorer.correct_label, which marks the item's day and recounts it) counts with the corrected
+label, and `corrected_n` counts such items, so that every figure can say how many it includes.
 """
 
 from __future__ import annotations
@@ -33,10 +35,12 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    false,
     func,
     literal,
     or_,
     select,
+    true,
 )
 
 from pulse.errors import StoreError
@@ -46,6 +50,7 @@ from store.frames import read_frame
 from store.schema import (
     DAILY_COUNT_FLOATS,
     DAILY_COUNT_INTEGERS,
+    corrections,
     daily_counts,
     feedback,
     scores,
@@ -102,7 +107,15 @@ def count_expressions(rows: Any) -> dict[str, ColumnElement[Any]]:
 
 
 def feedback_rows(day: ColumnElement[Any]) -> Any:
-    """Feedback with its scores and local `day`: the rows that count_expressions aggregate."""
+    """Feedback with its scores, its labels as corrected, whether any was (`corrected`), and local `day`: the
+    rows that count_expressions aggregate."""
+    sentiment_fix, impersonal_fix = corrections.alias("sentiment_fix"), corrections.alias("impersonal_fix")
+    impersonal = case(
+        (impersonal_fix.c.value == "true", true()),
+        (impersonal_fix.c.value == "false", false()),
+        else_=scores.c.impersonal,
+    )
+    corrected = or_(sentiment_fix.c.feedback_id.is_not(None), impersonal_fix.c.feedback_id.is_not(None))
     return select(
         day.label("day"),
         *[feedback.c[name] for name in KEY_COLUMNS],
@@ -111,9 +124,20 @@ def feedback_rows(day: ColumnElement[Any]) -> Any:
         feedback.c.ces,
         feedback.c.stars,
         scores.c.sentiment_score,
-        scores.c.sentiment,
-        scores.c.impersonal,
-    ).select_from(feedback.outerjoin(scores, scores.c.feedback_id == feedback.c.id))
+        func.coalesce(sentiment_fix.c.value, scores.c.sentiment).label("sentiment"),
+        impersonal.label("impersonal"),
+        case((corrected, true()), else_=false()).label("corrected"),
+    ).select_from(
+        feedback.outerjoin(scores, scores.c.feedback_id == feedback.c.id)
+        .outerjoin(
+            sentiment_fix,
+            and_(sentiment_fix.c.feedback_id == feedback.c.id, sentiment_fix.c.field == "sentiment"),
+        )
+        .outerjoin(
+            impersonal_fix,
+            and_(impersonal_fix.c.feedback_id == feedback.c.id, impersonal_fix.c.field == "impersonal"),
+        )
+    )
 
 
 # --- the local day --------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, and_, func, select
 from sqlalchemy.sql import Select
 
 from pulse.errors import InputError
+from store.daily_counts import mark_feedback_stale, refresh_daily_counts
 from store.engine import reading, writing
 from store.frames import read_frame
 from store.schema import SENTIMENT_PROBABILITY_COLUMNS, corrections, feedback, scores, sources
@@ -110,7 +111,9 @@ def search_feedback(engine: Engine, wanted: FeedbackQuery) -> tuple[pl.DataFrame
 
 
 def correct_label(engine: Engine, feedback_id: int, field: str, value: str, by: str) -> None:
-    """Keep a person's correction of a feedback item's sentiment or impersonal label (the latest one wins)."""
+    """Keep a person's correction of a feedback item's sentiment or impersonal label (the latest one wins), and
+    recount the item's day, in which the corrected label replaces the scorer's (store.daily_counts). The
+    Explorer then judges the rollouts again (the pipeline's step), as after a change to the timeline."""
     if value not in CORRECTABLE.get(field, ()):
         raise InputError(
             f"{value!r} is not a {field} label.", hint=f"Use one of: {', '.join(CORRECTABLE.get(field, ()))}."
@@ -123,7 +126,9 @@ def correct_label(engine: Engine, feedback_id: int, field: str, value: str, by: 
                 feedback_id=feedback_id, field=field, value=value, corrected_by=by, corrected_at=utc_now()
             )
         )
+        mark_feedback_stale(connection, feedback.c.id == feedback_id)
         bump_data_version(connection)
+    refresh_daily_counts(engine)
 
 
 def read_corrections(engine: Engine) -> pl.DataFrame:

@@ -14,6 +14,7 @@ from dashboard.components import flash, render_empty_state, render_error, render
 from dashboard.data import data_version, get_engine, get_settings, load_feedback_page
 from dashboard.filters import current_filters
 from dashboard.formatting import describe_filters
+from dashboard.rollout_editor import judge_rollouts
 from pulse.errors import PulseError
 from pulse.formatting import format_moment
 from pulse.tables import table_bytes
@@ -113,6 +114,7 @@ if allowed("editor"):
         if st.form_submit_button("Save correction"):
             try:
                 correct_label(get_engine(), int(item), field, value, by=tagged_by())
+                judge_rollouts()  # the corrected label counts in the verdicts too
                 flash(f"Item {item}: {field} corrected to {value}.")
                 st.rerun()
             except PulseError as error:

@@ -19,7 +19,14 @@ from dashboard.data import (
 )
 from dashboard.filters import current_filters
 from dashboard.formatting import describe_filters
-from pulse.formatting import format_moment, format_nps, format_points, format_share, format_week
+from pulse.formatting import (
+    corrected_note,
+    format_moment,
+    format_nps,
+    format_points,
+    format_share,
+    format_week,
+)
 from reports.alerts import alert_message
 
 settings = get_settings()
@@ -97,7 +104,11 @@ render_kpi_row(kpis)
 compared = f"compared with {format_week(last['period'])}" if last else "the first week with feedback"
 described = describe_filters(filters)
 where = f" ({described})" if described else ""
-st.caption(f"Week of {format_week(week)}{where}, {compared}. Changes are in percentage points.")
+corrected = corrected_note(this.get("corrected_n"))
+st.caption(
+    f"Week of {format_week(week)}{where}, {compared}. Changes are in percentage points."
+    + (f" {corrected}" if corrected else "")
+)
 if this["thin"]:
     st.warning(
         f"Only {this['nps_n']} NPS answers this week: treat its NPS as a rough guide "

@@ -13,9 +13,11 @@ import pytest
 import streamlit
 from streamlit.testing.v1 import AppTest
 
+from store.daily_counts import read_daily_counts
 from store.engine import build_engine
 from store.explorer import read_corrections
 from store.feedback import read_feedback, upsert_feedback
+from store.impacts import read_impacts_state
 from store.records import FeedbackFrame, FeedbackRecord, SourceSpec
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
@@ -72,8 +74,11 @@ def test_explorer__a_correction_is_stored_and_shown(demo_database: str, use_data
     assert not app.exception
     shown = app.dataframe[0].value
     assert shown[shown["id"] == item]["corrected_sentiment"].tolist() == ["negative"]
-    corrections = read_corrections(build_engine(url))
+    engine = build_engine(url)
+    corrections = read_corrections(engine)
     assert corrections.select("feedback_id", "field", "value").rows() == [(item, "sentiment", "negative")]
+    assert read_daily_counts(engine, "Europe/London")["corrected_n"].sum() == 1  # it counts at once
+    assert read_impacts_state(engine).current  # and the rollouts were judged again with it
 
 
 # A review whose text a spreadsheet would run (a link that sends the row away when clicked), as a review

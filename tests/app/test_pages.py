@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+import sqlite3
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from store.engine import build_engine
+from store.explorer import correct_label
+from store.feedback import read_feedback
 from tests.app.pages import APP, FIXTURES, run_app
 
 KPI_LABELS = [
@@ -59,6 +64,31 @@ def test_pulse_page__alerts_a_significant_change_against_the_weeks_before(
     alerts = [error.value for error in app.error if "over the 8 weeks before" in error.value]
     assert len(alerts) == 1
     assert alerts[0].startswith("Impersonal complaints rose to 22.4 per 100 this week from 8.9 per 100")
+
+
+def test_pulse_page__says_how_many_labels_the_team_corrected(
+    demo_database: str, use_database, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    copy = tmp_path / "pulse.db"
+    with sqlite3.connect(demo_database.removeprefix("sqlite:///")) as source, sqlite3.connect(copy) as target:
+        source.backup(target)  # the demo store, for this test alone
+    engine = build_engine(f"sqlite:///{copy}")
+    app = run_app_on(use_database, f"sqlite:///{copy}")
+    week = app.selectbox(key="pulse__week").value
+    assert "corrected" not in app.caption[0].value
+    start = datetime.combine(week, time(12), tzinfo=UTC)
+    items = read_feedback(engine, ("id", "created_at", "impersonal")).filter(
+        pl.col("created_at").is_between(start, start + timedelta(days=5)), ~pl.col("impersonal")
+    )
+    correct_label(engine, int(items["id"][0]), "impersonal", "true", by="editor")
+    engine.dispose()
+    app = run_app_on(use_database, f"sqlite:///{copy}")
+    assert "Includes 1 comment whose label your team corrected" in app.caption[0].value
+
+
+def run_app_on(use_database, url: str) -> AppTest:  # type: ignore[no-untyped-def]
+    use_database(url)
+    return run_app()
 
 
 def test_pulse_page__sidebar_channel_filter_shows_one_channel(demo_database: str, use_database) -> None:  # type: ignore[no-untyped-def]

@@ -22,7 +22,7 @@ from pulse.measures import SUM_COLUMNS
 from reports.verdicts import impact_record
 from store.authors import read_author_salt, salted_hash
 from store.daily_counts import counts_need_refresh, read_daily_counts, refresh_daily_counts
-from store.explorer import correct_label
+from store.explorer import correct_label, read_corrections
 from store.feedback import read_feedback, remove_feedback, upsert_feedback
 from store.forget import forget_author
 from store.records import FeedbackFrame, FeedbackRecord, SourceSpec
@@ -95,8 +95,31 @@ def scores_for(engine: Engine, every: int = 1) -> pl.DataFrame:
 
 
 def direct_counts(engine: Engine, timezone: str) -> pl.DataFrame:
-    """The daily counts, aggregated in polars from the feedback rows."""
-    return read_day_counts(read_feedback(engine, ROW_COLUMNS), timezone, GROUPS)
+    """The daily counts, aggregated in polars from the feedback rows, a person's label in place of the
+    scorer's."""
+    return read_day_counts(as_corrected(engine, read_feedback(engine, ROW_COLUMNS)), timezone, GROUPS)
+
+
+def as_corrected(engine: Engine, rows: pl.DataFrame) -> pl.DataFrame:
+    """`rows` with their corrected labels (read_corrections) in sentiment and impersonal, and `corrected`."""
+    fixes = read_corrections(engine)
+    by_field = {
+        field: dict(zip(part["feedback_id"].to_list(), part["value"].to_list(), strict=True))
+        for field in ("sentiment", "impersonal")
+        for part in [fixes.filter(pl.col("field") == field)]
+    }
+    ids = rows["id"].to_list()
+    sentiment = [by_field["sentiment"].get(i, label) for i, label in zip(ids, rows["sentiment"], strict=True)]
+    impersonal = [
+        flag if i not in by_field["impersonal"] else by_field["impersonal"][i] == "true"
+        for i, flag in zip(ids, rows["impersonal"], strict=True)
+    ]
+    corrected = [i in by_field["sentiment"] or i in by_field["impersonal"] for i in ids]
+    return rows.with_columns(
+        pl.Series("sentiment", sentiment, dtype=pl.String),
+        pl.Series("impersonal", impersonal, dtype=pl.Boolean),
+        pl.Series("corrected", corrected, dtype=pl.Boolean),
+    )
 
 
 def assert_counts_match_rows(engine: Engine, timezone: str = LONDON) -> None:
@@ -161,15 +184,27 @@ def test_daily_counts__equal_the_rows_after_scoring(counted: Engine) -> None:
     assert read_daily_counts(counted, LONDON)["negative"].sum() == 0
 
 
-def test_daily_counts__unchanged_by_a_label_correction(counted: Engine) -> None:
+def test_daily_counts__count_a_corrected_label_in_place_of_the_scorers(counted: Engine) -> None:
     write_scores(counted, scores_for(counted), "v1")
     refresh_daily_counts(counted)
     before = read_daily_counts(counted, LONDON)
-    first = int(read_feedback(counted, ("id",))["id"][0])
-    correct_label(counted, first, "sentiment", "positive", by="editor")
-    correct_label(counted, first, "impersonal", "true", by="editor")
-    assert_current(counted)  # the metrics read the scorer's labels, as read_feedback does
-    assert_frame_equal(read_daily_counts(counted, LONDON), before)
+    scored = read_feedback(counted, ("id", "sentiment", "impersonal")).sort("id")
+    negative = scored.filter(pl.col("sentiment") == "negative")["id"][0]
+    flagged = scored.filter(pl.col("impersonal"))["id"][0]
+    correct_label(counted, int(negative), "sentiment", "positive", by="editor")
+    correct_label(counted, int(flagged), "impersonal", "false", by="editor")
+    assert_current(counted)  # recounted by the correction itself
+    after = read_daily_counts(counted, LONDON)
+    assert after["negative"].sum() == before["negative"].sum() - 1
+    assert after["impersonal_count"].sum() == before["impersonal_count"].sum() - 1
+    assert (before["corrected_n"].sum(), after["corrected_n"].sum()) == (0, 2 - (negative == flagged))
+    assert after["n"].sum() == before["n"].sum()
+    assert after["sentiment_sum"].sum() == pytest.approx(
+        before["sentiment_sum"].sum()
+    )  # a label, not a score
+    correct_label(counted, int(negative), "sentiment", "negative", by="editor")  # put back: still a person's
+    assert_current(counted)
+    assert read_daily_counts(counted, LONDON)["negative"].sum() == before["negative"].sum()
 
 
 def test_daily_counts__equal_the_rows_after_forgetting_a_person(engine: Engine) -> None:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import polars as pl
 import pytest
 from click.testing import CliRunner, Result
 
 from cli.main import main
 from reports import mail
 from store.engine import build_engine
-from store.feedback import upsert_feedback
+from store.explorer import correct_label
+from store.feedback import read_feedback, upsert_feedback
 from store.migrate import upgrade
 from store.records import FeedbackFrame, FeedbackRecord, SourceSpec
 from tests.smtp_server import local_smtp_server, self_signed_certificate
@@ -76,6 +79,20 @@ def test_digest__prints_the_week_against_the_last_with_intervals_and_alerts(puls
     assert "- Responses: 40 (+0 against last week)" in lines
     assert any(line.startswith(f"- {NPS_ALERT}") for line in lines)
     assert "- No themes yet: run `pulse themes update` after `pulse analyze`." in lines
+
+
+def test_digest__says_how_many_labels_the_team_corrected(pulse) -> None:  # type: ignore[no-untyped-def]
+    engine = build_engine(os.environ["PULSE_DATABASE_URL"])
+    latest = read_feedback(engine, ("id", "external_id")).filter(pl.col("external_id").str.starts_with("W8-"))
+    correct_label(engine, int(latest["id"][0]), "impersonal", "true", by="editor")
+    correct_label(engine, int(latest["id"][1]), "sentiment", "negative", by="editor")
+    engine.dispose()
+    lines = pulse("digest").output.splitlines()
+    corrected = "- Includes 2 comments whose label your team corrected: their corrected labels count, not the scorer's."
+    assert corrected in lines
+    assert not any(
+        line.startswith("- Includes") for line in pulse("digest", "--week", "2026-10-26").output.splitlines()
+    )
 
 
 def test_digest__a_past_week_by_any_of_its_days(pulse) -> None:  # type: ignore[no-untyped-def]

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, inspect, select
 
 from collectors.rollouts import import_rollouts
 from pulse.errors import ConfigError, InputError, StoreError
+from store.daily_counts import counts_need_refresh, read_daily_counts, refresh_daily_counts
 from store.embeddings import read_embeddings, write_embeddings
 from store.engine import build_engine, bulk_writes, inserted_id, reading, writing
 from store.feedback import count_feedback, prepare_feedback, read_feedback, upsert_feedback
@@ -21,7 +22,7 @@ from store.migrate import current_revision, downgrade, head_revision, is_current
 from store.records import FeedbackFrame, FeedbackRecord, Rejected, SourceSpec
 from store.rollouts import Rollout, add_rollout, read_rollouts, rollouts_csv
 from store.runs import finish_run, read_last_cursor, read_runs, recorded_run, start_run
-from store.schema import feedback, metadata, rejected_rows, scores, sources
+from store.schema import corrections, feedback, metadata, rejected_rows, scores, sources
 from store.scores import read_unscored, write_scores
 from store.sources import read_sources
 from store.state import read_data_version
@@ -142,6 +143,35 @@ def test_migration_0011__adds_null_class_probabilities_to_scores_and_downgrades_
     assert all(stored.schema[name] == pl.Float64 for name in probabilities)
     downgrade(empty_engine, "0010")
     assert not probabilities & {column["name"] for column in inspect(empty_engine).get_columns("scores")}
+    assert _counts(empty_engine) == (1, 1)
+
+
+def test_migration_0012__counts_corrected_items_and_recounts_a_store_with_corrections(
+    empty_engine: Engine,
+) -> None:
+    _store_at_0003_with_one_scored_item(empty_engine)
+    upgrade(empty_engine, "0011")
+    with writing(empty_engine) as connection:  # counted once, then an editor corrected the label
+        connection.exec_driver_sql("UPDATE store_state SET counts_timezone = 'Europe/London'")
+        feedback_id = connection.execute(select(feedback.c.id)).scalar_one()
+        connection.execute(
+            corrections.insert().values(
+                feedback_id=feedback_id,
+                field="sentiment",
+                value="negative",
+                corrected_by="editor",
+                corrected_at=datetime(2026, 11, 3, tzinfo=UTC),
+            )
+        )
+    assert upgrade(empty_engine, "0012") == ("0011", "0012")
+    assert counts_need_refresh(empty_engine)  # the migration marked the days: the next refresh recounts
+    assert refresh_daily_counts(empty_engine)
+    counted = read_daily_counts(empty_engine, "Europe/London")
+    assert (counted["corrected_n"].sum(), counted["negative"].sum(), counted["n"].sum()) == (1, 1, 1)
+    downgrade(empty_engine, "0011")
+    assert "corrected_n" not in {
+        column["name"] for column in inspect(empty_engine).get_columns("daily_counts")
+    }
     assert _counts(empty_engine) == (1, 1)
 
 
