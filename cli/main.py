@@ -8,6 +8,7 @@ import click
 
 from cli.collect import collect
 from cli.context import Context
+from cli.corrections import corrections
 from cli.db import backup, db, restore
 from cli.figures import digest, impact, metrics
 from cli.imports import import_file
@@ -56,5 +57,6 @@ for command in (
     collect,
     themes,
     export,
+    corrections,
 ):
     main.add_command(command)

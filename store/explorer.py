@@ -136,3 +136,29 @@ def read_corrections(engine: Engine) -> pl.DataFrame:
     run and for audits)."""
     with reading(engine) as connection:
         return read_frame(connection, select(corrections).order_by(corrections.c.corrected_at))
+
+
+def read_corrected_items(engine: Engine, field: str) -> pl.DataFrame:
+    """Every item whose `field` label a person set, with what a training file needs: feedback_id, source (its
+    name), external_id, text, stars, value (the person's label), corrected_by, corrected_at; oldest first."""
+    query = (
+        select(
+            corrections.c.feedback_id,
+            sources.c.name.label("source"),
+            feedback.c.external_id,
+            feedback.c.text,
+            feedback.c.stars,
+            corrections.c.value,
+            corrections.c.corrected_by,
+            corrections.c.corrected_at,
+        )
+        .select_from(
+            corrections.join(feedback, feedback.c.id == corrections.c.feedback_id).join(
+                sources, sources.c.id == feedback.c.source_id
+            )
+        )
+        .where(corrections.c.field == field)
+        .order_by(corrections.c.corrected_at, corrections.c.feedback_id)
+    )
+    with reading(engine) as connection:
+        return read_frame(connection, query)
