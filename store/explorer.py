@@ -34,6 +34,8 @@ class FeedbackQuery:
     source: str | None = None  # a source's name
     channel: str | None = None
     location: str | None = None
+    # impersonal scores in [low, high) that no person has labelled yet (pulse.measures.UNSURE_IMPERSONAL)
+    unsure_impersonal: tuple[float, float] | None = None
     limit: int = 200
     offset: int = 0
 
@@ -47,6 +49,14 @@ def _filtered(query: Select[Any], wanted: FeedbackQuery) -> Select[Any]:
         query = query.where(scores.c.sentiment == wanted.sentiment)
     if wanted.impersonal_only:
         query = query.where(scores.c.impersonal.is_(True))
+    if wanted.unsure_impersonal is not None:
+        low, high = wanted.unsure_impersonal
+        labelled = select(corrections.c.feedback_id).where(
+            corrections.c.feedback_id == feedback.c.id, corrections.c.field == "impersonal"
+        )
+        query = query.where(
+            scores.c.impersonal_score >= low, scores.c.impersonal_score < high, ~labelled.exists()
+        )
     if wanted.since is not None:
         query = query.where(feedback.c.created_at >= wanted.since)
     if wanted.until is not None:

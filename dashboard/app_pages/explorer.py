@@ -17,11 +17,13 @@ from dashboard.formatting import describe_filters
 from dashboard.rollout_editor import judge_rollouts
 from pulse.errors import PulseError
 from pulse.formatting import format_moment
+from pulse.measures import UNSURE_IMPERSONAL
 from pulse.tables import table_bytes
 from store.explorer import CORRECTABLE, SENTIMENTS, FeedbackQuery, correct_label
 from store.schema import FEEDBACK_KINDS, SENTIMENT_PROBABILITY_COLUMNS
 
 PAGE_ROWS = 100
+REVIEW_ROWS = 20  # unsure items offered for a one-click label at a time
 ANY = "any"
 SHOWN_COLUMNS = (
     "id", "created_at", "kind", "channel", "text", "sentiment", "corrected_sentiment", "sentiment_score",
@@ -40,6 +42,12 @@ left, middle, right = st.columns(3)
 kinds = left.multiselect("Kind", list(FEEDBACK_KINDS), key="explorer__kinds")
 sentiment = middle.selectbox("Sentiment", [ANY, *SENTIMENTS], key="explorer__sentiment")
 impersonal_only = right.toggle("Impersonal complaints only", key="explorer__impersonal")
+unsure = right.toggle(
+    "Needs a look",
+    key="explorer__unsure",
+    help="Impersonal calls the detector is unsure of (a flag on weak evidence, or a near miss) that nobody "
+    "has labelled yet: an editor confirms or rejects each in one click.",
+)
 page = st.number_input("Page", min_value=1, value=1, step=1, key="explorer__page")
 filters = current_filters()
 since, until = utc_bounds(filters, get_settings().timezone)
@@ -53,10 +61,14 @@ wanted = FeedbackQuery(
     source=filters.source,
     channel=filters.channel,
     location=filters.location,
+    unsure_impersonal=UNSURE_IMPERSONAL if unsure else None,
     limit=PAGE_ROWS,
     offset=(int(page) - 1) * PAGE_ROWS,
 )
 rows, total = load_feedback_page(data_version(), wanted)
+if rows.is_empty() and unsure:
+    render_empty_state("Nothing needs a look.", "Every unsure impersonal call here has been labelled.")
+    st.stop()
 if rows.is_empty():
     render_empty_state("Nothing matches.", "Clear the search or the filters, or import feedback on Sources.")
     st.stop()
@@ -100,6 +112,33 @@ st.download_button(
     "as typed.",
 )
 
+
+def save(item: int, field: str, value: str) -> None:
+    """Keep an editor's label, count it in every figure, and say so after the rerun."""
+    try:
+        correct_label(get_engine(), item, field, value, by=tagged_by())
+        judge_rollouts()  # the corrected label counts in the verdicts too
+        flash(f"Item {item}: {field} corrected to {value}.")
+        st.rerun()
+    except PulseError as error:
+        render_error(error)
+
+
+if unsure and allowed("editor"):
+    st.subheader("Is it an impersonal-experience complaint?")
+    for row in shown.head(REVIEW_ROWS).iter_rows(named=True):
+        with st.container(border=True):
+            cues = ", ".join(row["impersonal_cues"] or []) or "none strong enough"
+            st.text(row["text"] or "")
+            st.caption(
+                f"Item {row['id']} · {row['created_at']} · score {row['impersonal_score']:.2f} · cues: {cues}"
+            )
+            yes, no = st.columns(2)
+            if yes.button("Yes, impersonal", key=f"explorer__yes_{row['id']}"):
+                save(int(row["id"]), "impersonal", "true")
+            if no.button("No", key=f"explorer__no_{row['id']}"):
+                save(int(row["id"]), "impersonal", "false")
+
 if allowed("editor"):
     with st.form("explorer__correct"):
         st.markdown("**Correct a label**")
@@ -112,10 +151,4 @@ if allowed("editor"):
             help="true / false: impersonal",
         )
         if st.form_submit_button("Save correction"):
-            try:
-                correct_label(get_engine(), int(item), field, value, by=tagged_by())
-                judge_rollouts()  # the corrected label counts in the verdicts too
-                flash(f"Item {item}: {field} corrected to {value}.")
-                st.rerun()
-            except PulseError as error:
-                render_error(error)
+            save(int(item), field, value)

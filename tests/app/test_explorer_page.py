@@ -13,6 +13,7 @@ import pytest
 import streamlit
 from streamlit.testing.v1 import AppTest
 
+from pulse.measures import UNSURE_IMPERSONAL
 from store.daily_counts import read_daily_counts
 from store.engine import build_engine
 from store.explorer import read_corrections
@@ -79,6 +80,27 @@ def test_explorer__a_correction_is_stored_and_shown(demo_database: str, use_data
     assert corrections.select("feedback_id", "field", "value").rows() == [(item, "sentiment", "negative")]
     assert read_daily_counts(engine, "Europe/London")["corrected_n"].sum() == 1  # it counts at once
     assert read_impacts_state(engine).current  # and the rollouts were judged again with it
+
+
+def test_explorer__needs_a_look_lists_unsure_calls_an_editor_settles_in_one_click(
+    demo_database: str, use_database, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    copy = tmp_path / "pulse.db"
+    shutil.copy(demo_database.removeprefix("sqlite:///"), copy)
+    url = f"sqlite:///{copy}"
+    use_database(url)
+    app = explorer()
+    app.toggle(key="explorer__unsure").set_value(True).run()
+    listed = app.dataframe[0].value
+    scores = listed["id"].map(dict(read_feedback(build_engine(url), ("id", "impersonal_score")).iter_rows()))
+    assert len(listed) > 0 and scores.between(*UNSURE_IMPERSONAL, inclusive="left").all()
+    item = int(listed["id"].iloc[0])
+    app.button(key=f"explorer__yes_{item}").click().run()
+    assert not app.exception, app.exception
+    assert app.success[0].value == f"Item {item}: impersonal corrected to true."
+    assert item not in app.dataframe[0].value["id"].tolist()  # settled: off the list
+    corrections = read_corrections(build_engine(url))
+    assert corrections.select("feedback_id", "field", "value").rows() == [(item, "impersonal", "true")]
 
 
 # A review whose text a spreadsheet would run (a link that sends the row away when clicked), as a review

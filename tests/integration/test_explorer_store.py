@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from pulse.errors import InputError
+from pulse.measures import UNSURE_IMPERSONAL
 from store.explorer import FeedbackQuery, correct_label, read_corrections, search_feedback
 from store.feedback import upsert_feedback
 from store.records import FeedbackFrame, FeedbackRecord, SourceSpec
@@ -73,6 +74,23 @@ def test_search_feedback__words_filters_and_pages(searchable: Engine) -> None:
     assert search_feedback(searchable, FeedbackQuery(impersonal_only=True))[1] == 2
     page, total = search_feedback(searchable, FeedbackQuery(limit=3, offset=3))
     assert total == 4 and page["text"].to_list() == [TEXTS[0]]
+
+
+def test_search_feedback__unsure_impersonal_calls_that_nobody_labelled(searchable: Engine) -> None:
+    found, _ = search_feedback(searchable, FeedbackQuery())
+    scored = found.with_columns(  # a weak flag, a near miss, a sure flag, nothing
+        impersonal_score=pl.Series([0.55, 0.3, 0.8, 0.0]), impersonal=pl.Series([True, False, True, False])
+    )
+    write_scores(searchable, scored, "test-v2")
+    unsure = FeedbackQuery(unsure_impersonal=UNSURE_IMPERSONAL)
+    listed, total = search_feedback(searchable, unsure)
+    assert total == 2 and listed["id"].to_list() == found["id"].to_list()[:2]
+    correct_label(searchable, int(found["id"][0]), "impersonal", "false", by="eve")  # looked at: off the list
+    correct_label(
+        searchable, int(found["id"][1]), "sentiment", "negative", by="eve"
+    )  # not its impersonal call
+    listed, total = search_feedback(searchable, unsure)
+    assert total == 1 and listed["id"].to_list() == [found["id"][1]]
 
 
 def test_search_feedback__gives_each_class_probability_beside_the_score(searchable: Engine) -> None:
