@@ -156,6 +156,12 @@ def bench_impact_validation() -> list[Row]:
     return bench_impact_validation()
 
 
+def bench_impersonal_sources() -> list[Row]:
+    from benchmarks.impersonal_sources import bench_impersonal_sources
+
+    return bench_impersonal_sources()
+
+
 BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
     "demo_load": bench_demo_load,
     "pulse_page": bench_pulse_page,
@@ -167,6 +173,7 @@ BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
     "score_command": bench_score_command,
     "topics": bench_topics,
     "impact_validation": bench_impact_validation,
+    "impersonal_sources": bench_impersonal_sources,
 }
 
 
