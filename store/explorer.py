@@ -150,12 +150,11 @@ def read_corrections(engine: Engine) -> pl.DataFrame:
 
 def read_corrected_items(engine: Engine, field: str) -> pl.DataFrame:
     """Every item whose `field` label a person set, with what a training file needs: feedback_id, source (its
-    name), external_id, text, stars, value (the person's label), corrected_by, corrected_at; oldest first."""
+    name), text, stars, value (the person's label), corrected_by, corrected_at; oldest first."""
     query = (
         select(
             corrections.c.feedback_id,
             sources.c.name.label("source"),
-            feedback.c.external_id,
             feedback.c.text,
             feedback.c.stars,
             corrections.c.value,

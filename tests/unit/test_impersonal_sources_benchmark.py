@@ -23,16 +23,15 @@ def test_figure_rows__each_interval_holds_its_figure_and_narrows_with_more_texts
     flags = truth ^ (rng.random(400) < 0.1)  # one text in ten called wrongly
     rows = figure_rows("test", truth, flags)
     assert [name.rsplit(": ", 1)[1] for name, _, _ in rows] == ["precision", "recall", "F1"]
-    widths = []
     for _, value, unit in rows:
-        low, high = (float(part) for part in unit.removeprefix("(95% CI ").removesuffix(")").split(" to "))
+        low, high = interval(unit)
         assert low <= value <= high
-        widths.append(high - low)
-    small = figure_rows("test", truth[:100], flags[:100])
-    small_widths = [
-        np.subtract(
-            *reversed([float(p) for p in unit.removeprefix("(95% CI ").removesuffix(")").split(" to ")])
-        )
-        for _, _, unit in small
-    ]
-    assert all(big < wide for big, wide in zip(widths, small_widths, strict=True))
+    fewer = figure_rows("test", truth[:100], flags[:100])
+    for (_, _, unit), (_, _, unit_of_fewer) in zip(rows, fewer, strict=True):
+        assert np.diff(interval(unit)) < np.diff(interval(unit_of_fewer))
+
+
+def interval(unit: str) -> tuple[float, float]:
+    """The bounds written in a row's unit column, "(95% CI low to high)"."""
+    low, high = unit.removeprefix("(95% CI ").removesuffix(")").split(" to ")
+    return float(low), float(high)
