@@ -1,9 +1,9 @@
 """The impersonal detector on the fresh labelled data of issue 19 (../shared/data/impersonal_dev2.csv), the
 train-allowed sources only: precision, recall and F1 per source and pooled, with 95% bootstrap intervals over
-texts (BOOTSTRAP resamples, seeded), scored as the product scores (improved sentiment, then the detector),
-beside a keyword baseline on the same texts (flag a text that any of the detector's keyword rules, strong or
-weak, matches). The evaluation-only Trustpilot rows are not read: they are kept for the learned detector's
-one measurement."""
+texts (analysis.impersonal_eval.bootstrap_intervals), scored as the product scores (improved sentiment, then
+the detector), beside a keyword baseline on the same texts (flag a text that any of the detector's keyword
+rules, strong or weak, matches). The evaluation-only Trustpilot rows are not read: they are kept for the
+learned detector's one measurement."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from benchmarks.quality import SHARED_DATA
 from benchmarks.run import Row
 
 SOURCES = ("cfpb", "fcc")  # CFPB complaint narratives (public domain), FCC complaints (MIT): training allowed
-BOOTSTRAP = 2_000
 
 
 def bench_impersonal_sources() -> list[Row]:
@@ -36,25 +35,15 @@ def bench_impersonal_sources() -> list[Row]:
 
 def figure_rows(label: str, truth: np.ndarray, flags: np.ndarray) -> list[Row]:
     """Precision, recall and F1 of `flags`, each with its 95% bootstrap interval in the unit column."""
-    observed = precision_recall_f1(truth, flags)
-    rng = np.random.default_rng(19)
-    resampled = np.array(
-        [
-            precision_recall_f1(truth[picked], flags[picked])
-            for picked in rng.integers(0, len(truth), (BOOTSTRAP, len(truth)))
-        ]
-    )
-    low, high = np.percentile(resampled, [2.5, 97.5], axis=0)
+    from analysis.impersonal_eval import bootstrap_intervals, flag_figures
+
     described = f"{label} ({len(truth)} texts, {int(truth.sum())} complaints)"
     return [
-        (f"{described}: {measure}", float(observed[i]), f"(95% CI {low[i]:.3f} to {high[i]:.3f})")
-        for i, measure in enumerate(("precision", "recall", "F1"))
+        (f"{described}: {measure}", value, f"(95% CI {low:.3f} to {high:.3f})")
+        for measure, value, (low, high) in zip(
+            ("precision", "recall", "F1"),
+            flag_figures(truth, flags),
+            bootstrap_intervals(truth, flags),
+            strict=True,
+        )
     ]
-
-
-def precision_recall_f1(truth: np.ndarray, flags: np.ndarray) -> tuple[float, float, float]:
-    hits = int((truth & flags).sum())
-    precision = hits / int(flags.sum()) if flags.any() else 0.0
-    recall = hits / int(truth.sum()) if truth.any() else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return precision, recall, f1
