@@ -35,22 +35,20 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    false,
     func,
     literal,
     or_,
     select,
-    true,
 )
 
 from pulse.errors import StoreError
 from pulse.measures import DAILY_COUNTS, Band, Count, Sum
 from store.engine import reading, writing
 from store.frames import read_frame
+from store.labels import CorrectedLabels
 from store.schema import (
     DAILY_COUNT_FLOATS,
     DAILY_COUNT_INTEGERS,
-    corrections,
     daily_counts,
     feedback,
     scores,
@@ -107,15 +105,9 @@ def count_expressions(rows: Any) -> dict[str, ColumnElement[Any]]:
 
 
 def feedback_rows(day: ColumnElement[Any]) -> Any:
-    """Feedback with its scores, its labels as corrected, whether any was (`corrected`), and local `day`: the
-    rows that count_expressions aggregate."""
-    sentiment_fix, impersonal_fix = corrections.alias("sentiment_fix"), corrections.alias("impersonal_fix")
-    impersonal = case(
-        (impersonal_fix.c.value == "true", true()),
-        (impersonal_fix.c.value == "false", false()),
-        else_=scores.c.impersonal,
-    )
-    corrected = or_(sentiment_fix.c.feedback_id.is_not(None), impersonal_fix.c.feedback_id.is_not(None))
+    """Feedback with its scores, its labels as corrected (store.labels), whether any was (`corrected`), and
+    local `day`: the rows that count_expressions aggregate."""
+    labels = CorrectedLabels()
     return select(
         day.label("day"),
         *[feedback.c[name] for name in KEY_COLUMNS],
@@ -124,20 +116,10 @@ def feedback_rows(day: ColumnElement[Any]) -> Any:
         feedback.c.ces,
         feedback.c.stars,
         scores.c.sentiment_score,
-        func.coalesce(sentiment_fix.c.value, scores.c.sentiment).label("sentiment"),
-        impersonal.label("impersonal"),
-        case((corrected, true()), else_=false()).label("corrected"),
-    ).select_from(
-        feedback.outerjoin(scores, scores.c.feedback_id == feedback.c.id)
-        .outerjoin(
-            sentiment_fix,
-            and_(sentiment_fix.c.feedback_id == feedback.c.id, sentiment_fix.c.field == "sentiment"),
-        )
-        .outerjoin(
-            impersonal_fix,
-            and_(impersonal_fix.c.feedback_id == feedback.c.id, impersonal_fix.c.field == "impersonal"),
-        )
-    )
+        labels.sentiment().label("sentiment"),
+        labels.impersonal().label("impersonal"),
+        labels.corrected().label("corrected"),
+    ).select_from(labels.joined(feedback.outerjoin(scores, scores.c.feedback_id == feedback.c.id)))
 
 
 # --- the local day --------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, and_, select
 from pulse.errors import InputError
 from store.engine import inserted_id, reading, upsert_insert, writing
 from store.frames import read_frame
+from store.labels import CorrectedLabels
 from store.schema import feedback, scores, topic_assignments, topic_models, topics
 from store.state import bump_data_version, utc_now
 
@@ -156,14 +157,15 @@ def read_centroids(frame: pl.DataFrame) -> np.ndarray:
 
 
 def read_texts_to_theme(engine: Engine, only_new: bool = True) -> pl.DataFrame:
-    """Feedback with text and its impersonal flag (False when not scored): id, text, impersonal. With
-    `only_new`, only items without a theme under the current model."""
+    """Feedback with text and its impersonal flag as corrected (store.labels; False when not scored): id, text,
+    impersonal. With `only_new`, only items without a theme under the current model."""
+    labels = CorrectedLabels()
     with reading(engine) as connection:
         version = _current_version(connection) or ""
         query = (
-            select(feedback.c.id, feedback.c.text, scores.c.impersonal)
+            select(feedback.c.id, feedback.c.text, labels.impersonal().label("impersonal"))
             .select_from(
-                feedback.outerjoin(scores, scores.c.feedback_id == feedback.c.id).outerjoin(
+                labels.joined(feedback.outerjoin(scores, scores.c.feedback_id == feedback.c.id)).outerjoin(
                     topic_assignments,
                     and_(
                         topic_assignments.c.feedback_id == feedback.c.id,
@@ -195,7 +197,9 @@ def read_assigned_similarities(engine: Engine) -> np.ndarray:
 
 def read_themed_feedback(engine: Engine, since: datetime | None = None) -> pl.DataFrame:
     """Feedback themed under the current model, with its scores: feedback_id, created_at, text, topic_id,
-    similarity, sentiment_score, impersonal (items without a theme have topic_id null)."""
+    similarity, sentiment_score, impersonal (as corrected: store.labels; items without a theme have topic_id
+    null)."""
+    labels = CorrectedLabels()
     with reading(engine) as connection:
         version = _current_version(connection) or ""
         query = (
@@ -207,11 +211,13 @@ def read_themed_feedback(engine: Engine, since: datetime | None = None) -> pl.Da
                 topic_assignments.c.topic_id,
                 topic_assignments.c.probability.label("similarity"),
                 scores.c.sentiment_score,
-                scores.c.impersonal,
+                labels.impersonal().label("impersonal"),
             )
             .select_from(
-                topic_assignments.join(feedback, feedback.c.id == topic_assignments.c.feedback_id).outerjoin(
-                    scores, scores.c.feedback_id == feedback.c.id
+                labels.joined(
+                    topic_assignments.join(
+                        feedback, feedback.c.id == topic_assignments.c.feedback_id
+                    ).outerjoin(scores, scores.c.feedback_id == feedback.c.id)
                 )
             )
             .where(topic_assignments.c.model_version == version)

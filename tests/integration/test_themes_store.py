@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from analysis.theme_pipeline import assign_new_themes, fit_themes, update_themes
 from analysis.themes import IMPERSONAL_LABEL, IMPERSONAL_SEED, add_theme, theme_periods
 from pulse.errors import InputError
+from store.explorer import correct_label
 from store.runs import read_runs
 from store.topics import (
     current_model_version,
@@ -42,6 +43,31 @@ def test_fit_themes__stores_topics_centroids_and_every_assignment(engine: Engine
     assert homogeneity_score(truth, themed.sort("feedback_id")["topic_id"].fill_null(-1)) > 0.9
     assert read_texts_to_theme(engine).is_empty()  # nothing left to theme
     assert read_runs(engine)["name"][0] == "themes"
+
+
+def test_themes__count_an_impersonal_label_as_the_team_corrected_it(engine: Engine) -> None:
+    seed_themed_store(engine)
+    fit_themes(engine, TEST_MODEL)
+    before = read_themed_feedback(engine).sort("feedback_id")
+    flagged = int(before.filter(pl.col("impersonal"))["feedback_id"][0])
+    plain = int(before.filter(~pl.col("impersonal"))["feedback_id"][0])
+    correct_label(engine, flagged, "impersonal", "false", by="editor")
+    correct_label(engine, plain, "impersonal", "true", by="editor")
+    after = dict(read_themed_feedback(engine).select("feedback_id", "impersonal").iter_rows())
+    assert (after[flagged], after[plain]) == (
+        False,
+        True,
+    )  # the themes' impersonal shares count people's labels
+    assert after == {
+        **dict(before.select("feedback_id", "impersonal").iter_rows()),
+        flagged: False,
+        plain: True,
+    }
+    to_theme = dict(read_texts_to_theme(engine, only_new=False).select("id", "impersonal").iter_rows())
+    assert (to_theme[flagged], to_theme[plain]) == (
+        False,
+        True,
+    )  # and the fixed impersonal theme, at its next fit
 
 
 def test_assign_new_themes__new_items_get_the_nearest_theme_without_a_refit(engine: Engine) -> None:
