@@ -110,13 +110,21 @@ def embed(
     to_encode = [index for index, text in enumerate(texts) if text not in shipped]
     if texts and not to_encode:
         return np.stack([shipped[text] for text in texts])
-    encoder = load_encoder(model_name)
-    vectors = np.zeros((len(texts), encoder.dimension), dtype=np.float32)
+    encoded = encode_in_order(load_encoder(model_name), [texts[index] for index in to_encode], progress)
+    vectors = np.zeros((len(texts), encoded.shape[1]), dtype=np.float32)
+    vectors[to_encode] = encoded
     for index, text in enumerate(texts):
         if text in shipped:
             vectors[index] = shipped[text]
-    lengths = encoder.lengths([texts[index] for index in to_encode])
-    order = [to_encode[position] for position in sorted(range(len(to_encode)), key=lengths.__getitem__)]
+    return vectors
+
+
+def encode_in_order(encoder: Encoder, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+    """`encoder`'s vectors of `texts`, in the texts' order, encoded shortest first (by `encoder.lengths`),
+    `encoder.batch_size` at a time, so that a batch pads its texts to similar lengths."""
+    vectors = np.zeros((len(texts), encoder.dimension), dtype=np.float32)
+    lengths = encoder.lengths(texts)
+    order = sorted(range(len(texts)), key=lengths.__getitem__)
     for start in range(0, len(order), encoder.batch_size):
         rows = order[start : start + encoder.batch_size]
         vectors[rows] = encoder.encode([texts[index] for index in rows])

@@ -47,7 +47,6 @@ WEIGHTS_FILE = f"sentiment-{EMBEDDING_MODEL}-v3.npz"
 NEGATIVE_BELOW = -0.05
 POSITIVE_ABOVE = 0.05
 LABELS = ("negative", "neutral", "positive")
-PROBABILITY_COLUMNS = SENTIMENT_PROBABILITY_COLUMNS  # per-text class probabilities, in LABELS order
 
 Scorer = Literal["improved", "vader"]
 
@@ -319,12 +318,12 @@ def _default_embedder() -> Embedder:
 
 def add_vader_sentiment(frame: pl.DataFrame, text_column: str = "text") -> pl.DataFrame:
     """Add `sentiment_score` (VADER's compound, -1..1) and `sentiment` (VADER's ±0.05): the fast path. VADER
-    has no class probabilities: PROBABILITY_COLUMNS are null."""
+    has no class probabilities: SENTIMENT_PROBABILITY_COLUMNS are null."""
     polarity = build_vader().polarity_scores
     scores = [polarity(text)["compound"] for text in frame[text_column].fill_null("").to_list()]
     return frame.with_columns(pl.Series("sentiment_score", scores, dtype=pl.Float64)).with_columns(
         sentiment_label_expr(pl.col("sentiment_score")).alias("sentiment"),
-        *[pl.lit(None, dtype=pl.Float64).alias(name) for name in PROBABILITY_COLUMNS],
+        *[pl.lit(None, dtype=pl.Float64).alias(name) for name in SENTIMENT_PROBABILITY_COLUMNS],
     )
 
 
@@ -334,7 +333,7 @@ def add_sentiment(
     embedder: Embedder | None = None,
     scorer: Scorer = "improved",
 ) -> pl.DataFrame:
-    """Add `sentiment_score` (-1..1), `sentiment` (negative / neutral / positive) and PROBABILITY_COLUMNS
+    """Add `sentiment_score` (-1..1), `sentiment` (negative / neutral / positive) and SENTIMENT_PROBABILITY_COLUMNS
     (each class's probability, 0..1).
 
     `scorer="improved"` (the default, version SENTIMENT_VERSION) embeds with `embedder` (default:
@@ -348,7 +347,7 @@ def add_sentiment(
         pl.Series("sentiment", result.labels, dtype=pl.String),
         *[
             pl.Series(name, result.probabilities[:, index], dtype=pl.Float64)
-            for index, name in enumerate(PROBABILITY_COLUMNS)
+            for index, name in enumerate(SENTIMENT_PROBABILITY_COLUMNS)
         ],
     )
 

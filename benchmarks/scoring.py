@@ -3,13 +3,10 @@ run four ways (PyTorch float32 and int8, ONNX Runtime float32 and int8) with wha
 
 from __future__ import annotations
 
-import contextlib
 import tempfile
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 from sklearn.metrics import f1_score
 
@@ -109,74 +106,21 @@ def embedders() -> dict[str, Embedder]:
     found["PyTorch dynamic int8"] = lambda texts: quantized.encode(
         list(texts), batch_size=64, normalize_embeddings=True
     )
-    with contextlib.suppress(ImportError):  # the int8 quantiser comes with onnxruntime
-        found.update(onnx_embedders(model))
-    return found
+    return {**found, **onnx_embedders()}
 
 
-def onnx_embedders(model) -> dict[str, Embedder]:  # type: ignore[no-untyped-def]
-    import onnxruntime
+def onnx_embedders() -> dict[str, Embedder]:
+    """ONNX Runtime dynamic int8 (per tensor): Pulse's own export (analysis/embedding_onnx.py) quantised, run by
+    Pulse's encoder, so that only the weights differ from Pulse's embedder."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    from analysis.embedding_onnx import OnnxEncoder, export_onnx
+    from analysis.embeddings import DEFAULT_MODEL, encode_in_order, model_location
+
+    location = Path(model_location(DEFAULT_MODEL))
     folder = Path(tempfile.mkdtemp())
     float_path, int8_path = folder / "minilm.onnx", folder / "minilm-int8.onnx"
-    export_onnx(model, float_path)
+    export_onnx(location, float_path)
     quantize_dynamic(float_path, int8_path, weight_type=QuantType.QInt8)
-    tokenizer = model.tokenizer
-
-    def runner(path: Path) -> Embedder:
-        session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-
-        def encode(texts: Sequence[str]) -> np.ndarray:
-            parts = []
-            for start in range(0, len(texts), 64):
-                tokens = tokenizer(
-                    list(texts[start : start + 64]),
-                    padding=True,
-                    truncation=True,
-                    max_length=256,
-                    return_tensors="np",
-                )
-                inputs = {
-                    name: tokens[name].astype(np.int64)
-                    for name in ("input_ids", "attention_mask", "token_type_ids")
-                }
-                hidden = session.run(None, inputs)[0]
-                mask = tokens["attention_mask"][..., None].astype(np.float32)
-                pooled = (hidden * mask).sum(axis=1) / mask.sum(axis=1)
-                parts.append(pooled / np.linalg.norm(pooled, axis=1, keepdims=True))
-            return np.vstack(parts)
-
-        return encode
-
-    return {"ONNX Runtime float32": runner(float_path), "ONNX Runtime dynamic int8": runner(int8_path)}
-
-
-def export_onnx(model, path: Path) -> None:  # type: ignore[no-untyped-def]
-    """The transformer of a SentenceTransformer as ONNX (mean pooling and normalising stay in numpy)."""
-    import torch
-
-    class Hidden(torch.nn.Module):
-        def __init__(self, transformer: torch.nn.Module) -> None:
-            super().__init__()
-            self.transformer = transformer
-
-        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
-            output = self.transformer(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            )
-            return output.last_hidden_state
-
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    example = model.tokenizer(["a short example", "another"], padding=True, return_tensors="pt")
-    axes = {name: {0: "batch", 1: "tokens"} for name in [*names, "hidden"]}
-    torch.onnx.export(
-        Hidden(model[0].auto_model).eval(),
-        tuple(example[name] for name in names),
-        str(path),
-        input_names=names,
-        output_names=["hidden"],
-        dynamic_axes=axes,
-        opset_version=17,
-        dynamo=False,
-    )
+    int8 = OnnxEncoder(int8_path, location)
+    return {"ONNX Runtime dynamic int8": lambda texts: encode_in_order(int8, texts)}

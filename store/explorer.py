@@ -14,6 +14,7 @@ from pulse.errors import InputError
 from store.daily_counts import mark_feedback_stale, refresh_daily_counts
 from store.engine import reading, writing
 from store.frames import read_frame
+from store.labels import CorrectedLabels
 from store.schema import SENTIMENT_PROBABILITY_COLUMNS, corrections, feedback, scores, sources
 from store.state import bump_data_version, utc_now
 
@@ -76,22 +77,12 @@ def search_feedback(engine: Engine, wanted: FeedbackQuery) -> tuple[pl.DataFrame
     source, kind, channel, text, nps, csat, stars, sentiment, sentiment_score, sentiment_p_negative,
     sentiment_p_neutral, sentiment_p_positive, impersonal, impersonal_score, impersonal_cues,
     corrected_sentiment, corrected_impersonal."""
-    corrected_sentiment = corrections.alias("corrected_sentiment")
-    corrected_impersonal = corrections.alias("corrected_impersonal")
+    labels = CorrectedLabels()
     # what the filters, and so the count, read; the corrections (one per item and field) are only shown
     filterable = feedback.join(sources, sources.c.id == feedback.c.source_id).outerjoin(
         scores, scores.c.feedback_id == feedback.c.id
     )
-    joined = filterable.outerjoin(
-        corrected_sentiment,
-        and_(corrected_sentiment.c.feedback_id == feedback.c.id, corrected_sentiment.c.field == "sentiment"),
-    ).outerjoin(
-        corrected_impersonal,
-        and_(
-            corrected_impersonal.c.feedback_id == feedback.c.id,
-            corrected_impersonal.c.field == "impersonal",
-        ),
-    )
+    joined = labels.joined(filterable)
     columns = [
         feedback.c.id,
         feedback.c.created_at,
@@ -108,8 +99,8 @@ def search_feedback(engine: Engine, wanted: FeedbackQuery) -> tuple[pl.DataFrame
         scores.c.impersonal,
         scores.c.impersonal_score,
         scores.c.impersonal_cues,
-        corrected_sentiment.c.value.label("corrected_sentiment"),
-        corrected_impersonal.c.value.label("corrected_impersonal"),
+        labels.sentiment_fix.c.value.label("corrected_sentiment"),
+        labels.impersonal_fix.c.value.label("corrected_impersonal"),
     ]
     page = _filtered(select(*columns).select_from(joined), wanted)
     page = page.order_by(feedback.c.created_at.desc(), feedback.c.id.desc()).limit(wanted.limit)

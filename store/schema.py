@@ -113,7 +113,6 @@ rejected_rows = Table(
     Column("author_hash", String(64)),  # the respondent's salted hash, for `pulse forget` (revision 0007)
 )
 
-
 scores = Table(
     "scores",
     metadata,

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from analysis.impersonal import add_impersonal
 from analysis.pipeline import read_pending, score_new_feedback
-from analysis.sentiment import LABELS, PROBABILITY_COLUMNS, add_sentiment
+from analysis.sentiment import LABELS, add_sentiment
 from store.feedback import read_feedback, upsert_feedback
 from store.records import FeedbackFrame, FeedbackRecord, SourceSpec
 from store.schema import SENTIMENT_PROBABILITY_COLUMNS
@@ -34,12 +34,11 @@ def store_comments(engine: Engine, texts: tuple[str, ...] = TEXTS) -> None:
 
 
 def stored_probabilities(engine: Engine) -> pl.DataFrame:
-    return read_feedback(engine, ("id", "text", "sentiment", *PROBABILITY_COLUMNS)).sort("id")
+    return read_feedback(engine, ("id", "text", "sentiment", *SENTIMENT_PROBABILITY_COLUMNS)).sort("id")
 
 
-def test_probability_columns__the_store_keeps_the_scorers_columns() -> None:
-    assert SENTIMENT_PROBABILITY_COLUMNS == PROBABILITY_COLUMNS
-    assert set(PROBABILITY_COLUMNS) <= set(SCORE_COLUMNS)
+def test_probability_columns__the_store_keeps_the_scorers_columns() -> None:  # one definition: pulse.measures
+    assert set(SENTIMENT_PROBABILITY_COLUMNS) <= set(SCORE_COLUMNS)
 
 
 def test_write_scores__keeps_each_class_probability_and_replaces_it_on_rescoring(engine: Engine) -> None:
@@ -57,11 +56,13 @@ def test_write_scores__keeps_each_class_probability_and_replaces_it_on_rescoring
     )
     write_scores(engine, scored, "v1")
     stored = stored_probabilities(engine)
-    assert stored.select(PROBABILITY_COLUMNS).rows() == [(0.05, 0.15, 0.8), (0.7, 0.2, 0.1)]
-    assert all(stored.schema[name] == pl.Float64 for name in PROBABILITY_COLUMNS)
+    assert stored.select(SENTIMENT_PROBABILITY_COLUMNS).rows() == [(0.05, 0.15, 0.8), (0.7, 0.2, 0.1)]
+    assert all(stored.schema[name] == pl.Float64 for name in SENTIMENT_PROBABILITY_COLUMNS)
 
-    write_scores(engine, scored.drop(PROBABILITY_COLUMNS), "v2")  # a scorer without probabilities
-    assert stored_probabilities(engine).select(PROBABILITY_COLUMNS).rows() == [(None, None, None)] * 2
+    write_scores(engine, scored.drop(SENTIMENT_PROBABILITY_COLUMNS), "v2")  # a scorer without probabilities
+    assert (
+        stored_probabilities(engine).select(SENTIMENT_PROBABILITY_COLUMNS).rows() == [(None, None, None)] * 2
+    )
 
 
 @pytest.mark.slow
@@ -71,7 +72,7 @@ def test_score_new_feedback__stores_probabilities_summing_to_one_and_vader_store
     store_comments(engine)
     assert score_new_feedback(engine) == len(TEXTS)
     stored = stored_probabilities(engine)
-    probabilities = stored.select(PROBABILITY_COLUMNS).to_numpy()
+    probabilities = stored.select(SENTIMENT_PROBABILITY_COLUMNS).to_numpy()
     assert ((probabilities >= 0) & (probabilities <= 1)).all()
     assert probabilities.sum(axis=1) == pytest.approx([1.0] * len(TEXTS))
     most_likely = [LABELS[index] for index in probabilities.argmax(axis=1)]
@@ -82,4 +83,4 @@ def test_score_new_feedback__stores_probabilities_summing_to_one_and_vader_store
     write_scores(engine, by_vader.select("id", *SCORE_COLUMNS), "vader")
     rescored = stored_probabilities(engine)
     assert rescored["sentiment"].to_list() == by_vader["sentiment"].to_list()
-    assert rescored.select(PROBABILITY_COLUMNS).rows() == [(None, None, None)] * len(TEXTS)
+    assert rescored.select(SENTIMENT_PROBABILITY_COLUMNS).rows() == [(None, None, None)] * len(TEXTS)

@@ -1,4 +1,4 @@
-"""Each score keeps the scorer's probability of each sentiment class (analysis.sentiment.PROBABILITY_COLUMNS:
+"""Each score keeps the scorer's probability of each sentiment class (pulse.measures.SENTIMENT_PROBABILITY_COLUMNS:
 sentiment_p_negative, sentiment_p_neutral, sentiment_p_positive, 0..1, summing to 1), so that weekly means
 and shares of the classes can be compared over time. Nullable: scores from before this revision and scores
 by VADER alone (which has no probabilities) keep NULL until `pulse analyze` scores them again.

@@ -13,7 +13,6 @@ import pytest
 
 from analysis.sentiment import (
     EMBEDDING_MODEL,
-    PROBABILITY_COLUMNS,
     SENTIMENT_VERSION,
     add_sentiment,
     load_sentiment_model,
@@ -23,6 +22,7 @@ from analysis.sentiment import (
     vader_features,
     vader_score,
 )
+from pulse.measures import SENTIMENT_PROBABILITY_COLUMNS
 from tests.shared_data import shared_data
 
 MIXED_REVIEW = "Great bread, but the kiosk is a nightmare."
@@ -93,11 +93,11 @@ def test_add_sentiment__adds_columns_in_range() -> None:
         {"text": ["Lovely staff, great coffee!", "Cold, stale and rude.", None, MIXED_REVIEW]}
     )
     scored = add_sentiment(frame, embedder=fake_embedder)
-    assert scored.columns == ["text", "sentiment_score", "sentiment", *PROBABILITY_COLUMNS]
+    assert scored.columns == ["text", "sentiment_score", "sentiment", *SENTIMENT_PROBABILITY_COLUMNS]
     assert scored.schema["sentiment_score"] == pl.Float64 and scored.schema["sentiment"] == pl.String
     assert scored["sentiment_score"].is_between(-1, 1).all()
     assert set(scored["sentiment"]) <= {"negative", "neutral", "positive"}
-    probabilities = scored.select(PROBABILITY_COLUMNS).to_numpy()
+    probabilities = scored.select(SENTIMENT_PROBABILITY_COLUMNS).to_numpy()
     assert ((probabilities >= 0) & (probabilities <= 1)).all()
     assert probabilities.sum(axis=1) == pytest.approx(np.ones(4))
     assert probabilities[2].tolist() == [0.0, 1.0, 0.0]  # a missing text is surely neutral
@@ -110,7 +110,11 @@ def test_add_sentiment__vader_scorer_is_vader_alone() -> None:
     scored = add_sentiment(frame, "body", scorer="vader")
     assert scored["sentiment"].to_list() == ["positive", "negative", "neutral", "neutral"]
     assert scored["sentiment_score"][0] == pytest.approx(vader_score("Lovely staff, great coffee!"))
-    assert scored.select(PROBABILITY_COLUMNS).null_count().row(0) == (4, 4, 4)  # VADER has no probabilities
+    assert scored.select(SENTIMENT_PROBABILITY_COLUMNS).null_count().row(0) == (
+        4,
+        4,
+        4,
+    )  # VADER has no probabilities
 
 
 def test_score_sentiment__one_sentence_is_scored_whole() -> None:
