@@ -63,7 +63,7 @@ def test_pulse_page__alerts_a_significant_change_against_the_weeks_before(
     select.set_value(date(2026, 5, 18)).run()  # the chatbot's sixth week
     alerts = [error.value for error in app.error if "over the 8 weeks before" in error.value]
     assert len(alerts) == 1
-    assert alerts[0].startswith("Impersonal complaints rose to 22.4 per 100 this week from 8.9 per 100")
+    assert alerts[0].startswith("Impersonal complaints rose to 22.4 per 100 this week from 8.7 per 100")
 
 
 def test_pulse_page__says_how_many_labels_the_team_corrected(

@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from analysis.impersonal import (
+    FLAG_AT,
     IMPERSONAL_VERSION,
     Finding,
     add_impersonal,
@@ -18,6 +19,7 @@ from analysis.impersonal import (
     sentences,
 )
 from analysis.impersonal_prototypes import COUNTER_PROTOTYPES, CUE_PROTOTYPES
+from pulse.measures import UNSURE_IMPERSONAL
 from tests.shared_data import shared_data
 
 CUE_NAMES = set(CUE_PROTOTYPES)
@@ -32,6 +34,11 @@ def bag_of_letters(texts: Sequence[str]) -> np.ndarray:
                 vectors[row, ord(letter) - ord("a")] += 1
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.where(norms == 0, 1, norms)
+
+
+def no_paraphrases(texts: Sequence[str]) -> np.ndarray:
+    """An embedder whose vectors are close to no phrase (all zero): only the keyword rules can fire."""
+    return np.zeros((len(texts), 26), dtype=np.float32)
 
 
 def test_sentences__splits_and_drops_links_and_handles() -> None:
@@ -74,6 +81,43 @@ def test_detect_impersonal__weak_cues_fire_in_the_negative_clause_of_a_mixed_tex
     findings = detect_impersonal(texts, [0.0, 0.0], real_embedder)  # mixed texts score inside the band
     assert "pushed to an app or kiosk" in findings[0].cues
     assert not findings[1].impersonal
+
+
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        ("I was transferred from one department to another and nobody could help.", "passed around"),
+        ("They kept redirecting me to different people for two weeks.", "passed around"),
+        ("Another phone call, another runaround.", "passed around"),
+        ("They said they would get back to me within a day, but nothing.", "no one got back to me"),
+        ("The office is not taking my calls.", "no one got back to me"),
+        ("I have yet to receive a call back from a manager.", "no one got back to me"),
+        ("Nobody ever followed up on my complaint.", "no one got back to me"),
+        ("The answers were so scripted it was insulting.", "canned reply"),
+        ("All I got were auto-generated letters.", "canned reply"),
+        ("I called three times and it went straight to voicemail.", "phone tree or hold queue"),
+        ("I could not get in touch with anyone at the shop.", "no human reachable"),
+    ],
+)
+def test_detect_impersonal__v3_phrasings_from_real_complaints_fire(text: str, family: str) -> None:
+    finding = detect_impersonal([text], [-0.5], no_paraphrases)[0]
+    assert finding.impersonal
+    assert family in finding.cues
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have automatic bill pay and they charged me twice this month.",
+        "Signed up on March 2 and 3 hours later the bill had doubled.",
+        "The self-service equipment arrived a week late and was broken.",
+        "I received a voicemail from a debt collector about a loan I never took.",
+    ],
+)
+def test_detect_impersonal__money_holds_and_automatic_payments_are_not_cues(text: str) -> None:
+    """False flags on real complaints that v3's rules no longer make (a negative text, so weak cues would count)."""
+    finding = detect_impersonal([text], [-0.5], no_paraphrases)[0]
+    assert not finding.impersonal, finding.cues
 
 
 def test_add_impersonal__adds_typed_columns_in_range() -> None:
@@ -122,7 +166,6 @@ def _detect_one(text: str, sentiment_score: float, embedder) -> Finding:  # type
     [
         ("I just wanted to talk to someone", 0.0),
         ("stuck in press-1 hell", -0.77),
-        ("They sent me to the website when I asked for help at the desk.", 0.4),
         ("The chatbot was useless and I could never reach a human. Awful!", -0.7),
     ],
 )
@@ -133,6 +176,16 @@ def test_detect_impersonal__flags_paraphrases_without_keywords(
     assert finding.impersonal
     assert finding.cues and set(finding.cues) <= CUE_NAMES
     assert 0.5 <= finding.score <= 1
+
+
+@pytest.mark.slow
+def test_detect_impersonal__a_weak_paraphrase_alone_is_left_for_a_person(real_embedder) -> None:  # type: ignore[no-untyped-def]
+    """Near a family's phrases but not close enough to flag (v3 flags at 0.55): in the Explorer's "Needs a look"."""
+    finding = _detect_one(
+        "They sent me to the website when I asked for help at the desk.", 0.4, real_embedder
+    )
+    assert not finding.impersonal
+    assert UNSURE_IMPERSONAL[0] <= finding.score < FLAG_AT
 
 
 @pytest.mark.slow
@@ -158,15 +211,16 @@ def test_detect_impersonal__leaves_praise_of_automation_and_rude_humans_alone(
 def test_detect_impersonal__f1_floor_on_fresh_complaints() -> None:
     """A tripwire on issue 19's fresh labelled data: every 3rd train-allowed row of impersonal_dev2.csv (CFPB
     and FCC complaints, 200 rows, 57 complaints; read from ../shared/data, never copied here), scored as the
-    product scores. Measured 2026-12-04: precision 0.648, recall 0.614, F1 0.631 (benchmarks/impersonal_sources.py
-    has the whole table); the floors sit under them."""
+    product scores. Measured 2026-12-05 with impersonal v3: precision 0.742, recall 0.807, F1 0.773 (v2: 0.648 /
+    0.614 / 0.631). v3's rules were written from these sources' missed and false flags, so this is a regression
+    floor, not a measure of new text (benchmarks/impersonal_sources.py has the whole table, Trustpilot's too)."""
     from analysis.impersonal_eval import flag_figures
     from analysis.pipeline import score_frame
 
     rows = pl.read_csv(shared_data("impersonal_dev2.csv")).filter(pl.col("source") != "tp").gather_every(3)
     scored = score_frame(rows.select("id", "text", "label"))
     precision, _, f1 = flag_figures(scored["label"].to_numpy() == 1, scored["impersonal"].to_numpy())
-    assert precision >= 0.55 and f1 >= 0.55
+    assert precision >= 0.68 and f1 >= 0.70
 
 
 @pytest.mark.slow
