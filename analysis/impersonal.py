@@ -12,20 +12,23 @@ Two kinds of evidence, both explainable by a cue name an owner understands ("no 
   a rude human who did engage, plain delays and faults).
 
 The score (0..1) is the strongest evidence plus a little for each further family; a text is flagged at
-FLAG_AT (0.55: a paraphrase alone needs a cosine of about 0.685; below that it is left for a person, in the
-Explorer's "Needs a look"). The rules and prototypes are the project's own text. v2's thresholds were chosen on
-half of `impersonal_dev.csv` (see `analysis.impersonal_eval`); v3's further phrasings (passed between
-departments, promised call-backs that never came, unanswered calls and emails, scripted answers) and its
-precision fixes (a hold on a cheque or an account, automatic payments, self-install kits) come from the missed
-and false flags on the training-allowed rows of `impersonal_dev2.csv` (CFPB and FCC complaints), and FLAG_AT from
-those rows' mean F1 per source; its Trustpilot rows, never read while designing, measure it (README).
+FLAG_AT, which `python -m analysis.train_impersonal` chooses by source on labelled data and writes to
+models/impersonal-threshold.json (0.55: a paraphrase alone then needs a cosine of about 0.685; below that it is
+left for a person, in the Explorer's "Needs a look"). The rules and prototypes are the project's own text. v2's
+thresholds were chosen on half of `impersonal_dev.csv` (see `analysis.impersonal_eval`); v3's further phrasings
+(passed between departments, promised call-backs that never came, unanswered calls and emails, scripted
+answers) and its precision fixes (a hold on a cheque or an account, automatic payments, self-install kits) come
+from the missed and false flags on the training-allowed rows of `impersonal_dev2.csv` (CFPB and FCC
+complaints); its Trustpilot rows, never read while designing, measure it (README).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -34,9 +37,21 @@ from analysis.embeddings import Embedder, source_of
 from analysis.impersonal_prototypes import COUNTER_PROTOTYPES, CUE_PROTOTYPES
 from analysis.sentiment import score_sentiment, split_segments
 
-IMPERSONAL_VERSION = "impersonal-minilm-v3"
+DETECTOR_NAME = "impersonal-minilm-v3"  # the rules and phrases; a new name when they change
+THRESHOLD_FILE = Path(__file__).resolve().parent / "models" / "impersonal-threshold.json"
 
-FLAG_AT = 0.55  # the mean F1 over impersonal_dev2.csv's two training sources is highest here (README)
+
+def read_threshold(path: Path = THRESHOLD_FILE) -> tuple[str, float]:
+    """The version and flag threshold that `python -m analysis.train_impersonal` wrote (chosen by source)."""
+    record = json.loads(path.read_text(encoding="utf-8"))
+    if not str(record["version"]).startswith(f"{DETECTOR_NAME}-"):
+        raise ValueError(
+            f"{path} was written for {record['version']}, not {DETECTOR_NAME}: run that script again"
+        )
+    return str(record["version"]), float(record["flag_at"])
+
+
+IMPERSONAL_VERSION, FLAG_AT = read_threshold()
 SIMILARITY_FLOOR = 0.65  # a sentence this close (cosine) to a family's phrase may fire it
 COUNTER_MARGIN = 0.05  # ... if it is at least this much closer to the family than to any counter-prototype
 NEGATIVE_BELOW = -0.05  # weak keyword cues count only in texts this negative
@@ -316,7 +331,7 @@ def _default_embedder() -> Embedder:
 def add_impersonal(
     frame: pl.DataFrame, text_column: str = "text", embedder: Embedder | None = None
 ) -> pl.DataFrame:
-    """Add `impersonal_cues` (list of cue names), `impersonal_score` (0..1) and `impersonal` (score >= FLAG_AT, 0.55).
+    """Add `impersonal_cues` (list of cue names), `impersonal_score` (0..1) and `impersonal` (score >= FLAG_AT).
 
     Needs `sentiment_score` (-1..1, see analysis.sentiment). `embedder` defaults to all-MiniLM-L6-v2.
     """
