@@ -17,6 +17,7 @@ import numpy as np
 
 from analysis.embedding_pipeline import embed_by_hash
 from analysis.embeddings import DEFAULT_MODEL, Embedder, embed
+from pulse.files import written_atomically
 
 MAX_PACKS = 64
 
@@ -78,10 +79,8 @@ def _write_pack(folder: Path, keys: np.ndarray, vectors: np.ndarray) -> None:
     temporary name and renamed, so that a reader never sees half a file."""
     keys_path = folder / f"{uuid.uuid4().hex}.keys.npy"
     for path, array in ((_vectors_path(keys_path), vectors), (keys_path, keys)):
-        temporary = path.with_name(f".{path.name}.tmp")
-        with temporary.open("wb") as handle:
+        with written_atomically(path) as temporary, temporary.open("wb") as handle:
             np.save(handle, array, allow_pickle=False)
-        temporary.replace(path)
 
 
 def disk_embedder(folder: Path, model_name: str = DEFAULT_MODEL, source: Embedder | None = None) -> Embedder:

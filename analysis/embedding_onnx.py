@@ -19,12 +19,13 @@ import json
 import os
 import re
 import sys
-import uuid
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+from pulse.files import written_atomically
 
 ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 OPSET = 17
@@ -74,7 +75,8 @@ def onnx_file(cache: Path, model_name: str, location: Path) -> Path:
         digest = model_hash(location)
         with contextlib.suppress(OSError):
             folder.mkdir(parents=True, exist_ok=True)
-            _write_atomically(folder / "hashes.json", json.dumps({stamp: digest}).encode())
+            with written_atomically(folder / "hashes.json") as temporary:
+                temporary.write_bytes(json.dumps({stamp: digest}).encode())
     return folder / f"{digest[:32]}.onnx"
 
 
@@ -104,23 +106,18 @@ def export_onnx(location: Path, target: Path) -> None:
     example = {name: torch.ones((2, 8), dtype=torch.int64) for name in ONNX_INPUTS}
     example["token_type_ids"] = torch.zeros((2, 8), dtype=torch.int64)
     axes = {name: {0: "batch", 1: "tokens"} for name in [*ONNX_INPUTS, "token_vectors"]}
-    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the tracer's notes on the model's code: nothing to act on
-            torch.onnx.export(
-                TokenVectors().eval(),
-                tuple(example[name] for name in ONNX_INPUTS),
-                str(temporary),
-                input_names=list(ONNX_INPUTS),
-                output_names=["token_vectors"],
-                dynamic_axes=axes,
-                opset_version=OPSET,
-                dynamo=False,
-            )
-        temporary.replace(target)
-    finally:
-        temporary.unlink(missing_ok=True)
+    with written_atomically(target) as temporary, torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the tracer's notes on the model's code: nothing to act on
+        torch.onnx.export(
+            TokenVectors().eval(),
+            tuple(example[name] for name in ONNX_INPUTS),
+            str(temporary),
+            input_names=list(ONNX_INPUTS),
+            output_names=["token_vectors"],
+            dynamic_axes=axes,
+            opset_version=OPSET,
+            dynamo=False,
+        )
 
 
 class OnnxEncoder:
@@ -197,9 +194,3 @@ def onnx_encoder(model_name: str, location: Path, cache: Path) -> OnnxEncoder | 
             flush=True,
         )
         return None
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    temporary.write_bytes(data)
-    temporary.replace(path)

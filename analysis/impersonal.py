@@ -34,7 +34,7 @@ import numpy as np
 import polars as pl
 
 from analysis.embeddings import Embedder, source_of
-from analysis.impersonal_prototypes import COUNTER_PROTOTYPES, CUE_PROTOTYPES
+from analysis.impersonal_prototypes import ALL_PROTOTYPES, COUNTER_PROTOTYPES, prototype_phrases
 from analysis.sentiment import score_sentiment, split_segments
 
 DETECTOR_NAME = "impersonal-minilm-v3"  # the rules and phrases; a new name when they change
@@ -236,12 +236,10 @@ def confirmed_weak_cues(
 
 def build_prototype_index(embedder: Embedder) -> PrototypeIndex:
     """Embed every prototype phrase once with `embedder`."""
-    tables = {**CUE_PROTOTYPES, **COUNTER_PROTOTYPES}
-    families = tuple(tables)
-    phrases = [phrase for family in families for phrase in tables[family]]
-    family_of_row = np.array([i for i, family in enumerate(families) for _ in tables[family]])
+    families = tuple(ALL_PROTOTYPES)
+    family_of_row = np.array([i for i, family in enumerate(families) for _ in ALL_PROTOTYPES[family]])
     counter = np.array([families[i] in COUNTER_PROTOTYPES for i in family_of_row])
-    vectors = np.asarray(embedder(phrases), dtype=np.float32)
+    vectors = np.asarray(embedder(prototype_phrases()), dtype=np.float32)
     return PrototypeIndex(vectors, families, family_of_row, counter)
 
 

@@ -214,3 +214,10 @@ COUNTER_PROTOTYPES: dict[str, tuple[str, ...]] = {
         "The website was confusing.",
     ),
 }
+
+ALL_PROTOTYPES: dict[str, tuple[str, ...]] = {**CUE_PROTOTYPES, **COUNTER_PROTOTYPES}  # cue families first
+
+
+def prototype_phrases() -> list[str]:
+    """Every prototype phrase, cue and counter families, in ALL_PROTOTYPES' order."""
+    return [phrase for phrases in ALL_PROTOTYPES.values() for phrase in phrases]

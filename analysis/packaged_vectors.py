@@ -14,16 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from analysis.impersonal_prototypes import COUNTER_PROTOTYPES, CUE_PROTOTYPES
+from analysis.impersonal_prototypes import prototype_phrases
 
 VECTORS_FILE = "prototype-vectors-all-MiniLM-L6-v2.npz"
 VECTORS_PATH = Path(__file__).resolve().parent / "models" / VECTORS_FILE
-
-
-def prototype_phrases() -> list[str]:
-    """Every prototype phrase of the detector, cue and counter families, in their order."""
-    tables = {**CUE_PROTOTYPES, **COUNTER_PROTOTYPES}
-    return [phrase for phrases in tables.values() for phrase in phrases]
 
 
 @lru_cache(maxsize=1)

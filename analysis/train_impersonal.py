@@ -36,6 +36,7 @@ import polars as pl
 
 from analysis.impersonal import DETECTOR_NAME, THRESHOLD_FILE
 from analysis.impersonal_eval import flag_figures
+from pulse.files import written_atomically
 from pulse.tables import undo_csv_safe
 
 DEV2 = Path(__file__).resolve().parents[2] / "shared" / "data" / "impersonal_dev2.csv"
@@ -141,7 +142,8 @@ def write_threshold(path: Path, threshold: float, mean_f1: float, scored: pl.Dat
         "by": "python -m analysis.train_impersonal",
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    with written_atomically(path) as temporary:
+        temporary.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     return version
 
 

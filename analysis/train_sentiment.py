@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
-import os
 import sys
 import tempfile
 import time
@@ -57,6 +56,7 @@ from analysis.sentiment_data import (
     LabelledSource,
     read_sources,
 )
+from pulse.files import written_atomically
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "vader_ground_truth"
 WEIGHTS_PATH = Path(__file__).resolve().parent / "models" / WEIGHTS_FILE
@@ -203,12 +203,10 @@ class EmbeddingCache:
     def save(self) -> None:
         """Write the cache whole, through a temporary file, so that a reader never sees half of it."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(f"{self.path.stem}.{os.getpid()}.tmp")
-        with temporary.open("wb") as handle:
+        with written_atomically(self.path) as temporary, temporary.open("wb") as handle:
             np.savez(
                 handle, hashes=np.array(list(self.vectors)), vectors=np.stack(list(self.vectors.values()))
             )
-        temporary.replace(self.path)
 
 
 def build_set(
