@@ -41,15 +41,17 @@ class FeedbackQuery:
     offset: int = 0
 
 
-def _filtered(query: Select[Any], wanted: FeedbackQuery) -> Select[Any]:
+def _filtered(query: Select[Any], wanted: FeedbackQuery, labels: CorrectedLabels) -> Select[Any]:
+    """`query` narrowed to what `wanted` asks; the sentiment and impersonal filters read the labels as the team
+    left them (a person's correction in place of the scorer's label), as every figure does."""
     for word in wanted.search.split():
         query = query.where(feedback.c.text.icontains(word, autoescape=True))
     if wanted.kinds:
         query = query.where(feedback.c.kind.in_(wanted.kinds))
     if wanted.sentiment:
-        query = query.where(scores.c.sentiment == wanted.sentiment)
+        query = query.where(labels.sentiment() == wanted.sentiment)
     if wanted.impersonal_only:
-        query = query.where(scores.c.impersonal.is_(True))
+        query = query.where(labels.impersonal().is_(True))
     if wanted.unsure_impersonal is not None:
         low, high = wanted.unsure_impersonal
         labelled = select(corrections.c.feedback_id).where(
@@ -78,11 +80,10 @@ def search_feedback(engine: Engine, wanted: FeedbackQuery) -> tuple[pl.DataFrame
     sentiment_p_neutral, sentiment_p_positive, impersonal, impersonal_score, impersonal_cues,
     corrected_sentiment, corrected_impersonal."""
     labels = CorrectedLabels()
-    # what the filters, and so the count, read; the corrections (one per item and field) are only shown
     filterable = feedback.join(sources, sources.c.id == feedback.c.source_id).outerjoin(
         scores, scores.c.feedback_id == feedback.c.id
     )
-    joined = labels.joined(filterable)
+    joined = labels.joined(filterable)  # one correction per item and field: no row is repeated
     columns = [
         feedback.c.id,
         feedback.c.created_at,
@@ -102,9 +103,10 @@ def search_feedback(engine: Engine, wanted: FeedbackQuery) -> tuple[pl.DataFrame
         labels.sentiment_fix.c.value.label("corrected_sentiment"),
         labels.impersonal_fix.c.value.label("corrected_impersonal"),
     ]
-    page = _filtered(select(*columns).select_from(joined), wanted)
+    page = _filtered(select(*columns).select_from(joined), wanted, labels)
     page = page.order_by(feedback.c.created_at.desc(), feedback.c.id.desc()).limit(wanted.limit)
-    counting = _filtered(select(func.count()).select_from(filterable), wanted)
+    by_label = wanted.sentiment is not None or wanted.impersonal_only  # else the count needs no corrections
+    counting = _filtered(select(func.count()).select_from(joined if by_label else filterable), wanted, labels)
     with reading(engine) as connection:
         rows = read_frame(connection, page.offset(wanted.offset))
         total = int(connection.execute(counting).scalar_one())

@@ -76,6 +76,19 @@ def test_search_feedback__words_filters_and_pages(searchable: Engine) -> None:
     assert total == 4 and page["text"].to_list() == [TEXTS[0]]
 
 
+def test_search_feedback__label_filters_read_the_teams_corrections(searchable: Engine) -> None:
+    found, _ = search_feedback(searchable, FeedbackQuery())
+    queue, lovely = (int(found.filter(pl.col("text") == text)["id"][0]) for text in (TEXTS[3], TEXTS[1]))
+    correct_label(searchable, queue, "impersonal", "true", by="eve")  # the scorer said no
+    correct_label(searchable, lovely, "sentiment", "neutral", by="eve")  # the scorer said positive
+    impersonal, total = search_feedback(searchable, FeedbackQuery(impersonal_only=True))
+    assert total == 3 and queue in impersonal["id"].to_list()
+    assert search_feedback(searchable, FeedbackQuery(sentiment="positive"))[1] == 0
+    neutral, total = search_feedback(searchable, FeedbackQuery(sentiment="neutral"))
+    assert total == 1 and neutral["corrected_sentiment"].to_list() == ["neutral"]
+    assert neutral["sentiment"].to_list() == ["positive"]  # the scorer's label is still shown beside it
+
+
 def test_search_feedback__unsure_impersonal_calls_that_nobody_labelled(searchable: Engine) -> None:
     found, _ = search_feedback(searchable, FeedbackQuery())
     scored = found.with_columns(  # a weak flag, a near miss, a sure flag, nothing
@@ -128,7 +141,7 @@ def test_search_feedback__counts_the_matches_whatever_is_corrected(searchable: E
     queries = [
         FeedbackQuery(),
         FeedbackQuery(search="chatbot"),
-        FeedbackQuery(sentiment="negative"),  # the scorer's label: corrections do not filter
+        FeedbackQuery(sentiment="negative"),  # the corrected label: three of four now neutral
         FeedbackQuery(impersonal_only=True),
         FeedbackQuery(channel="online", limit=1),
         FeedbackQuery(source="Survey: test", limit=1, offset=2),
@@ -141,8 +154,10 @@ def test_search_feedback__counts_the_matches_whatever_is_corrected(searchable: E
         assert total == every_match.height
         totals.append(total)
         counting = [statement for statement in statements if "count(" in statement.lower()]
-        assert len(counting) == 1 and "corrections" not in counting[0]  # the count needs no corrections
-    assert totals == [4, 2, 3, 2, 2, 4]
+        assert len(counting) == 1
+        by_label = wanted.sentiment is not None or wanted.impersonal_only
+        assert ("corrections" in counting[0]) == by_label  # only a label filter needs the corrections
+    assert totals == [4, 2, 1, 2, 2, 4]
 
 
 def test_correct_label__keeps_the_latest_and_shows_it_beside_the_score(searchable: Engine) -> None:
