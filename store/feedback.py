@@ -12,10 +12,12 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.sql import FromClause
 
 from store.daily_counts import mark_counts_stale, mark_feedback_stale
 from store.engine import reading, upsert_insert, writing
 from store.frames import read_frame
+from store.labels import CorrectedLabels
 from store.records import FEEDBACK_FRAME_SCHEMA, FeedbackFrame, Rejected, SourceSpec
 from store.schema import SENTIMENT_PROBABILITY_COLUMNS, feedback, rejected_rows, scores, sources
 from store.sources import ensure_source, remember_identities
@@ -231,16 +233,22 @@ def read_feedback(
     until: datetime | None = None,
 ) -> pl.DataFrame:
     """Feedback with its scores, only the `columns` asked for, created in [since, until). The column `source`
-    is the name of the feedback's source."""
+    is the name of the feedback's source; `sentiment` and `impersonal` are the labels as the team left them (a
+    person's correction in place of the scorer's label: store.labels), the scores are the scorer's."""
+    labels = CorrectedLabels()
     available = {
         **feedback.c,
         **{c.name: c for c in scores.c if c.name != "feedback_id"},
         "source": sources.c.name.label("source"),
+        "sentiment": labels.sentiment().label("sentiment"),
+        "impersonal": labels.impersonal().label("impersonal"),
     }
     unknown = [name for name in columns if name not in available]
     if unknown:
         raise ValueError(f"unknown feedback columns: {unknown}")
-    joined = feedback.outerjoin(scores, scores.c.feedback_id == feedback.c.id)
+    joined: FromClause = feedback.outerjoin(scores, scores.c.feedback_id == feedback.c.id)
+    if "sentiment" in columns or "impersonal" in columns:
+        joined = labels.joined(joined)
     if "source" in columns:
         joined = joined.join(sources, sources.c.id == feedback.c.source_id)
     query = select(*[available[name] for name in columns]).select_from(joined)

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from pulse.errors import InputError
 from pulse.measures import UNSURE_IMPERSONAL
 from store.explorer import FeedbackQuery, correct_label, read_corrections, search_feedback
-from store.feedback import upsert_feedback
+from store.feedback import read_feedback, upsert_feedback
 from store.records import FeedbackFrame, FeedbackRecord, SourceSpec
 from store.scores import write_scores
 from tests.statements import recorded_statements
@@ -87,6 +87,20 @@ def test_search_feedback__label_filters_read_the_teams_corrections(searchable: E
     neutral, total = search_feedback(searchable, FeedbackQuery(sentiment="neutral"))
     assert total == 1 and neutral["corrected_sentiment"].to_list() == ["neutral"]
     assert neutral["sentiment"].to_list() == ["positive"]  # the scorer's label is still shown beside it
+
+
+def test_read_feedback__gives_the_labels_as_corrected_and_the_scorers_scores(searchable: Engine) -> None:
+    """What the Pulse page's quotes are picked from: a comment marked "not impersonal" is no longer quoted as
+    an impersonal complaint."""
+    found, _ = search_feedback(searchable, FeedbackQuery())
+    chatbot = int(found.filter(pl.col("text") == TEXTS[0])["id"][0])
+    correct_label(searchable, chatbot, "impersonal", "false", by="eve")
+    correct_label(searchable, chatbot, "sentiment", "neutral", by="eve")
+    read = read_feedback(searchable, ("id", "sentiment", "impersonal", "impersonal_score")).sort("id")
+    row = read.filter(pl.col("id") == chatbot).row(0, named=True)
+    assert (row["sentiment"], row["impersonal"], row["impersonal_score"]) == ("neutral", False, 0.8)
+    assert read["impersonal"].sum() == 1  # the other chatbot complaint, uncorrected
+    assert read.height == 4
 
 
 def test_search_feedback__unsure_impersonal_calls_that_nobody_labelled(searchable: Engine) -> None:
