@@ -24,34 +24,18 @@ complaints); its Trustpilot rows, never read while designing, measure it (README
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import polars as pl
 
 from analysis.embeddings import Embedder, source_of
 from analysis.impersonal_prototypes import ALL_PROTOTYPES, COUNTER_PROTOTYPES, prototype_phrases
+from analysis.impersonal_threshold import FLAG_AT
 from analysis.sentiment import score_sentiment, split_segments
 
-DETECTOR_NAME = "impersonal-minilm-v3"  # the rules and phrases; a new name when they change
-THRESHOLD_FILE = Path(__file__).resolve().parent / "models" / "impersonal-threshold.json"
-
-
-def read_threshold(path: Path = THRESHOLD_FILE) -> tuple[str, float]:
-    """The version and flag threshold that `python -m analysis.train_impersonal` wrote (chosen by source)."""
-    record = json.loads(path.read_text(encoding="utf-8"))
-    if not str(record["version"]).startswith(f"{DETECTOR_NAME}-"):
-        raise ValueError(
-            f"{path} was written for {record['version']}, not {DETECTOR_NAME}: run that script again"
-        )
-    return str(record["version"]), float(record["flag_at"])
-
-
-IMPERSONAL_VERSION, FLAG_AT = read_threshold()
 SIMILARITY_FLOOR = 0.65  # a sentence this close (cosine) to a family's phrase may fire it
 COUNTER_MARGIN = 0.05  # ... if it is at least this much closer to the family than to any counter-prototype
 NEGATIVE_BELOW = -0.05  # weak keyword cues count only in texts this negative

@@ -8,7 +8,8 @@ import polars as pl
 from analysis.embedding_pipeline import store_embedder
 from analysis.embeddings import Embedder, PieceEmbeddings, embed
 from analysis.impact_pipeline import refresh_rollout_impacts
-from analysis.impersonal import IMPERSONAL_VERSION, add_impersonal, sentences
+from analysis.impersonal import add_impersonal, sentences
+from analysis.impersonal_threshold import IMPERSONAL_VERSION
 from analysis.sentiment import SENTIMENT_VERSION, add_sentiment, split_segments
 from pulse.progress import Progress
 from store.engine import Engine

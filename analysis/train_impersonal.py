@@ -34,8 +34,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from analysis.impersonal import DETECTOR_NAME, THRESHOLD_FILE
 from analysis.impersonal_eval import flag_figures
+from analysis.impersonal_threshold import DETECTOR_NAME, THRESHOLD_FILE
 from pulse.files import written_atomically
 from pulse.tables import undo_csv_safe
 

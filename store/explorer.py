@@ -35,7 +35,7 @@ class FeedbackQuery:
     source: str | None = None  # a source's name
     channel: str | None = None
     location: str | None = None
-    # impersonal scores in [low, high) that no person has labelled yet (pulse.measures.UNSURE_IMPERSONAL)
+    # impersonal scores in [low, high) that no person has labelled yet (analysis.impersonal.unsure_band)
     unsure_impersonal: tuple[float, float] | None = None
     limit: int = 200
     offset: int = 0

@@ -8,6 +8,7 @@ import polars as pl
 import streamlit as st
 
 from analysis.filters import utc_bounds
+from analysis.impersonal_threshold import unsure_band
 from analysis.personal_data import redact_expr
 from dashboard.auth import allowed, tagged_by
 from dashboard.components import flash, render_empty_state, render_error, render_flash
@@ -17,7 +18,6 @@ from dashboard.formatting import describe_filters
 from dashboard.rollout_editor import judge_rollouts
 from pulse.errors import PulseError
 from pulse.formatting import format_moment
-from pulse.measures import UNSURE_IMPERSONAL
 from pulse.tables import table_bytes
 from store.explorer import CORRECTABLE, SENTIMENTS, FeedbackQuery, correct_label
 from store.schema import FEEDBACK_KINDS, SENTIMENT_PROBABILITY_COLUMNS
@@ -61,7 +61,7 @@ wanted = FeedbackQuery(
     source=filters.source,
     channel=filters.channel,
     location=filters.location,
-    unsure_impersonal=UNSURE_IMPERSONAL if unsure else None,
+    unsure_impersonal=unsure_band() if unsure else None,
     limit=PAGE_ROWS,
     offset=(int(page) - 1) * PAGE_ROWS,
 )

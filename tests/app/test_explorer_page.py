@@ -13,7 +13,7 @@ import pytest
 import streamlit
 from streamlit.testing.v1 import AppTest
 
-from pulse.measures import UNSURE_IMPERSONAL
+from analysis.impersonal_threshold import unsure_band
 from store.daily_counts import read_daily_counts
 from store.engine import build_engine
 from store.explorer import read_corrections
@@ -93,7 +93,7 @@ def test_explorer__needs_a_look_lists_unsure_calls_an_editor_settles_in_one_clic
     app.toggle(key="explorer__unsure").set_value(True).run()
     listed = app.dataframe[0].value
     scores = listed["id"].map(dict(read_feedback(build_engine(url), ("id", "impersonal_score")).iter_rows()))
-    assert len(listed) > 0 and scores.between(*UNSURE_IMPERSONAL, inclusive="left").all()
+    assert len(listed) > 0 and scores.between(*unsure_band(), inclusive="left").all()
     item = int(listed["id"].iloc[0])
     app.button(key=f"explorer__yes_{item}").click().run()
     assert not app.exception, app.exception

@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 from sqlalchemy import Engine
 
+from analysis.impersonal_threshold import unsure_band
 from pulse.errors import InputError
-from pulse.measures import UNSURE_IMPERSONAL
 from store.explorer import FeedbackQuery, correct_label, read_corrections, search_feedback
 from store.feedback import read_feedback, upsert_feedback
 from store.records import FeedbackFrame, FeedbackRecord, SourceSpec
@@ -109,7 +109,7 @@ def test_search_feedback__unsure_impersonal_calls_that_nobody_labelled(searchabl
         impersonal_score=pl.Series([0.55, 0.3, 0.8, 0.0]), impersonal=pl.Series([True, False, True, False])
     )
     write_scores(searchable, scored, "test-v2")
-    unsure = FeedbackQuery(unsure_impersonal=UNSURE_IMPERSONAL)
+    unsure = FeedbackQuery(unsure_impersonal=unsure_band())
     listed, total = search_feedback(searchable, unsure)
     assert total == 2 and listed["id"].to_list() == found["id"].to_list()[:2]
     correct_label(searchable, int(found["id"][0]), "impersonal", "false", by="eve")  # looked at: off the list

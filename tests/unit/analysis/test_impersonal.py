@@ -11,15 +11,13 @@ import polars as pl
 import pytest
 
 from analysis.impersonal import (
-    FLAG_AT,
-    IMPERSONAL_VERSION,
     Finding,
     add_impersonal,
     detect_impersonal,
     sentences,
 )
 from analysis.impersonal_prototypes import COUNTER_PROTOTYPES, CUE_PROTOTYPES
-from pulse.measures import UNSURE_IMPERSONAL
+from analysis.impersonal_threshold import FLAG_AT, IMPERSONAL_VERSION, unsure_band
 from tests.shared_data import shared_data
 
 CUE_NAMES = set(CUE_PROTOTYPES)
@@ -185,7 +183,7 @@ def test_detect_impersonal__a_weak_paraphrase_alone_is_left_for_a_person(real_em
         "They sent me to the website when I asked for help at the desk.", 0.4, real_embedder
     )
     assert not finding.impersonal
-    assert UNSURE_IMPERSONAL[0] <= finding.score < FLAG_AT
+    assert unsure_band()[0] <= finding.score < FLAG_AT
 
 
 @pytest.mark.slow

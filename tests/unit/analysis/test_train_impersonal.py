@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from analysis.impersonal import DETECTOR_NAME, read_threshold
+from analysis.impersonal_threshold import DETECTOR_NAME, read_threshold, unsure_band
 from analysis.train_impersonal import (
     best_threshold,
     curve_table,
@@ -140,3 +140,8 @@ def test_read_threshold__refuses_a_file_written_for_other_rules(tmp_path: Path) 
     path.write_text(json.dumps({"version": "impersonal-minilm-v2-t0.50", "flag_at": 0.5}))
     with pytest.raises(ValueError, match="run that script again"):
         read_threshold(path)
+
+
+def test_unsure_band__follows_the_threshold() -> None:
+    assert unsure_band(0.55) == (0.25, 0.6)
+    assert unsure_band(0.75) == (0.45, 0.8)  # a business that retrains to 0.75 looks at the calls around it
