@@ -6,9 +6,9 @@ precision-recall curve, and write it where the detector reads it (analysis/model
     python -m analysis.train_impersonal --no-write               # the tables only
 
 What is learned: the detector's rules and prototype phrases are the project's own text; what labelled data
-decides is the score at which a text is flagged (analysis.impersonal.FLAG_AT). Learned rules or phrases were
-measured and did not hold on a source they were not made from (README, "The impersonal detector on fresh
-labelled text"), so the threshold is the one setting fitted here.
+decides is the score at which a text is flagged (analysis.impersonal_threshold.FLAG_AT). Learned rules or
+phrases were measured and did not hold on a source they were not made from (README, "The impersonal detector
+on fresh labelled text"), so the threshold is the one setting fitted here.
 
 Data: the rows of ../shared/data/impersonal_dev2.csv whose `licence` allows training (it ends in "train ok":
 the CFPB and FCC complaints; the Trustpilot rows are evaluation only and are never read here), and every file
