@@ -37,6 +37,7 @@ import polars as pl
 from analysis.impersonal_eval import flag_figures
 from analysis.impersonal_threshold import DETECTOR_NAME, THRESHOLD_FILE
 from pulse.files import written_atomically
+from pulse.progress import rate_progress
 from pulse.tables import undo_csv_safe
 
 DEV2 = Path(__file__).resolve().parents[2] / "shared" / "data" / "impersonal_dev2.csv"
@@ -47,6 +48,8 @@ COLUMNS = ("id", "source", "text", "label", "licence")
 def read_training_rows(path: Path, source_prefix: str = "") -> pl.DataFrame:
     """The rows of a labelled file (COLUMNS) whose licence allows training, their text as it was written (a
     spreadsheet guard taken off), each source named `source_prefix` + its own name."""
+    if path.suffix.casefold() != ".csv":
+        raise SystemExit(f"{path}: give a .csv file (`pulse corrections export corrections.csv` writes one).")
     frame = pl.read_csv(path, infer_schema=False)
     missing = [name for name in COLUMNS if name not in frame.columns]
     if missing:
@@ -71,10 +74,11 @@ def read_training_rows(path: Path, source_prefix: str = "") -> pl.DataFrame:
 
 
 def scored_rows(rows: pl.DataFrame) -> pl.DataFrame:
-    """`rows` with the detector's `impersonal_score`, scored as `pulse score` scores."""
-    from analysis.pipeline import score_frame
+    """`rows` with the detector's `impersonal_score`, scored as `pulse score` scores (a progress bar on stderr)."""
+    from analysis.pipeline import add_scores
 
-    return score_frame(rows.select("id", "source", "text", "label"))
+    with rate_progress(rows.height, "Scoring the labelled texts", "texts") as progress:
+        return add_scores(rows.select("id", "source", "text", "label"), progress=progress)
 
 
 def figures_at(scored: pl.DataFrame, threshold: float) -> dict[str, tuple[float, float, float]]:
@@ -176,9 +180,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     if rows["source"].n_unique() < 2:
         raise SystemExit("Choosing a threshold by source needs labelled texts from at least two sources.")
-    print(
-        f"scoring {rows.height} labelled texts ({int(rows['label'].sum())} complaints) ...", file=sys.stderr
-    )
+    print(f"{rows.height} labelled texts, {int(rows['label'].sum())} complaints", file=sys.stderr)
     scored = scored_rows(rows)
     print("Each source held out (threshold chosen on the others): precision / recall / F1")
     for source, threshold, (precision, recall, f1) in held_out_rows(scored):

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 import click
 
 from cli.context import Context, judge_rollouts, with_context
-from cli.printing import rate_progress
 from pulse.errors import InputError, PulseError
+from pulse.progress import rate_progress
 from pulse.settings import PROJECT_ROOT
 
 if TYPE_CHECKING:

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
 import click
 
 from pulse.errors import PulseError
-from pulse.progress import Progress
 
 
 def print_error(error: PulseError, what: str = "Error") -> None:
@@ -29,23 +24,6 @@ def progress_to(bar: Any, done: int, total: int) -> None:
     """Move a click progress bar to `done` of `total` (a total that is known only once the work starts)."""
     bar.length = max(total, 1)
     bar.update(done - bar.pos)
-
-
-@contextmanager
-def rate_progress(length: int, label: str, unit: str) -> Iterator[Progress]:
-    """A progress bar on stderr for `length` items: the share done, the time left and the rate (`unit`/s);
-    yields the Progress callback that moves it to (done, total)."""
-    started = time.monotonic()
-    with click.progressbar(
-        length=length, label=label, file=sys.stderr, show_eta=True, item_show_func=lambda rate: rate
-    ) as bar:
-
-        def update(done: int, total: int) -> None:
-            seconds = time.monotonic() - started
-            bar.length = max(total, 1)
-            bar.update(done - bar.pos, f"{done / seconds:,.1f} {unit}/s" if seconds > 0 else None)
-
-        yield update
 
 
 def print_mapping(heading: str, mapping: dict[str, str], notes: list[str]) -> None:

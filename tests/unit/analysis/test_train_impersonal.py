@@ -85,6 +85,8 @@ def test_read_training_rows__says_what_is_wrong_with_a_file(tmp_path: Path) -> N
     pl.DataFrame({"id": ["1"], "text": ["hi"]}).write_csv(no_label)
     with pytest.raises(SystemExit, match=r"no column source, label, licence.*pulse corrections export"):
         read_training_rows(no_label)
+    with pytest.raises(SystemExit, match=r"give a \.csv file"):
+        read_training_rows(tmp_path / "corrections.xlsx")
     bad = write_labelled(tmp_path / "bad.csv", [("1", "s", "hi", "yes", LICENCE)])
     with pytest.raises(SystemExit, match="every label must be 1"):
         read_training_rows(bad)

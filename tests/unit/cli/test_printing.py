@@ -8,7 +8,7 @@ import re
 import pytest
 from click import _termui_impl
 
-from cli.printing import rate_progress
+from pulse.progress import rate_progress
 
 
 def test_rate_progress__shows_the_share_done_the_rate_and_the_time_left(
