@@ -118,9 +118,9 @@ def onnx_embedders() -> dict[str, Embedder]:
     from analysis.embeddings import DEFAULT_MODEL, encode_in_order, model_location
 
     location = Path(model_location(DEFAULT_MODEL))
-    folder = Path(tempfile.mkdtemp())
-    float_path, int8_path = folder / "minilm.onnx", folder / "minilm-int8.onnx"
-    export_onnx(location, float_path)
-    quantize_dynamic(float_path, int8_path, weight_type=QuantType.QInt8)
-    int8 = OnnxEncoder(int8_path, location)
+    with tempfile.TemporaryDirectory() as name:  # ONNX Runtime reads the file when the session starts
+        float_path, int8_path = Path(name) / "minilm.onnx", Path(name) / "minilm-int8.onnx"
+        export_onnx(location, float_path)
+        quantize_dynamic(float_path, int8_path, weight_type=QuantType.QInt8)
+        int8 = OnnxEncoder(int8_path, location)
     return {"ONNX Runtime dynamic int8": lambda texts: encode_in_order(int8, texts)}

@@ -66,7 +66,7 @@ SATISFIED = Band(CSAT, at_least=4)  # CSAT 4-5
 EASY = Band(CES, at_least=5)  # CES 5-7
 NEGATIVE_SENTIMENT = "negative"  # the scorer's label of a negative text (scores.sentiment)
 # An unsure impersonal call: analysis.impersonal's score (0..1) from UNSURE_BELOW under the flag threshold
-# (analysis.impersonal.FLAG_AT, chosen by source) to UNSURE_ABOVE over it (analysis.impersonal.unsure_band): a
+# (analysis.impersonal_threshold.FLAG_AT, chosen by source) to UNSURE_ABOVE over it (its unsure_band): a
 # flag on weak evidence alone (a weak keyword, a paraphrase near the floor) or a near miss (praise that resembles
 # a complaint, halved). At 0.55 (0.25 to 0.6), on impersonal_dev2.csv's train-allowed rows (2026-12-05, detector
 # v3), the flags in the band held 4 complaints in 7, the others 120 in 158 (76%). The Explorer lists them as

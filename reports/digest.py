@@ -117,7 +117,7 @@ def build_digest(
     notes = []
     if this["thin"] and this["nps_n"]:
         notes.append(f"Only {this['nps_n']} NPS answers this week: read its NPS as a rough guide.")
-    corrected = corrected_note(this.get("corrected_n"))
+    corrected = corrected_note(this["corrected_n"])
     if corrected:
         notes.append(corrected)
     themes = theme_weekly.filter(pl.col("period") <= week) if not theme_weekly.is_empty() else theme_weekly

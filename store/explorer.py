@@ -35,7 +35,7 @@ class FeedbackQuery:
     source: str | None = None  # a source's name
     channel: str | None = None
     location: str | None = None
-    # impersonal scores in [low, high) that no person has labelled yet (analysis.impersonal.unsure_band)
+    # impersonal scores in [low, high) that no person has labelled yet (analysis.impersonal_threshold.unsure_band)
     unsure_impersonal: tuple[float, float] | None = None
     limit: int = 200
     offset: int = 0
@@ -54,11 +54,10 @@ def _filtered(query: Select[Any], wanted: FeedbackQuery, labels: CorrectedLabels
         query = query.where(labels.impersonal().is_(True))
     if wanted.unsure_impersonal is not None:
         low, high = wanted.unsure_impersonal
-        labelled = select(corrections.c.feedback_id).where(
-            corrections.c.feedback_id == feedback.c.id, corrections.c.field == "impersonal"
-        )
         query = query.where(
-            scores.c.impersonal_score >= low, scores.c.impersonal_score < high, ~labelled.exists()
+            scores.c.impersonal_score >= low,
+            scores.c.impersonal_score < high,
+            labels.impersonal_fix.c.feedback_id.is_(None),  # nobody has labelled it
         )
     if wanted.since is not None:
         query = query.where(feedback.c.created_at >= wanted.since)
@@ -105,7 +104,8 @@ def search_feedback(engine: Engine, wanted: FeedbackQuery) -> tuple[pl.DataFrame
     ]
     page = _filtered(select(*columns).select_from(joined), wanted, labels)
     page = page.order_by(feedback.c.created_at.desc(), feedback.c.id.desc()).limit(wanted.limit)
-    by_label = wanted.sentiment is not None or wanted.impersonal_only  # else the count needs no corrections
+    # only the label filters read the corrections: without them the count needs no join
+    by_label = bool(wanted.sentiment) or wanted.impersonal_only or wanted.unsure_impersonal is not None
     counting = _filtered(select(func.count()).select_from(joined if by_label else filterable), wanted, labels)
     with reading(engine) as connection:
         rows = read_frame(connection, page.offset(wanted.offset))

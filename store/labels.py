@@ -1,6 +1,6 @@
 """Labels as the team left them: a person's correction (store.explorer.correct_label) replaces the scorer's
-label wherever a figure counts labels (the daily counts, the themes' impersonal shares, the fixed impersonal
-theme). A correction changes a label, never a score."""
+label wherever labels are counted or read (the daily counts, the themes' impersonal shares, the fixed impersonal
+theme, the Explorer's filters, read_feedback). A correction changes a label, never a score."""
 
 from __future__ import annotations
 

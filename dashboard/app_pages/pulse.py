@@ -104,7 +104,7 @@ render_kpi_row(kpis)
 compared = f"compared with {format_week(last['period'])}" if last else "the first week with feedback"
 described = describe_filters(filters)
 where = f" ({described})" if described else ""
-corrected = corrected_note(this.get("corrected_n"))
+corrected = corrected_note(this["corrected_n"])
 st.caption(
     f"Week of {format_week(week)}{where}, {compared}. Changes are in percentage points."
     + (f" {corrected}" if corrected else "")
