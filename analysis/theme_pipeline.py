@@ -4,26 +4,29 @@ Owner edits (names, merges, hidden themes) carry over a refit to the new topics 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-import numpy as np
 import polars as pl
 
-from analysis.embedding_pipeline import embed_cached
-from analysis.embeddings import DEFAULT_MODEL
+from analysis.embedding_pipeline import embed_cached, store_embedder
+from analysis.embeddings import DEFAULT_MODEL, Embedder, embed
+from analysis.filters import Filters, apply_filters, rollouts_in_dates
 from analysis.themes import (
-    IMPERSONAL_SEED,
     OUTLIER,
     TOP_THEMES,
     ThemeReport,
-    assign_topics,
+    Topic,
+    TopicFit,
     build_theme_report,
     carry_edits,
-    fit_topics,
     needs_refit,
     topics_frame,
 )
+from analysis.themes.library import DEFAULT_LIBRARY, ThemeLibrary, library_toml, load_library
+from analysis.themes.model import TOPICS_VERSION
+from analysis.themes.theming import ThemedTexts, assign_texts, theme_texts
 from pulse.progress import Progress
 from store.engine import Engine
 from store.rollouts import read_rollouts
@@ -34,6 +37,7 @@ from store.topics import (
     read_assigned_similarities,
     read_centroids,
     read_texts_to_theme,
+    read_theme_mentions,
     read_themed_feedback,
     read_topics,
     write_assignments,
@@ -51,69 +55,145 @@ class ThemeRun:
     reason: str = ""
 
 
-def fit_themes(engine: Engine, model_name: str = DEFAULT_MODEL, progress: Progress | None = None) -> ThemeRun:
-    """Fit the topic model on every feedback item with text, store it as the current model, and theme
-    every item by it. The run is recorded."""
+def model_base(library: ThemeLibrary) -> str:
+    """The version of the themes Pulse would fit now with `library`: the code's and the library's (a digest of
+    its themes), so that editing the library refits."""
+    digest = hashlib.sha256(library_toml(library).encode("utf-8")).hexdigest()[:10]
+    return f"{TOPICS_VERSION}+{digest}"
+
+
+def fit_themes(
+    engine: Engine,
+    model_name: str = DEFAULT_MODEL,
+    progress: Progress | None = None,
+    library: ThemeLibrary | None = None,
+    business_name: str | None = None,
+) -> ThemeRun:
+    """Fit the themes on every feedback item with text (analysis.themes.theme_texts, with `library`: default
+    the small-business preset), store them as the current model, and theme every item. The run is recorded;
+    names, merges and hidden themes carry over to the new themes that match the old ones."""
+    library = library or load_library(DEFAULT_LIBRARY)
     items = read_texts_to_theme(engine, only_new=False)
     with recorded_run(engine, "pipeline", "themes", versions={"embedding_model": model_name}) as run:
         texts = items["text"].to_list()
-        vectors = embed_cached(engine, texts, model_name, progress)
-        fit = fit_topics(texts, vectors, items["impersonal"].to_numpy())
+        embed_cached(engine, texts, model_name, progress)  # the whole texts, with progress; sentences follow
+        themed = theme_texts(
+            texts,
+            store_embedder(engine, model_name),
+            library,
+            items["impersonal"].to_numpy(),
+            business_name,
+            word_embedder=lambda words: embed(words, model_name),
+            sentiment_embedder=_sentiment_embedder(engine, model_name),
+        )
         old_topics = read_topics(engine)
+        fit = TopicFit(themed.topics, themed.main, themed.similarity)
         stored = topics_frame(carry_edits(old_topics, read_centroids(old_topics), fit))
+        ids = items["id"]
         assignments = pl.DataFrame(
             {
-                "feedback_id": items["id"],
-                "topic_number": pl.Series(fit.assignments, dtype=pl.Int64).replace(OUTLIER, None),
-                "similarity": pl.Series(fit.similarities, dtype=pl.Float64),
+                "feedback_id": ids,
+                "topic_number": pl.Series(themed.main, dtype=pl.Int64).replace(OUTLIER, None),
+                "similarity": pl.Series(themed.similarity, dtype=pl.Float64),
             }
         )
-        version = f"{fit.version}@{utc_now().strftime('%Y%m%dT%H%M%S.%f')}"
-        write_topic_model(engine, version, model_name, stored, assignments)
-        run.counts = {"themed": items.height, "topics": len(fit.topics)}
-    return ThemeRun("fit", items.height, len(fit.topics))
+        version = f"{model_base(library)}@{utc_now().strftime('%Y%m%dT%H%M%S.%f')}"
+        write_topic_model(
+            engine, version, model_name, stored, assignments, _mentions(themed, ids, "topic_number")
+        )
+        run.counts = {"themed": items.height, "topics": len(themed.topics)}
+    return ThemeRun("fit", items.height, len(themed.topics))
 
 
-def assign_new_themes(engine: Engine, model_name: str = DEFAULT_MODEL) -> ThemeRun:
-    """Give feedback not themed yet the theme of the nearest centroid of the current model (no refit)."""
-    topics = read_topics(engine)
-    items = read_texts_to_theme(engine, only_new=True)
-    if items.is_empty() or topics.is_empty():
-        return ThemeRun("assign", 0, topics.height)
-    vectors = embed_cached(engine, items["text"].to_list(), model_name)
-    seeds = topics["seed"].to_list()
-    impersonal_index = seeds.index(IMPERSONAL_SEED) if IMPERSONAL_SEED in seeds else None
-    indexes, similarities = assign_topics(
-        vectors, read_centroids(topics), items["impersonal"].to_numpy(), impersonal_index
+def _sentiment_embedder(engine: Engine, model_name: str) -> Embedder | None:
+    """None when the themes use the sentiment model's embeddings (all-MiniLM-L6-v2), else that model's."""
+    return None if model_name == DEFAULT_MODEL else store_embedder(engine, DEFAULT_MODEL)
+
+
+def _mentions(
+    themed: ThemedTexts, ids: pl.Series, topic_column: str, topic_ids: list[int] | None = None
+) -> pl.DataFrame:
+    """The mentions of `themed` keyed by feedback id, the topic as its number (or, given `topic_ids`, its id)."""
+    topic = (
+        pl.col("topic") if topic_ids is None else pl.col("topic").replace_strict(dict(enumerate(topic_ids)))
     )
-    ids = np.asarray(topics["id"].to_list(), dtype=np.int64)
-    topic_ids = [None if index == OUTLIER else int(ids[index]) for index in indexes]
+    return themed.mentions.select(
+        pl.col("text")
+        .replace_strict(dict(enumerate(ids.to_list())), return_dtype=pl.Int64)
+        .alias("feedback_id"),
+        topic.cast(pl.Int64).alias(topic_column),
+        pl.col("similarity").cast(pl.Float64),
+        "sentiment_score",
+    )
+
+
+def assign_new_themes(
+    engine: Engine, model_name: str = DEFAULT_MODEL, library: ThemeLibrary | None = None
+) -> ThemeRun:
+    """Theme feedback not themed yet by the current model (no refit): library themes by matching its
+    sentences, the rest by the nearest new theme."""
+    library = library or load_library(DEFAULT_LIBRARY)
+    stored = read_topics(engine)
+    items = read_texts_to_theme(engine, only_new=True)
+    if items.is_empty() or stored.is_empty():
+        return ThemeRun("assign", 0, stored.height)
+    topics = [
+        Topic(
+            index, row["label"], row["keywords"], row["size"], centroid, row["seed"], heading=row["heading"]
+        )
+        for index, (row, centroid) in enumerate(
+            zip(stored.iter_rows(named=True), read_centroids(stored), strict=True)
+        )
+    ]
+    themed = assign_texts(
+        items["text"].to_list(),
+        store_embedder(engine, model_name),
+        library,
+        topics,
+        items["impersonal"].to_numpy(),
+        _sentiment_embedder(engine, model_name),
+    )
+    topic_ids = stored["id"].to_list()
     frame = pl.DataFrame(
         {
             "feedback_id": items["id"],
-            "topic_id": pl.Series(topic_ids, dtype=pl.Int64),
-            "similarity": pl.Series(similarities, dtype=pl.Float64),
+            "topic_id": pl.Series(
+                [None if index == OUTLIER else topic_ids[index] for index in themed.main.tolist()],
+                dtype=pl.Int64,
+            ),
+            "similarity": pl.Series(themed.similarity, dtype=pl.Float64),
         }
     )
-    return ThemeRun("assign", write_assignments(engine, frame), topics.height)
+    mentions = _mentions(themed, items["id"], "topic_id", topic_ids)
+    return ThemeRun("assign", write_assignments(engine, frame, mentions), stored.height)
 
 
 def update_themes(
-    engine: Engine, refit: bool = False, model_name: str = DEFAULT_MODEL, progress: Progress | None = None
+    engine: Engine,
+    refit: bool = False,
+    model_name: str = DEFAULT_MODEL,
+    progress: Progress | None = None,
+    library: ThemeLibrary | None = None,
+    business_name: str | None = None,
 ) -> ThemeRun:
-    """The pipeline's themes step: fit when asked, when there is no model yet, or when the items themed
-    since the last fit fit it poorly (`needs_refit`); otherwise theme only the new items."""
+    """The pipeline's themes step: fit when asked, when there is no model yet, when the library (or Pulse's
+    way of theming) changed since the fit, or when the items themed since the last fit fit it poorly
+    (`needs_refit`); otherwise theme only the new items."""
+    library = library or load_library(DEFAULT_LIBRARY)
+    current = current_model_version(engine)
     reason = ""
     if refit:
         reason = "asked for"
-    elif current_model_version(engine) is None:
+    elif current is None:
         reason = "no model yet"
+    elif current.split("@")[0] != model_base(library):
+        reason = "the theme library changed"
     else:
-        assigned = assign_new_themes(engine, model_name)
+        assigned = assign_new_themes(engine, model_name, library)
         if not needs_refit(read_assigned_similarities(engine)):
             return assigned
         reason = "many new texts fit the model poorly"
-    run = fit_themes(engine, model_name, progress)
+    run = fit_themes(engine, model_name, progress, library, business_name)
     return ThemeRun(run.action, run.themed, run.topics, reason)
 
 
@@ -124,7 +204,13 @@ def store_theme_report(
     top: int = TOP_THEMES,
     until: datetime | None = None,
     weeks: int | None = None,
+    filters: Filters | None = None,
 ) -> ThemeReport:
-    """build_theme_report over what the store holds (the current model's themes)."""
+    """build_theme_report over what the store holds (the current model's themes, every theme each item
+    mentions), on the items that `filters` keep (the dashboard's sidebar: dates, source, channel, location)."""
     themed, topics, rollouts = read_themed_feedback(engine), read_topics(engine), read_rollouts(engine)
-    return build_theme_report(themed, topics, rollouts, timezone, since, top, until, weeks)
+    if filters is not None:
+        themed = apply_filters(themed, filters, timezone)
+        rollouts = rollouts_in_dates(rollouts, filters)
+    mentions = read_theme_mentions(engine)
+    return build_theme_report(themed, topics, rollouts, timezone, since, top, until, weeks, mentions)

@@ -92,7 +92,7 @@ def score(context: Context, input_file: Path, text_column: str, out_file: Path |
         )
     kept = {name: f"input {name}" for name in SCORE_COLUMNS if name in frame.columns and name != text_column}
     frame = frame.rename(kept)  # a file scored before keeps its old scores beside the new ones
-    embedder = _score_embedder(context)
+    embedder = score_embedder(context)
     with rate_progress(frame.height, "Scoring texts", "texts") as progress:
         scored = add_scores(frame, text_column, embedder, progress)
     write_table(scored, out_file)
@@ -105,7 +105,7 @@ def score(context: Context, input_file: Path, text_column: str, out_file: Path |
     )
 
 
-def _score_embedder(context: Context) -> Embedder:
+def score_embedder(context: Context) -> Embedder:
     """The store's cache of embeddings when there is a store at the current schema; else the cache folder's
     (scoring a file needs no store, and never creates one)."""
     from analysis.embedding_disk_cache import disk_embedder

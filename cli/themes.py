@@ -1,5 +1,5 @@
-"""`pulse themes fit | update | list | rename | merge | hide` and `pulse export themes`: what customers talk
-about, and the handout for people."""
+"""`pulse themes fit | update | list | rename | merge | hide | file | library` and `pulse export themes`: what
+customers talk about, and the handout for people."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ import click
 
 from cli.context import Context, with_context
 from cli.printing import json_default, progress_to
+from pulse.progress import rate_progress
+
+EMBED_CHUNK = 256  # sentences embedded between two moves of the progress bar
 
 
 @click.group()
@@ -28,16 +31,20 @@ def themes_fit(context: Context, model_name: str | None) -> None:
     """Fit the themes on all feedback now (a full refit). Names, merges and hidden themes carry over to the
     new themes that match the old ones."""
     from analysis.theme_pipeline import update_themes
+    from analysis.themes.library import load_library
 
     settings = context.settings
+    library = load_library(settings.theme_library)
     with click.progressbar(length=1, label="Embedding new texts", file=sys.stderr) as bar:
         run = update_themes(
             context.engine,
             refit=True,
             model_name=model_name or settings.embedding_model,
             progress=lambda done, total: progress_to(bar, done, total),
+            library=library,
+            business_name=settings.business_name,
         )
-    click.echo(f"Fitted {run.topics} themes on {run.themed} feedback items.")
+    click.echo(f"Fitted {run.topics} themes ({library.name} library) on {run.themed} feedback items.")
 
 
 @themes.command("update")
@@ -49,9 +56,15 @@ def themes_update(context: Context, model_name: str | None) -> None:
     """Give new feedback its theme without a refit; refits when there is no model yet or when too many new
     items fit the themes poorly."""
     from analysis.theme_pipeline import update_themes
+    from analysis.themes.library import load_library
 
     settings = context.settings
-    run = update_themes(context.engine, model_name=model_name or settings.embedding_model)
+    run = update_themes(
+        context.engine,
+        model_name=model_name or settings.embedding_model,
+        library=load_library(settings.theme_library),
+        business_name=settings.business_name,
+    )
     if run.action == "fit":
         click.echo(f"Refitted ({run.reason}): {run.topics} themes on {run.themed} feedback items.")
     else:
@@ -117,6 +130,98 @@ def themes_hide(context: Context, theme_id: int, show: bool) -> None:
 
     hide_topic(context.engine, theme_id, hidden=not show)
     click.echo(f"Theme {theme_id} is {'shown' if show else 'hidden'}.")
+
+
+@themes.command("file")
+@click.argument("input_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--text-column", required=True, help="The column that holds the texts.")
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The file to write (.csv, .xlsx, .json; default: INPUT-themes.csv beside the input).",
+)
+@click.option(
+    "--library",
+    "library_choice",
+    default=None,
+    help="Theme library: a preset (small_business, clinic), none, or a .toml file (default: PULSE_THEME_LIBRARY).",
+)
+@click.option(
+    "--max-themes", type=click.IntRange(3, 200), default=25, show_default=True, help="Themes listed."
+)
+@with_context
+def themes_file(
+    context: Context,
+    input_file: Path,
+    text_column: str,
+    out_file: Path | None,
+    library_choice: str | None,
+    max_themes: int,
+) -> None:
+    """Theme a CSV, XLSX or JSON file of texts without touching the store: writes every input column plus
+    theme (the main theme's name), theme_id and themes (all of the row's themes, `;`-separated), and prints
+    the theme table (name, size, share, mean sentiment). Embeddings are kept like `pulse score`'s."""
+    import polars as pl
+
+    from analysis.themes.library import load_library
+    from analysis.themes.theming import pieces_to_embed, theme_texts
+    from cli.pipeline import score_embedder
+    from collectors.surveys import read_table
+    from pulse.errors import InputError
+    from pulse.tables import check_format, write_table
+
+    out_file = out_file or input_file.with_name(f"{input_file.stem}-themes.csv")
+    check_format(out_file)
+    library = load_library(library_choice or context.settings.theme_library)
+    frame = read_table(input_file)
+    if text_column not in frame.columns:
+        raise InputError(
+            f"{input_file.name} has no column {text_column!r}.",
+            hint=f"Choose --text-column from: {', '.join(frame.columns)}.",
+        )
+    kept = {name: f"input {name}" for name in ("theme", "theme_id", "themes") if name in frame.columns}
+    frame = frame.rename(kept)  # a file themed before keeps its old themes beside the new ones
+    texts = frame[text_column].cast(pl.String).to_list()
+    embedder = score_embedder(context)
+    pieces = pieces_to_embed(texts)
+    with rate_progress(len(pieces), "Embedding sentences", "sentences") as progress:
+        for start in range(0, len(pieces), EMBED_CHUNK):
+            embedder(pieces[start : start + EMBED_CHUNK])  # kept in the cache that theme_texts reads
+            progress(min(start + EMBED_CHUNK, len(pieces)), len(pieces))
+    click.echo("Finding themes…", err=True)
+    themed = theme_texts(
+        texts, embedder, library, business_name=context.settings.business_name, max_themes=max_themes
+    )
+    write_table(pl.concat([frame, themed.text_columns(max_themes)], how="horizontal"), out_file)
+    table = themed.theme_table(max_themes)
+    click.echo(f"Themed {len(texts)} rows into {out_file} ({library.name} library):")
+    click.echo(f"{'theme':<44} {'size':>6} {'share':>7} {'sentiment':>9}")
+    for row in table.iter_rows(named=True):
+        label = row["name"] + (" (new)" if row["new"] else "")
+        mood = "" if row["mean_sentiment"] is None else f"{row['mean_sentiment']:+.2f}"
+        click.echo(f"{label[:44]:<44} {row['size']:>6} {row['share']:>7.1%} {mood:>9}")
+
+
+@themes.command("library")
+@click.option("--show", "show", default=None, help="Print a library as TOML (a preset's name or a file).")
+@click.option("--check", "check", default=None, help="Check a library file and list its themes.")
+@with_context
+def themes_library(context: Context, show: str | None, check: str | None) -> None:
+    """The theme library: list the current one's themes by heading (PULSE_THEME_LIBRARY), print one as TOML
+    to start your own from (--show), or check a file you edited (--check)."""
+    from analysis.themes.library import library_toml, load_library
+
+    if show:
+        click.echo(library_toml(load_library(show)), nl=False)
+        return
+    library = load_library(check or context.settings.theme_library)
+    click.echo(f"{library.name}: {len(library.themes)} themes ({library.source})")
+    for heading in library.headings():
+        click.echo(f"{heading}")
+        for theme in library.themes:
+            if theme.heading == heading:
+                click.echo(f"  {theme.name}  [{theme.key}]  {theme.description}")
 
 
 @click.group()

@@ -56,6 +56,12 @@ class Settings(BaseSettings):
         "sentence-transformers name or folder is loaded from the user's own cache or the internet. Sentiment "
         "and impersonal detection always use all-MiniLM-L6-v2.",
     )
+    theme_library: str = Field(
+        default="small_business",
+        description="The theme library that names known themes: a preset (`small_business`, `clinic`), `none` "
+        "(themes are only discovered), or the path of a TOML file; `pulse themes library --show small_business` "
+        "prints a preset to start one from.",
+    )
     cache_dir: Path | None = Field(
         default=None,
         description="Folder of Pulse's cache: the embeddings that `pulse score` keeps when there is no store, and "

@@ -161,9 +161,21 @@ topics = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("centroid", LargeBinary),  # float32, little-endian, unit length
     Column("size", Integer, nullable=False, server_default="0"),
-    Column("seed", String(40)),  # a fixed theme's key ("impersonal"), else NULL
+    Column(
+        "seed", String(60)
+    ),  # "library:<key>" for a library theme, "impersonal" for the detector's, else NULL
+    Column("heading", String(100)),  # the library heading it is listed under (NULL: a discovered theme)
     UniqueConstraint("model_version", "topic_number"),
 )
+
+theme_mentions = Table(
+    "theme_mentions",
+    metadata,
+    Column("feedback_id", ForeignKey("feedback.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True, index=True),
+    Column("similarity", Float),  # the best match of its sentences (library) or of its rest (new themes)
+    Column("sentiment_score", Float),  # the mean sentiment of the sentences that mention the theme
+)  # every theme an item mentions, under the model of its topic
 
 topic_assignments = Table(
     "topic_assignments",

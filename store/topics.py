@@ -14,7 +14,7 @@ from pulse.errors import InputError
 from store.engine import inserted_id, reading, upsert_insert, writing
 from store.frames import read_frame
 from store.labels import CorrectedLabels
-from store.schema import feedback, scores, topic_assignments, topic_models, topics
+from store.schema import feedback, scores, sources, theme_mentions, topic_assignments, topic_models, topics
 from store.state import bump_data_version, utc_now
 
 CHUNK = 5_000  # assignment rows per INSERT
@@ -45,11 +45,13 @@ def write_topic_model(
     embedding_model: str,
     new_topics: pl.DataFrame,
     assignments: pl.DataFrame,
+    mentions: pl.DataFrame | None = None,
 ) -> dict[int, int]:
     """Store a fitted model as the current one: its topics (`new_topics`, analysis.themes.topics_frame's
     columns: number, label, keywords, size, centroid, seed, custom_name, hidden, merged_into_number, which
-    names another topic of the same model by its number) and the theme of each feedback item fitted
-    (`assignments`: feedback_id, topic_number (None: no theme), similarity). Returns topic number -> id."""
+    names another topic of the same model by its number, heading), the main theme of each feedback item
+    fitted (`assignments`: feedback_id, topic_number (None: no theme), similarity) and every theme each item
+    mentions (`mentions`: feedback_id, topic_number, similarity, sentiment_score). Returns number -> id."""
     now = utc_now()
     with writing(engine) as connection:
         connection.execute(
@@ -70,6 +72,17 @@ def write_topic_model(
             pl.col("topic_number").replace_strict(ids, default=None, return_dtype=pl.Int64).alias("topic_id")
         )
         _upsert_assignments(connection, themed, version, "fit")
+        stale = select(topics.c.id).where(topics.c.model_version != version).scalar_subquery()
+        connection.execute(theme_mentions.delete().where(theme_mentions.c.topic_id.in_(stale)))
+        if mentions is not None:
+            _insert_mentions(
+                connection,
+                mentions.with_columns(
+                    pl.col("topic_number")
+                    .replace_strict(ids, default=None, return_dtype=pl.Int64)
+                    .alias("topic_id")
+                ),
+            )
         bump_data_version(connection)
     return ids
 
@@ -87,21 +100,44 @@ def _insert_topic(connection: Connection, version: str, topic: dict[str, Any], n
             centroid=centroid_bytes(np.asarray(topic["centroid"], dtype=np.float32)),
             size=topic["size"],
             seed=topic["seed"],
+            heading=topic.get("heading"),
         )
     )
     return inserted_id(result)
 
 
-def write_assignments(engine: Engine, assignments: pl.DataFrame, method: str = "assign") -> int:
+def write_assignments(
+    engine: Engine, assignments: pl.DataFrame, mentions: pl.DataFrame | None = None, method: str = "assign"
+) -> int:
     """Store the themes of new feedback under the current model (`assignments`: feedback_id, topic_id
-    (None: no theme), similarity); returns rows written."""
+    (None: no theme), similarity; `mentions`: feedback_id, topic_id, similarity, sentiment_score, replacing
+    the items' earlier mentions); returns rows written."""
     if assignments.is_empty():
         return 0
     with writing(engine) as connection:
         version = _current_version(connection) or ""
         _upsert_assignments(connection, assignments, version, method)
+        if mentions is not None:
+            _insert_mentions(connection, mentions, replace_for=assignments["feedback_id"].to_list())
         bump_data_version(connection)
     return assignments.height
+
+
+def _insert_mentions(
+    connection: Connection, frame: pl.DataFrame, replace_for: list[int] | None = None
+) -> None:
+    """Insert mention rows (feedback_id, topic_id, similarity, sentiment_score), first deleting those of the
+    items in `replace_for`."""
+    for start in range(0, len(replace_for or []), CHUNK):
+        chunk = (replace_for or [])[start : start + CHUNK]
+        connection.execute(theme_mentions.delete().where(theme_mentions.c.feedback_id.in_(chunk)))
+    rows = (
+        frame.filter(pl.col("topic_id").is_not_null())
+        .select("feedback_id", "topic_id", "similarity", "sentiment_score")
+        .to_dicts()
+    )
+    for start in range(0, len(rows), CHUNK):
+        connection.execute(theme_mentions.insert(), rows[start : start + CHUNK])
 
 
 def _upsert_assignments(connection: Connection, frame: pl.DataFrame, version: str, method: str) -> None:
@@ -126,7 +162,7 @@ def _upsert_assignments(connection: Connection, frame: pl.DataFrame, version: st
 
 def read_topics(engine: Engine, version: str | None = None) -> pl.DataFrame:
     """The topics of model `version` (default: the current one), by number: id, topic_number, label,
-    keywords, custom_name, hidden, merged_into, size, seed, centroid (bytes)."""
+    keywords, custom_name, hidden, merged_into, size, seed, heading, centroid (bytes)."""
     with reading(engine) as connection:
         version = version or _current_version(connection)
         query = (
@@ -140,13 +176,18 @@ def read_topics(engine: Engine, version: str | None = None) -> pl.DataFrame:
                 topics.c.merged_into,
                 topics.c.size,
                 topics.c.seed,
+                topics.c.heading,
                 topics.c.centroid,
             )
             .where(topics.c.model_version == (version or ""))
             .order_by(topics.c.topic_number)
         )
         frame = read_frame(connection, query)
-    return frame.with_columns(pl.col("keywords").cast(pl.List(pl.String)), pl.col("hidden").cast(pl.Boolean))
+    return frame.with_columns(
+        pl.col("keywords").cast(pl.List(pl.String)),
+        pl.col("hidden").cast(pl.Boolean),
+        pl.col("heading").cast(pl.String),
+    )
 
 
 def read_centroids(frame: pl.DataFrame) -> np.ndarray:
@@ -196,9 +237,9 @@ def read_assigned_similarities(engine: Engine) -> np.ndarray:
 
 
 def read_themed_feedback(engine: Engine, since: datetime | None = None) -> pl.DataFrame:
-    """Feedback themed under the current model, with its scores: feedback_id, created_at, text, topic_id,
-    similarity, sentiment_score, impersonal (as corrected: store.labels; items without a theme have topic_id
-    null)."""
+    """Feedback themed under the current model, with its scores: feedback_id, created_at, channel, source,
+    location, nps, text, topic_id (its main theme; null: none), similarity, sentiment_score, impersonal (as
+    corrected: store.labels)."""
     labels = CorrectedLabels()
     with reading(engine) as connection:
         version = _current_version(connection) or ""
@@ -207,6 +248,9 @@ def read_themed_feedback(engine: Engine, since: datetime | None = None) -> pl.Da
                 feedback.c.id.label("feedback_id"),
                 feedback.c.created_at,
                 feedback.c.channel,
+                sources.c.name.label("source"),
+                feedback.c.location,
+                feedback.c.nps,
                 feedback.c.text,
                 topic_assignments.c.topic_id,
                 topic_assignments.c.probability.label("similarity"),
@@ -215,9 +259,9 @@ def read_themed_feedback(engine: Engine, since: datetime | None = None) -> pl.Da
             )
             .select_from(
                 labels.joined(
-                    topic_assignments.join(
-                        feedback, feedback.c.id == topic_assignments.c.feedback_id
-                    ).outerjoin(scores, scores.c.feedback_id == feedback.c.id)
+                    topic_assignments.join(feedback, feedback.c.id == topic_assignments.c.feedback_id)
+                    .join(sources, sources.c.id == feedback.c.source_id)
+                    .outerjoin(scores, scores.c.feedback_id == feedback.c.id)
                 )
             )
             .where(topic_assignments.c.model_version == version)
@@ -237,6 +281,37 @@ def read_themed_feedback(engine: Engine, since: datetime | None = None) -> pl.Da
                 "impersonal": pl.Boolean,
                 "text": pl.String,
                 "channel": pl.String,
+                "source": pl.String,
+                "location": pl.String,
+                "nps": pl.Int64,
+            },
+        )
+
+
+def read_theme_mentions(engine: Engine) -> pl.DataFrame:
+    """Every theme that feedback mentions under the current model: feedback_id, topic_id, similarity,
+    sentiment_score (the mean sentiment of the sentences that mention it)."""
+    with reading(engine) as connection:
+        version = _current_version(connection) or ""
+        query = (
+            select(
+                theme_mentions.c.feedback_id,
+                theme_mentions.c.topic_id,
+                theme_mentions.c.similarity,
+                theme_mentions.c.sentiment_score,
+            )
+            .join(topics, topics.c.id == theme_mentions.c.topic_id)
+            .where(topics.c.model_version == version)
+            .order_by(theme_mentions.c.feedback_id, theme_mentions.c.topic_id)
+        )
+        return read_frame(
+            connection,
+            query,
+            schema={
+                "feedback_id": pl.Int64,
+                "topic_id": pl.Int64,
+                "similarity": pl.Float64,
+                "sentiment_score": pl.Float64,
             },
         )
 

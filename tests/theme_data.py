@@ -3,13 +3,17 @@ seeded with them (feedback, scores, and embeddings under a test model name, so n
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pytest
 from sqlalchemy import Engine
 
 from analysis.themes import normalized
+from analysis.themes.library import LibraryTheme, ThemeLibrary, library_toml
 from store.embeddings import text_hash, write_embeddings
 from store.feedback import read_feedback, upsert_feedback
 from store.records import FeedbackFrame, FeedbackRecord, SourceSpec
@@ -74,3 +78,56 @@ def seed_themed_store(engine: Engine, per_cluster: int = 30, offset: int = 0, we
     ).with_columns(pl.col("impersonal").cast(pl.Float64).alias("impersonal_score"))
     write_scores(engine, scored, "test")
     return truth
+
+
+class HashEncoder:
+    """A stand-in for a sentence-embedding model in tests: each word hashed into `dimensions` buckets (signed),
+    summed, unit length. Texts that share words are similar; nothing is loaded."""
+
+    batch_size = 64
+
+    def __init__(self, dimension: int) -> None:
+        self.dimension = dimension
+
+    def lengths(self, texts: list[str]) -> list[int]:
+        return [len(text.split()) for text in texts]
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in text.lower().split():
+                digest = int(hashlib.sha256(word.strip(".,!?'\"").encode()).hexdigest(), 16)
+                vectors[row, digest % self.dimension] += 1.0 if (digest >> 64) % 2 else -1.0
+        return normalized(vectors)
+
+
+def use_hash_encoders(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Embed with HashEncoder: TEST_MODEL's 32 dimensions (the seeded vectors'), all-MiniLM-L6-v2's 384 (the
+    sentiment model's input), so that theming in tests loads no model."""
+    import analysis.embeddings
+
+    dimensions = {TEST_MODEL: 32, analysis.embeddings.DEFAULT_MODEL: 384}
+    monkeypatch.setattr(
+        analysis.embeddings, "load_encoder", lambda name=TEST_MODEL: HashEncoder(dimensions[name])
+    )
+
+
+# The library of the tests on synthetic vectors: only the impersonal detector's theme, so that every other
+# theme is discovered (the small-business library is tested on real embeddings).
+TEST_LIBRARY = ThemeLibrary(
+    name="Test",
+    themes=(
+        LibraryTheme(
+            key="impersonal",
+            heading="Automation and contact",
+            name="Impersonal experience",
+            detector="impersonal",
+        ),
+    ),
+)
+
+
+def write_test_library(folder: Path) -> Path:
+    path = folder / "test-library.toml"
+    path.write_text(library_toml(TEST_LIBRARY), encoding="utf-8")
+    return path

@@ -19,7 +19,7 @@ centroid without a refit, and owner edits carry over a refit (analysis.themes.as
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,8 +36,11 @@ from analysis.themes.clustering import (
     nearest,
     normalized,
 )
+from analysis.themes.naming import build_representation, phrase_name
 
-TOPICS_VERSION = "themes-kmeans-v1"
+Embedder = Callable[[Sequence[str]], np.ndarray]
+
+TOPICS_VERSION = "themes-library-v1"
 IMPERSONAL_SEED = "impersonal"
 IMPERSONAL_LABEL = "Impersonal experience"
 KEYWORDS = 8
@@ -72,6 +75,27 @@ EXTRA_STOP_WORDS = frozenset(  # contractions written without an apostrophe, and
         "bit",
         "got",
         "get",
+        "i've",
+        "i'm",
+        "i'd",
+        "i'll",
+        "it's",
+        "don't",
+        "didn't",
+        "doesn't",
+        "can't",
+        "won't",
+        "isn't",
+        "wasn't",
+        "that's",
+        "there's",
+        "you're",
+        "we're",
+        "they're",
+        "couldn't",
+        "wouldn't",
+        "haven't",
+        "let's",
     }
 )
 
@@ -95,6 +119,7 @@ class Topic:
     custom_name: str | None = None
     hidden: bool = False
     merged_into_number: int | None = None
+    heading: str | None = None  # the library heading it is listed under (None: a discovered theme)
 
 
 @dataclass(frozen=True)
@@ -125,8 +150,12 @@ def build_vectorizer(documents: int) -> Any:
     )
 
 
-def build_topic_model(documents: int, seed: int = SEED, clusters: int | None = None) -> Any:
-    """BERTopic with Pulse's stages (no reducer, AdaptiveKMeans, c-TF-IDF without frequent words)."""
+def build_topic_model(
+    documents: int, seed: int = SEED, clusters: int | None = None, embedder: Embedder | None = None
+) -> Any:
+    """BERTopic with Pulse's stages (no reducer, AdaptiveKMeans, c-TF-IDF without frequent words); with an
+    `embedder`, keywords are key phrases from KeyBERTInspired and MaximalMarginalRelevance
+    (analysis.themes.naming)."""
     from bertopic import BERTopic
     from bertopic.dimensionality import BaseDimensionalityReduction
     from bertopic.vectorizers import ClassTfidfTransformer
@@ -137,8 +166,10 @@ def build_topic_model(documents: int, seed: int = SEED, clusters: int | None = N
             BERTopic's own pick costs seconds per thousand texts."""
             self.representative_docs_: dict[int, list[str]] = {}
 
+    backend, representation = build_representation(embedder) if embedder is not None else (None, None)
     return PulseBERTopic(
-        embedding_model=None,
+        embedding_model=backend,
+        representation_model=representation,
         umap_model=BaseDimensionalityReduction(),
         hdbscan_model=AdaptiveKMeans(seed=seed, clusters=clusters),
         vectorizer_model=build_vectorizer(documents),
@@ -154,16 +185,18 @@ def fit_topics(
     impersonal: Sequence[bool] | np.ndarray | None = None,
     seed: int = SEED,
     clusters: int | None = None,
+    embedder: Embedder | None = None,
 ) -> TopicFit:
     """Fit themes on `texts` with their embeddings `vectors` (one row each). Texts flagged in `impersonal`
-    form the fixed impersonal theme. Any corpus size works: no text gives no theme, a handful one theme."""
+    form the fixed impersonal theme. Any corpus size works: no text gives no theme, a handful one theme.
+    With an `embedder` (texts -> unit vectors), themes are named by key phrases (analysis.themes.naming)."""
     texts = list(texts)
     vectors = np.asarray(vectors, dtype=np.float32)
     vectors = normalized(vectors.reshape(len(texts), vectors.shape[-1] if vectors.ndim == 2 else 0))
     flags = np.zeros(len(texts), dtype=bool) if impersonal is None else np.asarray(impersonal, dtype=bool)
     if len(texts) < 2 or not any(text.strip() for text in texts):
         return _trivial_fit(texts, vectors, flags)
-    model = build_topic_model(len(texts), seed, clusters)
+    model = build_topic_model(len(texts), seed, clusters, embedder)
     seeds = np.where(flags, SEED_LABEL, UNSEEDED)
     try:
         model.fit(texts, embeddings=vectors, y=seeds)
@@ -171,8 +204,9 @@ def fit_topics(
         return _trivial_fit(texts, vectors, flags)
     numbers = np.asarray(model.topics_, dtype=np.int64)
     impersonal_number = int(numbers[flags][0]) if flags.any() else None
+    namer = phrase_name if embedder is not None else topic_label
     topics = [
-        _topic(model, number, vectors, numbers, impersonal_number)
+        _topic(model, number, vectors, numbers, impersonal_number, namer)
         for number in sorted(set(numbers.tolist()) - {OUTLIER})
     ]
     centroids = np.stack([topic.centroid for topic in topics])
@@ -185,14 +219,19 @@ def fit_topics(
 
 
 def _topic(
-    model: Any, number: int, vectors: np.ndarray, numbers: np.ndarray, impersonal_number: int | None
+    model: Any,
+    number: int,
+    vectors: np.ndarray,
+    numbers: np.ndarray,
+    impersonal_number: int | None,
+    namer: Callable[[Sequence[str]], str] | None = None,
 ) -> Topic:
     words = [word for word, score in (model.get_topic(number) or []) if word and score > 0]
     keywords = distinct_keywords(words)
     seeded = number == impersonal_number
     return Topic(
         number=number,
-        label=IMPERSONAL_LABEL if seeded else topic_label(keywords),
+        label=IMPERSONAL_LABEL if seeded else (namer or topic_label)(keywords),
         keywords=keywords,
         size=int((numbers == number).sum()),
         centroid=centroids_of(vectors, numbers, [number])[0],
@@ -272,6 +311,7 @@ def topics_frame(topics: Sequence[Topic]) -> pl.DataFrame:
             "custom_name": [topic.custom_name for topic in topics],
             "hidden": [topic.hidden for topic in topics],
             "merged_into_number": [topic.merged_into_number for topic in topics],
+            "heading": [topic.heading for topic in topics],
         },
         schema=TOPICS_FRAME_SCHEMA,
     )
@@ -287,4 +327,5 @@ TOPICS_FRAME_SCHEMA: dict[str, Any] = {
     "custom_name": pl.String,
     "hidden": pl.Boolean,
     "merged_into_number": pl.Int64,
+    "heading": pl.String,
 }

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from analysis.quotes import representative_quotes
-from analysis.themes.trends import add_theme, rising_themes, rollout_changes, theme_periods
+from analysis.themes.trends import add_theme, item_count, rising_themes, rollout_changes, theme_periods
+from pulse.measures import DETRACTOR, PROMOTER
 
 TREND_PERIODS = 4  # the trend compares the share of the last four weeks with the four before
 TOP_THEMES = 8
@@ -21,6 +22,8 @@ QUOTES_PER_THEME = 3
 SUMMARY_SCHEMA: dict[str, Any] = {
     "theme_id": pl.Int64,
     "theme": pl.String,
+    "heading": pl.String,
+    "new": pl.Boolean,
     "keywords": pl.List(pl.String),
     "volume": pl.Int64,
     "share": pl.Float64,
@@ -28,14 +31,19 @@ SUMMARY_SCHEMA: dict[str, Any] = {
     "mean_sentiment": pl.Float64,
     "impersonal_share": pl.Float64,
     "rising": pl.Boolean,
+    "nps_with": pl.Float64,
+    "nps_without": pl.Float64,
+    "nps_answers": pl.Int64,
     "quotes": pl.List(pl.String),
 }
 
 
 @dataclass(frozen=True)
 class ThemeReport:
-    """`summary` has SUMMARY_SCHEMA's columns (share and trend in 0..1 and points of share), biggest first;
-    `weekly` is theme_periods'; `rollouts` is rollout_changes'."""
+    """`summary` has SUMMARY_SCHEMA's columns, biggest first: share and trend in 0..1 and points of share,
+    mean_sentiment of the sentences that mention the theme, nps_with and nps_without the NPS of the comments
+    that mention it and of those that don't (nps_answers: how many that mention it have an NPS), `new` for a
+    theme found outside the library; `weekly` is theme_periods'; `rollouts` is rollout_changes'."""
 
     summary: pl.DataFrame
     weekly: pl.DataFrame
@@ -54,11 +62,13 @@ def build_theme_report(
     top: int = TOP_THEMES,
     until: datetime | None = None,
     weeks: int | None = None,
+    mentions: pl.DataFrame | None = None,
 ) -> ThemeReport:
-    """The report over `themed` (store.topics.read_themed_feedback) with `topics` (read_topics) and
-    `rollouts` (read_rollouts), from `since` (or over the last `weeks` whole weeks of the themed feedback) and
-    before `until` when given."""
-    frame = add_theme(themed, topics)
+    """The report over `themed` (store.topics.read_themed_feedback) with `topics` (read_topics), `rollouts`
+    (read_rollouts) and every theme each item mentions (`mentions`: read_theme_mentions; without them, each
+    item's main theme), from `since` (or over the last `weeks` whole weeks of the themed feedback) and before
+    `until` when given."""
+    frame = add_theme(themed, topics, mentions)
     last_moment = frame["created_at"].max() if frame.height else None
     assert last_moment is None or isinstance(last_moment, datetime)
     first_day = first_day_of_last_weeks(last_moment, weeks, timezone)
@@ -80,7 +90,7 @@ def build_theme_report(
         rollouts=rollout_changes(frame, shown),
         first_day=days.min() if days is not None else None,  # type: ignore[arg-type]
         last_day=days.max() if days is not None else None,  # type: ignore[arg-type]
-        items=frame.height,
+        items=item_count(frame),
     )
 
 
@@ -88,6 +98,7 @@ def _summary(frame: pl.DataFrame, weekly: pl.DataFrame, topics: pl.DataFrame) ->
     themed = frame.filter(pl.col("theme_id").is_not_null())
     if themed.is_empty():
         return pl.DataFrame(schema=SUMMARY_SCHEMA)
+    items = item_count(frame)
     totals = themed.group_by("theme_id", "theme").agg(
         pl.len().alias("volume"),
         pl.col("sentiment_score").mean().alias("mean_sentiment"),
@@ -101,20 +112,61 @@ def _summary(frame: pl.DataFrame, weekly: pl.DataFrame, topics: pl.DataFrame) ->
         .agg(pl.col("quote").alias("quotes"))
         .rename({"theme": "theme_id"})
     )
-    keywords = topics.select(pl.col("id").alias("theme_id"), "keywords")
+    if "heading" not in topics.columns:
+        topics = topics.with_columns(pl.lit(None, dtype=pl.String).alias("heading"))
+    keywords = topics.select(
+        pl.col("id").alias("theme_id"),
+        "keywords",
+        "heading",
+        pl.col("heading").is_null().alias("new"),
+    )
     rising_ids = rising_themes(weekly)["theme_id"].to_list()
     return (
         totals.join(_trends(weekly), on="theme_id", how="left")
         .join(quotes, on="theme_id", how="left")
         .join(keywords, on="theme_id", how="left")
+        .join(_nps_by_theme(frame), on="theme_id", how="left")
         .with_columns(
-            (pl.col("volume") / frame.height).alias("share"),
+            (pl.col("volume") / items).alias("share"),
             pl.col("theme_id").is_in(rising_ids).alias("rising"),
             pl.col("quotes").fill_null([]),
         )
         .sort("volume", "theme", descending=[True, False])
         .select(list(SUMMARY_SCHEMA))
         .cast(pl.Schema(SUMMARY_SCHEMA))
+    )
+
+
+def _nps_by_theme(frame: pl.DataFrame) -> pl.DataFrame:
+    """Per theme: the NPS (-100..100) of the items that mention it and of those that don't, and how many that
+    mention it have an NPS answer."""
+    answered = frame.filter(pl.col("nps").is_not_null()) if "nps" in frame.columns else frame.clear()
+    if answered.is_empty():
+        return pl.DataFrame(
+            schema={
+                "theme_id": pl.Int64,
+                "nps_with": pl.Float64,
+                "nps_without": pl.Float64,
+                "nps_answers": pl.Int64,
+            }
+        )
+    scores = answered.unique("feedback_id").select(
+        "feedback_id", (PROMOTER.expr().cast(pl.Int64) - DETRACTOR.expr().cast(pl.Int64)).alias("points")
+    )
+    total, count = scores["points"].sum(), scores.height
+    by_theme = (
+        answered.filter(pl.col("theme_id").is_not_null())
+        .join(scores, on="feedback_id")
+        .group_by("theme_id")
+        .agg(pl.col("points").sum().alias("with_points"), pl.len().alias("nps_answers"))
+    )
+    return by_theme.select(
+        "theme_id",
+        (100 * pl.col("with_points") / pl.col("nps_answers")).alias("nps_with"),
+        pl.when(pl.col("nps_answers") < count)
+        .then(100 * (total - pl.col("with_points")) / (count - pl.col("nps_answers")))
+        .alias("nps_without"),
+        pl.col("nps_answers").cast(pl.Int64),
     )
 
 

@@ -44,21 +44,53 @@ def resolve_themes(topics: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(resolved, schema={**schema, "seed": pl.String})
 
 
-def add_theme(themed: pl.DataFrame, topics: pl.DataFrame) -> pl.DataFrame:
-    """`themed` (store.topics.read_themed_feedback) with theme_id and theme; items whose theme is hidden are
-    dropped, items without a theme keep a null theme (they still count in the period's total)."""
-    resolved = resolve_themes(topics)
-    joined = themed.join(
-        resolved.select("topic_id", "theme_id", "theme", "hidden"), on="topic_id", how="left"
+def add_theme(
+    themed: pl.DataFrame, topics: pl.DataFrame, mentions: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """`themed` (store.topics.read_themed_feedback) with theme_id and theme: one row per item and theme it
+    mentions (`mentions`: store.topics.read_theme_mentions; without them, its main theme only), with the
+    sentiment of the sentences that mention the theme as `sentiment_score` and the item's own as
+    `item_sentiment`. Mentions of hidden themes are dropped; an item without a theme keeps one row with a null
+    theme (it still counts in the period's total)."""
+    resolved = resolve_themes(topics).select("topic_id", "theme_id", "theme", "hidden")
+    if "feedback_id" not in themed.columns:  # each row its own item
+        themed = themed.with_row_index("feedback_id").with_columns(pl.col("feedback_id").cast(pl.Int64))
+    items = themed.with_columns(pl.col("sentiment_score").alias("item_sentiment"))
+    if mentions is not None:
+        items = items.drop("topic_id", "similarity").join(
+            mentions.select(
+                "feedback_id", "topic_id", "similarity", pl.col("sentiment_score").alias("mentioned")
+            ),
+            on="feedback_id",
+            how="left",
+        )
+        items = items.with_columns(pl.coalesce("mentioned", "item_sentiment").alias("sentiment_score")).drop(
+            "mentioned"
+        )
+    joined = items.join(resolved, on="topic_id", how="left").filter(~pl.col("hidden").fill_null(False))
+    best = [pl.col("similarity").max()] if "similarity" in joined.columns else []
+    merged = (
+        joined.group_by("feedback_id", "theme_id", maintain_order=True)
+        .agg(
+            pl.all().exclude("sentiment_score", "similarity", "hidden").first(),
+            pl.col("sentiment_score").mean(),
+            *best,
+        )
+        .select([*themed.columns, "item_sentiment", "theme_id", "theme"])
     )
-    return joined.filter(~pl.col("hidden").fill_null(False)).drop("hidden")
+    return merged.sort("created_at", "feedback_id")
+
+
+def item_count(frame: pl.DataFrame) -> int:
+    """How many items `frame` (add_theme's, one row per item and theme) holds."""
+    return frame["feedback_id"].n_unique() if frame.height else 0
 
 
 def theme_periods(frame: pl.DataFrame, timezone: str = "UTC", by: str = "week") -> pl.DataFrame:
     """One row per theme and period with any of it: period, theme_id, theme, volume, total (themed or not,
     in the period), share, mean_sentiment, impersonal_share. `frame` is add_theme's."""
     with_period = frame.with_columns(period_expr(by, timezone))
-    totals = with_period.group_by("period").agg(pl.len().alias("total"))
+    totals = with_period.group_by("period").agg(pl.col("feedback_id").n_unique().alias("total"))
     return (
         with_period.filter(pl.col("theme_id").is_not_null())
         .group_by("period", "theme_id", "theme")
@@ -192,7 +224,7 @@ def _rollout_change(frame: pl.DataFrame, name: str, started_on: object, window_d
         return pl.DataFrame(schema=ROLLOUT_CHANGE_SCHEMA)
     counts_before = before.group_by("theme_id", "theme").agg(pl.len().alias("hits_before"))
     counts_after = after.group_by("theme_id", "theme").agg(pl.len().alias("hits_after"))
-    n_before, n_after = before.height, after.height
+    n_before, n_after = item_count(before), item_count(after)
     joined = (
         counts_before.join(counts_after, on=["theme_id", "theme"], how="full", coalesce=True)
         .filter(pl.col("theme_id").is_not_null())

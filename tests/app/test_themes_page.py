@@ -24,10 +24,15 @@ from store.topics import read_topics, rename_topic
 from tests.app.pages import NASTY_NAME, run_app
 from tests.app.widgets import as_read, is_literal, picker
 from tests.stores import upgrade_as_pulse_db_upgrade_does
-from tests.theme_data import TEST_MODEL, seed_themed_store
+from tests.theme_data import TEST_LIBRARY, TEST_MODEL, seed_themed_store, use_hash_encoders
 
 PAGE = "app_pages/themes.py"
 PICK = "themes__edit_theme"
+
+
+@pytest.fixture(autouse=True)
+def _hash_encoders(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_hash_encoders(monkeypatch)
 
 
 @pytest.fixture
@@ -37,7 +42,7 @@ def themed_store(tmp_path: Path) -> str:
     upgrade_as_pulse_db_upgrade_does(engine)
     seed_themed_store(engine, per_cluster=30)
     add_rollout(engine, Rollout(name="Kiosk", kind="kiosk", started_on=date(2026, 3, 16)), by="test")
-    fit_themes(engine, TEST_MODEL)
+    fit_themes(engine, TEST_MODEL, library=TEST_LIBRARY)
     engine.dispose()
     return url
 
@@ -50,7 +55,7 @@ def test_themes_page__lists_themes_trend_rollout_changes_and_downloads(
     assert app.title[0].value == "Themes"
     table = app.dataframe[0].value
     assert "Impersonal experience" in table["theme"].tolist()
-    assert table["volume"].sum() == 120
+    assert table["volume"].sum() == 150  # 120 comments; the 30 flagged impersonal mention that theme as well
     assert len(app.get("plotly_chart")) == 1
     assert app.dataframe[1].value["rollout"].tolist()[0] == "Kiosk"
     labels = [button.proto.label for button in app.get("download_button")]

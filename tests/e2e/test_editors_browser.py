@@ -28,7 +28,7 @@ from tests.browser import (
     wait_for_chart,
 )
 from tests.stores import upgrade_as_pulse_db_upgrade_does
-from tests.theme_data import TEST_MODEL, seed_themed_store
+from tests.theme_data import TEST_LIBRARY, TEST_MODEL, seed_themed_store, use_hash_encoders
 
 pytestmark = [
     pytest.mark.e2e,
@@ -36,6 +36,11 @@ pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (installed by .ci/run)"),
 ]
 TYPED = '<b>Bold</b> <a href="https://x.example">link</a> *star* [x](y)'
+
+
+@pytest.fixture(autouse=True)
+def _hash_encoders(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_hash_encoders(monkeypatch)
 
 
 def demo_copy(demo_database: str, tmp_path: Path) -> str:
@@ -84,7 +89,7 @@ def themed_store(tmp_path: Path) -> str:
     engine = build_engine(url)
     upgrade_as_pulse_db_upgrade_does(engine)
     seed_themed_store(engine, per_cluster=30)
-    fit_themes(engine, TEST_MODEL)
+    fit_themes(engine, TEST_MODEL, library=TEST_LIBRARY)
     engine.dispose()
     return url
 

@@ -15,12 +15,18 @@ from store.engine import build_engine
 from store.migrate import upgrade
 from store.rollouts import Rollout, add_rollout
 from store.topics import read_topics
-from tests.theme_data import START, TEST_MODEL, seed_themed_store
+from tests.theme_data import START, TEST_MODEL, seed_themed_store, use_hash_encoders, write_test_library
+
+
+@pytest.fixture(autouse=True)
+def _hash_encoders(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_hash_encoders(monkeypatch)
 
 
 @pytest.fixture
-def pulse(database_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def pulse(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("PULSE_DATABASE_URL", database_url)
+    monkeypatch.setenv("PULSE_THEME_LIBRARY", str(write_test_library(tmp_path)))
     engine = build_engine(database_url)
     upgrade(engine)
     seed_themed_store(engine, per_cluster=30)
@@ -45,7 +51,7 @@ def test_themes_fit_list_rename_hide_merge(pulse) -> None:  # type: ignore[no-un
     fitted = pulse("themes", "fit", "--model", TEST_MODEL)
     assert fitted.exit_code == 0 and "Fitted" in fitted.output and "120 feedback items" in fitted.output
     themes = themes_json(pulse)
-    assert sum(theme["size"] for theme in themes) == 120
+    assert sum(theme["size"] for theme in themes) == 150  # the 30 flagged comments count in two themes
     first, second = themes[0]["id"], themes[1]["id"]
     assert pulse("themes", "rename", str(first), "Bread talk").exit_code == 0
     assert pulse("themes", "merge", str(second), str(first)).exit_code == 0

@@ -23,7 +23,12 @@ from store.topics import (
     read_topics,
     rename_topic,
 )
-from tests.theme_data import TEST_MODEL, seed_themed_store
+from tests.theme_data import TEST_LIBRARY, TEST_MODEL, seed_themed_store, use_hash_encoders
+
+
+@pytest.fixture(autouse=True)
+def _hash_encoders(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_hash_encoders(monkeypatch)
 
 
 def topic_of(engine: Engine, word: str) -> dict:  # type: ignore[type-arg]
@@ -33,7 +38,7 @@ def topic_of(engine: Engine, word: str) -> dict:  # type: ignore[type-arg]
 
 def test_fit_themes__stores_topics_centroids_and_every_assignment(engine: Engine) -> None:
     truth = seed_themed_store(engine)
-    run = fit_themes(engine, TEST_MODEL)
+    run = fit_themes(engine, TEST_MODEL, library=TEST_LIBRARY)
     topics = read_topics(engine)
     assert run.action == "fit" and run.themed == len(truth) and run.topics == topics.height
     assert read_centroids(topics).shape == (topics.height, 32)
@@ -47,7 +52,7 @@ def test_fit_themes__stores_topics_centroids_and_every_assignment(engine: Engine
 
 def test_themes__count_an_impersonal_label_as_the_team_corrected_it(engine: Engine) -> None:
     seed_themed_store(engine)
-    fit_themes(engine, TEST_MODEL)
+    fit_themes(engine, TEST_MODEL, library=TEST_LIBRARY)
     before = read_themed_feedback(engine).sort("feedback_id")
     flagged = int(before.filter(pl.col("impersonal"))["feedback_id"][0])
     plain = int(before.filter(~pl.col("impersonal"))["feedback_id"][0])
@@ -72,34 +77,34 @@ def test_themes__count_an_impersonal_label_as_the_team_corrected_it(engine: Engi
 
 def test_assign_new_themes__new_items_get_the_nearest_theme_without_a_refit(engine: Engine) -> None:
     seed_themed_store(engine)
-    fit_themes(engine, TEST_MODEL)
+    fit_themes(engine, TEST_MODEL, library=TEST_LIBRARY)
     version = current_model_version(engine)
     truth = seed_themed_store(engine, per_cluster=5, offset=1000)
-    run = update_themes(engine, model_name=TEST_MODEL)
+    run = update_themes(engine, model_name=TEST_MODEL, library=TEST_LIBRARY)
     assert run.action == "assign" and run.themed == len(truth)
     assert current_model_version(engine) == version
     new = read_themed_feedback(engine).sort("feedback_id").tail(len(truth))
     assert homogeneity_score(truth, new["topic_id"].fill_null(-1)) > 0.9
-    assert assign_new_themes(engine, TEST_MODEL).themed == 0  # nothing new now
+    assert assign_new_themes(engine, TEST_MODEL, TEST_LIBRARY).themed == 0  # nothing new now
 
 
 def test_update_themes__fits_when_there_is_no_model_or_when_asked(engine: Engine) -> None:
     seed_themed_store(engine)
-    first = update_themes(engine, model_name=TEST_MODEL)
+    first = update_themes(engine, model_name=TEST_MODEL, library=TEST_LIBRARY)
     assert (first.action, first.reason) == ("fit", "no model yet")
-    again = update_themes(engine, refit=True, model_name=TEST_MODEL)
+    again = update_themes(engine, refit=True, model_name=TEST_MODEL, library=TEST_LIBRARY)
     assert (again.action, again.reason) == ("fit", "asked for")
 
 
 def test_owner_edits__survive_a_refit(engine: Engine) -> None:
     seed_themed_store(engine)
-    fit_themes(engine, TEST_MODEL)
+    fit_themes(engine, TEST_MODEL, library=TEST_LIBRARY)
     bread, coffee, delivery = topic_of(engine, "loaf"), topic_of(engine, "latte"), topic_of(engine, "driver")
     rename_topic(engine, bread["id"], "Our bread")
     hide_topic(engine, delivery["id"])
     merge_topic(engine, coffee["id"], bread["id"])
     seed_themed_store(engine, per_cluster=10, offset=2000)  # more data, then a full refit
-    fit_themes(engine, TEST_MODEL)
+    fit_themes(engine, TEST_MODEL, library=TEST_LIBRARY)
     topics = read_topics(engine)
     assert not set(topics["id"].to_list()) & {bread["id"], coffee["id"], delivery["id"]}  # new rows
     renamed = topics.filter(pl.col("custom_name") == "Our bread")
@@ -120,7 +125,7 @@ def test_owner_edits__an_unknown_theme_or_self_merge_is_an_input_error(engine: E
 
 
 def test_fit_themes__an_empty_store_fits_nothing_without_error(engine: Engine) -> None:
-    run = fit_themes(engine, TEST_MODEL)
+    run = fit_themes(engine, TEST_MODEL, library=TEST_LIBRARY)
     assert (run.themed, run.topics) == (0, 0)
     assert read_topics(engine).is_empty()
     assert np.asarray(read_centroids(read_topics(engine))).size == 0
