@@ -29,12 +29,13 @@ if user is None:
 PAGES = Path(__file__).resolve().parent / "app_pages"
 pulse = st.Page(PAGES / "pulse.py", title="Pulse", icon=":material/monitor_heart:", default=True)
 trends = st.Page(PAGES / "trends.py", title="Trends", icon=":material/show_chart:")
+themes = st.Page(PAGES / "themes.py", title="Themes", icon=":material/forum:")
 explorer = st.Page(PAGES / "explorer.py", title="Explorer", icon=":material/search:")
 navigation = st.navigation(
     [
         pulse,
         trends,
-        st.Page(PAGES / "themes.py", title="Themes", icon=":material/forum:"),
+        themes,
         st.Page(PAGES / "rollouts.py", title="Rollouts", icon=":material/rocket_launch:"),
         explorer,
         st.Page(PAGES / "sources.py", title="Sources", icon=":material/database:"),
@@ -44,7 +45,12 @@ with st.sidebar:
     st.markdown(f"### {settings.business_name}")
     st.caption("Is automation making us feel impersonal? Feedback, week by week.")
     render_who(user)
-    if navigation in (pulse, trends, explorer):  # the pages with filters (their choices need the counts)
+    if navigation in (
+        pulse,
+        trends,
+        themes,
+        explorer,
+    ):  # the pages with filters (their choices need the counts)
         render_sidebar_filters(load_filter_options(data_version()))
     else:
         keep_filters_in_link()

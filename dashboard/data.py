@@ -150,12 +150,14 @@ def load_feedback_page(version: int, wanted: FeedbackQuery) -> tuple[pl.DataFram
 
 
 @st.cache_data(ttl=3600, max_entries=16, show_spinner="Summarising the themes…")
-def load_theme_report(version: int, weeks: int | None = None, top: int = 8) -> ThemeReport:
-    """The themes of the current model over the last `weeks` whole weeks of themed feedback (all of it when
-    None), with trends, quotes and rollout changes."""
+def load_theme_report(
+    version: int, weeks: int | None = None, top: int = 8, filters: Filters | None = None
+) -> ThemeReport:
+    """The themes of the current model over the last `weeks` whole weeks of the themed feedback that `filters`
+    keep (all of it when None), with trends, NPS with and without each theme, quotes and rollout changes."""
     from analysis.theme_pipeline import store_theme_report
 
-    return store_theme_report(get_engine(), get_settings().timezone, top=top, weeks=weeks)
+    return store_theme_report(get_engine(), get_settings().timezone, top=top, weeks=weeks, filters=filters)
 
 
 @st.cache_data(ttl=3600, max_entries=4)
@@ -166,11 +168,12 @@ def load_topics(version: int) -> pl.DataFrame:
 
 # No spinner: the download button calls this on a click, outside the page's run, where none can show.
 @st.cache_data(ttl=3600, max_entries=16, show_spinner=False)
-def load_theme_export(version: int, format_name: str, weeks: int | None = None) -> bytes:
-    """The staff-meeting handout of the last `weeks` weeks (its TOP_THEMES themes, however many the page
-    shows) as a csv, md or pdf file."""
-    from analysis.themes import TOP_THEMES
+def load_theme_export(
+    version: int, format_name: str, weeks: int | None = None, top: int = 8, filters: Filters | None = None
+) -> bytes:
+    """The staff-meeting handout of what the page shows (the last `weeks` weeks, its `top` themes, `filters`)
+    as a csv, md or pdf file."""
     from reports.handout import theme_report_bytes
 
-    report = load_theme_report(version, weeks, TOP_THEMES)
+    report = load_theme_report(version, weeks, top, filters)
     return theme_report_bytes(report, format_name, get_settings().business_name)

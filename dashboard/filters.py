@@ -90,7 +90,9 @@ def render_sidebar_filters(options: FilterOptions) -> None:
         channel=_select("Channel", options.channels, wanted.channel),
         location=_select("Location", options.locations, wanted.location),
     )
-    st.caption("For Pulse, Trends and Explorer. The page's link keeps them: share it to share this view.")
+    st.caption(
+        "For Pulse, Trends, Themes and Explorer. The page's link keeps them: share it to share this view."
+    )
     filters = without_defaults(chosen, options)
     _write_query(query_from_filters(filters))
     st.session_state[STATE_KEY] = filters

@@ -10,7 +10,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard.components import flash, pick_by_id, render_error
-from dashboard.data import get_engine
+from dashboard.data import get_engine, get_settings
 from pulse.errors import PulseError
 from pulse.plain_text import markdown_literal
 from store.topics import hide_topic, merge_topic, rename_topic
@@ -19,6 +19,69 @@ from store.topics import hide_topic, merge_topic, rename_topic
 def theme_name(row: dict[str, Any]) -> str:
     """The owner's name of a theme, else its generated label."""
     return str(row["custom_name"] or row["label"])
+
+
+def render_new_themes(topics: pl.DataFrame, summary: pl.DataFrame) -> None:
+    """The discovered themes shown, each offered as "new theme?": name it, fold it into a library theme, hide
+    it, or download the theme library with it added (to save as the file PULSE_THEME_LIBRARY names)."""
+    from analysis.themes.library import discovered_theme, library_toml, load_library, with_theme
+
+    new = summary.filter(pl.col("new"))
+    if new.is_empty():
+        return
+    st.subheader("New themes?")
+    st.caption(
+        "Found in what your theme library does not cover. Name one to keep it, fold it into a library theme, "
+        "or hide it; to match it like the library's own themes from now on, add it to your library file."
+    )
+    library = load_library(get_settings().theme_library)
+    by_id = {row["id"]: row for row in topics.iter_rows(named=True)}
+    library_themes = {
+        theme_id: theme_name(row) for theme_id, row in by_id.items() if row["heading"] and theme_id in by_id
+    }
+    for row in new.iter_rows(named=True):
+        theme_id = row["theme_id"]
+        with st.expander(f"{markdown_literal(row['theme'])} · {row['volume']} comments"):
+            try:
+                render_keep(by_id[theme_id])
+                into = st.selectbox(
+                    "Fold into",
+                    list(library_themes),
+                    format_func=lambda key: markdown_literal(library_themes[key]),
+                    index=None,
+                    key=f"themes__fold_{theme_id}",
+                    placeholder="A library theme",
+                )
+                if into is not None and st.button("Fold in", key=f"themes__fold_button_{theme_id}"):
+                    merge_topic(get_engine(), theme_id, into)
+                    flash(
+                        f"'{markdown_literal(row['theme'])}' now counts as '{markdown_literal(library_themes[into])}'."
+                    )
+                    st.rerun()
+            except PulseError as error:
+                render_error(error)
+            added = with_theme(
+                library, discovered_theme(library, row["theme"], row["keywords"], row["quotes"])
+            )
+            st.download_button(
+                "Download the library with this theme",
+                data=library_toml(added),
+                file_name="theme-library.toml",
+                mime="application/toml",
+                key=f"themes__library_{theme_id}",
+            )
+
+
+def render_keep(current: dict[str, Any]) -> None:
+    """A name box and a Keep button for a new theme: keeps it under that name (across refits)."""
+    theme_id = current["id"]
+    typed = st.text_input(
+        "Name it", value=theme_name(current), key=f"themes__keep_name_{theme_id}", max_chars=200
+    )
+    if st.button("Keep with this name", key=f"themes__keep_{theme_id}") and typed.strip():
+        stored = rename_topic(get_engine(), theme_id, typed)
+        flash(f"Kept the new theme as '{markdown_literal(stored or '')}' (id {theme_id}).")
+        st.rerun()
 
 
 def render_theme_editor(topics: pl.DataFrame) -> None:

@@ -40,6 +40,19 @@ def signed(value: float | None) -> str:
     return "–" if value is None else f"{value:+.2f}"
 
 
+def nps_words(row: dict[str, Any]) -> str:
+    """'NPS +12 when mentioned, +40 otherwise' for a summary row; '' when its comments have no NPS."""
+    if row.get("nps_with") is None:
+        return ""
+    otherwise = "" if row.get("nps_without") is None else f", {row['nps_without']:+.0f} otherwise"
+    return f"NPS {row['nps_with']:+.0f} when mentioned{otherwise}"
+
+
+def heading_words(row: dict[str, Any]) -> str:
+    """The theme's library heading, or 'new theme' for one found outside the library."""
+    return "new theme" if row.get("new") else str(row.get("heading") or "")
+
+
 def report_markdown(report: ThemeReport, business: str = "") -> str:
     """The report as Markdown: a table of the top themes, their quotes, and the rollout-related changes."""
     title = f"# {_md(business) + ': ' if business else ''}what customers talk about"
@@ -48,23 +61,26 @@ def report_markdown(report: ThemeReport, business: str = "") -> str:
     if report.summary.is_empty():
         return "\n".join([*lines, "No themes yet: run `pulse themes fit`.", ""])
     lines += [
-        "| theme | items | share | trend (4 weeks) | mean sentiment | impersonal | rising |",
-        "|---|---|---|---|---|---|---|",
+        "| theme | heading | comments | share | trend (4 weeks) | sentiment | NPS mentioned / otherwise "
+        "| impersonal | rising |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in report.summary.iter_rows(named=True):
+        nps = (
+            "–"
+            if row.get("nps_with") is None
+            else f"{row['nps_with']:+.0f} / "
+            + ("–" if row.get("nps_without") is None else f"{row['nps_without']:+.0f}")
+        )
         lines.append(
-            f"| {_md(row['theme'])} | {row['volume']} | {percent(row['share'])} | "
-            f"{percent(row['trend'], signed=True)} | {signed(row['mean_sentiment'])} | "
+            f"| {_md(row['theme'])} | {_md(heading_words(row))} | {row['volume']} | {percent(row['share'])} | "
+            f"{percent(row['trend'], signed=True)} | {signed(row['mean_sentiment'])} | {nps} | "
             f"{percent(row['impersonal_share'])} | {'yes' if row['rising'] else ''} |"
         )
     lines.append("")
     for row in report.summary.iter_rows(named=True):
-        lines += [
-            f"## {_md(row['theme'])}",
-            "",
-            f"Keywords: {', '.join(_md(word) for word in row['keywords'] or [])}",
-            "",
-        ]
+        about = "; ".join(part for part in (heading_words(row), nps_words(row)) if part)
+        lines += [f"## {_md(row['theme'])}", "", _md(about) if about else "", ""]
         lines += [f"> {_md(quote)}" + "\n" for quote in row["quotes"]]
     lines += ["## After each rollout", ""]
     if report.rollouts.is_empty():
@@ -93,8 +109,16 @@ def report_table(report: ThemeReport) -> pl.DataFrame:
         pl.col("quotes").list.get(index, null_on_oob=True).alias(f"quote_{index + 1}")
         for index in range(QUOTES_PER_THEME)
     ]
+    if "heading" not in summary.columns:
+        summary = summary.with_columns(
+            pl.lit(None, dtype=pl.String).alias("heading"),
+            pl.lit(None, dtype=pl.Float64).alias("nps_with"),
+            pl.lit(None, dtype=pl.Float64).alias("nps_without"),
+        )
     return summary.with_columns(
         pl.col("keywords").list.join("; "),
+        pl.col("nps_with").round(1),
+        pl.col("nps_without").round(1),
         (pl.col("share") * 100).round(1).alias("share_percent"),
         (pl.col("trend") * 100).round(1).alias("trend_points"),
         pl.col("mean_sentiment").round(3),
@@ -102,11 +126,14 @@ def report_table(report: ThemeReport) -> pl.DataFrame:
         *quotes,
     ).select(
         "theme",
+        "heading",
         "keywords",
         "volume",
         "share_percent",
         "trend_points",
         "mean_sentiment",
+        "nps_with",
+        "nps_without",
         "impersonal_percent",
         "rising",
         *[f"quote_{index + 1}" for index in range(QUOTES_PER_THEME)],
@@ -200,13 +227,14 @@ def _theme_block(pdf: Any, font: str, clean: Clean, row: dict[str, Any], top_sha
     pdf.set_xy(x + 63, y)
     pdf.set_font(font, size=8)
     figures = (
-        f"{row['volume']} items ({percent(row['share'])}), trend {percent(row['trend'], signed=True)}, "
+        f"{row['volume']} comments ({percent(row['share'])}), trend {percent(row['trend'], signed=True)}, "
         f"sentiment {signed(row['mean_sentiment'])}, impersonal {percent(row['impersonal_share'])}"
     )
     pdf.cell(0, 5, clean(figures), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(font, size=8)
-    keywords = ", ".join(row["keywords"] or [])
-    pdf.multi_cell(0, 4, clean(f"Keywords: {keywords}"), new_x="LMARGIN", new_y="NEXT")
+    about = "; ".join(part for part in (heading_words(row), nps_words(row)) if part)
+    if about:
+        pdf.multi_cell(0, 4, clean(about), new_x="LMARGIN", new_y="NEXT")
     for quote in (row["quotes"] or [])[:QUOTES_PER_THEME]:  # already shortened (analysis.quotes.shorten)
         pdf.multi_cell(0, 4, clean(f'  "{quote}"'), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)

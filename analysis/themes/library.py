@@ -164,6 +164,21 @@ def with_theme(library: ThemeLibrary, theme: LibraryTheme) -> ThemeLibrary:
     return replace(library, themes=(*kept, theme))
 
 
+def discovered_theme(
+    library: ThemeLibrary, name: str, keywords: list[str], quotes: list[str], heading: str = "New themes"
+) -> LibraryTheme:
+    """A library theme made from a discovered one: its name, its key phrases as keywords and its quotes as
+    examples, under a key the library does not use yet."""
+    return LibraryTheme(
+        key=theme_key(name, {theme.key for theme in library.themes}),
+        heading=heading,
+        name=name,
+        description=f"Found by Pulse: {', '.join(keywords[:4])}.",
+        examples=tuple(quotes[:5]) or (name,),
+        keywords=tuple(word.lower() for word in keywords[:6]),
+    )
+
+
 def theme_key(name: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
     """A key for a theme named `name` that is not in `taken` ("Card delivery" -> "card_delivery")."""
     base = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:36] or "theme"

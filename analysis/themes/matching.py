@@ -29,11 +29,15 @@ Embedder = Callable[[Sequence[str]], np.ndarray]
 
 
 def keyword_pattern(keywords: Sequence[str]) -> re.Pattern[str] | None:
-    """One pattern that finds any of `keywords` as whole words (a word also matches its plural)."""
+    """One pattern that finds any of `keywords` as whole words (a word also matches its plural); a keyword
+    that is a symbol ("£") matches wherever it is."""
     if not keywords:
         return None
-    words = sorted({re.escape(word) for word in keywords}, key=len, reverse=True)
-    return re.compile(r"(?<![\w£$€])(?:" + "|".join(words) + r")(?:s|es)?(?!\w)", re.IGNORECASE)
+    unique = sorted(set(keywords), key=len, reverse=True)
+    words = [re.escape(word) for word in unique if re.search(r"\w", word)]
+    symbols = [re.escape(word) for word in unique if not re.search(r"\w", word)]
+    parts = [r"(?<!\w)(?:" + "|".join(words) + r")(?:s|es)?(?!\w)"] if words else []
+    return re.compile("|".join(parts + symbols), re.IGNORECASE)
 
 
 @dataclass(frozen=True)

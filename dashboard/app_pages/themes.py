@@ -1,5 +1,6 @@
-"""Themes: what customers talk about, which themes are rising, what changed after each rollout; the owner
-renames, merges and hides themes here, and downloads the handout for a staff meeting."""
+"""Themes: what customers talk about, under the library's headings, which themes are rising, what changed after
+each rollout, and new themes the library does not cover; the owner renames, merges and hides themes here, takes
+a new theme into the library, and downloads the handout for a staff meeting. The sidebar's filters apply."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ from dashboard.data import (
     load_theme_report,
     load_topics,
 )
-from dashboard.theme_editor import render_theme_editor
+from dashboard.filters import current_filters
+from dashboard.formatting import describe_filters
+from dashboard.theme_editor import render_new_themes, render_theme_editor
 from pulse.plain_text import markdown_literal
 from reports.handout import percent, signed
 
@@ -26,7 +29,11 @@ PERIODS = {"Last 12 weeks": 12, "Last 26 weeks": 26, "Everything": None}
 
 version = data_version()
 st.title("Themes")
-st.caption("What customers talk about, found in their words (BERTopic on sentence embeddings).")
+st.caption(
+    "What customers talk about, sentence by sentence: the themes of your theme library, and new ones found "
+    "in what the library does not cover."
+    + (f" Filtered: {described}." if (described := describe_filters(current_filters())) else "")
+)
 render_flash()
 topics = load_topics(version)
 if topics.is_empty():
@@ -40,9 +47,10 @@ period = (
     period_column.segmented_control("Period", list(PERIODS), default="Last 12 weeks", key="themes__period")
     or "Last 12 weeks"
 )
-top = top_column.slider("Themes shown", 3, 20, 8, key="themes__top")
+top = top_column.slider("Themes shown", 3, 25, 10, key="themes__top")
 weeks = PERIODS[period]
-report = load_theme_report(version, weeks, top)
+filters = current_filters()
+report = load_theme_report(version, weeks, top, filters)
 
 if report.summary.is_empty():
     render_empty_state(
@@ -53,26 +61,32 @@ if report.summary.is_empty():
 st.subheader("Top themes")
 st.dataframe(
     report.summary.select(
+        pl.col("heading").fill_null("New themes"),
         "theme",
         "volume",
         (pl.col("share") * 100).round(1).alias("share"),
         (pl.col("trend") * 100).round(1).alias("trend"),
         pl.col("mean_sentiment").round(2),
+        pl.col("nps_with").round(0),
+        pl.col("nps_without").round(0),
         (pl.col("impersonal_share") * 100).round(0).alias("impersonal"),
         "rising",
-        pl.col("keywords").list.join(", "),
     ),
     hide_index=True,
     width="stretch",
     column_config={
+        "heading": "Heading",
         "theme": "Theme",
-        "volume": "Items",
+        "volume": "Comments",
         "share": st.column_config.NumberColumn("Share", format="%.1f%%"),
         "trend": st.column_config.NumberColumn("Trend (4 weeks)", format="%+.1f pts"),
-        "mean_sentiment": st.column_config.NumberColumn("Sentiment", format="%+.2f"),
+        "mean_sentiment": st.column_config.NumberColumn(
+            "Sentiment", format="%+.2f", help="Of the sentences that mention the theme (-1 to +1)."
+        ),
+        "nps_with": st.column_config.NumberColumn("NPS when mentioned", format="%+.0f"),
+        "nps_without": st.column_config.NumberColumn("NPS otherwise", format="%+.0f"),
         "impersonal": st.column_config.NumberColumn("Impersonal", format="%.0f%%"),
         "rising": "Rising",
-        "keywords": "Keywords",
     },
 )
 rising = [markdown_literal(name) for name in report.summary.filter(pl.col("rising"))["theme"]]
@@ -138,7 +152,7 @@ for column, (format_name, mime) in zip(
 ):
     column.download_button(
         f"Download {format_name.upper()}",
-        data=partial(load_theme_export, version, format_name, weeks),  # built on a click, not on each run
+        data=partial(load_theme_export, version, format_name, weeks, top, filters),  # built on a click
         file_name=f"themes.{format_name}",
         mime=mime,
         key=f"themes__download_{format_name}",
@@ -147,4 +161,5 @@ for column, (format_name, mime) in zip(
 if not allowed("editor"):
     st.stop()
 
+render_new_themes(topics, report.summary)
 render_theme_editor(topics)

@@ -15,6 +15,7 @@ import pytest
 
 import analysis.theme_pipeline
 import reports.handout as theme_handout
+from analysis.filters import Filters
 from analysis.theme_pipeline import fit_themes
 from dashboard.data import data_version, load_theme_export
 from pulse.plain_text import html_literal
@@ -59,8 +60,13 @@ def test_themes_page__lists_themes_trend_rollout_changes_and_downloads(
     assert len(app.get("plotly_chart")) == 1
     assert app.dataframe[1].value["rollout"].tolist()[0] == "Kiosk"
     labels = [button.proto.label for button in app.get("download_button")]
-    assert labels == ["Download PDF", "Download MD", "Download CSV"]
-    assert len(app.expander) == table.shape[0]
+    new_themes = int((table["heading"] == "New themes").sum())
+    assert new_themes == 4  # the synthetic clusters: the library of the tests knows none of them
+    assert (
+        labels
+        == ["Download PDF", "Download MD", "Download CSV"] + ["Download the library with this theme"] * 4
+    )
+    assert len(app.expander) == table.shape[0] + new_themes  # the quotes, then the "new theme?" offers
 
 
 def spy(monkeypatch: pytest.MonkeyPatch, module: ModuleType, name: str) -> list[tuple[Any, ...]]:
@@ -85,7 +91,9 @@ def test_themes_page__builds_the_shown_report_once_and_a_file_only_when_one_is_d
     app = run_app(PAGE)
     assert len(reports) == 1 and files == []
     shown = app.dataframe[0].value["theme"].tolist()
-    handout = load_theme_export(data_version(), "csv", 12)  # what the CSV button runs on a click
+    handout = load_theme_export(
+        data_version(), "csv", 12, 10, Filters()
+    )  # what the CSV button runs on a click
     assert [row["theme"] for row in csv.DictReader(io.StringIO(handout.decode("utf-8")))] == shown
     assert len(reports) == 1 and len(files) == 1  # the report shown, not built again
     app.slider(key="themes__top").set_value(5).run()
@@ -202,3 +210,22 @@ def test_themes_page__no_themes_says_what_to_do(empty_store_url: str, use_databa
     use_database(empty_store_url)
     app = run_app(PAGE)
     assert "pulse themes fit" in app.info[0].value
+
+
+def test_themes_page__a_new_theme_is_kept_under_a_name_or_folded_into_a_library_theme(  # type: ignore[no-untyped-def]
+    themed_store: str, use_database
+) -> None:
+    use_database(themed_store)
+    app = run_app(PAGE)
+    topics = stored_topics(themed_store)
+    library_theme = next(key for key, row in topics.items() if row["heading"])
+    kept, folded = [key for key, row in topics.items() if row["heading"] is None][:2]
+    app.text_input(key=f"themes__keep_name_{kept}").input("Bread talk")
+    app.button(key=f"themes__keep_{kept}").click().run()
+    assert not app.exception
+    app.selectbox(key=f"themes__fold_{folded}").set_value(library_theme).run()
+    app.button(key=f"themes__fold_button_{folded}").click().run()
+    topics = stored_topics(themed_store)
+    assert topics[kept]["custom_name"] == "Bread talk"
+    assert topics[folded]["merged_into"] == library_theme
+    assert "Bread talk" in app.dataframe[0].value["theme"].tolist()

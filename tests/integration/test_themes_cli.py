@@ -80,7 +80,7 @@ def test_export_themes__csv_md_pdf(pulse, tmp_path: Path) -> None:  # type: igno
     assert table and {"theme", "volume", "share_percent", "trend_points", "quote_1"} <= set(table[0])
     assert all(row["quote_1"] for row in table)
     markdown = pulse("export", "themes", "--format", "md", "--since", "2026-03-09").output
-    assert "| theme | items |" in markdown and "## After each rollout" in markdown
+    assert "| theme | heading | comments |" in markdown and "## After each rollout" in markdown
     assert "Kiosk (2026-03-16)" in markdown
     out = tmp_path / "themes.pdf"
     written = pulse("export", "themes", "--format", "pdf", "--out", str(out))
@@ -106,3 +106,50 @@ def test_themes_merge__into_an_unknown_theme_says_so_and_changes_nothing(pulse) 
     assert result.exit_code == 1
     assert "There is no theme 999999 to merge" in result.output and "pulse themes list" in result.output
     assert all(theme["merged_into"] is None for theme in themes_json(pulse))
+
+
+BAKERY_LIBRARY = """name = "Bakery"
+[[theme]]
+key = "bread"
+heading = "Product"
+name = "Bread and pastry"
+examples = ["great fresh bread"]
+keywords = ["bread", "loaf"]
+[[theme]]
+key = "queues"
+heading = "Service"
+name = "Speed and queues"
+examples = ["the queue was endless"]
+keywords = ["queue"]
+"""
+
+
+def test_themes_file__writes_every_input_column_and_the_themes_and_prints_the_table(  # type: ignore[no-untyped-def]
+    pulse, tmp_path: Path
+) -> None:
+    library = tmp_path / "bakery.toml"
+    library.write_text(BAKERY_LIBRARY, encoding="utf-8")
+    source = tmp_path / "comments.csv"
+    rows = [("1", "Great fresh bread, but the queue was endless."), ("2", "car park full"), ("3", "")]
+    rows += [(str(4 + n), f"parking meter broken again {n}") for n in range(12)]
+    with source.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([("id", "comment"), *rows])
+    result = pulse("themes", "file", str(source), "--text-column", "comment", "--library", str(library))
+    assert result.exit_code == 0, result.output
+    written = list(csv.DictReader((tmp_path / "comments-themes.csv").open(encoding="utf-8")))
+    assert [row["id"] for row in written] == [row[0] for row in rows]  # every row, in order
+    assert list(written[0]) == ["id", "comment", "theme", "theme_id", "themes"]
+    assert written[0]["themes"].split(";") == [
+        written[0]["theme"],
+        *({"Bread and pastry", "Speed and queues"} - {written[0]["theme"]}),
+    ]
+    assert written[2]["theme"] == "Other" and written[2]["theme_id"] == ""
+    assert len({row["theme"] for row in written[3:]}) == 1 and written[3]["theme"] != "Other"  # a new theme
+    assert "Themed 15 rows" in result.output and "(new)" in result.output and "Other" in result.output
+
+
+def test_themes_file__a_missing_column_says_which_there_are(pulse, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    source = tmp_path / "comments.csv"
+    source.write_text("id,comment\n1,hello\n", encoding="utf-8")
+    result = pulse("themes", "file", str(source), "--text-column", "text")
+    assert result.exit_code == 1 and "no column 'text'" in result.output and "comment" in result.output

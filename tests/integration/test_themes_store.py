@@ -19,6 +19,7 @@ from store.topics import (
     merge_topic,
     read_centroids,
     read_texts_to_theme,
+    read_theme_mentions,
     read_themed_feedback,
     read_topics,
     rename_topic,
@@ -129,3 +130,18 @@ def test_fit_themes__an_empty_store_fits_nothing_without_error(engine: Engine) -
     assert (run.themed, run.topics) == (0, 0)
     assert read_topics(engine).is_empty()
     assert np.asarray(read_centroids(read_topics(engine))).size == 0
+
+
+def test_fit_themes__stores_every_theme_a_comment_mentions(engine: Engine) -> None:
+    truth = seed_themed_store(engine)
+    fit_themes(engine, TEST_MODEL, library=TEST_LIBRARY)
+    mentions = read_theme_mentions(engine)
+    topics = read_topics(engine)
+    impersonal_id = topics.filter(pl.col("seed") == "impersonal")["id"][0]
+    per_item = mentions.group_by("feedback_id").agg(pl.col("topic_id"))
+    assert per_item.height == len(truth)  # every comment mentions a theme
+    flagged = per_item.filter(pl.col("topic_id").list.contains(impersonal_id))
+    assert flagged.height == int((truth == 2).sum()) and (flagged["topic_id"].list.len() == 2).all()
+    new = seed_themed_store(engine, per_cluster=2, offset=3000)
+    assign_new_themes(engine, TEST_MODEL, TEST_LIBRARY)
+    assert read_theme_mentions(engine)["feedback_id"].n_unique() == len(truth) + len(new)

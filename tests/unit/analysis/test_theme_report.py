@@ -94,7 +94,7 @@ def test_report_markdown__table_cells_stay_in_their_column() -> None:
     assert markdown.startswith("# Crumb & Kettle: what customers talk about")
     html = MARKDOWN.render(markdown)
     rows = re.findall(r"<tr>(.*?)</tr>", html, flags=re.DOTALL)
-    assert [row.count("<td") for row in rows[1:]] == [7, 7]
+    assert [row.count("<td") for row in rows[1:]] == [9, 9]
     assert {visible(re.findall(r"<td>(.*?)</td>", row)[0]) for row in rows[1:]} == {
         "Bread · loaf",
         "Kiosk | screen",
@@ -129,7 +129,7 @@ def test_report_markdown__customer_text_shows_as_typed_and_makes_no_image_link_h
     ]
     assert HOSTILE_QUOTE in quotes
     rows = re.findall(r"<tr>(.*?)</tr>", html, flags=re.DOTALL)
-    assert [row.count("<td") for row in rows[1:]] == [7, 7]
+    assert [row.count("<td") for row in rows[1:]] == [9, 9]
     assert HOSTILE_NAME in {visible(re.findall(r"<td>(.*?)</td>", row)[0]) for row in rows[1:]}
     items = [visible(text) for text in re.findall(r"<li>(.*?)</li>", html, re.DOTALL)]
     assert len(items) == 2 and all(item.startswith("- *Kiosk* <i>v2</i> (2026-02-02): ") for item in items)
