@@ -150,6 +150,12 @@ def bench_topics() -> list[Row]:
     return bench_topics()
 
 
+def bench_themes() -> list[Row]:
+    from benchmarks.themes import bench_themes
+
+    return bench_themes()
+
+
 def bench_impact_validation() -> list[Row]:
     from benchmarks.impact_validation import bench_impact_validation
 
@@ -172,6 +178,7 @@ BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
     "scoring": bench_scoring,
     "score_command": bench_score_command,
     "topics": bench_topics,
+    "themes": bench_themes,
     "impact_validation": bench_impact_validation,
     "impersonal_sources": bench_impersonal_sources,
 }

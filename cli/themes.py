@@ -180,7 +180,9 @@ def themes_file(
             f"{input_file.name} has no column {text_column!r}.",
             hint=f"Choose --text-column from: {', '.join(frame.columns)}.",
         )
-    kept = {name: f"input {name}" for name in ("theme", "theme_id", "themes") if name in frame.columns}
+    kept: dict[str, str] = {
+        name: f"input {name}" for name in ("theme", "theme_id", "themes") if name in frame.columns
+    }
     frame = frame.rename(kept)  # a file themed before keeps its old themes beside the new ones
     texts = frame[text_column].cast(pl.String).to_list()
     embedder = score_embedder(context)

@@ -2,6 +2,11 @@
 meeting. Numbers only, from frames and arrays; analysis/theme_pipeline.py reads and writes the store, and
 reports/handout.py turns the report into a file.
 
+- library.py: the theme library (libraries/*.toml presets, an owner's own file), read and written;
+- matching.py: each sentence matched to the library's themes (phrase similarity plus keyword cues);
+- naming.py: new themes named by key phrases, with handles, links, numbers and the business's name removed;
+- theming.py: `theme_texts` / `assign_texts`, the one code path: library themes per sentence, new themes on
+  the rest, every theme a text mentions with the sentiment of its sentences;
 - clustering.py: AdaptiveKMeans, k-means whose number of clusters grows with the corpus, near-duplicate
   clusters merged (scipy's connected components), outliers left unthemed;
 - model.py: the BERTopic pipeline with those stages (`fit_topics`), keywords and labels, and `Topic`, the one

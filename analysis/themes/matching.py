@@ -22,8 +22,8 @@ import numpy as np
 from analysis.themes.clustering import OUTLIER, normalized
 from analysis.themes.library import ThemeLibrary
 
-MATCH_AT = 0.40  # a sentence scoring at least this for its best theme gets that theme
-KEYWORD_BONUS = 0.15  # added to a theme's score when one of its keywords is in the sentence
+MATCH_AT = 0.55  # a sentence scoring at least this for its best theme gets that theme
+KEYWORD_BONUS = 0.30  # added to a theme's score when one of its keywords is in the sentence
 
 Embedder = Callable[[Sequence[str]], np.ndarray]
 
@@ -63,28 +63,34 @@ class LibraryIndex:
             patterns=[keyword_pattern(theme.keywords) for theme in themes],
         )
 
-    def scores(self, sentences: Sequence[str], vectors: np.ndarray) -> np.ndarray:
-        """(sentences, themes): each sentence's score for each theme (see the module's docstring)."""
+    def similarity_and_hits(
+        self, sentences: Sequence[str], vectors: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(sentences, themes) twice: each sentence's highest cosine to each theme's phrases, and whether one
+        of the theme's keywords is in it (1.0 or 0.0)."""
+        shape = (len(sentences), len(self.keys))
         if not self.keys or not len(sentences):
-            return np.zeros((len(sentences), len(self.keys)), dtype=np.float32)
+            return np.zeros(shape, dtype=np.float32), np.zeros(shape, dtype=np.float32)
         similarity = normalized(np.asarray(vectors, dtype=np.float32)) @ self.phrase_vectors.T
-        best = np.full((len(sentences), len(self.keys)), -1.0, dtype=np.float32)
+        best = np.full(shape, -1.0, dtype=np.float32)
         np.maximum.at(best.T, self.phrase_owner, similarity.T)
-        hits = np.array(
-            [
-                [bool(pattern and pattern.search(sentence)) for pattern in self.patterns]
-                for sentence in sentences
-            ],
-            dtype=np.float32,
-        )
-        return best + KEYWORD_BONUS * hits
+        hits = [
+            [bool(pattern and pattern.search(sentence)) for pattern in self.patterns]
+            for sentence in sentences
+        ]
+        return best, np.array(hits, dtype=np.float32).reshape(shape)
 
     def match(
-        self, sentences: Sequence[str], vectors: np.ndarray, match_at: float = MATCH_AT
+        self,
+        sentences: Sequence[str],
+        vectors: np.ndarray,
+        match_at: float = MATCH_AT,
+        keyword_bonus: float = KEYWORD_BONUS,
     ) -> tuple[np.ndarray, np.ndarray]:
         """For each sentence, the index (into `keys`) of its theme, OUTLIER when no theme scores `match_at`,
-        and its best score."""
-        scores = self.scores(sentences, vectors)
+        and its best score (see the module's docstring)."""
+        similarity, hits = self.similarity_and_hits(sentences, vectors)
+        scores = similarity + keyword_bonus * hits
         if not scores.shape[1]:
             return np.full(len(sentences), OUTLIER, dtype=np.int64), np.zeros(
                 len(sentences), dtype=np.float32

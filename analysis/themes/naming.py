@@ -48,7 +48,7 @@ def build_representation(embedder: Callable[[Sequence[str]], np.ndarray]) -> tup
     from bertopic.backend import BaseEmbedder
     from bertopic.representation import KeyBERTInspired, MaximalMarginalRelevance
 
-    class CallableEmbedder(BaseEmbedder):  # type: ignore[misc]
+    class CallableEmbedder(BaseEmbedder):
         def embed(self, documents: list[str], verbose: bool = False) -> np.ndarray:
             return np.asarray(embedder(list(documents)), dtype=np.float32)
 

@@ -10,7 +10,7 @@ import pytest
 
 from analysis.themes.clustering import OUTLIER
 from analysis.themes.library import LibraryTheme, ThemeLibrary
-from analysis.themes.matching import LibraryIndex, keyword_pattern
+from analysis.themes.matching import KEYWORD_BONUS, LibraryIndex, keyword_pattern
 from analysis.themes.naming import clean_for_keywords, phrase_name
 from analysis.themes.theming import OTHER, assign_texts, pieces_to_embed, theme_texts
 from tests.theme_data import HashEncoder
@@ -43,7 +43,9 @@ def test_library_index__a_keyword_adds_its_bonus_and_a_weak_match_is_left_out() 
     sentences = ["great fresh bread", "fresh bread loaf", "car park full"]
     themes, scores = index.match(sentences, embed(sentences))
     assert themes.tolist() == [0, 0, OUTLIER]
-    assert scores[0] == pytest.approx(1.15, abs=1e-5)  # the example itself, and the keyword "bread"
+    assert scores[0] == pytest.approx(
+        1 + KEYWORD_BONUS, abs=1e-5
+    )  # the example itself, and the keyword "bread"
 
 
 def test_theme_texts__a_comment_carries_each_theme_with_its_own_sentiment() -> None:
