@@ -1,7 +1,8 @@
-"""Take the README's screenshots: the Pulse, Trends and Rollouts pages of a new store loaded with the demo, in
-headless Chromium.
+"""Take the README's screenshots: the Pulse, Trends, Rollouts and Themes pages of a new store loaded with the
+demo, in headless Chromium.
 
-python -m benchmarks.screenshot docs      (make screenshot: docs/pulse-page.png, trends-page.png, rollouts-page.png)
+python -m benchmarks.screenshot docs      (make screenshot: docs/pulse-page.png, trends-page.png, rollouts-page.png,
+                                           themes-page.png)
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import sys
 from pathlib import Path
 
 from analysis.pipeline import score_new_feedback
+from analysis.theme_pipeline import update_themes
+from analysis.themes.library import load_library
 from benchmarks.run import fresh_store, load_demo
 from pulse.settings import build_settings
 from store.daily_counts import refresh_daily_counts
@@ -17,6 +20,7 @@ from tests.browser import (
     browser_page,
     open_pulse_page,
     open_rollouts_page,
+    open_themes_page,
     open_trends_page,
     save_screenshot,
     serve,
@@ -26,13 +30,18 @@ from tests.browser import (
 def main() -> None:
     folder = Path(sys.argv[1] if len(sys.argv) > 1 else "docs")
     folder.mkdir(parents=True, exist_ok=True)
-    targets = [folder / name for name in ("pulse-page.png", "trends-page.png", "rollouts-page.png")]
+    names = ("pulse-page.png", "trends-page.png", "rollouts-page.png", "themes-page.png")
+    targets = [folder / name for name in names]
     with fresh_store() as (url, engine):
         refresh_daily_counts(
             engine, build_settings().timezone
         )  # as `pulse db upgrade` does: the pages read them
         load_demo(engine)
         score_new_feedback(engine)
+        settings = build_settings()
+        update_themes(
+            engine, library=load_library(settings.theme_library), business_name=settings.business_name
+        )
         with serve(url) as served:
             open_pulse_page(served, targets[0])
             with browser_page() as page:
@@ -40,6 +49,8 @@ def main() -> None:
                 save_screenshot(page, targets[1])
                 open_rollouts_page(page, served)
                 save_screenshot(page, targets[2])
+                open_themes_page(page, served)
+                save_screenshot(page, targets[3])
     print("Wrote", ", ".join(str(target) for target in targets))
 
 

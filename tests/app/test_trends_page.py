@@ -154,7 +154,7 @@ def test_filters__pages_without_them_read_no_counts_and_keep_them_in_the_link(  
     monkeypatch.setattr(
         dashboard.data, "read_daily_counts", lambda *args: counted.append(args) or read_daily_counts(*args)
     )
-    for page in ("app_pages/sources.py", "app_pages/themes.py"):
+    for page in ("app_pages/sources.py",):
         st.cache_data.clear()
         app.query_params.clear()  # as Streamlit's navigation does on a switch of page
         app.switch_page(page).run()
@@ -167,6 +167,10 @@ def test_filters__pages_without_them_read_no_counts_and_keep_them_in_the_link(  
     assert "(online)" in app.caption[0].value
     assert app.query_params == {"channel": "online"}
     assert len(counted) == 1
+    app.query_params.clear()
+    app.switch_page("app_pages/themes.py").run()  # the Themes page has the filters too
+    assert [box.value for box in app.selectbox if box.key == "filters__channel"] == ["online"]
+    assert app.query_params == {"channel": "online"}
 
 
 def test_filters__what_a_link_gets_wrong_falls_back_to_the_defaults(demo_database: str, use_database) -> None:  # type: ignore[no-untyped-def]
