@@ -7,7 +7,7 @@ file`, the Themes page and the handout.
    was endless" carries Bread and pastry (positive) and Speed and queues (negative).
 3. What the library does not cover is clustered (analysis.themes.model's BERTopic with AdaptiveKMeans, at most
    enough new themes to keep the list near `max_themes`), and each new theme is named by key phrases
-   (analysis.themes.naming). Sentences of fewer than MIN_WORDS words get no new theme: too little to go on.
+   (analysis.themes.naming). Leftover sentences of fewer than MIN_WORDS words get no new theme.
 4. Texts that the impersonal detector flagged also carry the library's detector theme ("Felt impersonal").
 
 Every library theme is kept as a topic (size 0 when nothing matched it), so that new texts themed later
@@ -254,9 +254,10 @@ def assign_texts(
 class Rest:
     """What the library does not cover, as documents to cluster: a text none of whose sentences matched is one
     document (its embedding is usually cached already); the unmatched sentences of a text that matched
-    elsewhere are each one (averaging them would blur unrelated remarks into one vague theme). Documents of
-    fewer than MIN_WORDS words are left out. `text` is each document's text, `vector_of` its sentence's
-    position in Sentences (-1 for a whole text), `sentiment` its sentiment, `sentence` its quote."""
+    elsewhere are each one (averaging them would blur unrelated remarks into one vague theme), when it has at
+    least MIN_WORDS words ("Thanks!" beside a matched sentence is no theme; a whole comment of two words is
+    still a comment). `text` is each document's text, `vector_of` its sentence's position in Sentences (-1 for
+    a whole text), `sentiment` its sentiment, `sentence` its quote."""
 
     text: list[int]
     documents: list[str]
@@ -279,11 +280,12 @@ class Rest:
             else:
                 for position in positions:
                     quote = sentences.texts[position]
-                    rest._add(text, quote, float(sentences.sentiment[position]), quote, position)
+                    if len(quote.split()) >= MIN_WORDS:
+                        rest._add(text, quote, float(sentences.sentiment[position]), quote, position)
         return rest
 
     def _add(self, text: int, document: str, sentiment: float, sentence: str, vector_of: int) -> None:
-        if len(document.split()) >= MIN_WORDS:
+        if document.strip():
             self.text.append(text)
             self.documents.append(document)
             self.sentiment.append(sentiment)
