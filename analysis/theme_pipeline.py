@@ -187,7 +187,7 @@ def update_themes(
     elif current is None:
         reason = "no model yet"
     elif current.split("@")[0] != model_base(library):
-        reason = "the theme library changed"
+        reason = "the theme library (or how Pulse themes) changed"
     else:
         assigned = assign_new_themes(engine, model_name, library)
         if not needs_refit(read_assigned_similarities(engine)):

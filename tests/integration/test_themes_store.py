@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import polars as pl
 import pytest
@@ -10,6 +12,7 @@ from sqlalchemy import Engine
 
 from analysis.theme_pipeline import assign_new_themes, fit_themes, update_themes
 from analysis.themes import IMPERSONAL_LABEL, IMPERSONAL_SEED, add_theme, theme_periods
+from analysis.themes.library import LibraryTheme
 from pulse.errors import InputError
 from store.explorer import correct_label
 from store.runs import read_runs
@@ -145,3 +148,16 @@ def test_fit_themes__stores_every_theme_a_comment_mentions(engine: Engine) -> No
     new = seed_themed_store(engine, per_cluster=2, offset=3000)
     assign_new_themes(engine, TEST_MODEL, TEST_LIBRARY)
     assert read_theme_mentions(engine)["feedback_id"].n_unique() == len(truth) + len(new)
+
+
+def test_update_themes__refits_when_the_library_changes(engine: Engine) -> None:
+    seed_themed_store(engine)
+    fit_themes(engine, TEST_MODEL, library=TEST_LIBRARY)
+    assert update_themes(engine, model_name=TEST_MODEL, library=TEST_LIBRARY).action == "assign"
+    edited = replace(
+        TEST_LIBRARY,
+        themes=(*TEST_LIBRARY.themes, LibraryTheme("bread", "Product", "Bread", keywords=("loaf",))),
+    )
+    run = update_themes(engine, model_name=TEST_MODEL, library=edited)
+    assert (run.action, run.reason) == ("fit", "the theme library (or how Pulse themes) changed")
+    assert "Bread" in read_topics(engine)["label"].to_list()
