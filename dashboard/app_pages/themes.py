@@ -140,7 +140,7 @@ else:
 st.subheader("What they said")
 for row in report.summary.iter_rows(named=True):
     with st.expander(
-        f"{markdown_literal(row['theme'])} · {row['volume']} items · sentiment {signed(row['mean_sentiment'])}"
+        f"{markdown_literal(row['theme'])} · {row['volume']} comments · sentiment {signed(row['mean_sentiment'])}"
     ):
         for quote in row["quotes"]:
             render_quote(quote, "close to the theme's centre; emails, phone numbers and @handles removed")
