@@ -8,7 +8,8 @@ file`, the Themes page and the handout.
 3. What the library does not cover is clustered (analysis.themes.model's BERTopic with AdaptiveKMeans, at most
    enough new themes to keep the list near `max_themes`), and each new theme is named by key phrases
    (analysis.themes.naming). Leftover sentences of fewer than MIN_WORDS words get no new theme.
-4. Texts that the impersonal detector flagged also carry the library's detector theme ("Felt impersonal").
+4. Texts that the impersonal detector flagged also carry the library's detector theme ("Impersonal
+   experience").
 
 Every library theme is kept as a topic (size 0 when nothing matched it), so that new texts themed later
 (`assign_texts`) can match any of them; lists show the `max_themes` biggest and count the rest as OTHER.
@@ -33,9 +34,9 @@ Embedder = Callable[[Sequence[str]], np.ndarray]
 
 MAX_THEMES = 25  # themes listed; the rest count as OTHER
 MIN_NEW_THEMES = 3  # new themes looked for even when the library's themes fill the list
-MIN_WORDS = 3
-MIN_TO_DISCOVER = 10
-NEW_THEME_COHERENCE = 0.45  # a new theme whose texts are less similar to its centre (mean cosine) is noise  # fewer uncovered sentences than this are left as OTHER
+MIN_WORDS = 3  # a leftover sentence beside a matched one needs this many words to join a new theme
+MIN_TO_DISCOVER = 10  # fewer uncovered documents than this are left as OTHER
+NEW_THEME_COHERENCE = 0.45  # a new theme whose texts are less similar to its centre (mean cosine) is noise
 LIBRARY_SEED = "library:"
 OTHER = "Other"
 NEW_THEMES_HEADING = "New themes"
@@ -76,9 +77,6 @@ class Sentences:
         own = vectors if sentiment_embedder is None else np.asarray(sentiment_embedder(sentences))
         sentiment = model.segment_scores(own.astype(np.float64), vader_features(sentences))
         return cls(sentences, segmented.owner[keep], vectors, sentiment)
-
-    def words(self) -> np.ndarray:
-        return np.array([len(sentence.split()) for sentence in self.texts], dtype=np.int64)
 
 
 def pieces_to_embed(texts: Sequence[str | None]) -> list[str]:
@@ -150,14 +148,15 @@ class ThemedTexts:
         shown = set(self.shown(max_themes))
         names = [topic.label for topic in self.topics]
         listed = self.mentions.filter(pl.col("topic").is_in(list(shown)))
-        main = [int(number) if number in shown else None for number in self.main.tolist()]
-        per_text: list[list[str]] = [[] for _ in range(self.texts)]
+        per_text: list[list[int]] = [[] for _ in range(self.texts)]
         for row in listed.sort("similarity", descending=True).iter_rows(named=True):
-            per_text[row["text"]].append(names[row["topic"]])
+            per_text[row["text"]].append(row["topic"])
+        main: list[int | None] = []  # the main theme, or when it is not listed the best listed one
         themes = []
-        for index, number in enumerate(main):
-            ordered = ([names[number]] if number is not None else []) + per_text[index]
-            themes.append(";".join(dict.fromkeys(ordered)))
+        for index, number in enumerate(self.main.tolist()):
+            ordered = list(dict.fromkeys(([number] if number in shown else []) + per_text[index]))
+            main.append(ordered[0] if ordered else None)
+            themes.append(";".join(names[theme] for theme in ordered))
         return pl.DataFrame(
             {
                 "theme": [names[number] if number is not None else OTHER for number in main],

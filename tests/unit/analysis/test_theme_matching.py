@@ -94,3 +94,16 @@ def test_clean_for_keywords_and_phrase_name() -> None:
     assert phrase_name(["card delivery", "delivery time", "tracking"]) == "Card delivery · tracking"
     assert pieces_to_embed(["One. Two and three.", None]) == ["One.", "Two and three.", "One. Two and three."]
     assert np.allclose(np.linalg.norm(embed(["a b"]), axis=1), 1)
+
+
+def test_text_columns__a_comment_whose_main_theme_is_not_listed_takes_its_listed_one() -> None:
+    texts = [
+        "the queue was endless",
+        "the queue was endless again",
+        "great fresh bread, but the queue was endless",
+    ]
+    themed = theme_texts(texts, embed, LIBRARY)
+    columns = themed.text_columns(max_themes=1)  # only Speed and queues is listed
+    assert columns["theme"].to_list() == ["Speed and queues"] * 3
+    assert columns["themes"].to_list() == ["Speed and queues"] * 3
+    assert themed.theme_table(max_themes=1)["name"].to_list() == ["Speed and queues"]  # no Other: all listed
