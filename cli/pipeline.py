@@ -16,6 +16,8 @@ from pulse.progress import rate_progress
 from pulse.settings import PROJECT_ROOT
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from analysis.embeddings import Embedder
 
 
@@ -78,18 +80,12 @@ def score(context: Context, input_file: Path, text_column: str, out_file: Path |
     there is one (migrated), else in Pulse's cache folder, so scoring the same texts again costs no model
     time."""
     from analysis.pipeline import add_scores
-    from collectors.surveys import read_table
     from pulse.tables import check_format, write_table
     from store.scores import SCORE_COLUMNS
 
     out_file = out_file or input_file.with_name(f"{input_file.stem}-scored.csv")
     check_format(out_file)
-    frame = read_table(input_file)
-    if text_column not in frame.columns:
-        raise InputError(
-            f"{input_file.name} has no column {text_column!r}.",
-            hint=f"Choose --text-column from: {', '.join(frame.columns)}.",
-        )
+    frame = read_text_table(input_file, text_column)
     kept = {name: f"input {name}" for name in SCORE_COLUMNS if name in frame.columns and name != text_column}
     frame = frame.rename(kept)  # a file scored before keeps its old scores beside the new ones
     embedder = score_embedder(context)
@@ -103,6 +99,20 @@ def score(context: Context, input_file: Path, text_column: str, out_file: Path |
         + ", ".join(f"{count} {label}" for label, count in sorted(counts))
         + f"; {flagged} impersonal-experience complaints."
     )
+
+
+def read_text_table(input_file: Path, text_column: str) -> pl.DataFrame:
+    """The table in `input_file` (CSV, XLSX, JSON), checked to have `text_column`: for `pulse score` and
+    `pulse themes file`."""
+    from collectors.surveys import read_table
+
+    frame = read_table(input_file)
+    if text_column not in frame.columns:
+        raise InputError(
+            f"{input_file.name} has no column {text_column!r}.",
+            hint=f"Choose --text-column from: {', '.join(frame.columns)}.",
+        )
+    return frame
 
 
 def score_embedder(context: Context) -> Embedder:

@@ -166,20 +166,13 @@ def themes_file(
 
     from analysis.themes.library import load_library
     from analysis.themes.theming import pieces_to_embed, theme_texts
-    from cli.pipeline import score_embedder
-    from collectors.surveys import read_table
-    from pulse.errors import InputError
+    from cli.pipeline import read_text_table, score_embedder
     from pulse.tables import check_format, write_table
 
     out_file = out_file or input_file.with_name(f"{input_file.stem}-themes.csv")
     check_format(out_file)
     library = load_library(library_choice or context.settings.theme_library)
-    frame = read_table(input_file)
-    if text_column not in frame.columns:
-        raise InputError(
-            f"{input_file.name} has no column {text_column!r}.",
-            hint=f"Choose --text-column from: {', '.join(frame.columns)}.",
-        )
+    frame = read_text_table(input_file, text_column)
     kept: dict[str, str] = {
         name: f"input {name}" for name in ("theme", "theme_id", "themes") if name in frame.columns
     }
