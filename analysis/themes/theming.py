@@ -205,7 +205,9 @@ def theme_texts(
             clusters=min(topic_count(len(rest.text)), max(max_themes - used, MIN_NEW_THEMES)),
             embedder=word_embedder or embedder,
         )
-        coherent = [topic for topic in found.topics if _coherence(found, topic.number) >= NEW_THEME_COHERENCE]
+        coherent = [
+            t for t in found.topics if _coherence(found, t.number, rest.documents) >= NEW_THEME_COHERENCE
+        ]
         number = {topic.number: len(topics) + offset for offset, topic in enumerate(coherent)}
         topics += [replace(topic, number=number[topic.number], size=0) for topic in coherent]
         numbers = np.array(
@@ -318,9 +320,12 @@ class Rest:
         )
 
 
-def _coherence(fit: TopicFit, number: int) -> float:
-    """The mean similarity of a found topic's texts to its centroid."""
-    return float(fit.similarities[fit.assignments == number].mean())
+def _coherence(fit: TopicFit, number: int, documents: Sequence[str]) -> float:
+    """The mean similarity of a found topic's distinct texts to its centroid (a sentence repeated word for word
+    by many customers counts once: repeats make any cluster look tight)."""
+    members = np.flatnonzero(fit.assignments == number)
+    first = {documents[index].casefold(): index for index in members[::-1]}
+    return float(fit.similarities[list(first.values())].mean())
 
 
 def _sentence_rows(sentences: Sentences, sentence_topic: np.ndarray, similarity: np.ndarray) -> pl.DataFrame:
