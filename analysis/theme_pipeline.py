@@ -26,7 +26,7 @@ from analysis.themes import (
 )
 from analysis.themes.library import DEFAULT_LIBRARY, ThemeLibrary, library_toml, load_library
 from analysis.themes.model import TOPICS_VERSION
-from analysis.themes.theming import ThemedTexts, assign_texts, theme_texts
+from analysis.themes.theming import ThemedTexts, assign_texts, pieces_to_embed, theme_texts
 from pulse.progress import Progress
 from store.engine import Engine
 from store.rollouts import read_rollouts
@@ -76,7 +76,9 @@ def fit_themes(
     items = read_texts_to_theme(engine, only_new=False)
     with recorded_run(engine, "pipeline", "themes", versions={"embedding_model": model_name}) as run:
         texts = items["text"].to_list()
-        embed_cached(engine, texts, model_name, progress)  # the whole texts, with progress; sentences follow
+        embed_cached(
+            engine, pieces_to_embed(texts), model_name, progress
+        )  # texts and sentences, with progress
         themed = theme_texts(
             texts,
             store_embedder(engine, model_name),

@@ -4,14 +4,13 @@ customers talk about, and the handout for people."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
 from cli.context import Context, with_context
-from cli.printing import json_default, progress_to
+from cli.printing import json_default
 from pulse.progress import rate_progress
 
 EMBED_CHUNK = 256  # sentences embedded between two moves of the progress bar
@@ -35,12 +34,12 @@ def themes_fit(context: Context, model_name: str | None) -> None:
 
     settings = context.settings
     library = load_library(settings.theme_library)
-    with click.progressbar(length=1, label="Embedding new texts", file=sys.stderr) as bar:
+    with rate_progress(1, "Embedding texts and sentences", "texts") as progress:
         run = update_themes(
             context.engine,
             refit=True,
             model_name=model_name or settings.embedding_model,
-            progress=lambda done, total: progress_to(bar, done, total),
+            progress=progress,
             library=library,
             business_name=settings.business_name,
         )
@@ -53,18 +52,20 @@ def themes_fit(context: Context, model_name: str | None) -> None:
 )
 @with_context
 def themes_update(context: Context, model_name: str | None) -> None:
-    """Give new feedback its theme without a refit; refits when there is no model yet or when too many new
-    items fit the themes poorly."""
+    """Give new feedback its theme without a refit; refits when there is no model yet, when the theme library
+    changed, or when too many new items fit the themes poorly."""
     from analysis.theme_pipeline import update_themes
     from analysis.themes.library import load_library
 
     settings = context.settings
-    run = update_themes(
-        context.engine,
-        model_name=model_name or settings.embedding_model,
-        library=load_library(settings.theme_library),
-        business_name=settings.business_name,
-    )
+    with rate_progress(1, "Embedding texts and sentences for a refit", "texts") as progress:
+        run = update_themes(
+            context.engine,
+            model_name=model_name or settings.embedding_model,
+            progress=progress,
+            library=load_library(settings.theme_library),
+            business_name=settings.business_name,
+        )
     if run.action == "fit":
         click.echo(f"Refitted ({run.reason}): {run.topics} themes on {run.themed} feedback items.")
     else:
