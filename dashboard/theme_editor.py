@@ -9,6 +9,15 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
+from analysis.themes.library import (
+    ThemeLibrary,
+    discovered_theme,
+    library_toml,
+    load_library,
+    owned_file,
+    save_library,
+    with_theme,
+)
 from dashboard.components import flash, pick_by_id, render_error
 from dashboard.data import get_engine, get_settings
 from pulse.errors import PulseError
@@ -23,9 +32,7 @@ def theme_name(row: dict[str, Any]) -> str:
 
 def render_new_themes(topics: pl.DataFrame, summary: pl.DataFrame) -> None:
     """The discovered themes shown, each offered as "new theme?": name it, fold it into a library theme, hide
-    it, or download the theme library with it added (to save as the file PULSE_THEME_LIBRARY names)."""
-    from analysis.themes.library import discovered_theme, library_toml, load_library, with_theme
-
+    it, or add it to the owner's library file (with a preset, download the library with it added)."""
     new = summary.filter(pl.col("new"))
     if new.is_empty():
         return
@@ -63,13 +70,34 @@ def render_new_themes(topics: pl.DataFrame, summary: pl.DataFrame) -> None:
             added = with_theme(
                 library, discovered_theme(library, row["theme"], row["keywords"], row["quotes"])
             )
-            st.download_button(
-                "Download the library with this theme",
-                data=library_toml(added),
-                file_name="theme-library.toml",
-                mime="application/toml",
-                key=f"themes__library_{theme_id}",
-            )
+            render_add_to_library(added, row["theme"], theme_id)
+
+
+def render_add_to_library(added: ThemeLibrary, name: str, theme_id: int) -> None:
+    """Add a new theme to the owner's own library file (PULSE_THEME_LIBRARY names a file); with a preset, offer
+    the library with the theme added as a download to save as that file."""
+    own_file = owned_file(added)
+    if own_file is None:
+        st.download_button(
+            "Download the library with this theme",
+            data=library_toml(added),
+            file_name="theme-library.toml",
+            mime="application/toml",
+            key=f"themes__library_{theme_id}",
+            help="Save it and set PULSE_THEME_LIBRARY to its path: then this page adds themes to it directly.",
+        )
+        return
+    if st.button(f"Add to the library ({own_file.name})", key=f"themes__library_{theme_id}"):
+        try:
+            save_library(added, own_file)
+        except PulseError as error:
+            render_error(error)
+            return
+        flash(
+            f"Added '{markdown_literal(name)}' to {markdown_literal(own_file.name)}: the next `pulse themes "
+            "update` refits with it."
+        )
+        st.rerun()
 
 
 def render_keep(current: dict[str, Any]) -> None:

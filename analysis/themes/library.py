@@ -164,6 +164,35 @@ def with_theme(library: ThemeLibrary, theme: LibraryTheme) -> ThemeLibrary:
     return replace(library, themes=(*kept, theme))
 
 
+def owned_file(library: ThemeLibrary) -> Path | None:
+    """The file `library` was read from when it is the owner's own (not a preset, not NO_LIBRARY)."""
+    if library.source in (*PRESETS, NO_LIBRARY, ""):
+        return None
+    path = Path(library.source)
+    return path if path.is_file() else None
+
+
+def save_library(library: ThemeLibrary, path: Path) -> None:
+    """Write `library` to `path` as TOML, whole or not at all (a temporary file beside it, then renamed), after
+    checking that what is written reads back the same."""
+    text = library_toml(library)
+    if parse_library(text) != library:
+        raise InputError(
+            "Pulse could not write this theme library so that it reads back the same.",
+            hint="Edit the file by hand; `pulse themes library --check FILE` checks it.",
+        )
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise InputError(
+            f"Pulse could not write the theme library {path}: {error.strerror}.",
+            hint="Check that the file and its folder are writable by the user running Pulse.",
+        ) from None
+
+
 def discovered_theme(
     library: ThemeLibrary, name: str, keywords: list[str], quotes: list[str], heading: str = "New themes"
 ) -> LibraryTheme:

@@ -17,6 +17,7 @@ import analysis.theme_pipeline
 import reports.handout as theme_handout
 from analysis.filters import Filters
 from analysis.theme_pipeline import fit_themes
+from analysis.themes.library import load_library
 from dashboard.data import data_version, load_theme_export
 from pulse.plain_text import html_literal
 from store.engine import build_engine
@@ -25,7 +26,13 @@ from store.topics import read_topics, rename_topic
 from tests.app.pages import NASTY_NAME, run_app
 from tests.app.widgets import as_read, is_literal, picker
 from tests.stores import upgrade_as_pulse_db_upgrade_does
-from tests.theme_data import TEST_LIBRARY, TEST_MODEL, seed_themed_store, use_hash_encoders
+from tests.theme_data import (
+    TEST_LIBRARY,
+    TEST_MODEL,
+    seed_themed_store,
+    use_hash_encoders,
+    write_test_library,
+)
 
 PAGE = "app_pages/themes.py"
 PICK = "themes__edit_theme"
@@ -229,3 +236,21 @@ def test_themes_page__a_new_theme_is_kept_under_a_name_or_folded_into_a_library_
     assert topics[kept]["custom_name"] == "Bread talk"
     assert topics[folded]["merged_into"] == library_theme
     assert "Bread talk" in app.dataframe[0].value["theme"].tolist()
+
+
+def test_themes_page__a_new_theme_joins_the_owners_library_file(  # type: ignore[no-untyped-def]
+    themed_store: str, use_database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    library_file = write_test_library(tmp_path)
+    monkeypatch.setenv("PULSE_THEME_LIBRARY", str(library_file))
+    use_database(themed_store)
+    app = run_app(PAGE)
+    new = next(key for key, row in stored_topics(themed_store).items() if row["heading"] is None)
+    button = app.button(key=f"themes__library_{new}")
+    assert button.label == f"Add to the library ({library_file.name})"
+    button.click().run()
+    assert not app.exception
+    library = load_library(str(library_file))
+    assert len(library.themes) == len(TEST_LIBRARY.themes) + 1
+    added = library.themes[-1]
+    assert added.name == stored_topics(themed_store)[new]["label"] and added.examples and added.keywords

@@ -13,7 +13,9 @@ from analysis.themes.library import (
     discovered_theme,
     library_toml,
     load_library,
+    owned_file,
     parse_library,
+    save_library,
     theme_key,
     with_theme,
 )
@@ -80,3 +82,17 @@ def test_discovered_theme__joins_the_library_under_a_key_of_its_own() -> None:
     added = with_theme(library, theme)
     assert parse_library(library_toml(added)).theme("delivery_2") == theme
     assert theme_key("10% off!") == "t_10_off"
+
+
+def test_save_library__writes_the_owners_file_whole_and_says_when_it_cannot(tmp_path: Path) -> None:
+    assert owned_file(load_library("small_business")) is None and owned_file(EMPTY_LIBRARY) is None
+    path = tmp_path / "mine.toml"
+    path.write_text(library_toml(load_library("clinic")), encoding="utf-8")
+    library = load_library(str(path))
+    assert owned_file(library) == path
+    added = with_theme(library, discovered_theme(library, "Parking", ["car park"], ["Nowhere to park"]))
+    save_library(added, path)
+    assert load_library(str(path)) == added and not list(tmp_path.glob(".*.tmp"))
+    with pytest.raises(InputError) as raised:
+        save_library(added, tmp_path / "no-such-folder" / "mine.toml")
+    assert "writable" in (raised.value.hint or "")
