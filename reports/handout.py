@@ -48,6 +48,11 @@ def nps_words(row: dict[str, Any]) -> str:
     return f"NPS {row['nps_with']:+.0f} when mentioned{otherwise}"
 
 
+def change_words(row: dict[str, Any]) -> str:
+    """'rising', 'falling' or '' for a summary row."""
+    return "rising" if row.get("rising") else "falling" if row.get("falling") else ""
+
+
 def heading_words(row: dict[str, Any]) -> str:
     """The theme's library heading, or 'new theme' for one found outside the library."""
     return "new theme" if row.get("new") else str(row.get("heading") or "")
@@ -62,7 +67,7 @@ def report_markdown(report: ThemeReport, business: str = "") -> str:
         return "\n".join([*lines, "No themes yet: run `pulse themes fit`.", ""])
     lines += [
         "| theme | heading | comments | share | trend (4 weeks) | sentiment | NPS mentioned / otherwise "
-        "| impersonal | rising |",
+        "| impersonal | rising / falling |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in report.summary.iter_rows(named=True):
@@ -75,7 +80,7 @@ def report_markdown(report: ThemeReport, business: str = "") -> str:
         lines.append(
             f"| {_md(row['theme'])} | {_md(heading_words(row))} | {row['volume']} | {percent(row['share'])} | "
             f"{percent(row['trend'], signed=True)} | {signed(row['mean_sentiment'])} | {nps} | "
-            f"{percent(row['impersonal_share'])} | {'yes' if row['rising'] else ''} |"
+            f"{percent(row['impersonal_share'])} | {change_words(row)} |"
         )
     lines.append("")
     for row in report.summary.iter_rows(named=True):
@@ -115,6 +120,8 @@ def report_table(report: ThemeReport) -> pl.DataFrame:
             pl.lit(None, dtype=pl.Float64).alias("nps_with"),
             pl.lit(None, dtype=pl.Float64).alias("nps_without"),
         )
+    if "falling" not in summary.columns:
+        summary = summary.with_columns(pl.lit(False).alias("falling"))
     return summary.with_columns(
         pl.col("keywords").list.join("; "),
         pl.col("nps_with").round(1),
@@ -136,6 +143,7 @@ def report_table(report: ThemeReport) -> pl.DataFrame:
         "nps_without",
         "impersonal_percent",
         "rising",
+        "falling",
         *[f"quote_{index + 1}" for index in range(QUOTES_PER_THEME)],
     )
 
@@ -218,7 +226,7 @@ def _font(pdf: Any) -> tuple[str, Clean]:
 
 def _theme_block(pdf: Any, font: str, clean: Clean, row: dict[str, Any], top_share: float) -> None:
     pdf.set_font(font, size=11)
-    name = clean(row["theme"] + ("  (rising)" if row["rising"] else ""))
+    name = clean(row["theme"] + (f"  ({change_words(row)})" if change_words(row) else ""))
     pdf.cell(0, 6, name, new_x="LMARGIN", new_y="NEXT")
     x, y = pdf.get_x(), pdf.get_y()
     width = 60 * (row["share"] or 0) / top_share

@@ -12,7 +12,14 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from analysis.quotes import representative_quotes
-from analysis.themes.trends import add_theme, item_count, rising_themes, rollout_changes, theme_periods
+from analysis.themes.trends import (
+    add_theme,
+    falling_themes,
+    item_count,
+    rising_themes,
+    rollout_changes,
+    theme_periods,
+)
 from pulse.measures import DETRACTOR, PROMOTER
 
 TREND_PERIODS = 4  # the trend compares the share of the last four weeks with the four before
@@ -31,6 +38,7 @@ SUMMARY_SCHEMA: dict[str, Any] = {
     "mean_sentiment": pl.Float64,
     "impersonal_share": pl.Float64,
     "rising": pl.Boolean,
+    "falling": pl.Boolean,
     "nps_with": pl.Float64,
     "nps_without": pl.Float64,
     "nps_answers": pl.Int64,
@@ -121,6 +129,7 @@ def _summary(frame: pl.DataFrame, weekly: pl.DataFrame, topics: pl.DataFrame) ->
         pl.col("heading").is_null().alias("new"),
     )
     rising_ids = rising_themes(weekly)["theme_id"].to_list()
+    falling_ids = falling_themes(weekly)["theme_id"].to_list()
     return (
         totals.join(_trends(weekly), on="theme_id", how="left")
         .join(quotes, on="theme_id", how="left")
@@ -129,6 +138,7 @@ def _summary(frame: pl.DataFrame, weekly: pl.DataFrame, topics: pl.DataFrame) ->
         .with_columns(
             (pl.col("volume") / items).alias("share"),
             pl.col("theme_id").is_in(rising_ids).alias("rising"),
+            pl.col("theme_id").is_in(falling_ids).alias("falling"),
             pl.col("quotes").fill_null([]),
         )
         .sort("volume", "theme", descending=[True, False])

@@ -141,17 +141,37 @@ def rising_themes(
     """Themes whose share in the latest period is significantly above their share in the `baseline_periods`
     before it (one-sided two-proportion z-test at `alpha`), with at least `min_count` items now: theme_id,
     theme, volume, share, baseline_share, change (points of share), p_value; biggest change first."""
-    columns = {
-        "theme_id": pl.Int64,
-        "theme": pl.String,
-        "volume": pl.Int64,
-        "share": pl.Float64,
-        "baseline_share": pl.Float64,
-        "change": pl.Float64,
-        "p_value": pl.Float64,
-    }
+    return _changed_themes(periods, baseline_periods, min_count, alpha, falling=False)
+
+
+def falling_themes(
+    periods: pl.DataFrame,
+    baseline_periods: int = BASELINE_PERIODS,
+    min_count: int = MIN_RISING_COUNT,
+    alpha: float = RISING_ALPHA,
+) -> pl.DataFrame:
+    """Themes whose share in the latest period is significantly below their share in the `baseline_periods`
+    before it (the same test the other way), with at least `min_count` items in the baseline (a theme that
+    vanished counts): rising_themes's columns, the biggest fall first."""
+    return _changed_themes(periods, baseline_periods, min_count, alpha, falling=True).sort("change")
+
+
+CHANGED_SCHEMA = {
+    "theme_id": pl.Int64,
+    "theme": pl.String,
+    "volume": pl.Int64,
+    "share": pl.Float64,
+    "baseline_share": pl.Float64,
+    "change": pl.Float64,
+    "p_value": pl.Float64,
+}
+
+
+def _changed_themes(
+    periods: pl.DataFrame, baseline_periods: int, min_count: int, alpha: float, falling: bool
+) -> pl.DataFrame:
     if periods.is_empty():
-        return pl.DataFrame(schema=columns)
+        return pl.DataFrame(schema=CHANGED_SCHEMA)
     all_periods = periods["period"].unique().sort()
     latest = all_periods[-1]
     baseline = all_periods.filter(all_periods < latest).tail(baseline_periods)
@@ -159,31 +179,36 @@ def rising_themes(
     base_total = int(
         periods.filter(pl.col("period").is_in(baseline.to_list())).unique("period")["total"].sum()
     )
-    now = periods.filter(pl.col("period") == latest)
+    now = periods.filter(pl.col("period") == latest).select("theme_id", "theme", "volume")
     before = (
         periods.filter(pl.col("period").is_in(baseline.to_list()))
         .group_by("theme_id")
-        .agg(pl.col("volume").sum().alias("base_volume"))
+        .agg(pl.col("volume").sum().alias("base_volume"), pl.col("theme").last().alias("base_theme"))
+    )
+    joined = (
+        before.join(now, on="theme_id", how="left")
+        if falling
+        else now.join(before, on="theme_id", how="left")
     )
     rows = []
-    for row in now.join(before, on="theme_id", how="left").iter_rows(named=True):
-        base_hits = row["base_volume"] or 0
-        z = two_proportion_z(row["volume"], total_now, base_hits, base_total)
-        p_value = one_sided_p(z)
-        if row["volume"] >= min_count and base_total and p_value < alpha:
+    for row in joined.iter_rows(named=True):
+        hits, base_hits = row["volume"] or 0, row["base_volume"] or 0
+        z = two_proportion_z(hits, total_now, base_hits, base_total)
+        p_value = one_sided_p(-z if falling else z)
+        if (base_hits if falling else hits) >= min_count and base_total and p_value < alpha:
             base_share = base_hits / base_total
             rows.append(
                 {
                     "theme_id": row["theme_id"],
-                    "theme": row["theme"],
-                    "volume": row["volume"],
-                    "share": row["share"],
+                    "theme": row["theme"] or row["base_theme"],
+                    "volume": hits,
+                    "share": hits / total_now,
                     "baseline_share": base_share,
-                    "change": row["share"] - base_share,
+                    "change": hits / total_now - base_share,
                     "p_value": p_value,
                 }
             )
-    return pl.DataFrame(rows, schema=columns).sort("change", descending=True)
+    return pl.DataFrame(rows, schema=CHANGED_SCHEMA).sort("change", descending=True)
 
 
 def rollout_changes(

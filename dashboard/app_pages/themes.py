@@ -71,6 +71,7 @@ st.dataframe(
         pl.col("nps_without").round(0),
         (pl.col("impersonal_share") * 100).round(0).alias("impersonal"),
         "rising",
+        "falling",
     ),
     hide_index=True,
     width="stretch",
@@ -87,12 +88,15 @@ st.dataframe(
         "nps_without": st.column_config.NumberColumn("NPS otherwise", format="%+.0f"),
         "impersonal": st.column_config.NumberColumn("Impersonal", format="%.0f%%"),
         "rising": "Rising",
+        "falling": "Falling",
     },
 )
 rising = [markdown_literal(name) for name in report.summary.filter(pl.col("rising"))["theme"]]
+falling = [markdown_literal(name) for name in report.summary.filter(pl.col("falling"))["theme"]]
 st.caption(
     ("Rising this week: " + ", ".join(rising) + ". " if rising else "No theme is rising this week. ")
-    + "Rising: a share above the four weeks before (one-sided test, p < 0.05, at least 5 items)."
+    + ("Falling: " + ", ".join(falling) + ". " if falling else "")
+    + "Rising or falling: a share above or below the four weeks before (one-sided test, p < 0.05, at least 5 items)."
 )
 
 st.subheader("Week by week")

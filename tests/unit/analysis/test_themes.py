@@ -9,6 +9,7 @@ import pytest
 
 from analysis.themes import (
     add_theme,
+    falling_themes,
     one_sided_p,
     resolve_themes,
     rising_themes,
@@ -83,6 +84,18 @@ def test_rising_themes__a_planted_rise_is_found_and_noise_is_not() -> None:
     assert found["change"][0] > 0.1 and found["p_value"][0] < 0.05
     flat = add_theme(themed({**steady, 4: {1: 21, 2: 19}}), topics_frame())
     assert rising_themes(theme_periods(flat, "UTC")).is_empty()
+
+
+def test_falling_themes__a_planted_fall_is_found_a_vanished_theme_too_and_noise_is_not() -> None:
+    steady = {week: {1: 20, 2: 20} for week in range(4)}
+    fall = falling_themes(
+        theme_periods(add_theme(themed({**steady, 4: {1: 20, 2: 3}}), topics_frame()), "UTC")
+    )
+    assert fall["theme"].to_list() == ["Coffee"] and fall["change"][0] < -0.3 and fall["p_value"][0] < 0.05
+    gone = falling_themes(theme_periods(add_theme(themed({**steady, 4: {1: 20}}), topics_frame()), "UTC"))
+    assert gone.select("theme", "volume", "share").row(0) == ("Coffee", 0, 0.0)
+    flat = add_theme(themed({**steady, 4: {1: 21, 2: 19}}), topics_frame())
+    assert falling_themes(theme_periods(flat, "UTC")).is_empty()
 
 
 def test_rising_themes__needs_the_minimum_count() -> None:
