@@ -151,6 +151,10 @@ class PieceEmbeddings:
             held.update(zip(missing, np.asarray(self.source(missing), dtype=np.float32), strict=True))
         self.vectors = held
 
+    def hold(self, pieces: Sequence[str], vectors: np.ndarray) -> None:
+        """Hold `vectors` of `pieces` computed elsewhere (by a call that shows progress), as `prepare` would."""
+        self.vectors = dict(zip(pieces, np.asarray(vectors, dtype=np.float32), strict=True))
+
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         missing = [text for text in dict.fromkeys(texts) if text not in self.vectors]
         if missing:

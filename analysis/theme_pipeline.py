@@ -11,7 +11,7 @@ from datetime import datetime
 import polars as pl
 
 from analysis.embedding_pipeline import embed_cached, store_embedder
-from analysis.embeddings import DEFAULT_MODEL, Embedder, embed
+from analysis.embeddings import DEFAULT_MODEL, Embedder, PieceEmbeddings, embed
 from analysis.filters import Filters, apply_filters, rollouts_in_dates
 from analysis.themes import (
     OUTLIER,
@@ -76,12 +76,12 @@ def fit_themes(
     items = read_texts_to_theme(engine, only_new=False)
     with recorded_run(engine, "pipeline", "themes", versions={"embedding_model": model_name}) as run:
         texts = items["text"].to_list()
-        embed_cached(
-            engine, pieces_to_embed(texts), model_name, progress
-        )  # texts and sentences, with progress
+        pieces = pieces_to_embed(texts)
+        embedder = PieceEmbeddings(store_embedder(engine, model_name))
+        embedder.hold(pieces, embed_cached(engine, pieces, model_name, progress))  # read once, with progress
         themed = theme_texts(
             texts,
-            store_embedder(engine, model_name),
+            embedder,
             library,
             items["impersonal"].to_numpy(),
             business_name,

@@ -163,8 +163,10 @@ def themes_file(
     """Theme a CSV, XLSX or JSON file of texts without touching the store: writes every input column plus
     theme (the main theme's name), theme_id and themes (all of the row's themes, `;`-separated), and prints
     the theme table (name, size, share, mean sentiment). Embeddings are kept like `pulse score`'s."""
+    import numpy as np
     import polars as pl
 
+    from analysis.embeddings import PieceEmbeddings
     from analysis.themes.library import load_library
     from analysis.themes.theming import pieces_to_embed, theme_texts
     from cli.pipeline import read_text_table, score_embedder
@@ -179,12 +181,15 @@ def themes_file(
     }
     frame = frame.rename(kept)  # a file themed before keeps its old themes beside the new ones
     texts = frame[text_column].cast(pl.String).to_list()
-    embedder = score_embedder(context)
+    cache = score_embedder(context)
     pieces = pieces_to_embed(texts)
+    chunks = []
     with rate_progress(len(pieces), "Embedding sentences", "sentences") as progress:
         for start in range(0, len(pieces), EMBED_CHUNK):
-            embedder(pieces[start : start + EMBED_CHUNK])  # kept in the cache that theme_texts reads
+            chunks.append(cache(pieces[start : start + EMBED_CHUNK]))  # kept in the cache for the next run
             progress(min(start + EMBED_CHUNK, len(pieces)), len(pieces))
+    embedder = PieceEmbeddings(cache)
+    embedder.hold(pieces, np.concatenate(chunks) if chunks else np.zeros((0, 0), np.float32))
     click.echo("Finding themes…", err=True)
     themed = theme_texts(
         texts, embedder, library, business_name=context.settings.business_name, max_themes=max_themes
@@ -206,10 +211,10 @@ def themes_file(
 def themes_library(context: Context, show: str | None, check: str | None) -> None:
     """The theme library: list the current one's themes by heading (PULSE_THEME_LIBRARY), print one as TOML
     to start your own from (--show), or check a file you edited (--check)."""
-    from analysis.themes.library import library_toml, load_library
+    from analysis.themes.library import library_text, load_library
 
     if show:
-        click.echo(library_toml(load_library(show)), nl=False)
+        click.echo(library_text(show.strip()), nl=False)  # with its comments, which explain the fields
         return
     library = load_library(check or context.settings.theme_library)
     click.echo(f"{library.name}: {len(library.themes)} themes ({library.source})")

@@ -43,9 +43,7 @@ def render_new_themes(topics: pl.DataFrame, summary: pl.DataFrame) -> None:
     )
     library = load_library(get_settings().theme_library)
     by_id = {row["id"]: row for row in topics.iter_rows(named=True)}
-    library_themes = {
-        theme_id: theme_name(row) for theme_id, row in by_id.items() if row["heading"] and theme_id in by_id
-    }
+    library_themes = {theme_id: theme_name(row) for theme_id, row in by_id.items() if row["heading"]}
     for row in new.iter_rows(named=True):
         theme_id = row["theme_id"]
         with st.expander(f"{markdown_literal(row['theme'])} · {row['volume']} comments"):

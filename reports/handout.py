@@ -114,14 +114,6 @@ def report_table(report: ThemeReport) -> pl.DataFrame:
         pl.col("quotes").list.get(index, null_on_oob=True).alias(f"quote_{index + 1}")
         for index in range(QUOTES_PER_THEME)
     ]
-    if "heading" not in summary.columns:
-        summary = summary.with_columns(
-            pl.lit(None, dtype=pl.String).alias("heading"),
-            pl.lit(None, dtype=pl.Float64).alias("nps_with"),
-            pl.lit(None, dtype=pl.Float64).alias("nps_without"),
-        )
-    if "falling" not in summary.columns:
-        summary = summary.with_columns(pl.lit(False).alias("falling"))
     return summary.with_columns(
         pl.col("keywords").list.join("; "),
         pl.col("nps_with").round(1),

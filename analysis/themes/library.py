@@ -70,20 +70,22 @@ EMPTY_LIBRARY = ThemeLibrary(name="No library", source=NO_LIBRARY)
 
 def load_library(choice: str | Path) -> ThemeLibrary:
     """The library `choice` names: a preset (PRESETS), NO_LIBRARY, or the path of a TOML file."""
-    text_choice = str(choice).strip()
-    if text_choice == NO_LIBRARY:
-        return EMPTY_LIBRARY
-    if text_choice in PRESETS:
-        text = (files("analysis.themes") / "libraries" / f"{text_choice}.toml").read_text("utf-8")
-        return parse_library(text, text_choice)
-    path = Path(text_choice).expanduser()
+    source = str(choice).strip()
+    return EMPTY_LIBRARY if source == NO_LIBRARY else parse_library(library_text(source), source)
+
+
+def library_text(choice: str) -> str:
+    """The TOML text, comments included, of a preset (PRESETS) or of the file at path `choice`."""
+    if choice in PRESETS:
+        return (files("analysis.themes") / "libraries" / f"{choice}.toml").read_text("utf-8")
+    path = Path(choice).expanduser()
     if not path.is_file():
         raise InputError(
-            f"There is no theme library {text_choice!r}.",
+            f"There is no theme library {choice!r}.",
             hint=f"Name a preset ({', '.join(PRESETS)}), {NO_LIBRARY!r}, or the path of a .toml file; "
             "`pulse themes library --show small_business` prints one to start from.",
         )
-    return parse_library(path.read_text("utf-8"), str(path))
+    return path.read_text("utf-8")
 
 
 def parse_library(text: str, source: str = "") -> ThemeLibrary:

@@ -120,8 +120,6 @@ def _summary(frame: pl.DataFrame, weekly: pl.DataFrame, topics: pl.DataFrame) ->
         .agg(pl.col("quote").alias("quotes"))
         .rename({"theme": "theme_id"})
     )
-    if "heading" not in topics.columns:
-        topics = topics.with_columns(pl.lit(None, dtype=pl.String).alias("heading"))
     keywords = topics.select(
         pl.col("id").alias("theme_id"),
         "keywords",
@@ -150,7 +148,7 @@ def _summary(frame: pl.DataFrame, weekly: pl.DataFrame, topics: pl.DataFrame) ->
 def _nps_by_theme(frame: pl.DataFrame) -> pl.DataFrame:
     """Per theme: the NPS (-100..100) of the items that mention it and of those that don't, and how many that
     mention it have an NPS answer."""
-    answered = frame.filter(pl.col("nps").is_not_null()) if "nps" in frame.columns else frame.clear()
+    answered = frame.filter(pl.col("nps").is_not_null())
     if answered.is_empty():
         return pl.DataFrame(
             schema={

@@ -183,13 +183,7 @@ def theme_texts(
     pipeline does not keep in the store; `sentiment_embedder` see Sentences.of."""
     sentences = Sentences.of(texts, embedder, sentiment_embedder)
     if not sentences.texts:  # nothing to theme: no themes
-        return _themed(
-            [],
-            _sentence_rows(sentences, np.zeros(0, dtype=np.int64), np.zeros(0)),
-            sentences,
-            len(texts),
-            None,
-        )
+        return _themed([], pl.DataFrame(schema=MENTION_SCHEMA), sentences, len(texts), None)
     index = LibraryIndex.build(library, embedder)
     matched, score = index.match(sentences.texts, sentences.vectors)
     topics = _library_topics(library, index, sentences, matched)
@@ -272,26 +266,20 @@ class Rest:
         for position in np.flatnonzero(uncovered).tolist():
             parts.setdefault(int(sentences.owner[position]), []).append(position)
         counts = np.bincount(sentences.owner, minlength=len(texts)) if len(sentences.texts) else np.zeros(0)
-        rest = cls([], [], [], [], [])
+        found: list[tuple[int, str, float, str, int]] = []  # text, document, sentiment, sentence, vector_of
         for text, positions in parts.items():
             if len(positions) == counts[text]:
                 longest = max(positions, key=lambda position: len(sentences.texts[position]))
                 mood = float(np.mean(sentences.sentiment[positions]))
-                rest._add(text, str(texts[text]), mood, sentences.texts[longest], -1)
+                found.append((text, str(texts[text]), mood, sentences.texts[longest], -1))
             else:
-                for position in positions:
-                    quote = sentences.texts[position]
-                    if len(quote.split()) >= MIN_WORDS:
-                        rest._add(text, quote, float(sentences.sentiment[position]), quote, position)
-        return rest
-
-    def _add(self, text: int, document: str, sentiment: float, sentence: str, vector_of: int) -> None:
-        if document.strip():
-            self.text.append(text)
-            self.documents.append(document)
-            self.sentiment.append(sentiment)
-            self.sentence.append(sentence)
-            self.vector_of.append(vector_of)
+                found += [
+                    (text, quote, float(sentences.sentiment[position]), quote, position)
+                    for position in positions
+                    if len((quote := sentences.texts[position]).split()) >= MIN_WORDS
+                ]
+        columns = list(zip(*found, strict=True)) if found else [(), (), (), (), ()]
+        return cls(*(list(column) for column in columns))
 
     def vectors(self, sentences: Sentences, embedder: Embedder) -> np.ndarray:
         """Unit vectors of the documents: whole texts embedded (cached), sentences' from Sentences."""
@@ -306,18 +294,8 @@ class Rest:
         return normalized(vectors)
 
     def rows(self, numbers: np.ndarray, similarity: np.ndarray) -> pl.DataFrame:
-        """Mention rows for the rests given a topic (OUTLIER: none)."""
-        kept = np.asarray(numbers) != OUTLIER
-        return pl.DataFrame(
-            {
-                "text": np.asarray(self.text, dtype=np.int64)[kept],
-                "topic": np.asarray(numbers, dtype=np.int64)[kept],
-                "similarity": np.asarray(similarity, dtype=np.float32)[kept],
-                "sentiment_score": np.asarray(self.sentiment, dtype=np.float64)[kept],
-                "sentence": [sentence for sentence, keep in zip(self.sentence, kept, strict=True) if keep],
-            },
-            schema=MENTION_SCHEMA,
-        )
+        """Mention rows for the documents given a topic (OUTLIER: none)."""
+        return _mention_rows(self.text, numbers, similarity, self.sentiment, self.sentence)
 
 
 def _coherence(fit: TopicFit, number: int, documents: Sequence[str]) -> float:
@@ -330,14 +308,26 @@ def _coherence(fit: TopicFit, number: int, documents: Sequence[str]) -> float:
 
 def _sentence_rows(sentences: Sentences, sentence_topic: np.ndarray, similarity: np.ndarray) -> pl.DataFrame:
     """Mention rows for the sentences given a topic (OUTLIER: none)."""
-    kept = sentence_topic != OUTLIER
+    return _mention_rows(sentences.owner, sentence_topic, similarity, sentences.sentiment, sentences.texts)
+
+
+def _mention_rows(
+    text: Sequence[int] | np.ndarray,
+    topic: np.ndarray,
+    similarity: np.ndarray,
+    sentiment: Sequence[float] | np.ndarray,
+    sentence: Sequence[str],
+) -> pl.DataFrame:
+    """MENTION_SCHEMA rows, one per text, topic, similarity, sentiment and sentence given, less those whose
+    topic is OUTLIER."""
+    kept = np.asarray(topic) != OUTLIER
     return pl.DataFrame(
         {
-            "text": sentences.owner[kept],
-            "topic": sentence_topic[kept],
-            "similarity": similarity[kept],
-            "sentiment_score": sentences.sentiment[kept] if len(sentences.texts) else np.zeros(0),
-            "sentence": [sentence for sentence, keep in zip(sentences.texts, kept, strict=True) if keep],
+            "text": np.asarray(text, dtype=np.int64)[kept],
+            "topic": np.asarray(topic, dtype=np.int64)[kept],
+            "similarity": np.asarray(similarity, dtype=np.float32)[kept],
+            "sentiment_score": np.asarray(sentiment, dtype=np.float64)[kept],
+            "sentence": [value for value, keep in zip(sentence, kept, strict=True) if keep],
         },
         schema=MENTION_SCHEMA,
     )
@@ -349,9 +339,7 @@ def _library_topics(
     """A topic for every library theme (the detector's theme after the matched ones), centred on the
     sentences that matched it (on its phrases when none did)."""
     topics = []
-    for position, key in enumerate(index.keys):
-        theme = library.theme(key)
-        assert theme is not None
+    for position, theme in enumerate(library.matched):  # index.keys's order
         matched = sentences.vectors[library_theme == position]
         own = matched if len(matched) else index.phrase_vectors[index.phrase_owner == position]
         topics.append(
@@ -361,7 +349,7 @@ def _library_topics(
                 keywords=list(theme.keywords[:8]),
                 size=0,
                 centroid=normalized(own.mean(axis=0, keepdims=True))[0],
-                seed=f"{LIBRARY_SEED}{key}",
+                seed=f"{LIBRARY_SEED}{theme.key}",
                 heading=theme.heading,
             )
         )

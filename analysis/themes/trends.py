@@ -53,8 +53,6 @@ def add_theme(
     `item_sentiment`. Mentions of hidden themes are dropped; an item without a theme keeps one row with a null
     theme (it still counts in the period's total)."""
     resolved = resolve_themes(topics).select("topic_id", "theme_id", "theme", "hidden")
-    if "feedback_id" not in themed.columns:  # each row its own item
-        themed = themed.with_row_index("feedback_id").with_columns(pl.col("feedback_id").cast(pl.Int64))
     items = themed.with_columns(pl.col("sentiment_score").alias("item_sentiment"))
     if mentions is not None:
         items = items.drop("topic_id", "similarity").join(

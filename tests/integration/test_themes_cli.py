@@ -153,3 +153,17 @@ def test_themes_file__a_missing_column_says_which_there_are(pulse, tmp_path: Pat
     source.write_text("id,comment\n1,hello\n", encoding="utf-8")
     result = pulse("themes", "file", str(source), "--text-column", "text")
     assert result.exit_code == 1 and "no column 'text'" in result.output and "comment" in result.output
+
+
+def test_themes_library__shows_a_preset_with_its_comments_and_checks_a_file(  # type: ignore[no-untyped-def]
+    pulse, tmp_path: Path
+) -> None:
+    shown = pulse("themes", "library", "--show", "small_business")
+    assert shown.exit_code == 0 and shown.output.startswith("# Pulse's theme library")
+    mine = tmp_path / "mine.toml"
+    mine.write_text(shown.output, encoding="utf-8")
+    checked = pulse("themes", "library", "--check", str(mine))
+    assert checked.exit_code == 0 and "Small business: 25 themes" in checked.output
+    mine.write_text(shown.output.replace('key = "delivery"', 'key = "Delivery X"'), encoding="utf-8")
+    broken = pulse("themes", "library", "--check", str(mine))
+    assert broken.exit_code == 1 and "Theme 18 (Delivery)" in broken.output and "Hint:" in broken.output

@@ -28,8 +28,14 @@ def topics(kiosk_name: str | None = None) -> pl.DataFrame:
             "hidden": [False, False],
             "merged_into": [None, None],
             "seed": [None, "impersonal"],
+            "heading": [None, None],
         },
-        schema_overrides={"merged_into": pl.Int64, "custom_name": pl.String, "seed": pl.String},
+        schema_overrides={
+            "merged_into": pl.Int64,
+            "custom_name": pl.String,
+            "seed": pl.String,
+            "heading": pl.String,
+        },
     )
 
 
@@ -53,9 +59,10 @@ def themed(kiosk_quote: str = "=HYPERLINK(evil) the kiosk screen froze, call 077
                     "similarity": 0.99 if index == 10 else 0.5,
                     "sentiment_score": -0.6 if is_kiosk else 0.7,
                     "impersonal": is_kiosk,
+                    "nps": None,
                 }
             )
-    return pl.DataFrame(rows, schema_overrides={"created_at": pl.Datetime("us", "UTC")})
+    return pl.DataFrame(rows, schema_overrides={"created_at": pl.Datetime("us", "UTC"), "nps": pl.Int64})
 
 
 def report():  # type: ignore[no-untyped-def]

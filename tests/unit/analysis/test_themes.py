@@ -43,6 +43,7 @@ def themed(weeks: dict[int, dict[int | None, int]], start: datetime | None = Non
             for index in range(count):
                 rows.append(
                     {
+                        "feedback_id": len(rows),
                         "created_at": start + timedelta(weeks=week, hours=index % 100),
                         "topic_id": topic_id,
                         "sentiment_score": -0.5 if topic_id == 3 else 0.5,
