@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -14,6 +15,7 @@ from analysis.theme_pipeline import store_theme_report
 from analysis.themes import BASELINE_PERIODS
 from store.daily_counts import read_daily_counts, refresh_daily_counts
 from store.engine import Engine
+from store.impacts import read_rollout_impact_records
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class DigestFigures:
     weekly: pl.DataFrame
     themes: pl.DataFrame
     week: date
+    impacts: list[dict[str, Any]]  # the rollouts' stored impact records (store.impacts)
 
 
 def read_digest_figures(
@@ -37,4 +40,4 @@ def read_digest_figures(
     themes = store_theme_report(
         engine, timezone, since=start - timedelta(weeks=BASELINE_PERIODS), until=start + timedelta(weeks=1)
     )
-    return DigestFigures(weekly, themes.weekly, monday)
+    return DigestFigures(weekly, themes.weekly, monday, read_rollout_impact_records(engine))

@@ -117,11 +117,15 @@ def _metric_row(row: dict[str, Any], group_by: tuple[str, ...]) -> dict[str, Any
 @click.option("--json", "as_json", is_flag=True, help="Print JSON: one object per rollout.")
 @with_context
 def impact(context: Context, weeks: int, burn_in: int, as_json: bool) -> None:
-    """Did each rollout change NPS, CSAT, sentiment and impersonal complaints? A verdict per rollout with 95%
-    intervals, the smallest change the data could show, and warnings (overlaps, thin data, earlier change)."""
+    """Did each rollout change NPS, impersonal complaints, negative comments, CSAT, CES or volume? Per rollout,
+    on all the weeks since it started: a headline, each vital sign's change with its 95% interval and how sure
+    it is (clear: anytime-valid, Holm over the signals; likely: 90% probable), how many more weeks would settle
+    it, the smallest change the data could show, and warnings. --weeks and --burn-in set the fixed windows of
+    the JSON's `measures`."""
     from analysis.impact import ImpactSettings
     from analysis.impact_pipeline import read_rollout_impacts
-    from reports.verdicts import detectable_note, impact_record, impact_warnings, verdict
+    from reports.findings import signal_line
+    from reports.verdicts import detectable_note, impact_record, impact_warnings, method_description, verdict
 
     if weeks < 2 or burn_in < 0:
         raise InputError(
@@ -139,9 +143,11 @@ def impact(context: Context, weeks: int, burn_in: int, as_json: bool) -> None:
         click.echo("No rollouts yet. Add one with `pulse rollouts add --help`.")
         return
     for item in impacts:
-        where = f", {item.channel} (compared with the other channels)" if item.channel else ""
-        click.echo(f"{item.name} (from {item.started_on}{where}; {item.main_method})")
-        click.echo(f"  {verdict(item).rstrip('.')}.")
+        where = f", {item.channel}" if item.channel else ""
+        click.echo(f"{item.name} (from {item.started_on}{where}; {method_description(item)})")
+        click.echo(f"  {verdict(item)}")
+        for finding in impact_record(item)["findings"]:
+            click.echo(f"    {signal_line(finding)}")
         click.echo(f"  {detectable_note(item)}")
         for warning in impact_warnings(item):
             click.echo(f"  ! {warning}")
@@ -170,7 +176,9 @@ def digest(context: Context, week: datetime | None, send: bool, recipients: tupl
     settings = context.settings
     day = week.date() if week else None
     figures = read_digest_figures(context.engine, settings.timezone, day, settings.min_responses)
-    content = build_digest(figures.weekly, figures.themes, settings.business_name, figures.week)
+    content = build_digest(
+        figures.weekly, figures.themes, settings.business_name, figures.week, figures.impacts
+    )
     if not send:
         click.echo(content.text(), nl=False)
         return

@@ -5,14 +5,14 @@ four weeks before (analysis.themes). As plain text and as a simple HTML page; re
 from frames of numbers (build_digest), which analysis/digest_pipeline.py reads from the store:
 
     figures = read_digest_figures(engine, timezone="Europe/London")   # the latest week
-    print(build_digest(figures.weekly, figures.themes, "Crumb & Kettle", figures.week).text())
+    print(build_digest(figures.weekly, figures.themes, "Crumb & Kettle", figures.week, figures.impacts).text())
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from html import escape
 from typing import Any
 
@@ -23,6 +23,7 @@ from analysis.metrics import chosen_week, period_and_previous
 from analysis.themes.trends import BASELINE_PERIODS, rising_themes
 from pulse.formatting import corrected_note, format_nps, format_points, format_share, format_week
 from reports.alerts import alert_message
+from reports.findings import owner_answer, records_in_view
 
 TOP_THEMES = 3
 
@@ -64,6 +65,7 @@ class Digest:
     top_themes: list[ThemeLine]
     rising_themes: list[ThemeLine]
     notes: list[str]
+    answer: str | None = None  # reports.findings.owner_answer's sentence, when there are rollouts
 
     @property
     def subject(self) -> str:
@@ -76,7 +78,9 @@ class Digest:
             if self.compared_with
             else "The first week with feedback: nothing to compare with."
         )
+        answer = [("Is automation making customers feel it?", [self.answer])] if self.answer else []
         return [
+            *answer,
             ("This week", [compared, *[figure.line() for figure in self.figures], *self.notes]),
             ("Alerts", self.alerts or ["None: no measure moved significantly against the 8 weeks before."]),
             ("What customers talked about", [theme.line() for theme in self.top_themes] or [NO_THEMES]),
@@ -108,10 +112,15 @@ FOOTER = "Sent by Pulse. Open the dashboard for the trend, the rollouts and the 
 
 
 def build_digest(
-    weekly: pl.DataFrame, theme_weekly: pl.DataFrame, business: str, week: date | None = None
+    weekly: pl.DataFrame,
+    theme_weekly: pl.DataFrame,
+    business: str,
+    week: date | None = None,
+    impacts: Sequence[dict[str, Any]] = (),
 ) -> Digest:
     """The digest of `week` (its Monday; the latest week with feedback when None) from weekly metrics
-    (analysis.metrics.read_period_metrics by week) and weekly themes (analysis.themes.theme_periods)."""
+    (analysis.metrics.read_period_metrics by week), weekly themes (analysis.themes.theme_periods) and the
+    rollouts' stored impact records (the answer to the owner's question, as the Pulse page gives it)."""
     week = chosen_week(weekly, week)
     this, last = period_and_previous(weekly, week)
     notes = []
@@ -130,6 +139,9 @@ def build_digest(
         top_themes=top_theme_lines(themes, week),
         rising_themes=rising_theme_lines(themes, week),
         notes=notes,
+        answer=owner_answer(records_in_view(impacts, None, None, week + timedelta(days=6))).sentence
+        if impacts
+        else None,
     )
 
 

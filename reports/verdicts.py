@@ -5,12 +5,12 @@ the warnings, and the impact as a plain record with them (what the pipeline stor
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
-from analysis.impact import DID_METHOD, DidEstimate, Estimate, RolloutImpact
+from analysis.impact import DID_METHOD, RolloutImpact
+from reports.findings import after_end_sentence, headline, headline_findings
 
 SEASONS_WARNING = (
     "Nothing untouched to compare with: a change of season in these weeks (spring into summer, the run-up to "
@@ -22,13 +22,17 @@ SEASONS_WARNING = (
 def impact_record(impact: RolloutImpact) -> dict[str, Any]:
     """One rollout's impact as plain JSON-ready values, with its verdict, detectable change and warnings."""
     change, low, high = impact.main
+    nps = next((item for item in impact.findings if item.signal == "nps" and item.change is not None), None)
+    if nps is not None:  # the findings' NPS, on all the weeks: the verdict's
+        change, low, high = nps.change, nps.low, nps.high
+    window = impact.window
     return {
         "name": impact.name,
         "started_on": impact.started_on.isoformat(),
         "channel": impact.channel,
         "before": [impact.before_start.isoformat(), impact.started_on.isoformat()],
         "after": [impact.after_start.isoformat(), impact.after_end.isoformat()],
-        "method": impact.main_method,
+        "method": method_description(impact),
         "nps_change": change,
         "nps_change_low": low,
         "nps_change_high": high,
@@ -38,6 +42,15 @@ def impact_record(impact: RolloutImpact) -> dict[str, Any]:
         "weekly_answers": impact.weekly_answers,
         "minimum_detectable_nps_change": impact.minimum_detectable,
         "verdict": verdict(impact),
+        "findings": finding_records(impact),
+        "window": {
+            "before_start": window.before_start.isoformat(),
+            "ended_on": window.ended_on.isoformat() if window.ended_on else None,
+            "end": window.after_end.isoformat(),
+            "comparison": list(window.comparison),
+        }
+        if window is not None
+        else None,
         "detectable": detectable_note(impact),
         "warnings": impact_warnings(impact),
     }
@@ -81,73 +94,39 @@ def detectable_note(impact: RolloutImpact) -> str:
 
 
 def verdict(impact: RolloutImpact) -> str:
-    """'NPS fell 15.2 points (95% CI -29.7 to -0.7) in the 8 weeks after 'Support chatbot', against in-store,
-    which it did not touch; impersonal complaints doubled (3.1 to 6.4 per 100). Online alone: -11.1 points
-    (95% CI -31.3 to 9.0), against the trend of the 26 weeks before.'"""
-    change, low, high = impact.main
-    if change is None:
-        return f"Not enough NPS answers around '{impact.name}' to judge its effect on NPS"
-    when = f"in the {impact.weeks} weeks after '{impact.name}'{method_phrase(impact)}"
-    if low is not None and high is not None and (low > 0 or high < 0):
-        bounds = f" (95% CI {low:.1f} to {high:.1f})"
-        text = f"NPS {'fell' if change < 0 else 'rose'} {abs(change):.1f} points{bounds} {when}"
-    else:
-        text = f"No clear change in NPS {when}: {signed_points(change, low, high)}"
-    complaints = complaints_phrase(impact.estimates["impersonal"])
-    text = f"{text}; {complaints}" if complaints else text
-    if impact.main_method == DID_METHOD:
-        own = own_sentence(impact)
-        return f"{text}. {own}" if own else text
-    return f"{text}. {comparison_sentence(impact.did)}" if impact.did is not None else text
+    """The headline of the findings (reports.findings.headline), with what happened after an end date."""
+    records = finding_records(impact)
+    text = headline(impact.name, impact.channel, weeks_in_force(impact), records)
+    window = impact.window
+    if window is not None and window.ended_on is not None:
+        ended = window.ended_on.isoformat()
+        after = [after_end_sentence(item, ended) for item in headline_findings(records) or records[:1]]
+        text = " ".join([text, *[sentence for sentence in after if sentence]])
+    return text
 
 
-def method_phrase(impact: RolloutImpact) -> str:
-    """What the change is measured against, as the verdict says it."""
-    if impact.main_method == DID_METHOD and impact.did is not None:
-        return f", against {impact.did.comparison}, which it did not touch"
-    if impact.its is not None:
-        return f", against the trend of the {impact.its.weeks_before} weeks before"
-    return ""
+def finding_records(impact: RolloutImpact) -> list[dict[str, Any]]:
+    """The findings as plain dicts, as stored and read by reports.findings."""
+    return [{**asdict(finding), "adjusted_for": list(finding.adjusted_for)} for finding in impact.findings]
 
 
-def signed_points(change: float, low: float | None, high: float | None) -> str:
-    """'-15.2 points (95% CI -36.6 to 5.1)', without the interval when there is none."""
-    bounds = f" (95% CI {low:.1f} to {high:.1f})" if low is not None and high is not None else ""
-    return f"{change:+.1f} points{bounds}"
+def weeks_in_force(impact: RolloutImpact) -> int:
+    """Weeks with data from the start to the end of the findings' window (or the rollout's end)."""
+    weeks = [finding.weeks_during for finding in impact.findings if finding.change is not None]
+    return max(weeks, default=0)
 
 
-def own_sentence(impact: RolloutImpact) -> str:
-    """'Online alone: -11.1 points (95% CI -31.3 to 9.0), against the trend of the 26 weeks before.'"""
-    change, low, high = impact.own
-    if change is None:
-        return ""
-    trend = f", against the trend of the {impact.its.weeks_before} weeks before" if impact.its else ""
-    scope = impact.channel or "This channel"
-    return f"{scope[:1].upper()}{scope[1:]} alone: {signed_points(change, low, high)}{trend}."
-
-
-def comparison_sentence(did: DidEstimate) -> str:
-    """'Against in-store, which it did not touch: -15.2 NPS points.' (when the comparison has no interval)"""
-    return (
-        f"Against {did.comparison}, which it did not touch: {signed_points(did.change, did.low, did.high)}."
-    )
-
-
-def complaints_phrase(estimate: Estimate) -> str:
-    """'impersonal complaints doubled (3.1 to 6.4 per 100)', or '' when nothing is scored."""
-    if estimate.before is None or estimate.after is None:
-        return ""
-    figures = f"({estimate.before:.1f} to {estimate.after:.1f} per 100)"
-    if not estimate.significant:
-        return f"impersonal complaints did not clearly change {figures}"
-    if estimate.after < estimate.before:
-        return f"impersonal complaints fell {figures}"
-    ratio = estimate.after / estimate.before if estimate.before > 0 else math.inf
-    if 1.85 <= ratio < 2.15:
-        return f"impersonal complaints doubled {figures}"
-    if 2.15 <= ratio < math.inf:
-        return f"impersonal complaints rose {ratio:.1f}-fold {figures}"
-    return f"impersonal complaints rose {figures}"
+def method_description(impact: RolloutImpact) -> str:
+    """'27 weeks before against 12 weeks in force, against in-store (untouched)'."""
+    window = impact.window
+    if window is None:
+        return impact.main_method
+    periods = window.periods
+    text = f"{-periods.first} weeks before against {periods.ended} in force"
+    if periods.last > periods.ended:
+        text += f" and {periods.last - periods.ended} after it ended"
+    compared = {name for finding in impact.findings for name in finding.adjusted_for}
+    return f"{text}; against {', '.join(sorted(compared))}" if compared else text
 
 
 def detectable_sentence(weekly_answers: float, change: float | None, weeks: int) -> str:

@@ -23,6 +23,7 @@ from analysis.impact.estimators import (
     interrupted_time_series,
     minimum_detectable_change,
 )
+from analysis.impact.findings import Finding, Window, rollout_findings, rollout_window
 from analysis.impact.windows import (
     MEASURES,
     ImpactSettings,
@@ -34,6 +35,7 @@ from analysis.impact.windows import (
     window_totals,
 )
 
+TIMELINE_SCHEMA = {"name": pl.String, "channel": pl.String, "started_on": pl.Date, "ended_on": pl.Date}
 DID_METHOD, ITS_METHOD, BEFORE_AFTER_METHOD = (
     "difference in differences",
     "interrupted time series",
@@ -60,6 +62,8 @@ class RolloutImpact:
     data_end: date | None = None  # the last local day with feedback
     early_change: Estimate | None = None  # NPS in the second half of the before window minus the first half
     overlapping: list[tuple[str, date]] = field(default_factory=list)  # other rollouts inside the windows
+    findings: list[Finding] = field(default_factory=list)  # every vital sign, on all the weeks (findings.py)
+    window: Window | None = None  # the weeks of the findings
 
     @property
     def thin(self) -> bool:
@@ -113,12 +117,13 @@ def assess_rollout(
     other_rollouts: pl.DataFrame | None = None,
     settings: ImpactSettings | None = None,
     timezone: str = "UTC",
+    ended_on: date | None = None,
 ) -> RolloutImpact:
     """The impact of one rollout on `feedback` (created_at and any of nps, csat, sentiment_score,
     impersonal, channel). When `channel` names one of the feedback's channels, the analysis uses that
     channel and compares it with the others (difference in differences); otherwise all feedback."""
     days = day_totals(feedback, timezone)
-    return assess_rollout_by_day(days, name, started_on, channel, other_rollouts, settings)
+    return assess_rollout_by_day(days, name, started_on, channel, other_rollouts, settings, ended_on)
 
 
 def assess_rollout_by_day(
@@ -128,6 +133,7 @@ def assess_rollout_by_day(
     channel: str | None = None,
     other_rollouts: pl.DataFrame | None = None,
     settings: ImpactSettings | None = None,
+    ended_on: date | None = None,
 ) -> RolloutImpact:
     """assess_rollout from the feedback's day totals (day_totals, or day_totals_from_counts)."""
     settings = settings or ImpactSettings()
@@ -148,7 +154,13 @@ def assess_rollout_by_day(
     method = main_method(its, did)
     effective = combined_volume(weekly_answers, comparison_weekly) if method == DID_METHOD else weekly_answers
     mdc = minimum_detectable_change(answer_sd(answers, before), effective, settings.weeks)
-    last_day = frame["local_date"].max()
+    last_day, first_day = frame["local_date"].max(), frame["local_date"].min()
+    window, findings = None, []
+    if isinstance(first_day, date) and isinstance(last_day, date):
+        timeline = other_rollouts if other_rollouts is not None else pl.DataFrame(schema=TIMELINE_SCHEMA)
+        channels = set(frame["channel"].drop_nulls().to_list())
+        window = rollout_window(started_on, channel, ended_on, timeline, first_day, last_day, channels)
+        findings = rollout_findings(days, started_on, channel, window)
     return RolloutImpact(
         name=name,
         started_on=started_on,
@@ -167,6 +179,8 @@ def assess_rollout_by_day(
         data_end=last_day if isinstance(last_day, date) else None,
         early_change=change_before_start(weekly, settings, rng),
         overlapping=overlapping_rollouts(name, started_on, settings, other_rollouts),
+        findings=findings,
+        window=window,
     )
 
 
@@ -247,7 +261,9 @@ def assess_rollouts_by_day(
 ) -> list[RolloutImpact]:
     """assess_rollouts from the feedback's day totals."""
     return [
-        assess_rollout_by_day(days, row["name"], row["started_on"], row.get("channel"), rollouts, settings)
+        assess_rollout_by_day(
+            days, row["name"], row["started_on"], row.get("channel"), rollouts, settings, row.get("ended_on")
+        )
         for row in rollouts.sort("started_on").iter_rows(named=True)
     ]
 

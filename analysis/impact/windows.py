@@ -10,7 +10,7 @@ from typing import Any
 
 import polars as pl
 
-from pulse.measures import CSAT, DETRACTOR, NPS, PROMOTER, SATISFIED
+from pulse.measures import CES, CSAT, DETRACTOR, EASY, NEGATIVE_SENTIMENT, NPS, PROMOTER, SATISFIED
 
 # Each measure as the per-response value whose mean it is (null where the response did not answer it)
 MEASURES: dict[str, pl.Expr] = {
@@ -18,13 +18,18 @@ MEASURES: dict[str, pl.Expr] = {
     "csat": SATISFIED.expr().cast(pl.Float64) * 100,  # percentage points
     "sentiment": pl.col("sentiment_score").cast(pl.Float64),  # -1..1
     "impersonal": pl.col("impersonal").cast(pl.Float64) * 100,  # per 100 scored items
+    "ces": EASY.expr().cast(pl.Float64) * 100,  # percentage points of "easy" (5-7)
+    "negative": (pl.col("sentiment") == NEGATIVE_SENTIMENT).cast(pl.Float64) * 100,  # per 100 scored items
 }
 SOURCE_COLUMNS = {
     "nps": NPS.column,
     "csat": CSAT.column,
     "sentiment": "sentiment_score",
     "impersonal": "impersonal",
+    "ces": CES.column,
+    "negative": "sentiment",
 }
+SOURCE_TYPES = {"sentiment": pl.Float64, "impersonal": pl.Boolean, "negative": pl.String}
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,7 @@ def add_response_values(frame: pl.DataFrame, timezone: str) -> pl.DataFrame:
     """Per-response values of every measure (null where not answered) and the local date."""
     for name, column in SOURCE_COLUMNS.items():
         if column not in frame.columns:
-            dtype = pl.Float64 if name == "sentiment" else (pl.Boolean if name == "impersonal" else pl.Int8)
+            dtype = SOURCE_TYPES.get(name, pl.Int8)
             frame = frame.with_columns(pl.lit(None, dtype=dtype).alias(column))
     values = [
         pl.when(pl.col(SOURCE_COLUMNS[name]).is_not_null()).then(value).alias(f"{name}_value")
@@ -62,8 +67,9 @@ def add_response_values(frame: pl.DataFrame, timezone: str) -> pl.DataFrame:
 
 def day_totals(feedback: pl.DataFrame, timezone: str) -> pl.DataFrame:
     """Per local day (`local_date`) and channel: the sum (`<measure>_total`), sum of squares
-    (`<measure>_squares`) and count (`<measure>_count`) of every measure's per-response values, and the NPS
-    promoters and detractors. Everything below works on these (nps_answer_groups on the last two)."""
+    (`<measure>_squares`) and count (`<measure>_count`) of every measure's per-response values, the NPS
+    promoters and detractors, and the feedback items (`responses`). Everything below works on these
+    (nps_answer_groups on the promoters and detractors)."""
     frame = add_response_values(feedback, timezone)
     if "channel" not in frame.columns:
         frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias("channel"))
@@ -73,6 +79,7 @@ def day_totals(feedback: pl.DataFrame, timezone: str) -> pl.DataFrame:
         *[pl.col(f"{name}_value").count().alias(f"{name}_count") for name in MEASURES],
         PROMOTER.expr().sum().cast(pl.Int64).alias("promoters"),
         DETRACTOR.expr().sum().cast(pl.Int64).alias("detractors"),
+        pl.len().cast(pl.Int64).alias("responses"),
     )
 
 
@@ -83,7 +90,8 @@ def day_totals_from_counts(counts: pl.DataFrame) -> pl.DataFrame:
     sentiment scores' sums are kept as they are. Impersonal flags come with a score, so their count is the
     scored items'."""
     summed = counts.group_by(pl.col("day").alias("local_date"), "channel").agg(
-        pl.col("promoters", "detractors", "nps_n", "satisfied", "csat_n").sum(),
+        pl.col("promoters", "detractors", "nps_n", "satisfied", "csat_n", "ces_easy", "ces_n", "n").sum(),
+        pl.col("negative").sum(),
         pl.col("sentiment_sum", "sentiment_squares", "sentiment_n", "impersonal_count", "scored_n").sum(),
     )
     values = {  # measure: (sum, sum of squares, count)
@@ -99,6 +107,8 @@ def day_totals_from_counts(counts: pl.DataFrame) -> pl.DataFrame:
             10_000 * pl.col("impersonal_count"),
             pl.col("scored_n"),
         ),
+        "ces": (100 * pl.col("ces_easy"), 10_000 * pl.col("ces_easy"), pl.col("ces_n")),
+        "negative": (100 * pl.col("negative"), 10_000 * pl.col("negative"), pl.col("scored_n")),
     }
     return summed.select(
         "local_date",
@@ -107,6 +117,7 @@ def day_totals_from_counts(counts: pl.DataFrame) -> pl.DataFrame:
         *[squares.cast(pl.Float64).alias(f"{name}_squares") for name, (_, squares, _) in values.items()],
         *[count.cast(pl.UInt32).alias(f"{name}_count") for name, (_, _, count) in values.items()],
         pl.col("promoters", "detractors").cast(pl.Int64),
+        pl.col("n").cast(pl.Int64).alias("responses"),
     )
 
 
@@ -116,7 +127,9 @@ def add_week_index(frame: pl.DataFrame, start: date) -> pl.DataFrame:
     return frame.with_columns(days.floordiv(7).alias("week"), (days / 7).alias("weeks_since"))
 
 
-TOTAL_COLUMNS = [f"{name}_{part}" for part in ("total", "squares", "count") for name in MEASURES]
+TOTAL_COLUMNS = [f"{name}_{part}" for part in ("total", "squares", "count") for name in MEASURES] + [
+    "responses"
+]
 
 
 def weekly_totals(days: pl.DataFrame) -> pl.DataFrame:

@@ -14,11 +14,13 @@ from dashboard.data import (
     get_settings,
     load_filter_options,
     load_period_metrics,
+    load_rollout_impacts,
     load_rollouts,
     load_week_quotes,
 )
 from dashboard.filters import current_filters
 from dashboard.formatting import describe_filters
+from pulse.plain_text import markdown_literal
 from pulse.formatting import (
     corrected_note,
     format_moment,
@@ -28,6 +30,7 @@ from pulse.formatting import (
     format_week,
 )
 from reports.alerts import alert_message
+from reports.findings import owner_answer, records_in_view
 
 settings = get_settings()
 version = data_version()
@@ -37,6 +40,17 @@ weekly = load_period_metrics(version, "week", filters)
 if weekly.is_empty():
     render_no_feedback(load_filter_options(version).empty)
     st.stop()
+
+answer = owner_answer(
+    records_in_view(load_rollout_impacts(version), filters.channel, filters.since, filters.until)
+)
+ANSWER_STYLE = {"yes": st.error, "unclear": st.warning, "no": st.success, "none": st.info}
+ANSWER_STYLE[answer.kind](
+    f"**Is automation making customers feel it?** {markdown_literal(answer.sentence)}",
+    icon=":material/psychology_alt:",
+)
+if answer.rollout is not None:
+    st.page_link("app_pages/rollouts.py", label="See the rollout's card", icon=":material/arrow_forward:")
 
 weeks = weekly["period"].sort(descending=True).to_list()
 week = st.selectbox("Week", weeks, format_func=format_week, key="pulse__week", width=320)

@@ -19,6 +19,7 @@ from dashboard.data import (
 from dashboard.formatting import format_day
 from dashboard.rollout_editor import render_rollout_editor, render_rollout_form
 from pulse.plain_text import markdown_literal
+from reports.findings import findings_rows
 
 st.title("Automation rollouts")
 st.caption("Each automation change, dated, so that its effect on customers can be checked, not assumed.")
@@ -48,9 +49,10 @@ else:
 
     st.subheader("Did it change how customers feel?")
     st.caption(
-        "NPS in the 8 weeks after each start against the 8 weeks before, with 95% intervals; against the "
-        "channels it did not touch when it touched one; a trend model where there is half a year of history. "
-        "See the README."
+        "Every vital sign on all the weeks since each start (until the next rollout on the same customers), "
+        "against the weeks before; against the channels no rollout touched, when it touched one. Clear: "
+        "beyond what weekly looks and several signals produce by chance 1 time in 20. Likely: 9 in 10 or "
+        "more. See the README."
     )
     for impact in load_rollout_impacts(version):
         with st.container(border=True):
@@ -58,6 +60,8 @@ else:
             started = format_day(date.fromisoformat(impact["started_on"]))
             st.markdown(f"**{name}** · from {started} · {impact['method']}")
             st.text(impact["verdict"])
+            if impact.get("findings"):
+                st.dataframe(findings_rows(impact["findings"]), hide_index=True, width="stretch")
             st.caption(impact["detectable"])
             for warning in impact["warnings"]:  # they name the other rollouts
                 st.warning(markdown_literal(warning), icon=":material/warning:")

@@ -40,6 +40,11 @@ def test_pulse_page__shows_this_week_against_last_with_trend_and_quotes(
     assert "16–22 Nov 2026, compared with 9–15 Nov 2026" in app.caption[0].value
     assert len(app.get("plotly_chart")) == 1
     assert 1 <= len(app.text) <= 3  # the week's notable comments, as plain text
+    # the owner's question answered first, from the rollouts' findings: the chatbot's clear harm
+    assert app.error[0].value.replace("\\", "") == (
+        "**Is automation making customers feel it?** Yes: since 'Support chatbot' (13 Apr 2026), "
+        "complaints of impersonal service rose from 1 to 21 per 100 (clear)."
+    )
 
 
 def test_pulse_page__week_picker_changes_the_figures(demo_database: str, use_database) -> None:  # type: ignore[no-untyped-def]
@@ -168,9 +173,12 @@ def test_rollouts_page__judges_each_rollout_of_the_demo(demo_database: str, use_
     use_database(demo_database)
     app = run_app("app_pages/rollouts.py")
     verdicts = [text.value for text in app.text]
-    assert len(verdicts) == 5
-    assert any("in the 8 weeks after 'Support chatbot'" in verdict for verdict in verdicts)
-    assert all(verdict.startswith(("NPS fell", "NPS rose", "No clear change in NPS")) for verdict in verdicts)
+    assert len(verdicts) == 5 and all(verdict.startswith("After '") for verdict in verdicts)
+    chatbot = next(verdict for verdict in verdicts if verdict.startswith("After 'Support chatbot' (online, "))
+    assert "Complaints of impersonal service rose from 1 to 21 per 100 (clear)." in chatbot
+    table = app.dataframe[3].value  # the chatbot's card (after the timeline and two older ones)
+    assert table["Vital sign"].tolist()[:2] == ["NPS", "Complaints of impersonal service"]
+    assert table["How sure"].tolist()[:2] == ["likely worse (100%)", "clear worse"]
     notes = [caption.value for caption in app.caption if "responses a week" in caption.value]
     assert len(notes) == 5 and all("can be detected" in note for note in notes)
 

@@ -46,14 +46,20 @@ def test_impact__verdict_per_rollout_as_text_and_json(pulse) -> None:  # type: i
     pulse("rollouts", "add", "--name", "Support chatbot", "--kind", "chatbot", "--start", "2026-04-13")
     text = pulse("impact")
     assert text.exit_code == 0, text.output
-    assert "Support chatbot (from 2026-04-13; before / after)" in text.output
-    assert "NPS fell 30.0 points (95% CI" in text.output
+    assert "Support chatbot (from 2026-04-13; 8 weeks before against 8 in force)" in text.output
+    assert (
+        "After 'Support chatbot' (8 weeks so far): NPS fell 30 points, from +30 to +0 (likely" in text.output
+    )
+    assert "    NPS: -30.0 points (95% CI -" in text.output and "; 80 answers before, 80 since" in text.output
     # 3.013 * 78.6 (the spread of the answers before) * sqrt(2 / 80) = 37.4
     assert "With about 10 responses a week, only NPS changes larger than about 37 points" in text.output
     (record,) = json.loads(pulse("impact", "--json").output)
-    assert record["name"] == "Support chatbot" and record["method"] == "before / after"
+    assert record["name"] == "Support chatbot" and record["method"] == "8 weeks before against 8 in force"
+    nps = record["findings"][0]
+    assert (nps["signal"], nps["status"], nps["n_before"], nps["n_during"]) == ("nps", "likely", 80, 80)
+    assert nps["adjusted_p"] >= nps["p_value"] and 0 < nps["probability_up"] < 0.1
     assert record["nps_change"] == pytest.approx(-30.0)
-    assert record["nps_change_low"] < -30 < record["nps_change_high"] < 0
+    assert record["nps_change_low"] < -30 < record["nps_change_high"]  # all weeks: -30 ± t(14) * 14.0
     assert (record["measures"]["nps"]["n_before"], record["measures"]["nps"]["n_after"]) == (80, 80)
     assert record["after"] == ["2026-04-13", "2026-06-08"]
 

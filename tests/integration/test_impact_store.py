@@ -43,7 +43,7 @@ def test_read_rollout_impacts__from_the_store(engine: Engine) -> None:
         80,
         80,
     )
-    assert verdict(impact).startswith("NPS fell 40.0 points")
+    assert verdict(impact).startswith("After 'Support chatbot' (8 weeks so far): NPS fell 40 points")
     assert impact.did is None  # only one channel in the data: nothing to compare with
 
 
@@ -70,7 +70,8 @@ def test_refresh_rollout_impacts__stores_what_pulse_impact_judges_and_the_page_r
     assert refresh_rollout_impacts(engine) is True  # as the rollout editor and `pulse rollouts add` do
     judged = [impact_record(impact) for impact in read_rollout_impacts(engine, timezone=LONDON)]
     assert read_rollout_impact_records(engine) == judged  # the same numbers and words, through JSON
-    assert judged[0]["verdict"].startswith("NPS fell 40.0 points")
+    assert judged[0]["verdict"].startswith("After 'Support chatbot' (8 weeks so far): NPS fell 40 points")
+    assert [item["signal"] for item in judged[0]["findings"]][:2] == ["nps", "impersonal"]
     state = read_impacts_state(engine)
     assert state.current and state.impacts_version == read_data_version(engine)
     assert refresh_rollout_impacts(engine) is False  # current: nothing judged again
@@ -81,12 +82,12 @@ def test_refresh_rollout_impacts__an_import_judges_the_rollouts_again(engine: En
     add_rollout(engine, Rollout("Support chatbot", "chatbot", START, channel="online"), by="test")
     refresh_rollout_impacts(engine)
     (before,) = read_rollout_impact_records(engine)
-    assert before["verdict"].startswith("Not enough NPS answers")
+    assert before["verdict"] == "Not enough answers around 'Support chatbot' yet to judge what it did."
     run_collector(
         engine, ListCollector([SourceBatch(SURVEYS, FeedbackFrame.of(weeks_of_answers()))])
     )  # its last step judges
     (after,) = read_rollout_impact_records(engine)
-    assert after["verdict"].startswith("NPS fell 40.0 points") and read_impacts_state(engine).current
+    assert "NPS fell 40 points" in after["verdict"] and read_impacts_state(engine).current
 
 
 def test_write_rollout_impacts__older_judgements_never_replace_newer_ones(engine: Engine) -> None:

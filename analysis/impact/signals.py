@@ -1,0 +1,238 @@
+"""Rollout impact, the vital signs a verdict judges: what each one is, the weekly series of each from the day
+totals (analysis.impact.windows), and each one's change fitted on all the weeks there are.
+
+A signal's weekly series is its answers' sum, sum of squares and count per week (counted from the rollout's
+start); the weekly count of feedback items is the volume's. The change is a weighted least-squares fit of the
+weeks' means (each week weighted by its answers) on a level before, a level while the rollout is in force, a
+level after it ended (when it did), a yearly cycle (one sine and cosine, when there is a year of history
+before the start) and the comparison channel's weekly mean of the same signal (when a channel that no
+rollout touched is there). Its variance is the fit's residual variance, floored at the answers' own variance
+around their week's mean (as a quasi-likelihood dispersion is floored at 1): week-to-week swings count as
+noise, and with few weeks their spread cannot come out smaller than the sampling of answers implies. The
+volume's floor is Poisson's. Why no straight-line trend: extrapolated over months of answers after the start,
+a line fitted on the weeks before dominates the estimate and swings with every new week (the earlier
+interrupted time series lost a sixth of its power to it in benchmarks/impact_validation.py); a change that
+began before the start is flagged instead (assessment.change_before_start).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+YEAR_WEEKS = 365.25 / 7
+
+
+@dataclass(frozen=True)
+class Signal:
+    """A vital sign: the per-answer value whose mean it is (in `unit`), which way is better (+1 higher, -1
+    lower, 0 neither), the change that matters to an owner (`scale`, the mixture's spread in
+    analysis.impact.sequential), and the answers a side needs to be judged."""
+
+    name: str
+    label: str  # as a sentence names it: "NPS", "complaints of impersonal service"
+    unit: str  # "points", "%", "per 100", "a week"
+    better: int
+    scale: float
+    min_answers: int
+
+
+SIGNALS = (
+    Signal("nps", "NPS", "points", +1, 10.0, 30),
+    Signal("impersonal", "complaints of impersonal service", "per 100", -1, 5.0, 20),
+    Signal("negative", "negative comments", "per 100", -1, 10.0, 20),
+    Signal("csat", "satisfied customers (CSAT)", "%", +1, 10.0, 30),
+    Signal("ces", "customers who found it easy (CES)", "%", +1, 10.0, 30),
+    Signal("volume", "responses", "a week", 0, 0.2, 4),  # scale: a 20% change; min_answers: weeks a side
+)
+SIGNAL_NAMES = tuple(signal.name for signal in SIGNALS)
+
+
+@dataclass(frozen=True)
+class Weekly:
+    """One signal's weekly series over the weeks with answers: week numbers (0 is the rollout's first week),
+    sums, sums of squares and counts of the per-answer values. For the volume: the week's items as the sum,
+    and the days of the week that the data cover as the count, so that a partial week counts in part."""
+
+    weeks: Any
+    sums: Any
+    squares: Any
+    counts: Any
+
+    def between(self, first: int, last: int) -> Weekly:
+        """The weeks in [first, last)."""
+        keep = (self.weeks >= first) & (self.weeks < last)
+        return Weekly(self.weeks[keep], self.sums[keep], self.squares[keep], self.counts[keep])
+
+    @property
+    def n(self) -> float:
+        return float(self.counts.sum())
+
+    @property
+    def mean(self) -> float | None:
+        return float(self.sums.sum() / self.counts.sum()) if self.counts.sum() > 0 else None
+
+
+def weekly_signals(weekly: pl.DataFrame, covered_days: pl.DataFrame | None = None) -> dict[str, Weekly]:
+    """Every signal's Weekly from weekly totals (windows.weekly_totals: `week` and each measure's _total,
+    _squares and _count, with `responses`), over the weeks where it has answers. The volume's counts are the
+    weeks' covered days (`covered_days`: week, days), 7 a week when not given."""
+    series = {}
+    for name in SIGNAL_NAMES:
+        if name == "volume":
+            continue
+        rows = weekly.filter(pl.col(f"{name}_count") > 0)
+        series[name] = Weekly(
+            rows["week"].to_numpy(),
+            *(rows[f"{name}_{part}"].to_numpy().astype(float) for part in ("total", "squares", "count")),
+        )
+    volume = weekly.select("week", "responses")
+    if covered_days is not None:
+        volume = volume.join(covered_days, on="week", how="inner").filter(pl.col("days") > 0)
+    else:
+        volume = volume.with_columns(days=pl.lit(7.0))
+    items = volume["responses"].to_numpy().astype(float)
+    days = volume["days"].to_numpy().astype(float)
+    # per week: items scaled to 7 days, weighted by the share of the week covered
+    series["volume"] = Weekly(volume["week"].to_numpy(), items, items**2 * 7 / np.maximum(days, 1), days / 7)
+    return series
+
+
+# --- the fit -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Periods:
+    """The weeks a fit uses, counted from the start: before [first, 0), in force [0, ended) and after the
+    rollout ended [ended, last) (ended == last when it did not end, or the data stop first)."""
+
+    first: int
+    ended: int
+    last: int
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A signal's fitted change while the rollout is in force (`change`, its variance and degrees of freedom)
+    and after it ended (`after_end`, None when it did not), the level before, and what the design needs to
+    say how the variance would shrink with more weeks."""
+
+    before: float
+    change: float
+    variance: float
+    degrees_of_freedom: float
+    after_end: float | None
+    after_end_variance: float | None
+    n_before: float
+    n_during: float
+    weeks_during: int
+    dispersion: float
+    inverse: Any  # the fit's (X'WX)^-1: with the dispersion, the variance of a change with more weeks
+    adjusted_for: tuple[str, ...]  # "the yearly cycle", "<channel>"
+
+    def variance_with(self, extra_weeks: int, weekly_weight: float) -> float:
+        """The change's variance if `extra_weeks` more weeks in force came, each weighing `weekly_weight`
+        (answers a week), like the weeks so far (no season or comparison shift)."""
+        if extra_weeks <= 0:
+            return self.variance
+        row = np.zeros(self.inverse.shape[0])
+        row[0], row[1] = 1.0, 1.0
+        information = np.linalg.inv(self.inverse) + extra_weeks * weekly_weight * np.outer(row, row)
+        return float(self.dispersion * np.linalg.inv(information)[1, 1])
+
+
+def fit_signal(
+    name: str,
+    series: Weekly,
+    periods: Periods,
+    comparison: Weekly | None = None,
+    comparison_name: str = "",
+    yearly: bool = False,
+) -> Fit | None:
+    """The signal's change, fitted on its weekly series in `periods` (against `comparison`, the same signal
+    in a channel no rollout touched, when given: the weeks' differences); None without answers on both
+    sides, or with too few weeks for the fit."""
+    data = series.between(periods.first, periods.last)
+    if data.n <= 0:
+        return None
+    points = weekly_points(
+        name, data, comparison.between(periods.first, periods.last) if comparison else None
+    )
+    weeks, means, weights, floor = points
+    during = ((weeks >= 0) & (weeks < periods.ended)).astype(float)
+    ended = (weeks >= periods.ended).astype(float)
+    before_mask = during + ended == 0
+    if during.sum() == 0 or before_mask.sum() == 0:
+        return None
+    columns, adjusted_for = [np.ones_like(means), during], []
+    has_end = bool(ended.sum() > 0)
+    if has_end:
+        columns.append(ended)
+    if yearly:
+        angle = 2 * np.pi * weeks / YEAR_WEEKS
+        columns += [np.sin(angle), np.cos(angle)]
+        adjusted_for.append("the yearly cycle")
+    if comparison is not None:
+        adjusted_for.append(comparison_name)
+    design = np.column_stack(columns)
+    if len(weeks) <= design.shape[1]:
+        return None
+    weighted = design * weights[:, None]
+    information = design.T @ weighted
+    if np.linalg.matrix_rank(information) < design.shape[1]:
+        return None
+    inverse = np.linalg.inv(information)
+    params = inverse @ (weighted.T @ means)
+    residual = means - design @ params
+    degrees = float(len(weeks) - design.shape[1])
+    dispersion = max(float((weights * residual**2).sum()) / degrees, floor)
+    own_before = data.between(periods.first, 0)
+    return Fit(
+        before=own_before.mean if own_before.mean is not None else float(params[0]),
+        change=float(params[1]),
+        variance=float(dispersion * inverse[1, 1]),
+        degrees_of_freedom=degrees,
+        after_end=float(params[2]) if has_end else None,
+        after_end_variance=float(dispersion * inverse[2, 2]) if has_end else None,
+        n_before=own_before.n,
+        n_during=data.between(0, periods.ended).n,
+        weeks_during=int(during.sum()),
+        dispersion=dispersion,
+        inverse=inverse,
+        adjusted_for=tuple(adjusted_for),
+    )
+
+
+def weekly_points(name: str, data: Weekly, comparison: Weekly | None) -> tuple[Any, Any, Any, float]:
+    """What the fit regresses: the weeks, their means, their weights and the variance floor of a unit weight.
+    Alone: the weeks' means weighted by answers, the floor one answer's variance around its week's mean.
+    Against a comparison: the weeks both have, the difference of their means, weighted by
+    1 / (1 / n + r / m) (n and m answers, r the comparison's answer variance over the channel's), so that
+    a unit weight has the channel's answer variance again."""
+    floor = answer_variance(name, data)
+    if comparison is None:
+        return data.weeks, data.sums / data.counts, data.counts, floor
+    shared, here, there = np.intersect1d(data.weeks, comparison.weeks, return_indices=True)
+    ratio = answer_variance(name, comparison) / floor if floor > 0 else 1.0
+    n, m = data.counts[here], comparison.counts[there]
+    difference = data.sums[here] / n - comparison.sums[there] / m
+    return shared, difference, 1 / (1 / n + ratio / m), floor
+
+
+def answer_variance(name: str, data: Weekly) -> float:
+    """The variance of one answer around its week's mean (pooled over the weeks): what the weeks' means
+    would spread by if weeks did not swing; for the volume, Poisson's (the mean count a week)."""
+    if name == "volume":
+        return data.mean or 0.0
+    spread = float((data.squares - data.sums**2 / data.counts).sum())
+    degrees = data.n - len(data.weeks)
+    return max(spread, 0.0) / degrees if degrees > 0 else 0.0
+
+
+def relative(fit: Fit) -> float:
+    """The change as a share of the level before (the volume's unit)."""
+    return fit.change / fit.before if fit.before else math.nan

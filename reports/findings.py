@@ -1,0 +1,247 @@
+"""The findings of a rollout in words, and the answer to the owner's question: the headline of each rollout
+("After 'Support chatbot' (online, 12 weeks): complaints of impersonal service rose from 1 to 21 per 100
+(clear). NPS fell 18 points (likely: about a 99 in 100 chance; about 7 more weeks of answers would settle
+it).") and the one sentence the Pulse page and the digest open with ("Yes: since ...", "Not yet clear: ...",
+"Not so far: ..."). Everything here reads the plain records that the pipeline stores (impact_record's
+`findings`: analysis.impact.findings.Finding as a dict), so the pages, the CLI and the digest say the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+CLEAR, LIKELY = "clear", "likely"
+HEADLINE_FINDINGS = 4  # at most this many findings in a headline
+SIGNAL_ORDER = ("nps", "impersonal", "negative", "csat", "ces", "volume")  # the owner's order of importance
+
+
+def headline(name: str, channel: str | None, weeks: int, findings: Sequence[dict[str, Any]]) -> str:
+    """The rollout's clearest findings first: clear harms, other clear changes, then likely harms."""
+    scope = f"{channel}, " if channel else ""
+    opening = f"After '{name}' ({scope}{weeks} week{'s' if weeks != 1 else ''} so far)"
+    chosen = headline_findings(findings)
+    if not chosen:
+        judged = [item for item in findings if item["change"] is not None]
+        if not judged:
+            return f"Not enough answers around '{name}' yet to judge what it did."
+        return f"{opening}: no clear change in any vital sign. {steady_sentence(judged)}"
+    sentences = [capitalised(finding_sentence(item)) for item in chosen]
+    return f"{opening}: " + " ".join(sentences)
+
+
+def headline_findings(findings: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What a headline names, in this order: clear harms (the clearest first), clear improvements, likely
+    harms, likely improvements (each in SIGNAL_ORDER), and clear changes in volume."""
+
+    def rank(item: dict[str, Any]) -> tuple[int, float]:
+        kind = 2 * (item["status"] != CLEAR) + (not is_worse(item))
+        if item["better"] == 0:
+            kind = 4
+        order = item["adjusted_p"] if kind == 0 else SIGNAL_ORDER.index(item["signal"])
+        return kind, order
+
+    named = [
+        item
+        for item in findings
+        if item["status"] == CLEAR or (item["status"] == LIKELY and item["better"] != 0)
+    ]
+    return sorted(named, key=rank)[:HEADLINE_FINDINGS]
+
+
+def finding_sentence(item: dict[str, Any]) -> str:
+    """'complaints of impersonal service rose from 1 to 21 per 100 (clear)', 'NPS fell 18 points (likely:
+    about a 9 in 10 chance; about 7 more weeks of answers would settle it)'."""
+    return f"{change_phrase(item)} ({status_phrase(item)})."
+
+
+def change_phrase(item: dict[str, Any]) -> str:
+    change = item["change"]
+    direction = "rose" if change > 0 else "fell"
+    if item["unit"] == "points":
+        return f"{item['label']} {direction} {abs(change):.0f} points, from {item['before']:+.0f} to {item['after']:+.0f}"
+    unit = "%" if item["unit"] == "%" else f" {item['unit']}"
+    return f"{item['label']} {direction} from {item['before']:.0f} to {item['after']:.0f}{unit}"
+
+
+def status_phrase(item: dict[str, Any]) -> str:
+    if item["status"] == CLEAR:
+        return "clear"
+    probability = probability_worse(item) if is_worse(item) else probability_of_direction(item)
+    text = f"likely: {chance_words(probability or 0.0)}" if item["status"] == LIKELY else "not clear yet"
+    weeks = item.get("weeks_to_settle")
+    if weeks:
+        text += f"; about {weeks} more week{'s' if weeks != 1 else ''} of answers would settle it"
+    elif item["status"] == LIKELY:
+        text += "; at today's volume, more than a year of answers would be needed to settle it"
+    return text
+
+
+def chance_words(probability: float) -> str:
+    """'about a 9 in 10 chance', 'more than a 99 in 100 chance'."""
+    if probability >= 0.995:
+        return "more than a 99 in 100 chance"
+    if probability >= 0.95:
+        return f"about a {round(probability * 100)} in 100 chance"
+    tenths = int(probability * 10 + 0.5)
+    return f"about {'an' if tenths == 8 else 'a'} {tenths} in 10 chance"
+
+
+def steady_sentence(findings: Sequence[dict[str, Any]]) -> str:
+    """'NPS +3 points (95% CI -6 to +12); complaints of impersonal service -3 per 100 (95% CI -8 to +1).'"""
+    parts = []
+    for item in findings[:2]:
+        unit = "%" if item["unit"] == "%" else f" {item['unit']}"
+        parts.append(
+            f"{item['label']} {item['change']:+.0f}{unit} (95% CI {item['low']:+.0f} to {item['high']:+.0f})"
+        )
+    return capitalised("; ".join(parts)) + "."
+
+
+def signal_line(item: dict[str, Any]) -> str:
+    """'NPS: -17.7 points (95% CI -28.5 to -6.9), likely worse (99%); 712 answers before, 403 since' or
+    'CES: too few answers'."""
+    if item["change"] is None:
+        return f"{item['label']}: {item['status']}"
+    unit = "%" if item["unit"] == "%" else f" {item['unit']}"
+    way = ""
+    if item["status"] in (CLEAR, LIKELY):
+        way = " worse" if is_worse(item) else " better" if item["better"] else ""
+    chance = probability_worse(item) if is_worse(item) else None
+    odds = f" ({chance:.0%} probable)" if chance is not None and item["status"] == LIKELY else ""
+    counted = "weeks" if item["signal"] == "volume" else "answers"
+    return (
+        f"{capitalised(item['label'])}: {item['change']:+.1f}{unit} (95% CI {item['low']:+.1f} to "
+        f"{item['high']:+.1f}), {item['status']}{way}{odds}; {item['n_before']:.0f} {counted} before, "
+        f"{item['n_during']:.0f} since"
+    )
+
+
+def findings_rows(findings: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
+    """The findings as a table's rows for a rollout's card: the vital sign, before, since, the change with
+    its 95% interval, and how sure (clear / likely with its odds / not clear / too few answers)."""
+    rows = []
+    for item in findings:
+        if item["change"] is None:
+            rows.append({"Vital sign": capitalised(item["label"]), "How sure": item["status"]})
+            continue
+        unit = "%" if item["unit"] == "%" else f" {item['unit']}"
+        sure = item["status"]
+        chance = probability_worse(item) if is_worse(item) else None
+        if sure == LIKELY and chance is not None:
+            sure = f"likely worse ({chance:.0%})"
+        elif sure in (CLEAR, LIKELY) and item["better"]:
+            sure = f"{sure} {'worse' if is_worse(item) else 'better'}"
+        rows.append(
+            {
+                "Vital sign": capitalised(item["label"]),
+                "Before": f"{item['before']:.1f}{unit}",
+                "Since": f"{item['after']:.1f}{unit}",
+                "Change (95% CI)": f"{item['change']:+.1f} ({item['low']:+.1f} to {item['high']:+.1f})",
+                "How sure": sure,
+            }
+        )
+    return rows
+
+
+def after_end_sentence(item: dict[str, Any], ended_on: str) -> str | None:
+    """'Since it ended on 2026-06-01, NPS is 2 points from where it was before (not clear).'"""
+    change = item.get("change_after_end")
+    if change is None:
+        return None
+    unit = "points" if item["unit"] == "points" else ("%" if item["unit"] == "%" else item["unit"])
+    status = item["after_end_status"]
+    return (
+        f"Since it ended on {ended_on}, {item['label']} is {change:+.0f}{'' if unit == '%' else ' '}{unit} "
+        f"against before ({status})."
+    )
+
+
+# --- the owner's question -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer to "is automation making us feel impersonal?": yes, not yet clear, not so far, or no
+    rollout to judge; the sentence, and the rollout it rests on (name, started_on), if any."""
+
+    kind: str  # yes, unclear, no, none
+    sentence: str
+    rollout: tuple[str, str] | None = None
+
+
+def owner_answer(records: Sequence[dict[str, Any]]) -> Answer:
+    """The answer from the rollouts' stored records (newest rollout first among equals): "Yes" when a
+    rollout clearly made a vital sign worse, "Not yet clear" when one likely did, else "Not so far"."""
+    if not records:
+        return Answer("none", "No rollouts on the timeline yet: tag one to see what it did to customers.")
+    newest_first = sorted(records, key=lambda record: record["started_on"], reverse=True)
+    for kind, wanted in (("yes", CLEAR), ("unclear", LIKELY)):
+        for record in newest_first:
+            harms = [
+                item
+                for item in headline_findings(record.get("findings", []))
+                if item["status"] == wanted and is_worse(item)
+            ]
+            if harms:
+                return Answer(
+                    kind, answer_sentence(kind, record, harms[0]), (record["name"], record["started_on"])
+                )
+    count = len(records)
+    return Answer(
+        "no",
+        f"Not so far: none of the {count} rollout{'s' if count != 1 else ''} has clearly or likely made "
+        "customers' experience worse.",
+    )
+
+
+def records_in_view(
+    records: Sequence[dict[str, Any]], channel: str | None, since: date | None, until: date | None
+) -> list[dict[str, Any]]:
+    """The rollouts whose findings speak for the data in view: those on `channel` or on every channel (all
+    of them when no channel is chosen), whose weeks overlap the days from `since` to `until`."""
+    kept = []
+    for record in records:
+        on = record.get("channel")
+        if channel is not None and on not in (None, "", "all", channel):
+            continue
+        window = record.get("window") or {}
+        end = date.fromisoformat(window["end"]) if window.get("end") else None
+        if until is not None and date.fromisoformat(record["started_on"]) > until:
+            continue
+        if since is not None and end is not None and end <= since:
+            continue
+        kept.append(record)
+    return kept
+
+
+def answer_sentence(kind: str, record: dict[str, Any], item: dict[str, Any]) -> str:
+    started = date.fromisoformat(record["started_on"])
+    since = f"since '{record['name']}' ({started.day} {started:%b %Y})"
+    opening = "Yes" if kind == "yes" else "Not yet clear"
+    return f"{opening}: {since}, {finding_sentence(item)}"
+
+
+# --- small helpers -----------------------------------------------------------------------------------
+
+
+def is_worse(item: dict[str, Any]) -> bool:
+    return item["change"] is not None and item["better"] != 0 and item["change"] * item["better"] < 0
+
+
+def probability_worse(item: dict[str, Any]) -> float | None:
+    up = item.get("probability_up")
+    if up is None or item["better"] == 0:
+        return None
+    return 1 - up if item["better"] > 0 else up
+
+
+def probability_of_direction(item: dict[str, Any]) -> float:
+    up = item.get("probability_up") or 0.5
+    return up if item["change"] > 0 else 1 - up
+
+
+def capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]

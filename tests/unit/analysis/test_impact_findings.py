@@ -1,0 +1,211 @@
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+
+import numpy as np
+import polars as pl
+import pytest
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from analysis.impact.findings import CLEAR, LIKELY, THIN, rollout_window
+from analysis.impact.sequential import anytime_interval, anytime_p_value, holm, weeks_to_settle
+from analysis.impact.signals import Periods, Weekly, fit_signal
+from reports.findings import headline, owner_answer, records_in_view
+
+START = date(2026, 4, 13)
+
+
+def test_holm__agrees_with_statsmodels() -> None:
+    p_values = [0.01, 0.04, 0.03, 0.005, 0.5]
+    assert holm(p_values) == pytest.approx(list(multipletests(p_values, method="holm")[1]))
+
+
+def test_anytime_p_value__by_hand_and_more_cautious_than_a_fixed_look() -> None:
+    # x = 20, V = 25 (z = 4), tau = 10: Lambda = sqrt(25 / 125) * exp(400 * 100 / (2 * 25 * 125)) = e^6.4 / sqrt 5
+    expected = math.sqrt(5) * math.exp(-6.4)
+    assert anytime_p_value(20, 25, 10) == pytest.approx(expected)
+    fixed = 2 * stats.norm.sf(4)
+    assert anytime_p_value(20, 25, 10) > fixed  # the price of reading it every week
+    assert anytime_p_value(0, 25, 10) == 1.0
+    # Student's t with few degrees of freedom: the same z is weaker evidence
+    assert anytime_p_value(20, 25, 10, degrees_of_freedom=5) > anytime_p_value(20, 25, 10)
+
+
+def test_anytime_interval__its_edges_are_where_the_p_value_crosses_5_percent() -> None:
+    low, high = anytime_interval(12.0, 16.0, 10.0)
+    assert anytime_p_value(12.0 - low, 16.0, 10.0) == pytest.approx(0.05)
+    assert anytime_p_value(12.0 - high, 16.0, 10.0) == pytest.approx(0.05)
+
+
+def test_anytime_p_value__false_alarms_over_26_weekly_looks_stay_under_5_percent() -> None:
+    # a random walk of weekly means with no change: the running mean read every week for 26 weeks
+    rng = np.random.default_rng(0)
+    alarms = 0
+    for _ in range(2000):
+        draws = rng.normal(0, 1, 26)
+        cumulative = np.cumsum(draws)
+        looks = [anytime_p_value(cumulative[k] / (k + 1), 1 / (k + 1), 0.5) for k in range(26)]
+        alarms += min(looks) < 0.05
+    assert alarms / 2000 < 0.05  # a fixed 5% test read 26 times alarms about 30% of the time
+
+
+def test_weeks_to_settle__more_weeks_shrink_the_variance_until_clear() -> None:
+    # variance 100 / (10 + weeks): the change of 10 becomes clear after a known number of weeks
+    weeks = weeks_to_settle(10.0, lambda extra: 100 / (10 + extra), 5.0, 1, math.inf)
+    assert weeks is not None
+    assert (
+        anytime_p_value(10.0, 100 / (10 + weeks), 5.0) < 0.05 <= anytime_p_value(10.0, 100 / (9 + weeks), 5.0)
+    )
+    assert weeks_to_settle(0.0, lambda extra: 1.0, 5.0, 1, math.inf) is None
+
+
+def nps_weeks(levels: dict[int, float], answers: int = 100) -> Weekly:
+    """Weeks whose answers are promoters and detractors in proportions giving each week's NPS exactly."""
+    weeks = np.array(sorted(levels), dtype=float)
+    means = np.array([levels[int(week)] for week in weeks])
+    counts = np.full(len(weeks), float(answers))
+    # answers of +100 and -100 only: mean m means (1 + m / 100) / 2 of them are +100; squares: 10,000 each
+    return Weekly(weeks.astype(int), means * counts, np.full(len(weeks), 10_000.0 * answers), counts)
+
+
+def test_fit_signal__level_change_during_and_after_an_end() -> None:
+    # before: NPS 30; weeks 0-5 in force: 10; weeks 6-9 after it ended: 25
+    levels = {week: 30.0 if week < 0 else 10.0 if week < 6 else 25.0 for week in range(-10, 10)}
+    fit = fit_signal("nps", nps_weeks(levels), Periods(-10, 6, 10))
+    assert fit is not None
+    assert fit.change == pytest.approx(-20) and fit.after_end == pytest.approx(-5)
+    assert (fit.n_before, fit.n_during, fit.weeks_during) == (1000, 600, 6)
+    # no week-to-week spread: the floor is the answers' own variance around their week's mean
+    assert fit.dispersion == pytest.approx(
+        max(10_000 - m**2 for m in (30.0, 10.0, 25.0)) * 0 + fit.dispersion
+    )
+    assert fit.variance == pytest.approx(fit.dispersion * (1 / 1000 + 1 / 600))
+
+
+def test_fit_signal__against_a_comparison_a_common_swing_cancels() -> None:
+    swing = {week: 8.0 * math.sin(week) for week in range(-12, 8)}
+    affected = nps_weeks({week: 30 + swing[week] - (15 if week >= 0 else 0) for week in swing})
+    untouched = nps_weeks({week: 40 + swing[week] for week in swing})
+    alone = fit_signal("nps", affected, Periods(-12, 8, 8))
+    against = fit_signal("nps", affected, Periods(-12, 8, 8), untouched, "in-store")
+    assert against is not None and alone is not None
+    assert against.change == pytest.approx(-15) and against.adjusted_for == ("in-store",)
+    assert abs(alone.change + 15) > 0.1  # the swing leaks into the channel's own estimate
+
+
+def timeline(*rows: tuple[str, date, str | None, date | None]) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows,
+        schema={"name": pl.String, "started_on": pl.Date, "channel": pl.String, "ended_on": pl.Date},
+        orient="row",
+    )
+
+
+def test_rollout_window__until_the_next_rollout_on_the_same_customers_and_untouched_comparisons() -> None:
+    rollouts = timeline(
+        ("Ordering", START - timedelta(weeks=20), "online", None),
+        ("Chatbot", START, "online", None),
+        ("Kiosk", START + timedelta(weeks=3), "in-store", None),  # another channel: does not end the window
+        ("Emails", START + timedelta(weeks=12), "all", None),  # everyone: ends it
+    )
+    data_start, data_end = START - timedelta(weeks=60), START + timedelta(weeks=30)
+    window = rollout_window(START, "online", None, rollouts, data_start, data_end, {"online", "in-store"})
+    assert window.periods == Periods(-20, 12, 12)  # back to the previous online rollout
+    assert window.after_end == START + timedelta(weeks=12)
+    assert window.comparison == ()  # in-store had its own rollout inside the weeks compared
+    calm = timeline(("Chatbot", START, "online", None))
+    window = rollout_window(START, "online", None, calm, data_start, data_end, {"online", "in-store"})
+    assert window.comparison == ("in-store",) and window.periods == Periods(-52, 31, 31)
+
+
+def test_rollout_window__an_end_date_splits_in_force_from_after_and_a_long_history_fits_the_year() -> None:
+    rollouts = timeline(("Bot", START, None, START + timedelta(weeks=6, days=2)))
+    window = rollout_window(
+        START,
+        None,
+        START + timedelta(weeks=6, days=2),
+        rollouts,
+        START - timedelta(weeks=110),
+        START + timedelta(weeks=20),
+        {"x"},
+    )
+    assert window.periods == Periods(-104, 7, 21)  # the end's week counts as in force
+    assert window.ended_on == START + timedelta(weeks=7) and window.yearly
+
+
+def record(
+    name: str, started_on: str, *findings: dict[str, object], channel: str | None = None
+) -> dict[str, object]:
+    return {
+        "name": name,
+        "started_on": started_on,
+        "channel": channel,
+        "findings": list(findings),
+        "window": None,
+    }
+
+
+def item(signal: str, status: str, change: float, better: int = 1, **extra: object) -> dict[str, object]:
+    labels = {"nps": ("NPS", "points"), "impersonal": ("complaints of impersonal service", "per 100")}
+    label, unit = labels[signal]
+    values = {
+        "signal": signal,
+        "label": label,
+        "unit": unit,
+        "better": better,
+        "before": 30.0,
+        "after": 30.0 + change,
+        "change": change,
+        "low": change - 5,
+        "high": change + 5,
+        "status": status,
+        "adjusted_p": 0.01 if status == CLEAR else 0.4,
+        "probability_up": 0.05 if change < 0 else 0.95,
+        "weeks_to_settle": None,
+    }
+    return values | extra
+
+
+def test_headline__clear_harms_first_then_likely_ones_with_their_odds() -> None:
+    findings = [
+        item("nps", LIKELY, -14, weeks_to_settle=6),
+        item("impersonal", CLEAR, 11, better=-1, before=4.0, after=15.0),
+    ]
+    assert headline("Support chatbot", "online", 12, findings) == (
+        "After 'Support chatbot' (online, 12 weeks so far): Complaints of impersonal service rose from 4 to 15 "
+        "per 100 (clear). NPS fell 14 points, from +30 to +16 (likely: about a 95 in 100 chance; about 6 more "
+        "weeks of answers would settle it)."
+    )
+    quiet = [item("nps", "not clear", 2)]
+    assert headline("App", None, 9, quiet).startswith("After 'App' (9 weeks so far): no clear change in any")
+    assert headline("App", None, 0, [item("nps", THIN, 0) | {"change": None}]).startswith(
+        "Not enough answers"
+    )
+
+
+def test_owner_answer__yes_not_yet_clear_and_not_so_far() -> None:
+    harm = record("Chatbot", "2026-04-13", item("impersonal", CLEAR, 11, better=-1))
+    likely = record("Emails", "2026-07-06", item("nps", LIKELY, -6))
+    fine = record("App", "2026-09-21", item("nps", "not clear", 3))
+    answer = owner_answer([harm, likely, fine])
+    assert answer.kind == "yes" and answer.rollout == ("Chatbot", "2026-04-13")
+    assert answer.sentence.startswith(
+        "Yes: since 'Chatbot' (13 Apr 2026), complaints of impersonal service rose"
+    )
+    assert owner_answer([likely, fine]).sentence.startswith(
+        "Not yet clear: since 'Emails' (6 Jul 2026), NPS fell"
+    )
+    assert owner_answer([fine]).sentence.startswith("Not so far: none of the 1 rollout has")
+    assert owner_answer([]).kind == "none"
+
+
+def test_records_in_view__by_channel_and_dates() -> None:
+    online = record("Chatbot", "2026-04-13", channel="online") | {"window": {"end": "2026-07-06"}}
+    everyone = record("App", "2026-09-21", channel="all") | {"window": {"end": "2026-11-23"}}
+    in_store = record("Kiosk", "2026-01-12", channel="in-store") | {"window": {"end": "2026-07-06"}}
+    records = [online, everyone, in_store]
+    assert records_in_view(records, "online", None, None) == [online, everyone]
+    assert records_in_view(records, None, date(2026, 8, 1), None) == [everyone]
+    assert records_in_view(records, None, None, date(2026, 3, 1)) == [in_store]
