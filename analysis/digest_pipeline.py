@@ -27,6 +27,7 @@ class DigestFigures:
     themes: pl.DataFrame
     week: date
     impacts: list[dict[str, Any]]  # the rollouts' stored impact records (store.impacts)
+    by_channel: pl.DataFrame  # `weekly` for each channel (a `channel` column)
 
 
 def read_digest_figures(
@@ -34,10 +35,12 @@ def read_digest_figures(
 ) -> DigestFigures:
     """The figures of `week` (any day of it; the latest week with feedback when None) from the store."""
     refresh_daily_counts(engine, timezone)  # a batch step: the counts recounted first when stale
-    weekly = read_counts_metrics(read_daily_counts(engine, timezone), "week", min_responses)
+    counts = read_daily_counts(engine, timezone)
+    weekly = read_counts_metrics(counts, "week", min_responses)
+    by_channel = read_counts_metrics(counts, "week", min_responses, ("channel",))
     monday = chosen_week(weekly, week)
     start = datetime.combine(monday, time(0), tzinfo=ZoneInfo(timezone))
     themes = store_theme_report(
         engine, timezone, since=start - timedelta(weeks=BASELINE_PERIODS), until=start + timedelta(weeks=1)
     )
-    return DigestFigures(weekly, themes.weekly, monday, read_rollout_impact_records(engine))
+    return DigestFigures(weekly, themes.weekly, monday, read_rollout_impact_records(engine), by_channel)

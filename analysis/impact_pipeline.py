@@ -10,12 +10,18 @@ only when there is a rollout to judge.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
+
+import polars as pl
 
 from store.daily_counts import read_daily_counts, refresh_daily_counts
 from store.engine import Engine
+from store.feedback import read_feedback
 from store.impacts import read_impacts_state, write_rollout_impacts
 from store.rollouts import read_rollouts
+from store.topics import read_theme_mentions, read_topics
 
 if TYPE_CHECKING:
     from analysis.impact import ImpactSettings, RolloutImpact
@@ -30,7 +36,36 @@ def read_rollout_impacts(
 
     refresh_daily_counts(engine, timezone)
     days = day_totals_from_counts(read_daily_counts(engine, timezone))
-    return assess_rollouts_by_day(days, read_rollouts(engine), settings)
+    return with_theme_parts(engine, assess_rollouts_by_day(days, read_rollouts(engine), settings), timezone)
+
+
+def with_theme_parts(engine: Engine, impacts: list[RolloutImpact], timezone: str) -> list[RolloutImpact]:
+    """The impacts with the themes their NPS change comes from (analysis.impact.explained), from the
+    feedback of their windows and every theme it mentions under the current theme model (none without one)."""
+    from analysis.impact.explained import theme_parts
+    from analysis.impact.findings import ALL_CHANNELS
+    from analysis.themes.trends import resolve_themes
+
+    windows = [impact.window for impact in impacts if impact.window is not None]
+    topics = read_topics(engine)
+    if not windows or topics.is_empty():
+        return impacts
+    names = resolve_themes(topics).filter(~pl.col("hidden")).select("topic_id", "theme")
+    mentions = read_theme_mentions(engine).join(names, on="topic_id").select("feedback_id", "theme").unique()
+    earliest = min(window.before_start for window in windows) - timedelta(days=1)
+    since = datetime.combine(earliest, time(0), tzinfo=UTC)
+    rows = read_feedback(engine, ("id", "created_at", "channel", "nps", "sentiment"), since=since)
+    judged = []
+    for impact in impacts:
+        window = impact.window
+        if window is None:
+            judged.append(impact)
+            continue
+        scope = rows if impact.channel in ALL_CHANNELS else rows.filter(pl.col("channel") == impact.channel)
+        end = window.ended_on or window.after_end
+        parts = theme_parts(scope, mentions, impact.started_on, window.before_start, end, timezone)
+        judged.append(replace(impact, themes=parts))
+    return judged
 
 
 def refresh_rollout_impacts(engine: Engine, timezone: str | None = None) -> bool:
@@ -48,5 +83,6 @@ def refresh_rollout_impacts(engine: Engine, timezone: str | None = None) -> bool
         from reports.verdicts import impact_record
 
         days = day_totals_from_counts(read_daily_counts(engine, state.counts_timezone))
-        records = [impact_record(impact) for impact in assess_rollouts_by_day(days, rollouts)]
+        impacts = with_theme_parts(engine, assess_rollouts_by_day(days, rollouts), state.counts_timezone)
+        records = [impact_record(impact) for impact in impacts]
     return write_rollout_impacts(engine, records, judged_at=state.data_version)

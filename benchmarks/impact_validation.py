@@ -18,9 +18,18 @@ from __future__ import annotations
 
 import argparse
 import time
+from datetime import timedelta
 
+import numpy as np
+import polars as pl
+
+from analysis.alerts import scoped_alerts
 from analysis.impact import TYPICAL_NPS_SD, minimum_detectable_change
-from analysis.impact.validation import Scenario, evaluate
+from analysis.impact.findings import CLEAR, LIKELY
+from analysis.impact.validation import START, Scenario, SignalScenario, evaluate, judge_look, simulate_signals
+from analysis.metrics import read_counts_metrics
+from pulse.measures import SUM_COLUMNS
+from reports.digest import alert_scopes
 
 Row = tuple[str, float, str]
 
@@ -113,9 +122,142 @@ def validation_rows(runs: int = 200) -> list[Row]:
     return rows
 
 
+# --- the findings: every signal, read every week -----------------------------------------------------------
+
+FINDINGS_RUNS = 500
+
+
+def findings_rows(runs: int = FINDINGS_RUNS) -> list[Row]:
+    """The issue's bars for analysis.impact.findings, on SignalScenario data (a year of history, a shared
+    yearly cycle and weekly swings, an untouched channel): false alarms over 26 weekly looks and all six
+    signals; NPS drops found ("clear") and the coverage of their 95% intervals; impersonal complaints that
+    triple found within 8 weeks."""
+    rows: list[Row] = []
+    for volume in (45, 150):
+        alarms, covered, judged = 0, 0, 0
+        rng = np.random.default_rng([1, volume])
+        for _ in range(runs):
+            affected, untouched = simulate_signals(SignalScenario(volume), rng)
+            alarmed = False
+            for look in range(1, 27):
+                findings = judge_look(affected, untouched, 52, look)
+                alarmed |= any(finding.status == CLEAR for finding in findings.values())
+                if look == 12:
+                    for finding in findings.values():
+                        if finding.low is not None and finding.high is not None:
+                            judged += 1
+                            covered += finding.low <= 0 <= finding.high
+            alarms += alarmed
+        low, high = wilson(alarms / runs, runs)
+        label = f"no effect, {volume} answers a week, read every week for 26 weeks"
+        rows += [
+            (f"{label}: false alarms over all looks and signals", 100 * alarms / runs, "%"),
+            (f"{label}: false alarms, 95% interval low", 100 * low, "%"),
+            (f"{label}: false alarms, 95% interval high", 100 * high, "%"),
+            (f"{label}: coverage of the 95% intervals at week 12, all signals", 100 * covered / judged, "%"),
+        ]
+    for volume, effect, look in ((45, -20.0, 12), (150, -10.0, 8)):
+        clear = likely = covered = 0
+        rng = np.random.default_rng([2, volume])
+        for _ in range(runs):
+            affected, untouched = simulate_signals(SignalScenario(volume, nps_effect=effect), rng)
+            nps = judge_look(affected, untouched, 52, look)["nps"]
+            clear += nps.status == CLEAR and nps.change < 0
+            likely += nps.status in (CLEAR, LIKELY) and nps.change < 0
+            covered += nps.low <= effect <= nps.high
+        label = f"NPS {effect:+g} at {volume} answers a week, judged after {look} weeks"
+        rows += [
+            (f"{label}: found (clear)", 100 * clear / runs, "%"),
+            (f"{label}: found clear or likely", 100 * likely / runs, "%"),
+            (f"{label}: coverage of the NPS 95% interval", 100 * covered / runs, "%"),
+        ]
+    found = 0
+    rng = np.random.default_rng(3)
+    scenario = SignalScenario(50, impersonal_factor=3.0, comments_a_week=30)
+    for _ in range(runs):
+        affected, untouched = simulate_signals(scenario, rng)
+        found += any(
+            judge_look(affected, untouched, 52, look)["impersonal"].status == CLEAR for look in range(1, 9)
+        )
+    rows.append(
+        (
+            "impersonal complaints 4 -> 12 per 100 at 30 scored comments a week: found (clear) within 8 weeks",
+            100 * found / runs,
+            "%",
+        )
+    )
+    rows.append(("runs per scenario (findings)", float(runs), "runs"))
+    return rows
+
+
+def simulated_counts(scenario: SignalScenario, rng: np.random.Generator) -> pl.DataFrame:
+    """Weekly counts (store.daily_counts' columns, one row a week on its Monday) of the two channels of
+    simulate_signals, for the alerts: NPS, CSAT, impersonal complaints and negative comments (sentiment
+    scores as -1 for a negative comment and +1 otherwise)."""
+    affected, untouched = simulate_signals(scenario, rng)
+    frames = []
+    for channel, series in (("online", affected), ("in-store", untouched)):
+        nps = series["nps"]
+        promoters = (nps.sums / 100 + nps.squares / 10_000) / 2
+        detractors = nps.squares / 10_000 - promoters
+        comments = series["negative"].counts
+        negative = series["negative"].sums / 100
+        columns = dict.fromkeys(SUM_COLUMNS, np.zeros(len(nps.weeks)))
+        columns |= {
+            "n": nps.counts,
+            "nps_n": nps.counts,
+            "promoters": promoters,
+            "detractors": detractors,
+            "csat_n": series["csat"].counts,
+            "satisfied": series["csat"].sums / 100,
+            "scored_n": comments,
+            "negative": negative,
+            "impersonal_count": series["impersonal"].sums / 100,
+            "sentiment_n": comments,
+            "sentiment_sum": comments - 2 * negative,
+            "sentiment_squares": comments,
+        }
+        days = [START + timedelta(weeks=int(week)) for week in nps.weeks]
+        frames.append(
+            pl.DataFrame(
+                {
+                    "day": days,
+                    "channel": channel,
+                    **{name: np.round(value) for name, value in columns.items()},
+                }
+            )
+        )
+    return pl.concat(frames)
+
+
+def alert_rows(runs: int = FINDINGS_RUNS) -> list[Row]:
+    """False alerts: the share of weeks without change (26 weeks after a year of history, two channels) in
+    which the Pulse page raises any alert, for all the feedback or a channel."""
+    rows: list[Row] = []
+    for volume in (45, 150):
+        rng = np.random.default_rng([4, volume])
+        alerted = weeks = 0
+        for _ in range(runs):
+            counts = simulated_counts(SignalScenario(volume), rng)
+            weekly = read_counts_metrics(counts, "week")
+            by_channel = read_counts_metrics(counts, "week", group_by=("channel",))
+            for week in range(26):
+                monday = START + timedelta(weeks=week)
+                alerted += bool(scoped_alerts(alert_scopes(weekly, by_channel), monday))
+                weeks += 1
+        low, high = wilson(alerted / weeks, weeks)
+        label = f"alerts, no change, {volume} answers a week a channel, two channels"
+        rows += [
+            (f"{label}: weeks with a false alert", 100 * alerted / weeks, "%"),
+            (f"{label}: 95% interval low", 100 * low, "%"),
+            (f"{label}: 95% interval high", 100 * high, "%"),
+        ]
+    return rows
+
+
 def bench_impact_validation(runs: int = 200) -> list[Row]:
     started = time.perf_counter()
-    rows = validation_rows(runs)
+    rows = findings_rows() + alert_rows() + validation_rows(runs)
     rows.append(("runs per scenario", float(runs), "runs"))
     rows.append(("time for the whole validation", time.perf_counter() - started, "s"))
     return rows

@@ -177,7 +177,12 @@ def digest(context: Context, week: datetime | None, send: bool, recipients: tupl
     day = week.date() if week else None
     figures = read_digest_figures(context.engine, settings.timezone, day, settings.min_responses)
     content = build_digest(
-        figures.weekly, figures.themes, settings.business_name, figures.week, figures.impacts
+        figures.weekly,
+        figures.themes,
+        settings.business_name,
+        figures.week,
+        figures.impacts,
+        figures.by_channel,
     )
     if not send:
         click.echo(content.text(), nl=False)

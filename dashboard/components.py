@@ -19,6 +19,7 @@ class Kpi:
     delta: str | None = None
     lower_is_better: bool = False
     help: str | None = None
+    clear: bool = True  # the change is beyond the noise (analysis.alerts.week_change_is_clear); else grey
 
 
 def render_kpi_row(kpis: Sequence[Kpi]) -> None:
@@ -27,7 +28,7 @@ def render_kpi_row(kpis: Sequence[Kpi]) -> None:
             kpi.label,
             kpi.value,
             kpi.delta,
-            delta_color="inverse" if kpi.lower_is_better else "normal",
+            delta_color="off" if not kpi.clear else "inverse" if kpi.lower_is_better else "normal",
             help=kpi.help,
             border=True,
         )

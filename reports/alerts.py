@@ -12,22 +12,25 @@ SHARES = {  # measure: its name, which way is worse, and its unit
 
 
 def alert_message(alert: Alert) -> str:
-    """One sentence: the measure this week against the weeks before, the change and its 99% interval."""
+    """One sentence: the measure this week against the weeks before, the change and its interval ("Online:
+    ..." for a channel's alert)."""
     over = weeks_before(alert.baseline_weeks)
+    level = f"{100 * alert.confidence:.1f}".removesuffix(".0") + "% CI"
+    scope = f"{alert.channel[:1].upper()}{alert.channel[1:]}: " if alert.channel else ""
     if alert.measure == "nps":
-        return (
+        return scope + (
             f"NPS fell to {whole(alert.week_value)} this week from {whole(alert.baseline_value)} over {over} "
-            f"({whole(alert.change)} points, 99% CI {whole(alert.low)} to {whole(alert.high)})."
+            f"({whole(alert.change)} points, {level} {whole(alert.low)} to {whole(alert.high)})."
         )
     if alert.measure == "sentiment":
-        return (
+        return scope + (
             f"Mean sentiment fell to {alert.week_value:+.2f} this week from {alert.baseline_value:+.2f} "
-            f"over {over} ({alert.change:+.2f}, 99% CI {alert.low:+.2f} to {alert.high:+.2f})."
+            f"over {over} ({alert.change:+.2f}, {level} {alert.low:+.2f} to {alert.high:+.2f})."
         )
     name, verb, unit = SHARES[alert.measure]
-    return (
+    return scope + (
         f"{name} {verb} to {alert.week_value:.1f}{unit} this week from {alert.baseline_value:.1f}{unit} over "
-        f"{over} ({alert.change:+.1f}, 99% CI {alert.low:.1f} to {alert.high:.1f})."
+        f"{over} ({alert.change:+.1f}, {level} {alert.low:.1f} to {alert.high:.1f})."
     )
 
 

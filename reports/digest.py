@@ -18,7 +18,7 @@ from typing import Any
 
 import polars as pl
 
-from analysis.alerts import weekly_alerts
+from analysis.alerts import scoped_alerts
 from analysis.metrics import chosen_week, period_and_previous
 from analysis.themes.trends import BASELINE_PERIODS, rising_themes
 from pulse.formatting import corrected_note, format_nps, format_points, format_share, format_week
@@ -117,10 +117,12 @@ def build_digest(
     business: str,
     week: date | None = None,
     impacts: Sequence[dict[str, Any]] = (),
+    by_channel: pl.DataFrame | None = None,
 ) -> Digest:
     """The digest of `week` (its Monday; the latest week with feedback when None) from weekly metrics
     (analysis.metrics.read_period_metrics by week), weekly themes (analysis.themes.theme_periods) and the
-    rollouts' stored impact records (the answer to the owner's question, as the Pulse page gives it)."""
+    rollouts' stored impact records (the answer to the owner's question, as the Pulse page gives it); with
+    `by_channel` (the weekly metrics per channel), each channel's alerts too."""
     week = chosen_week(weekly, week)
     this, last = period_and_previous(weekly, week)
     notes = []
@@ -135,7 +137,7 @@ def build_digest(
         week=week,
         compared_with=last["period"] if last else None,
         figures=week_figures(this, last),
-        alerts=[alert_message(alert) for alert in weekly_alerts(weekly, week)],
+        alerts=[alert_message(alert) for alert in scoped_alerts(alert_scopes(weekly, by_channel), week)],
         top_themes=top_theme_lines(themes, week),
         rising_themes=rising_theme_lines(themes, week),
         notes=notes,
@@ -143,6 +145,17 @@ def build_digest(
         if impacts
         else None,
     )
+
+
+def alert_scopes(
+    weekly: pl.DataFrame, by_channel: pl.DataFrame | None
+) -> list[tuple[str | None, pl.DataFrame]]:
+    """All the feedback, and each channel when there are two or more."""
+    scopes: list[tuple[str | None, pl.DataFrame]] = [(None, weekly)]
+    if by_channel is not None and by_channel["channel"].drop_nulls().n_unique() > 1:
+        for name in by_channel["channel"].drop_nulls().unique().sort():
+            scopes.append((name, by_channel.filter(pl.col("channel") == name)))
+    return scopes
 
 
 @dataclass(frozen=True)

@@ -74,8 +74,6 @@ def status_phrase(item: dict[str, Any]) -> str:
     weeks = item.get("weeks_to_settle")
     if weeks:
         text += f"; about {weeks} more week{'s' if weeks != 1 else ''} of answers would settle it"
-    elif item["status"] == LIKELY:
-        text += "; at today's volume, more than a year of answers would be needed to settle it"
     return text
 
 
@@ -100,11 +98,33 @@ def steady_sentence(findings: Sequence[dict[str, Any]]) -> str:
     return capitalised("; ".join(parts)) + "."
 
 
+def why_sentence(themes: Sequence[dict[str, Any]], nps: dict[str, Any] | None) -> str | None:
+    """'Most of the NPS drop comes from 'Reaching a person' (detractors who mention it: 1 to 9 per 100
+    answers; without them NPS would have fallen 6 points, not 18) and 'Automated replies'.', when NPS moved
+    clearly or likely and themes account for a fifth of it or more."""
+    if nps is None or nps["change"] is None or nps["status"] not in (CLEAR, LIKELY) or not themes:
+        return None
+    change = themes[0]["nps_change"]
+    named = [part for part in themes if abs(part["explained"]) >= 0.2 * abs(change)][:2]
+    if not named or change == 0:
+        return None
+    first = named[0]
+    moved = "fallen" if change < 0 else "risen"
+    detail = (
+        f"detractors who mention it: {first['detractors_before']:.0f} to {first['detractors_during']:.0f} per "
+        f"100 answers; without them NPS would have {moved} {abs(first['nps_change_without']):.0f} points, "
+        f"not {abs(change):.0f}"
+    )
+    others = "".join(f" and '{part['theme']}'" for part in named[1:])
+    what = "drop" if change < 0 else "rise"
+    return f"Most of the NPS {what} comes from '{first['theme']}' ({detail}){others}."
+
+
 def signal_line(item: dict[str, Any]) -> str:
     """'NPS: -17.7 points (95% CI -28.5 to -6.9), likely worse (99%); 712 answers before, 403 since' or
     'CES: too few answers'."""
     if item["change"] is None:
-        return f"{item['label']}: {item['status']}"
+        return f"{capitalised(item['label'])}: {item['status']}"
     unit = "%" if item["unit"] == "%" else f" {item['unit']}"
     way = ""
     if item["status"] in (CLEAR, LIKELY):
@@ -112,9 +132,15 @@ def signal_line(item: dict[str, Any]) -> str:
     chance = probability_worse(item) if is_worse(item) else None
     odds = f" ({chance:.0%} probable)" if chance is not None and item["status"] == LIKELY else ""
     counted = "weeks" if item["signal"] == "volume" else "answers"
+    settle = ""
+    if item["status"] != CLEAR:
+        weeks = item.get("weeks_to_settle")
+        settle = (
+            f"; clear in about {weeks} more weeks" if weeks else "; not clear within a year at this volume"
+        )
     return (
         f"{capitalised(item['label'])}: {item['change']:+.1f}{unit} (95% CI {item['low']:+.1f} to "
-        f"{item['high']:+.1f}), {item['status']}{way}{odds}; {item['n_before']:.0f} {counted} before, "
+        f"{item['high']:+.1f}), {item['status']}{way}{odds}{settle}; {item['n_before']:.0f} {counted} before, "
         f"{item['n_during']:.0f} since"
     )
 
@@ -221,7 +247,9 @@ def answer_sentence(kind: str, record: dict[str, Any], item: dict[str, Any]) -> 
     started = date.fromisoformat(record["started_on"])
     since = f"since '{record['name']}' ({started.day} {started:%b %Y})"
     opening = "Yes" if kind == "yes" else "Not yet clear"
-    return f"{opening}: {since}, {finding_sentence(item)}"
+    nps = next((finding for finding in record.get("findings", []) if finding["signal"] == "nps"), None)
+    why = why_sentence(record.get("themes", []), nps)
+    return f"{opening}: {since}, {finding_sentence(item)}" + (f" {why}" if why else "")
 
 
 # --- small helpers -----------------------------------------------------------------------------------

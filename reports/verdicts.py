@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from analysis.impact import DID_METHOD, RolloutImpact
-from reports.findings import after_end_sentence, headline, headline_findings
+from reports.findings import after_end_sentence, headline, headline_findings, why_sentence
 
 SEASONS_WARNING = (
     "Nothing untouched to compare with: a change of season in these weeks (spring into summer, the run-up to "
@@ -43,6 +43,7 @@ def impact_record(impact: RolloutImpact) -> dict[str, Any]:
         "minimum_detectable_nps_change": impact.minimum_detectable,
         "verdict": verdict(impact),
         "findings": finding_records(impact),
+        "themes": [asdict(part) for part in impact.themes],
         "window": {
             "before_start": window.before_start.isoformat(),
             "ended_on": window.ended_on.isoformat() if window.ended_on else None,
@@ -97,6 +98,9 @@ def verdict(impact: RolloutImpact) -> str:
     """The headline of the findings (reports.findings.headline), with what happened after an end date."""
     records = finding_records(impact)
     text = headline(impact.name, impact.channel, weeks_in_force(impact), records)
+    nps = next((item for item in records if item["signal"] == "nps"), None)
+    why = why_sentence([asdict(part) for part in impact.themes], nps)
+    text = f"{text} {why}" if why else text
     window = impact.window
     if window is not None and window.ended_on is not None:
         ended = window.ended_on.isoformat()

@@ -23,6 +23,7 @@ from analysis.impact.estimators import (
     interrupted_time_series,
     minimum_detectable_change,
 )
+from analysis.impact.explained import ThemePart
 from analysis.impact.findings import Finding, Window, rollout_findings, rollout_window
 from analysis.impact.windows import (
     MEASURES,
@@ -64,6 +65,7 @@ class RolloutImpact:
     overlapping: list[tuple[str, date]] = field(default_factory=list)  # other rollouts inside the windows
     findings: list[Finding] = field(default_factory=list)  # every vital sign, on all the weeks (findings.py)
     window: Window | None = None  # the weeks of the findings
+    themes: list[ThemePart] = field(default_factory=list)  # what the NPS change comes from (explained.py)
 
     @property
     def thin(self) -> bool:

@@ -171,7 +171,7 @@ def rollout_findings(
         others = frame.filter(pl.col("channel").is_in(window.comparison))
         comparison = weekly_signals(weekly_totals(others), covered_days(frame, started_on))
     fits = {signal.name: judged_fit(signal, series[signal.name], window, comparison) for signal in SIGNALS}
-    return judge(fits, window)
+    return judge(fits)
 
 
 def judged_fit(
@@ -199,30 +199,33 @@ def scale_of(signal: Signal, fit: Fit) -> float:
     return signal.scale * max(fit.before, 1.0) if signal.name == "volume" else signal.scale
 
 
-def judge(fits: dict[str, Fit | None], window: Window) -> list[Finding]:
-    """The findings of the fitted signals, with Holm over all their tests (in force, and after an end)."""
-    tests: list[tuple[str, str, float]] = []  # signal, part, anytime p
+def judge(fits: dict[str, Fit | None], settle: bool = True) -> list[Finding]:
+    """The findings of the fitted signals, with the weighted Holm over all their tests (in force, and after
+    an end); the weeks that would settle each unclear one when `settle`."""
+    tests: list[tuple[tuple[str, str], float, float]] = []  # (signal, part), anytime p, weight
     for signal in SIGNALS:
         fit = fits[signal.name]
         if fit is None:
             continue
         scale = scale_of(signal, fit)
-        tests.append(
-            (signal.name, "during", anytime_p_value(fit.change, fit.variance, scale, fit.degrees_of_freedom))
-        )
+        p = anytime_p_value(fit.change, fit.variance, scale, fit.degrees_of_freedom)
+        tests.append(((signal.name, "during"), p, signal.weight))
         if fit.after_end is not None and fit.after_end_variance is not None:
             p = anytime_p_value(fit.after_end, fit.after_end_variance, scale, fit.degrees_of_freedom)
-            tests.append((signal.name, "after", p))
-    adjusted = dict(zip([(name, part) for name, part, _ in tests], holm([p for *_, p in tests]), strict=True))
-    ranks = {key: len(tests) - rank for rank, key in enumerate(sorted(adjusted, key=adjusted.__getitem__))}
-    return [finding(signal, fits[signal.name], adjusted, ranks) for signal in SIGNALS]
+            tests.append(((signal.name, "after"), p, signal.weight))
+    adjusted_values = holm([p for _, p, _ in tests], [weight for *_, weight in tests])
+    adjusted = {key: value for (key, _, _), value in zip(tests, adjusted_values, strict=True)}
+    total = sum(weight for *_, weight in tests)
+    multipliers = {key: total / weight for key, _, weight in tests}  # a test's first step, the hardest
+    return [finding(signal, fits[signal.name], adjusted, multipliers, settle) for signal in SIGNALS]
 
 
 def finding(
     signal: Signal,
     fit: Fit | None,
     adjusted: dict[tuple[str, str], float],
-    multipliers: dict[tuple[str, str], int],
+    multipliers: dict[tuple[str, str], float],
+    settle_it: bool = True,
 ) -> Finding:
     if fit is None:
         return thin_finding(signal)
@@ -232,7 +235,7 @@ def finding(
     status = status_of(adjusted_p, probability)
     low, high = interval95(fit.change, fit.variance, fit.degrees_of_freedom)
     settle = None
-    if status != CLEAR:
+    if status != CLEAR and settle_it:
         weekly_weight = fit.n_during / max(fit.weeks_during, 1)
         settle = weeks_to_settle(
             fit.change,

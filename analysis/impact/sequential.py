@@ -15,8 +15,11 @@ estimated from few weeks, the estimate's t statistic is first mapped to the norm
 tail. Written out (no well-kept Python package offers it: `confseq` builds C++ and covers the bounded case).
 
 The signals (NPS, complaints, negative comments, CSAT, CES, volume) are several chances too: Holm's step-down
-over the signals a rollout has data for keeps the chance of any false "clear" at 5% (statsmodels'
-multipletests(method="holm"), which tests/unit/analysis/test_impact_signals.py checks agrees).
+over the signals a rollout has data for keeps the chance of any false "clear" at 5%. It is weighted (Holm
+1979; analysis.impact.signals.Signal.weight): NPS and impersonal complaints, the owner's question itself,
+weigh 3 each and the others 1, so those two need less evidence to be clear and the others more. With equal
+weights it is statsmodels' multipletests(method="holm"), which the tests check; statsmodels has no weighted
+Holm.
 
 "Likely" is the probability (flat prior: the estimate's t distribution) that the change went the way it went,
 at 90% or more; it is a statement of odds, said with them ("about a 9 in 10 chance"), not an alarm.
@@ -54,14 +57,18 @@ def anytime_p_value(
     return min(1.0, math.exp(-log_lambda))
 
 
-def holm(p_values: Sequence[float]) -> list[float]:
-    """Holm's step-down adjusted p-values, in the order given."""
-    order = sorted(range(len(p_values)), key=lambda index: p_values[index])
+def holm(p_values: Sequence[float], weights: Sequence[float] | None = None) -> list[float]:
+    """Holm's step-down adjusted p-values, in the order given; weighted (Holm 1979) when `weights` are given:
+    at each step the test with the smallest p / weight is rejected when p <= alpha * weight / (the weights of
+    the tests not yet rejected), so that a heavier test needs less evidence. Equal weights: plain Holm."""
+    weights = list(weights) if weights is not None else [1.0] * len(p_values)
+    order = sorted(range(len(p_values)), key=lambda index: p_values[index] / weights[index])
     adjusted = [1.0] * len(p_values)
-    running = 0.0
-    for rank, index in enumerate(order):
-        running = max(running, min(1.0, (len(p_values) - rank) * p_values[index]))
+    remaining, running = sum(weights), 0.0
+    for index in order:
+        running = max(running, min(1.0, p_values[index] * remaining / weights[index]))
         adjusted[index] = running
+        remaining -= weights[index]
     return adjusted
 
 
@@ -96,7 +103,7 @@ def weeks_to_settle(
     change: float,
     variance_with: object,
     scale: float,
-    multiplier: int,
+    multiplier: float,
     degrees_of_freedom: float,
 ) -> int | None:
     """How many more weeks in force, at today's volume, until a change of this size would be clear

@@ -22,6 +22,8 @@ import numpy as np
 import polars as pl
 
 from analysis.impact.assessment import ITS_METHOD, assess_rollout
+from analysis.impact.findings import judge
+from analysis.impact.signals import SIGNALS, Periods, Weekly, fit_signal
 from analysis.impact.windows import ImpactSettings
 
 START = date(2026, 4, 13)  # a Monday
@@ -144,3 +146,83 @@ def is_detection(low: float, high: float, effect: float) -> bool:
     if effect > 0:
         return low > 0
     return high < 0 or low > 0
+
+
+# --- the findings (analysis.impact.findings): every signal, weekly looks -----------------------------------
+
+FINDINGS_BASE = {"csat": 80.0, "ces": 60.0, "negative": 25.0, "impersonal": 4.0}  # per 100 answers / comments
+COMMENT_SHARE = 0.6  # of the answers, those with a scored comment
+
+
+@dataclass(frozen=True)
+class SignalScenario:
+    """Weekly answers in an affected and an untouched channel (the same volume), a year of history before
+    the start, a shared yearly cycle (NPS ± `annual_amplitude` points, the shares ± half as much) and shared
+    weekly swings (sd `week_noise` points), with an effect after the start on NPS (points) and a factor on
+    the impersonal complaints' rate."""
+
+    weekly_volume: float
+    nps_effect: float = 0.0
+    impersonal_factor: float = 1.0
+    week_noise: float = 3.0
+    annual_amplitude: float = 5.0
+    weeks_before: int = 52
+    weeks_after: int = 26
+    comments_a_week: float | None = None  # scored comments a week (default: COMMENT_SHARE of the answers)
+
+
+def simulate_signals(
+    scenario: SignalScenario, rng: np.random.Generator
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The affected and the untouched channel's weekly series of every signal (analysis.impact.signals.Weekly)."""
+    weeks = np.arange(-scenario.weeks_before, scenario.weeks_after)
+    phase = rng.uniform(0, 2 * np.pi)
+    common = rng.normal(0, scenario.week_noise, len(weeks)) + scenario.annual_amplitude * np.sin(
+        2 * np.pi * weeks / 52.18 + phase
+    )
+    after = weeks >= 0
+
+    def channel(effect: float, factor: float) -> dict[str, Any]:
+        answers = rng.poisson(scenario.weekly_volume, len(weeks)).astype(float)
+        shift = common + np.where(after, effect, 0.0)
+        promoters = np.clip(BASE_PROMOTERS + shift / 200, 0, 1)
+        detractors = np.clip(BASE_DETRACTORS - shift / 200, 0, 1 - promoters)
+        counts = np.array(
+            [
+                rng.multinomial(int(n), [p, 1 - p - d, d])
+                for n, p, d in zip(answers, promoters, detractors, strict=True)
+            ]
+        )
+        series = {
+            "nps": Weekly(
+                weeks,
+                100.0 * (counts[:, 0] - counts[:, 2]),
+                10_000.0 * (counts[:, 0] + counts[:, 2]),
+                answers,
+            )
+        }
+        comment_mean = scenario.comments_a_week or COMMENT_SHARE * scenario.weekly_volume
+        comments = rng.poisson(comment_mean, len(weeks)).astype(float)
+        for name, base in FINDINGS_BASE.items():
+            rate = base + common / 2 * (1 if name in ("csat", "ces") else -1)
+            if name == "impersonal":
+                rate = base * np.where(after, factor, 1.0) * np.ones(len(weeks))
+            n = comments if name in ("negative", "impersonal") else answers
+            hits = rng.binomial(n.astype(int), np.clip(rate / 100, 0, 1)).astype(float)
+            series[name] = Weekly(weeks, 100.0 * hits, 10_000.0 * hits, n)
+        series["volume"] = Weekly(weeks, answers, answers**2, np.ones(len(weeks)))
+        return series
+
+    return channel(scenario.nps_effect, scenario.impersonal_factor), channel(0.0, 1.0)
+
+
+def judge_look(
+    affected: dict[str, Any], untouched: dict[str, Any], weeks_before: int, look: int
+) -> dict[str, Any]:
+    """The findings after `look` weeks in force, as the product judges them (without the weeks to settle)."""
+    periods = Periods(-weeks_before, look, look)
+    fits = {}
+    for signal in SIGNALS:
+        comparison = None if signal.name == "volume" else untouched[signal.name]
+        fits[signal.name] = fit_signal(signal.name, affected[signal.name], periods, comparison, "untouched")
+    return {finding.signal: finding for finding in judge(fits, settle=False)}

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
-from analysis.alerts import weekly_alerts
+from analysis.alerts import alert_z, scoped_alerts, week_change_is_clear
 from analysis.filters import rollouts_in_dates
 from analysis.metrics import period_and_previous
 from dashboard.charts import trend_figure
@@ -20,7 +21,6 @@ from dashboard.data import (
 )
 from dashboard.filters import current_filters
 from dashboard.formatting import describe_filters
-from pulse.plain_text import markdown_literal
 from pulse.formatting import (
     corrected_note,
     format_moment,
@@ -29,6 +29,7 @@ from pulse.formatting import (
     format_share,
     format_week,
 )
+from pulse.plain_text import markdown_literal
 from reports.alerts import alert_message
 from reports.findings import owner_answer, records_in_view
 
@@ -63,6 +64,13 @@ def change(column: str, scale: float = 1.0) -> float | None:
     return (this[column] - last[column]) * scale
 
 
+COLOUR_Z = alert_z(6)  # the six figures' week-on-week changes, coloured only beyond the noise
+
+
+def clear(measure: str) -> bool:
+    return week_change_is_clear(measure, this, last, COLOUR_Z)
+
+
 def ces_kpi() -> Kpi:
     answers = (
         f"from {this['ces_n']} answers; mean {this['ces_mean']:.1f} of 7"
@@ -74,6 +82,7 @@ def ces_kpi() -> Kpi:
         format_share(this["ces_share"]),
         format_points(change("ces_share", 100)),
         help=f"Customer Effort Score: share of 5–7 out of 7 (easy), {answers}.",
+        clear=clear("ces"),
     )
 
 
@@ -84,18 +93,21 @@ kpis = [
         format_points(change("nps")),
         help=f"Promoters minus detractors, from {this['nps_n']} answers. 95% interval "
         f"{format_nps(this['nps_low'])} to {format_nps(this['nps_high'])}.",
+        clear=clear("nps"),
     ),
     Kpi(
         "CSAT",
         format_share(this["csat"]),
         format_points(change("csat", 100)),
         help=f"Share of 4–5 out of 5, from {this['csat_n']} answers.",
+        clear=clear("csat"),
     ),
     Kpi(
         "Feedback",
         f"{this['n']:,}",
         format_points(change("n"), "") if last else None,
         help="Survey responses, reviews and social mentions this week.",
+        clear=clear("n"),
     ),
     Kpi(
         "Negative comments",
@@ -103,6 +115,7 @@ kpis = [
         format_points(change("negative_share", 100)),
         lower_is_better=True,
         help=f"Share of the {this['scored_n']} scored comments that read negative.",
+        clear=clear("negative"),
     ),
     Kpi(
         "Impersonal complaints",
@@ -110,6 +123,7 @@ kpis = [
         format_points(change("impersonal_share", 100)),
         lower_is_better=True,
         help="Share of comments complaining of bots, canned replies or no human to reach.",
+        clear=clear("impersonal"),
     ),
 ]
 if weekly["ces_n"].sum() > 0:  # only where the surveys ask for the customer's effort
@@ -120,8 +134,8 @@ described = describe_filters(filters)
 where = f" ({described})" if described else ""
 corrected = corrected_note(this["corrected_n"])
 st.caption(
-    f"Week of {format_week(week)}{where}, {compared}. Changes are in percentage points."
-    + (f" {corrected}" if corrected else "")
+    f"Week of {format_week(week)}{where}, {compared}. Changes are in percentage points; grey where they are "
+    "within the week-to-week noise." + (f" {corrected}" if corrected else "")
 )
 if this["thin"]:
     st.warning(
@@ -129,7 +143,17 @@ if this["thin"]:
         f"(95% interval {format_nps(this['nps_low'])} to {format_nps(this['nps_high'])}).",
         icon=":material/warning:",
     )
-for alert in weekly_alerts(weekly, week):
+scopes: list[tuple[str | None, pl.DataFrame]] = [(None, weekly)]
+if filters.channel is None:  # each channel too: a change that one channel's customers meet shows there first
+    by_channel = load_period_metrics(version, "week", filters, ("channel",)).filter(
+        pl.col("channel").is_not_null()
+    )
+    if by_channel["channel"].n_unique() > 1:
+        scopes += [
+            (name, by_channel.filter(pl.col("channel") == name))
+            for name in by_channel["channel"].unique().sort()
+        ]
+for alert in scoped_alerts(scopes, week):
     st.error(alert_message(alert), icon=":material/notifications_active:")
 if this["scored_n"] == 0 and this["n"] > 0:
     render_empty_state("This week's comments have not been scored yet.", "Run `pulse analyze`.")

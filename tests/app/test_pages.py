@@ -65,10 +65,16 @@ def test_pulse_page__alerts_a_significant_change_against_the_weeks_before(
     app = run_app()
     assert not [error.value for error in app.error if "over the 8 weeks before" in error.value]
     select = app.selectbox(key="pulse__week")
-    select.set_value(date(2026, 5, 18)).run()  # the chatbot's sixth week
+    select.set_value(date(2026, 4, 27)).run()  # the chatbot's third week: online customers, not in-store
     alerts = [error.value for error in app.error if "over the 8 weeks before" in error.value]
-    assert len(alerts) == 1
-    assert alerts[0].startswith("Impersonal complaints rose to 22.4 per 100 this week from 8.7 per 100")
+    assert [alert.split(" this week")[0] for alert in alerts] == [
+        "Online: NPS fell to -16",
+        "Online: Impersonal complaints rose to 31.0 per 100",
+    ]
+    assert "99.7% CI" in alerts[0]  # four measures on all the feedback and on each of two channels
+    select.set_value(date(2026, 5, 18)).run()  # the sixth week
+    alerts = [error.value for error in app.error if "over the 8 weeks before" in error.value]
+    assert len(alerts) == 1 and alerts[0].startswith("Online: Impersonal complaints rose to 47.4 per 100")
 
 
 def test_pulse_page__says_how_many_labels_the_team_corrected(

@@ -22,6 +22,16 @@ def test_holm__agrees_with_statsmodels() -> None:
     assert holm(p_values) == pytest.approx(list(multipletests(p_values, method="holm")[1]))
 
 
+def test_holm__weighted_a_heavier_test_needs_less_evidence() -> None:
+    # weights 3, 1, 1 (total 5): the first step takes the smallest p / weight, 0.02 / 3, at p * 5 / 3
+    adjusted = holm([0.02, 0.01, 0.5], [3.0, 1.0, 1.0])
+    assert adjusted[0] == pytest.approx(0.02 * 5 / 3)
+    # then 1 + 1 remain: 0.01 * 2 = 0.02, raised to the step before (adjusted p-values never fall)
+    assert adjusted[1] == pytest.approx(0.02 * 5 / 3)
+    assert adjusted[2] == pytest.approx(0.5)
+    assert holm([0.02, 0.01, 0.5]) == holm([0.02, 0.01, 0.5], [1.0, 1.0, 1.0])
+
+
 def test_anytime_p_value__by_hand_and_more_cautious_than_a_fixed_look() -> None:
     # x = 20, V = 25 (z = 4), tau = 10: Lambda = sqrt(25 / 125) * exp(400 * 100 / (2 * 25 * 125)) = e^6.4 / sqrt 5
     expected = math.sqrt(5) * math.exp(-6.4)
@@ -78,9 +88,8 @@ def test_fit_signal__level_change_during_and_after_an_end() -> None:
     assert fit.change == pytest.approx(-20) and fit.after_end == pytest.approx(-5)
     assert (fit.n_before, fit.n_during, fit.weeks_during) == (1000, 600, 6)
     # no week-to-week spread: the floor is the answers' own variance around their week's mean
-    assert fit.dispersion == pytest.approx(
-        max(10_000 - m**2 for m in (30.0, 10.0, 25.0)) * 0 + fit.dispersion
-    )
+    within = sum(100 * (10_000 - level**2) for level in levels.values()) / (2000 - 20)
+    assert fit.dispersion == pytest.approx(within)
     assert fit.variance == pytest.approx(fit.dispersion * (1 / 1000 + 1 / 600))
 
 
