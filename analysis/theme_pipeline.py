@@ -13,6 +13,7 @@ import polars as pl
 from analysis.embedding_pipeline import embed_cached, store_embedder
 from analysis.embeddings import DEFAULT_MODEL, Embedder, PieceEmbeddings, embed
 from analysis.filters import Filters, apply_filters, rollouts_in_dates
+from analysis.impact_pipeline import refresh_rollout_impacts
 from analysis.themes import (
     OUTLIER,
     TOP_THEMES,
@@ -180,7 +181,8 @@ def update_themes(
 ) -> ThemeRun:
     """The pipeline's themes step: fit when asked, when there is no model yet, when the library (or Pulse's
     way of theming) changed since the fit, or when the items themed since the last fit fit it poorly
-    (`needs_refit`); otherwise theme only the new items."""
+    (`needs_refit`); otherwise theme only the new items. Then the rollouts are judged again, since their
+    verdicts name the themes (analysis/impact_pipeline.py)."""
     library = library or load_library(DEFAULT_LIBRARY)
     current = current_model_version(engine)
     reason = ""
@@ -193,9 +195,11 @@ def update_themes(
     else:
         assigned = assign_new_themes(engine, model_name, library)
         if not needs_refit(read_assigned_similarities(engine)):
+            refresh_rollout_impacts(engine)
             return assigned
         reason = "many new texts fit the model poorly"
     run = fit_themes(engine, model_name, progress, library, business_name)
+    refresh_rollout_impacts(engine)  # the verdicts name the themes their NPS change comes from
     return ThemeRun(run.action, run.themed, run.topics, reason)
 
 

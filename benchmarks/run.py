@@ -162,6 +162,12 @@ def bench_impact_validation() -> list[Row]:
     return bench_impact_validation()
 
 
+def bench_findings_validation() -> list[Row]:
+    from benchmarks.impact_validation import bench_findings_validation
+
+    return bench_findings_validation()
+
+
 def bench_impersonal_sources() -> list[Row]:
     from benchmarks.impersonal_sources import bench_impersonal_sources
 
@@ -180,6 +186,7 @@ BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
     "topics": bench_topics,
     "themes": bench_themes,
     "impact_validation": bench_impact_validation,
+    "findings_validation": bench_findings_validation,
     "impersonal_sources": bench_impersonal_sources,
 }
 

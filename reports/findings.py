@@ -18,10 +18,13 @@ HEADLINE_FINDINGS = 4  # at most this many findings in a headline
 SIGNAL_ORDER = ("nps", "impersonal", "negative", "csat", "ces", "volume")  # the owner's order of importance
 
 
-def headline(name: str, channel: str | None, weeks: int, findings: Sequence[dict[str, Any]]) -> str:
+def headline(
+    name: str, channel: str | None, weeks: int, findings: Sequence[dict[str, Any]], ended: bool = False
+) -> str:
     """The rollout's clearest findings first: clear harms, other clear changes, then likely harms."""
     scope = f"{channel}, " if channel else ""
-    opening = f"After '{name}' ({scope}{weeks} week{'s' if weeks != 1 else ''} so far)"
+    span = f"{weeks} week{'s' if weeks != 1 else ''}"
+    opening = f"After '{name}' ({scope}{'in force for ' + span if ended else span + ' so far'})"
     chosen = headline_findings(findings)
     if not chosen:
         judged = [item for item in findings if item["change"] is not None]
@@ -61,7 +64,10 @@ def change_phrase(item: dict[str, Any]) -> str:
     change = item["change"]
     direction = "rose" if change > 0 else "fell"
     if item["unit"] == "points":
-        return f"{item['label']} {direction} {abs(change):.0f} points, from {item['before']:+.0f} to {item['after']:+.0f}"
+        return (
+            f"{item['label']} {direction} {abs(change):.0f} points, from {signed(item['before'])} to "
+            f"{signed(item['after'])}"
+        )
     unit = "%" if item["unit"] == "%" else f" {item['unit']}"
     return f"{item['label']} {direction} from {item['before']:.0f} to {item['after']:.0f}{unit}"
 
@@ -109,11 +115,12 @@ def why_sentence(themes: Sequence[dict[str, Any]], nps: dict[str, Any] | None) -
     if not named or change == 0:
         return None
     first = named[0]
-    moved = "fallen" if change < 0 else "risen"
+    without = first["nps_change_without"]
+    moved = "fallen" if without < 0 else "risen"
+    instead = f"falling {abs(change):.0f}" if change < 0 else f"rising {abs(change):.0f}"
     detail = (
         f"detractors who mention it: {first['detractors_before']:.0f} to {first['detractors_during']:.0f} per "
-        f"100 answers; without them NPS would have {moved} {abs(first['nps_change_without']):.0f} points, "
-        f"not {abs(change):.0f}"
+        f"100 answers; without them NPS would have {moved} {abs(without):.0f} points instead of {instead}"
     )
     others = "".join(f" and '{part['theme']}'" for part in named[1:])
     what = "drop" if change < 0 else "rise"
@@ -172,6 +179,24 @@ def findings_rows(findings: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
     return rows
 
 
+def theme_rows(themes: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
+    """The themes behind the NPS change as a table's rows: detractors and negative comments that mention each,
+    before and since, and NPS's change without its detractors."""
+    return [
+        {
+            "Theme": part["theme"],
+            "Detractors who mention it, per 100 answers": (
+                f"{part['detractors_before']:.1f} → {part['detractors_during']:.1f}"
+            ),
+            "Negative comments that mention it, per 100": (
+                f"{part['negative_before']:.1f} → {part['negative_during']:.1f}"
+            ),
+            "NPS change without them": f"{part['nps_change_without']:+.1f} (all: {part['nps_change']:+.1f})",
+        }
+        for part in themes
+    ]
+
+
 def after_end_sentence(item: dict[str, Any], ended_on: str) -> str | None:
     """'Since it ended on 2026-06-01, NPS is 2 points from where it was before (not clear).'"""
     change = item.get("change_after_end")
@@ -180,7 +205,7 @@ def after_end_sentence(item: dict[str, Any], ended_on: str) -> str | None:
     unit = "points" if item["unit"] == "points" else ("%" if item["unit"] == "%" else item["unit"])
     status = item["after_end_status"]
     return (
-        f"Since it ended on {ended_on}, {item['label']} is {change:+.0f}{'' if unit == '%' else ' '}{unit} "
+        f"Since it ended on {ended_on}, {item['label']} is {signed(change)}{'' if unit == '%' else ' '}{unit} "
         f"against before ({status})."
     )
 
@@ -269,6 +294,12 @@ def probability_worse(item: dict[str, Any]) -> float | None:
 def probability_of_direction(item: dict[str, Any]) -> float:
     up = item.get("probability_up") or 0.5
     return up if item["change"] > 0 else 1 - up
+
+
+def signed(value: float) -> str:
+    """A whole number with its sign, '+0' for anything that rounds to zero."""
+    text = f"{value:+.0f}"
+    return "+0" if text == "-0" else text
 
 
 def capitalised(text: str) -> str:

@@ -97,14 +97,15 @@ def detectable_note(impact: RolloutImpact) -> str:
 def verdict(impact: RolloutImpact) -> str:
     """The headline of the findings (reports.findings.headline), with what happened after an end date."""
     records = finding_records(impact)
-    text = headline(impact.name, impact.channel, weeks_in_force(impact), records)
+    ended = impact.window is not None and impact.window.ended_on is not None
+    text = headline(impact.name, impact.channel, weeks_in_force(impact), records, ended)
     nps = next((item for item in records if item["signal"] == "nps"), None)
     why = why_sentence([asdict(part) for part in impact.themes], nps)
     text = f"{text} {why}" if why else text
     window = impact.window
     if window is not None and window.ended_on is not None:
-        ended = window.ended_on.isoformat()
-        after = [after_end_sentence(item, ended) for item in headline_findings(records) or records[:1]]
+        day = window.ended_on.isoformat()
+        after = [after_end_sentence(item, day) for item in headline_findings(records) or records[:1]]
         text = " ".join([text, *[sentence for sentence in after if sentence]])
     return text
 

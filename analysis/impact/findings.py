@@ -68,21 +68,6 @@ class Finding:
     after_end_high: float | None = None
     after_end_status: str | None = None
 
-    @property
-    def probability_worse(self) -> float | None:
-        """The probability that the rollout made it worse (None for the volume: neither way is worse)."""
-        if self.probability_up is None or self.better == 0:
-            return None
-        return 1 - self.probability_up if self.better > 0 else self.probability_up
-
-    @property
-    def harm(self) -> bool:
-        return self.status == CLEAR and self.worse
-
-    @property
-    def worse(self) -> bool:
-        return self.change is not None and self.better != 0 and self.change * self.better < 0
-
 
 @dataclass(frozen=True)
 class Window:

@@ -264,19 +264,15 @@ def seasonal_curve(name: str, comparison: Weekly, weeks: Any) -> tuple[Any, Any,
     three parameters fitted on many answers, where a difference doubles the noise of every week (in
     benchmarks/impact_validation.py a 20-point drop at 45 answers a week was found in 35% of runs against
     the difference, 84% against the cycle, with the intervals' coverage kept). Returns the curve, its basis
-    at `weeks` (sine, cosine) and the covariance of their coefficients (the fit's dispersion floored at the
-    answers' variance, as fit_signal's)."""
+    at `weeks` (sine, cosine) and the covariance of their coefficients from the comparison's own sampling of
+    answers (its answer variance): swings of weeks that both channels share are in the channel's residuals
+    already, and the fitted cycle takes out as much of them as it adds."""
     angle = 2 * np.pi * comparison.weeks / YEAR_WEEKS
     design = np.column_stack([np.ones(len(angle)), np.sin(angle), np.cos(angle)])
     weighted = design * comparison.counts[:, None]
-    means = comparison.sums / comparison.counts
     inverse = np.linalg.inv(design.T @ weighted)
-    params = inverse @ (weighted.T @ means)
-    residual = means - design @ params
-    degrees = max(len(means) - 3, 1)
-    dispersion = max(
-        float((comparison.counts * residual**2).sum()) / degrees, answer_variance(name, comparison)
-    )
+    params = inverse @ (weighted.T @ (comparison.sums / comparison.counts))
+    dispersion = answer_variance(name, comparison)
     at = 2 * np.pi * weeks / YEAR_WEEKS
     basis = np.column_stack([np.sin(at), np.cos(at)])
     return basis @ params[1:], basis, dispersion * inverse[1:, 1:]

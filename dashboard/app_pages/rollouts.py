@@ -19,7 +19,7 @@ from dashboard.data import (
 from dashboard.formatting import format_day
 from dashboard.rollout_editor import render_rollout_editor, render_rollout_form
 from pulse.plain_text import markdown_literal
-from reports.findings import findings_rows
+from reports.findings import findings_rows, theme_rows
 
 st.title("Automation rollouts")
 st.caption("Each automation change, dated, so that its effect on customers can be checked, not assumed.")
@@ -62,6 +62,9 @@ else:
             st.text(impact["verdict"])
             if impact.get("findings"):
                 st.dataframe(findings_rows(impact["findings"]), hide_index=True, width="stretch")
+            if impact.get("themes"):
+                with st.expander("Which themes the NPS change comes from"):
+                    st.dataframe(theme_rows(impact["themes"]), hide_index=True, width="stretch")
             st.caption(impact["detectable"])
             for warning in impact["warnings"]:  # they name the other rollouts
                 st.warning(markdown_literal(warning), icon=":material/warning:")

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime, timedelta
+from statistics import NormalDist
 
 import polars as pl
 import pytest
 
-from analysis.alerts import share_alert, weekly_alerts
+from analysis.alerts import alert_z, scoped_alerts, share_alert, week_change_is_clear, weekly_alerts
 from analysis.metrics import read_period_metrics
 from reports.alerts import alert_message
 
@@ -99,3 +100,31 @@ def norm_quantile(probability: float) -> float:
     from scipy.stats import norm
 
     return float(norm.ppf(probability))
+
+
+def test_scoped_alerts__a_channel_alone_alerts_at_the_level_of_all_the_checks() -> None:
+    # online: NPS 30 for 8 weeks, then -25 this week; in-store steady at 30 with 4 times the answers
+    baseline, this_week = [10] * 25 + [8] * 15 + [0] * 10, [10] * 10 + [8] * 10 + [0] * 20
+    online = weekly(this_week, baseline)
+    in_store = weekly(baseline * 4, baseline * 4)
+    everyone = weekly(this_week + baseline * 4, baseline * 5)
+    alerts = scoped_alerts([(None, everyone), ("online", online), ("in-store", in_store)], WEEK)
+    assert [(alert.channel, alert.measure) for alert in alerts] == [("online", "nps")]
+    z = alert_z(12)  # four measures, three scopes: 2% a week over the twelve checks
+    assert z == pytest.approx(NormalDist().inv_cdf(1 - 0.02 / 12)) and alerts[0].confidence == pytest.approx(
+        1 - 0.02 / 6
+    )
+    assert alert_message(alerts[0]).startswith(
+        "Online: NPS fell to -25 this week from 30 over the 8 weeks before"
+    )
+    assert "99.7% CI" in alert_message(alerts[0])
+
+
+def test_week_change_is_clear__within_the_noise_is_not() -> None:
+    last = {"nps_n": 50, "promoters": 25, "detractors": 10, "n": 100, "satisfied": 40, "csat_n": 50}
+    assert not week_change_is_clear("nps", {**last, "promoters": 22, "detractors": 12}, last)  # 30 -> 20
+    assert week_change_is_clear("nps", {**last, "promoters": 10, "detractors": 30}, last)  # 30 -> -40
+    assert not week_change_is_clear("n", {**last, "n": 110}, last)
+    assert week_change_is_clear("n", {**last, "n": 200}, last)  # 100 -> 200: beyond Poisson's noise
+    assert not week_change_is_clear("csat", {**last, "satisfied": 38}, last)
+    assert not week_change_is_clear("csat", last, None)  # nothing to compare with

@@ -375,3 +375,15 @@ def test_combined_volume__both_sides_noise_counts() -> None:
     assert combined_volume(10, 10) == pytest.approx(5)
     assert combined_volume(30, 90) == pytest.approx(22.5)
     assert combined_volume(30, 0) == 0.0
+
+
+def test_assess_rollout__an_end_date_judges_before_during_and_after() -> None:
+    # NPS 30 for 8 weeks, 0 for the 4 weeks the automation ran (70 answers a week), 30 again once turned off
+    feedback = pl.concat([answers(-8, 8, BEFORE * 7), answers(0, 4, AFTER * 7), answers(4, 4, BEFORE * 7)])
+    ended = START + timedelta(weeks=4)
+    impact = assess_rollout(feedback, "Chatbot", START, ended_on=ended)
+    assert impact.window is not None and impact.window.ended_on == ended
+    nps = impact.findings[0]
+    assert nps.change == pytest.approx(-30) and nps.change_after_end == pytest.approx(0, abs=1e-9)
+    assert nps.status == "clear" and nps.after_end_status in ("not clear", "likely")
+    assert "Since it ended on 2026-05-11, NPS is +0 points against before" in verdict(impact)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import asdict
 from datetime import date, timedelta
 
 import numpy as np
@@ -9,10 +10,11 @@ import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
+from analysis.impact.explained import theme_parts
 from analysis.impact.findings import CLEAR, LIKELY, THIN, rollout_window
 from analysis.impact.sequential import anytime_interval, anytime_p_value, holm, weeks_to_settle
 from analysis.impact.signals import Periods, Weekly, fit_signal
-from reports.findings import headline, owner_answer, records_in_view
+from reports.findings import headline, owner_answer, records_in_view, why_sentence
 
 START = date(2026, 4, 13)
 
@@ -218,3 +220,41 @@ def test_records_in_view__by_channel_and_dates() -> None:
     assert records_in_view(records, "online", None, None) == [online, everyone]
     assert records_in_view(records, None, date(2026, 8, 1), None) == [everyone]
     assert records_in_view(records, None, None, date(2026, 3, 1)) == [in_store]
+
+
+def test_theme_parts__the_theme_whose_detractors_appeared_explains_the_drop() -> None:
+    # 100 answers before (50 promoters, 20 detractors: NPS 30) and 100 during (50 and 40: NPS 10); the 20 new
+    # detractors all mention "Reaching a person"; 10 detractors on each side mention "Prices"
+    def answers(start: date, detractors_reaching: int) -> list[dict[str, object]]:
+        rows = []
+        for index in range(100):
+            nps = 10 if index < 50 else (0 if index < 70 + detractors_reaching else 8)
+            rows.append({"id": len(rows), "created_at": start + timedelta(hours=index), "nps": nps})
+        return rows
+
+    before = answers(START - timedelta(weeks=2), 0)
+    during = [row | {"id": 1000 + int(row["id"])} for row in answers(START + timedelta(days=1), 20)]
+    rows = pl.DataFrame(before + during).with_columns(
+        pl.col("created_at").cast(pl.Datetime("us", "UTC")), sentiment=pl.lit(None, dtype=pl.String)
+    )
+    mentions = pl.DataFrame(
+        {
+            "feedback_id": [1000 + index for index in range(70, 90)]
+            + list(range(50, 60))
+            + [1050 + i for i in range(10)],
+            "theme": ["Reaching a person"] * 20 + ["Prices"] * 20,
+        }
+    )
+    (part,) = theme_parts(
+        rows, mentions, START, START - timedelta(weeks=4), START + timedelta(weeks=4), "UTC"
+    )
+    assert part.theme == "Reaching a person"  # "Prices" was there all along: no part in the drop
+    assert part.nps_change == pytest.approx(-20)
+    assert (part.detractors_before, part.detractors_during) == (0, 20)
+    # without its 20 detractors: during NPS = 100 * (50 - 20) / 80 = 37.5, against 30 before
+    assert part.nps_change_without == pytest.approx(7.5) and part.explained == pytest.approx(-27.5)
+    nps = {"change": -20.0, "status": CLEAR}
+    assert why_sentence([asdict(part)], nps) == (
+        "Most of the NPS drop comes from 'Reaching a person' (detractors who mention it: 0 to 20 per 100 answers;"
+        " without them NPS would have risen 8 points instead of falling 20)."
+    )
