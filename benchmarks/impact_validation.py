@@ -157,14 +157,11 @@ def findings_rows(runs: int = FINDINGS_RUNS) -> list[Row]:
                             judged += 1
                             covered += finding.low <= 0 <= finding.high
             alarms += alarmed
-        low, high = wilson(alarms / runs, runs)
         label = f"no effect, {volume} answers a week, read every week for 26 weeks"
-        rows += [
-            (f"{label}: false alarms over all looks and signals", 100 * alarms / runs, "%"),
-            (f"{label}: false alarms, 95% interval low", 100 * low, "%"),
-            (f"{label}: false alarms, 95% interval high", 100 * high, "%"),
-            (f"{label}: coverage of the 95% intervals at week 12, all signals", 100 * covered / judged, "%"),
-        ]
+        rows += rate_rows(f"{label}: false alarms over all looks and signals", alarms, runs)
+        rows.append(
+            (f"{label}: coverage of the 95% intervals at week 12, all signals", 100 * covered / judged, "%")
+        )
     for volume, effect, look in ((45, -20.0, 12), (150, -10.0, 8)):
         clear = likely = covered = 0
         rng = np.random.default_rng([2, volume])
@@ -197,6 +194,16 @@ def findings_rows(runs: int = FINDINGS_RUNS) -> list[Row]:
     )
     rows.append(("runs per scenario (findings)", float(runs), "runs"))
     return rows
+
+
+def rate_rows(label: str, hits: int, total: int) -> list[Row]:
+    """A rate in %, with its 95% Monte Carlo (Wilson) interval."""
+    low, high = wilson(hits / total, total)
+    return [
+        (label, 100 * hits / total, "%"),
+        (f"{label}, 95% interval low", 100 * low, "%"),
+        (f"{label}, 95% interval high", 100 * high, "%"),
+    ]
 
 
 def simulated_counts(scenario: SignalScenario, rng: np.random.Generator) -> pl.DataFrame:
@@ -254,13 +261,10 @@ def alert_rows(runs: int = FINDINGS_RUNS) -> list[Row]:
                 monday = START + timedelta(weeks=week)
                 alerted += bool(scoped_alerts(alert_scopes(weekly, by_channel), monday))
                 weeks += 1
-        low, high = wilson(alerted / weeks, weeks)
-        label = f"alerts, no change, {volume} answers a week a channel, two channels"
-        rows += [
-            (f"{label}: weeks with a false alert", 100 * alerted / weeks, "%"),
-            (f"{label}: 95% interval low", 100 * low, "%"),
-            (f"{label}: 95% interval high", 100 * high, "%"),
-        ]
+        label = (
+            f"alerts, no change, {volume} answers a week a channel, two channels: weeks with a false alert"
+        )
+        rows += rate_rows(label, alerted, weeks)
     return rows
 
 

@@ -68,7 +68,7 @@ def change_phrase(item: dict[str, Any]) -> str:
             f"{item['label']} {direction} {abs(change):.0f} points, from {signed(item['before'])} to "
             f"{signed(item['after'])}"
         )
-    unit = "%" if item["unit"] == "%" else f" {item['unit']}"
+    unit = unit_suffix(item)
     return f"{item['label']} {direction} from {item['before']:.0f} to {item['after']:.0f}{unit}"
 
 
@@ -97,7 +97,7 @@ def steady_sentence(findings: Sequence[dict[str, Any]]) -> str:
     """'NPS +3 points (95% CI -6 to +12); complaints of impersonal service -3 per 100 (95% CI -8 to +1).'"""
     parts = []
     for item in findings[:2]:
-        unit = "%" if item["unit"] == "%" else f" {item['unit']}"
+        unit = unit_suffix(item)
         parts.append(
             f"{item['label']} {item['change']:+.0f}{unit} (95% CI {item['low']:+.0f} to {item['high']:+.0f})"
         )
@@ -132,7 +132,7 @@ def signal_line(item: dict[str, Any]) -> str:
     'CES: too few answers'."""
     if item["change"] is None:
         return f"{capitalised(item['label'])}: {item['status']}"
-    unit = "%" if item["unit"] == "%" else f" {item['unit']}"
+    unit = unit_suffix(item)
     way = ""
     if item["status"] in (CLEAR, LIKELY):
         way = " worse" if is_worse(item) else " better" if item["better"] else ""
@@ -160,7 +160,7 @@ def findings_rows(findings: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
         if item["change"] is None:
             rows.append({"Vital sign": capitalised(item["label"]), "How sure": item["status"]})
             continue
-        unit = "%" if item["unit"] == "%" else f" {item['unit']}"
+        unit = unit_suffix(item)
         sure = item["status"]
         chance = probability_worse(item) if is_worse(item) else None
         if sure == LIKELY and chance is not None:
@@ -202,10 +202,9 @@ def after_end_sentence(item: dict[str, Any], ended_on: str) -> str | None:
     change = item.get("change_after_end")
     if change is None:
         return None
-    unit = "points" if item["unit"] == "points" else ("%" if item["unit"] == "%" else item["unit"])
     status = item["after_end_status"]
     return (
-        f"Since it ended on {ended_on}, {item['label']} is {signed(change)}{'' if unit == '%' else ' '}{unit} "
+        f"Since it ended on {ended_on}, {item['label']} is {signed(change)}{unit_suffix(item)} "
         f"against before ({status})."
     )
 
@@ -294,6 +293,11 @@ def probability_worse(item: dict[str, Any]) -> float | None:
 def probability_of_direction(item: dict[str, Any]) -> float:
     up = item.get("probability_up") or 0.5
     return up if item["change"] > 0 else 1 - up
+
+
+def unit_suffix(item: dict[str, Any]) -> str:
+    """What follows a signal's number: '%', or a space and its unit (' points', ' per 100', ' a week')."""
+    return "%" if item["unit"] == "%" else f" {item['unit']}"
 
 
 def signed(value: float) -> str:
