@@ -40,15 +40,17 @@ def read_rollout_impacts(
 
 
 def with_theme_parts(engine: Engine, impacts: list[RolloutImpact], timezone: str) -> list[RolloutImpact]:
-    """The impacts with the themes their NPS change comes from (analysis.impact.explained), from the
-    feedback of their windows and every theme it mentions under the current theme model (none without one)."""
+    """The impacts whose NPS moved (clearly or likely: what the verdict explains) with the themes the change
+    comes from (analysis.impact.explained), from the feedback of their windows and every theme it mentions
+    under the current theme model (none without one). The others are read no feedback for."""
     from analysis.impact.explained import theme_parts
     from analysis.impact.findings import ALL_CHANNELS
     from analysis.themes.trends import resolve_themes
 
-    windows = [impact.window for impact in impacts if impact.window is not None]
-    topics = read_topics(engine)
-    if not windows or topics.is_empty():
+    moved = [impact for impact in impacts if impact.window is not None and nps_moved(impact)]
+    windows = [impact.window for impact in moved if impact.window is not None]
+    topics = read_topics(engine) if windows else None
+    if topics is None or topics.is_empty():
         return impacts
     names = resolve_themes(topics).filter(~pl.col("hidden")).select("topic_id", "theme")
     mentions = read_theme_mentions(engine).join(names, on="topic_id").select("feedback_id", "theme").unique()
@@ -58,7 +60,7 @@ def with_theme_parts(engine: Engine, impacts: list[RolloutImpact], timezone: str
     judged = []
     for impact in impacts:
         window = impact.window
-        if window is None:
+        if window is None or not nps_moved(impact):
             judged.append(impact)
             continue
         scope = rows if impact.channel in ALL_CHANNELS else rows.filter(pl.col("channel") == impact.channel)
@@ -66,6 +68,12 @@ def with_theme_parts(engine: Engine, impacts: list[RolloutImpact], timezone: str
         parts = theme_parts(scope, mentions, impact.started_on, window.before_start, end, timezone)
         judged.append(replace(impact, themes=parts))
     return judged
+
+
+def nps_moved(impact: RolloutImpact) -> bool:
+    from analysis.impact.findings import CLEAR, LIKELY
+
+    return any(item.signal == "nps" and item.status in (CLEAR, LIKELY) for item in impact.findings)
 
 
 def refresh_rollout_impacts(engine: Engine, timezone: str | None = None) -> bool:
