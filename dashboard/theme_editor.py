@@ -20,6 +20,7 @@ from analysis.themes.library import (
 )
 from dashboard.components import flash, pick_by_id, render_error
 from dashboard.data import get_engine, get_settings
+from dashboard.rollout_editor import judge_rollouts
 from pulse.errors import PulseError
 from pulse.plain_text import markdown_literal
 from store.topics import hide_topic, merge_topic, rename_topic
@@ -62,7 +63,7 @@ def render_new_themes(topics: pl.DataFrame, summary: pl.DataFrame) -> None:
                     flash(
                         f"'{markdown_literal(row['theme'])}' now counts as '{markdown_literal(library_themes[into])}'."
                     )
-                    st.rerun()
+                    rerun_judged()
             except PulseError as error:
                 render_error(error)
             added = with_theme(
@@ -98,6 +99,13 @@ def render_add_to_library(added: ThemeLibrary, name: str, theme_id: int) -> None
         st.rerun()
 
 
+def rerun_judged() -> None:
+    """After a change to the themes: the rollouts judged again (their verdicts name the themes an NPS change
+    comes from), then the page again."""
+    judge_rollouts()
+    st.rerun()
+
+
 def render_keep(current: dict[str, Any]) -> None:
     """A name box and a Keep button for a new theme: keeps it under that name (across refits)."""
     theme_id = current["id"]
@@ -107,7 +115,7 @@ def render_keep(current: dict[str, Any]) -> None:
     if st.button("Keep with this name", key=f"themes__keep_{theme_id}") and typed.strip():
         stored = rename_topic(get_engine(), theme_id, typed)
         flash(f"Kept the new theme as '{markdown_literal(stored or '')}' (id {theme_id}).")
-        st.rerun()
+        rerun_judged()
 
 
 def render_theme_editor(topics: pl.DataFrame) -> None:
@@ -153,7 +161,7 @@ def render_rename(current: dict[str, Any]) -> None:
             flash(
                 f"Renamed theme '{markdown_literal(name)}' (id {theme_id}) to '{markdown_literal(stored or '')}'."
             )
-            st.rerun()
+            rerun_judged()
     if current["custom_name"] and st.button(
         "Use the generated name",
         key=f"themes__reset_name_{theme_id}",
@@ -163,7 +171,7 @@ def render_rename(current: dict[str, Any]) -> None:
         st.session_state.pop(box, None)
         label = markdown_literal(current["label"])
         flash(f"Theme '{markdown_literal(name)}' (id {theme_id}) has its generated name again: '{label}'.")
-        st.rerun()
+        rerun_judged()
 
 
 def render_merge(current: dict[str, Any], by_id: dict[int, dict[str, Any]], targets: dict[int, str]) -> None:
@@ -192,7 +200,7 @@ def render_merge(current: dict[str, Any], by_id: dict[int, dict[str, Any]], targ
     flash(
         f"Merged theme '{markdown_literal(name)}' (id {theme_id}) into '{markdown_literal(into_name)}' (id {into})."
     )
-    st.rerun()
+    rerun_judged()
 
 
 def render_hide(current: dict[str, Any], by_id: dict[int, dict[str, Any]]) -> None:
@@ -203,7 +211,7 @@ def render_hide(current: dict[str, Any], by_id: dict[int, dict[str, Any]]) -> No
     if hide.button("Show" if hidden else "Hide", key=f"themes__hide_{theme_id}"):
         hide_topic(get_engine(), theme_id, hidden=not hidden)
         flash(f"Theme '{markdown_literal(name)}' (id {theme_id}) is {'shown again' if hidden else 'hidden'}.")
-        st.rerun()
+        rerun_judged()
     merged_into = current["merged_into"]
     if merged_into is not None and unmerge.button("Undo merge", key=f"themes__unmerge_{theme_id}"):
         merge_topic(get_engine(), theme_id, None)
@@ -211,4 +219,4 @@ def render_hide(current: dict[str, Any], by_id: dict[int, dict[str, Any]]) -> No
         flash(
             f"Theme '{markdown_literal(name)}' (id {theme_id}) is no longer merged into '{markdown_literal(into)}'."
         )
-        st.rerun()
+        rerun_judged()
