@@ -19,7 +19,7 @@ import polars as pl
 from store.daily_counts import read_daily_counts, refresh_daily_counts
 from store.engine import Engine
 from store.feedback import read_feedback
-from store.impacts import read_impacts_state, write_rollout_impacts
+from store.impacts import read_impacts_state, read_rollout_impact_records, write_rollout_impacts
 from store.rollouts import read_rollouts
 from store.topics import read_theme_mentions, read_topics
 
@@ -70,6 +70,13 @@ def with_theme_parts(engine: Engine, impacts: list[RolloutImpact], timezone: str
     return judged
 
 
+def records_current(engine: Engine) -> bool:
+    """Whether the stored impact records are in this Pulse's format (an upgrade judges them again)."""
+    from analysis.impact.findings import RECORD_FORMAT
+
+    return all(record.get("format") == RECORD_FORMAT for record in read_rollout_impact_records(engine))
+
+
 def nps_moved(impact: RolloutImpact) -> bool:
     from analysis.impact.findings import CLEAR, LIKELY
 
@@ -79,10 +86,11 @@ def nps_moved(impact: RolloutImpact) -> bool:
 def refresh_rollout_impacts(engine: Engine, timezone: str | None = None) -> bool:
     """Bring the daily counts up to date (refresh_daily_counts, in `timezone` when given), then judge every
     rollout again (with the default ImpactSettings) and store the impacts when the stored ones are older than
-    the data. Returns whether impacts were stored; nothing is judged before the days were ever counted."""
+    the data, or in an older format (records_current). Returns whether impacts were stored; nothing is judged
+    before the days were ever counted."""
     refresh_daily_counts(engine, timezone)
     state = read_impacts_state(engine)
-    if state.current or state.counts_timezone is None:
+    if state.counts_timezone is None or (state.current and records_current(engine)):
         return False
     rollouts = read_rollouts(engine)
     records = []

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from analysis.impact import DID_METHOD, RolloutImpact
+from analysis.impact.findings import RECORD_FORMAT
 from reports.findings import after_end_sentence, headline, headline_findings, why_sentence
 
 SEASONS_WARNING = (
@@ -27,6 +28,7 @@ def impact_record(impact: RolloutImpact) -> dict[str, Any]:
         change, low, high = nps.change, nps.low, nps.high
     window = impact.window
     return {
+        "format": RECORD_FORMAT,
         "name": impact.name,
         "started_on": impact.started_on.isoformat(),
         "channel": impact.channel,

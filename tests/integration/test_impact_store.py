@@ -109,6 +109,19 @@ def test_write_rollout_impacts__data_changed_while_judging_stays_stale(engine: E
     assert refresh_rollout_impacts(engine) is True and len(read_rollout_impact_records(engine)) == 1
 
 
+def test_refresh_rollout_impacts__records_of_an_older_pulse_are_judged_again(engine: Engine) -> None:
+    refresh_rollout_impacts(engine, LONDON)
+    add_rollout(engine, Rollout("Support chatbot", "chatbot", START), by="test")
+    assert refresh_rollout_impacts(engine) is True
+    (record,) = read_rollout_impact_records(engine)
+    older = {key: value for key, value in record.items() if key not in ("format", "findings")}
+    write_rollout_impacts(engine, [older], judged_at=read_data_version(engine))  # as an older Pulse left them
+    assert read_impacts_state(engine).current  # the data did not change ...
+    assert refresh_rollout_impacts(engine) is True  # ... but the records' format did
+    assert read_rollout_impact_records(engine)[0]["format"] == record["format"]
+    assert refresh_rollout_impacts(engine) is False
+
+
 def test_refresh_rollout_impacts__nothing_before_the_days_were_ever_counted(engine: Engine) -> None:
     add_rollout(engine, Rollout("Support chatbot", "chatbot", START), by="test")
     assert refresh_rollout_impacts(engine) is False
