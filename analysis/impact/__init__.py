@@ -1,5 +1,9 @@
-"""Did a rollout change how customers feel? Before / after differences, an interrupted time series, a
-comparison channel, and the smallest change the data could show; reports/verdicts.py says it in words.
+"""Did a rollout change how customers feel? The findings, which the verdicts rest on: every vital sign's
+change on all the weeks since the start, how sure it is under weekly looks, and the themes the NPS change comes
+from (signals.py, sequential.py, findings.py, explained.py; their own docstrings say how). Beside them, the
+fixed windows kept for the JSON's `measures` and the smallest detectable change: before / after differences,
+an interrupted time series, a comparison channel, described below. reports/findings.py and
+reports/verdicts.py say them in words.
 
 Every measure is the mean of a per-response value, so one machinery serves them all: NPS (+100 for a
 promoter, -100 for a detractor, 0 for a passive), CSAT (100 for a 4-5, else 0: percentage points), sentiment
@@ -23,10 +27,12 @@ a change that every channel shows (a season, the weather, a holiday) is not the 
 after comparison or a straight trend cannot tell the two apart. See benchmarks/impact_validation.py for how
 these intervals hold up on simulated data.
 
-The package: windows.py (per-response values, day and week totals, windows), estimators.py (bootstrap,
-difference in differences, time series, minimum detectable change) and assessment.py (one rollout's estimates
-put together, and what its warnings rest on); validation.py simulates feedback with a known effect for
-benchmarks/impact_validation.py. Numbers only, from frames: analysis/impact_pipeline.py reads the store, and
+The package: signals.py (the vital signs and each one's weekly fit), sequential.py (anytime-valid p-values,
+weighted Holm, odds, weeks to settle), findings.py (a rollout's weeks from the timeline, and its findings),
+explained.py (the themes behind the NPS change), windows.py (per-response values, day and week totals,
+windows), estimators.py (bootstrap, difference in differences, time series, minimum detectable change) and
+assessment.py (one rollout's estimates and findings put together, and what its warnings rest on);
+validation.py simulates feedback with a known effect for benchmarks/impact_validation.py. Numbers only, from frames: analysis/impact_pipeline.py reads the store, and
 stores every rollout's impact (with reports.verdicts' words) after each import, analysis and rollout edit for
 the dashboard.
 """
