@@ -3,10 +3,11 @@ totals (analysis.impact.windows), and each one's change fitted on all the weeks 
 
 A signal's weekly series is its answers' sum, sum of squares and count per week (counted from the rollout's
 start); the weekly count of feedback items is the volume's. The change is a weighted least-squares fit of the
-weeks' means (each week weighted by its answers) on a level before, a level while the rollout is in force, a
-level after it ended (when it did), a yearly cycle (one sine and cosine, when there is a year of history
-before the start) and the comparison channel's weekly mean of the same signal (when a channel that no
-rollout touched is there). Its variance is the fit's residual variance, floored at the answers' own variance
+weeks' means (each week weighted by its answers) on a level before, a level while the rollout is in force and
+a level after it ended (when it did) (fit_rows says how a comparison channel comes in: with a year of
+answers, its weeks join the fit with their own level and the yearly cycle both share; with less, the weeks'
+differences from it are fitted), and a yearly cycle of the channel's own when there are two years of history
+and nothing to compare with. Its variance is the fit's residual variance, floored at the answers' own variance
 around their week's mean (as a quasi-likelihood dispersion is floored at 1): week-to-week swings count as
 noise, and with few weeks their spread cannot come out smaller than the sampling of answers implies. The
 volume's floor is Poisson's. Why no straight-line trend: extrapolated over months of answers after the start,
@@ -156,32 +157,17 @@ def fit_signal(
     yearly: bool = False,
 ) -> Fit | None:
     """The signal's change, fitted on its weekly series in `periods` (against `comparison`, the same signal
-    in a channel no rollout touched, when given: the weeks' differences); None without answers on both
-    sides, or with too few weeks for the fit."""
+    in a channel no rollout touched, when given: see fit_rows); None without answers on both sides, or with
+    too few weeks for the fit."""
     data = series.between(periods.first, periods.last)
     if data.n <= 0:
         return None
-    points = weekly_points(
-        name, data, comparison.between(periods.first, periods.last) if comparison else None
-    )
-    weeks, means, weights, floor, season = points
-    during = ((weeks >= 0) & (weeks < periods.ended)).astype(float)
-    ended = (weeks >= periods.ended).astype(float)
-    before_mask = during + ended == 0
-    if during.sum() == 0 or before_mask.sum() == 0:
+    other = comparison.between(periods.first, periods.last) if comparison is not None else None
+    rows = fit_rows(name, data, other, periods, yearly)
+    if rows is None:
         return None
-    columns, adjusted_for = [np.ones_like(means), during], []
-    has_end = bool(ended.sum() > 0)
-    if has_end:
-        columns.append(ended)
-    if yearly:
-        angle = 2 * np.pi * weeks / YEAR_WEEKS
-        columns += [np.sin(angle), np.cos(angle)]
-        adjusted_for.append("the yearly cycle")
-    if comparison is not None:
-        adjusted_for.append(comparison_name)
-    design = np.column_stack(columns)
-    if len(weeks) <= design.shape[1]:
+    design, means, weights, floor, has_end = rows
+    if len(means) <= design.shape[1]:
         return None
     weighted = design * weights[:, None]
     information = design.T @ weighted
@@ -190,92 +176,87 @@ def fit_signal(
     inverse = np.linalg.inv(information)
     params = inverse @ (weighted.T @ means)
     residual = means - design @ params
-    degrees = float(len(weeks) - design.shape[1])
+    degrees = float(len(means) - design.shape[1])
     dispersion = max(float((weights * residual**2).sum()) / degrees, floor)
-    variances = [
-        dispersion * inverse[k, k] + season_variance(inverse[k] @ weighted.T, season)
-        for k in ((1, 2) if has_end else (1,))
-    ]
+    cycle = yearly or (other is not None and spans_a_year(other))
+    adjusted_for = (["the yearly cycle"] if cycle else []) + ([comparison_name] if other is not None else [])
     own_before = data.between(periods.first, 0)
     return Fit(
         before=own_before.mean if own_before.mean is not None else float(params[0]),
         change=float(params[1]),
-        variance=float(variances[0]),
+        variance=float(dispersion * inverse[1, 1]),
         degrees_of_freedom=degrees,
         after_end=float(params[2]) if has_end else None,
-        after_end_variance=float(variances[1]) if has_end else None,
+        after_end_variance=float(dispersion * inverse[2, 2]) if has_end else None,
         n_before=own_before.n,
         n_during=data.between(0, periods.ended).n,
-        weeks_during=int(during.sum()),
+        weeks_during=int(((data.weeks >= 0) & (data.weeks < periods.ended)).sum()),
         dispersion=dispersion,
         inverse=inverse,
         adjusted_for=tuple(adjusted_for),
     )
 
 
-def season_variance(row: Any, season: tuple[Any, Any] | None) -> float:
-    """What the comparison's fitted cycle adds to the variance of a coefficient whose weights over the weeks
-    are `row`: row' G C G' row, G the cycle's sine and cosine at the weeks and C their covariance."""
-    if season is None:
-        return 0.0
-    basis, covariance = season
-    spread = row @ basis
-    return float(spread @ covariance @ spread)
-
-
-def weekly_points(
-    name: str, data: Weekly, comparison: Weekly | None
-) -> tuple[Any, Any, Any, float, tuple[Any, Any] | None]:
-    """What the fit regresses: the weeks, their means, their weights and the variance floor of a unit weight.
-    Alone: the weeks' means weighted by answers, the floor one answer's variance around its week's mean.
-    Against a comparison that spans a year: the means less the comparison's yearly cycle (seasonal_curve).
+def fit_rows(
+    name: str, data: Weekly, comparison: Weekly | None, periods: Periods, yearly: bool
+) -> tuple[Any, Any, Any, float, bool] | None:
+    """What the fit regresses: the design (a level, in force, after an end when there are such weeks, and
+    the cycle's sine and cosine when fitted), the weeks' values, their weights, the variance floor of a unit
+    weight, and whether there is an end. Alone: the weeks' means weighted by answers, the floor one answer's
+    variance around its week's mean. Against a comparison that spans a year: both channels' weeks together,
+    the comparison's with a level of its own and nothing else but the yearly cycle that both share (a
+    comparative time series: the cycle is learnt from both, on many answers, where a week-by-week difference
+    would double every week's noise: in benchmarks/impact_validation.py a 20-point drop at 45 answers a week
+    was found in 35% of 300 runs against the difference, 84% against the comparison's own cycle, 91% of 200
+    runs with the shared one), its answers weighted by the ratio of the two channels' answer variances.
     Against a shorter one: the weeks both have, the difference of their means, weighted by
-    1 / (1 / n + r / m) (n and m answers, r the comparison's answer variance over the channel's), so that
-    a unit weight has the channel's answer variance again. Last, the cycle's basis and covariance (None
-    without one), whose uncertainty season_variance adds."""
+    1 / (1 / n + r / m) (n and m answers, r the comparison's answer variance over the channel's), so that a
+    unit weight has the channel's answer variance again. None without weeks before and in force."""
     floor = answer_variance(name, data)
-    if comparison is None:
-        return data.weeks, data.sums / data.counts, data.counts, floor, None
-    if spans_a_year(comparison):
-        curve, basis, covariance = seasonal_curve(name, comparison, data.weeks)
-        return (
-            data.weeks,
-            data.sums / data.counts - curve,
-            data.counts,
-            floor,
-            (basis, covariance),
-        )
+    weeks, means, weights = data.weeks, data.sums / data.counts, data.counts
+    shared_cycle = comparison is not None and spans_a_year(comparison)
+    if comparison is not None and not shared_cycle:
+        weeks, means, weights = weekly_differences(name, data, comparison, floor)
+    during = (weeks >= 0) & (weeks < periods.ended)
+    if not during.any() or not (weeks < 0).any():
+        return None
+    has_end = bool((weeks >= periods.ended).any())
+    design = period_design(weeks, periods, has_end, yearly or shared_cycle)
+    if not shared_cycle or comparison is None:
+        return design, means, weights, floor, has_end
+    other = period_design(comparison.weeks, periods, has_end, True)
+    other[:, : 3 if has_end else 2] = 0.0  # the comparison: no level change, only the cycle
+    level = np.concatenate([np.zeros(len(weeks)), np.ones(len(comparison.weeks))])
+    stacked = np.column_stack([np.vstack([design, other]), level])
+    spread = answer_variance(name, comparison)
+    ratio = floor / spread if spread > 0 else 1.0
+    values = np.concatenate([means, comparison.sums / comparison.counts])
+    return stacked, values, np.concatenate([weights, comparison.counts * ratio]), floor, has_end
+
+
+def period_design(weeks: Any, periods: Periods, has_end: bool, cycle: bool) -> Any:
+    """Columns: a level, in force, after the end (when `has_end`), and the yearly sine and cosine (`cycle`)."""
+    columns = [np.ones(len(weeks)), ((weeks >= 0) & (weeks < periods.ended)).astype(float)]
+    if has_end:
+        columns.append((weeks >= periods.ended).astype(float))
+    if cycle:
+        angle = 2 * np.pi * weeks / YEAR_WEEKS
+        columns += [np.sin(angle), np.cos(angle)]
+    return np.column_stack(columns)
+
+
+def weekly_differences(name: str, data: Weekly, comparison: Weekly, floor: float) -> tuple[Any, Any, Any]:
+    """The weeks both channels have, the differences of their means and their weights (fit_rows)."""
     shared, here, there = np.intersect1d(data.weeks, comparison.weeks, return_indices=True)
     ratio = answer_variance(name, comparison) / floor if floor > 0 else 1.0
     n, m = data.counts[here], comparison.counts[there]
     difference = data.sums[here] / n - comparison.sums[there] / m
-    return shared, difference, 1 / (1 / n + ratio / m), floor, None
+    return shared, difference, 1 / (1 / n + ratio / m)
 
 
 def spans_a_year(series: Weekly) -> bool:
     """Whether the weeks with answers span a year (from which a yearly cycle can be told from a level)."""
     return len(series.weeks) >= 2 and series.weeks.max() - series.weeks.min() + 1 >= YEAR_WEEKS
-
-
-def seasonal_curve(name: str, comparison: Weekly, weeks: Any) -> tuple[Any, Any, Any]:
-    """The comparison's yearly cycle at `weeks`: one sine and cosine fitted to its weekly means (weighted by
-    answers, with a level), without the level. Its rollout-free year is what seasons do to every channel;
-    taking the cycle from it, rather than each week's difference with it, removes the season at the cost of
-    three parameters fitted on many answers, where a difference doubles the noise of every week (in
-    benchmarks/impact_validation.py a 20-point drop at 45 answers a week was found in 35% of runs against
-    the difference, 84% against the cycle, with the intervals' coverage kept). Returns the curve, its basis
-    at `weeks` (sine, cosine) and the covariance of their coefficients from the comparison's own sampling of
-    answers (its answer variance): swings of weeks that both channels share are in the channel's residuals
-    already, and the fitted cycle takes out as much of them as it adds."""
-    angle = 2 * np.pi * comparison.weeks / YEAR_WEEKS
-    design = np.column_stack([np.ones(len(angle)), np.sin(angle), np.cos(angle)])
-    weighted = design * comparison.counts[:, None]
-    inverse = np.linalg.inv(design.T @ weighted)
-    params = inverse @ (weighted.T @ (comparison.sums / comparison.counts))
-    dispersion = answer_variance(name, comparison)
-    at = 2 * np.pi * weeks / YEAR_WEEKS
-    basis = np.column_stack([np.sin(at), np.cos(at)])
-    return basis @ params[1:], basis, dispersion * inverse[1:, 1:]
 
 
 def answer_variance(name: str, data: Weekly) -> float:

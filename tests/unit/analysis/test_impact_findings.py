@@ -13,7 +13,7 @@ from statsmodels.stats.multitest import multipletests
 from analysis.impact.explained import theme_parts
 from analysis.impact.findings import CLEAR, LIKELY, THIN, rollout_window
 from analysis.impact.sequential import anytime_interval, anytime_p_value, holm, weeks_to_settle
-from analysis.impact.signals import Periods, Weekly, fit_signal
+from analysis.impact.signals import YEAR_WEEKS, Periods, Weekly, fit_signal
 from reports.findings import headline, owner_answer, records_in_view, why_sentence
 
 START = date(2026, 4, 13)
@@ -104,6 +104,19 @@ def test_fit_signal__against_a_comparison_a_common_swing_cancels() -> None:
     assert against is not None and alone is not None
     assert against.change == pytest.approx(-15) and against.adjusted_for == ("in-store",)
     assert abs(alone.change + 15) > 0.1  # the swing leaks into the channel's own estimate
+
+
+def test_fit_signal__a_year_of_comparison_shares_its_yearly_cycle() -> None:
+    cycle = {week: 8.0 * math.sin(2 * math.pi * week / YEAR_WEEKS) for week in range(-60, 8)}
+    affected = nps_weeks({week: 30 + cycle[week] - (15 if week >= 0 else 0) for week in cycle})
+    untouched = nps_weeks({week: 40 + cycle[week] for week in cycle}, answers=300)
+    alone = fit_signal("nps", affected, Periods(-60, 8, 8))
+    against = fit_signal("nps", affected, Periods(-60, 8, 8), untouched, "in-store")
+    assert against is not None and alone is not None
+    assert against.change == pytest.approx(-15) and against.adjusted_for == ("the yearly cycle", "in-store")
+    assert abs(alone.change + 15) > 1  # the season leaks into the channel's own estimate
+    # the cycle is learnt from both channels: the change is about as precise as with the cycle known
+    assert against.variance < 1.2 * against.dispersion * (1 / 6000 + 1 / 800)
 
 
 def timeline(*rows: tuple[str, date, str | None, date | None]) -> pl.DataFrame:
