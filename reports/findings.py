@@ -99,7 +99,8 @@ def steady_sentence(findings: Sequence[dict[str, Any]]) -> str:
     for item in findings[:2]:
         unit = unit_suffix(item)
         parts.append(
-            f"{item['label']} {item['change']:+.0f}{unit} (95% CI {item['low']:+.0f} to {item['high']:+.0f})"
+            f"{item['label']} {signed(item['change'])}{unit} (95% CI {signed(item['low'])} to "
+            f"{signed(item['high'])})"
         )
     return capitalised("; ".join(parts)) + "."
 
