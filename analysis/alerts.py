@@ -74,6 +74,18 @@ def scoped_alerts(
     return [alert for alert in alerts if alert.channel is None or alert.measure not in overall]
 
 
+def alert_scopes(
+    weekly: pl.DataFrame, by_channel: pl.DataFrame | None
+) -> list[tuple[str | None, pl.DataFrame]]:
+    """The scopes scoped_alerts checks: all the feedback (`weekly`), and each channel of `by_channel` (the
+    same weekly metrics with a `channel` column) when there are two or more."""
+    scopes: list[tuple[str | None, pl.DataFrame]] = [(None, weekly)]
+    if by_channel is not None and by_channel["channel"].drop_nulls().n_unique() > 1:
+        for name in by_channel["channel"].drop_nulls().unique().sort():
+            scopes.append((name, by_channel.filter(pl.col("channel") == name)))
+    return scopes
+
+
 def weekly_alerts(
     weekly: pl.DataFrame, week: date, baseline_weeks: int = 8, min_answers: int = 10, z: float = Z99
 ) -> list[Alert]:

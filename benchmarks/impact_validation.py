@@ -32,13 +32,12 @@ from datetime import timedelta
 import numpy as np
 import polars as pl
 
-from analysis.alerts import scoped_alerts
+from analysis.alerts import alert_scopes, scoped_alerts
 from analysis.impact import TYPICAL_NPS_SD, minimum_detectable_change
 from analysis.impact.findings import CLEAR, LIKELY
 from analysis.impact.validation import START, Scenario, SignalScenario, evaluate, judge_look, simulate_signals
 from analysis.metrics import read_counts_metrics
 from pulse.measures import SUM_COLUMNS
-from reports.digest import alert_scopes
 
 Row = tuple[str, float, str]
 

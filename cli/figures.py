@@ -125,7 +125,14 @@ def impact(context: Context, weeks: int, burn_in: int, as_json: bool) -> None:
     from analysis.impact import ImpactSettings
     from analysis.impact_pipeline import read_rollout_impacts
     from reports.findings import signal_line
-    from reports.verdicts import detectable_note, impact_record, impact_warnings, method_description, verdict
+    from reports.verdicts import (
+        detectable_note,
+        finding_records,
+        impact_record,
+        impact_warnings,
+        method_description,
+        verdict,
+    )
 
     if weeks < 2 or burn_in < 0:
         raise InputError(
@@ -146,7 +153,7 @@ def impact(context: Context, weeks: int, burn_in: int, as_json: bool) -> None:
         where = f", {item.channel}" if item.channel else ""
         click.echo(f"{item.name} (from {item.started_on}{where}; {method_description(item)})")
         click.echo(f"  {verdict(item)}")
-        for finding in impact_record(item)["findings"]:
+        for finding in finding_records(item):
             click.echo(f"    {signal_line(finding)}")
         click.echo(f"  {detectable_note(item)}")
         for warning in impact_warnings(item):

@@ -18,7 +18,7 @@ from typing import Any
 
 import polars as pl
 
-from analysis.alerts import scoped_alerts
+from analysis.alerts import alert_scopes, scoped_alerts
 from analysis.metrics import chosen_week, period_and_previous
 from analysis.themes.trends import BASELINE_PERIODS, rising_themes
 from pulse.formatting import corrected_note, format_nps, format_points, format_share, format_week
@@ -145,17 +145,6 @@ def build_digest(
         if impacts
         else None,
     )
-
-
-def alert_scopes(
-    weekly: pl.DataFrame, by_channel: pl.DataFrame | None
-) -> list[tuple[str | None, pl.DataFrame]]:
-    """All the feedback, and each channel when there are two or more."""
-    scopes: list[tuple[str | None, pl.DataFrame]] = [(None, weekly)]
-    if by_channel is not None and by_channel["channel"].drop_nulls().n_unique() > 1:
-        for name in by_channel["channel"].drop_nulls().unique().sort():
-            scopes.append((name, by_channel.filter(pl.col("channel") == name)))
-    return scopes
 
 
 @dataclass(frozen=True)

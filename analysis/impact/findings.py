@@ -153,11 +153,12 @@ def rollout_findings(
     frame = add_week_index(days, started_on)
     scoped = channel not in ALL_CHANNELS and channel in set(frame["channel"].drop_nulls().to_list())
     affected = frame.filter(pl.col("channel") == channel) if scoped else frame
-    series = weekly_signals(weekly_totals(affected), covered_days(frame, started_on))
+    days_covered = covered_days(frame, started_on)
+    series = weekly_signals(weekly_totals(affected), days_covered)
     comparison = None
     if scoped and window.comparison:
         others = frame.filter(pl.col("channel").is_in(window.comparison))
-        comparison = weekly_signals(weekly_totals(others), covered_days(frame, started_on))
+        comparison = weekly_signals(weekly_totals(others), days_covered)
     fits = {signal.name: judged_fit(signal, series[signal.name], window, comparison) for signal in SIGNALS}
     return judge(fits)
 
@@ -203,14 +204,16 @@ def judge(fits: dict[str, Fit | None], settle: bool = True) -> list[Finding]:
             tests.append(((signal.name, "after"), p, signal.weight))
     adjusted_values = holm([p for _, p, _ in tests], [weight for *_, weight in tests])
     adjusted = {key: value for (key, _, _), value in zip(tests, adjusted_values, strict=True)}
+    raw = {key: p for key, p, _ in tests}
     total = sum(weight for *_, weight in tests)
     multipliers = {key: total / weight for key, _, weight in tests}  # a test's first step, the hardest
-    return [finding(signal, fits[signal.name], adjusted, multipliers, settle) for signal in SIGNALS]
+    return [finding(signal, fits[signal.name], raw, adjusted, multipliers, settle) for signal in SIGNALS]
 
 
 def finding(
     signal: Signal,
     fit: Fit | None,
+    raw: dict[tuple[str, str], float],
     adjusted: dict[tuple[str, str], float],
     multipliers: dict[tuple[str, str], float],
     settle_it: bool = True,
@@ -249,7 +252,7 @@ def finding(
         change=fit.change,
         low=low,
         high=high,
-        p_value=anytime_p_value(fit.change, fit.variance, scale, fit.degrees_of_freedom),
+        p_value=raw[(signal.name, "during")],
         adjusted_p=adjusted_p,
         probability_up=probability,
         status=status,

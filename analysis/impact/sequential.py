@@ -28,7 +28,7 @@ at 90% or more; it is a statement of odds, said with them ("about a 9 in 10 chan
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from scipy import stats
 
@@ -85,23 +85,9 @@ def interval95(change: float, variance: float, degrees_of_freedom: float) -> tup
     return change - margin, change + margin
 
 
-def anytime_interval(
-    change: float, variance: float, scale: float, alpha: float = ALPHA
-) -> tuple[float, float]:
-    """The confidence sequence's interval at this look: the changes c whose test (change - c) keeps
-    p >= alpha; valid at every look together."""
-    if variance <= 0:
-        return change, change
-    ratio = variance / (variance + scale**2)
-    # p >= alpha  <=>  z^2 (1 - ratio) / 2 + log(ratio) / 2 <= log(1 / alpha)
-    bound = math.sqrt(max((2 * math.log(1 / alpha) - math.log(ratio)) / (1 - ratio), 0.0))
-    margin = bound * math.sqrt(variance)
-    return change - margin, change + margin
-
-
 def weeks_to_settle(
     change: float,
-    variance_with: object,
+    variance_with: Callable[[int], float],
     scale: float,
     multiplier: float,
     degrees_of_freedom: float,
@@ -109,7 +95,6 @@ def weeks_to_settle(
     """How many more weeks in force, at today's volume, until a change of this size would be clear
     (anytime p times the Holm multiplier below ALPHA); None when not within SETTLE_WITHIN_WEEKS.
     `variance_with(weeks)` gives the change's variance with that many more weeks."""
-    assert callable(variance_with)
     if change == 0:
         return None
     for weeks in range(1, SETTLE_WITHIN_WEEKS + 1):

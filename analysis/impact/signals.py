@@ -18,7 +18,6 @@ began before the start is flagged instead (assessment.change_before_start).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,10 +79,10 @@ class Weekly:
         return float(self.sums.sum() / self.counts.sum()) if self.counts.sum() > 0 else None
 
 
-def weekly_signals(weekly: pl.DataFrame, covered_days: pl.DataFrame | None = None) -> dict[str, Weekly]:
+def weekly_signals(weekly: pl.DataFrame, covered_days: pl.DataFrame) -> dict[str, Weekly]:
     """Every signal's Weekly from weekly totals (windows.weekly_totals: `week` and each measure's _total,
     _squares and _count, with `responses`), over the weeks where it has answers. The volume's counts are the
-    weeks' covered days (`covered_days`: week, days), 7 a week when not given."""
+    weeks' covered days (`covered_days`: week, days) over 7."""
     series = {}
     for name in SIGNAL_NAMES:
         if name == "volume":
@@ -93,15 +92,11 @@ def weekly_signals(weekly: pl.DataFrame, covered_days: pl.DataFrame | None = Non
             rows["week"].to_numpy(),
             *(rows[f"{name}_{part}"].to_numpy().astype(float) for part in ("total", "squares", "count")),
         )
-    volume = weekly.select("week", "responses")
-    if covered_days is not None:
-        volume = volume.join(covered_days, on="week", how="inner").filter(pl.col("days") > 0)
-    else:
-        volume = volume.with_columns(days=pl.lit(7.0))
+    volume = weekly.select("week", "responses").join(covered_days, on="week").filter(pl.col("days") > 0)
     items = volume["responses"].to_numpy().astype(float)
-    days = volume["days"].to_numpy().astype(float)
-    # per week: items scaled to 7 days, weighted by the share of the week covered
-    series["volume"] = Weekly(volume["week"].to_numpy(), items, items**2 * 7 / np.maximum(days, 1), days / 7)
+    # per week: its items over the share of it covered (a mean per full week), weighted by that share; the
+    # volume's variance is Poisson's (answer_variance), so its squares are not used
+    series["volume"] = Weekly(volume["week"].to_numpy(), items, items**2, volume["days"].to_numpy() / 7)
     return series
 
 
@@ -134,7 +129,7 @@ class Fit:
     n_during: float
     weeks_during: int
     dispersion: float
-    inverse: Any  # the fit's (X'WX)^-1: with the dispersion, the variance of a change with more weeks
+    information: Any  # the fit's X'WX: with the dispersion, the variance of a change with more weeks
     adjusted_for: tuple[str, ...]  # "the yearly cycle", "<channel>"
 
     def variance_with(self, extra_weeks: int, weekly_weight: float) -> float:
@@ -142,9 +137,9 @@ class Fit:
         (answers a week), like the weeks so far (no season or comparison shift)."""
         if extra_weeks <= 0:
             return self.variance
-        row = np.zeros(self.inverse.shape[0])
+        row = np.zeros(self.information.shape[0])
         row[0], row[1] = 1.0, 1.0
-        information = np.linalg.inv(self.inverse) + extra_weeks * weekly_weight * np.outer(row, row)
+        information = self.information + extra_weeks * weekly_weight * np.outer(row, row)
         return float(self.dispersion * np.linalg.inv(information)[1, 1])
 
 
@@ -192,7 +187,7 @@ def fit_signal(
         n_during=data.between(0, periods.ended).n,
         weeks_during=int(((data.weeks >= 0) & (data.weeks < periods.ended)).sum()),
         dispersion=dispersion,
-        inverse=inverse,
+        information=information,
         adjusted_for=tuple(adjusted_for),
     )
 
@@ -267,8 +262,3 @@ def answer_variance(name: str, data: Weekly) -> float:
     spread = float((data.squares - data.sums**2 / data.counts).sum())
     degrees = data.n - len(data.weeks)
     return max(spread, 0.0) / degrees if degrees > 0 else 0.0
-
-
-def relative(fit: Fit) -> float:
-    """The change as a share of the level before (the volume's unit)."""
-    return fit.change / fit.before if fit.before else math.nan

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import polars as pl
 import streamlit as st
 
-from analysis.alerts import alert_z, scoped_alerts, week_change_is_clear
+from analysis.alerts import alert_scopes, alert_z, scoped_alerts, week_change_is_clear
 from analysis.filters import rollouts_in_dates
 from analysis.metrics import period_and_previous
 from dashboard.charts import trend_figure
@@ -143,17 +142,9 @@ if this["thin"]:
         f"(95% interval {format_nps(this['nps_low'])} to {format_nps(this['nps_high'])}).",
         icon=":material/warning:",
     )
-scopes: list[tuple[str | None, pl.DataFrame]] = [(None, weekly)]
-if filters.channel is None:  # each channel too: a change that one channel's customers meet shows there first
-    by_channel = load_period_metrics(version, "week", filters, ("channel",)).filter(
-        pl.col("channel").is_not_null()
-    )
-    if by_channel["channel"].n_unique() > 1:
-        scopes += [
-            (name, by_channel.filter(pl.col("channel") == name))
-            for name in by_channel["channel"].unique().sort()
-        ]
-for alert in scoped_alerts(scopes, week):
+# each channel too, when none is chosen: a change that one channel's customers meet shows there first
+by_channel = load_period_metrics(version, "week", filters, ("channel",)) if filters.channel is None else None
+for alert in scoped_alerts(alert_scopes(weekly, by_channel), week):
     st.error(alert_message(alert), icon=":material/notifications_active:")
 if this["scored_n"] == 0 and this["n"] > 0:
     render_empty_state("This week's comments have not been scored yet.", "Run `pulse analyze`.")

@@ -12,7 +12,7 @@ from statsmodels.stats.multitest import multipletests
 
 from analysis.impact.explained import theme_parts
 from analysis.impact.findings import CLEAR, LIKELY, THIN, rollout_window
-from analysis.impact.sequential import anytime_interval, anytime_p_value, holm, weeks_to_settle
+from analysis.impact.sequential import anytime_p_value, holm, weeks_to_settle
 from analysis.impact.signals import YEAR_WEEKS, Periods, Weekly, fit_signal
 from reports.findings import headline, owner_answer, records_in_view, why_sentence
 
@@ -43,12 +43,6 @@ def test_anytime_p_value__by_hand_and_more_cautious_than_a_fixed_look() -> None:
     assert anytime_p_value(0, 25, 10) == 1.0
     # Student's t with few degrees of freedom: the same z is weaker evidence
     assert anytime_p_value(20, 25, 10, degrees_of_freedom=5) > anytime_p_value(20, 25, 10)
-
-
-def test_anytime_interval__its_edges_are_where_the_p_value_crosses_5_percent() -> None:
-    low, high = anytime_interval(12.0, 16.0, 10.0)
-    assert anytime_p_value(12.0 - low, 16.0, 10.0) == pytest.approx(0.05)
-    assert anytime_p_value(12.0 - high, 16.0, 10.0) == pytest.approx(0.05)
 
 
 def test_anytime_p_value__false_alarms_over_26_weekly_looks_stay_under_5_percent() -> None:
