@@ -9,7 +9,7 @@ to each side), sentiment with Welch's. An alert is raised when the whole interva
 for weeks with at least `min_answers` answers of that measure. False alerts are controlled over everything
 checked in a week: WEEKLY_FALSE_ALERTS is split evenly (Bonferroni) over the measures and scopes, so four
 measures on all the feedback are each checked at 99% (two-sided), and with two channels as well at 99.7%.
-The Pulse page colours a week-on-week change by the same test (week_change_is_clear): within the noise it is
+The Pulse page colours a change between two periods by the same test (change_is_clear): within the noise it is
 grey. Numbers only: reports/alerts.py says them in words; benchmarks/impact_validation.py measures the false
 alerts.
 """
@@ -109,7 +109,7 @@ def weekly_alerts(
     return [replace(alert, confidence=confidence) for alert in alerts if alert is not None]
 
 
-# --- the week-on-week colours --------------------------------------------------------------------------
+# --- the Pulse page's colours --------------------------------------------------------------------------
 
 SHARES = {  # a Pulse page figure: (part, whole) of its weekly metrics
     "csat": ("satisfied", "csat_n"),
@@ -119,12 +119,10 @@ SHARES = {  # a Pulse page figure: (part, whole) of its weekly metrics
 }
 
 
-def week_change_is_clear(
-    measure: str, this: dict[str, Any], last: dict[str, Any] | None, z: float = Z99
-) -> bool:
-    """Whether a figure's change from last week to this week is beyond the noise, by the alerts' test (either
-    way): NPS (adjusted Wald), a share of SHARES (Agresti-Caffo) or the volume `n` (the difference of two
-    Poisson counts)."""
+def change_is_clear(measure: str, this: dict[str, Any], last: dict[str, Any] | None, z: float = Z99) -> bool:
+    """Whether a figure's change from one period (`last`) to another (`this`) is beyond the noise, by the
+    alerts' test (either way): NPS (adjusted Wald), a share of SHARES (Agresti-Caffo), the mean stars (Welch)
+    or the volume `n` (the difference of two Poisson counts)."""
     if last is None:
         return False
     if measure == "nps":
@@ -134,6 +132,14 @@ def week_change_is_clear(
     elif measure == "n":
         margin = z * math.sqrt(this["n"] + last["n"])
         low, high = this["n"] - last["n"] - margin, this["n"] - last["n"] + margin
+    elif measure == "stars":
+        if this["stars_sd"] is None or last["stars_sd"] is None:
+            return False
+        change = this["stars_mean"] - last["stars_mean"]
+        margin = z * math.sqrt(
+            this["stars_sd"] ** 2 / this["stars_n"] + last["stars_sd"] ** 2 / last["stars_n"]
+        )
+        low, high = change - margin, change + margin
     else:
         part, whole = SHARES[measure]
         if not this.get(whole) or not last.get(whole):

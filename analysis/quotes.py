@@ -26,25 +26,49 @@ def shorten(text: str, max_chars: int = QUOTE_CHARS) -> str:
     return text[: max_chars - 1].rsplit(" ", 1)[0].rstrip(" ,;:.") + "…"
 
 
+CONFIDENT = 0.85  # a quote called most negative or most positive: the scorer's probability of that class
+# the customer's own score, where they gave one, that a negative or a positive quote must not contradict
+NEGATIVE_SCORES = {"nps": 6, "csat": 3, "stars": 3}  # at most
+POSITIVE_SCORES = {"nps": 9, "csat": 4, "stars": 4}  # at least
+
+
+def confidently(frame: pl.DataFrame, sentiment: str) -> pl.DataFrame:
+    """The rows scored `sentiment` ("negative" or "positive") with a probability of at least CONFIDENT, whose
+    writer's own NPS, CSAT or stars (where given) say the same: a misread text ("arived 10 mins early, no
+    complaints", read negative, from a customer who gave 8 out of 10) never headlines the week."""
+    probability = f"sentiment_p_{sentiment}"
+    if probability not in frame.columns:
+        return frame
+    kept = frame.filter(pl.col(probability) >= CONFIDENT)
+    for column, bound in (NEGATIVE_SCORES if sentiment == "negative" else POSITIVE_SCORES).items():
+        if column in frame.columns:
+            agrees = pl.col(column) <= bound if sentiment == "negative" else pl.col(column) >= bound
+            kept = kept.filter(pl.col(column).is_null() | agrees)
+    return kept
+
+
 def pick_quotes(frame: pl.DataFrame, count: int = 3) -> pl.DataFrame:
     """Up to `count` distinct comments: the strongest impersonal complaint, the most negative and the most
-    positive comment, then the next strongest by |sentiment_score|.
+    positive comment among those scored confidently (confidently), then the next strongest by
+    |sentiment_score| among those.
 
-    `frame` has text, sentiment_score and impersonal; returns its rows with a `why` column, their text redacted
-    of emails, phone and card numbers and @handles.
+    `frame` has text, sentiment_score and impersonal (and, where known, the sentiment's probabilities and the
+    writer's nps, csat and stars); returns its rows with a `why` column, their text redacted of emails, phone
+    and card numbers and @handles.
     """
     texts = frame.filter(
         pl.col("text").is_not_null() & pl.col("sentiment_score").is_not_null() & has_words(MIN_WORDS)
     ).unique("text", keep="first", maintain_order=True)
     if texts.is_empty():
         return texts.with_columns(pl.lit("").alias("why"))
+    negative, positive = confidently(texts, "negative"), confidently(texts, "positive")
     candidates = [
         texts.filter(pl.col("impersonal")).sort(
             "impersonal_score", "sentiment_score", descending=[True, False]
         ),
-        texts.sort("sentiment_score"),
-        texts.sort("sentiment_score", descending=True),
-        texts.sort(pl.col("sentiment_score").abs(), descending=True),
+        negative.sort("sentiment_score"),
+        positive.sort("sentiment_score", descending=True),
+        pl.concat([negative, positive]).sort(pl.col("sentiment_score").abs(), descending=True),
     ]
     reasons = ["impersonal complaint", "most negative", "most positive", "strong feeling"]
     chosen: list[pl.DataFrame] = []

@@ -7,6 +7,7 @@ a hovertemplate itself (whose %{...} it would fill in): a hover reads it from th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from textwrap import wrap
 from typing import Any
 
@@ -14,6 +15,8 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
+from analysis.quotes import shorten
+from pulse.formatting import format_day
 from pulse.plain_text import html_literal
 
 PALETTE = {
@@ -23,6 +26,8 @@ PALETTE = {
     "negative": "#D55E00",
     "impersonal": "#CC79A7",
     "rollout": "#E69F00",
+    "stars": "#E69F00",
+    "ces": "#56B4E9",
     "muted": "#999999",
 }
 SERIES_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
@@ -32,25 +37,38 @@ THIN_NOTE = "thin: few responses"
 @dataclass(frozen=True)
 class Measure:
     """A measure of analysis.metrics.read_period_metrics as a chart draws it: its column (with <column>_low and
-    <column>_high, its 95% interval), the count of answers behind it, and how its values read."""
+    <column>_high, its 95% interval), the count of answers behind it, how its values read, and the range it can
+    take (`bounds`, in the unit drawn)."""
 
     column: str
     label: str
     n_column: str
     value: str  # the value in the hover, a Plotly format of %{y}
     colour: str
+    bounds: tuple[float, float]
     scale: float = 1.0
     suffix: str = ""
 
 
-NPS = Measure("nps", "NPS", "nps_n", "%{y:+.0f}", PALETTE["nps"])
-CSAT = Measure("csat", "CSAT", "csat_n", "%{y:.0f}%", PALETTE["csat"], scale=100, suffix="%")
-TREND_MEASURES = (
-    NPS,
-    CSAT,
-    Measure("sentiment_mean", "Sentiment", "sentiment_n", "%{y:+.2f}", PALETTE["sentiment"]),
-    Measure("impersonal_per_100", "Impersonal /100", "scored_n", "%{y:.1f} per 100", PALETTE["impersonal"]),
+NPS = Measure("nps", "NPS", "nps_n", "%{y:+.0f}", PALETTE["nps"], (-100, 100))
+CSAT = Measure("csat", "CSAT", "csat_n", "%{y:.0f}%", PALETTE["csat"], (0, 100), scale=100, suffix="%")
+STARS = Measure("stars_mean", "Stars", "stars_n", "%{y:.2f} of 5", PALETTE["stars"], (1, 5))
+CES = Measure(
+    "ces_share", "CES: easy", "ces_n", "%{y:.0f}% easy", PALETTE["ces"], (0, 100), scale=100, suffix="%"
 )
+SENTIMENT = Measure("sentiment_mean", "Sentiment", "sentiment_n", "%{y:+.2f}", PALETTE["sentiment"], (-1, 1))
+IMPERSONAL = Measure(
+    "impersonal_per_100", "Impersonal /100", "scored_n", "%{y:.1f} per 100", PALETTE["impersonal"], (0, 100)
+)
+PULSE_MEASURES = (NPS, CSAT, STARS, IMPERSONAL, CES)  # the Pulse page's trend: those with answers
+TREND_MEASURES = (NPS, CSAT, STARS, CES, SENTIMENT, IMPERSONAL)  # the Trends page's
+MIN_RESPONSES = 30  # a period with fewer answers of a measure is drawn hollow (settings.min_responses)
+
+
+def measures_with_answers(metrics: pl.DataFrame, measures: tuple[Measure, ...]) -> list[Measure]:
+    """The `measures` that have answers in `metrics` (NPS alone when none has: the chart is never empty)."""
+    found = [m for m in measures if m.n_column in metrics.columns and (metrics[m.n_column].sum() or 0) > 0]
+    return found or [NPS]
 
 
 def _band(x: list, low: list, high: list, color: str, name: str, group: str | None = None) -> go.Scatter:
@@ -79,79 +97,109 @@ def _scaled(metrics: pl.DataFrame, measure: Measure) -> pl.DataFrame:
 
 
 def _series(
-    metrics: pl.DataFrame, measure: Measure, colour: str, name: str, group: str | None = None
+    metrics: pl.DataFrame,
+    measure: Measure,
+    colour: str,
+    name: str,
+    group: str | None = None,
+    min_responses: int = MIN_RESPONSES,
+    in_legend: bool = False,
 ) -> list[go.Scatter]:
-    """The measure's 95% band and its line (thin periods hollow, their n in the hover). `group`: the split
-    group the traces belong to (shown once in the legend), None when the figure is not split."""
+    """The measure's 95% band and its line (periods with fewer than `min_responses` of its answers hollow, their
+    n in the hover). `group`: the split group the traces belong to, None when the figure is not split;
+    `in_legend`: the line stands for its group in the legend (once per group)."""
     frame = _scaled(metrics, measure)
     name, group = html_literal(name), None if group is None else html_literal(group)
     periods = frame["period"].to_list()
     low, high = frame[f"{measure.column}_low"].to_list(), frame[f"{measure.column}_high"].to_list()
-    thin = frame["thin"].to_list()
+    answers = frame[measure.n_column].to_list()
+    thin = [n < min_responses for n in answers]
     line = go.Scatter(
         x=periods,
         y=frame[measure.column].to_list(),
         mode="lines+markers",
         name=name,
         legendgroup=group,
-        showlegend=group is not None and measure is NPS,
+        showlegend=in_legend,
         line={"color": colour, "width": 2},
         marker={
             "color": ["white" if is_thin else colour for is_thin in thin],
             "line": {"color": colour, "width": 1.5},
             "size": 6,
         },
-        customdata=list(
-            zip(frame[measure.n_column].to_list(), [THIN_NOTE if t else "" for t in thin], strict=True)
-        ),
-        hovertemplate=f"%{{x|%d %b %Y}}<br>{_prefix(group)}{measure.label} {measure.value}<br>"
+        customdata=list(zip(answers, [THIN_NOTE if t else "" for t in thin], strict=True)),
+        hovertemplate=f"%{{x|%-d %b %Y}}<br>{_prefix(group)}{measure.label} {measure.value}<br>"
         "n = %{customdata[0]} %{customdata[1]}<extra></extra>",
     )
     return [_band(periods, low, high, colour, name, group), line]
 
 
-def trend_figure(metrics: pl.DataFrame, rollouts: pl.DataFrame) -> go.Figure:
-    """Weekly NPS (top) and CSAT (bottom) with 95% bands; thin weeks hollow; rollouts as labelled lines."""
-    figure = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06, row_heights=[0.58, 0.42])
-    for row, measure in enumerate((NPS, CSAT), start=1):
-        for trace in _series(metrics, measure, measure.colour, measure.label):
+def trend_figure(
+    metrics: pl.DataFrame, rollouts: pl.DataFrame, min_responses: int = MIN_RESPONSES
+) -> go.Figure:
+    """The Pulse page's trend: weekly NPS, CSAT, stars, impersonal complaints per 100 and CES, those that have
+    answers, one above the other with 95% bands; thin weeks hollow; rollouts as labelled lines."""
+    measures = measures_with_answers(metrics, PULSE_MEASURES)
+    heights = [1.4] + [1.0] * (len(measures) - 1)  # the first row has the rollouts' labels
+    figure = make_subplots(
+        rows=len(measures), cols=1, shared_xaxes=True, vertical_spacing=0.05, row_heights=heights
+    )
+    for row, measure in enumerate(measures, start=1):
+        for trace in _series(metrics, measure, measure.colour, measure.label, min_responses=min_responses):
             figure.add_trace(trace, row, 1)
-    nps_range = _nps_range(metrics)
-    csat = _scaled(metrics, CSAT)
-    csat_range = _padded_range(csat["csat_low"], csat["csat_high"], 0, 100, pad=5, headroom=5)
-    _add_rollouts(figure, rollouts, marker_y=nps_range[1] - 9)
-    figure.update_yaxes(title_text="NPS", range=nps_range, zeroline=True, row=1, col=1)
-    figure.update_yaxes(title_text="CSAT", range=csat_range, ticksuffix="%", row=2, col=1)
+        figure.update_yaxes(
+            title_text=measure.label,
+            range=_axis_range(metrics, measure, labels=row == 1),
+            ticksuffix=measure.suffix,
+            zeroline=measure is NPS,
+            row=row,
+            col=1,
+        )
+    _add_rollouts(figure, rollouts, _axis_range(metrics, measures[0], labels=True))
     figure.update_layout(
-        height=560, margin={"l": 10, "r": 10, "t": 20, "b": 10}, hovermode="closest", showlegend=False
+        height=220 + 150 * len(measures),
+        margin={"l": 10, "r": 10, "t": 20, "b": 10},
+        hovermode="closest",
+        showlegend=False,
     )
     return figure
 
 
-def trends_figure(metrics: pl.DataFrame, rollouts: pl.DataFrame, split: str | None = None) -> go.Figure:
-    """Per period (read_period_metrics): NPS, CSAT, mean sentiment and impersonal complaints per 100, each
-    with its 95% band and thin periods hollow, then the volume of feedback; one line per group of the `split`
-    column; rollouts as labelled markers whose hover gives their verdict (a `verdict` column, if any)."""
-    rows = len(TREND_MEASURES) + 1
-    heights = [0.28] + [0.72 / (rows - 1)] * (rows - 1)  # NPS first and tallest, with room for the rollouts
+def trends_figure(
+    metrics: pl.DataFrame,
+    rollouts: pl.DataFrame,
+    split: str | None = None,
+    min_responses: int = MIN_RESPONSES,
+) -> go.Figure:
+    """Per period (read_period_metrics): NPS, CSAT, stars, CES, mean sentiment and impersonal complaints per
+    100, those that have answers, each with its 95% band and thin periods hollow, then the volume of feedback;
+    one line per group of the `split` column; rollouts as labelled markers whose hover gives their verdict (a
+    `verdict` column, if any)."""
+    measures = measures_with_answers(metrics, TREND_MEASURES)
+    rows = len(measures) + 1
+    heights = [0.28] + [0.72 / (rows - 1)] * (
+        rows - 1
+    )  # the first measure tallest, with room for the rollouts
     figure = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.025, row_heights=heights)
     for index, (group, frame) in enumerate(_split(metrics, split)):
         group_colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
-        for row, measure in enumerate(TREND_MEASURES, start=1):
+        for row, measure in enumerate(measures, start=1):
             colour = measure.colour if group is None else group_colour
-            for trace in _series(frame, measure, colour, group or measure.label, group):
+            in_legend = group is not None and row == 1
+            for trace in _series(
+                frame, measure, colour, group or measure.label, group, min_responses, in_legend
+            ):
                 figure.add_trace(trace, row, 1)
         figure.add_trace(
             _volume_bars(frame, PALETTE["muted"] if group is None else group_colour, group), rows, 1
         )
-    nps_range = _nps_range(metrics)
-    _add_rollouts(figure, rollouts, marker_y=nps_range[1] - 9)
-    for row, measure in enumerate(TREND_MEASURES, start=1):
+    _add_rollouts(figure, rollouts, _axis_range(metrics, measures[0], labels=True))
+    for row, measure in enumerate(measures, start=1):
         figure.update_yaxes(title_text=measure.label, ticksuffix=measure.suffix, row=row, col=1)
-    figure.update_yaxes(range=nps_range, zeroline=True, row=1, col=1)
+    figure.update_yaxes(range=_axis_range(metrics, measures[0], labels=True), zeroline=True, row=1, col=1)
     figure.update_yaxes(title_text="Feedback", rangemode="tozero", row=rows, col=1)
     figure.update_layout(
-        height=1050,
+        height=250 + 160 * rows,
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
         hovermode="closest",
         barmode="stack",
@@ -171,7 +219,6 @@ def _split(metrics: pl.DataFrame, split: str | None) -> list[tuple[str | None, p
 
 
 def _volume_bars(metrics: pl.DataFrame, colour: str, group: str | None) -> go.Bar:
-    thin = metrics["thin"].to_list()
     group = None if group is None else html_literal(group)
     return go.Bar(
         x=metrics["period"].to_list(),
@@ -179,8 +226,8 @@ def _volume_bars(metrics: pl.DataFrame, colour: str, group: str | None) -> go.Ba
         name=f"{group or 'Feedback'} volume",
         legendgroup=group,
         showlegend=False,
-        marker={"color": colour, "opacity": [0.4 if is_thin else 0.85 for is_thin in thin]},
-        hovertemplate=f"%{{x|%d %b %Y}}<br>{_prefix(group)}%{{y}} feedback items<extra></extra>",
+        marker={"color": colour, "opacity": 0.85},
+        hovertemplate=f"%{{x|%-d %b %Y}}<br>{_prefix(group)}%{{y}} feedback items<extra></extra>",
     )
 
 
@@ -190,28 +237,32 @@ def _prefix(group: str | None) -> str:
     return "%{fullData.legendgroup} · " if group is not None else ""
 
 
-def _nps_range(metrics: pl.DataFrame) -> list[float]:
-    """The NPS axis: around the intervals, with room above for the rollouts' labels."""
-    nps = metrics.drop_nulls("nps")
-    return _padded_range(nps["nps_low"], nps["nps_high"], -100, 100, pad=10, headroom=28)
-
-
-def _padded_range(
-    low: pl.Series, high: pl.Series, floor: float, ceiling: float, pad: float, headroom: float
-) -> list[float]:
-    """A y range around the intervals, with room above for labels, within [floor, ceiling + headroom]."""
-    if low.is_empty():
+def _axis_range(metrics: pl.DataFrame, measure: Measure, labels: bool = False) -> list[float]:
+    """A y range around the measure's intervals (5% of its whole range to spare), within its bounds; with room
+    above for the rollouts' labels when `labels` (the first row)."""
+    floor, ceiling = measure.bounds
+    whole = ceiling - floor
+    headroom = (0.14 if labels else 0.05) * whole
+    frame = _scaled(metrics, measure)
+    if frame.is_empty():
         return [floor, ceiling]
-    bottom = max(floor, float(low.min()) - pad)  # type: ignore[arg-type]
-    top = min(ceiling, float(high.max()) + pad) + headroom  # type: ignore[arg-type]
+    bottom = max(floor, float(frame[f"{measure.column}_low"].min()) - 0.05 * whole)  # type: ignore[arg-type]
+    top = min(ceiling, float(frame[f"{measure.column}_high"].max()) + 0.05 * whole) + headroom  # type: ignore[arg-type]
     return [bottom, top]
 
 
-def _add_rollouts(figure: go.Figure, rollouts: pl.DataFrame, marker_y: float) -> None:
-    """Each rollout as a dotted line through every row and a labelled marker at the top of the first row;
-    the marker's hover gives its kind, channel and, when `rollouts` has a verdict column, its verdict."""
+ROLLOUT_LABEL_CHARS = 18  # a longer name is shortened on the chart (whole in its hover)
+CLOSE_ROLLOUTS = 0.12  # rollouts nearer than this share of the time drawn take turns on two label rows
+
+
+def _add_rollouts(figure: go.Figure, rollouts: pl.DataFrame, y_range: list[float]) -> None:
+    """Each rollout as a dotted line through every row and a labelled marker at the top of the first row (whose
+    y range is `y_range`): names shortened, and rollouts close in time labelled on alternate rows so that their
+    labels do not run into each other, on a phone too; the marker's hover gives the rollout's whole name, kind,
+    channel and, when `rollouts` has a verdict column, its verdict."""
     if rollouts.is_empty():
         return
+    rollouts = rollouts.sort("started_on")
     for row in rollouts.iter_rows(named=True):
         figure.add_shape(
             type="line",
@@ -223,13 +274,15 @@ def _add_rollouts(figure: go.Figure, rollouts: pl.DataFrame, marker_y: float) ->
             y1=1,
             line={"color": PALETTE["rollout"], "width": 1.5, "dash": "dot"},
         )
+    bottom, top = y_range
+    levels = label_levels(rollouts["started_on"].to_list(), _time_drawn(figure, rollouts))
     figure.add_trace(
         go.Scatter(
             x=rollouts["started_on"].to_list(),
-            y=[marker_y] * rollouts.height,
+            y=[top - (0.05 + 0.07 * level) * (top - bottom) for level in levels],
             mode="markers+text",
             marker={"symbol": "triangle-down", "size": 11, "color": PALETTE["rollout"]},
-            text=[html_literal(name) for name in rollouts["name"].to_list()],
+            text=[html_literal(shorten(name, ROLLOUT_LABEL_CHARS)) for name in rollouts["name"].to_list()],
             textposition="top center",
             textfont={"size": 11},
             cliponaxis=False,
@@ -243,13 +296,33 @@ def _add_rollouts(figure: go.Figure, rollouts: pl.DataFrame, marker_y: float) ->
     )
 
 
+def _time_drawn(figure: go.Figure, rollouts: pl.DataFrame) -> timedelta:
+    """How much time the figure's traces and the rollouts span."""
+    moments = [x for trace in figure.data for x in (trace.x or ())]
+    moments += rollouts["started_on"].to_list()
+    days = [
+        moment if isinstance(moment, date) else date.fromisoformat(str(moment)[:10]) for moment in moments
+    ]
+    return max(days) - min(days) if days else timedelta(0)
+
+
+def label_levels(days: list[date], drawn: timedelta) -> list[int]:
+    """The label row (0 or 1) of each rollout of `days` (in order): a rollout closer than CLOSE_ROLLOUTS of the
+    time drawn to the one before it takes the other row."""
+    levels: list[int] = []
+    for index, day in enumerate(days):
+        close = index > 0 and (day - days[index - 1]) < drawn * CLOSE_ROLLOUTS
+        levels.append(1 - levels[-1] if close else 0)
+    return levels
+
+
 def rollout_hover(rollout: dict[str, Any]) -> str:
     """'<b>Support chatbot</b><br>13 Apr 2026 · chatbot, online<br>NPS fell …' (the verdict wrapped), with the
     team's and the verdict's text escaped: Plotly reads hover text as HTML."""
     where = rollout["channel"] or "all channels"
     lines = [
         f"<b>{html_literal(rollout['name'])}</b>",
-        html_literal(f"{rollout['started_on']:%d %b %Y} · {rollout['kind']}, {where}"),
+        html_literal(f"{format_day(rollout['started_on'])} · {rollout['kind']}, {where}"),
         *wrap(html_literal(rollout.get("verdict") or ""), 70, break_on_hyphens=False),
     ]
     return "<br>".join(lines)
@@ -279,7 +352,7 @@ def theme_trend_figure(weekly: pl.DataFrame, theme_ids: list[int], rollouts: pl.
                 name=html_literal(rows["theme"][0]),
                 line={"color": SERIES_COLOURS[index % len(SERIES_COLOURS)], "width": 2},
                 customdata=rows["volume"].to_list(),
-                hovertemplate="%{x|%d %b %Y}<br>%{y:.1f}% of feedback (%{customdata} items)<extra>%{fullData.name}</extra>",
+                hovertemplate="%{x|%-d %b %Y}<br>%{y:.1f}% of feedback (%{customdata} items)<extra>%{fullData.name}</extra>",
             )
         )
     if not weekly.is_empty() and not rollouts.is_empty():

@@ -4,34 +4,29 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import streamlit as st
 
+from dashboard.kpis import Kpi
 from pulse.errors import PulseError
 from pulse.plain_text import markdown_literal
 
-
-@dataclass(frozen=True)
-class Kpi:
-    label: str
-    value: str
-    delta: str | None = None
-    lower_is_better: bool = False
-    help: str | None = None
-    clear: bool = True  # the change is beyond the noise (analysis.alerts.week_change_is_clear); else grey
+KPI_WIDTH = 170  # px: whole labels, and two cards to a row on a phone (390 px)
 
 
 def render_kpi_row(kpis: Sequence[Kpi]) -> None:
-    for column, kpi in zip(st.columns(len(kpis)), kpis, strict=True):
-        column.metric(
-            kpi.label,
-            kpi.value,
-            kpi.delta,
-            delta_color="off" if not kpi.clear else "inverse" if kpi.lower_is_better else "normal",
-            help=kpi.help,
-            border=True,
-        )
+    """The cards side by side, wrapping onto more rows where the page is narrow."""
+    with st.container(horizontal=True, gap="small"):
+        for kpi in kpis:
+            st.metric(
+                kpi.label,
+                kpi.value,
+                kpi.delta,
+                delta_color="off" if not kpi.clear else "inverse" if kpi.lower_is_better else "normal",
+                help=kpi.help,
+                border=True,
+                width=KPI_WIDTH,
+            )
 
 
 def render_empty_state(message: str, what_to_do: str) -> None:

@@ -22,6 +22,7 @@ from store.impacts import read_rollout_impact_records
 from store.migrate import is_current
 from store.rollouts import read_rollout_changes, read_rollouts
 from store.runs import read_runs
+from store.schema import SENTIMENT_PROBABILITY_COLUMNS
 from store.sources import read_sources
 from store.state import read_data_version
 from store.topics import read_topics
@@ -38,6 +39,10 @@ QUOTE_COLUMNS = (
     "impersonal",
     "impersonal_score",
     "impersonal_cues",
+    *SENTIMENT_PROBABILITY_COLUMNS,
+    "nps",
+    "csat",
+    "stars",
     *FILTER_COLUMNS,
 )
 

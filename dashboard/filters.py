@@ -129,6 +129,13 @@ def _write_query(query: dict[str, str]) -> None:
     st.session_state[QUERY_STATE_KEY] = query
 
 
+def show_channel(channel: str) -> None:
+    """A button's callback: the sidebar's channel filter set to `channel` for the run the click starts (the link
+    asks for it, and the box, forgetting its choice, starts from the link)."""
+    st.session_state.pop("filters__channel", None)
+    st.query_params["channel"] = channel
+
+
 def current_filters() -> Filters:
     """The filters that the sidebar set in this run (none before it has run)."""
     filters: Filters = st.session_state.get(STATE_KEY, Filters())

@@ -27,6 +27,11 @@ def format_points(change: float | None, unit: str = "pts") -> str | None:
     return f"{change:+.0f} {unit}" if _known(change) else None
 
 
+def format_day(day: date) -> str:
+    """'6 Oct 2025'."""
+    return f"{day.day} {day:%b %Y}"
+
+
 def format_week(week_start: date) -> str:
     """'16–22 Nov 2026' for the week starting on Monday 16 November 2026."""
     week_end = week_start + timedelta(days=6)
@@ -35,6 +40,15 @@ def format_week(week_start: date) -> str:
     if week_start.year == week_end.year:
         return f"{week_start.day} {week_start:%b} – {week_end.day} {week_end:%b %Y}"
     return f"{week_start.day} {week_start:%b %Y} – {week_end.day} {week_end:%b %Y}"
+
+
+def format_weeks(first: date, last: date) -> str:
+    """'26 Oct – 22 Nov 2026' for the weeks starting on Mondays `first` to `last` (one week: format_week)."""
+    if first == last:
+        return format_week(first)
+    end = last + timedelta(days=6)
+    start = f"{first.day} {first:%b}" if first.year == end.year else format_day(first)
+    return f"{start} – {format_day(end)}"
 
 
 def local_moment(moment: datetime, timezone: str) -> datetime:

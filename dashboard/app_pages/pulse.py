@@ -1,14 +1,16 @@
-"""Pulse: this week against last week, the trend, and what customers said."""
+"""Pulse: the answer to the owner's question, the vital signs against a span before that means something, the
+trend, and what customers said."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from analysis.alerts import alert_scopes, alert_z, scoped_alerts, week_change_is_clear
+from analysis.alerts import alert_scopes, scoped_alerts
+from analysis.comparison import Comparison, latest_rollout, recent_weeks, since_rollout
 from analysis.filters import rollouts_in_dates
 from analysis.metrics import period_and_previous
 from dashboard.charts import trend_figure
-from dashboard.components import Kpi, render_empty_state, render_kpi_row, render_no_feedback, render_quote
+from dashboard.components import render_empty_state, render_kpi_row, render_no_feedback, render_quote
 from dashboard.data import (
     data_version,
     get_settings,
@@ -18,16 +20,10 @@ from dashboard.data import (
     load_rollouts,
     load_week_quotes,
 )
-from dashboard.filters import current_filters
+from dashboard.filters import current_filters, show_channel
 from dashboard.formatting import describe_filters
-from pulse.formatting import (
-    corrected_note,
-    format_moment,
-    format_nps,
-    format_points,
-    format_share,
-    format_week,
-)
+from dashboard.kpis import comparison_sentence, vital_sign_kpis
+from pulse.formatting import corrected_note, format_moment, format_nps, format_week
 from pulse.plain_text import markdown_literal
 from reports.alerts import alert_message
 from reports.findings import owner_answer, records_in_view
@@ -41,118 +37,84 @@ if weekly.is_empty():
     render_no_feedback(load_filter_options(version).empty)
     st.stop()
 
-answer = owner_answer(
-    records_in_view(load_rollout_impacts(version), filters.channel, filters.since, filters.until)
-)
+records = records_in_view(load_rollout_impacts(version), filters.channel, filters.since, filters.until)
+answer = owner_answer(records)
 ANSWER_STYLE = {"yes": st.error, "unclear": st.warning, "no": st.success, "none": st.info}
 ANSWER_STYLE[answer.kind](
     f"**Is automation making customers feel it?** {markdown_literal(answer.sentence)}",
     icon=":material/psychology_alt:",
 )
-if answer.rollout is not None:
-    st.page_link("app_pages/rollouts.py", label="See the rollout's card", icon=":material/arrow_forward:")
+answered_by = next(
+    (record for record in records if (record["name"], record["started_on"]) == answer.rollout), None
+)
+with st.container(horizontal=True):
+    if answered_by is not None:
+        st.page_link("app_pages/rollouts.py", label="See the rollout's card", icon=":material/arrow_forward:")
+        channel = answered_by.get("channel")
+        if channel and channel != "all" and filters.channel is None:
+            st.button(
+                f"See {channel} only",
+                on_click=show_channel,
+                args=(channel,),
+                icon=":material/filter_alt:",
+                key="pulse__see_channel",
+                help=f"Set the sidebar's channel to {channel}: the customers this rollout touched.",
+            )
 
 weeks = weekly["period"].sort(descending=True).to_list()
-week = st.selectbox("Week", weeks, format_func=format_week, key="pulse__week", width=320)
-this, last = period_and_previous(weekly, week)
-
-
-def change(column: str, scale: float = 1.0) -> float | None:
-    if last is None or this[column] is None or last[column] is None:
-        return None
-    return (this[column] - last[column]) * scale
-
-
-COLOUR_Z = alert_z(6)  # the six figures' week-on-week changes, coloured only beyond the noise
-
-
-def clear(measure: str) -> bool:
-    return week_change_is_clear(measure, this, last, COLOUR_Z)
-
-
-def ces_kpi() -> Kpi:
-    answers = (
-        f"from {this['ces_n']} answers; mean {this['ces_mean']:.1f} of 7"
-        if this["ces_n"]
-        else "no answers this week"
+week_column, compare_column = st.columns([1, 2])
+week = week_column.selectbox("Up to the week of", weeks, format_func=format_week, key="pulse__week")
+rollout = latest_rollout(rollouts_in_dates(load_rollouts(version), filters), filters.channel, week)
+COMPARISONS = {"weeks": "Last 4 weeks", "week": "This week"}
+if rollout is not None:
+    COMPARISONS = {"weeks": "Last 4 weeks", "rollout": f"Since '{rollout['name']}'", "week": "This week"}
+compared_how = (
+    compare_column.segmented_control(
+        "Compared with the span before",
+        list(COMPARISONS),
+        format_func=COMPARISONS.__getitem__,
+        default="weeks",
+        key="pulse__compare",
     )
-    return Kpi(
-        "CES",
-        format_share(this["ces_share"]),
-        format_points(change("ces_share", 100)),
-        help=f"Customer Effort Score: share of 5–7 out of 7 (easy), {answers}.",
-        clear=clear("ces"),
-    )
-
-
-kpis = [
-    Kpi(
-        "NPS",
-        format_nps(this["nps"]),
-        format_points(change("nps")),
-        help=f"Promoters minus detractors, from {this['nps_n']} answers. 95% interval "
-        f"{format_nps(this['nps_low'])} to {format_nps(this['nps_high'])}.",
-        clear=clear("nps"),
-    ),
-    Kpi(
-        "CSAT",
-        format_share(this["csat"]),
-        format_points(change("csat", 100)),
-        help=f"Share of 4–5 out of 5, from {this['csat_n']} answers.",
-        clear=clear("csat"),
-    ),
-    Kpi(
-        "Feedback",
-        f"{this['n']:,}",
-        format_points(change("n"), "") if last else None,
-        help="Survey responses, reviews and social mentions this week.",
-        clear=clear("n"),
-    ),
-    Kpi(
-        "Negative comments",
-        format_share(this["negative_share"]),
-        format_points(change("negative_share", 100)),
-        lower_is_better=True,
-        help=f"Share of the {this['scored_n']} scored comments that read negative.",
-        clear=clear("negative"),
-    ),
-    Kpi(
-        "Impersonal complaints",
-        format_share(this["impersonal_share"]),
-        format_points(change("impersonal_share", 100)),
-        lower_is_better=True,
-        help="Share of comments complaining of bots, canned replies or no human to reach.",
-        clear=clear("impersonal"),
-    ),
-]
-if weekly["ces_n"].sum() > 0:  # only where the surveys ask for the customer's effort
-    kpis.append(ces_kpi())
-render_kpi_row(kpis)
-compared = f"compared with {format_week(last['period'])}" if last else "the first week with feedback"
-described = describe_filters(filters)
-where = f" ({described})" if described else ""
-corrected = corrected_note(this["corrected_n"])
-st.caption(
-    f"Week of {format_week(week)}{where}, {compared}. Changes are in percentage points; grey where they are "
-    "within the week-to-week noise." + (f" {corrected}" if corrected else "")
+    or "weeks"
 )
-if this["thin"]:
+MIN = settings.min_responses
+comparison: Comparison | None = None
+if compared_how == "rollout" and rollout is not None:
+    comparison = since_rollout(weekly, week, rollout["started_on"], MIN)
+if comparison is None:
+    comparison = recent_weeks(weekly, week, 1 if compared_how == "week" else 4, MIN)
+now = comparison.now.figures
+asked = {column for column in ("nps_n", "csat_n", "stars_n", "scored_n", "ces_n") if weekly[column].sum()}
+render_kpi_row(vital_sign_kpis(comparison, asked))
+corrected = corrected_note(now["corrected_n"])
+st.caption(
+    comparison_sentence(comparison, rollout, describe_filters(filters))
+    + " NPS and the shares change in points, feedback in items; grey where the change is within the noise."
+    + (f" {corrected}" if corrected else "")
+)
+if "nps_n" in asked and now["nps_n"] < MIN:
     st.warning(
-        f"Only {this['nps_n']} NPS answers this week: treat its NPS as a rough guide "
-        f"(95% interval {format_nps(this['nps_low'])} to {format_nps(this['nps_high'])}).",
+        f"Only {now['nps_n']} NPS answers in these weeks: treat their NPS as a rough guide "
+        f"(95% interval {format_nps(now['nps_low'])} to {format_nps(now['nps_high'])}).",
         icon=":material/warning:",
     )
-# each channel too, when none is chosen: a change that one channel's customers meet shows there first
+# the week's alerts, for each channel too when none is chosen: a change that one channel's customers meet
+# shows there first
 by_channel = load_period_metrics(version, "week", filters, ("channel",)) if filters.channel is None else None
 for alert in scoped_alerts(alert_scopes(weekly, by_channel), week):
     st.error(alert_message(alert), icon=":material/notifications_active:")
-if this["scored_n"] == 0 and this["n"] > 0:
+this_week, _ = period_and_previous(weekly, week)
+if this_week["scored_n"] == 0 and this_week["n"] > 0:
     render_empty_state("This week's comments have not been scored yet.", "Run `pulse analyze`.")
 
 st.subheader("Trend")
 rollouts = rollouts_in_dates(load_rollouts(version), filters)
-st.plotly_chart(trend_figure(weekly, rollouts), width="stretch", key="pulse__trend")
-st.caption("Shaded: 95% interval. Hollow points: weeks with few answers. Dotted lines: automation rollouts.")
+st.plotly_chart(trend_figure(weekly, rollouts, MIN), width="stretch", key="pulse__trend")
+st.caption(
+    "Shaded: 95% interval. Hollow points: weeks with few answers. Dotted lines: automation rollouts; point at "
+    "a triangle for its name."
+)
 
 st.subheader("What customers said this week")
 quotes = load_week_quotes(version, week, filters)

@@ -1,4 +1,4 @@
-"""Trends: NPS, CSAT, sentiment, impersonal complaints and volume per day, week or month, split by source,
+"""Trends: NPS, CSAT, stars, CES, sentiment, impersonal complaints and volume per day, week or month, split by source,
 channel, location or segment, next to every rollout and its verdict."""
 
 from __future__ import annotations
@@ -47,12 +47,13 @@ if metrics.is_empty():
     st.stop()
 
 rollouts = rollouts_in_dates(load_rollouts_with_verdicts(version), filters)
-figure = trends_figure(metrics, rollouts, group_by[0] if group_by else None)
+figure = trends_figure(metrics, rollouts, group_by[0] if group_by else None, settings.min_responses)
 st.plotly_chart(figure, width="stretch", key="trends__chart")
 st.caption(
-    f"Shaded: 95% interval. Hollow points and pale bars: {by}s with fewer than {settings.min_responses} NPS "
-    "answers (each point's n is in its hover). Triangles: automation rollouts; point at one for its verdict, "
-    "judged on all the feedback of its channel (see Rollouts)."
+    f"Shaded: 95% interval. Hollow points: {by}s with fewer than {settings.min_responses} answers of that "
+    "measure (each point's n is in its hover). CES: the share of answers of 5–7 out of 7 (easy); stars: "
+    "reviews' mean. Triangles: automation rollouts; point at one for its verdict, judged on all the feedback "
+    "of its channel (see Rollouts)."
 )
 weeks = ImpactSettings().weeks
 answers, change = recent_detectable_change(load_period_metrics(version, "week", filters), weeks)

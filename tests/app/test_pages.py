@@ -18,26 +18,30 @@ from tests.app.pages import APP, FIXTURES, run_app
 KPI_LABELS = [
     "NPS",
     "CSAT",
+    "Stars",
     "Feedback",
     "Negative comments",
-    "Impersonal complaints",
-    "CES",
-]  # CES: online surveys
+    "Felt impersonal",
+    "CES: easy",
+]  # stars: reviews; CES: online surveys
+CHANNEL_KPI_LABELS = [label for label in KPI_LABELS if label != "Stars"]  # reviews have no channel
 
 
-def test_pulse_page__shows_this_week_against_last_with_trend_and_quotes(
+def test_pulse_page__shows_the_last_four_weeks_against_the_four_before_with_trend_and_quotes(
     demo_database: str, use_database
 ) -> None:  # type: ignore[no-untyped-def]
     use_database(demo_database)
     app = run_app()
     assert app.title[0].value == "Crumb & Kettle: weekly pulse"
     assert [metric.label for metric in app.metric] == KPI_LABELS
-    nps, csat, ces = app.metric[0].value, app.metric[1].value, app.metric[5]
+    nps, csat, stars, ces = app.metric[0].value, app.metric[1].value, app.metric[2].value, app.metric[6]
     assert nps[0] in "+-" and nps[1:].isdigit()
-    assert csat.endswith("%")
+    assert csat.endswith("%") and stars.endswith(" ★")
     assert ces.value.endswith("%") and "answers; mean" in ces.help and "of 7" in ces.help
-    assert all(metric.delta for metric in app.metric)  # the latest week has a week before it
-    assert "16–22 Nov 2026, compared with 9–15 Nov 2026" in app.caption[0].value
+    assert all(metric.delta for metric in app.metric)  # the latest weeks have weeks before them
+    assert app.caption[0].value.startswith(
+        "The 4 weeks of 26 Oct – 22 Nov 2026, against the 4 before (28 Sep – 25 Oct 2026)."
+    )
     assert len(app.get("plotly_chart")) == 1
     assert 1 <= len(app.text) <= 3  # the week's notable comments, as plain text
     # the owner's question answered first, from the rollouts' findings: the chatbot's clear harm
@@ -55,7 +59,36 @@ def test_pulse_page__week_picker_changes_the_figures(demo_database: str, use_dat
     assert len(weeks) >= 65  # 15 months and more
     app.selectbox(key="pulse__week").select_index(30).run()
     assert [metric.value for metric in app.metric] != latest
-    assert "compared with" in app.caption[0].value
+    assert "against the 4 before" in app.caption[0].value
+
+
+def test_pulse_page__compares_since_the_latest_rollout_or_one_week(demo_database: str, use_database) -> None:  # type: ignore[no-untyped-def]
+    use_database(demo_database)
+    app = run_app()
+    four_weeks = [metric.value for metric in app.metric]
+    compare = app.segmented_control(key="pulse__compare")
+    assert compare.options == ["Last 4 weeks", "Since 'Loyalty app'", "This week"]
+    compare.set_value("rollout").run()
+    assert app.caption[0].value.startswith(
+        "The 9 whole weeks since 'Loyalty app' started on 21 Sep 2026, against the 9 before "
+        "(20 Jul – 20 Sep 2026)."
+    )
+    assert [metric.value for metric in app.metric] != four_weeks
+    app.segmented_control(key="pulse__compare").set_value("week").run()
+    assert app.caption[0].value.startswith(
+        "The week of 16–22 Nov 2026, against the week before (9–15 Nov 2026)."
+    )
+
+
+def test_pulse_page__the_channel_a_harmful_rollout_touched_is_one_click_away(
+    demo_database: str, use_database
+) -> None:  # type: ignore[no-untyped-def]
+    use_database(demo_database)
+    app = run_app()
+    app.button(key="pulse__see_channel").click().run()  # "See online only": the chatbot's customers
+    assert app.selectbox(key="filters__channel").value == "online"
+    assert "(online)" in app.caption[0].value
+    assert "pulse__see_channel" not in [button.key for button in app.button]  # it is the view now
 
 
 def test_pulse_page__alerts_a_significant_change_against_the_weeks_before(
@@ -112,11 +145,11 @@ def test_pulse_page__sidebar_channel_filter_shows_one_channel(demo_database: str
     assert not app.exception, app.exception  # the week's quotes of one channel
     assert "(online)" in app.caption[0].value
     assert [metric.value for metric in app.metric] != everyone
-    assert [metric.label for metric in app.metric] == KPI_LABELS
-    assert app.metric[5].value == everyone[5]  # only the online survey asks for the customer's effort
+    assert [metric.label for metric in app.metric] == CHANNEL_KPI_LABELS
+    assert app.metric[5].value == everyone[6]  # only the online survey asks for the customer's effort
     assert 1 <= len(app.text) <= 3  # the week's notable comments of that channel
     app.selectbox(key="filters__channel").select("in-store").run()
-    assert [metric.label for metric in app.metric] == KPI_LABELS[:5]  # no CES where no survey asks it
+    assert [metric.label for metric in app.metric] == CHANNEL_KPI_LABELS[:5]  # no CES where none asks it
 
 
 def test_pulse_page__first_week_has_no_change(demo_database: str, use_database) -> None:  # type: ignore[no-untyped-def]
@@ -125,7 +158,7 @@ def test_pulse_page__first_week_has_no_change(demo_database: str, use_database) 
     select = app.selectbox(key="pulse__week")
     select.select_index(len(select.options) - 1).run()
     assert all(metric.delta is None or metric.delta == "" for metric in app.metric)
-    assert "the first week with feedback" in app.caption[0].value
+    assert app.caption[0].value.startswith("The week of 4–10 Aug 2025, with nothing before them to compare.")
 
 
 def test_pulse_page__empty_store_says_what_to_do(empty_store_url: str, use_database) -> None:  # type: ignore[no-untyped-def]

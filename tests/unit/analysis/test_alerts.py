@@ -7,7 +7,7 @@ from statistics import NormalDist
 import polars as pl
 import pytest
 
-from analysis.alerts import alert_z, scoped_alerts, share_alert, week_change_is_clear, weekly_alerts
+from analysis.alerts import alert_z, change_is_clear, scoped_alerts, share_alert, weekly_alerts
 from analysis.metrics import read_period_metrics
 from reports.alerts import alert_message
 
@@ -120,11 +120,11 @@ def test_scoped_alerts__a_channel_alone_alerts_at_the_level_of_all_the_checks() 
     assert "99.7% CI" in alert_message(alerts[0])
 
 
-def test_week_change_is_clear__within_the_noise_is_not() -> None:
+def test_change_is_clear__within_the_noise_is_not() -> None:
     last = {"nps_n": 50, "promoters": 25, "detractors": 10, "n": 100, "satisfied": 40, "csat_n": 50}
-    assert not week_change_is_clear("nps", {**last, "promoters": 22, "detractors": 12}, last)  # 30 -> 20
-    assert week_change_is_clear("nps", {**last, "promoters": 10, "detractors": 30}, last)  # 30 -> -40
-    assert not week_change_is_clear("n", {**last, "n": 110}, last)
-    assert week_change_is_clear("n", {**last, "n": 200}, last)  # 100 -> 200: beyond Poisson's noise
-    assert not week_change_is_clear("csat", {**last, "satisfied": 38}, last)
-    assert not week_change_is_clear("csat", last, None)  # nothing to compare with
+    assert not change_is_clear("nps", {**last, "promoters": 22, "detractors": 12}, last)  # 30 -> 20
+    assert change_is_clear("nps", {**last, "promoters": 10, "detractors": 30}, last)  # 30 -> -40
+    assert not change_is_clear("n", {**last, "n": 110}, last)
+    assert change_is_clear("n", {**last, "n": 200}, last)  # 100 -> 200: beyond Poisson's noise
+    assert not change_is_clear("csat", {**last, "satisfied": 38}, last)
+    assert not change_is_clear("csat", last, None)  # nothing to compare with

@@ -1,13 +1,20 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 import pytest
 
 from analysis.metrics import read_period_metrics
-from dashboard.charts import PALETTE, rollout_hover, theme_trend_figure, trend_figure, trends_figure
+from dashboard.charts import (
+    PALETTE,
+    label_levels,
+    rollout_hover,
+    theme_trend_figure,
+    trend_figure,
+    trends_figure,
+)
 from pulse.formatting import format_moment, format_nps, format_points, format_share, format_week
 from pulse.plain_text import markdown_literal
 
@@ -40,7 +47,7 @@ def test_trend_figure__draws_nps_and_csat_with_bands_and_hollow_thin_weeks(weekl
         },
         schema_overrides={"channel": pl.String},
     )
-    figure = trend_figure(weekly, rollouts).to_dict()
+    figure = trend_figure(weekly, rollouts, min_responses=40).to_dict()
     names = [trace["name"] for trace in figure["data"]]
     assert names == ["NPS 95% interval", "NPS", "CSAT 95% interval", "CSAT", "Rollouts"]
     nps_trace = figure["data"][1]
@@ -118,12 +125,16 @@ def lines(figure: dict, axis: str) -> list[dict]:
 def test_trends_figure__every_measure_with_its_band_thin_periods_hollow_and_volume(
     weekly: pl.DataFrame, rollouts_with_verdicts: pl.DataFrame
 ) -> None:
-    figure = trends_figure(weekly, rollouts_with_verdicts).to_dict()
+    figure = trends_figure(weekly, rollouts_with_verdicts, min_responses=40).to_dict()
     names = [trace["name"] for trace in figure["data"]]
     assert names == [
-        "NPS 95% interval", "NPS", "CSAT 95% interval", "CSAT", "Sentiment 95% interval", "Sentiment",
-        "Impersonal /100 95% interval", "Impersonal /100", "Feedback volume", "Rollouts",
-    ]  # fmt: skip
+        "NPS 95% interval",
+        "NPS",
+        "CSAT 95% interval",
+        "CSAT",
+        "Feedback volume",
+        "Rollouts",
+    ]  # fmt: skip: the measures with answers (no scored comments here)
     nps = figure["data"][1]
     assert [color == "white" for color in nps["marker"]["color"]] == weekly["thin"].to_list()
     assert [n for n, _ in nps["customdata"]] == weekly["nps_n"].to_list()
@@ -131,11 +142,9 @@ def test_trends_figure__every_measure_with_its_band_thin_periods_hollow_and_volu
     band = figure["data"][0]
     assert list(band["y"]) == [*weekly["nps_high"], *reversed(weekly["nps_low"])]
     assert figure["data"][3]["y"][0] == pytest.approx(100 * weekly["csat"][0])  # CSAT in %
-    assert figure["data"][8]["type"] == "bar" and list(figure["data"][8]["y"]) == weekly["n"].to_list()
-    titles = [
-        figure["layout"][axis]["title"]["text"] for axis in ("yaxis", "yaxis2", "yaxis3", "yaxis4", "yaxis5")
-    ]
-    assert titles == ["NPS", "CSAT", "Sentiment", "Impersonal /100", "Feedback"]
+    assert figure["data"][4]["type"] == "bar" and list(figure["data"][4]["y"]) == weekly["n"].to_list()
+    titles = [figure["layout"][axis]["title"]["text"] for axis in ("yaxis", "yaxis2", "yaxis3")]
+    assert titles == ["NPS", "CSAT", "Feedback"]
     assert figure["layout"]["showlegend"] is False
 
 
@@ -148,7 +157,7 @@ def test_trends_figure__rollout_markers_are_labelled_and_their_hover_gives_the_v
     assert list(markers["text"]) == ["Support chatbot", "Kiosk &lt;b&gt;2&lt;/b&gt;"]  # as typed, not bold
     chatbot, kiosk = markers["hovertext"]
     assert CHATBOT_VERDICT in chatbot.replace("<br>", " ")
-    assert chatbot.startswith("<b>Support chatbot</b><br>09 Mar 2026 · chatbot, online<br>NPS fell")
+    assert chatbot.startswith("<b>Support chatbot</b><br>9 Mar 2026 · chatbot, online<br>NPS fell")
     assert (
         kiosk == "<b>Kiosk &lt;b&gt;2&lt;/b&gt;</b><br>16 Mar 2026 · kiosk, all channels"
     )  # the name escaped
@@ -262,3 +271,52 @@ def test_markdown_literal__every_markdown_and_html_mark_is_escaped() -> None:
     assert re.sub(r"\\(.)", r"\1", escaped) == "<b>x</b> *y* _z_ [a](b) `c` # :red[d] $e$ &amp; \\ ~f~ 1. g"
     addresses = markdown_literal("https://x.example www.x.example sam@x.example").replace("\\", "")
     assert addresses == "https\u2060://x.example www\u2060.x.example sam@\u2060x.example"  # no autolinks
+
+
+def scored_weekly(**answers: pl.Expr) -> pl.DataFrame:
+    """Three weeks of scored comments with the given answers (nps=..., stars=..., ces=...)."""
+    frame = pl.DataFrame(
+        {
+            "created_at": pl.datetime_range(
+                datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 22, tzinfo=UTC), "4h", eager=True
+            )
+        }
+    )
+    index = pl.int_range(0, frame.height)
+    frame = frame.with_columns(
+        sentiment_score=index.mod(5).cast(pl.Float64) / 4 - 0.5,
+        sentiment=pl.lit("neutral"),
+        impersonal=index.mod(7) == 0,
+        **answers,
+    )
+    return read_period_metrics(frame, "week", "UTC", min_responses=40)
+
+
+def test_trend_figure__draws_the_impersonal_rate_and_ces_where_a_survey_asks_it() -> None:
+    index = pl.int_range(0, pl.len())
+    weekly = scored_weekly(nps=index.mod(11).cast(pl.Int8), ces=(index.mod(7) + 1).cast(pl.Int8))
+    figure = trend_figure(weekly, pl.DataFrame(), min_responses=40).to_dict()
+    titles = [figure["layout"][axis]["title"]["text"] for axis in ("yaxis", "yaxis2", "yaxis3")]
+    assert titles == ["NPS", "Impersonal /100", "CES: easy"]
+    impersonal = figure["data"][3]
+    assert impersonal["y"][0] == pytest.approx(weekly["impersonal_per_100"][0])  # per 100, with its band
+    assert figure["data"][2]["name"] == "Impersonal /100 95% interval"
+    assert figure["layout"]["yaxis3"]["ticksuffix"] == "%"
+
+
+def test_trend_figure__a_review_source_draws_its_stars_not_empty_nps() -> None:
+    weekly = scored_weekly(stars=(pl.int_range(0, pl.len()).mod(5) + 1).cast(pl.Int8))
+    figure = trend_figure(weekly, pl.DataFrame(), min_responses=40).to_dict()
+    assert [trace["name"] for trace in figure["data"] if trace.get("mode") == "lines+markers"] == [
+        "Stars",
+        "Impersonal /100",
+    ]
+    low, high = figure["layout"]["yaxis"]["range"]
+    assert low >= 1 and high <= 5 * 1.15  # the stars' own range, with room for the rollouts' labels
+    trends = trends_figure(weekly, pl.DataFrame(), min_responses=40).to_dict()
+    assert trends["layout"]["yaxis"]["title"]["text"] == "Stars"
+
+
+def test_label_levels__close_rollouts_take_turns_on_two_rows() -> None:
+    days = [date(2026, 1, 5), date(2026, 1, 12), date(2026, 1, 19), date(2026, 9, 1)]
+    assert label_levels(days, timedelta(days=365)) == [0, 1, 0, 0]
