@@ -7,7 +7,6 @@ a hovertemplate itself (whose %{...} it would fill in): a hover reads it from th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
 from textwrap import wrap
 from typing import Any
 
@@ -251,14 +250,13 @@ def _axis_range(metrics: pl.DataFrame, measure: Measure, labels: bool = False) -
     return [bottom, top]
 
 
-ROLLOUT_LABEL_CHARS = 18  # a longer name is shortened on the chart (whole in its hover)
-CLOSE_ROLLOUTS = 0.12  # rollouts nearer than this share of the time drawn take turns on two label rows
+ROLLOUT_LABEL_CHARS = 16  # a longer name is shortened on the chart (whole in its hover): five fit on a phone
 
 
 def _add_rollouts(figure: go.Figure, rollouts: pl.DataFrame, y_range: list[float]) -> None:
     """Each rollout as a dotted line through every row and a labelled marker at the top of the first row (whose
-    y range is `y_range`): names shortened, and rollouts close in time labelled on alternate rows so that their
-    labels do not run into each other, on a phone too; the marker's hover gives the rollout's whole name, kind,
+    y range is `y_range`): names shortened, and labelled on two rows in turn so that neighbours' labels do not
+    run into each other, on a phone too; the marker's hover gives the rollout's whole name, kind,
     channel and, when `rollouts` has a verdict column, its verdict."""
     if rollouts.is_empty():
         return
@@ -275,11 +273,10 @@ def _add_rollouts(figure: go.Figure, rollouts: pl.DataFrame, y_range: list[float
             line={"color": PALETTE["rollout"], "width": 1.5, "dash": "dot"},
         )
     bottom, top = y_range
-    levels = label_levels(rollouts["started_on"].to_list(), _time_drawn(figure, rollouts))
     figure.add_trace(
         go.Scatter(
             x=rollouts["started_on"].to_list(),
-            y=[top - (0.05 + 0.07 * level) * (top - bottom) for level in levels],
+            y=[top - (0.05 + 0.07 * (index % 2)) * (top - bottom) for index in range(rollouts.height)],
             mode="markers+text",
             marker={"symbol": "triangle-down", "size": 11, "color": PALETTE["rollout"]},
             text=[html_literal(shorten(name, ROLLOUT_LABEL_CHARS)) for name in rollouts["name"].to_list()],
@@ -294,26 +291,6 @@ def _add_rollouts(figure: go.Figure, rollouts: pl.DataFrame, y_range: list[float
         1,
         1,
     )
-
-
-def _time_drawn(figure: go.Figure, rollouts: pl.DataFrame) -> timedelta:
-    """How much time the figure's traces and the rollouts span."""
-    moments = [x for trace in figure.data for x in (trace.x or ())]
-    moments += rollouts["started_on"].to_list()
-    days = [
-        moment if isinstance(moment, date) else date.fromisoformat(str(moment)[:10]) for moment in moments
-    ]
-    return max(days) - min(days) if days else timedelta(0)
-
-
-def label_levels(days: list[date], drawn: timedelta) -> list[int]:
-    """The label row (0 or 1) of each rollout of `days` (in order): a rollout closer than CLOSE_ROLLOUTS of the
-    time drawn to the one before it takes the other row."""
-    levels: list[int] = []
-    for index, day in enumerate(days):
-        close = index > 0 and (day - days[index - 1]) < drawn * CLOSE_ROLLOUTS
-        levels.append(1 - levels[-1] if close else 0)
-    return levels
 
 
 def rollout_hover(rollout: dict[str, Any]) -> str:

@@ -115,7 +115,10 @@ def _select(label: str, choices: tuple[str, ...], wanted: str | None) -> str | N
     name = label.lower()
     everything = ALL[name]
     shown = [everything, *choices]
-    chosen = st.selectbox(label, shown, index=shown.index(wanted or everything), key=f"filters__{name}")
+    key = f"filters__{name}"
+    # the link's choice starts the box; then the box keeps its own (which show_channel may set)
+    index = None if key in st.session_state else shown.index(wanted or everything)
+    chosen = st.selectbox(label, shown, index=index, key=key)
     return None if chosen == everything else chosen
 
 
@@ -130,10 +133,8 @@ def _write_query(query: dict[str, str]) -> None:
 
 
 def show_channel(channel: str) -> None:
-    """A button's callback: the sidebar's channel filter set to `channel` for the run the click starts (the link
-    asks for it, and the box, forgetting its choice, starts from the link)."""
-    st.session_state.pop("filters__channel", None)
-    st.query_params["channel"] = channel
+    """A button's callback: the sidebar's channel filter set to `channel` for the run the click starts."""
+    st.session_state["filters__channel"] = channel
 
 
 def current_filters() -> Filters:

@@ -95,7 +95,8 @@ def chart_texts(page: Any) -> list[str]:
 
 
 def open_pulse_page(url: str, screenshot: Path | None = None) -> dict[str, Any]:
-    """Load the Pulse page; return its KPI labels and values, chart count, chart texts and load seconds."""
+    """Load the Pulse page; return its KPI labels and values, chart count, chart texts, the answer to the owner's
+    question, the sentence that says what the cards compare, and the load's seconds."""
     with browser_page() as page:
         started = time.perf_counter()
         page.goto(url)
@@ -109,6 +110,8 @@ def open_pulse_page(url: str, screenshot: Path | None = None) -> dict[str, Any]:
             "values": page.locator('[data-testid="stMetricValue"]').all_inner_texts(),
             "charts": page.locator(".js-plotly-plot").count(),
             "chart_texts": chart_texts(page),
+            "answer": page.get_by_text("Is automation making customers feel it?").locator("..").inner_text(),
+            "comparison": page.get_by_text("NPS and the shares change in points").inner_text(),
         }
         if screenshot:
             save_screenshot(page, screenshot)

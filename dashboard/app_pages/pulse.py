@@ -47,7 +47,7 @@ ANSWER_STYLE[answer.kind](
 answered_by = next(
     (record for record in records if (record["name"], record["started_on"]) == answer.rollout), None
 )
-with st.container(horizontal=True):
+with st.container(horizontal=True, vertical_alignment="center"):
     if answered_by is not None:
         st.page_link("app_pages/rollouts.py", label="See the rollout's card", icon=":material/arrow_forward:")
         channel = answered_by.get("channel")

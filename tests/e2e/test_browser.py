@@ -16,6 +16,7 @@ from tests.browser import (
     rollout_hover,
     save_screenshot,
     serve,
+    settle,
 )
 
 pytestmark = [
@@ -30,12 +31,30 @@ def test_pulse_page__renders_figures_and_the_trend_chart_in_a_real_browser(
 ) -> None:
     with serve(demo_database) as url:
         shown = open_pulse_page(url, tmp_path / "pulse.png")
-    # the demo's online survey asks CES
-    assert shown["labels"] == ["NPS", "CSAT", "Feedback", "Negative comments", "Impersonal complaints", "CES"]
+    # the owner's question answered first, then what the cards compare
+    assert shown["answer"].startswith(
+        "Is automation making customers feel it? Yes: since 'Support chatbot' (13 Apr 2026), complaints of "
+        "impersonal service rose from 1 to 21 per 100 (clear)."
+    )
+    assert shown["comparison"].startswith("The 4 weeks of 26 Oct – 22 Nov 2026, against the 4 before")
+    # reviews give stars; the demo's online survey asks CES
+    assert shown["labels"] == [
+        "NPS", "CSAT", "Stars", "Feedback", "Negative comments", "Felt impersonal", "CES: easy",
+    ]  # fmt: skip
     assert shown["values"][0][0] in "+-" and shown["values"][1].endswith("%")
     assert shown["charts"] == 1
-    assert "Support chatbot" in shown["chart_texts"]
+    assert "Support chatbot" in shown["chart_texts"] and "Impersonal /100" in shown["chart_texts"]
     assert (tmp_path / "pulse.png").stat().st_size > 20_000
+
+
+def test_pulse_page__the_rollouts_channel_is_one_click_away(demo_database: str) -> None:
+    with serve(demo_database) as url, browser_page() as page:
+        page.goto(url)
+        page.get_by_role("button", name="See online only").click()
+        page.wait_for_url("**channel=online*", timeout=30_000)
+        settle(page)
+        assert page.get_by_role("combobox", name="Channel").input_value() == "online"
+        assert "(online)" in page.get_by_text("NPS and the shares change in points").inner_text()
 
 
 def test_trends_page__a_rollout_tagged_in_the_browser_appears_on_the_chart_with_its_verdict(
@@ -45,13 +64,13 @@ def test_trends_page__a_rollout_tagged_in_the_browser_appears_on_the_chart_with_
     shutil.copy(demo_database.removeprefix("sqlite:///"), copy)
     with serve(f"sqlite:///{copy}") as url, browser_page() as page:
         before = open_trends_page(page, url)
-        assert "Support chatbot" in before and "Self-order screens" not in before
-        add_rollout(page, url, "Self-order screens", started_on="2026/06/01", channel="in-store")
+        assert "Support chatbot" in before and "Order screens" not in before
+        add_rollout(page, url, "Order screens", started_on="2026/06/01", channel="in-store")
         after = open_trends_page(page, url)
         save_screenshot(page, tmp_path / "trends.png")
-        hover = rollout_hover(page, "Self-order screens")
-    assert "Self-order screens" in after
-    assert "After 'Self-order screens' (in-store, " in hover  # its verdict, judged when it was tagged
+        hover = rollout_hover(page, "Order screens")
+    assert "Order screens" in after
+    assert "After 'Order screens' (in-store, " in hover  # its verdict, judged when it was tagged
     assert (tmp_path / "trends.png").stat().st_size > 50_000
 
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import polars as pl
 import pytest
@@ -9,7 +9,6 @@ import pytest
 from analysis.metrics import read_period_metrics
 from dashboard.charts import (
     PALETTE,
-    label_levels,
     rollout_hover,
     theme_trend_figure,
     trend_figure,
@@ -317,6 +316,18 @@ def test_trend_figure__a_review_source_draws_its_stars_not_empty_nps() -> None:
     assert trends["layout"]["yaxis"]["title"]["text"] == "Stars"
 
 
-def test_label_levels__close_rollouts_take_turns_on_two_rows() -> None:
-    days = [date(2026, 1, 5), date(2026, 1, 12), date(2026, 1, 19), date(2026, 9, 1)]
-    assert label_levels(days, timedelta(days=365)) == [0, 1, 0, 0]
+def test_trend_figure__rollout_labels_are_short_and_take_turns_on_two_rows(weekly: pl.DataFrame) -> None:
+    rollouts = pl.DataFrame(
+        {
+            "name": ["Automated booking reminders", "Kiosk", "Loyalty app"],
+            "kind": ["automated_email", "kiosk", "loyalty_app"],
+            "channel": [None, None, None],
+            "started_on": [date(2026, 3, 4), date(2026, 3, 11), date(2026, 3, 18)],
+        },
+        schema_overrides={"channel": pl.String},
+    )
+    markers = trend_figure(weekly, rollouts).to_dict()["data"][-1]
+    assert list(markers["text"]) == ["Automated…", "Kiosk", "Loyalty app"]
+    first, second, third = markers["y"]
+    assert first == third > second  # neighbours' labels on different rows
+    assert markers["hovertext"][0].startswith("<b>Automated booking reminders</b>")
