@@ -7,6 +7,9 @@ shows them.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime
 from itertools import cycle
 from typing import Any
 
@@ -14,7 +17,16 @@ import streamlit as st
 
 from collectors.base import CollectResult, run_collector
 from collectors.reviews import ReviewFileCollector
-from collectors.surveys import FIELDS, SurveyFileCollector, SurveyPlan, detect_mapping
+from collectors.reviews.presets import FIELD_LABELS as REVIEW_LABELS
+from collectors.surveys import (
+    FIELD_LABELS,
+    FIELDS,
+    PREVIEW_LABELS,
+    SurveyFileCollector,
+    SurveyPlan,
+    detect_mapping,
+    plan_survey_file,
+)
 from collectors.surveys.plan import check_importable
 from collectors.surveys.sources import assign_source, choose_survey_source, survey_source_options
 from dashboard.data import get_engine, get_settings
@@ -24,6 +36,9 @@ from pulse.uploads import saved_upload
 
 NOT_USED = "(not used)"
 NEW_SOURCE = "A new source…"
+PREVIEW_ROWS = 10
+EMPTY = "–"
+ROWS_KEY = "sources__rows"  # (the uploaded file's digest, its data rows): counted once per file
 
 
 def render_survey_import(file_name: str, data: bytes) -> None:
@@ -35,7 +50,7 @@ def render_survey_import(file_name: str, data: bytes) -> None:
         options = [NOT_USED, *plan.columns]
         detected = plan.mapping.get(field_name, NOT_USED)
         chosen = column.selectbox(
-            field_name, options, index=options.index(detected), key=f"sources__map_{field_name}"
+            FIELD_LABELS[field_name], options, index=options.index(detected), key=f"sources__map_{field_name}"
         )
         if chosen != detected:
             overrides[field_name] = "" if chosen == NOT_USED else chosen
@@ -43,7 +58,13 @@ def render_survey_import(file_name: str, data: bytes) -> None:
         plan = detect_mapping(data, file_name, mapping_overrides=overrides, timezone=timezone)
     for note in plan.notes:
         st.info(note, icon=":material/info:")
-    st.dataframe(_local_dates(plan.preview(10), timezone), width="stretch")
+    preview = plan.preview(PREVIEW_ROWS)
+    shown = {
+        name: label
+        for name, label in PREVIEW_LABELS.items()
+        if name in plan.mapping or any(name in row and "rejected" in row for row in preview)
+    }  # the fields read, and a rejected row's line, reason and cells when there is one
+    _render_preview(preview, shown, _survey_rows(data, file_name, timezone))
     source_name = _pick_source(plan, file_name)
     if st.button("Import", type="primary", key="sources__import_survey"):
         with saved_upload(data, file_name) as path:  # deleted when the import ends, finished or failed
@@ -55,6 +76,18 @@ def render_survey_import(file_name: str, data: bytes) -> None:
             assign_source(collector, choice)
             result = _import_with_progress(collector, collector.plan.data_rows or 0)
         _render_result(result, [(r.line, r.reason) for r in collector.first_rejects], choice.name)
+
+
+def _survey_rows(data: bytes, file_name: str, timezone: str) -> int:
+    """The file's data rows, counted on the whole file once per file (the preview's plan reads its first rows)."""
+    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    counted = st.session_state.get(ROWS_KEY)
+    if counted is None or counted[0] != digest:
+        counted = st.session_state[ROWS_KEY] = (
+            digest,
+            plan_survey_file(data, file_name, timezone=timezone).data_rows,
+        )
+    return int(counted[1] or 0)
 
 
 def _pick_source(plan: SurveyPlan, file_name: str) -> str:
@@ -88,12 +121,12 @@ def render_review_import(file_name: str, data: bytes) -> None:
         read = collector.read()
     st.caption(
         f"Detected format: {read.preset}. Columns used: "
-        + ", ".join(f"{f} ← {markdown_literal(c)}" for f, c in read.mapping.items())
+        + ", ".join(f"{REVIEW_LABELS[f]} ← {markdown_literal(c)}" for f, c in read.mapping.items())
     )
     for note in read.notes:
         st.info(note, icon=":material/info:")
-    shown = [{"created_at": r.created_at, "stars": r.stars, "text": r.text} for r in read.records[:10]]
-    st.dataframe(_local_dates(shown, get_settings().timezone), width="stretch")
+    preview = [{"date": r.created_at, "stars": r.stars, "text": r.text} for r in read.records[:PREVIEW_ROWS]]
+    _render_preview(preview, {name: REVIEW_LABELS[name] for name in ("date", "stars", "text")}, read.rows)
     if st.button("Import", type="primary", key="sources__import_reviews"):
         result = _import_with_progress(collector, read.rows)
         _render_result(
@@ -101,14 +134,27 @@ def render_review_import(file_name: str, data: bytes) -> None:
         )
 
 
-def _local_dates(rows: list[dict[str, Any]], timezone: str) -> list[dict[str, Any]]:
-    """The preview's rows with their times in the business's time zone, a date-only answer as its date."""
-    return [
-        {**row, "created_at": format_moment(row["created_at"], timezone, sortable=True)}
-        if row.get("created_at") is not None
-        else row
-        for row in rows
-    ]
+def _render_preview(rows: list[dict[str, Any]], columns: Mapping[str, str], total: int) -> None:
+    """The first rows as they will be imported, under `columns` (field -> its name in words), and how many of
+    the file's `total` rows they are."""
+    timezone = get_settings().timezone
+    st.caption(
+        f"The first {len(rows):,} of {total:,} rows, as Pulse will read them:"
+        if len(rows) < total
+        else f"The file's {total:,} {'row' if total == 1 else 'rows'}, as Pulse will read them:"
+    )
+    shown = [{label: _cell(row.get(name), timezone) for name, label in columns.items()} for row in rows]
+    st.dataframe(shown, hide_index=True, width="stretch")
+
+
+def _cell(value: object, timezone: str) -> str:
+    """A preview cell as people read it: a time in the business's time zone (a date-only answer as its date),
+    nothing as a dash."""
+    if value is None or value == "":
+        return EMPTY
+    if isinstance(value, datetime):
+        return format_moment(value, timezone)
+    return str(value)
 
 
 def _import_with_progress(collector: SurveyFileCollector | ReviewFileCollector, total: int) -> CollectResult:

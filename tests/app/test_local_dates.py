@@ -53,7 +53,7 @@ def test_upload_preview__shows_a_date_as_its_date_and_a_time_in_the_business_tim
 ) -> None:  # type: ignore[no-untyped-def]
     use_database(empty_store_url)
     app = upload(run_app("app_pages/sources.py"))
-    assert app.dataframe[0].value["created_at"].tolist() == ["2026-10-05", "2026-10-08 14:05"]
+    assert app.dataframe[0].value["Date submitted"].tolist() == ["5 Oct 2026", "8 Oct 2026, 14:05"]
 
 
 def test_explorer__shows_a_date_as_its_date_and_a_time_in_the_business_time_zone(dated_store: str) -> None:
