@@ -1,5 +1,6 @@
 """The Sources page's file import: preview with the detected mapping, let the user fix it and pick the source
-(the one that holds the same survey, whatever the file is called, or a new one), import with progress.
+(the one that holds the same survey, whatever the file is called, or a new one), import with progress, then
+score and theme the new feedback in the background (dashboard.analysis_job) with its progress on the page.
 
 The reading and importing are the collectors' own (`collectors.surveys`, `collectors.reviews`); this module only
 shows them.
@@ -29,8 +30,10 @@ from collectors.surveys import (
 )
 from collectors.surveys.plan import check_importable
 from collectors.surveys.sources import assign_source, choose_survey_source, survey_source_options
+from dashboard.analysis_job import AnalysisJob, start_analysis, store_job
+from dashboard.components import render_error
 from dashboard.data import get_engine, get_settings
-from pulse.formatting import format_moment
+from pulse.formatting import NOT_SCORED, format_moment
 from pulse.plain_text import markdown_literal
 from pulse.uploads import saved_upload
 
@@ -39,6 +42,8 @@ NEW_SOURCE = "A new source…"
 PREVIEW_ROWS = 10
 EMPTY = "–"
 ROWS_KEY = "sources__rows"  # (the uploaded file's digest, its data rows): counted once per file
+JOB_KEY = "sources__analysis"  # the scoring job this session started or saw running
+POLL_SECONDS = 1.0
 
 
 def render_survey_import(file_name: str, data: bytes) -> None:
@@ -179,8 +184,73 @@ def _render_result(result: CollectResult, first_rejects: list[tuple[int | None, 
     )
     if first_rejects:
         _render_rejects(first_rejects)
+    if result.new:
+        st.session_state[JOB_KEY] = start_analysis(get_engine(), get_settings())
+        st.info(
+            f"Pulse is scoring the new comments now (sentiment, impersonal complaints) and giving them their "
+            f"themes, in the background: this page stays usable, and the progress shows below. Until it ends "
+            f"they read “{NOT_SCORED}” in the Explorer.",
+            icon=":material/hourglass_top:",
+        )
 
 
 def _render_rejects(first_rejects: list[tuple[int | None, str]]) -> None:
     st.warning("Some rows were not imported; they are kept in the store with their reason:")
     st.dataframe([{"line": line, "reason": reason} for line, reason in first_rejects], width="stretch")
+
+
+def render_analysis() -> None:
+    """The scoring of new feedback (dashboard.analysis_job) that this session started, or that runs on the
+    store now: its progress while it runs (polled), then how it ended."""
+    running = store_job(get_settings())
+    if running is not None and running.running:
+        st.session_state[JOB_KEY] = running
+    job: AnalysisJob | None = st.session_state.get(JOB_KEY)
+    if job is None:
+        return
+    if job.running:
+        _render_running(job)
+    else:
+        _render_job(job)
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def _render_running(job: AnalysisJob) -> None:
+    if not job.running:
+        st.rerun()  # the whole page, whose tables then show the new runs
+    _render_job(job)
+
+
+def _render_job(job: AnalysisJob) -> None:
+    if job.running:  # no `with`: leaving it would mark the status complete
+        counted = f" {job.done:,} of {job.total:,}" if job.total else ""
+        status = st.status(f"{job.step}…{counted}", state="running", expanded=True)
+        status.progress(job.done / job.total if job.total else 0.0)
+        status.caption(f"Until this ends, the new comments read “{NOT_SCORED}”.")
+    elif job.error is not None:
+        with st.status("The new feedback is not scored yet", state="error", expanded=True):
+            render_error(job.error)
+            st.caption(f"Its comments read “{NOT_SCORED}” until `pulse analyze` scores them.")
+    else:
+        with st.status(_ended(job), state="complete", expanded=False):
+            st.write(_themes_said(job))
+            st.caption("The Pulse, Trends, Themes and Explorer pages count them now.")
+
+
+def _ended(job: AnalysisJob) -> str:
+    if not job.scored:
+        return "Nothing to score: the new answers have no comment."
+    return f"Scored {_comments(job.scored)} and gave them their themes."
+
+
+def _themes_said(job: AnalysisJob) -> str:
+    themes = job.themes
+    if themes is None:
+        return "No themes were given: there was nothing to theme."
+    if themes.action == "fit":
+        return f"Themes fitted ({themes.reason}): {themes.topics} themes on {_comments(themes.themed)}."
+    return f"{_comments(themes.themed)} given one of the {themes.topics} current themes."
+
+
+def _comments(count: int) -> str:
+    return "1 comment" if count == 1 else f"{count:,} comments"

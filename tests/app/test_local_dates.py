@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.imports import JOB_KEY
 from store.engine import build_engine
 from store.feedback import read_feedback
 from store.scores import write_scores
@@ -33,6 +34,7 @@ def dated_store(empty_store_url: str, use_database) -> str:  # type: ignore[no-u
     app = upload(run_app("app_pages/sources.py"))
     app.button(key="sources__import_survey").click().run()
     assert any(s.value.startswith("Import finished into") and "2 new" in s.value for s in app.success)
+    assert app.session_state[JOB_KEY].finished.wait(300)  # the page's own scoring, replaced below
     engine = build_engine(empty_store_url)
     stored = read_feedback(engine, ("id", "text")).sort("id")
     scored = stored.with_columns(
