@@ -1,5 +1,6 @@
 """The Sources page's file import: preview with the detected mapping, let the user fix it and pick the source
-(the one that holds the same survey, whatever the file is called, or a new one), import with progress.
+(the one that holds the same survey, whatever the file is called, or a new one), import with progress, then
+score and theme the new feedback in the background (dashboard.analysis_job) with its progress on the page.
 
 The reading and importing are the collectors' own (`collectors.surveys`, `collectors.reviews`); this module only
 shows them.
@@ -7,6 +8,9 @@ shows them.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime
 from itertools import cycle
 from typing import Any
 
@@ -14,16 +18,32 @@ import streamlit as st
 
 from collectors.base import CollectResult, run_collector
 from collectors.reviews import ReviewFileCollector
-from collectors.surveys import FIELDS, SurveyFileCollector, SurveyPlan, detect_mapping
+from collectors.reviews.presets import FIELD_LABELS as REVIEW_LABELS
+from collectors.surveys import (
+    FIELD_LABELS,
+    FIELDS,
+    PREVIEW_LABELS,
+    SurveyFileCollector,
+    SurveyPlan,
+    detect_mapping,
+    plan_survey_file,
+)
 from collectors.surveys.plan import check_importable
 from collectors.surveys.sources import assign_source, choose_survey_source, survey_source_options
+from dashboard.analysis_job import AnalysisJob, start_analysis, store_job
+from dashboard.components import render_error
 from dashboard.data import get_engine, get_settings
-from pulse.formatting import format_moment
+from pulse.formatting import NOT_SCORED, format_moment
 from pulse.plain_text import markdown_literal
 from pulse.uploads import saved_upload
 
 NOT_USED = "(not used)"
 NEW_SOURCE = "A new source…"
+PREVIEW_ROWS = 10
+EMPTY = "–"
+ROWS_KEY = "sources__rows"  # (the uploaded file's digest, its data rows): counted once per file
+JOB_KEY = "sources__analysis"  # the scoring job this session started or saw running
+POLL_SECONDS = 1.0
 
 
 def render_survey_import(file_name: str, data: bytes) -> None:
@@ -35,7 +55,7 @@ def render_survey_import(file_name: str, data: bytes) -> None:
         options = [NOT_USED, *plan.columns]
         detected = plan.mapping.get(field_name, NOT_USED)
         chosen = column.selectbox(
-            field_name, options, index=options.index(detected), key=f"sources__map_{field_name}"
+            FIELD_LABELS[field_name], options, index=options.index(detected), key=f"sources__map_{field_name}"
         )
         if chosen != detected:
             overrides[field_name] = "" if chosen == NOT_USED else chosen
@@ -43,7 +63,13 @@ def render_survey_import(file_name: str, data: bytes) -> None:
         plan = detect_mapping(data, file_name, mapping_overrides=overrides, timezone=timezone)
     for note in plan.notes:
         st.info(note, icon=":material/info:")
-    st.dataframe(_local_dates(plan.preview(10), timezone), width="stretch")
+    preview = plan.preview(PREVIEW_ROWS)
+    shown = {
+        name: label
+        for name, label in PREVIEW_LABELS.items()
+        if name in plan.mapping or any(name in row and "rejected" in row for row in preview)
+    }  # the fields read, and a rejected row's line, reason and cells when there is one
+    _render_preview(preview, shown, _survey_rows(data, file_name, timezone))
     source_name = _pick_source(plan, file_name)
     if st.button("Import", type="primary", key="sources__import_survey"):
         with saved_upload(data, file_name) as path:  # deleted when the import ends, finished or failed
@@ -55,6 +81,18 @@ def render_survey_import(file_name: str, data: bytes) -> None:
             assign_source(collector, choice)
             result = _import_with_progress(collector, collector.plan.data_rows or 0)
         _render_result(result, [(r.line, r.reason) for r in collector.first_rejects], choice.name)
+
+
+def _survey_rows(data: bytes, file_name: str, timezone: str) -> int:
+    """The file's data rows, counted on the whole file once per file (the preview's plan reads its first rows)."""
+    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    counted = st.session_state.get(ROWS_KEY)
+    if counted is None or counted[0] != digest:
+        counted = st.session_state[ROWS_KEY] = (
+            digest,
+            plan_survey_file(data, file_name, timezone=timezone).data_rows,
+        )
+    return int(counted[1] or 0)
 
 
 def _pick_source(plan: SurveyPlan, file_name: str) -> str:
@@ -88,12 +126,12 @@ def render_review_import(file_name: str, data: bytes) -> None:
         read = collector.read()
     st.caption(
         f"Detected format: {read.preset}. Columns used: "
-        + ", ".join(f"{f} ← {markdown_literal(c)}" for f, c in read.mapping.items())
+        + ", ".join(f"{REVIEW_LABELS[f]} ← {markdown_literal(c)}" for f, c in read.mapping.items())
     )
     for note in read.notes:
         st.info(note, icon=":material/info:")
-    shown = [{"created_at": r.created_at, "stars": r.stars, "text": r.text} for r in read.records[:10]]
-    st.dataframe(_local_dates(shown, get_settings().timezone), width="stretch")
+    preview = [{"date": r.created_at, "stars": r.stars, "text": r.text} for r in read.records[:PREVIEW_ROWS]]
+    _render_preview(preview, {name: REVIEW_LABELS[name] for name in ("date", "stars", "text")}, read.rows)
     if st.button("Import", type="primary", key="sources__import_reviews"):
         result = _import_with_progress(collector, read.rows)
         _render_result(
@@ -101,14 +139,27 @@ def render_review_import(file_name: str, data: bytes) -> None:
         )
 
 
-def _local_dates(rows: list[dict[str, Any]], timezone: str) -> list[dict[str, Any]]:
-    """The preview's rows with their times in the business's time zone, a date-only answer as its date."""
-    return [
-        {**row, "created_at": format_moment(row["created_at"], timezone, sortable=True)}
-        if row.get("created_at") is not None
-        else row
-        for row in rows
-    ]
+def _render_preview(rows: list[dict[str, Any]], columns: Mapping[str, str], total: int) -> None:
+    """The first rows as they will be imported, under `columns` (field -> its name in words), and how many of
+    the file's `total` rows they are."""
+    timezone = get_settings().timezone
+    st.caption(
+        f"The first {len(rows):,} of {total:,} rows, as Pulse will read them:"
+        if len(rows) < total
+        else f"The file's {total:,} {'row' if total == 1 else 'rows'}, as Pulse will read them:"
+    )
+    shown = [{label: _cell(row.get(name), timezone) for name, label in columns.items()} for row in rows]
+    st.dataframe(shown, hide_index=True, width="stretch")
+
+
+def _cell(value: object, timezone: str) -> str:
+    """A preview cell as people read it: a time in the business's time zone (a date-only answer as its date),
+    nothing as a dash."""
+    if value is None or value == "":
+        return EMPTY
+    if isinstance(value, datetime):
+        return format_moment(value, timezone)
+    return str(value)
 
 
 def _import_with_progress(collector: SurveyFileCollector | ReviewFileCollector, total: int) -> CollectResult:
@@ -133,8 +184,73 @@ def _render_result(result: CollectResult, first_rejects: list[tuple[int | None, 
     )
     if first_rejects:
         _render_rejects(first_rejects)
+    if result.new:
+        st.session_state[JOB_KEY] = start_analysis(get_engine(), get_settings())
+        st.info(
+            f"Pulse is scoring the new comments now (sentiment, impersonal complaints) and giving them their "
+            f"themes, in the background: this page stays usable, and the progress shows below. Until it ends "
+            f"they read “{NOT_SCORED}” in the Explorer.",
+            icon=":material/hourglass_top:",
+        )
 
 
 def _render_rejects(first_rejects: list[tuple[int | None, str]]) -> None:
     st.warning("Some rows were not imported; they are kept in the store with their reason:")
     st.dataframe([{"line": line, "reason": reason} for line, reason in first_rejects], width="stretch")
+
+
+def render_analysis() -> None:
+    """The scoring of new feedback (dashboard.analysis_job) that this session started, or that runs on the
+    store now: its progress while it runs (polled), then how it ended."""
+    running = store_job(get_settings())
+    if running is not None and running.running:
+        st.session_state[JOB_KEY] = running
+    job: AnalysisJob | None = st.session_state.get(JOB_KEY)
+    if job is None:
+        return
+    if job.running:
+        _render_running(job)
+    else:
+        _render_job(job)
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def _render_running(job: AnalysisJob) -> None:
+    if not job.running:
+        st.rerun()  # the whole page, whose tables then show the new runs
+    _render_job(job)
+
+
+def _render_job(job: AnalysisJob) -> None:
+    if job.running:  # no `with`: leaving it would mark the status complete
+        counted = f" {job.done:,} of {job.total:,}" if job.total else ""
+        status = st.status(f"{job.step}…{counted}", state="running", expanded=True)
+        status.progress(job.done / job.total if job.total else 0.0)
+        status.caption(f"Until this ends, the new comments read “{NOT_SCORED}”.")
+    elif job.error is not None:
+        with st.status("The new feedback is not scored yet", state="error", expanded=True):
+            render_error(job.error)
+            st.caption(f"Its comments read “{NOT_SCORED}” until `pulse analyze` scores them.")
+    else:
+        with st.status(_ended(job), state="complete", expanded=False):
+            st.write(_themes_said(job))
+            st.caption("The Pulse, Trends, Themes and Explorer pages count them now.")
+
+
+def _ended(job: AnalysisJob) -> str:
+    if not job.scored:
+        return "Nothing to score: the new answers have no comment."
+    return f"Scored {_comments(job.scored)} and gave them their themes."
+
+
+def _themes_said(job: AnalysisJob) -> str:
+    themes = job.themes
+    if themes is None:
+        return "No themes were given: there was nothing to theme."
+    if themes.action == "fit":
+        return f"Themes fitted ({themes.reason}): {themes.topics} themes on {_comments(themes.themed)}."
+    return f"{_comments(themes.themed)} given one of the {themes.topics} current themes."
+
+
+def _comments(count: int) -> str:
+    return "1 comment" if count == 1 else f"{count:,} comments"

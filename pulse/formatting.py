@@ -1,6 +1,6 @@
 """Numbers formatted for people: NPS as +23, CSAT as 87%, changes with their sign, weeks as 16–22 Nov 2026,
-moments in the business's time zone as 8 Oct 2026, 14:05 (a date-only answer as 8 Oct 2026). Shared by the
-dashboard and the weekly digest."""
+moments in the business's time zone as 8 Oct 2026, 14:05 (a date-only answer as 8 Oct 2026), a comment not
+scored yet as "not scored yet". Shared by the dashboard and the weekly digest."""
 
 from __future__ import annotations
 
@@ -8,6 +8,12 @@ import math
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeGuard
 from zoneinfo import ZoneInfo
+
+import polars as pl
+
+NOT_SCORED = (
+    "not scored yet"  # a comment imported since the last scoring (`pulse analyze`, or after an upload)
+)
 
 
 def _known(value: float | None) -> TypeGuard[float]:
@@ -78,4 +84,18 @@ def corrected_note(count: int | None) -> str | None:
     items = "1 comment" if count == 1 else f"{count:,} comments"
     return (
         f"Includes {items} whose label your team corrected: their corrected labels count, not the scorer's."
+    )
+
+
+def sentiment_shown_expr(sentiment: str = "sentiment", text: str = "text") -> pl.Expr:
+    """The sentiment column as shown: the label; NOT_SCORED for a comment without one yet; '–' for an answer
+    without a comment (there is nothing to score)."""
+    no_comment = pl.col(text).is_null() | (pl.col(text) == "")  # as store.scores.read_unscored: never scored
+    return (
+        pl.when(pl.col(sentiment).is_not_null())
+        .then(pl.col(sentiment))
+        .when(no_comment)
+        .then(pl.lit("–"))
+        .otherwise(pl.lit(NOT_SCORED))
+        .alias(sentiment)
     )

@@ -10,6 +10,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 FIELDS = ("review_id", "stars", "date", "title", "text", "author", "url", "location")
+FIELD_LABELS = {  # each field in words, for people: the Sources page's preview
+    "review_id": "Review ID",
+    "stars": "Stars (1-5)",
+    "date": "Date posted",
+    "title": "Title",
+    "text": "Review",
+    "author": "Reviewer",
+    "url": "Link",
+    "location": "Location",
+}
 
 
 @dataclass(frozen=True)

@@ -39,12 +39,14 @@ Choices worth knowing:
 
 from collectors.surveys.collector import SurveyFileCollector
 from collectors.surveys.layout import read_table
-from collectors.surveys.mapping import FIELDS, PRESETS, parse_map_options, read_mapping_file
-from collectors.surveys.plan import SurveyPlan, detect_mapping, plan_survey_file
+from collectors.surveys.mapping import FIELD_LABELS, FIELDS, PRESETS, parse_map_options, read_mapping_file
+from collectors.surveys.plan import PREVIEW_LABELS, SurveyPlan, detect_mapping, plan_survey_file
 
 __all__ = [
     "FIELDS",
+    "FIELD_LABELS",
     "PRESETS",
+    "PREVIEW_LABELS",
     "SurveyFileCollector",
     "SurveyPlan",
     "detect_mapping",

@@ -28,6 +28,18 @@ FIELDS = (
     "location",
     "channel",
 )
+FIELD_LABELS = {  # each field in words, for people: the Sources page's mapping and preview
+    "created_at": "Date submitted",
+    "nps": "NPS (0-10)",
+    "csat": "CSAT (1-5)",
+    "ces": "Effort, CES (1-7)",
+    "text": "Comment",
+    "response_id": "Response ID",
+    "respondent": "Respondent",
+    "segment": "Segment",
+    "location": "Location",
+    "channel": "Channel",
+}
 FIELD_HELP = (
     "created_at (the submission date; alias date), nps (0-10), csat (1-5), ces (Customer Effort Score, "
     "1-7), text (the comment; alias "

@@ -24,6 +24,7 @@ from collectors.surveys.conversion import MAX_RAW_CHARS, Conversion, Converter, 
 from collectors.surveys.layout import Layout, SurveyFile, open_survey, read_layout
 from collectors.surveys.mapping import (
     DESCRIPTIVE_FIELDS,
+    FIELD_LABELS,
     FIELDS,
     PRESET_LABELS,
     PRESETS,
@@ -134,6 +135,12 @@ class SurveyPlan:
 
 
 PREVIEW = ("created_at", "nps", "csat", "ces", "text", "segment", "location", "channel")
+PREVIEW_LABELS = {  # the preview's columns in words: the fields', then a rejected row's line, reason and cells
+    **{name: FIELD_LABELS[name] for name in PREVIEW},
+    "line": "Line",
+    "rejected": "Not imported because",
+    "raw": "Row as read",
+}
 
 
 def detect_mapping(

@@ -18,7 +18,7 @@ from dashboard.data import (
     load_sources,
 )
 from dashboard.formatting import format_counts
-from dashboard.imports import render_review_import, render_survey_import
+from dashboard.imports import render_analysis, render_review_import, render_survey_import
 from pulse.errors import PulseError
 
 st.title("Sources")
@@ -43,6 +43,7 @@ else:
                 render_survey_import(upload.name, upload.getvalue())
         except PulseError as error:
             render_error(error)
+    render_analysis()  # after an import: its new feedback scored in the background, with its progress
 
 st.subheader("Collect now")
 available = get_live_sources()

@@ -19,7 +19,7 @@ def test_sources_page__a_ces_column_is_detected_on_upload(empty_store_url: str, 
     app.get("file_uploader")[0].set_value(("ces.csv", CES_FILE.read_bytes(), "text/csv")).run()
     assert app.selectbox(key="sources__map_ces").value.startswith("How easy was it")
     assert app.selectbox(key="sources__map_channel").value == "Channel"  # the tenth field still offered
-    assert app.dataframe[0].value["ces"].tolist()[:4] == [7, 6, 5, 2]
+    assert app.dataframe[0].value["Effort, CES (1-7)"].tolist()[:4] == ["7", "6", "5", "2"]
 
 
 def test_pulse_page__shows_ces_once_a_survey_has_it(empty_store_url: str, use_database) -> None:  # type: ignore[no-untyped-def]

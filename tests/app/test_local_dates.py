@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.imports import JOB_KEY
 from store.engine import build_engine
 from store.feedback import read_feedback
 from store.scores import write_scores
@@ -33,6 +34,7 @@ def dated_store(empty_store_url: str, use_database) -> str:  # type: ignore[no-u
     app = upload(run_app("app_pages/sources.py"))
     app.button(key="sources__import_survey").click().run()
     assert any(s.value.startswith("Import finished into") and "2 new" in s.value for s in app.success)
+    assert app.session_state[JOB_KEY].finished.wait(300)  # the page's own scoring, replaced below
     engine = build_engine(empty_store_url)
     stored = read_feedback(engine, ("id", "text")).sort("id")
     scored = stored.with_columns(
@@ -53,7 +55,7 @@ def test_upload_preview__shows_a_date_as_its_date_and_a_time_in_the_business_tim
 ) -> None:  # type: ignore[no-untyped-def]
     use_database(empty_store_url)
     app = upload(run_app("app_pages/sources.py"))
-    assert app.dataframe[0].value["created_at"].tolist() == ["2026-10-05", "2026-10-08 14:05"]
+    assert app.dataframe[0].value["Date submitted"].tolist() == ["5 Oct 2026", "8 Oct 2026, 14:05"]
 
 
 def test_explorer__shows_a_date_as_its_date_and_a_time_in_the_business_time_zone(dated_store: str) -> None:

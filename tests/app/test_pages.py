@@ -316,7 +316,7 @@ def test_sources_page__upload_preview_fix_mapping_and_import_a_survey(
     assert app.selectbox(key="sources__map_location").value == "Which location?"
     app.selectbox(key="sources__map_location").select("(not used)").run()  # the user fixes the mapping
     preview = app.dataframe[0].value
-    assert preview["location"].isna().all() and preview["nps"].iloc[0] == 10
+    assert "Location" not in preview.columns and preview["NPS (0-10)"].iloc[0] == "10"
     assert app.selectbox(key="sources__target").value == "A new source…"  # nothing holds this survey yet
     assert app.text_input(key="sources__new_source").value == "Survey: google_forms.csv"
     app.button(key="sources__import_survey").click().run()
