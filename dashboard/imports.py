@@ -33,14 +33,13 @@ from collectors.surveys.sources import assign_source, choose_survey_source, surv
 from dashboard.analysis_job import AnalysisJob, start_analysis, store_job
 from dashboard.components import render_error
 from dashboard.data import get_engine, get_settings
-from pulse.formatting import NOT_SCORED, format_moment
+from pulse.formatting import EMPTY, NOT_SCORED, format_moment
 from pulse.plain_text import markdown_literal
 from pulse.uploads import saved_upload
 
 NOT_USED = "(not used)"
 NEW_SOURCE = "A new source…"
 PREVIEW_ROWS = 10
-EMPTY = "–"
 ROWS_KEY = "sources__rows"  # (the uploaded file's digest, its data rows): counted once per file
 JOB_KEY = "sources__analysis"  # the scoring job this session started or saw running
 POLL_SECONDS = 1.0
@@ -149,7 +148,7 @@ def _render_preview(rows: list[dict[str, Any]], columns: Mapping[str, str], tota
         else f"The file's {total:,} {'row' if total == 1 else 'rows'}, as Pulse will read them:"
     )
     shown = [{label: _cell(row.get(name), timezone) for name, label in columns.items()} for row in rows]
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(shown, hide_index=True, width="stretch", placeholder=EMPTY)
 
 
 def _cell(value: object, timezone: str) -> str:
@@ -196,7 +195,11 @@ def _render_result(result: CollectResult, first_rejects: list[tuple[int | None, 
 
 def _render_rejects(first_rejects: list[tuple[int | None, str]]) -> None:
     st.warning("Some rows were not imported; they are kept in the store with their reason:")
-    st.dataframe([{"line": line, "reason": reason} for line, reason in first_rejects], width="stretch")
+    st.dataframe(
+        [{"line": line, "reason": reason} for line, reason in first_rejects],
+        width="stretch",
+        placeholder=EMPTY,
+    )
 
 
 def render_analysis() -> None:

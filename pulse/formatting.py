@@ -16,16 +16,19 @@ NOT_SCORED = (
 )
 
 
+EMPTY = "–"  # an empty value, wherever one is shown
+
+
 def _known(value: float | None) -> TypeGuard[float]:
     return value is not None and not math.isnan(value)
 
 
 def format_nps(value: float | None) -> str:
-    return f"{value:+.0f}" if _known(value) else "–"
+    return f"{value:+.0f}" if _known(value) else EMPTY
 
 
 def format_share(value: float | None) -> str:
-    return f"{100 * value:.0f}%" if _known(value) else "–"
+    return f"{100 * value:.0f}%" if _known(value) else EMPTY
 
 
 def format_points(change: float | None, unit: str = "pts") -> str | None:
@@ -95,7 +98,7 @@ def sentiment_shown_expr(sentiment: str = "sentiment", text: str = "text") -> pl
         pl.when(pl.col(sentiment).is_not_null())
         .then(pl.col(sentiment))
         .when(no_comment)
-        .then(pl.lit("–"))
+        .then(pl.lit(EMPTY))
         .otherwise(pl.lit(NOT_SCORED))
         .alias(sentiment)
     )

@@ -20,6 +20,7 @@ from dashboard.data import (
 from dashboard.formatting import format_counts
 from dashboard.imports import render_analysis, render_review_import, render_survey_import
 from pulse.errors import PulseError
+from pulse.formatting import EMPTY
 
 st.title("Sources")
 st.caption("Where feedback comes from: survey exports, review sites and social mentions.")
@@ -88,6 +89,7 @@ else:
         sources.with_columns(pl.col("last_new_item").dt.convert_time_zone(timezone)),
         hide_index=True,
         width="stretch",
+        placeholder=EMPTY,
         column_config={
             "name": "Source",
             "kind": "Kind",
@@ -114,6 +116,7 @@ if not runs.is_empty():
         shown,
         hide_index=True,
         width="stretch",
+        placeholder=EMPTY,
         column_config={
             "name": "Run",
             "kind": "Kind",
@@ -135,5 +138,6 @@ else:
         rejected.select("source", "origin", "line", "reason", "raw"),
         hide_index=True,
         width="stretch",
+        placeholder=EMPTY,
         column_config={"origin": "File or endpoint", "raw": st.column_config.TextColumn("Row as read")},
     )
