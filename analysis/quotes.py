@@ -27,19 +27,22 @@ def shorten(text: str, max_chars: int = QUOTE_CHARS) -> str:
 
 
 CONFIDENT = 0.85  # a quote called most negative or most positive: the scorer's probability of that class
+STRONG_SCORE = 0.5  # the same from a scorer without probabilities (VADER): its score, either way
 # the customer's own score, where they gave one, that a negative or a positive quote must not contradict
 NEGATIVE_SCORES = {"nps": 6, "csat": 3, "stars": 3}  # at most
 POSITIVE_SCORES = {"nps": 9, "csat": 4, "stars": 4}  # at least
 
 
 def confidently(frame: pl.DataFrame, sentiment: str) -> pl.DataFrame:
-    """The rows scored `sentiment` ("negative" or "positive") with a probability of at least CONFIDENT, whose
+    """The rows scored `sentiment` ("negative" or "positive") with a probability of at least CONFIDENT (a score
+    of STRONG_SCORE or more that way where the scorer gave no probabilities), whose
     writer's own NPS, CSAT or stars (where given) say the same: a misread text ("arived 10 mins early, no
     complaints", read negative, from a customer who gave 8 out of 10) never headlines the week."""
-    probability = f"sentiment_p_{sentiment}"
-    if probability not in frame.columns:
-        return frame
-    kept = frame.filter(pl.col(probability) >= CONFIDENT)
+    column = f"sentiment_p_{sentiment}"
+    probability = pl.col(column) if column in frame.columns else pl.lit(None, dtype=pl.Float64)
+    score = pl.col("sentiment_score")
+    strong = score <= -STRONG_SCORE if sentiment == "negative" else score >= STRONG_SCORE
+    kept = frame.filter(pl.when(probability.is_null()).then(strong).otherwise(probability >= CONFIDENT))
     for column, bound in (NEGATIVE_SCORES if sentiment == "negative" else POSITIVE_SCORES).items():
         if column in frame.columns:
             agrees = pl.col(column) <= bound if sentiment == "negative" else pl.col(column) >= bound

@@ -27,6 +27,7 @@ def test_pulse_page__shows_ces_once_a_survey_has_it(empty_store_url: str, use_da
     run_collector(engine, SurveyFileCollector(CES_FILE, timezone="UTC"))
     use_database(empty_store_url)
     app = run_app()
-    ces = next(metric for metric in app.metric if metric.label == "CES")
+    app.segmented_control(key="pulse__compare").set_value("week").run()
+    ces = next(metric for metric in app.metric if metric.label == "CES: easy")
     # week of 9 Nov: CES 4 and 1, none of 5-7; the week before: 3 of 4
     assert (ces.value, ces.delta) == ("0%", "-75 pts")

@@ -19,6 +19,8 @@ import analysis.impact.assessment
 import analysis.impact_pipeline
 import dashboard.data
 from analysis.impact import ImpactSettings
+from analysis.quotes import shorten
+from dashboard.charts import ROLLOUT_LABEL_CHARS
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 TRENDS = "app_pages/trends.py"
@@ -56,9 +58,14 @@ def nps_lines(figure: dict[str, Any]) -> list[dict[str, Any]]:
     return [t for t in figure["data"] if t.get("yaxis", "y") == "y" and t.get("mode") == "lines+markers"]
 
 
+def rollout_names(markers: dict[str, Any]) -> list[str]:
+    """The rollouts' whole names, as their hovers give them (the labels shorten long ones)."""
+    return [str(hover).split("</b>")[0].removeprefix("<b>") for hover in markers["hovertext"]]
+
+
 def hover_of(figure: dict[str, Any], rollout: str) -> str:
     markers = trace(figure, "Rollouts")
-    return str(markers["hovertext"][markers["text"].index(rollout)]).replace("<br>", " ")
+    return str(markers["hovertext"][rollout_names(markers).index(rollout)]).replace("<br>", " ")
 
 
 def test_trends_page__measures_with_bands_rollouts_with_their_verdicts_and_the_detectable_change(
@@ -82,7 +89,8 @@ def test_trends_page__measures_with_bands_rollouts_with_their_verdicts_and_the_d
         "Feedback volume",
     } <= names
     markers = trace(figure, "Rollouts")
-    assert list(markers["text"]) == DEMO_ROLLOUTS
+    assert rollout_names(markers) == DEMO_ROLLOUTS
+    assert list(markers["text"]) == [shorten(name, ROLLOUT_LABEL_CHARS) for name in DEMO_ROLLOUTS]
     assert set(verdicts) == set(DEMO_ROLLOUTS)
     for name in DEMO_ROLLOUTS:
         assert verdicts[name] in hover_of(figure, name)
@@ -109,7 +117,7 @@ def test_trends_page__day_week_month_and_split_by_channel(demo_database: str, us
         "online",
     ]  # not set: reviews
     assert figure["layout"]["showlegend"] is True
-    assert list(trace(figure, "Rollouts")["text"]) == DEMO_ROLLOUTS
+    assert rollout_names(trace(figure, "Rollouts")) == DEMO_ROLLOUTS
 
 
 def test_filters__a_link_s_query_parameters_set_them_on_every_page(demo_database: str, use_database) -> None:  # type: ignore[no-untyped-def]
@@ -121,7 +129,7 @@ def test_filters__a_link_s_query_parameters_set_them_on_every_page(demo_database
     online = trace(chart(app), "NPS")
     assert online["y"] != everyone["y"] and len(online["x"]) == 25
     assert "Showing online · 5 Jan 2026 – 28 Jun 2026" in app.caption[0].value
-    assert list(trace(chart(app), "Rollouts")["text"]) == ["Self-service kiosk", "Support chatbot"]
+    assert rollout_names(trace(chart(app), "Rollouts")) == ["Self-service kiosk", "Support chatbot"]
     app.switch_page("app_pages/pulse.py").run()
     assert "(online · 5 Jan 2026 – 28 Jun 2026)" in app.caption[0].value
     assert app.query_params == {"channel": "online", "from": "2026-01-05", "to": "2026-06-28"}
@@ -216,9 +224,9 @@ def test_trends_page__a_rollout_tagged_on_the_rollouts_page_appears_with_its_ver
     verdict = next(text.value for text in app.text if "'Self-order screens'" in text.value)
     app.switch_page(TRENDS).run()
     figure = chart(app)
-    assert "Self-order screens" in trace(figure, "Rollouts")["text"]
+    assert "Self-order screens" in rollout_names(trace(figure, "Rollouts"))
     hover = hover_of(figure, "Self-order screens")
-    assert hover.startswith("<b>Self-order screens</b> 01 Jun 2026 · kiosk, in-store")
+    assert hover.startswith("<b>Self-order screens</b> 1 Jun 2026 · kiosk, in-store")
     assert verdict in hover
 
 
@@ -247,7 +255,7 @@ def weeks_around(
     """The weekly values of a measure's line in the `weeks` weeks before a rollout's start and the `weeks`
     weeks from it, as the page draws them (the rollout's start is its marker's date)."""
     markers = trace(figure, "Rollouts")
-    start = date.fromisoformat(str(markers["x"][markers["text"].index(rollout)])[:10])
+    start = date.fromisoformat(str(markers["x"][rollout_names(markers).index(rollout)])[:10])
     line = next(t for t in figure["data"] if t.get("name") == measure and t.get("mode") == "lines+markers")
     values = {date.fromisoformat(str(x)[:10]): y for x, y in zip(line["x"], line["y"], strict=True)}
     before = [values[start - timedelta(weeks=week)] for week in range(weeks, 0, -1)]
