@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from analysis.filters import Filters
+from pulse.formatting import format_day
 from pulse.plain_text import markdown_literal
 
 
 def format_counts(counts: dict[str, int | None] | None) -> str:
     """'new 12, duplicate 3' from a run's counts, leaving out the empty ones."""
     return ", ".join(f"{name} {value:,}" for name, value in (counts or {}).items() if value)
-
-
-def format_day(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
 
 
 def describe_filters(filters: Filters) -> str:

@@ -16,7 +16,7 @@ from dashboard.data import (
     load_rollout_impacts,
     load_rollouts,
 )
-from dashboard.formatting import format_day
+from pulse.formatting import format_day
 from dashboard.rollout_editor import render_rollout_editor, render_rollout_form
 from pulse.plain_text import markdown_literal
 from reports.findings import findings_rows, theme_rows
