@@ -74,5 +74,6 @@ def corrected_note(count: int | None) -> str | None:
     if not count:
         return None
     return (
-        f"Includes {plural(count, 'comment')} whose label your team corrected: their corrected labels count, not the scorer's."
+        f"Includes {plural(count, 'comment')} whose label your team corrected: their corrected labels count, "
+        "not the scorer's."
     )

@@ -11,7 +11,14 @@ from pulse.formatting import format_day, plural
 
 @pytest.mark.parametrize(
     ("count", "expected"),
-    [(0, "0 items"), (1, "1 item"), (2, "2 items"), (1250, "1,250 items"), (1.0, "1 item"), (2.5, "2.5 items")],
+    [
+        (0, "0 items"),
+        (1, "1 item"),
+        (2, "2 items"),
+        (1250, "1,250 items"),
+        (1.0, "1 item"),
+        (2.5, "2.5 items"),
+    ],
 )
 def test_plural__the_singular_for_exactly_one(count: float, expected: str) -> None:
     assert plural(count, "item") == expected
