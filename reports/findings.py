@@ -18,6 +18,7 @@ from pulse.formatting import format_day, plural
 CLEAR, LIKELY, UNCLEAR = "clear", "likely", "not clear"
 HEADLINE_FINDINGS = 4  # at most this many findings in a headline
 SIGNAL_ORDER = ("nps", "impersonal", "negative", "csat", "ces", "volume")  # the owner's order of importance
+ALL_CHANNELS = ("all", "", None)  # a rollout's channel when it touched every one (analysis.impact.findings')
 
 
 def headline(
@@ -288,7 +289,7 @@ def records_in_view(
     kept = []
     for record in records:
         on = record.get("channel")
-        if channel is not None and on not in (None, "", "all", channel):
+        if channel is not None and on not in (*ALL_CHANNELS, channel):
             continue
         window = record.get("window") or {}
         end = date.fromisoformat(window["end"]) if window.get("end") else None
