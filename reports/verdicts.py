@@ -132,7 +132,7 @@ def method_description(impact: RolloutImpact) -> str:
     if window is None:
         return impact.main_method
     periods = window.periods
-    text = f"{-periods.first} weeks before against {periods.ended} in force"
+    text = f"{plural(-periods.first, 'week')} before against {periods.ended} in force"
     if periods.last > periods.ended:
         text += f" and {periods.last - periods.ended} after it ended"
     compared = {name for finding in impact.findings for name in finding.adjusted_for}
