@@ -34,17 +34,16 @@ HOW_IT_IS_JUDGED = (
 
 
 def timeline_table(rollouts: pl.DataFrame) -> pl.DataFrame:
-    """The timeline as people read it: kinds and channels in words, a dash where a rollout has no end date or
-    description (the start date is formatted by the table's column)."""
+    """The timeline as people read it: kinds and channels in words, no description an empty cell (which the
+    table shows as a dash, as it does a rollout still running)."""
     return rollouts.select(
         "name",
         pl.col("kind").replace({kind: kind_words(kind) for kind in ROLLOUT_KINDS}),
         pl.col("channel").map_elements(channel_words, return_dtype=pl.String, skip_nulls=False),
         "started_on",
-        pl.col("ended_on").map_elements(format_day, return_dtype=pl.String).fill_null(NONE_SHOWN),
+        "ended_on",
         pl.when(pl.col("description").str.strip_chars() != "")
         .then(pl.col("description"))
-        .otherwise(pl.lit(NONE_SHOWN))
         .alias("description"),
         "created_by",
     )
@@ -101,12 +100,13 @@ else:
         timeline_table(rollouts),
         hide_index=True,
         width="stretch",
+        placeholder=NONE_SHOWN,
         column_config={
             "name": "Rollout",
             "kind": "Kind",
             "channel": "Channel",
             "started_on": st.column_config.DateColumn("Started", format="D MMM YYYY"),
-            "ended_on": "Ended",
+            "ended_on": st.column_config.DateColumn("Ended", format="D MMM YYYY"),
             "description": st.column_config.TextColumn("What changed", width="large"),
             "created_by": "Tagged by",
         },

@@ -4,6 +4,7 @@ did it, none offered to a viewer; and the cards, in words, with how each verdict
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 import pandas as pd
@@ -79,6 +80,11 @@ def test_editor__saves_changed_fields_and_keeps_them_in_the_history(
         "name: Support chatbot -> Support chatbot v2; ended_on: None -> 2026-06-01."
     )
     assert app.text_input(key=f"rollouts__edit_name_{rollout_id}").value == "Support chatbot v2"
+    timeline = app.dataframe[0]
+    assert timeline.value["description"].isna().all() and timeline.proto.placeholder == "—"
+    assert (
+        json.loads(timeline.proto.columns)["ended_on"]["type_config"]["format"] == "D MMM YYYY"
+    )  # 1 Jun 2026
     history = history_table(app)
     assert str(history["changed_at"].dt.tz) == "Europe/London"  # the business's time zone, not UTC
     assert history["name"].tolist()[:2] == [
@@ -316,7 +322,8 @@ def test_rollout_cards__say_what_changed_in_words_and_fold_away_how_it_was_worke
         "Loyalty app",
     ]
     assert timeline["channel"].tolist() == ["online", "in-store", "online", "All channels", "All channels"]
-    assert timeline["ended_on"].tolist() == ["—"] * 5
+    assert timeline["ended_on"].isna().all() and timeline["description"].notna().all()
+    assert app.dataframe[0].proto.placeholder == "—"  # what an empty cell shows
     headings = [as_read(block.value) for block in app.markdown if " · from " in block.value]
     assert headings[2] == "**Support chatbot** · from 13 Apr 2026"  # no method on the card
     cards = [frame.value for frame in app.dataframe if "How sure" in frame.value.columns]
