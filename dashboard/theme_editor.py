@@ -22,6 +22,7 @@ from dashboard.components import flash, pick_by_id, render_error
 from dashboard.data import get_engine, get_settings
 from dashboard.rollout_editor import judge_rollouts
 from pulse.errors import PulseError
+from pulse.formatting import plural
 from pulse.plain_text import markdown_literal
 from store.topics import hide_topic, merge_topic, rename_topic
 
@@ -47,7 +48,7 @@ def render_new_themes(topics: pl.DataFrame, summary: pl.DataFrame) -> None:
     library_themes = {theme_id: theme_name(row) for theme_id, row in by_id.items() if row["heading"]}
     for row in new.iter_rows(named=True):
         theme_id = row["theme_id"]
-        with st.expander(f"{markdown_literal(row['theme'])} · {row['volume']} comments"):
+        with st.expander(f"{markdown_literal(row['theme'])} · {plural(row['volume'], 'comment')}"):
             try:
                 render_keep(by_id[theme_id])
                 into = st.selectbox(

@@ -1,6 +1,6 @@
-"""Numbers formatted for people: NPS as +23, CSAT as 87%, changes with their sign, weeks as 16–22 Nov 2026,
-moments in the business's time zone as 8 Oct 2026, 14:05 (a date-only answer as 8 Oct 2026), a comment not
-scored yet as "not scored yet". Shared by the dashboard and the weekly digest."""
+"""Numbers formatted for people: NPS as +23, CSAT as 87%, changes with their sign, counts with their noun (1 item,
+2 items), days as 6 Oct 2025, weeks as 16–22 Nov 2026, moments in the business's time zone as 8 Oct 2026, 14:05
+(a date-only answer as 8 Oct 2026), a comment not scored yet as "not scored yet". Shared by the dashboard, the reports and the weekly digest."""
 
 from __future__ import annotations
 
@@ -34,6 +34,13 @@ def format_share(value: float | None) -> str:
 def format_points(change: float | None, unit: str = "pts") -> str | None:
     """A change in points, e.g. '+3 pts'; None when it cannot be computed (st.metric then shows no delta)."""
     return f"{change:+.0f} {unit}" if _known(change) else None
+
+
+def plural(count: float, noun: str, nouns: str | None = None) -> str:
+    """'1 item', '2 items', '1,250 items' ('1 reply', '2 replies' with `nouns`): a count with its noun, in the
+    singular for exactly one. A count that is not whole is shown as it comes ('0.5 answers')."""
+    number = f"{count:,}" if count != int(count) else f"{int(count):,}"
+    return f"{number} {noun if count == 1 else nouns or noun + 's'}"
 
 
 def format_day(day: date) -> str:
@@ -84,21 +91,21 @@ def corrected_note(count: int | None) -> str | None:
     """The sentence that says a figure includes labels set by a person (None when it includes none)."""
     if not count:
         return None
-    items = "1 comment" if count == 1 else f"{count:,} comments"
     return (
-        f"Includes {items} whose label your team corrected: their corrected labels count, not the scorer's."
+        f"Includes {plural(count, 'comment')} whose label your team corrected: their corrected labels count, "
+        "not the scorer's."
     )
 
 
 def sentiment_shown_expr(sentiment: str = "sentiment", text: str = "text") -> pl.Expr:
-    """The sentiment column as shown: the label; NOT_SCORED for a comment without one yet; '–' for an answer
-    without a comment (there is nothing to score)."""
-    no_comment = pl.col(text).is_null() | (pl.col(text) == "")  # as store.scores.read_unscored: never scored
+    """The sentiment column as shown: the label; NOT_SCORED for a comment without one yet; 'no comment' for an
+    answer without one (there is nothing to score)."""
+    no_comment = pl.col(text).fill_null("").str.strip_chars() == ""
     return (
         pl.when(pl.col(sentiment).is_not_null())
         .then(pl.col(sentiment))
         .when(no_comment)
-        .then(pl.lit(EMPTY))
+        .then(pl.lit("no comment"))
         .otherwise(pl.lit(NOT_SCORED))
         .alias(sentiment)
     )

@@ -21,7 +21,7 @@ import polars as pl
 from analysis.alerts import alert_scopes, scoped_alerts
 from analysis.metrics import chosen_week, period_and_previous
 from analysis.themes.trends import BASELINE_PERIODS, rising_themes
-from pulse.formatting import corrected_note, format_nps, format_points, format_share, format_week
+from pulse.formatting import corrected_note, format_nps, format_points, format_share, format_week, plural
 from reports.alerts import alert_message
 from reports.findings import owner_answer, records_in_view
 
@@ -191,7 +191,10 @@ def top_theme_lines(theme_weekly: pl.DataFrame, week: date, top: int = TOP_THEME
         return []
     biggest = theme_weekly.filter(pl.col("period") == week).sort("volume", "theme", descending=[True, False])
     return [
-        ThemeLine(row["theme"], f"{row['volume']} items, {format_share(row['share'])} of the week's feedback")
+        ThemeLine(
+            row["theme"],
+            f"{plural(row['volume'], 'item')}, {format_share(row['share'])} of the week's feedback",
+        )
         for row in biggest.head(top).iter_rows(named=True)
     ]
 

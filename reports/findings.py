@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-CLEAR, LIKELY = "clear", "likely"
+from pulse.formatting import format_day, plural
+
+CLEAR, LIKELY, UNCLEAR = "clear", "likely", "not clear"
 HEADLINE_FINDINGS = 4  # at most this many findings in a headline
 SIGNAL_ORDER = ("nps", "impersonal", "negative", "csat", "ces", "volume")  # the owner's order of importance
+ALL_CHANNELS = ("all", "", None)  # a rollout's channel when it touched every one (analysis.impact.findings')
 
 
 def headline(
@@ -23,7 +26,7 @@ def headline(
 ) -> str:
     """The rollout's clearest findings first: clear harms, other clear changes, then likely harms."""
     scope = f"{channel}, " if channel else ""
-    span = f"{weeks} week{'s' if weeks != 1 else ''}"
+    span = plural(weeks, "week")
     opening = f"After '{name}' ({scope}{'in force for ' + span if ended else span + ' so far'})"
     chosen = headline_findings(findings)
     if not chosen:
@@ -79,7 +82,7 @@ def status_phrase(item: dict[str, Any]) -> str:
     text = f"likely: {chance_words(probability or 0.0)}" if item["status"] == LIKELY else "not clear yet"
     weeks = item.get("weeks_to_settle")
     if weeks:
-        text += f"; about {weeks} more week{'s' if weeks != 1 else ''} of answers would settle it"
+        text += f"; about {plural(weeks, 'more week')} of answers would settle it"
     return text
 
 
@@ -94,12 +97,13 @@ def chance_words(probability: float) -> str:
 
 
 def steady_sentence(findings: Sequence[dict[str, Any]]) -> str:
-    """'NPS +3 points (95% CI -6 to +12); complaints of impersonal service -3 per 100 (95% CI -8 to +1).'"""
+    """'NPS +3 points (anywhere from -6 to +12); complaints of impersonal service -3 per 100 (anywhere from -8
+    to +1).': the change and its 95% interval, in words."""
     parts = []
     for item in findings[:2]:
         unit = unit_suffix(item)
         parts.append(
-            f"{item['label']} {signed(item['change'])}{unit} (95% CI {signed(item['low'])} to "
+            f"{item['label']} {signed(item['change'])}{unit} (anywhere from {signed(item['low'])} to "
             f"{signed(item['high'])})"
         )
     return capitalised("; ".join(parts)) + "."
@@ -139,45 +143,75 @@ def signal_line(item: dict[str, Any]) -> str:
         way = " worse" if is_worse(item) else " better" if item["better"] else ""
     chance = probability_worse(item) if is_worse(item) else None
     odds = f" ({chance:.0%} probable)" if chance is not None and item["status"] == LIKELY else ""
-    counted = "weeks" if item["signal"] == "volume" else "answers"
     settle = ""
     if item["status"] != CLEAR:
         weeks = item.get("weeks_to_settle")
         settle = (
-            f"; clear in about {weeks} more weeks" if weeks else "; not clear within a year at this volume"
+            f"; clear in about {plural(weeks, 'more week')}"
+            if weeks
+            else "; not clear within a year at this volume"
         )
     return (
         f"{capitalised(item['label'])}: {item['change']:+.1f}{unit} (95% CI {item['low']:+.1f} to "
-        f"{item['high']:+.1f}), {item['status']}{way}{odds}{settle}; {item['n_before']:.0f} {counted} before, "
-        f"{item['n_during']:.0f} since"
+        f"{item['high']:+.1f}), {item['status']}{way}{odds}{settle}; {counted_before_and_since(item)}"
     )
 
 
+def counted_before_and_since(item: dict[str, Any]) -> str:
+    """'712 answers before, 403 since' ('27 weeks before, 12 since' for the volume of responses)."""
+    noun = "week" if item["signal"] == "volume" else "answer"
+    return f"{plural(round(item['n_before']), noun)} before, {round(item['n_during']):,} since"
+
+
 def findings_rows(findings: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
-    """The findings as a table's rows for a rollout's card: the vital sign, before, since, the change with
-    its 95% interval, and how sure (clear / likely with its odds / not clear / too few answers)."""
+    """The findings as a table's rows for a rollout's card, in words: the vital sign, before, since, the
+    change, and how sure Pulse is of it (how_sure)."""
     rows = []
     for item in findings:
         if item["change"] is None:
-            rows.append({"Vital sign": capitalised(item["label"]), "How sure": item["status"]})
+            rows.append({"Vital sign": capitalised(item["label"]), "How sure": how_sure(item)})
             continue
         unit = unit_suffix(item)
-        sure = item["status"]
-        chance = probability_worse(item) if is_worse(item) else None
-        if sure == LIKELY and chance is not None:
-            sure = f"likely worse ({chance:.0%})"
-        elif sure in (CLEAR, LIKELY) and item["better"]:
-            sure = f"{sure} {'worse' if is_worse(item) else 'better'}"
         rows.append(
             {
                 "Vital sign": capitalised(item["label"]),
                 "Before": f"{item['before']:.1f}{unit}",
                 "Since": f"{item['after']:.1f}{unit}",
-                "Change (95% CI)": f"{item['change']:+.1f} ({item['low']:+.1f} to {item['high']:+.1f})",
-                "How sure": sure,
+                "Change": f"{item['change']:+.1f}{change_unit(item)}",
+                "How sure": how_sure(item),
             }
         )
     return rows
+
+
+def how_sure(item: dict[str, Any]) -> str:
+    """'Clearly worse', 'Likely better (about a 9 in 10 chance)', 'Clearly higher' (the volume of responses,
+    neither better nor worse), 'Not clear yet', 'Too few answers'."""
+    if item["change"] is None or item["status"] not in (CLEAR, LIKELY):
+        return capitalised(item["status"] if item["status"] != UNCLEAR else "not clear yet")
+    if item["better"]:
+        way = "worse" if is_worse(item) else "better"
+    else:
+        way = "higher" if item["change"] > 0 else "lower"
+    if item["status"] == CLEAR:
+        return f"Clearly {way}"
+    probability = probability_worse(item) if is_worse(item) else probability_of_direction(item)
+    return f"Likely {way} ({chance_words(probability or 0.0)})"
+
+
+def range_rows(findings: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
+    """How the findings were worked out, as a table's rows: each vital sign's change with its 95% range (the
+    true change is in it 95 times in 100) and the answers it rests on."""
+    return [
+        {
+            "Vital sign": capitalised(item["label"]),
+            "Change": f"{item['change']:+.1f}{change_unit(item)}",
+            "95% range": f"{item['low']:+.1f} to {item['high']:+.1f}",
+            "Based on": counted_before_and_since(item),
+        }
+        for item in findings
+        if item["change"] is not None
+    ]
 
 
 def theme_rows(themes: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
@@ -198,14 +232,14 @@ def theme_rows(themes: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
     ]
 
 
-def after_end_sentence(item: dict[str, Any], ended_on: str) -> str | None:
-    """'Since it ended on 2026-06-01, NPS is 2 points from where it was before (not clear).'"""
+def after_end_sentence(item: dict[str, Any], ended_on: date) -> str | None:
+    """'Since it ended on 1 Jun 2026, NPS is +2 points against before (not clear).'"""
     change = item.get("change_after_end")
     if change is None:
         return None
     status = item["after_end_status"]
     return (
-        f"Since it ended on {ended_on}, {item['label']} is {signed(change)}{unit_suffix(item)} "
+        f"Since it ended on {format_day(ended_on)}, {item['label']} is {signed(change)}{unit_suffix(item)} "
         f"against before ({status})."
     )
 
@@ -240,11 +274,10 @@ def owner_answer(records: Sequence[dict[str, Any]]) -> Answer:
                 return Answer(
                     kind, answer_sentence(kind, record, harms[0]), (record["name"], record["started_on"])
                 )
-    count = len(records)
     return Answer(
         "no",
-        f"Not so far: none of the {count} rollout{'s' if count != 1 else ''} has clearly or likely made "
-        "customers' experience worse.",
+        f"Not so far: none of the {plural(len(records), 'rollout')} has clearly or likely made customers' "
+        "experience worse.",
     )
 
 
@@ -256,7 +289,7 @@ def records_in_view(
     kept = []
     for record in records:
         on = record.get("channel")
-        if channel is not None and on not in (None, "", "all", channel):
+        if channel is not None and on not in (*ALL_CHANNELS, channel):
             continue
         window = record.get("window") or {}
         end = date.fromisoformat(window["end"]) if window.get("end") else None
@@ -270,7 +303,7 @@ def records_in_view(
 
 def answer_sentence(kind: str, record: dict[str, Any], item: dict[str, Any]) -> str:
     started = date.fromisoformat(record["started_on"])
-    since = f"since '{record['name']}' ({started.day} {started:%b %Y})"
+    since = f"since '{record['name']}' ({format_day(started)})"
     opening = "Yes" if kind == "yes" else "Not yet clear"
     nps = next((finding for finding in record.get("findings", []) if finding["signal"] == "nps"), None)
     why = why_sentence(record.get("themes", []), nps)
@@ -299,6 +332,11 @@ def probability_of_direction(item: dict[str, Any]) -> float:
 def unit_suffix(item: dict[str, Any]) -> str:
     """What follows a signal's number: '%', or a space and its unit (' points', ' per 100', ' a week')."""
     return "%" if item["unit"] == "%" else f" {item['unit']}"
+
+
+def change_unit(item: dict[str, Any]) -> str:
+    """What follows a change in a signal: as unit_suffix, but a change of a share is in points, not %."""
+    return " points" if item["unit"] == "%" else unit_suffix(item)
 
 
 def signed(value: float) -> str:

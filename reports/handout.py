@@ -14,7 +14,7 @@ import polars as pl
 
 from analysis.themes.report import QUOTES_PER_THEME, ThemeReport
 from pulse.errors import InputError
-from pulse.formatting import format_share
+from pulse.formatting import format_share, plural
 from pulse.plain_text import markdown_line
 from pulse.tables import csv_safe
 
@@ -227,7 +227,7 @@ def _theme_block(pdf: Any, font: str, clean: Clean, row: dict[str, Any], top_sha
     pdf.set_xy(x + 63, y)
     pdf.set_font(font, size=8)
     figures = (
-        f"{row['volume']} comments ({percent(row['share'])}), trend {percent(row['trend'], signed=True)}, "
+        f"{plural(row['volume'], 'comment')} ({percent(row['share'])}), trend {percent(row['trend'], signed=True)}, "
         f"sentiment {signed(row['mean_sentiment'])}, impersonal {percent(row['impersonal_share'])}"
     )
     pdf.cell(0, 5, clean(figures), new_x="LMARGIN", new_y="NEXT")

@@ -1,7 +1,7 @@
-"""Rollout verdicts in plain language, from analysis.impact's numbers: the verdict ("NPS fell 15.2 points
-(95% CI -29.7 to -0.7) in the 8 weeks after 'Support chatbot' ..."), the smallest change the data could show,
-the warnings, and the impact as a plain record with them (what the pipeline stores for the pages and
-`pulse impact --json` prints)."""
+"""Rollout verdicts in plain language, from analysis.impact's numbers: the verdict ("After 'Support chatbot'
+(online, 12 weeks so far): complaints of impersonal service rose from 1 to 21 per 100 (clear). ..."), the
+smallest change the data could show, the warnings, and the impact as a plain record with them (what the pipeline
+stores for the pages and `pulse impact --json` prints)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 
 from analysis.impact import DID_METHOD, RolloutImpact
 from analysis.impact.findings import RECORD_FORMAT
+from pulse.formatting import format_day, plural
 from reports.findings import after_end_sentence, headline, headline_findings, why_sentence
 
 SEASONS_WARNING = (
@@ -62,28 +63,30 @@ def impact_record(impact: RolloutImpact) -> dict[str, Any]:
 def impact_warnings(impact: RolloutImpact) -> list[str]:
     """What to keep in mind when reading the verdict: overlapping rollouts, thin data, an after window not
     over yet, a change that began before the start, and nothing untouched to compare with."""
+    last_day = format_day(impact.after_end - timedelta(days=1))
     warnings = [
-        f"'{name}' started on {started_on}, inside this rollout's windows "
-        f"({impact.before_start} to {impact.after_end - timedelta(days=1)}): part of the change may be its."
+        f"'{name}' started on {format_day(started_on)}, inside this rollout's weeks "
+        f"({format_day(impact.before_start)} to {last_day}): part of the change may be its."
         for name, started_on in impact.overlapping
     ]
     nps = impact.estimates["nps"]
+    weeks = plural(impact.weeks, "week")
     if impact.thin:
         warnings.append(
-            f"Too thin to judge: {nps.n_before} NPS answers in the {impact.weeks} weeks before and "
-            f"{nps.n_after} after (fewer than {impact.min_answers} on a side)."
+            f"Too thin to judge: {plural(nps.n_before, 'NPS answer')} in the {weeks} before and "
+            f"{nps.n_after:,} after (fewer than {impact.min_answers} on a side)."
         )
     if impact.unfinished and impact.data_end is not None:
         covered = max(0, (impact.data_end - impact.after_start).days + 1)
         warnings.append(
-            f"The after window is not over yet: the data end on {impact.data_end}, {covered} of its "
-            f"{impact.weeks * 7} days."
+            f"The weeks after it are not over yet: the data end on {format_day(impact.data_end)}, "
+            f"{covered} of its {impact.weeks * 7} days."
         )
     early = impact.early_change
     if impact.changed_before and early is not None and early.change is not None:
         warnings.append(
             f"NPS was already {'falling' if early.change < 0 else 'rising'} before the start "
-            f"({early.change:+.1f} points between the two halves of the {impact.weeks} weeks before): "
+            f"({early.change:+.1f} points between the two halves of the {weeks} before): "
             "the change may have begun before the rollout."
         )
     if impact.main_method != DID_METHOD:
@@ -106,7 +109,7 @@ def verdict(impact: RolloutImpact) -> str:
     text = f"{text} {why}" if why else text
     window = impact.window
     if window is not None and window.ended_on is not None:
-        day = window.ended_on.isoformat()
+        day = window.ended_on
         after = [after_end_sentence(item, day) for item in headline_findings(records) or records[:1]]
         text = " ".join([text, *[sentence for sentence in after if sentence]])
     return text
@@ -129,7 +132,7 @@ def method_description(impact: RolloutImpact) -> str:
     if window is None:
         return impact.main_method
     periods = window.periods
-    text = f"{-periods.first} weeks before against {periods.ended} in force"
+    text = f"{plural(-periods.first, 'week')} before against {periods.ended} in force"
     if periods.last > periods.ended:
         text += f" and {periods.last - periods.ended} after it ended"
     compared = {name for finding in impact.findings for name in finding.adjusted_for}
@@ -144,6 +147,6 @@ def detectable_sentence(weekly_answers: float, change: float | None, weeks: int)
     step = 5 if weekly_answers < 100 else 10
     volume = max(1, round(weekly_answers / step) * step) if weekly_answers >= 5 else round(weekly_answers, 1)
     return (
-        f"With about {volume:g} responses a week, only NPS changes larger than about {change:.0f} points "
-        f"over {weeks} weeks can be detected."
+        f"With about {plural(volume, 'response')} a week, only NPS changes larger than about {change:.0f} "
+        f"points over {plural(weeks, 'week')} can be detected."
     )

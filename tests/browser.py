@@ -131,23 +131,46 @@ def open_rollouts_page(page: Any, url: str) -> None:
     page.get_by_text("Did it change how customers feel?").wait_for(timeout=90_000)
 
 
-def add_rollout(page: Any, url: str, name: str, started_on: str, channel: str) -> None:
-    """Tag a rollout with the Rollouts page's form (`started_on` as YYYY/MM/DD), as a person would."""
+def add_rollout(page: Any, url: str, name: str, started_on: str, channel: str, kind: str = "Chatbot") -> None:
+    """Tag a rollout with the Rollouts page's form (`started_on` as YYYY/MM/DD; `channel` picked when the
+    picker offers it, else typed as a new one; `kind` as the form shows it), as a person would."""
     open_rollouts_page(page, url)
+    settle(page)
     history = page.get_by_text("Change history (")
     before = history.inner_text()
-    add = page.get_by_role("button", name="Add rollout")
-    form = page.get_by_test_id("stForm").filter(has=add)  # the editor's form below has the same fields
-    form.get_by_label("Name", exact=True).fill(name)
+    form = page.locator(".st-key-rollouts__add")  # the editor's form below has the same fields
+    fill_in(page, form.get_by_label("Name", exact=True), name)
+    choose_within(page, form, "Kind", kind)
     form.get_by_label("Started on", exact=True).get_by_role("spinbutton").first.click()
     page.keyboard.type(started_on.replace("/", ""))  # the date's segments, year first, advance as typed
     page.keyboard.press("Tab")
-    form.get_by_label("Channel it affects").fill(channel)
-    form.get_by_label("Your name").fill("Browser test")
-    add.click()
+    settle(page)
+    choose_channel(page, form, channel)
+    fill_in(page, form.get_by_label("Your name"), "Browser test")
+    form.get_by_role("button", name="Add rollout").click()
     page.wait_for_function(  # the page reran with the new rollout in its history
         "before => !document.body.innerText.includes(before)", arg=before, timeout=90_000
     )
+
+
+def fill_in(page: Any, box: Any, text: str) -> None:
+    """Type `text` into a text box and leave it, as a person would, then wait for the app's run."""
+    box.fill(text)
+    box.blur()
+    settle(page)
+
+
+def choose_channel(page: Any, form: Any, channel: str) -> None:
+    """Pick `channel` in a rollout form's channel picker, or, when it offers no such channel, pick a new one
+    and type its name."""
+    box = form.get_by_role("combobox", name="Channel it affects", exact=True)
+    box.click()
+    page.wait_for_timeout(300)
+    offered = page.get_by_role("option", name=channel, exact=True).count() > 0
+    box.press("Escape")
+    choose_within(page, form, "Channel it affects", channel if offered else "A new channel…")
+    if not offered:
+        fill_in(page, form.get_by_label("New channel", exact=True), channel)
 
 
 def rollout_hover(page: Any, name: str) -> str:
@@ -168,7 +191,12 @@ def settle(page: Any) -> None:
 
 def choose(page: Any, label: str, option: str) -> None:
     """Pick `option` in the select box labelled `label`, as a person would, and wait for the app's run."""
-    box = page.get_by_role("combobox", name=label, exact=True)
+    choose_within(page, page, label, option)
+
+
+def choose_within(page: Any, scope: Any, label: str, option: str) -> None:
+    """choose, for the select box labelled `label` inside `scope` (a locator: one form of several)."""
+    box = scope.get_by_role("combobox", name=label, exact=True)
     box.click()
     wanted = page.get_by_role("option", name=option, exact=True)
     page.wait_for_timeout(300)

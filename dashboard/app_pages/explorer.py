@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import partial
 
 import polars as pl
@@ -10,6 +11,7 @@ import streamlit as st
 from analysis.filters import utc_bounds
 from analysis.impersonal_threshold import unsure_band
 from analysis.personal_data import redact_expr
+from analysis.quotes import shorten
 from dashboard.auth import allowed, tagged_by
 from dashboard.components import flash, render_empty_state, render_error, render_flash
 from dashboard.data import data_version, get_engine, get_settings, load_feedback_page
@@ -17,7 +19,7 @@ from dashboard.filters import current_filters
 from dashboard.formatting import describe_filters
 from dashboard.rollout_editor import judge_rollouts
 from pulse.errors import PulseError
-from pulse.formatting import format_moment
+from pulse.formatting import EMPTY, format_moment, plural, sentiment_shown_expr
 from pulse.tables import table_bytes
 from store.explorer import CORRECTABLE, SENTIMENTS, FeedbackQuery, correct_label
 from store.schema import FEEDBACK_KINDS, SENTIMENT_PROBABILITY_COLUMNS
@@ -31,6 +33,15 @@ SHOWN_COLUMNS = (
 )  # fmt: skip
 SCORE_AT = SHOWN_COLUMNS.index("sentiment_score") + 1
 DOWNLOADED_COLUMNS = (*SHOWN_COLUMNS[:SCORE_AT], *SENTIMENT_PROBABILITY_COLUMNS, *SHOWN_COLUMNS[SCORE_AT:])
+LABEL_CHARS = 80  # of an item's text in the correction picker
+
+
+def item_label(text: str | None, written: datetime, timezone: str) -> str:
+    """An item as the correction picker names it: its text on one line, cut at a word to about LABEL_CHARS
+    characters, and when it was written ('Could not reach a person… · 8 Oct 2026, 14:05')."""
+    words = " ".join((text or "").split())
+    return f"{shorten(words, LABEL_CHARS) if words else 'No comment'} · {format_moment(written, timezone)}"
+
 
 st.title("Feedback explorer")
 st.caption(
@@ -75,8 +86,8 @@ if rows.is_empty():
 
 described = describe_filters(filters)
 st.caption(
-    f"{total:,} items match{f' ({described})' if described else ''}; showing {wanted.offset + 1:,}–"
-    f"{wanted.offset + rows.height:,}, newest first."
+    f"{plural(total, 'item')} {'matches' if total == 1 else 'match'}{f' ({described})' if described else ''}; "
+    f"showing {wanted.offset + 1:,}–{wanted.offset + rows.height:,}, newest first."
 )
 shown = rows if allowed("admin") else rows.with_columns(redact_expr(pl.col("text")).alias("text"))
 timezone = get_settings().timezone
@@ -86,15 +97,19 @@ shown = shown.with_columns(  # in the business's time zone; a date-only answer a
     )
 )
 st.dataframe(
-    shown.select(*SHOWN_COLUMNS),
+    shown.select(*SHOWN_COLUMNS).with_columns(sentiment_shown_expr()),
     hide_index=True,
     width="stretch",
+    row_height=70,  # three lines: a long comment wraps (a cell taller than 4rem wraps its text)
+    placeholder=EMPTY,
     column_config={
         "id": "Item",
         "created_at": st.column_config.TextColumn(
             "When", help=f"In {timezone}; a date alone: a date-only answer"
         ),
-        "text": st.column_config.TextColumn("Text", width="large"),
+        "text": st.column_config.TextColumn(
+            "Text", width="large", help="A long comment wraps; double-click it to read it all."
+        ),
         "sentiment_score": st.column_config.NumberColumn("Score", format="%.2f"),
         "corrected_sentiment": "Sentiment (corrected)",
         "corrected_impersonal": "Impersonal (corrected)",
@@ -142,7 +157,11 @@ if unsure and allowed("editor"):
 if allowed("editor"):
     with st.form("explorer__correct"):
         st.markdown("**Correct a label**")
-        item = st.selectbox("Item", rows["id"].to_list(), key="explorer__item")
+        labels = {
+            item_id: item_label(text, written, timezone)
+            for item_id, text, written in zip(rows["id"], shown["text"], rows["created_at"], strict=True)
+        }
+        item = st.selectbox("Item", list(labels), format_func=labels.__getitem__, key="explorer__item")
         field = st.radio("Label", list(CORRECTABLE), horizontal=True, key="explorer__field")
         value = st.selectbox(
             "Right value",

@@ -22,10 +22,16 @@ from dashboard.data import (
 from dashboard.filters import current_filters
 from dashboard.formatting import describe_filters
 from dashboard.theme_editor import render_new_themes, render_theme_editor
+from pulse.formatting import plural
 from pulse.plain_text import markdown_literal
 from reports.handout import percent, signed
 
 PERIODS = {"Last 12 weeks": 12, "Last 26 weeks": 26, "Everything": None}
+THEME_COLUMN = st.column_config.TextColumn(
+    "Theme", width="large", help="A long name is cut short here: double-click it to read it all."
+)
+QUOTE_NOTE = "close to the theme's centre; emails, phone numbers and @handles removed"
+SHORTENED_NOTE = "; shortened: search the Explorer for its first words to read it all"
 
 version = data_version()
 st.title("Themes")
@@ -77,7 +83,7 @@ st.dataframe(
     width="stretch",
     column_config={
         "heading": "Heading",
-        "theme": "Theme",
+        "theme": THEME_COLUMN,
         "volume": "Comments",
         "share": st.column_config.NumberColumn("Share", format="%.1f%%"),
         "trend": st.column_config.NumberColumn("Trend (4 weeks)", format="%+.1f pts"),
@@ -134,20 +140,21 @@ else:
         column_config={
             "rollout": "Rollout",
             "started_on": st.column_config.DateColumn("Started", format="D MMM YYYY"),
-            "theme": "Theme",
+            "theme": THEME_COLUMN,
             "share": "Share, 4 weeks before → after",
             "change": "Change",
-            "interval": "95% interval",
+            "interval": "95% range",
         },
     )
 
 st.subheader("What they said")
 for row in report.summary.iter_rows(named=True):
-    with st.expander(
-        f"{markdown_literal(row['theme'])} · {row['volume']} comments · sentiment {signed(row['mean_sentiment'])}"
+    with st.expander(  # the full name: an expander's label wraps
+        f"{markdown_literal(row['theme'])} · {plural(row['volume'], 'comment')} · sentiment "
+        f"{signed(row['mean_sentiment'])}"
     ):
-        for quote in row["quotes"]:
-            render_quote(quote, "close to the theme's centre; emails, phone numbers and @handles removed")
+        for quote in row["quotes"]:  # cut at a word by analysis.quotes.shorten, with an ellipsis
+            render_quote(quote, QUOTE_NOTE + (SHORTENED_NOTE if quote.endswith("…") else ""))
 
 st.subheader("Download for a staff meeting")
 downloads = st.columns(3)

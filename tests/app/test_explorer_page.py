@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import shutil
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ import streamlit
 from streamlit.testing.v1 import AppTest
 
 from analysis.impersonal_threshold import unsure_band
-from store.daily_counts import read_daily_counts
+from store.daily_counts import read_daily_counts, refresh_daily_counts
 from store.engine import build_engine
 from store.explorer import read_corrections
 from store.feedback import read_feedback, upsert_feedback
@@ -148,3 +148,59 @@ def test_explorer__the_page_download_has_each_class_probability_beside_the_score
     scored = [row[at : at + 3] for row in rows if row[at - 1]]  # an answer without a comment has no score
     assert scored and all(sum(float(value) for value in row) == pytest.approx(1) for row in scored)
     assert all(row[at : at + 3] == ["", "", ""] for row in rows if not row[at - 1])
+
+
+LONG_COMMENT = (
+    "The chatbot kept answering questions I had not asked, and when I finally asked for a person it sent me "
+    "the same FAQ page again"
+)
+
+
+@pytest.fixture
+def two_answers(empty_store_url: str) -> str:
+    """A store with a long comment nobody has scored yet, and, a day later, an NPS answer without a comment."""
+    engine = build_engine(empty_store_url)
+    answers = [
+        FeedbackRecord(
+            external_id="long",
+            kind="survey",
+            created_at=datetime(2026, 3, 2, 12, tzinfo=UTC),
+            text=LONG_COMMENT,
+        ),
+        FeedbackRecord(
+            external_id="bare", kind="survey", created_at=datetime(2026, 3, 3, 9, tzinfo=UTC), nps=9
+        ),
+    ]
+    upsert_feedback(engine, SourceSpec("Survey: test", "survey", "file"), FeedbackFrame.of(answers))
+    refresh_daily_counts(engine, "Europe/London")
+    engine.dispose()
+    return empty_store_url
+
+
+def test_explorer__one_match_in_the_singular_and_no_blank_sentiment(two_answers: str, use_database) -> None:  # type: ignore[no-untyped-def]
+    use_database(two_answers)
+    app = explorer()
+    assert app.dataframe[0].value["sentiment"].tolist() == ["no comment", "not scored yet"]  # newest first
+    app.text_input(key="explorer__search").input("FAQ").run()
+    assert app.caption[1].value.startswith("1 item matches; showing 1–1, newest first")
+
+
+def test_explorer__the_correction_picker_names_each_item_by_its_text_and_date(
+    two_answers: str, use_database
+) -> None:  # type: ignore[no-untyped-def]
+    use_database(two_answers)
+    app = explorer()
+    picker = app.selectbox(key="explorer__item")
+    ids = app.dataframe[0].value["id"].tolist()
+    assert picker.options == [
+        "No comment · 3 Mar 2026, 09:00",
+        "The chatbot kept answering questions I had not asked, and when I finally asked… · 2 Mar 2026, 12:00",
+    ]
+    assert picker.value == ids[0]  # the item's id is what a correction is saved to
+    picker.set_value(ids[1])
+    app.selectbox(key="explorer__value").set_value("negative")
+    app.radio(key="explorer__field").set_value("sentiment")
+    app.button(key="FormSubmitter:explorer__correct-Save correction").click().run()
+    assert not app.exception, app.exception
+    corrections = read_corrections(build_engine(two_answers))
+    assert corrections.select("feedback_id", "field", "value").rows() == [(ids[1], "sentiment", "negative")]

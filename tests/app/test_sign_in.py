@@ -74,12 +74,13 @@ def test_dashboard__a_viewer_cannot_tag_rollouts_but_an_editor_can(  # type: ign
     viewer.switch_page("app_pages/rollouts.py").run()
     assert not viewer.exception
     assert any("an editor or admin tags rollouts" in info.value for info in viewer.info)
-    assert not [form for form in viewer.get("form")]
+    assert not [button for button in viewer.button if button.key == "rollouts__add__submit"]
 
     editor = sign_in_as(signed_out_app(empty_store_url, use_database, monkeypatch), "eve", PASSWORD)
     editor.switch_page("app_pages/rollouts.py").run()
     editor.text_input(key="rollouts__name").input("Kiosk")
-    editor.button(key="FormSubmitter:rollouts__add-Add rollout").click().run()
+    editor.selectbox(key="rollouts__kind").select("kiosk")
+    editor.button(key="rollouts__add__submit").click().run()
     assert not editor.exception
     assert editor.dataframe[0].value["created_by"].to_list() == ["eve"]
 
@@ -151,11 +152,11 @@ def test_dashboard__a_demoted_user_gets_the_new_role_at_the_next_run(  # type: i
 ) -> None:
     app = sign_in_as(signed_out_app(empty_store_url, use_database, monkeypatch), "eve", PASSWORD)
     app.switch_page("app_pages/rollouts.py").run()
-    assert [form for form in app.get("form")]  # an editor may add rollouts
+    assert [button for button in app.button if button.key == "rollouts__add__submit"]  # an editor may add
     remove_user(accounts, "eve")
     add_user(accounts, "eve", PASSWORD, "viewer")
     app.run()
     assert not app.exception
     assert any("Signed in as **eve** (viewer)" in caption.value for caption in app.sidebar.caption)
     assert any("an editor or admin tags rollouts" in info.value for info in app.info)
-    assert not [form for form in app.get("form")]
+    assert not [button for button in app.button if button.key == "rollouts__add__submit"]

@@ -213,6 +213,24 @@ def test_themes_page__a_theme_name_with_markdown_shows_as_typed(themed_store: st
     assert html_literal(NASTY_NAME) in names and NASTY_NAME not in names
 
 
+LONG_NAME = (
+    "Waiting for the sourdough loaf at the counter while the kiosk screen keeps asking whether we would like to "
+    "add a pastry to the order"
+)
+
+
+def test_themes_page__a_long_theme_name_can_be_read_in_full(themed_store: str, use_database) -> None:  # type: ignore[no-untyped-def]
+    engine = build_engine(themed_store)
+    rename_topic(engine, int(read_topics(engine)["id"][0]), LONG_NAME)
+    engine.dispose()
+    use_database(themed_store)
+    app = run_app(PAGE)
+    columns = json.loads(app.dataframe[0].proto.columns)  # the table cuts it: it says how to read it all
+    assert columns["theme"]["help"] == "A long name is cut short here: double-click it to read it all."
+    said = [as_read(expander.label) for expander in app.expander if "sentiment" in expander.label]
+    assert any(label.startswith(f"{LONG_NAME} · 30 comments · ") for label in said)  # whole, in words
+
+
 def test_themes_page__no_themes_says_what_to_do(empty_store_url: str, use_database) -> None:  # type: ignore[no-untyped-def]
     use_database(empty_store_url)
     app = run_app(PAGE)

@@ -217,9 +217,9 @@ def test_trends_page__a_rollout_tagged_on_the_rollouts_page_appears_with_its_ver
     app.text_input(key="rollouts__name").input("Self-order screens")
     app.selectbox(key="rollouts__kind").select("kiosk")
     app.date_input(key="rollouts__started_on").set_value(date(2026, 6, 1))
-    app.text_input(key="rollouts__channel").input("in-store")
+    app.selectbox(key="rollouts__channel").select("in-store")
     app.text_input(key="rollouts__by").input("Sam")
-    app.button[0].click().run()
+    app.button(key="rollouts__add__submit").click().run()
     assert not app.exception
     verdict = next(text.value for text in app.text if "'Self-order screens'" in text.value)
     app.switch_page(TRENDS).run()

@@ -4,6 +4,7 @@ names people type show as typed, never as HTML or Markdown."""
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,8 @@ from playwright.sync_api import expect
 
 from analysis.theme_pipeline import fit_themes
 from store.engine import build_engine
-from store.rollouts import read_rollouts
+from store.rollouts import Rollout, read_rollout_changes, read_rollouts
+from store.rollouts import add_rollout as store_rollout
 from store.topics import read_topics
 from tests.browser import (
     CHROMIUM,
@@ -19,6 +21,7 @@ from tests.browser import (
     browser_page,
     chart_texts,
     choose,
+    fill_in,
     open_rollouts_page,
     open_themes_page,
     open_trends_page,
@@ -59,28 +62,98 @@ def test_rollouts_page__a_renamed_rollout_stays_picked_and_is_the_one_deleted(
     with serve(url) as address, browser_page() as page:
         open_rollouts_page(page, address)
         settle(page)
-        choose(page, "Rollout", "Support chatbot (from 2026-04-13)")  # the third: not the first
+        choose(page, "Rollout", "Support chatbot (from 13 Apr 2026)")  # the third: not the first
         picker = page.get_by_role("combobox", name="Rollout", exact=True)
         save = page.get_by_role("button", name="Save changes")
-        form = page.get_by_test_id("stForm").filter(has=save)
-        form.get_by_label("Name", exact=True).fill("Chatbot, renamed")
+        form = page.locator(f".st-key-rollouts__edit_{chatbot}")
+        fill_in(page, form.get_by_label("Name", exact=True), "Chatbot, renamed")
         save.click()
         expect(picker).to_have_value(
-            "Chatbot, renamed (from 2026-04-13)", timeout=90_000
+            "Chatbot, renamed (from 13 Apr 2026)", timeout=90_000
         )  # not the old label
         expect(page.get_by_text("Saved rollout 'Chatbot, renamed'")).to_be_visible()
         settle(page)
         confirm = page.get_by_test_id("stCheckbox").filter(has_text="Yes, delete")
         confirm.click()  # a click, and so a run, with the picker as the browser shows it
         settle(page)
-        assert confirm.inner_text().strip() == "Yes, delete 'Chatbot, renamed (from 2026-04-13)'"
-        assert shown_choice(page, "Rollout") == "Chatbot, renamed (from 2026-04-13)"
+        assert confirm.inner_text().strip() == "Yes, delete 'Chatbot, renamed (from 13 Apr 2026)'"
+        assert shown_choice(page, "Rollout") == "Chatbot, renamed (from 13 Apr 2026)"
         page.get_by_role("button", name="Delete rollout").click()
-        page.get_by_text("Deleted 'Chatbot, renamed (from 2026-04-13)'").wait_for(timeout=90_000)
+        page.get_by_text("Deleted 'Chatbot, renamed (from 13 Apr 2026)'").wait_for(timeout=90_000)
     after = read_rollouts(engine)
     engine.dispose()
     assert after["id"].to_list() == [rollout for rollout in before["id"].to_list() if rollout != chatbot]
     assert "Support chatbot" not in after["name"].to_list() and after.height == before.height - 1
+
+
+@pytest.fixture
+def one_rollout(tmp_path: Path) -> str:
+    """A store with one rollout on its timeline (so that the page has a history) and no feedback (so that
+    each change is judged at once)."""
+    url = f"sqlite:///{tmp_path / 'rollouts.db'}"
+    engine = build_engine(url)
+    upgrade_as_pulse_db_upgrade_does(engine)
+    store_rollout(engine, Rollout("Self-service kiosk", "kiosk", date(2026, 1, 12)), by="sam")
+    engine.dispose()
+    return url
+
+
+def test_rollouts_page__a_rollout_added_renamed_then_deleted_shows_each_step_on_the_page_and_in_the_store(
+    one_rollout: str,
+) -> None:
+    engine = build_engine(one_rollout)
+    with serve(one_rollout) as address, browser_page() as page:
+        add_rollout(page, address, "Order screens", started_on="2026/06/01", channel="online", kind="Kiosk")
+        expect(page.get_by_text("Added 'Order screens' to the timeline.")).to_be_visible()
+        expect(page.get_by_text("Order screens · from 1 Jun 2026")).to_be_visible()  # its card
+        added = read_rollouts(engine).filter(name="Order screens").row(0, named=True)
+        assert (added["kind"], added["channel"], added["created_by"]) == ("kiosk", "online", "Browser test")
+        rollout_id = added["id"]
+        assert read_rollout_changes(engine).row(0)[:3] == (rollout_id, "added", "Browser test")
+
+        choose(page, "Rollout", "Order screens (from 1 Jun 2026)")
+        form = page.locator(f".st-key-rollouts__edit_{rollout_id}")
+        fill_in(page, form.get_by_label("Name", exact=True), "Screens at the door")
+        fill_in(page, page.locator(".st-key-rollouts__editor").get_by_label("Your name"), "Browser test")
+        form.get_by_role("button", name="Save changes").click()
+        expect(  # Streamlit's Markdown draws the -> of store.rollouts.describe_change as an arrow
+            page.get_by_text(
+                f"Saved rollout 'Screens at the door' (id {rollout_id}): name: Order screens → Screens at the door."
+            )
+        ).to_be_visible(timeout=90_000)
+        settle(page)
+        assert shown_choice(page, "Rollout") == "Screens at the door (from 1 Jun 2026)"
+        expect(page.get_by_text("Screens at the door · from 1 Jun 2026")).to_be_visible()
+        assert read_rollouts(engine).filter(id=rollout_id)["name"].to_list() == ["Screens at the door"]
+        edited = read_rollout_changes(engine).row(0, named=True)
+        assert (edited["rollout_id"], edited["action"], edited["changed_by"], edited["what"]) == (
+            rollout_id,
+            "edited",
+            "Browser test",
+            "name: Order screens -> Screens at the door",
+        )
+
+        page.get_by_test_id("stCheckbox").filter(has_text="Yes, delete").click()
+        settle(page)
+        page.get_by_role("button", name="Delete rollout").click()
+        expect(
+            page.get_by_text(
+                f"Deleted 'Screens at the door (from 1 Jun 2026)' (id {rollout_id}); its history is kept."
+            )
+        ).to_be_visible(timeout=90_000)
+        settle(page)
+        assert shown_choice(page, "Rollout") == ""  # nothing picked: not silently another rollout
+        expect(page.get_by_text("Screens at the door · from 1 Jun 2026")).to_have_count(0)
+        expect(page.get_by_text("Change history (4)")).to_be_visible()
+        assert read_rollouts(engine)["name"].to_list() == ["Self-service kiosk"]
+        deleted = read_rollout_changes(engine).row(0, named=True)
+        assert (deleted["rollout_id"], deleted["action"], deleted["changed_by"], deleted["what"]) == (
+            rollout_id,
+            "deleted",
+            "Browser test",
+            "Screens at the door",
+        )
+    engine.dispose()
 
 
 @pytest.fixture

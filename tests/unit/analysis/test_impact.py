@@ -311,9 +311,9 @@ def test_assess_rollout__warns_of_overlap_thin_data_unfinished_window_and_an_ear
     )
     impact = assess_rollout(feedback, "Chatbot", START, other_rollouts=rollouts, settings=ImpactSettings())
     text = " ".join(impact_warnings(impact))
-    assert "'Kiosk' started on 2026-04-27, inside this rollout's windows" in text
+    assert "'Kiosk' started on 27 Apr 2026, inside this rollout's weeks" in text
     assert "Too thin to judge: 560 NPS answers in the 8 weeks before and 6 after" in text
-    assert "The after window is not over yet" in text
+    assert "The weeks after it are not over yet: the data end on " in text
     assert "NPS was already falling before the start (-30.0 points" in text
 
 
@@ -386,4 +386,4 @@ def test_assess_rollout__an_end_date_judges_before_during_and_after() -> None:
     nps = impact.findings[0]
     assert nps.change == pytest.approx(-30) and nps.change_after_end == pytest.approx(0, abs=1e-9)
     assert nps.status == "clear" and nps.after_end_status in ("not clear", "likely")
-    assert "Since it ended on 2026-05-11, NPS is +0 points against before" in verdict(impact)
+    assert "Since it ended on 11 May 2026, NPS is +0 points against before" in verdict(impact)

@@ -14,7 +14,14 @@ from analysis.impact.explained import theme_parts
 from analysis.impact.findings import CLEAR, LIKELY, THIN, rollout_window
 from analysis.impact.sequential import anytime_p_value, holm, weeks_to_settle
 from analysis.impact.signals import YEAR_WEEKS, Periods, Weekly, fit_signal
-from reports.findings import headline, owner_answer, records_in_view, why_sentence
+from reports.findings import (
+    findings_rows,
+    headline,
+    owner_answer,
+    range_rows,
+    records_in_view,
+    why_sentence,
+)
 
 START = date(2026, 4, 13)
 
@@ -201,6 +208,54 @@ def test_headline__clear_harms_first_then_likely_ones_with_their_odds() -> None:
     assert headline("App", None, 0, [item("nps", THIN, 0) | {"change": None}]).startswith(
         "Not enough answers"
     )
+
+
+def test_headline__one_week_and_one_more_week_in_the_singular() -> None:
+    text = headline("Chatbot", None, 1, [item("nps", LIKELY, -14, weeks_to_settle=1)])
+    assert text.startswith("After 'Chatbot' (1 week so far): ")
+    assert text.endswith("about 1 more week of answers would settle it).")
+    assert headline("App", None, 9, [item("nps", "not clear", 2)]).endswith(
+        "NPS +2 points (anywhere from -3 to +7)."
+    )
+
+
+def test_findings_rows__the_change_and_how_sure_in_words_without_the_interval() -> None:
+    findings = [
+        item("nps", LIKELY, -14, n_before=712.0, n_during=403.0),
+        item("impersonal", CLEAR, 11, better=-1, n_before=712.0, n_during=403.0),
+        item("nps", "not clear", 2, n_before=1.0, n_during=2.0),
+        item("nps", THIN, 0) | {"change": None},
+        item("impersonal", CLEAR, 3, better=0) | {"signal": "volume", "n_before": 8.0, "n_during": 1.0},
+    ]
+    rows = findings_rows(findings)
+    assert rows[0] == {
+        "Vital sign": "NPS",
+        "Before": "30.0 points",
+        "Since": "16.0 points",
+        "Change": "-14.0 points",
+        "How sure": "Likely worse (about a 95 in 100 chance)",
+    }
+    assert [row["How sure"] for row in rows] == [
+        "Likely worse (about a 95 in 100 chance)",
+        "Clearly worse",
+        "Not clear yet",
+        "Too few answers",
+        "Clearly higher",
+    ]
+    assert findings_rows([item("nps", CLEAR, 12)])[0]["How sure"] == "Clearly better"
+    assert not any("95%" in key or "CI" in key for row in rows for key in row)
+    assert [row["95% range"] for row in range_rows(findings)] == [
+        "-19.0 to -9.0",
+        "+6.0 to +16.0",
+        "-3.0 to +7.0",
+        "-2.0 to +8.0",
+    ]
+    assert [row["Based on"] for row in range_rows(findings)] == [
+        "712 answers before, 403 since",
+        "712 answers before, 403 since",
+        "1 answer before, 2 since",
+        "8 weeks before, 1 since",
+    ]
 
 
 def test_owner_answer__yes_not_yet_clear_and_not_so_far() -> None:

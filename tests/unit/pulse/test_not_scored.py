@@ -12,4 +12,4 @@ def test_sentiment_shown_expr__a_label_not_scored_yet_or_no_comment() -> None:
         {"text": ["Lovely bread", "Slow queue", "", None], "sentiment": ["positive", None, None, None]}
     )
     shown = frame.select(sentiment_shown_expr())["sentiment"].to_list()
-    assert shown == ["positive", NOT_SCORED, "–", "–"]
+    assert shown == ["positive", NOT_SCORED, "no comment", "no comment"]
