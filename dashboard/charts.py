@@ -15,7 +15,7 @@ import polars as pl
 from plotly.subplots import make_subplots
 
 from analysis.quotes import shorten
-from pulse.formatting import format_day
+from pulse.formatting import format_day, kind_words
 from pulse.plain_text import html_literal
 
 PALETTE = {
@@ -299,7 +299,7 @@ def rollout_hover(rollout: dict[str, Any]) -> str:
     where = rollout["channel"] or "all channels"
     lines = [
         f"<b>{html_literal(rollout['name'])}</b>",
-        html_literal(f"{format_day(rollout['started_on'])} · {rollout['kind']}, {where}"),
+        html_literal(f"{format_day(rollout['started_on'])} · {kind_words(rollout['kind'])}, {where}"),
         *wrap(html_literal(rollout.get("verdict") or ""), 70, break_on_hyphens=False),
     ]
     return "<br>".join(lines)

@@ -21,7 +21,7 @@ from dashboard.auth import OPEN_ACCESS, allowed, current_user, tagged_by
 from dashboard.components import flash, pick_by_id, render_error
 from dashboard.data import data_version, get_engine, load_filter_options
 from pulse.errors import InputError, PulseError
-from pulse.formatting import format_day
+from pulse.formatting import format_day, kind_words
 from pulse.plain_text import markdown_literal
 from reports.findings import ALL_CHANNELS
 from store.rollouts import (
@@ -63,11 +63,6 @@ def render_rollout_editor(rollouts: pl.DataFrame) -> None:
 def rollout_label(name: str, started_on: date) -> str:
     """'Support chatbot (from 13 Apr 2026)'."""
     return f"{name} (from {format_day(started_on)})"
-
-
-def kind_words(kind: str) -> str:
-    """A rollout's kind as people say it: 'Automated email' for automated_email."""
-    return kind.replace("_", " ").capitalize()
 
 
 def channel_words(channel: str | None) -> str:

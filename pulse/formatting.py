@@ -43,6 +43,11 @@ def plural(count: float, noun: str, nouns: str | None = None) -> str:
     return f"{number} {noun if count == 1 else nouns or noun + 's'}"
 
 
+def kind_words(kind: str) -> str:
+    """A rollout's kind as people say it: 'Automated email' for automated_email."""
+    return kind.replace("_", " ").capitalize()
+
+
 def format_day(day: date) -> str:
     """'6 Oct 2025'."""
     return f"{day.day} {day:%b %Y}"

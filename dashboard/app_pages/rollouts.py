@@ -18,8 +18,8 @@ from dashboard.data import (
     load_rollout_impacts,
     load_rollouts,
 )
-from dashboard.rollout_editor import channel_words, kind_words, render_rollout_editor, render_rollout_form
-from pulse.formatting import EMPTY, format_day
+from dashboard.rollout_editor import channel_words, render_rollout_editor, render_rollout_form
+from pulse.formatting import EMPTY, format_day, kind_words
 from pulse.plain_text import markdown_literal
 from reports.findings import findings_rows, range_rows, theme_rows
 from store.rollouts import ROLLOUT_KINDS

@@ -226,7 +226,7 @@ def test_trends_page__a_rollout_tagged_on_the_rollouts_page_appears_with_its_ver
     figure = chart(app)
     assert "Self-order screens" in rollout_names(trace(figure, "Rollouts"))
     hover = hover_of(figure, "Self-order screens")
-    assert hover.startswith("<b>Self-order screens</b> 1 Jun 2026 · kiosk, in-store")
+    assert hover.startswith("<b>Self-order screens</b> 1 Jun 2026 · Kiosk, in-store")
     assert verdict in hover
 
 

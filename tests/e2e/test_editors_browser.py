@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from analysis.quotes import shorten
 from analysis.theme_pipeline import fit_themes
+from dashboard.charts import ROLLOUT_LABEL_CHARS
 from store.engine import build_engine
 from store.rollouts import Rollout, read_rollout_changes, read_rollouts
 from store.rollouts import add_rollout as store_rollout
@@ -39,6 +41,7 @@ pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (installed by .ci/run)"),
 ]
 TYPED = '<b>Bold</b> <a href="https://x.example">link</a> *star* [x](y)'
+LABEL = shorten(TYPED, ROLLOUT_LABEL_CHARS)  # '<b>Bold</b>…' on the charts
 
 
 @pytest.fixture(autouse=True)
@@ -205,9 +208,9 @@ def test_rollout_name__shows_as_typed_on_the_charts_and_the_rollouts_page(
         shown = page.locator("body").inner_text().replace("\u2060", "")  # an invisible word joiner: no link
         assert TYPED in shown  # the flash and the rollout's verdict heading
         trends = open_trends_page(page, address)
-        assert TYPED in trends
+        assert LABEL in trends  # the chart's label, shortened, as typed: not bold, not a link
         assert page.locator(".js-plotly-plot a").count() == 0
         page.goto(address)
         wait_for_chart(page)
-        assert TYPED in chart_texts(page)
+        assert LABEL in chart_texts(page)
         assert page.locator(".js-plotly-plot a").count() == 0

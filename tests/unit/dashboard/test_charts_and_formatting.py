@@ -156,9 +156,9 @@ def test_trends_figure__rollout_markers_are_labelled_and_their_hover_gives_the_v
     assert list(markers["text"]) == ["Support chatbot", "Kiosk &lt;b&gt;2&lt;/b&gt;"]  # as typed, not bold
     chatbot, kiosk = markers["hovertext"]
     assert CHATBOT_VERDICT in chatbot.replace("<br>", " ")
-    assert chatbot.startswith("<b>Support chatbot</b><br>9 Mar 2026 · chatbot, online<br>NPS fell")
+    assert chatbot.startswith("<b>Support chatbot</b><br>9 Mar 2026 · Chatbot, online<br>NPS fell")
     assert (
-        kiosk == "<b>Kiosk &lt;b&gt;2&lt;/b&gt;</b><br>16 Mar 2026 · kiosk, all channels"
+        kiosk == "<b>Kiosk &lt;b&gt;2&lt;/b&gt;</b><br>16 Mar 2026 · Kiosk, all channels"
     )  # the name escaped
     assert len(figure["layout"]["shapes"]) == 2 and figure["layout"]["shapes"][0]["yref"] == "paper"
 
@@ -181,7 +181,7 @@ def test_trends_figure__split_by_channel_draws_one_line_per_channel_in_each_row(
 
 def test_rollout_hover__without_a_verdict_column() -> None:
     row = {"name": "Kiosk", "kind": "kiosk", "channel": None, "started_on": date(2026, 1, 12)}
-    assert rollout_hover(row) == "<b>Kiosk</b><br>12 Jan 2026 · kiosk, all channels"
+    assert rollout_hover(row) == "<b>Kiosk</b><br>12 Jan 2026 · Kiosk, all channels"
 
 
 @pytest.mark.parametrize(
