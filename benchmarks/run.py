@@ -114,6 +114,12 @@ def bench_pulse_page_1m() -> list[Row]:
     return bench_pulse_page_1m()
 
 
+def bench_page_loads() -> list[Row]:
+    from benchmarks.page_loads import bench_page_loads  # it uses this module's helpers
+
+    return bench_page_loads()
+
+
 def bench_survey_import() -> list[Row]:
     from benchmarks.surveys import bench_survey_import  # it uses this module's helpers
 
@@ -178,6 +184,7 @@ BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
     "demo_load": bench_demo_load,
     "pulse_page": bench_pulse_page,
     "pulse_page_1m": bench_pulse_page_1m,
+    "page_loads": bench_page_loads,
     "survey_import": bench_survey_import,
     "import_memory": bench_import_memory,
     "quality": bench_quality,

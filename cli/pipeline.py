@@ -144,7 +144,7 @@ def serve(context: Context, port: int | None, headless: bool) -> None:
         "-m",
         "streamlit",
         "run",
-        str(PROJECT_ROOT / "dashboard" / "app.py"),
+        str(PROJECT_ROOT / "dashboard" / "server.py"),  # dashboard/app.py, as st.App (see server.py)
         "--server.port",
         str(port),
         "--server.address",

@@ -12,7 +12,11 @@ from dashboard.data import data_version, get_engine, get_settings, load_filter_o
 from dashboard.filters import keep_filters_in_link, render_sidebar_filters
 from pulse.errors import PulseError
 
-st.set_page_config(page_title="Pulse", page_icon=":material/monitor_heart:", layout="wide")
+# The browser tab's icon: Material Symbols' monitor_heart (Apache-2.0) drawn from the font that Streamlit ships,
+# in the theme's colour. Streamlit serves a file from the server; ":material/monitor_heart:" would have the
+# browser fetch it from fonts.gstatic.com, which a dashboard without the internet cannot reach.
+ICON = Path(__file__).resolve().parent / "icon.png"
+st.set_page_config(page_title="Pulse", page_icon=ICON, layout="wide")
 
 try:
     settings = get_settings()

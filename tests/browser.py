@@ -12,8 +12,10 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -70,18 +72,49 @@ def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], seconds: flo
 @contextmanager
 def browser_page(width: int = 1600, height: int = 1650) -> Iterator[Any]:
     """A page of headless Chromium (a playwright Page)."""
+    with chromium() as browser:
+        yield browser.new_page(viewport={"width": width, "height": height})
+
+
+CHART = ".js-plotly-plot .main-svg"  # a Plotly chart, drawn
+TABLE = '[data-testid="stDataFrame"] canvas[data-testid="data-grid-canvas"]'  # a table, drawn
+# Each page: its address after the server's root, and what shows its main content (all of them visible).
+PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "Pulse": ("/", (CHART,)),
+    "Trends": ("/trends", (CHART,)),
+    "Themes": ("/themes", (CHART,)),
+    "Rollouts": ("/rollouts", (TABLE, "text=Did it change how customers feel?")),
+    "Explorer": ("/explorer", (TABLE,)),
+    "Sources": ("/sources", (TABLE,)),
+}
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Headless Chromium (a playwright Browser): each new_context() has its own, empty cache."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            yield browser.new_page(viewport={"width": width, "height": height})
+            yield browser
         finally:
             browser.close()
 
 
+def open_page(page: Any, url: str, name: str) -> float:
+    """Go to the page called `name` (one of PAGES) by its address; return the seconds from the navigation's
+    start until the page's main content shows."""
+    path, shown = PAGES[name]
+    started = time.perf_counter()
+    page.goto(f"{url}{path}", wait_until="commit")
+    for selector in shown:
+        page.locator(selector).first.wait_for(timeout=90_000)
+    return time.perf_counter() - started
+
+
 def wait_for_chart(page: Any) -> None:
-    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=90_000)
+    page.wait_for_selector(CHART, timeout=90_000)
 
 
 def save_screenshot(page: Any, path: Path) -> None:
@@ -215,3 +248,80 @@ def open_themes_page(page: Any, url: str) -> None:
     page.goto(f"{url}/themes")
     page.get_by_role("heading", name="Edit themes").wait_for(timeout=90_000)
     settle(page)
+
+
+@dataclass
+class PageRequests:
+    """What the browser asked for that went wrong or left the server: responses of 400 or more, failed requests,
+    requests to any other host, and the console's errors."""
+
+    server: str
+    errors: list[str] = field(default_factory=list)  # "404 http://localhost:8501/trends/_stcore/health"
+    elsewhere: list[str] = field(default_factory=list)  # URLs of requests to any other host
+    console: list[str] = field(default_factory=list)
+
+    def on_request(self, request: Any) -> None:
+        scheme, host = urlsplit(request.url)[:2]
+        if scheme not in ("data", "blob") and host != urlsplit(self.server).netloc:
+            self.elsewhere.append(request.url)
+
+    def on_response(self, response: Any) -> None:
+        if response.status >= 400:
+            self.errors.append(f"{response.status} {response.url}")
+
+    def on_failed(self, request: Any) -> None:
+        self.errors.append(f"{request.failure} {request.url}")
+
+    def on_console(self, message: Any) -> None:
+        if message.type == "error":
+            self.console.append(message.text)
+
+
+def watch_requests(page: Any, server: str) -> PageRequests:
+    """Record what `page` asks for that fails or goes to a host other than `server` (its base URL)."""
+    watched = PageRequests(server)
+    page.on("request", watched.on_request)
+    page.on("response", watched.on_response)
+    page.on("requestfailed", watched.on_failed)
+    page.on("console", watched.on_console)
+    return watched
+
+
+# In the page: when the click on an option happened, when the app's run that it started was over, and when its
+# charts last changed (performance.now(), milliseconds).
+WATCH_CHANGE = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const change = window.__pulseChange = {click: null, running: null, done: null, drawn: null};
+  document.addEventListener('pointerdown', () => { change.click ??= performance.now(); }, {capture: true, once: true});
+  new MutationObserver(() => {
+    const state = app.getAttribute('data-test-script-state');
+    if (state === 'running') change.running ??= performance.now();
+    else if (state === 'notRunning' && change.running !== null) change.done ??= performance.now();
+  }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  new MutationObserver((records) => {
+    if (change.click !== null && records.some((r) => (r.target.closest ? r.target : r.target.parentElement)?.closest('.js-plotly-plot')))
+      change.drawn = performance.now();
+  }).observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+}"""
+CHANGE_OVER = """() => {
+  const change = window.__pulseChange;
+  return change.done !== null && performance.now() - Math.max(change.done, change.drawn ?? 0) > 500;
+}"""
+
+
+def timed_choice(page: Any, label: str, option: str) -> float:
+    """Pick `option` in the select box labelled `label`, as choose() does; return the seconds from the click on
+    the option until the app's run is over and the page's charts are drawn again (no change in them for 0.5 s
+    after both)."""
+    box = page.get_by_role("combobox", name=label, exact=True)
+    box.click()
+    wanted = page.get_by_role("option", name=option, exact=True)
+    page.wait_for_timeout(300)
+    if not wanted.is_visible():  # an empty box opens its list on the arrow key
+        box.press("ArrowDown")
+    wanted.wait_for(timeout=10_000)
+    page.evaluate(WATCH_CHANGE)
+    wanted.click()
+    page.wait_for_function(CHANGE_OVER, timeout=90_000, polling=100)
+    change = page.evaluate("() => window.__pulseChange")
+    return float(max(change["done"], change["drawn"] or 0) - change["click"]) / 1000
