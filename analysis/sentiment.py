@@ -30,15 +30,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
-from typing import IO, Literal, Protocol
+from typing import IO, TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 import polars as pl
-from nltk.sentiment.vader import SentimentIntensityAnalyzer, VaderConstants
 from scipy.special import softmax
 
 from analysis.embeddings import Embedder
 from pulse.measures import SENTIMENT_PROBABILITY_COLUMNS
+
+if TYPE_CHECKING:
+    from nltk.sentiment.vader import SentimentIntensityAnalyzer
 
 VADER_VERSION = "vader-3.3.2"
 SENTIMENT_VERSION = "sentiment-minilm-v3"  # change with every new weights file or scoring rule
@@ -61,6 +63,8 @@ SEGMENT_BREAK = re.compile(
 @lru_cache(maxsize=1)
 def build_vader() -> SentimentIntensityAnalyzer:
     """NLTK's VADER built from the lexicon that the vaderSentiment package ships (MIT); never downloads."""
+    from nltk.sentiment.vader import SentimentIntensityAnalyzer, VaderConstants  # 5 s to import: when used
+
     analyzer = SentimentIntensityAnalyzer.__new__(SentimentIntensityAnalyzer)
     analyzer.lexicon_file = (
         (files("vaderSentiment") / "vader_lexicon.txt").read_text(encoding="utf-8").strip()

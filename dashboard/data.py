@@ -101,6 +101,31 @@ def load_period_metrics(
     return read_counts_metrics(counts, by, get_settings().min_responses, group_by)
 
 
+@st.cache_data(ttl=3600, max_entries=32)
+def load_trend_figure(version: int, filters: Filters) -> dict[str, Any]:
+    """The Pulse page's trend (dashboard.charts.trend_figure) of the filtered feedback, as a dict: a figure is
+    built once per store version and filters, and a dict unpickles in a fraction of a millisecond (a Figure takes
+    as long as building it)."""
+    from analysis.filters import rollouts_in_dates
+    from dashboard.charts import trend_figure
+
+    weekly = load_period_metrics(version, "week", filters)
+    rollouts = rollouts_in_dates(load_rollouts(version), filters)
+    return trend_figure(weekly, rollouts, get_settings().min_responses).to_dict()
+
+
+@st.cache_data(ttl=3600, max_entries=32)
+def load_trends_figure(version: int, by: str, filters: Filters, split: str | None) -> dict[str, Any]:
+    """The Trends page's figure (dashboard.charts.trends_figure) per `by` period, split by `split`, as a dict
+    (see load_trend_figure)."""
+    from analysis.filters import rollouts_in_dates
+    from dashboard.charts import trends_figure
+
+    metrics = load_period_metrics(version, by, filters, () if split is None else (split,))
+    rollouts = rollouts_in_dates(load_rollouts_with_verdicts(version), filters)
+    return trends_figure(metrics, rollouts, split, get_settings().min_responses).to_dict()
+
+
 @st.cache_data(ttl=3600, max_entries=4)
 def load_rollouts(version: int) -> pl.DataFrame:
     return read_rollouts(get_engine())

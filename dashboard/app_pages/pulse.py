@@ -9,7 +9,6 @@ from analysis.alerts import alert_scopes, scoped_alerts
 from analysis.comparison import Comparison, latest_rollout, recent_weeks, since_rollout
 from analysis.filters import rollouts_in_dates
 from analysis.metrics import period_and_previous
-from dashboard.charts import trend_figure
 from dashboard.components import render_empty_state, render_kpi_row, render_no_feedback, render_quote
 from dashboard.data import (
     data_version,
@@ -18,6 +17,7 @@ from dashboard.data import (
     load_period_metrics,
     load_rollout_impacts,
     load_rollouts,
+    load_trend_figure,
     load_week_quotes,
 )
 from dashboard.filters import current_filters, show_channel
@@ -109,8 +109,7 @@ if this_week["scored_n"] == 0 and this_week["n"] > 0:
     render_empty_state("This week's comments have not been scored yet.", "Run `pulse analyze`.")
 
 st.subheader("Trend")
-rollouts = rollouts_in_dates(load_rollouts(version), filters)
-st.plotly_chart(trend_figure(weekly, rollouts, MIN), width="stretch", key="pulse__trend")
+st.plotly_chart(load_trend_figure(version, filters), width="stretch", key="pulse__trend")
 st.caption(
     "Shaded: 95% interval. Hollow points: weeks with few answers. Dotted lines: automation rollouts; point at "
     "a triangle for its name."

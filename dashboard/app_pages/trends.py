@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analysis.filters import rollouts_in_dates
 from analysis.impact import ImpactSettings, recent_detectable_change
-from dashboard.charts import trends_figure
 from dashboard.components import render_no_feedback
 from dashboard.data import (
     data_version,
     get_settings,
     load_filter_options,
     load_period_metrics,
-    load_rollouts_with_verdicts,
+    load_trends_figure,
 )
 from dashboard.filters import current_filters
 from dashboard.formatting import describe_filters
@@ -46,8 +44,7 @@ if metrics.is_empty():
     render_no_feedback(load_filter_options(version).empty)
     st.stop()
 
-rollouts = rollouts_in_dates(load_rollouts_with_verdicts(version), filters)
-figure = trends_figure(metrics, rollouts, group_by[0] if group_by else None, settings.min_responses)
+figure = load_trends_figure(version, by, filters, group_by[0] if group_by else None)
 st.plotly_chart(figure, width="stretch", key="trends__chart")
 st.caption(
     f"Shaded: 95% interval. Hollow points: {by}s with fewer than {settings.min_responses} answers of that "
