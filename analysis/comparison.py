@@ -50,8 +50,7 @@ def span_figures(
     if weeks.is_empty():
         return None
     summed = weeks.select(pl.col(COUNT_COLUMNS).sum(), pl.col(MOMENT_COLUMNS).sum().cast(pl.Float64))
-    figures = add_intervals(add_means(summed), min_responses).row(0, named=True)
-    return {**figures, "period": first}
+    return add_intervals(add_means(summed), min_responses).row(0, named=True)
 
 
 def _span(weekly: pl.DataFrame, first: date, last: date, min_responses: int) -> Span | None:

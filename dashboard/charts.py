@@ -192,10 +192,11 @@ def trends_figure(
         figure.add_trace(
             _volume_bars(frame, PALETTE["muted"] if group is None else group_colour, group), rows, 1
         )
-    _add_rollouts(figure, rollouts, _axis_range(metrics, measures[0], labels=True))
+    top_range = _axis_range(metrics, measures[0], labels=True)
+    _add_rollouts(figure, rollouts, top_range)
     for row, measure in enumerate(measures, start=1):
         figure.update_yaxes(title_text=measure.label, ticksuffix=measure.suffix, row=row, col=1)
-    figure.update_yaxes(range=_axis_range(metrics, measures[0], labels=True), zeroline=True, row=1, col=1)
+    figure.update_yaxes(range=top_range, zeroline=True, row=1, col=1)
     figure.update_yaxes(title_text="Feedback", rangemode="tozero", row=rows, col=1)
     figure.update_layout(
         height=250 + 160 * rows,

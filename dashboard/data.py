@@ -126,6 +126,15 @@ def load_trends_figure(version: int, by: str, filters: Filters, split: str | Non
     return trends_figure(metrics, rollouts, split, get_settings().min_responses).to_dict()
 
 
+@st.cache_data(ttl=600, max_entries=4, show_spinner="Counting the file's rows…")
+def count_survey_rows(data: bytes, file_name: str, timezone: str) -> int:
+    """An uploaded survey file's data rows, counted on the whole file once per file (the preview reads only its
+    first rows)."""
+    from collectors.surveys import plan_survey_file
+
+    return plan_survey_file(data, file_name, timezone=timezone).data_rows or 0
+
+
 @st.cache_data(ttl=3600, max_entries=4)
 def load_rollouts(version: int) -> pl.DataFrame:
     return read_rollouts(get_engine())

@@ -8,7 +8,6 @@ shows them.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from datetime import datetime
 from itertools import cycle
@@ -26,21 +25,19 @@ from collectors.surveys import (
     SurveyFileCollector,
     SurveyPlan,
     detect_mapping,
-    plan_survey_file,
 )
 from collectors.surveys.plan import check_importable
 from collectors.surveys.sources import assign_source, choose_survey_source, survey_source_options
 from dashboard.analysis_job import AnalysisJob, start_analysis, store_job
 from dashboard.components import render_error
-from dashboard.data import get_engine, get_settings
-from pulse.formatting import EMPTY, NOT_SCORED, format_moment
+from dashboard.data import count_survey_rows, get_engine, get_settings
+from pulse.formatting import EMPTY, NOT_SCORED, format_moment, plural
 from pulse.plain_text import markdown_literal
 from pulse.uploads import saved_upload
 
 NOT_USED = "(not used)"
 NEW_SOURCE = "A new source…"
 PREVIEW_ROWS = 10
-ROWS_KEY = "sources__rows"  # (the uploaded file's digest, its data rows): counted once per file
 JOB_KEY = "sources__analysis"  # the scoring job this session started or saw running
 POLL_SECONDS = 1.0
 
@@ -68,7 +65,7 @@ def render_survey_import(file_name: str, data: bytes) -> None:
         for name, label in PREVIEW_LABELS.items()
         if name in plan.mapping or any(name in row and "rejected" in row for row in preview)
     }  # the fields read, and a rejected row's line, reason and cells when there is one
-    _render_preview(preview, shown, _survey_rows(data, file_name, timezone))
+    _render_preview(preview, shown, count_survey_rows(data, file_name, timezone))
     source_name = _pick_source(plan, file_name)
     if st.button("Import", type="primary", key="sources__import_survey"):
         with saved_upload(data, file_name) as path:  # deleted when the import ends, finished or failed
@@ -80,18 +77,6 @@ def render_survey_import(file_name: str, data: bytes) -> None:
             assign_source(collector, choice)
             result = _import_with_progress(collector, collector.plan.data_rows or 0)
         _render_result(result, [(r.line, r.reason) for r in collector.first_rejects], choice.name)
-
-
-def _survey_rows(data: bytes, file_name: str, timezone: str) -> int:
-    """The file's data rows, counted on the whole file once per file (the preview's plan reads its first rows)."""
-    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-    counted = st.session_state.get(ROWS_KEY)
-    if counted is None or counted[0] != digest:
-        counted = st.session_state[ROWS_KEY] = (
-            digest,
-            plan_survey_file(data, file_name, timezone=timezone).data_rows,
-        )
-    return int(counted[1] or 0)
 
 
 def _pick_source(plan: SurveyPlan, file_name: str) -> str:
@@ -145,7 +130,7 @@ def _render_preview(rows: list[dict[str, Any]], columns: Mapping[str, str], tota
     st.caption(
         f"The first {len(rows):,} of {total:,} rows, as Pulse will read them:"
         if len(rows) < total
-        else f"The file's {total:,} {'row' if total == 1 else 'rows'}, as Pulse will read them:"
+        else f"The file's {plural(total, 'row')}, as Pulse will read them:"
     )
     shown = [{label: _cell(row.get(name), timezone) for name, label in columns.items()} for row in rows]
     st.dataframe(shown, hide_index=True, width="stretch", placeholder=EMPTY)
@@ -243,7 +228,7 @@ def _render_job(job: AnalysisJob) -> None:
 def _ended(job: AnalysisJob) -> str:
     if not job.scored:
         return "Nothing to score: the new answers have no comment."
-    return f"Scored {_comments(job.scored)} and gave them their themes."
+    return f"Scored {plural(job.scored, 'comment')} and gave them their themes."
 
 
 def _themes_said(job: AnalysisJob) -> str:
@@ -251,9 +236,7 @@ def _themes_said(job: AnalysisJob) -> str:
     if themes is None:
         return "No themes were given: there was nothing to theme."
     if themes.action == "fit":
-        return f"Themes fitted ({themes.reason}): {themes.topics} themes on {_comments(themes.themed)}."
-    return f"{_comments(themes.themed)} given one of the {themes.topics} current themes."
-
-
-def _comments(count: int) -> str:
-    return "1 comment" if count == 1 else f"{count:,} comments"
+        return (
+            f"Themes fitted ({themes.reason}): {themes.topics} themes on {plural(themes.themed, 'comment')}."
+        )
+    return f"{plural(themes.themed, 'comment')} given one of the {themes.topics} current themes."

@@ -65,9 +65,8 @@ weeks = weekly["period"].sort(descending=True).to_list()
 week_column, compare_column = st.columns([1, 2])
 week = week_column.selectbox("Up to the week of", weeks, format_func=format_week, key="pulse__week")
 rollout = latest_rollout(rollouts_in_dates(load_rollouts(version), filters), filters.channel, week)
-COMPARISONS = {"weeks": "Last 4 weeks", "week": "This week"}
-if rollout is not None:
-    COMPARISONS = {"weeks": "Last 4 weeks", "rollout": f"Since '{rollout['name']}'", "week": "This week"}
+since = {"rollout": f"Since '{rollout['name']}'"} if rollout is not None else {}
+COMPARISONS = {"weeks": "Last 4 weeks", **since, "week": "This week"}
 compared_how = (
     compare_column.segmented_control(
         "Compared with the span before",
