@@ -7,7 +7,7 @@ passes it here.
 - cohorts.py: cohort retention, each month's new customers' share who buy again in each later month;
 - churn.py: the lapse threshold the data suggest, and the lapsed customers with their past value;
 - feedback.py: feedback meets behaviour, the 90-day return rate and spend of promoters, passives, detractors
-  and those who complained of impersonal service;
+  and those who complained of impersonal service (and the return rate after any moments: read_returns_after);
 - rollouts.py: the repeat-purchase rate and new customers' retention as rollout signals
   (analysis.impact's machinery).
 """
@@ -20,7 +20,7 @@ from analysis.loyalty.churn import (
     suggest_lapse_days,
 )
 from analysis.loyalty.cohorts import read_cohort_retention
-from analysis.loyalty.feedback import RETURN_DAYS, read_feedback_returns
+from analysis.loyalty.feedback import RETURN_DAYS, read_feedback_returns, read_returns_after
 from analysis.loyalty.orders import ORDERS_SCHEMA, purchase_expr, read_purchases
 from analysis.loyalty.periods import read_customer_periods, read_period_loyalty
 from analysis.loyalty.rollouts import (
@@ -49,5 +49,6 @@ __all__ = [
     "read_period_loyalty",
     "read_purchase_gaps",
     "read_purchases",
+    "read_returns_after",
     "suggest_lapse_days",
 ]

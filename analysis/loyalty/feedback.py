@@ -13,6 +13,7 @@ normal-approximation interval of a mean (analysis.metrics).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -41,20 +42,40 @@ def read_feedback_returns(
     orders: pl.DataFrame, feedback: pl.DataFrame, days: int = RETURN_DAYS
 ) -> pl.DataFrame:
     """One row per group (promoter, passive, detractor, impersonal; in that order, every one even when
-    empty): customers, returned, return_rate (0..1) with return_rate_low and _high, and spend_per_customer
-    (in the orders' currency, over `days` days) with spend_low and _high. `feedback` has author_hash,
-    created_at (UTC), nps (0-10) and, optionally, impersonal (a bool)."""
-    answers = read_answer_windows(orders, feedback, days)
-    outcomes = answer_outcomes(orders, answers, days)
+    empty), as read_returns_after gives them. `feedback` has author_hash, created_at (UTC), nps (0-10) and,
+    optionally, impersonal (a bool)."""
+    return read_returns_after(orders, read_answer_moments(orders, feedback), days, GROUPS)
+
+
+def read_returns_after(
+    orders: pl.DataFrame,
+    moments: pl.DataFrame,
+    days: int = RETURN_DAYS,
+    groups: Sequence[str] | None = None,
+) -> pl.DataFrame:
+    """Of the customers in each group of `moments` (customer_hash, group, since: an answer, a first online
+    order...), the share who bought within `days` days after their first moment in the group whose window is
+    complete, and what they spent in it: group, customers, returned, return_rate (0..1) with
+    return_rate_low and _high, spend_per_customer with spend_low and _high. One row per group of `groups`
+    (in that order, every one even when empty), or per group of the moments, sorted."""
+    check_orders(orders)
+    last_order = orders["ordered_at"].max()
+    complete = (
+        pl.col("since") + timedelta(days=days) <= last_order if last_order is not None else pl.lit(False)
+    )
+    firsts = moments.filter(complete).group_by("customer_hash", "group").agg(pl.col("since").min())
+    outcomes = answer_outcomes(orders, firsts, days)
     per_group = outcomes.group_by("group").agg(
         pl.len().cast(pl.Int64).alias("customers"),
         pl.col("returned").sum().cast(pl.Int64).alias("returned"),
         pl.col("spend").mean().alias("spend_per_customer"),
         pl.col("spend").std().alias("spend_sd"),
     )
-    groups = pl.DataFrame({"group": list(GROUPS)})
-    joined = groups.join(per_group, on="group", how="left", maintain_order="left").with_columns(
-        pl.col("customers", "returned").fill_null(0)
+    names = list(groups) if groups is not None else sorted(moments["group"].drop_nulls().unique().to_list())
+    joined = (
+        pl.DataFrame({"group": names}, schema={"group": pl.String})
+        .join(per_group, on="group", how="left", maintain_order="left")
+        .with_columns(pl.col("customers", "returned").fill_null(0))
     )
     rate_low, rate_high = wilson_interval_exprs(pl.col("returned"), pl.col("customers"))
     spend_low, spend_high = mean_interval_exprs(
@@ -81,53 +102,39 @@ def group_expr() -> pl.Expr:
     )
 
 
-def read_answer_windows(
-    orders: pl.DataFrame, feedback: pl.DataFrame, days: int = RETURN_DAYS
-) -> pl.DataFrame:
-    """Each buyer's first answer per group whose window is complete: customer_hash, group, answered_at."""
+def read_answer_moments(orders: pl.DataFrame, feedback: pl.DataFrame) -> pl.DataFrame:
+    """The answers of customers who bought, as moments: customer_hash, group (the NPS group; "impersonal" for a
+    complaint of impersonal service, a second moment beside its NPS group), since (when they answered)."""
     check_orders(orders)
     missing = [name for name in ("author_hash", "created_at", "nps") if name not in feedback.columns]
     if missing:
         raise ValueError(f"the feedback frame has no {missing} columns")
     buyers = orders.filter(purchase_expr()).select("customer_hash").unique()
-    last_order = orders["ordered_at"].max()
-    if last_order is None:
-        return pl.DataFrame(
-            schema={"customer_hash": pl.String, "group": pl.String, "answered_at": pl.Datetime("us", "UTC")}
-        )
     impersonal = pl.col("impersonal").fill_null(False) if "impersonal" in feedback.columns else pl.lit(False)
-    complete = pl.col("created_at") + timedelta(days=days) <= last_order
-    answered = feedback.filter(pl.col("author_hash").is_not_null() & complete).join(
+    answered = feedback.filter(pl.col("author_hash").is_not_null()).join(
         buyers, left_on="author_hash", right_on="customer_hash", how="semi"
     )
-    by_nps = answered.select(
-        pl.col("author_hash").alias("customer_hash"), group_expr().alias("group"), "created_at"
-    )
-    by_impersonal = answered.filter(impersonal).select(
-        pl.col("author_hash").alias("customer_hash"), pl.lit("impersonal").alias("group"), "created_at"
-    )
-    return (
-        pl.concat([by_nps, by_impersonal])
-        .drop_nulls("group")
-        .group_by("customer_hash", "group")
-        .agg(pl.col("created_at").min().alias("answered_at"))
-    )
+    customer, since = pl.col("author_hash").alias("customer_hash"), pl.col("created_at").alias("since")
+    by_nps = answered.select(customer, group_expr().alias("group"), since)
+    by_impersonal = answered.filter(impersonal).select(customer, pl.lit("impersonal").alias("group"), since)
+    return pl.concat([by_nps, by_impersonal]).drop_nulls("group")
 
 
-def answer_outcomes(orders: pl.DataFrame, answers: pl.DataFrame, days: int = RETURN_DAYS) -> pl.DataFrame:
-    """Per answer window: whether the customer bought in it (`returned`) and their net spend in it."""
+def answer_outcomes(orders: pl.DataFrame, moments: pl.DataFrame, days: int = RETURN_DAYS) -> pl.DataFrame:
+    """Per moment (customer_hash, group, since): whether the customer bought in the `days` days after it
+    (`returned`) and their net spend in them."""
     customer_orders = orders.filter(pl.col("customer_hash").is_not_null()).select(
         "customer_hash", "ordered_at", "amount", purchase_expr().alias("purchase")
     )
-    inside = (pl.col("ordered_at") > pl.col("answered_at")) & (
-        pl.col("ordered_at") <= pl.col("answered_at") + timedelta(days=days)
+    inside = (pl.col("ordered_at") > pl.col("since")) & (
+        pl.col("ordered_at") <= pl.col("since") + timedelta(days=days)
     )
     in_window = (
-        answers.join(customer_orders, on="customer_hash")
+        moments.join(customer_orders, on="customer_hash")
         .filter(inside)
         .group_by("customer_hash", "group")
         .agg(pl.col("purchase").any().alias("returned"), pl.col("amount").sum().alias("spend"))
     )
-    return answers.join(in_window, on=["customer_hash", "group"], how="left").with_columns(
+    return moments.join(in_window, on=["customer_hash", "group"], how="left").with_columns(
         pl.col("returned").fill_null(False), pl.col("spend").fill_null(0.0)
     )

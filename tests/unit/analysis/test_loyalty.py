@@ -20,6 +20,7 @@ from analysis.loyalty import (
     read_loyalty_weeks,
     read_period_loyalty,
     read_purchase_gaps,
+    read_returns_after,
     suggest_lapse_days,
 )
 from pulse.errors import InputError
@@ -254,3 +255,18 @@ def test_loyalty_findings__a_clear_fall_in_returning_customers_after_a_rollout()
     repeat = findings["repeat_rate"]
     assert (repeat.before, repeat.change, repeat.status) == (pytest.approx(100), pytest.approx(-50), "clear")
     assert findings["new_retention"].status == "too few answers"  # no newcomers before the start
+
+
+def test_read_returns_after__any_moments_in_groups_of_their_own() -> None:
+    moments = pl.DataFrame(
+        {
+            "customer_hash": ["a", "a", "c"],
+            "group": ["x", "x", "y"],
+            "since": [at(1, 5, 13), at(1, 13, 13), at(1, 14, 13)],  # a's first moment counts, then 30 days
+        }
+    )
+    returns = read_returns_after(orders_frame(), moments, days=30)
+    assert returns.select("group", "customers", "returned", "spend_per_customer").rows() == [
+        ("x", 1, 1, 33.0),  # 7 Jan (5.0), 13 Jan (20.0), 3 Feb (8.0)
+        ("y", 1, 0, 0.0),
+    ]
