@@ -213,28 +213,31 @@ def test_read_feedback_returns__every_group_even_without_answers() -> None:
 
 
 def test_read_loyalty_weeks__the_signals_weekly_sums_from_the_rollout_s_start() -> None:
-    weeks = read_loyalty_weeks(orders_frame(), started_on=date(2026, 1, 12))
+    # a week of history needed: the data start on 5 January, so week -1 (5 January) is left out
+    weeks = read_loyalty_weeks(orders_frame(), started_on=date(2026, 1, 12), history_days=7)
     expected = pl.DataFrame(
         {
-            "week": [-1, 0, 3, 4, 7],
-            # returning customers among the week's active ones: a in week 0, 3; b in week 4
-            "repeat_rate_total": [0.0, 100.0, 100.0, 100.0, 0.0],
-            "repeat_rate_squares": [0.0, 10_000.0, 10_000.0, 10_000.0, 0.0],
-            "repeat_rate_count": [2, 2, 1, 1, 1],
-            # new customers back within 28 days: a (2 days), not b (35 days) in week -1; not c in week 0;
-            # d's window (from 2 March) is not over
-            "new_retention_total": [100.0, 0.0, 0.0, 0.0, 0.0],
-            "new_retention_squares": [10_000.0, 0.0, 0.0, 0.0, 0.0],
-            "new_retention_count": [2, 1, 0, 0, 0],
+            "week": [0, 3, 4, 7],
+            # active customers who bought in the 7 days before the week: a in week 0 (7 January); not a in
+            # week 3 (13 January), b in week 4 (6 January), d in week 7 (first purchase)
+            "repeat_rate_total": [100.0, 0.0, 0.0, 0.0],
+            "repeat_rate_squares": [10_000.0, 0.0, 0.0, 0.0],
+            "repeat_rate_count": [2, 1, 1, 1],
+            # new customers back within 28 days: not c in week 0; d's window (from 2 March) is not over
+            "new_retention_total": [0.0, 0.0, 0.0, 0.0],
+            "new_retention_squares": [0.0, 0.0, 0.0, 0.0],
+            "new_retention_count": [1, 0, 0, 0],
         },
         schema_overrides={"week": pl.Int64, "repeat_rate_count": pl.Int64, "new_retention_count": pl.Int64},
     )
     assert_frame_equal(weeks, expected)
-    online = read_loyalty_weeks(orders_frame(), started_on=date(2026, 1, 12), channels=["online"])
-    assert online.select("week", "repeat_rate_total", "repeat_rate_count", "new_retention_count").rows() == [
-        (-1, 0.0, 1, 1),
-        (4, 100.0, 1, 0),
+    longer = read_loyalty_weeks(orders_frame(), started_on=date(2026, 1, 12), history_days=35)
+    assert longer.select("week", "repeat_rate_total", "repeat_rate_count").rows() == [
+        (4, 100.0, 1),  # b bought 34 days before 9 February, in any channel
+        (7, 0.0, 1),
     ]
+    online = read_loyalty_weeks(orders_frame(), date(2026, 1, 12), channels=["online"], history_days=35)
+    assert online.select("week", "repeat_rate_count", "new_retention_count").rows() == [(4, 1, 0)]
 
 
 def test_loyalty_findings__a_clear_fall_in_returning_customers_after_a_rollout() -> None:
@@ -251,7 +254,9 @@ def test_loyalty_findings__a_clear_fall_in_returning_customers_after_a_rollout()
     window = rollout_window(
         start, None, None, pl.DataFrame(), date(2026, 1, 5), date(2026, 4, 26), {"in-store"}
     )
-    findings = {finding.signal: finding for finding in loyalty_findings(orders, start, None, window)}
+    findings = {
+        finding.signal: finding for finding in loyalty_findings(orders, start, None, window, history_days=7)
+    }
     repeat = findings["repeat_rate"]
     assert (repeat.before, repeat.change, repeat.status) == (pytest.approx(100), pytest.approx(-50), "clear")
     assert findings["new_retention"].status == "too few answers"  # no newcomers before the start
