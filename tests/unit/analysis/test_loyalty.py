@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -275,3 +275,24 @@ def test_read_returns_after__any_moments_in_groups_of_their_own() -> None:
         ("x", 1, 1, 33.0),  # 7 Jan (5.0), 13 Jan (20.0), 3 Feb (8.0)
         ("y", 1, 0, 0.0),
     ]
+
+
+def test_loyalty_findings__are_put_in_words_like_the_other_signals() -> None:
+    from dataclasses import asdict
+
+    from reports.findings import counted_before_and_since, headline_findings
+
+    # 20 regulars every week; before the start, 20 passers-by a week who never come back as well
+    start, monday = date(2026, 3, 2), datetime(2026, 3, 2, 12, tzinfo=UTC)
+    rows = [
+        (name, monday + timedelta(weeks=week), 5.0, "in-store")
+        for week in range(-9, 8)
+        for name in [f"r{n}" for n in range(20)] + ([f"p{week}-{n}" for n in range(20)] if week < 0 else [])
+    ]
+    window = rollout_window(
+        start, None, None, pl.DataFrame(), date(2026, 1, 5), date(2026, 4, 26), {"in-store"}
+    )
+    findings = loyalty_findings(orders_frame(rows), start, None, window, history_days=7)
+    records = [asdict(item) for item in findings]
+    assert [item["signal"] for item in headline_findings(records)] == ["repeat_rate"]  # a clear improvement
+    assert counted_before_and_since(records[0]) == "320 customers before, 160 since"
