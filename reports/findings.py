@@ -17,7 +17,9 @@ from pulse.formatting import format_day, plural
 
 CLEAR, LIKELY, UNCLEAR = "clear", "likely", "not clear"
 HEADLINE_FINDINGS = 4  # at most this many findings in a headline
-SIGNAL_ORDER = ("nps", "impersonal", "negative", "csat", "ces", "volume")  # the owner's order of importance
+# the owner's order of importance; repeat_rate and new_retention: analysis.loyalty's signals of orders
+SIGNAL_ORDER = ("nps", "impersonal", "negative", "csat", "ces", "repeat_rate", "new_retention", "volume")
+COUNTED_IN = {"volume": "week", "repeat_rate": "customer", "new_retention": "customer"}  # else answers
 ALL_CHANNELS = ("all", "", None)  # a rollout's channel when it touched every one (analysis.impact.findings')
 
 
@@ -158,8 +160,9 @@ def signal_line(item: dict[str, Any]) -> str:
 
 
 def counted_before_and_since(item: dict[str, Any]) -> str:
-    """'712 answers before, 403 since' ('27 weeks before, 12 since' for the volume of responses)."""
-    noun = "week" if item["signal"] == "volume" else "answer"
+    """'712 answers before, 403 since' ('27 weeks before, 12 since' for the volume of responses, customers for
+    the loyalty signals)."""
+    noun = COUNTED_IN.get(item["signal"], "answer")
     return f"{plural(round(item['n_before']), noun)} before, {round(item['n_during']):,} since"
 
 

@@ -17,6 +17,7 @@ when not clear and at least 90% probable; otherwise not clear.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -188,11 +189,14 @@ def scale_of(signal: Signal, fit: Fit) -> float:
     return signal.scale * max(fit.before, 1.0) if signal.name == "volume" else signal.scale
 
 
-def judge(fits: dict[str, Fit | None], settle: bool = True) -> list[Finding]:
-    """The findings of the fitted signals, with the weighted Holm over all their tests (in force, and after
-    an end); the weeks that would settle each unclear one when `settle`."""
+def judge(
+    fits: dict[str, Fit | None], settle: bool = True, signals: Sequence[Signal] = SIGNALS
+) -> list[Finding]:
+    """The findings of the fitted `signals` (the vital signs of feedback by default; analysis.loyalty's
+    signals of orders too), with the weighted Holm over all their tests (in force, and after an end); the
+    weeks that would settle each unclear one when `settle`."""
     tests: list[tuple[tuple[str, str], float, float]] = []  # (signal, part), anytime p, weight
-    for signal in SIGNALS:
+    for signal in signals:
         fit = fits[signal.name]
         if fit is None:
             continue
@@ -207,7 +211,7 @@ def judge(fits: dict[str, Fit | None], settle: bool = True) -> list[Finding]:
     raw = {key: p for key, p, _ in tests}
     total = sum(weight for *_, weight in tests)
     multipliers = {key: total / weight for key, _, weight in tests}  # a test's first step, the hardest
-    return [finding(signal, fits[signal.name], raw, adjusted, multipliers, settle) for signal in SIGNALS]
+    return [finding(signal, fits[signal.name], raw, adjusted, multipliers, settle) for signal in signals]
 
 
 def finding(

@@ -2,7 +2,7 @@
 
     python data/demo/generate.py [--out DIR] [--seed N]
 
-Writes surveys.csv, reviews.csv, mentions.csv and rollouts.csv beside this file (or into DIR). The texts come
+Writes surveys.csv, reviews.csv, mentions.csv, rollouts.csv and orders.csv beside this file (or into DIR). The texts come
 from comments.csv, a hand-written bank of customer comments. The rollouts' effects live in the customers'
 experiences, and so in their scores and the comments they write, never in a label of the output: a customer who
 met the new support chatbot and could not reach a person scores low and says so.
@@ -308,10 +308,7 @@ class Generator:
     # --- the three kinds of feedback -----------------------------------------------------------
 
     def online_share(self, day: date) -> float:
-        if day < ONLINE_ORDERING.started_on:
-            return 0.10
-        weeks_since = (day - ONLINE_ORDERING.started_on).days / 7
-        return min(0.12 + 0.02 * weeks_since, 0.38)
+        return online_share(day)
 
     def surveys(self) -> list[dict[str, object]]:
         rows: list[dict[str, object]] = []
@@ -405,6 +402,14 @@ class Generator:
         return count
 
 
+def online_share(day: date) -> float:
+    """The share of customers who order online: a tenth by phone or email, then growing with online ordering."""
+    if day < ONLINE_ORDERING.started_on:
+        return 0.10
+    weeks_since = (day - ONLINE_ORDERING.started_on).days / 7
+    return min(0.12 + 0.02 * weeks_since, 0.38)
+
+
 def ease(day: date, category: str, experience: Experience | None) -> str:
     """How easy an online customer found ordering and getting help. Before online ordering, orders went by
     phone or email; after it, a happy customer found it easy. A problem (a late delivery, a wrong order, an
@@ -439,6 +444,193 @@ def _stars(nps: int, rng: random.Random) -> int:
     return stars
 
 
+# --- the orders: what customers do (its own random stream, so the files above stay as they were) -----------
+
+# Visits a week by the segment of a customer's first survey answer (median; each customer's own rate is
+# spread around it), and the mix of segments among customers who never answer.
+VISIT_RATE = {"regular": 0.4, "occasional": 0.12, "first visit": 0.06}
+QUIET_SEGMENTS = (("regular", "occasional", "first visit"), (20, 45, 35))
+QUIET_CUSTOMERS = 500  # customers at the start who never answer a survey
+QUIET_ARRIVALS = {
+    "in-store": 1.2,
+    "online": 0.25,
+}  # new such customers a day (online: before online ordering)
+BASKET = {"in-store": 6.5, "online": 19.0}  # median order value in pounds
+ANONYMOUS_A_DAY = 2.0  # orders with no customer: cash at the till
+# A visit's chance of being a customer's last, by what happened (an answer's NPS group, or an experience).
+LAST_VISIT = {"": 0.04, "promoter": 0.01, "passive": 0.05, "detractor": 0.3, "failed": 0.8, "problem": 0.1}
+FAILED_BY_CHATBOT = 0.2  # of online orders since the chatbot: the customer could not reach a person
+CHATBOT_VISITS = 0.75  # how often an online customer comes back once the phone line is gone
+APP_TAKE_UP, APP_VISITS = 0.65, 2.0  # customers who take up the loyalty app, and how much more they visit
+
+
+@dataclass
+class Customer:
+    id: str
+    rate: float  # visits a week
+    online: float  # the share of their orders placed online
+    since: date
+    planned: list[tuple[datetime, str, str]]  # orders known in advance: (moment, channel, NPS group or "")
+
+
+class OrderGenerator:
+    """A year and more of orders: each customer visits at their own rate (a Poisson process with the week's
+    rhythm and the season, thinned from a bound) until a visit turns out to be their last; what they met on
+    a visit (a survey answer's NPS group, a chatbot that failed them) sets that chance and how often they
+    come back; survey respondents placed an order just before each answer."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(f"{seed}:orders")
+
+    def customers(self, surveys: Sequence[dict[str, object]]) -> list[Customer]:
+        answers: dict[str, list[dict[str, object]]] = {}
+        for row in surveys:
+            answers.setdefault(str(row["respondent"]), []).append(row)
+        customers = [self.respondent(id_, rows) for id_, rows in answers.items()]
+        quiet = [(FIRST_DAY, "in-store")] * QUIET_CUSTOMERS
+        for day in _days():
+            online = QUIET_ARRIVALS["online"] * (1 + 8 * (online_share(day) - 0.10))
+            for channel, mean in (("in-store", QUIET_ARRIVALS["in-store"]), ("online", online)):
+                quiet += [(day, channel)] * _poisson(self.rng, mean * MONTH_FACTOR[day.month])
+        for number, (day, channel) in enumerate(quiet, start=4000):
+            segment = self.rng.choices(*QUIET_SEGMENTS)[0]
+            online = 0.8 if channel == "online" else 0.05
+            first = [] if day == FIRST_DAY else [(self.order_moment(day, channel), channel, "")]  # a newcomer
+            customers.append(Customer(_respondent(number), self.visit_rate(segment), online, day, first))
+        return customers
+
+    def respondent(self, id_: str, rows: list[dict[str, object]]) -> Customer:
+        answers = sorted(  # each answer follows an order placed a little before it
+            (
+                _moment(row["submitted_at"]) - timedelta(minutes=self.rng.uniform(5, 50)),
+                str(row["channel"]),
+                _nps_group(row["nps"]),
+            )
+            for row in rows
+        )
+        first_day = answers[0][0].astimezone(LOCAL).date()
+        segment = str(rows[0]["segment"])
+        online = (sum(channel == "online" for _, channel, _ in answers) + 0.1) / (len(answers) + 0.5)
+        since = (
+            first_day
+            if segment == "first visit"
+            else first_day - timedelta(days=self.rng.expovariate(1 / 120))
+        )
+        return Customer(id_, self.visit_rate(segment), online, max(since, FIRST_DAY), answers)
+
+    def visit_rate(self, segment: str) -> float:
+        return VISIT_RATE[segment] * self.rng.lognormvariate(0, 0.5)
+
+    def visits(self, customer: Customer) -> list[tuple[datetime, str, str]]:
+        """(moment, channel, what happened) of each of the customer's orders."""
+        bound = customer.rate / 7 * 7 * max(WEEKDAY_SHARE) * max(MONTH_FACTOR.values()) * 1.2 * APP_VISITS
+        end = (LAST_DAY - FIRST_DAY).days + 1
+        clock, multiplier, alive, app = float((customer.since - FIRST_DAY).days), 1.0, True, None
+        planned, visits, chatbot_met = list(customer.planned), [], False
+        while True:
+            clock += self.rng.expovariate(bound)
+            planned_clock = _clock(planned[0][0]) if planned else end
+            if planned and planned_clock < clock:  # an order before a survey answer: the customer is back
+                moment, channel, group = planned.pop(0)
+                visits.append((moment, channel, group))
+                clock, alive = planned_clock, self.rng.random() >= LAST_VISIT[group]
+                multiplier = min(multiplier * {"promoter": 1.1, "detractor": 0.6}.get(group, 1.0), 1.2)
+                if channel == "online" and moment >= _start(CHATBOT) and not chatbot_met:
+                    multiplier, chatbot_met = multiplier * CHATBOT_VISITS, True
+                continue
+            if clock >= end:
+                return visits
+            if not alive:
+                clock = planned_clock
+                continue
+            day = FIRST_DAY + timedelta(days=int(clock))
+            if app is None and day >= LOYALTY_APP.started_on:
+                app = self.rng.random() < APP_TAKE_UP
+            rate = customer.rate * WEEKDAY_SHARE[day.weekday()] * MONTH_FACTOR[day.month] * multiplier
+            if self.rng.random() >= rate * (APP_VISITS if app else 1.0) / bound:
+                continue
+            channel = "online" if self.rng.random() < customer.online else "in-store"
+            met = self.experience(channel, day)
+            visits.append((self.order_moment(day, channel), channel, met))
+            alive = self.rng.random() >= LAST_VISIT[met]
+            multiplier *= 0.3 if met == "failed" else 1.0
+            if channel == "online" and day >= CHATBOT.started_on and not chatbot_met:
+                multiplier, chatbot_met = multiplier * CHATBOT_VISITS, True
+
+    def experience(self, channel: str, day: date) -> str:
+        """What an order met: an online customer failed by the chatbot, a problem sorted out, or nothing."""
+        if channel == "online" and day >= CHATBOT.started_on and self.rng.random() < FAILED_BY_CHATBOT:
+            return "failed"
+        return "problem" if channel == "online" and self.rng.random() < 0.04 else ""
+
+    def order_moment(self, day: date, channel: str) -> datetime:
+        hours = (7, 11, 4) if channel == "in-store" else (8, 13, 5)  # opening, span, busiest hour after it
+        minute = int(self.rng.triangular(0, hours[1] * 60, hours[2] * 60)) + self.rng.random()
+        return (datetime.combine(day, time(hours[0]), tzinfo=LOCAL) + timedelta(minutes=minute)).astimezone(
+            UTC
+        )
+
+    def amount(self, channel: str, scale: float) -> float:
+        return round(
+            BASKET[channel] * scale * self.rng.lognormvariate(0, 0.45 if channel == "in-store" else 0.35), 1
+        )
+
+    def orders(self, surveys: Sequence[dict[str, object]]) -> list[dict[str, object]]:
+        rows: list[tuple[datetime, str, float, str]] = []
+        for customer in self.customers(surveys):
+            scale = self.rng.lognormvariate(0, 0.3)
+            for moment, channel, met in self.visits(customer):
+                amount = self.amount(channel, scale)
+                rows.append((moment, customer.id, amount, channel))
+                if met in ("failed", "problem") and self.rng.random() < 0.3:  # refunded the next day
+                    rows.append((moment + timedelta(days=1), customer.id, -amount, channel))
+        for day in _days():
+            for _ in range(_poisson(self.rng, ANONYMOUS_A_DAY * WEEKDAY_SHARE[day.weekday()] * 7)):
+                rows.append(
+                    (self.order_moment(day, "in-store"), "", self.amount("in-store", 1.0), "in-store")
+                )
+        rows = [row for row in rows if row[0].astimezone(LOCAL).date() <= LAST_DAY]
+        return [
+            {
+                "order_id": f"CK{number:06d}",
+                "customer_id": customer,
+                "created_at": _iso(moment),
+                "amount": f"{amount:.2f}",
+                "channel": channel,
+                "location": LOCATION,
+            }
+            for number, (moment, customer, amount, channel) in enumerate(sorted(rows), start=1)
+        ]
+
+
+def _moment(value: object) -> datetime:
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def _nps_group(nps: object) -> str:
+    if nps == "":
+        return ""
+    return "promoter" if int(str(nps)) >= 9 else "detractor" if int(str(nps)) <= 6 else "passive"
+
+
+def _start(rollout: Rollout) -> datetime:
+    return datetime.combine(rollout.started_on, time(0), tzinfo=LOCAL).astimezone(UTC)
+
+
+def _clock(moment: datetime) -> float:
+    """Days since the first day's local midnight."""
+    start = datetime.combine(FIRST_DAY, time(0), tzinfo=LOCAL)
+    return (moment - start).total_seconds() / 86400
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    limit, count, product = pow(2.718281828459045, -mean), 0, rng.random()
+    while product > limit:
+        count += 1
+        product *= rng.random()
+    return count
+
+
 def rollout_rows() -> list[dict[str, object]]:
     return [
         {
@@ -461,13 +653,15 @@ def write_csv(path: Path, rows: list[dict[str, object]]) -> None:
 
 
 def generate(out: Path = HERE, seed: int = SEED) -> dict[str, int]:
-    """Write the four CSV files into `out`; returns the row count of each."""
+    """Write the five CSV files into `out`; returns the row count of each."""
     generator = Generator(read_bank(), seed)
+    surveys = generator.surveys()
     files = {
-        "surveys.csv": generator.surveys(),
+        "surveys.csv": surveys,
         "reviews.csv": generator.reviews(),
         "mentions.csv": generator.mentions(),
         "rollouts.csv": rollout_rows(),
+        "orders.csv": OrderGenerator(seed).orders(surveys),
     }
     out.mkdir(parents=True, exist_ok=True)
     for name, rows in files.items():

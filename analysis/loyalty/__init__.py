@@ -1,0 +1,54 @@
+"""Loyalty: what customers do, beside what they say. Pure functions over the orders frame (orders.py says
+what it holds and what a purchase is); the store reads it (store.orders.read_orders), a pipeline or page
+passes it here.
+
+- periods.py: per week or month, active, new and returning customers, the repeat-purchase rate, orders and
+  revenue per customer, with 95% intervals;
+- cohorts.py: cohort retention, each month's new customers' share who buy again in each later month;
+- churn.py: the lapse threshold the data suggest, and the lapsed customers with their past value;
+- feedback.py: feedback meets behaviour, the 90-day return rate and spend of promoters, passives, detractors
+  and those who complained of impersonal service (and the return rate after any moments: read_returns_after);
+- rollouts.py: the repeat-purchase rate and new customers' retention as rollout signals
+  (analysis.impact's machinery).
+"""
+
+from analysis.loyalty.churn import (
+    LAPSE_QUANTILE,
+    read_customer_status,
+    read_lapsed_customers,
+    read_purchase_gaps,
+    suggest_lapse_days,
+)
+from analysis.loyalty.cohorts import read_cohort_retention
+from analysis.loyalty.feedback import RETURN_DAYS, read_feedback_returns, read_returns_after
+from analysis.loyalty.orders import ORDERS_SCHEMA, purchase_expr, read_purchases
+from analysis.loyalty.periods import read_customer_periods, read_period_loyalty
+from analysis.loyalty.rollouts import (
+    LOYALTY_SIGNALS,
+    RETENTION_DAYS,
+    loyalty_findings,
+    loyalty_weekly,
+    read_loyalty_weeks,
+)
+
+__all__ = [
+    "LAPSE_QUANTILE",
+    "LOYALTY_SIGNALS",
+    "ORDERS_SCHEMA",
+    "RETENTION_DAYS",
+    "RETURN_DAYS",
+    "loyalty_findings",
+    "loyalty_weekly",
+    "purchase_expr",
+    "read_cohort_retention",
+    "read_customer_periods",
+    "read_customer_status",
+    "read_feedback_returns",
+    "read_lapsed_customers",
+    "read_loyalty_weeks",
+    "read_period_loyalty",
+    "read_purchase_gaps",
+    "read_purchases",
+    "read_returns_after",
+    "suggest_lapse_days",
+]
