@@ -90,7 +90,9 @@ class ClvResult:
     expected_value: float | None  # per customer, mean; None without a spend model
     holdout: HoldoutCheck | None
     notes: tuple[str, ...] = ()
-    values: pl.DataFrame = field(default_factory=pl.DataFrame, repr=False)  # one row per customer
+    # one row per customer: customer_hash, frequency, probability_alive, expected_purchases and, with a spend
+    # model, expected_spend and expected_value; spend_to_date (first purchase included) for value at risk
+    values: pl.DataFrame = field(default_factory=pl.DataFrame, repr=False)
     model: str = "BG/NBD"
     spend_model: str | None = "Gamma-Gamma"
 
