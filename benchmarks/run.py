@@ -180,6 +180,12 @@ def bench_impersonal_sources() -> list[Row]:
     return bench_impersonal_sources()
 
 
+def bench_clv() -> list[Row]:
+    from benchmarks.clv import bench_clv
+
+    return bench_clv()
+
+
 BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
     "demo_load": bench_demo_load,
     "pulse_page": bench_pulse_page,
@@ -195,6 +201,7 @@ BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
     "impact_validation": bench_impact_validation,
     "findings_validation": bench_findings_validation,
     "impersonal_sources": bench_impersonal_sources,
+    "clv": bench_clv,
 }
 
 
