@@ -13,7 +13,6 @@ import click
 from cli.context import Context, with_context
 from cli.printing import print_mapping
 from pulse.errors import InputError
-from pulse.formatting import plural
 
 if TYPE_CHECKING:
     from collectors.base import CollectResult
@@ -202,6 +201,7 @@ def _import_orders(
 ) -> None:
     from collectors.base import CollectResult
     from collectors.orders import OrderFileCollector, check_importable, check_order_source, import_orders
+    from pulse.formatting import plural
 
     engine = context.engine
     collector = OrderFileCollector(

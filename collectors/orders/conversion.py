@@ -174,10 +174,14 @@ _PLAIN = r"^(\d+(\.\d+)?|\.\d+)$"
 
 
 def read_amounts(values: pl.Series) -> tuple[pl.Series, pl.Series]:
-    """Amounts as numbers, by columns: a currency sign or code and spaces are left out; a minus sign (before or
+    """Amounts as numbers, by columns: a currency sign or code, spaces and apostrophes are left out; a minus sign (before or
     after) or parentheses make it negative (a refund); 1,234.50, 1.234,50 and 12,50 are read as they are meant.
     Returns the amounts (null for an empty cell) and, per row, why its amount could not be read (else null)."""
     text = values.fill_null("").str.strip_chars()
+    without_code = text.str.replace(r"^[A-Za-z]{3}\s*", "").str.replace(
+        r"\s*[A-Za-z]{3}$", ""
+    )  # USD 7, 7 EUR
+    other = without_code.str.contains(r"[^\d.,()+\-\s\p{Sc}']")  # any word but a currency code: not a number
     bare = text.str.replace_all(r"[^\d.,()+\-]", "")
     parenthesised = bare.str.contains(r"^\(.*\)$")
     negative = parenthesised | bare.str.contains(r"^[(]?-|-[)]?$")
@@ -194,7 +198,7 @@ def read_amounts(values: pl.Series) -> tuple[pl.Series, pl.Series]:
     ).to_series()
     signs = bare.str.count_matches(r"[+\-]")
     amount = pl.select(
-        pl.when(signs <= 1).then(
+        pl.when((signs <= 1) & ~other).then(
             number.cast(pl.Float64, strict=False) * pl.when(negative).then(-1.0).otherwise(1.0)
         )
     ).to_series()
