@@ -210,12 +210,13 @@ def read_amounts(values: pl.Series) -> tuple[pl.Series, pl.Series]:
     return amount, error
 
 
-def is_amount(value: object) -> bool:
-    """Whether a cell reads as an amount (for detection on the first rows)."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return True
-    amount, _error = read_amounts(pl.Series([str(value)], dtype=pl.String))
-    return amount[0] is not None
+def amount_share(values: list[object]) -> float:
+    """The share of cells that read as an amount (for detection on the first rows)."""
+    if not values:
+        return 0.0
+    texts = pl.Series([str(value) for value in values], dtype=pl.String)
+    amounts, _errors = read_amounts(texts)
+    return 1 - amounts.null_count() / len(values)
 
 
 class OrderChunks:

@@ -5,8 +5,8 @@ column profiles and the header ranking are the survey importer's (collectors.sur
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
 
+from collectors.orders.conversion import amount_share
 from collectors.surveys.mapping import Profile, best_profile, header_rank
 from collectors.values import looks_like_date, norm
 
@@ -248,11 +248,10 @@ def guess_mapping(
     preset: str | None,
     taken: dict[str, int],
     personal: set[int],
-    is_amount: Any,
 ) -> dict[str, int]:
     """field -> column index for the fields not given: by the preset's names, then header words, then values.
     A personal column may be the customer (hashed) or, for a preset, the order id (Shopify's "Name"); never
-    an amount, a count or a descriptive field. `is_amount` tells whether a value reads as an amount."""
+    an amount, a count or a descriptive field."""
     mapping = dict(taken)
     free = [profile for profile in profiles if profile.index not in set(mapping.values())]
 
@@ -277,13 +276,13 @@ def guess_mapping(
         candidates = (
             free if field_name in ("order_id", "customer", "ordered_at") else _impersonal(free, personal)
         )
-        take(field_name, _best_by_header(candidates, field_name, is_amount))
+        take(field_name, _best_by_header(candidates, field_name))
     take("ordered_at", best_profile(free, lambda p: p.date_share, 0.9))
     take("customer", best_profile(free, lambda p: p.email_share, 0.8))
     if "ordered_at" in mapping and "time" not in mapping:
         take(
             "time",
-            next((p for p in free if norm(p.name) in TIME_NAMES and _fits(p, "time", is_amount)), None),
+            next((p for p in free if norm(p.name) in TIME_NAMES and _fits(p, "time")), None),
         )
     return mapping
 
@@ -292,17 +291,17 @@ def _impersonal(profiles: Iterable[Profile], personal: set[int]) -> list[Profile
     return [profile for profile in profiles if profile.index not in personal]
 
 
-def _best_by_header(profiles: list[Profile], field_name: str, is_amount: Any) -> Profile | None:
+def _best_by_header(profiles: list[Profile], field_name: str) -> Profile | None:
     ranked = [
         (rank, profile.index, profile)
         for profile in profiles
         if (rank := header_rank(profile.label, field_name, HEADER_WORDS)) is not None
-        and _fits(profile, field_name, is_amount)
+        and _fits(profile, field_name)
     ]
     return min(ranked, key=lambda item: item[:2])[2] if ranked else None
 
 
-def _fits(profile: Profile, field_name: str, is_amount: Any) -> bool:
+def _fits(profile: Profile, field_name: str) -> bool:
     """Whether the column's first values fit the field (an empty column fits nothing, unless the whole file
     has no rows: its header then decides)."""
     if not profile.values:
@@ -312,7 +311,7 @@ def _fits(profile: Profile, field_name: str, is_amount: Any) -> bool:
     if field_name == "time":
         return profile.share(lambda v: ":" in str(v)) >= 0.8
     if field_name == "amount":
-        return profile.share(is_amount) >= 0.5  # a matching header is strong evidence
+        return amount_share(profile.values) >= 0.5  # a matching header is strong evidence
     if field_name == "item_count":
         return profile.number_share >= 0.9
     if field_name == "order_id":

@@ -13,7 +13,7 @@ import polars as pl
 
 from analysis.personal_data import mask_emails
 from collectors.files import Source, filled
-from collectors.orders.conversion import OrderChunks, OrderConverter, is_amount
+from collectors.orders.conversion import OrderChunks, OrderConverter
 from collectors.orders.fields import (
     FIELD_ALIASES,
     FIELD_HELP,
@@ -113,8 +113,8 @@ def plan_order_file(
     given = resolve_overrides(
         mapping_overrides or {}, layout, table.file_name, FIELDS, FIELD_ALIASES, FIELD_HELP
     )
-    sample = [cells for _line, cells in islice(table.rows(), layout.skip, None) if any(map(filled, cells))]
-    sample = sample[:DETECT_ROWS]
+    rows = (cells for _line, cells in islice(table.rows(), layout.skip, None) if any(map(filled, cells)))
+    sample = list(islice(rows, DETECT_ROWS))
     profiles = [
         Profile(index, name, layout.labels[index], [row[index] for row in sample if index < len(row)])
         for index, name in enumerate(layout.columns)
@@ -124,7 +124,7 @@ def plan_order_file(
         profile.values = [value for value in profile.values if filled(value)]
     personal = {p.index for p in profiles if layout.personal[p.index] or p.email_share >= 0.5}
     taken = {name: index for name, index in given.items() if index is not None}
-    indexes = guess_mapping(profiles, chosen, taken, personal, is_amount)
+    indexes = guess_mapping(profiles, chosen, taken, personal)
     for field_name, index in given.items():
         if index is None:
             indexes.pop(field_name, None)

@@ -44,10 +44,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("source_id", "external_id", name="uq_orders_source_id_external_id"),
     )
     op.create_index("ix_orders_ordered_at", "orders", ["ordered_at"])
-    op.create_index("ix_orders_customer_hash", "orders", ["customer_hash"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_orders_customer_hash", "orders")
     op.drop_index("ix_orders_ordered_at", "orders")
     op.drop_table("orders")
