@@ -70,6 +70,7 @@ class OrderConverter:
             customer_hash=base.author_hash(base.cells(chunk, "customer")),
             author_hash=pl.lit(None, pl.String),
         )
+        lines = fields["undated"].any()  # rows without a date may be further lines of a dated order
         line_of_order = (  # a line of an order whose other rows hold its date (Shopify's later line items)
             pl.col("undated")
             & pl.col("order_id").is_not_null()
@@ -77,17 +78,20 @@ class OrderConverter:
         )
         failure = pl.coalesce(
             pl.lit(None if "ordered_at" in c.indexes else "no date column", pl.String),
-            pl.when(~line_of_order).then("date_error"),
+            pl.when(~line_of_order).then("date_error") if lines else pl.col("date_error"),
             "amount_error",
         )
         fields = fields.with_columns(failure=failure, author_hash="customer_hash")
-        usable = pl.col("failure").is_null() & pl.col("over").is_null()
-        orphan = (  # a line of an order none of whose dated rows is imported
-            usable
-            & pl.col("ordered_at").is_null()
-            & ~(usable & pl.col("ordered_at").is_not_null()).any().over("order_id")
-        )
-        fields = fields.with_columns(failure=pl.when(orphan).then(pl.col("date_error")).otherwise("failure"))
+        if lines:
+            usable = pl.col("failure").is_null() & pl.col("over").is_null()
+            orphan = (  # a line of an order none of whose dated rows is imported
+                usable
+                & pl.col("ordered_at").is_null()
+                & ~(usable & pl.col("ordered_at").is_not_null()).any().over("order_id")
+            )
+            fields = fields.with_columns(
+                failure=pl.when(orphan).then(pl.col("date_error")).otherwise("failure")
+            )
         kept = fields["failure"].is_null() & fields["over"].is_null()
         rejects = base.rejects(chunk.filter(~kept), fields.filter(~kept))
         records = self.records(chunk.filter(kept), fields.filter(kept))
@@ -178,6 +182,9 @@ def read_amounts(values: pl.Series) -> tuple[pl.Series, pl.Series]:
     after) or parentheses make it negative (a refund); 1,234.50, 1.234,50 and 12,50 are read as they are meant.
     Returns the amounts (null for an empty cell) and, per row, why its amount could not be read (else null)."""
     text = values.fill_null("").str.strip_chars()
+    plain = text.cast(pl.Float64, strict=False)  # plain numbers, the common case: one cast
+    if ((plain.is_not_null() & plain.is_finite()) | (text == "")).all():
+        return plain, pl.repeat(None, len(text), dtype=pl.String, eager=True)
     without_code = text.str.replace(r"^[A-Za-z]{3}\s*", "").str.replace(
         r"\s*[A-Za-z]{3}$", ""
     )  # USD 7, 7 EUR
