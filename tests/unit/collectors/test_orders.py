@@ -206,7 +206,9 @@ def test_plan_order_file__map_and_mapping_file_win(tmp_path: Path) -> None:
 
 
 def test_plan_order_file__without_an_order_id_each_row_is_known_by_its_cells(tmp_path: Path) -> None:
-    plan = plan_order_file(write(tmp_path, "t.csv", "Order Date,Order Total,Order Status\n2026-11-16,3,paid\n"), timezone="UTC")
+    plan = plan_order_file(
+        write(tmp_path, "t.csv", "Order Date,Order Total,Order Status\n2026-11-16,3,paid\n"), timezone="UTC"
+    )
     assert plan.mapping == {"ordered_at": "Order Date", "amount": "Order Total"}  # no order id among them
     text = "Date,Total\n2026-11-16T09:00:00Z,3.50\n2026-11-16T09:00:00Z,3.50\n2026-11-17T09:00:00Z,4\n"
     records, _rejects, merged = imported(write(tmp_path, "till.csv", text))
