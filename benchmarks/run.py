@@ -126,6 +126,12 @@ def bench_survey_import() -> list[Row]:
     return bench_survey_import()
 
 
+def bench_order_import() -> list[Row]:
+    from benchmarks.orders import bench_order_import  # it uses this module's helpers
+
+    return bench_order_import()
+
+
 def bench_import_memory() -> list[Row]:
     from benchmarks.import_memory import bench_import_memory
 
@@ -192,6 +198,7 @@ BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
     "pulse_page_1m": bench_pulse_page_1m,
     "page_loads": bench_page_loads,
     "survey_import": bench_survey_import,
+    "order_import": bench_order_import,
     "import_memory": bench_import_memory,
     "quality": bench_quality,
     "scoring": bench_scoring,

@@ -1,5 +1,5 @@
-"""`pulse import`: a survey or review export into the store, with the mapping it used and the rows it kept
-aside."""
+"""`pulse import`: a survey, review or orders export into the store, with the mapping it used and the rows it
+kept aside."""
 
 from __future__ import annotations
 
@@ -23,15 +23,16 @@ if TYPE_CHECKING:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--kind",
-    type=click.Choice(["survey", "review"]),
+    type=click.Choice(["survey", "review", "order"]),
     default="survey",
     show_default=True,
-    help="What the file holds: survey answers or reviews.",
+    help="What the file holds: survey answers, reviews, or orders or visits.",
 )
 @click.option(
     "--preset",
     help="Surveys: typeform, google_forms, surveymonkey, qualtrics, microsoft_forms or delighted. Reviews: "
-    "google_business, trustpilot, yelp or generic. Default: detected.",
+    "google_business, trustpilot, yelp or generic. Orders: shopify, square, woocommerce or generic. Default: "
+    "detected.",
 )
 @click.option(
     "--map", "pairs", multiple=True, metavar="FIELD=COLUMN", help="Use COLUMN for FIELD; repeatable."
@@ -51,13 +52,14 @@ if TYPE_CHECKING:
     metavar="NAME",
     help="The source to store into: an existing one, or a new one by that name. Default: the source that "
     'already holds this survey (recognised by its form id or columns, whatever the file is called), else "Survey: '
-    'FILE NAME"; for reviews, the export\'s platform ("Trustpilot reviews").',
+    'FILE NAME"; for reviews, the export\'s platform ("Trustpilot reviews"); for orders, the preset\'s ("Shopify '
+    'orders") or "Orders".',
 )
 @click.option(
     "--header-row",
     type=click.IntRange(min=1),
     metavar="N",
-    help="Surveys: the row number of the header, when rows above it (a title) are not found by Pulse.",
+    help="Surveys and orders: the row number of the header, when rows above it (a title) are not found by Pulse.",
 )
 @click.option(
     "--sheet",
@@ -81,9 +83,11 @@ def import_file(
 ) -> None:
     """Import a survey export (CSV, XLSX or JSON from Typeform, Google Forms, SurveyMonkey, Qualtrics, Microsoft
     Forms, Delighted...) or,
-    with --kind review, a review export (Google Business Profile, Trustpilot, Yelp, or any CSV / JSON).
+    with --kind review, a review export (Google Business Profile, Trustpilot, Yelp, or any CSV / JSON), or,
+    with --kind order, an orders or visits export (Shopify, Square, WooCommerce, or any CSV / XLSX / JSON).
 
     Survey fields: created_at, nps, csat, ces, text, response_id, respondent, segment, location, channel.
+    Order fields: order_id, ordered_at, time, customer, amount, channel, location, item_count, items.
     A later export of the same survey (under any file name, cumulative or overlapping) goes into the same
     source and adds only the answers not stored yet; rows that cannot be imported are kept with their line and
     reason.
@@ -101,6 +105,16 @@ def import_file(
                 hint="For reviews, pick the export format with --preset if it is not detected.",
             )
         _import_reviews(context, file, preset, source_name, as_json, sheet)
+        return
+    if kind == "order":
+        from collectors.orders import FIELD_HELP
+
+        overrides = {
+            **(read_mapping_file(mapping_file) if mapping_file else {}),
+            **parse_map_options(pairs, "amount=Total", FIELD_HELP),
+        }
+        options = {"dayfirst": dayfirst, "header_row": header_row, "sheet": sheet}
+        _import_orders(context, file, preset, overrides, source_name, as_json, options)
         return
     overrides = {**(read_mapping_file(mapping_file) if mapping_file else {}), **parse_map_options(pairs)}
     collector = SurveyFileCollector(
@@ -173,6 +187,41 @@ def _import_reviews(
         as_json,
         source,
         read.left_out,
+    )
+
+
+def _import_orders(
+    context: Context,
+    file: Path,
+    preset: str | None,
+    overrides: dict[str, str],
+    source_name: str | None,
+    as_json: bool,
+    options: dict[str, Any],
+) -> None:
+    from collectors.base import CollectResult
+    from collectors.orders import OrderFileCollector, check_importable, check_order_source, import_orders
+    from pulse.formatting import plural
+
+    engine = context.engine
+    collector = OrderFileCollector(
+        file, source_name, overrides, preset, timezone=context.settings.timezone, **options
+    )
+    plan = collector.plan
+    check_importable(plan)
+    source = collector.source.name
+    check_order_source(engine, source)
+    if not as_json:
+        print_mapping(f"Importing {plan.data_rows} rows of {file} into {source!r}.", plan.mapping, plan.notes)
+    rows = plan.data_rows
+    with click.progressbar(length=rows, label="Importing", file=sys.stderr, hidden=rows < 10_000) as bar:
+        result = import_orders(engine, collector, progress=bar.update)
+    if not as_json and result.merged:
+        click.echo(f"  * {plural(result.merged, 'row')} of further lines of an order, merged into it.")
+    counts = CollectResult(result.new, result.duplicate, result.rejected)
+    extra = {"source": source, "merged_lines": result.merged}
+    _report_import(
+        counts, "orders", plan.mapping, plan.notes, collector.first_rejects, as_json, extra, plan.left_out
     )
 
 

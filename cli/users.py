@@ -18,7 +18,7 @@ from pulse.errors import InputError
 @click.option("--yes", is_flag=True, help="Do not ask before deleting.")
 @with_context
 def forget(context: Context, author: str, yes: bool) -> None:
-    """Delete a person's feedback and everything derived from it (scores, themes, embeddings, rejected rows),
+    """Delete a person's feedback and everything derived from it (scores, themes, embeddings, rejected rows), their orders,
     and the dashboard's uploads left in the temporary folder. Says what it will delete first."""
     from analysis.pipeline import embedded_pieces
     from pulse.uploads import clear_uploads

@@ -1,6 +1,6 @@
-"""Forgetting a person: their feedback and everything derived from it, for a deletion request.
+"""Forgetting a person: their feedback and everything derived from it, and their orders, for a deletion request.
 
-A person is found by exactly one identity, never by a part of one: feedback and rejected rows by the salted
+A person is found by exactly one identity, never by a part of one: feedback, orders and rejected rows by the salted
 hash of the identity (as written and case-folded, as emails are stored; and unsalted, for rows stored before
 the store had a salt). Rejected rows kept before they carried a hash (or from a file without a respondent
 column) are found when one of their cells is exactly the identity. A placeholder such as "anonymous" names no
@@ -23,7 +23,7 @@ from store.authors import read_author_salt, salted_hash
 from store.daily_counts import mark_feedback_stale, refresh_daily_counts
 from store.embeddings import text_hash
 from store.engine import reading, writing
-from store.schema import embeddings, feedback, rejected_rows, scores, topic_assignments
+from store.schema import embeddings, feedback, orders, rejected_rows, scores, topic_assignments
 from store.state import bump_data_version
 
 Pieces = Callable[[str], list[str]]
@@ -39,16 +39,17 @@ class Forgotten:
     topic_assignments: int
     embeddings: int
     rejected_rows: int
+    orders: int = 0
 
     def describe(self) -> str:
         return (
             f"{self.feedback} feedback items, {self.scores} scores, {self.topic_assignments} theme assignments, "
-            f"{self.embeddings} embeddings and {self.rejected_rows} rejected rows"
+            f"{self.embeddings} embeddings, {self.orders} orders and {self.rejected_rows} rejected rows"
         )
 
     @property
     def nothing(self) -> bool:
-        return not (self.feedback or self.rejected_rows)
+        return not (self.feedback or self.rejected_rows or self.orders)
 
 
 def author_hashes(author: str, salt: str) -> list[str]:
@@ -86,6 +87,7 @@ def count_author(engine: Engine, author: str, embedded_pieces: Pieces = lambda t
             _count(connection, topic_assignments, found.ids),
             found.embeddings(connection),
             len(found.rejected_ids),
+            _count_orders(connection, found.hashes),
         )
 
 
@@ -93,7 +95,7 @@ def forget_author(engine: Engine, author: str, embedded_pieces: Pieces = lambda 
     """Delete every feedback item written by `author` (an email address, name or id exactly as the source
     gave it), with its scores and theme assignments, the embeddings of its texts and of every piece of them
     that was embedded (`embedded_pieces`; embeddings are a cache, so a piece that someone else also wrote is
-    simply embedded again when needed), and the rejected input rows of that person. InputError for a
+    simply embedded again when needed), the person's orders, and the rejected input rows of that person. InputError for a
     placeholder identity ("anonymous", "n/a", "-"), which would match everyone who left it."""
     identity = check_identity(author)
     salt = read_author_salt(engine)
@@ -111,6 +113,9 @@ def forget_author(engine: Engine, author: str, embedded_pieces: Pieces = lambda 
         removed_rejects = connection.execute(
             delete(rejected_rows).where(rejected_rows.c.id.in_(found.rejected_ids))
         ).rowcount
+        removed_orders = connection.execute(
+            delete(orders).where(orders.c.customer_hash.in_(found.hashes))
+        ).rowcount
         bump_data_version(connection)
     refresh_daily_counts(engine)
     return Forgotten(
@@ -119,16 +124,19 @@ def forget_author(engine: Engine, author: str, embedded_pieces: Pieces = lambda 
         counted["topic_assignments"],
         int(removed_embeddings),
         int(removed_rejects),
+        int(removed_orders),
     )
 
 
 @dataclass(frozen=True)
 class _Found:
-    """A person's feedback ids, the hashes of their embedded texts, and their rejected rows' ids."""
+    """A person's feedback ids, the hashes of their embedded texts, their rejected rows' ids, and the hashes
+    their orders are stored under."""
 
     ids: list[int]
     text_hashes: list[str]
     rejected_ids: list[int]
+    hashes: list[str]
 
     @classmethod
     def find(
@@ -142,6 +150,7 @@ class _Found:
             [row.id for row in rows],
             [text_hash(piece) for piece in pieces],
             _rejected_ids(connection, identity, hashes, salt),
+            hashes,
         )
 
     def embeddings(self, connection: Connection) -> int:
@@ -193,6 +202,11 @@ def _json_values(value: Any) -> Iterator[Any]:
             yield from _json_values(item)
     elif value is not None:
         yield value
+
+
+def _count_orders(connection: Connection, hashes: list[str]) -> int:
+    query = select(func.count()).select_from(orders).where(orders.c.customer_hash.in_(hashes))
+    return int(connection.execute(query).scalar_one())
 
 
 def _count(connection: Connection, table: Table, ids: list[int]) -> int:

@@ -51,6 +51,7 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 
 FEEDBACK_KINDS = ("survey", "review", "mention")
+SOURCE_KINDS = (*FEEDBACK_KINDS, "order")  # a source holds feedback of one kind, or orders (revision 0014)
 
 store_state = Table(
     "store_state",
@@ -69,7 +70,7 @@ sources = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("name", String(200), nullable=False, unique=True),
-    Column("kind", String(20), nullable=False),  # one of FEEDBACK_KINDS
+    Column("kind", String(20), nullable=False),  # one of SOURCE_KINDS
     Column("platform", String(50), nullable=False),  # demo, csv, reddit, app_store, ...
     Column("config", JSON, nullable=False, default=dict),
     Column("created_at", UtcDateTime, nullable=False),
@@ -98,6 +99,25 @@ feedback = Table(
     UniqueConstraint("source_id", "external_id"),
     Index(None, "created_at"),
 )
+
+orders = Table(
+    "orders",
+    metadata,  # orders or visits, one row per order of a source (store/orders.py; revision 0014)
+    Column("id", Integer, primary_key=True),
+    Column("source_id", ForeignKey("sources.id", ondelete="CASCADE"), nullable=False),
+    Column("external_id", String(300), nullable=False),  # the order's id in its source
+    Column("customer_hash", String(64)),  # the customer's id or email as feedback.author_hash has it
+    Column("ordered_at", UtcDateTime, nullable=False),
+    Column("amount", Float),  # in the business's currency; refunds negative; NULL: unknown
+    Column("channel", String(100)),
+    Column("location", String(200)),
+    Column("item_count", Integer),
+    Column("items", Text),  # the items' names, as the export lists them
+    Column("raw", JSON),  # the unmapped columns that are not personal
+    Column("ingested_at", UtcDateTime, nullable=False),
+    UniqueConstraint("source_id", "external_id"),
+    Index(None, "ordered_at"),
+)  # no index on customer_hash: random keys made a 1,000,000-order import 2-3 times slower (benchmarks/orders.py)
 
 rejected_rows = Table(
     "rejected_rows",

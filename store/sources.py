@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from store.engine import reading, upsert_insert
 from store.frames import read_frame
-from store.schema import FEEDBACK_KINDS, feedback, rejected_rows, sources
+from store.schema import SOURCE_KINDS, feedback, rejected_rows, sources
 from store.state import utc_now
 
 
@@ -27,8 +27,8 @@ def ensure_source(
     """The id of the source called `name`, created when missing. Two imports that create the same new source
     at once both get it: the second one's INSERT waits for the first one's transaction and then does nothing
     (ON CONFLICT DO NOTHING), and the SELECT after it reads the row the first one committed."""
-    if kind not in FEEDBACK_KINDS:
-        raise ValueError(f"source kind must be one of {FEEDBACK_KINDS}, not {kind!r}")
+    if kind not in SOURCE_KINDS:
+        raise ValueError(f"source kind must be one of {SOURCE_KINDS}, not {kind!r}")
     by_name = select(sources.c.id).where(sources.c.name == name)
     found = connection.execute(by_name).scalar()
     if found is None:

@@ -103,12 +103,10 @@ class Converter:
     def convert(self, chunk: pl.DataFrame) -> tuple[pl.DataFrame, list[Rejected]]:
         c = self.c
         created_at, date_error = self.moments(self.cells(chunk, "created_at"))
-        nps, nps_error = _per_value(
-            self.cells(chunk, "nps"), lambda v: parse_score(v, "nps", 0, 10), pl.Int64
-        )
-        csat, csat_error = _per_value(self.cells(chunk, "csat"), CSAT_SCALE.parse, pl.Int64)
-        ces, ces_error = _per_value(self.cells(chunk, "ces"), CES_SCALE.parse, pl.Int64)
-        text = _text(self.cells(chunk, "text"))
+        nps, nps_error = per_value(self.cells(chunk, "nps"), lambda v: parse_score(v, "nps", 0, 10), pl.Int64)
+        csat, csat_error = per_value(self.cells(chunk, "csat"), CSAT_SCALE.parse, pl.Int64)
+        ces, ces_error = per_value(self.cells(chunk, "ces"), CES_SCALE.parse, pl.Int64)
+        text = text_values(self.cells(chunk, "text"))
         fields = chunk.select("line", "over").with_columns(
             created_at=created_at,
             nps=nps,
@@ -116,7 +114,7 @@ class Converter:
             ces=ces,
             text=text.str.slice(0, MAX_TEXT_CHARS),
             text_chars=_long_text(text),
-            response_id=_text(self.cells(chunk, "response_id")),
+            response_id=text_values(self.cells(chunk, "response_id")),
             author_hash=self.author_hash(self.cells(chunk, "respondent")),
             date_error=date_error,
             nps_error=nps_error,
@@ -163,7 +161,7 @@ class Converter:
             parsed = parsed.fill_null(
                 pl.select(pl.when(is_naive).then(local.dt.convert_time_zone("UTC"))).to_series()
             )
-        rest, error = _per_value(
+        rest, error = per_value(
             values.set(parsed.is_not_null(), None),
             lambda value: parse_moment(value, self.zone, self.c.dayfirst).astimezone(UTC),
             pl.Datetime("us", "UTC"),
@@ -175,7 +173,7 @@ class Converter:
         external_id = fields["external_id"]
         missing = external_id.is_null()
         if missing.any():  # rows without a response id (or with one too long): a hash of their cells
-            hashes = [content_key(cells) for _line, cells in _rows(chunk.filter(missing))]
+            hashes = [content_key(cells) for _line, cells in chunk_rows(chunk.filter(missing))]
             external_id = external_id.clone()
             external_id.scatter(missing.arg_true(), pl.Series(hashes, dtype=pl.String))
         return pl.DataFrame(
@@ -200,7 +198,7 @@ class Converter:
         )
 
     def short(self, chunk: pl.DataFrame, field_name: str) -> pl.Series:
-        return _text(self.cells(chunk, field_name)).str.slice(0, FIELD_LIMITS[field_name])
+        return text_values(self.cells(chunk, field_name)).str.slice(0, FIELD_LIMITS[field_name])
 
     def rejects(self, chunk: pl.DataFrame, fields: pl.DataFrame) -> list[Rejected]:
         """The rejected rows with their reasons: more cells than the header, else empty, else their failure."""
@@ -215,7 +213,7 @@ class Converter:
             pl.when(empty).then(pl.lit("empty row")),
             "failure",
         )
-        rows = _rows(chunk)
+        rows = chunk_rows(chunk)
         details = fields.select(reason.alias("reason"), "line", "author_hash").iter_rows()
         return [
             Rejected(self.c.file_name, reason, self.row_text(cells), line, author_hash)
@@ -247,7 +245,7 @@ class Converter:
         if not self.c.raw_columns and not cut:
             return pl.repeat(None, chunk.height, dtype=pl.String, eager=True)
         raws: list[dict[str, Any] | None] = (
-            [self.raw(cells) for _line, cells in _rows(chunk)]
+            [self.raw(cells) for _line, cells in chunk_rows(chunk)]
             if self.c.raw_columns
             else [None] * chunk.height
         )
@@ -297,7 +295,7 @@ def content_key(cells: Cells) -> str:
     return "sha256:" + hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
-def _rows(chunk: pl.DataFrame) -> Iterator[tuple[int, Cells]]:
+def chunk_rows(chunk: pl.DataFrame) -> Iterator[tuple[int, Cells]]:
     """Each row's cells as read: from `cells` where the text columns lose something, else the text columns
     ("" for an empty cell, as a CSV cell is)."""
     texts = [name for name in chunk.columns if name.startswith("c") and name[1:].isdigit()]
@@ -336,7 +334,7 @@ def _blank(values: pl.Series) -> pl.Series:
     return values.str.strip_chars(PY_WHITESPACE).str.len_bytes().fill_null(0) == 0
 
 
-def _text(values: pl.Series) -> pl.Series:
+def text_values(values: pl.Series) -> pl.Series:
     """Text as `_cell_text` makes it: trimmed, without NUL characters, None when nothing is left."""
     text = values.str.strip_chars(PY_WHITESPACE).str.replace_all("\x00", "", literal=True)
     return pl.select(pl.when(text.str.len_bytes() > 0).then(text)).to_series()
@@ -348,7 +346,7 @@ def _long_text(text: pl.Series) -> pl.Series:
     return pl.select(pl.when(length > MAX_TEXT_CHARS).then(length)).to_series()
 
 
-def _per_value(
+def per_value(
     values: pl.Series, parse: Callable[[Any], Any], dtype: pl.DataType | type[pl.DataType]
 ) -> tuple[pl.Series, pl.Series | pl.Expr]:
     """`parse` applied once per distinct value (nulls skipped): the results, and the reason each value could

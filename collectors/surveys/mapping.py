@@ -235,8 +235,13 @@ class Profile:
 WHOLE_NAMES_ONLY = ("ces",)  # besides words of 2 letters or fewer: "ces" is in "services" and "prices"
 
 
-def _header_rank(label: str, field_name: str) -> int | None:
-    words, excluded = HEADER_WORDS[field_name]
+HeaderWords = Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]]
+
+
+def header_rank(label: str, field_name: str, header_words: HeaderWords = HEADER_WORDS) -> int | None:
+    """How well a column's label names the field: the rank of the first of its words found (lower is
+    better), None when none is or a word rules it out. The orders importer passes its own words."""
+    words, excluded = header_words[field_name]
     if any(word in label for word in excluded):
         return None
     names = label.split(" ")
@@ -300,12 +305,12 @@ def guess_mapping(
         if field_name not in mapping:
             take(field_name, _best_by_header(impersonal() if field_name == "text" else free, field_name))
     if "created_at" not in mapping:
-        take("created_at", _best(free, key=lambda p: p.date_share, threshold=0.9))
+        take("created_at", best_profile(free, key=lambda p: p.date_share, threshold=0.9))
     if "respondent" not in mapping:
-        take("respondent", _best(free, key=lambda p: p.email_share, threshold=0.8))
+        take("respondent", best_profile(free, key=lambda p: p.email_share, threshold=0.8))
     if "text" not in mapping:
         texts = [p for p in impersonal() if _fits(p, "text") and p.mean_length >= 15]
-        take("text", _best(texts, key=lambda p: p.mean_length))
+        take("text", best_profile(texts, key=lambda p: p.mean_length))
     for field_name in DESCRIPTIVE_FIELDS:
         if field_name not in mapping:
             take(field_name, _best_by_header(impersonal(), field_name))
@@ -330,12 +335,12 @@ def _best_by_header(profiles: list[Profile], field_name: str) -> Profile | None:
     ranked = [
         (rank, -profile.mean_length if field_name == "text" else profile.index, profile)
         for profile in profiles
-        if (rank := _header_rank(profile.label, field_name)) is not None and _fits(profile, field_name)
+        if (rank := header_rank(profile.label, field_name)) is not None and _fits(profile, field_name)
     ]
     return min(ranked, key=lambda item: item[:2])[2] if ranked else None
 
 
-def _best(
+def best_profile(
     profiles: Iterable[Profile],
     key: Callable[[Profile], float],
     threshold: float = 0.0,
@@ -349,13 +354,21 @@ def _best(
     return best
 
 
-def resolve_overrides(overrides: Mapping[str, str], layout: Layout, file_name: str) -> dict[str, int | None]:
-    """field -> column index (None: leave the field unmapped) from the user's `field=column` pairs."""
+def resolve_overrides(
+    overrides: Mapping[str, str],
+    layout: Layout,
+    file_name: str,
+    fields: Sequence[str] = FIELDS,
+    aliases: Mapping[str, str] = FIELD_ALIASES,
+    field_help: str = FIELD_HELP,
+) -> dict[str, int | None]:
+    """field -> column index (None: leave the field unmapped) from the user's `field=column` pairs; the
+    orders importer passes its own fields, aliases and help."""
     resolved: dict[str, int | None] = {}
     for raw_field, column in overrides.items():
-        field_name = FIELD_ALIASES.get(raw_field.strip().casefold(), raw_field.strip().casefold())
-        if field_name not in FIELDS:
-            raise InputError(f"There is no field {raw_field!r} to map.", hint=f"Fields: {FIELD_HELP}.")
+        field_name = aliases.get(raw_field.strip().casefold(), raw_field.strip().casefold())
+        if field_name not in fields:
+            raise InputError(f"There is no field {raw_field!r} to map.", hint=f"Fields: {field_help}.")
         if column.strip().casefold() in ("", "-", "none"):
             resolved[field_name] = None
             continue
@@ -374,14 +387,16 @@ def _find_column(column: str, layout: Layout, file_name: str) -> int:
     raise InputError(f"{file_name} has no column {column!r}.", hint=f"Its columns: {shown}.")
 
 
-def parse_map_options(pairs: Sequence[str]) -> dict[str, str]:
+def parse_map_options(
+    pairs: Sequence[str], example: str = "nps=Q1", field_help: str = FIELD_HELP
+) -> dict[str, str]:
     """`field=column` pairs (the CLI's --map) as a dict."""
     mapping = {}
     for pair in pairs:
         name, separator, column = pair.partition("=")
         if not separator or not name.strip():
             raise InputError(
-                f"--map {pair!r} is not field=column.", hint=f"e.g. --map nps=Q1. Fields: {FIELD_HELP}."
+                f"--map {pair!r} is not field=column.", hint=f"e.g. --map {example}. Fields: {field_help}."
             )
         mapping[name.strip()] = column.strip()
     return mapping

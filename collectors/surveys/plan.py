@@ -8,11 +8,11 @@ any other file is parsed once, its chunks kept on disk for the second pass (coll
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from itertools import islice
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import polars as pl
 
@@ -111,7 +111,7 @@ class SurveyPlan:
         hashed with `author_salt` (the store's: CollectContext.author_salt), the rejects with their lines and
         reasons."""
         converter = Converter(self.conversion(), author_salt)
-        chunks = self._rows if self._rows is not None else _read_once(self._table, self._layout)
+        chunks = self._rows if self._rows is not None else read_chunks(self._table, self._layout)
         for frame, skipped in chunks.chunks():
             unreadable = [  # JSON Lines that hold no JSON, met before the chunk's rows
                 Rejected(self.file_name, line.reason, mask_emails(line.text)[:MAX_RAW_CHARS], line.line)
@@ -227,7 +227,7 @@ def _plan(
         notes.append(f"Preset {PRESET_LABELS[layout.preset]} ({how}; {rows}).")
     width = len(layout.columns)
     if whole_file:
-        data, evidence = _first_pass(table, layout, indexes)
+        data, evidence = first_pass(table, layout, lambda: _Evidence(indexes))
     else:
         data, evidence = None, _Evidence(indexes)
         evidence.add(rows_as_columns(((0, cells) for cells in sample), width))
@@ -329,14 +329,26 @@ class _Evidence:
             self.long_text_lines += frame.filter(long)["line"].to_list()
 
 
-def _first_pass(table: SurveyFile, layout: Layout, indexes: dict[str, int]) -> tuple[Chunks, _Evidence]:
-    """The whole file read once, a chunk at a time, for the evidence: a UTF-8 CSV by polars where it can be
-    (read again to convert), any other file from its rows, kept on disk to convert (FrameSpool)."""
-    evidence = _Evidence(indexes)
+class FrameEvidence(Protocol):
+    """What a first pass keeps of the rows (the survey plan's _Evidence, the orders plan's)."""
+
+    unreadable: int
+
+    def add(self, frame: pl.DataFrame) -> None: ...
+
+
+E = TypeVar("E", bound=FrameEvidence)
+
+
+def first_pass(table: SurveyFile, layout: Layout, evidence_of: Callable[[], E]) -> tuple[Chunks, E]:
+    """The whole file read once, a chunk at a time, for the evidence (a new one from `evidence_of`): a UTF-8
+    CSV by polars where it can be (read again to convert), any other file from its rows, kept on disk to
+    convert (FrameSpool). Shared with the orders importer (collectors.orders)."""
+    evidence = evidence_of()
     columns = _polars_columns(table, layout, evidence.add)
     if columns is not None:
         return columns, evidence
-    evidence = _Evidence(indexes)  # what polars saw, if anything, is not what the rows hold
+    evidence = evidence_of()  # what polars saw, if anything, is not what the rows hold
     spool = FrameSpool()
     for frame, skipped in _RowChunks(table, layout).chunks():
         evidence.add(frame)
@@ -345,7 +357,7 @@ def _first_pass(table: SurveyFile, layout: Layout, indexes: dict[str, int]) -> t
     return spool, evidence
 
 
-def _read_once(table: SurveyFile, layout: Layout) -> Chunks:
+def read_chunks(table: SurveyFile, layout: Layout) -> Chunks:
     """A plan made on the first rows converts the file as it reads it (by polars where it can be)."""
     columns = _polars_columns(table, layout)
     return columns if columns is not None else _RowChunks(table, layout)
