@@ -46,12 +46,13 @@ def timed(action: Callable[[], object]) -> float:
 
 def load_demo(engine: Engine) -> int:
     from collectors.base import run_collector
-    from collectors.demo import DemoCollector
+    from collectors.demo import DemoCollector, load_demo_orders
     from collectors.rollouts import import_rollouts
     from pulse.settings import build_settings
 
     demo_dir = build_settings().demo_dir
     result = run_collector(engine, DemoCollector(demo_dir))
+    load_demo_orders(engine, demo_dir)
     import_rollouts(engine, demo_dir / "rollouts.csv", by="benchmark")
     return result.new
 

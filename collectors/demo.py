@@ -1,4 +1,4 @@
-"""The demo dataset (data/demo/): surveys, reviews and Reddit mentions of a bakery-café."""
+"""The demo dataset (data/demo/): surveys, reviews, Reddit mentions and orders of a bakery-café."""
 
 from __future__ import annotations
 
@@ -9,13 +9,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from collectors.base import CollectContext, SourceBatch
 from pulse.errors import InputError
+from store.engine import Engine
+from store.feedback import UpsertCounts
+from store.orders import upsert_orders
 from store.records import FeedbackFrame, FeedbackRecord, Rejected, SourceSpec
 
 SURVEYS = SourceSpec("Demo: post-order survey", "survey", "demo")
 REVIEWS = SourceSpec("Demo: online reviews", "review", "demo")
 MENTIONS = SourceSpec("Demo: Reddit mentions", "mention", "demo")
+ORDERS = SourceSpec("Demo: till and online orders", "order", "demo")
 
 Row = dict[str, str]
 
@@ -123,3 +129,32 @@ class DemoCollector:
         for file_name, source, to_record in FILES:
             records, rejects = read_demo_file(self.folder / file_name, to_record)
             yield SourceBatch(source, FeedbackFrame.of(records), rejects)
+
+
+def read_demo_orders(folder: Path) -> pl.DataFrame:
+    """The demo's orders.csv as order records (store.orders.ORDER_RECORD_SCHEMA). Its customer ids are already
+    pseudonymous and stored as they are, as the demo surveys' respondent ids are: that is how a demo customer's
+    purchases meet their answers (a user's export is hashed with the store's salt on both sides instead)."""
+    path = folder / "orders.csv"
+    if not path.exists():
+        raise InputError(
+            f"The demo file {path} is missing.",
+            hint="Regenerate the demo with `python data/demo/generate.py`, or set PULSE_DEMO_DIR.",
+        )
+    rows = pl.read_csv(path, schema_overrides={"customer_id": pl.String, "amount": pl.Float64})
+    return rows.select(
+        pl.col("order_id").alias("external_id"),
+        pl.col("customer_id").alias("customer_hash"),
+        pl.col("created_at").str.to_datetime(time_zone="UTC").dt.cast_time_unit("us").alias("ordered_at"),
+        "amount",
+        "channel",
+        "location",
+        pl.lit(None, pl.Int64).alias("item_count"),
+        pl.lit(None, pl.String).alias("items"),
+        pl.lit(None, pl.String).alias("raw"),
+    )
+
+
+def load_demo_orders(engine: Engine, folder: Path) -> UpsertCounts:
+    """Store the demo's orders (again: adds nothing)."""
+    return upsert_orders(engine, ORDERS, read_demo_orders(folder))

@@ -24,7 +24,7 @@ def pulse_cli(database_url: str, monkeypatch: pytest.MonkeyPatch):  # type: igno
     return invoke
 
 
-# A small demo folder for `pulse demo`: one reject in the surveys (NPS 12), one rollout.
+# A small demo folder for `pulse demo`: one reject in the surveys (NPS 12), two orders, one rollout.
 SURVEYS = """response_id,submitted_at,respondent,nps,csat,ces,comment,channel,location,segment
 R000001,2026-11-16T09:00:00Z,c1,10,5,,Lovely sourdough as always.,in-store,High Street,regular
 R000002,2026-11-17T10:00:00Z,c2,3,2,,The chatbot kept looping and I could not reach a person.,online,High Street,new
@@ -35,6 +35,10 @@ G-00001,Google,2026-11-18T12:00:00Z,Sam K.,5,Best croissants in town and the sta
 """
 MENTIONS = """mention_id,platform,community,posted_at,author,text
 t1_demo0001,reddit,r/HighStreetLocals,2026-11-19T13:00:00Z,u/jo_12,Anyone else miss being able to phone them?
+"""
+ORDERS = """order_id,customer_id,created_at,amount,channel,location
+CK1,c1,2026-11-16T08:50:00Z,6.40,in-store,High Street
+CK2,c2,2026-11-17T09:40:00Z,18.90,online,High Street
 """
 ROLLOUTS = """name,kind,channel,started_on,ended_on,description
 Support chatbot,chatbot,online,2026-04-13,,A chatbot answers questions.
@@ -50,6 +54,7 @@ def demo_dir(tmp_path: Path) -> Path:
         "reviews.csv": REVIEWS,
         "mentions.csv": MENTIONS,
         "rollouts.csv": ROLLOUTS,
+        "orders.csv": ORDERS,
     }.items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder

@@ -33,10 +33,13 @@ def test_demo__loads_once_keeps_rejects_and_adds_nothing_the_second_time(pulse) 
     pulse("db", "upgrade")
     first = pulse("demo")
     assert first.exit_code == 0, first.output
-    assert "4 new feedback items, 0 already there, 1 rejected; 1 rollouts added" in first.output
+    assert (
+        "4 new feedback items, 0 already there, 1 rejected; 2 new orders (0 already there); 1 rollouts"
+        in first.output
+    )
     second = pulse("demo")
     assert (
-        "0 new feedback items, 4 already there, 1 rejected; 0 rollouts added (1 already there)"
+        "0 new feedback items, 4 already there, 1 rejected; 0 new orders (2 already there); 0 rollouts added"
         in second.output
     )
     assert "already holds feedback" in pulse("demo", "--if-empty").output
