@@ -116,6 +116,7 @@ SHARES = {  # a Pulse page figure: (part, whole) of its weekly metrics
     "negative": ("negative", "scored_n"),
     "impersonal": ("impersonal_count", "scored_n"),
     "ces": ("ces_easy", "ces_n"),
+    "repeat": ("returning_customers", "active_customers"),  # analysis.loyalty.spans
 }
 
 

@@ -33,12 +33,14 @@ if user is None:
 PAGES = Path(__file__).resolve().parent / "app_pages"
 pulse = st.Page(PAGES / "pulse.py", title="Pulse", icon=":material/monitor_heart:", default=True)
 trends = st.Page(PAGES / "trends.py", title="Trends", icon=":material/show_chart:")
+loyalty = st.Page(PAGES / "loyalty.py", title="Loyalty", icon=":material/loyalty:")
 themes = st.Page(PAGES / "themes.py", title="Themes", icon=":material/forum:")
 explorer = st.Page(PAGES / "explorer.py", title="Explorer", icon=":material/search:")
 navigation = st.navigation(
     [
         pulse,
         trends,
+        loyalty,
         themes,
         st.Page(PAGES / "rollouts.py", title="Rollouts", icon=":material/rocket_launch:"),
         explorer,
@@ -52,6 +54,7 @@ with st.sidebar:
     if navigation in (
         pulse,
         trends,
+        loyalty,
         themes,
         explorer,
     ):  # the pages with filters (their choices need the counts)

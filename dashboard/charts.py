@@ -70,12 +70,14 @@ def measures_with_answers(metrics: pl.DataFrame, measures: tuple[Measure, ...]) 
     return found or [NPS]
 
 
-def _band(x: list, low: list, high: list, color: str, name: str, group: str | None = None) -> go.Scatter:
+def interval_band(
+    x: list, low: list, high: list, color: str, name: str, group: str | None = None
+) -> go.Scatter:
     return go.Scatter(
         x=x + x[::-1],
         y=high + low[::-1],
         fill="toself",
-        fillcolor=_with_alpha(color, 0.15),
+        fillcolor=with_alpha(color, 0.15),
         line={"width": 0},
         hoverinfo="skip",
         name=f"{name} 95% interval",
@@ -84,7 +86,7 @@ def _band(x: list, low: list, high: list, color: str, name: str, group: str | No
     )
 
 
-def _with_alpha(hex_color: str, alpha: float) -> str:
+def with_alpha(hex_color: str, alpha: float) -> str:
     red, green, blue = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
     return f"rgba({red},{green},{blue},{alpha})"
 
@@ -130,7 +132,7 @@ def _series(
         hovertemplate=f"%{{x|%-d %b %Y}}<br>{_prefix(group)}{measure.label} {measure.value}<br>"
         "n = %{customdata[0]} %{customdata[1]}<extra></extra>",
     )
-    return [_band(periods, low, high, colour, name, group), line]
+    return [interval_band(periods, low, high, colour, name, group), line]
 
 
 def trend_figure(
@@ -154,7 +156,7 @@ def trend_figure(
             row=row,
             col=1,
         )
-    _add_rollouts(figure, rollouts, _axis_range(metrics, measures[0], labels=True))
+    add_rollouts(figure, rollouts, _axis_range(metrics, measures[0], labels=True))
     figure.update_layout(
         height=220 + 150 * len(measures),
         margin={"l": 10, "r": 10, "t": 20, "b": 10},
@@ -193,7 +195,7 @@ def trends_figure(
             _volume_bars(frame, PALETTE["muted"] if group is None else group_colour, group), rows, 1
         )
     top_range = _axis_range(metrics, measures[0], labels=True)
-    _add_rollouts(figure, rollouts, top_range)
+    add_rollouts(figure, rollouts, top_range)
     for row, measure in enumerate(measures, start=1):
         figure.update_yaxes(title_text=measure.label, ticksuffix=measure.suffix, row=row, col=1)
     figure.update_yaxes(range=top_range, zeroline=True, row=1, col=1)
@@ -254,7 +256,7 @@ def _axis_range(metrics: pl.DataFrame, measure: Measure, labels: bool = False) -
 ROLLOUT_LABEL_CHARS = 16  # a longer name is shortened on the chart (whole in its hover): five fit on a phone
 
 
-def _add_rollouts(figure: go.Figure, rollouts: pl.DataFrame, y_range: list[float]) -> None:
+def add_rollouts(figure: go.Figure, rollouts: pl.DataFrame, y_range: list[float]) -> None:
     """Each rollout as a dotted line through every row and a labelled marker at the top of the first row (whose
     y range is `y_range`): names shortened, and labelled on two rows in turn so that neighbours' labels do not
     run into each other, on a phone too; the marker's hover gives the rollout's whole name, kind,

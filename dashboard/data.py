@@ -20,6 +20,7 @@ from store.explorer import FeedbackQuery, search_feedback
 from store.feedback import read_feedback, read_rejected
 from store.impacts import read_rollout_impact_records
 from store.migrate import is_current
+from store.orders import count_orders, read_orders
 from store.rollouts import read_rollout_changes, read_rollouts
 from store.runs import read_runs
 from store.schema import SENTIMENT_PROBABILITY_COLUMNS
@@ -219,3 +220,114 @@ def load_theme_export(
 
     report = load_theme_report(version, weeks, top, filters)
     return theme_report_bytes(report, format_name, get_settings().business_name)
+
+
+# --- orders and loyalty (the Loyalty page, and the Pulse page's returning-customer card) -------------------
+
+
+@st.cache_data(ttl=3600, max_entries=4)
+def load_has_orders(version: int) -> bool:
+    return count_orders(get_engine()) > 0
+
+
+@st.cache_data(ttl=3600, max_entries=2, show_spinner="Reading the orders…")
+def load_orders(version: int) -> pl.DataFrame:
+    """Every stored order (store.orders.read_orders)."""
+    return read_orders(get_engine())
+
+
+@st.cache_data(ttl=3600, max_entries=16)
+def load_orders_in_view(version: int, filters: Filters) -> pl.DataFrame:
+    """The orders of the filters' channel and location up to their last day (analysis.loyalty.orders_in_view:
+    the days before the first are kept, as a customer's history)."""
+    from analysis.loyalty import orders_in_view
+
+    return orders_in_view(load_orders(version), filters, get_settings().timezone)
+
+
+@st.cache_data(ttl=3600, max_entries=16, show_spinner="Counting the customers…")
+def load_weekly_loyalty(version: int, filters: Filters) -> pl.DataFrame:
+    """Active, new and returning customers and the repeat-purchase rate per week of the filters' days."""
+    from analysis.loyalty import periods_in_view, read_period_loyalty
+
+    weekly = read_period_loyalty(load_orders_in_view(version, filters), "week", get_settings().timezone)
+    return periods_in_view(weekly, filters, "week")
+
+
+@st.cache_data(ttl=3600, max_entries=16)
+def load_recent_loyalty(
+    version: int, filters: Filters, weeks: int = 4
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The repeat-purchase rate of the last `weeks` weeks up to the filters' last day, and of those before."""
+    from analysis.loyalty import recent_loyalty
+
+    orders = load_orders_in_view(version, filters)
+    return recent_loyalty(orders, weeks, get_settings().timezone, filters.until)
+
+
+@st.cache_data(ttl=3600, max_entries=32)
+def load_span_loyalty(version: int, filters: Filters, first: date, last: date) -> dict[str, Any] | None:
+    """The repeat-purchase rate of the weeks starting on the Mondays `first` to `last` (the Pulse page's span)."""
+    from analysis.loyalty import span_loyalty
+
+    return span_loyalty(load_orders_in_view(version, filters), first, last, get_settings().timezone)
+
+
+@st.cache_data(ttl=3600, max_entries=16, show_spinner="Following the cohorts…")
+def load_cohort_retention(version: int, filters: Filters) -> pl.DataFrame:
+    """Cohort retention of the cohorts whose month is in the filters' days."""
+    from analysis.loyalty import periods_in_view, read_cohort_retention
+
+    cohorts = read_cohort_retention(load_orders_in_view(version, filters), get_settings().timezone)
+    return periods_in_view(cohorts, filters, "month", column="cohort")
+
+
+@st.cache_data(ttl=3600, max_entries=16)
+def load_feedback_returns(version: int, filters: Filters) -> pl.DataFrame:
+    """The return rate and spend of promoters, passives, detractors and impersonal complainers, from the
+    answers the filters keep and the orders in view."""
+    from analysis.loyalty import read_feedback_returns
+
+    timezone = get_settings().timezone
+    columns = ("author_hash", "created_at", "nps", "impersonal", *FILTER_COLUMNS)
+    answers = apply_filters(read_feedback(get_engine(), columns), filters, timezone)
+    return read_feedback_returns(load_orders_in_view(version, filters), answers)
+
+
+@st.cache_data(ttl=3600, max_entries=16)
+def load_lapse_days(version: int, filters: Filters) -> int | None:
+    """The lapse threshold the orders in view suggest (analysis.loyalty.suggest_lapse_days)."""
+    from analysis.loyalty import suggest_lapse_days
+
+    return suggest_lapse_days(load_orders_in_view(version, filters), get_settings().timezone)
+
+
+@st.cache_data(ttl=3600, max_entries=16)
+def load_customer_status(version: int, filters: Filters, lapse_days: int) -> pl.DataFrame:
+    """Every customer of the orders in view: last purchase, past value, and lapsed after `lapse_days`."""
+    from analysis.loyalty import read_customer_status
+
+    orders = load_orders_in_view(version, filters)
+    return read_customer_status(orders, lapse_days, timezone=get_settings().timezone)
+
+
+@st.cache_data(ttl=3600, max_entries=4)
+def load_customer_values(version: int) -> pl.DataFrame | None:
+    """Each customer's expected value and chance of still being a customer as the pipeline stored them
+    (`pulse analyze`); None when it has not yet, or this store has no such table."""
+    try:
+        from store.customer_values import read_customer_values
+    except ImportError:
+        return None
+    values = read_customer_values(get_engine())
+    return None if values.is_empty() else values
+
+
+@st.cache_data(ttl=3600, max_entries=4)
+def load_clv_fit(version: int) -> dict[str, Any] | None:
+    """The stored lifetime-value fit (analysis.clv.ClvResult.to_json, with `fitted_at`); None without one."""
+    try:
+        from store.customer_values import read_clv_fit
+    except ImportError:
+        return None
+    return read_clv_fit(get_engine())

@@ -12,7 +12,7 @@ from analysis.comparison import Comparison
 from pulse.formatting import format_day, format_nps, format_points, format_share, format_week, format_weeks
 from pulse.plain_text import markdown_literal
 
-COLOUR_Z = alert_z(7)  # up to seven cards' changes, coloured only beyond the noise
+COLOUR_Z = alert_z(8)  # up to eight cards' changes, coloured only beyond the noise
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,22 @@ def vital_sign_kpis(comparison: Comparison, asked: set[str]) -> list[Kpi]:
             share("CES: easy", "ces", "ces_share", f"Customer Effort Score: share of 5–7 of 7, {answers}.")
         )
     return cards
+
+
+def returning_customers_kpi(now: dict[str, Any] | None, before: dict[str, Any] | None) -> Kpi:
+    """The card of the repeat-purchase rate over the compared span (analysis.loyalty.span_loyalty of its weeks:
+    `now`, and of the span before it: `before`), grey where the change is within the noise."""
+    if now is None:
+        return Kpi("Returning customers", format_share(None), help="Nobody bought in these weeks.")
+    change = None if before is None else 100 * (now["repeat_rate"] - before["repeat_rate"])
+    return Kpi(
+        "Returning customers",
+        format_share(now["repeat_rate"]),
+        format_points(change),
+        help=f"Share of the {now['active_customers']:,} customers who bought in these weeks who had bought "
+        "before them (see Loyalty).",
+        clear=change_is_clear("repeat", now, before, COLOUR_Z),
+    )
 
 
 def comparison_sentence(comparison: Comparison, rollout: dict[str, Any] | None, where: str = "") -> str:

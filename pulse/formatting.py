@@ -31,6 +31,14 @@ def format_share(value: float | None) -> str:
     return f"{100 * value:.0f}%" if _known(value) else EMPTY
 
 
+def format_amount(value: float | None) -> str:
+    """Money in the orders' own currency, without a symbol (the store does not know it): '1,234' from 100 on,
+    '12.40' below."""
+    if not _known(value):
+        return EMPTY
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+
+
 def format_points(change: float | None, unit: str = "pts") -> str | None:
     """A change in points, e.g. '+3 pts'; None when it cannot be computed (st.metric then shows no delta)."""
     return f"{change:+.0f} {unit}" if _known(change) else None

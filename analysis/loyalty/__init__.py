@@ -9,7 +9,10 @@ passes it here.
 - feedback.py: feedback meets behaviour, the 90-day return rate and spend of promoters, passives, detractors
   and those who complained of impersonal service (and the return rate after any moments: read_returns_after);
 - rollouts.py: the repeat-purchase rate and new customers' retention as rollout signals
-  (analysis.impact's machinery).
+  (analysis.impact's machinery);
+- spans.py: the repeat-purchase rate of a span of weeks (the last 4 against the 4 before);
+- risk.py: value at risk, the customers likely to have lapsed with their past and expected value;
+- view.py: the dashboard's filters applied to the orders (a customer's history before the first day kept).
 """
 
 from analysis.loyalty.churn import (
@@ -23,6 +26,7 @@ from analysis.loyalty.cohorts import read_cohort_retention
 from analysis.loyalty.feedback import RETURN_DAYS, read_feedback_returns, read_returns_after
 from analysis.loyalty.orders import ORDERS_SCHEMA, purchase_expr, read_purchases
 from analysis.loyalty.periods import read_customer_periods, read_period_loyalty
+from analysis.loyalty.risk import ALIVE_BELOW, read_value_at_risk, risk_totals
 from analysis.loyalty.rollouts import (
     LOYALTY_SIGNALS,
     RETENTION_DAYS,
@@ -30,8 +34,11 @@ from analysis.loyalty.rollouts import (
     loyalty_weekly,
     read_loyalty_weeks,
 )
+from analysis.loyalty.spans import recent_loyalty, span_loyalty
+from analysis.loyalty.view import orders_in_view, periods_in_view
 
 __all__ = [
+    "ALIVE_BELOW",
     "LAPSE_QUANTILE",
     "LOYALTY_SIGNALS",
     "ORDERS_SCHEMA",
@@ -39,6 +46,8 @@ __all__ = [
     "RETURN_DAYS",
     "loyalty_findings",
     "loyalty_weekly",
+    "orders_in_view",
+    "periods_in_view",
     "purchase_expr",
     "read_cohort_retention",
     "read_customer_periods",
@@ -50,5 +59,9 @@ __all__ = [
     "read_purchase_gaps",
     "read_purchases",
     "read_returns_after",
+    "read_value_at_risk",
+    "recent_loyalty",
+    "risk_totals",
+    "span_loyalty",
     "suggest_lapse_days",
 ]

@@ -16,13 +16,15 @@ from dashboard.data import (
     load_filter_options,
     load_period_metrics,
     load_rollout_impacts,
+    load_has_orders,
     load_rollouts,
+    load_span_loyalty,
     load_trend_figure,
     load_week_quotes,
 )
 from dashboard.filters import current_filters, show_channel
 from dashboard.formatting import describe_filters
-from dashboard.kpis import comparison_sentence, vital_sign_kpis
+from dashboard.kpis import comparison_sentence, returning_customers_kpi, vital_sign_kpis
 from pulse.formatting import corrected_note, format_moment, format_nps, format_week
 from pulse.plain_text import markdown_literal
 from reports.alerts import alert_message
@@ -85,7 +87,14 @@ if comparison is None:
     comparison = recent_weeks(weekly, week, 1 if compared_how == "week" else 4, MIN)
 now = comparison.now.figures
 asked = {column for column in ("nps_n", "csat_n", "stars_n", "scored_n", "ces_n") if weekly[column].sum()}
-render_kpi_row(vital_sign_kpis(comparison, asked))
+kpis = vital_sign_kpis(comparison, asked)
+if load_has_orders(version):  # what customers did in the same weeks
+    spans = (comparison.now, comparison.before)
+    now_loyalty, before_loyalty = (
+        None if span is None else load_span_loyalty(version, filters, span.first, span.last) for span in spans
+    )
+    kpis.append(returning_customers_kpi(now_loyalty, before_loyalty))
+render_kpi_row(kpis)
 corrected = corrected_note(now["corrected_n"])
 st.caption(
     comparison_sentence(comparison, rollout, describe_filters(filters))
