@@ -61,7 +61,8 @@ def value_at_risk_sentence(totals: dict[str, Any], lapse_days: int | None, model
     why = f"no purchase for more than {lapse_days} days" if lapse_days is not None else "no recent purchase"
     if modelled:
         why += ", or likely gone by the customer-value model"
-    spent = f"together they spent {format_amount(totals['revenue'])} with you"
+    together = "together they" if totals["customers"] > 1 else "they"
+    spent = f"{together} spent {format_amount(totals['revenue'])} with you"
     expected = ""
     if totals["expected_value"] is not None:
         expected = f"; the model expects {format_amount(totals['expected_value'])} more from them in the next 12 months"

@@ -82,6 +82,7 @@ TABLE = '[data-testid="stDataFrame"] canvas[data-testid="data-grid-canvas"]'  # 
 PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "Pulse": ("/", (CHART,)),
     "Trends": ("/trends", (CHART,)),
+    "Loyalty": ("/loyalty", (CHART,)),
     "Themes": ("/themes", (CHART,)),
     "Rollouts": ("/rollouts", (TABLE, "text=Did it change how customers feel?")),
     "Explorer": ("/explorer", (TABLE,)),

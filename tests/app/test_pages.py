@@ -23,7 +23,8 @@ KPI_LABELS = [
     "Negative comments",
     "Felt impersonal",
     "CES: easy",
-]  # stars: reviews; CES: online surveys
+    "Returning customers",
+]  # stars: reviews; CES: online surveys; returning customers: the demo's orders
 CHANNEL_KPI_LABELS = [label for label in KPI_LABELS if label != "Stars"]  # reviews have no channel
 
 
@@ -38,6 +39,9 @@ def test_pulse_page__shows_the_last_four_weeks_against_the_four_before_with_tren
     assert nps[0] in "+-" and nps[1:].isdigit()
     assert csat.endswith("%") and stars.endswith(" ★")
     assert ces.value.endswith("%") and "answers; mean" in ces.help and "of 7" in ces.help
+    returning = app.metric[7]  # the same 4 weeks' customers, against the 4 before (analysis.loyalty.spans)
+    assert returning.value == "94%" and returning.delta == "+0 pts"
+    assert "Share of the 1,831 customers who bought in these weeks" in returning.help
     assert all(metric.delta for metric in app.metric)  # the latest weeks have weeks before them
     assert app.caption[0].value.startswith(
         "The 4 weeks of 26 Oct – 22 Nov 2026, against the 4 before (28 Sep – 25 Oct 2026)."
@@ -149,7 +153,8 @@ def test_pulse_page__sidebar_channel_filter_shows_one_channel(demo_database: str
     assert app.metric[5].value == everyone[6]  # only the online survey asks for the customer's effort
     assert 1 <= len(app.text) <= 3  # the week's notable comments of that channel
     app.selectbox(key="filters__channel").select("in-store").run()
-    assert [metric.label for metric in app.metric] == CHANNEL_KPI_LABELS[:5]  # no CES where none asks it
+    in_store = [label for label in CHANNEL_KPI_LABELS if label != "CES: easy"]  # no CES where none asks it
+    assert [metric.label for metric in app.metric] == in_store
 
 
 def test_pulse_page__first_week_has_no_change(demo_database: str, use_database) -> None:  # type: ignore[no-untyped-def]
@@ -233,6 +238,7 @@ def test_rollouts_page__empty_name_is_refused_with_a_hint(empty_store_url: str, 
 
 PAGE_TITLES = {
     "explorer.py": "Feedback explorer",
+    "loyalty.py": "Loyalty",
     "pulse.py": "Crumb & Kettle: weekly pulse",
     "rollouts.py": "Automation rollouts",
     "sources.py": "Sources",

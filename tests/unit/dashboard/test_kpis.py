@@ -59,3 +59,25 @@ def test_comparison_sentence__says_which_spans_are_compared() -> None:
     assert comparison_sentence(Comparison("rollout", now, None), rollout).startswith(
         "The 4 whole weeks since 'Support \\*chatbot\\*' started on 11 Feb 2026, with nothing before"
     )
+
+
+def loyalty_span(active: int, returning: int) -> dict[str, Any]:
+    return {"active_customers": active, "returning_customers": returning, "repeat_rate": returning / active}
+
+
+def test_returning_customers_kpi__the_span_s_repeat_rate_coloured_only_beyond_the_noise() -> None:
+    from dashboard.kpis import returning_customers_kpi
+
+    dropped = returning_customers_kpi(loyalty_span(1000, 700), loyalty_span(1000, 850))
+    assert (dropped.label, dropped.value, dropped.delta, dropped.clear) == (
+        "Returning customers",
+        "70%",
+        "-15 pts",
+        True,
+    )
+    assert "1,000 customers" in (dropped.help or "")
+    noise = returning_customers_kpi(loyalty_span(40, 30), loyalty_span(40, 34))
+    assert (noise.value, noise.delta, noise.clear) == ("75%", "-10 pts", False)
+    first = returning_customers_kpi(loyalty_span(10, 0), None)
+    assert (first.value, first.delta, first.clear) == ("0%", None, False)
+    assert returning_customers_kpi(None, None).value == "–"
