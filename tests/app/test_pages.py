@@ -268,6 +268,7 @@ def test_sources_page__lists_sources_runs_and_no_rejects_for_the_demo(
         "Demo: Reddit mentions",
         "Demo: online reviews",
         "Demo: post-order survey",
+        "Demo: till and online orders",  # the demo's orders (collectors.demo.load_demo_orders)
     ]
     assert sources["feedback"].sum() == 6809
     runs = app.dataframe[1].value
