@@ -20,7 +20,11 @@ from store.runs import read_runs
 from tests.cdnow import cdnow_orders
 
 PUBLISHED = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}  # Fader, Hardie and Lee (2005), weeks
-PUBLISHED_SPEND = {"p": 6.25, "q": 3.74, "v": 15.44}  # Gamma-Gamma: 1% as tests/unit/analysis/test_clv.py says
+PUBLISHED_SPEND = {
+    "p": 6.25,
+    "q": 3.74,
+    "v": 15.44,
+}  # Gamma-Gamma: 1% as tests/unit/analysis/test_clv.py says
 FEW_ORDERS = """order_id,customer_id,created_at,amount
 A1,ann@example.com,2026-11-02T09:00:00Z,12.50
 A2,ann@example.com,2026-11-09T09:00:00Z,8.00
