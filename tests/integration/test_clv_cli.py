@@ -5,6 +5,8 @@ user's path: the CDNOW sample written as a generic orders export, imported with 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -65,6 +67,13 @@ def test_analyze__too_few_repeat_customers_is_a_warning_in_the_run_then_nothing_
         second = pulse("analyze")
         assert second.exit_code == 0 and "Customer value" not in second.output  # the orders did not change
         assert read_runs(engine).filter(pl.col("name") == "clv").height == 1
+        nothing_to_do = (
+            "import sys; from analysis.clv_pipeline import refresh_customer_values; "
+            "from pulse.settings import build_settings; from store.engine import build_engine; "
+            f"assert refresh_customer_values(build_engine({database_url!r}), build_settings().timezone) is None; "
+            "assert 'pymc_marketing' not in sys.modules and 'pymc' not in sys.modules"
+        )
+        subprocess.run([sys.executable, "-c", nothing_to_do], check=True)
     finally:
         engine.dispose()
 
