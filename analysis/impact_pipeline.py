@@ -4,8 +4,10 @@ on frames only) and stores the results (store.impacts), which the dashboard's pa
 `refresh_rollout_impacts` runs after every write that can change a verdict: the end of each collector run
 (imports, the demo, live sources), `pulse analyze`, `pulse forget`, `pulse db upgrade`, and every change to the
 timeline (the dashboard's rollout editor and `pulse rollouts`). It recounts the marked days first (it is a
-writer), and judges only when the stored impacts are older than the data. scipy and statsmodels are imported
-only when there is a rollout to judge.
+writer), and judges only when the stored impacts are older than the data (an orders import makes them so: it
+bumps the data version). Where the store has orders, each rollout's findings also judge the repeat-purchase rate
+and new customers' return (analysis.loyalty). scipy and statsmodels are imported only when there is a rollout to
+judge.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from store.daily_counts import read_daily_counts, refresh_daily_counts
 from store.engine import Engine
 from store.feedback import read_feedback
 from store.impacts import read_impacts_state, read_rollout_impact_records, write_rollout_impacts
+from store.orders import read_orders
 from store.rollouts import read_rollouts
 from store.topics import read_theme_mentions, read_topics
 
@@ -36,7 +39,8 @@ def read_rollout_impacts(
 
     refresh_daily_counts(engine, timezone)
     days = day_totals_from_counts(read_daily_counts(engine, timezone))
-    return with_theme_parts(engine, assess_rollouts_by_day(days, read_rollouts(engine), settings), timezone)
+    impacts = assess_rollouts_by_day(days, read_rollouts(engine), settings)
+    return with_loyalty(engine, with_theme_parts(engine, impacts, timezone), timezone)
 
 
 def with_theme_parts(engine: Engine, impacts: list[RolloutImpact], timezone: str) -> list[RolloutImpact]:
@@ -70,6 +74,31 @@ def with_theme_parts(engine: Engine, impacts: list[RolloutImpact], timezone: str
     return judged
 
 
+def with_loyalty(engine: Engine, impacts: list[RolloutImpact], timezone: str) -> list[RolloutImpact]:
+    """The impacts with the loyalty signals' findings (analysis.loyalty.loyalty_findings: the repeat-purchase
+    rate and new customers' return, on the same weeks and against the same untouched channels) added to their
+    findings, when the store has orders; as they are otherwise."""
+    if not any(impact.window is not None for impact in impacts):
+        return impacts
+    orders = read_orders(engine)
+    if orders.is_empty():
+        return impacts
+    from analysis.loyalty import loyalty_findings
+
+    return [
+        impact
+        if impact.window is None
+        else replace(
+            impact,
+            findings=[
+                *impact.findings,
+                *loyalty_findings(orders, impact.started_on, impact.channel, impact.window, timezone),
+            ],
+        )
+        for impact in impacts
+    ]
+
+
 def records_current(engine: Engine) -> bool:
     """Whether the stored impact records are in this Pulse's format (an upgrade judges them again)."""
     from analysis.impact.findings import RECORD_FORMAT
@@ -99,6 +128,8 @@ def refresh_rollout_impacts(engine: Engine, timezone: str | None = None) -> bool
         from reports.verdicts import impact_record
 
         days = day_totals_from_counts(read_daily_counts(engine, state.counts_timezone))
-        impacts = with_theme_parts(engine, assess_rollouts_by_day(days, rollouts), state.counts_timezone)
+        impacts = assess_rollouts_by_day(days, rollouts)
+        impacts = with_theme_parts(engine, impacts, state.counts_timezone)
+        impacts = with_loyalty(engine, impacts, state.counts_timezone)
         records = [impact_record(impact) for impact in impacts]
     return write_rollout_impacts(engine, records, judged_at=state.data_version)

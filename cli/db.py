@@ -43,6 +43,7 @@ def db_status(context: Context) -> None:
     """Say where the store is, its schema revision and how much it holds."""
     from store.feedback import count_feedback
     from store.migrate import current_revision, head_revision
+    from store.orders import count_orders
     from store.runs import read_runs
     from store.state import read_data_version
 
@@ -51,7 +52,10 @@ def db_status(context: Context) -> None:
     click.echo(f"Store: {context.where}")
     click.echo(f"Schema revision: {current or 'none (run `pulse db upgrade`)'} (current: {head})")
     if current == head:
-        click.echo(f"Feedback items: {count_feedback(engine)}; data version {read_data_version(engine)}")
+        click.echo(
+            f"Feedback items: {count_feedback(engine)}; orders: {count_orders(engine)}; "
+            f"data version {read_data_version(engine)}"
+        )
         echo_recent_runs(read_runs(engine, limit=RECENT_RUNS))
 
 

@@ -117,9 +117,9 @@ def _metric_row(row: dict[str, Any], group_by: tuple[str, ...]) -> dict[str, Any
 @click.option("--json", "as_json", is_flag=True, help="Print JSON: one object per rollout.")
 @with_context
 def impact(context: Context, weeks: int, burn_in: int, as_json: bool) -> None:
-    """Did each rollout change NPS, impersonal complaints, negative comments, CSAT, CES or volume? Per rollout,
-    on all the weeks since it started: a headline, each vital sign's change with its 95% interval and how sure
-    it is (clear: anytime-valid, Holm over the signals; likely: 90% probable), how many more weeks would settle
+    """Did each rollout change NPS, impersonal complaints, negative comments, CSAT, CES, volume or (from orders)
+    returning customers? Per rollout, on all the weeks since it started: a headline, each vital sign's change
+    with its 95% interval and how sure it is (clear: anytime-valid, Holm over the signals; likely: 90% probable), how many more weeks would settle
     it, the smallest change the data could show, and warnings. --weeks and --burn-in set the fixed windows of
     the JSON's `measures`."""
     from analysis.impact import ImpactSettings

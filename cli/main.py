@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from cli.clv import clv
 from cli.collect import collect
 from cli.context import Context
 from cli.corrections import corrections
@@ -52,6 +53,7 @@ for command in (
     metrics,
     impact,
     digest,
+    clv,
     rollouts,
     import_file,
     collect,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -52,17 +53,46 @@ def demo(context: Context, if_empty: bool) -> None:
 @click.command()
 @with_context
 def analyze(context: Context) -> None:
-    """Score sentiment and impersonal-experience complaints of feedback not yet scored."""
+    """Score sentiment and impersonal-experience complaints of feedback not yet scored, and fit customer
+    lifetime value on the orders when they changed since the last fit."""
     from analysis.pipeline import read_pending, score_new_feedback
 
     engine = context.engine
     pending = read_pending(engine)
     if pending.is_empty():
         click.echo("Every feedback item is scored already.")
+    else:
+        with rate_progress(pending.height, "Scoring feedback", "texts") as progress:
+            scored = score_new_feedback(engine, progress, pending)
+        click.echo(f"Scored {scored} feedback items.")
+    fit_customer_values(context)
+
+
+def fit_customer_values(context: Context) -> None:
+    """`pulse analyze`'s customer-value step: a status line while it fits, then what it did (or a warning)."""
+    from analysis.clv_pipeline import read_clv_pending, refresh_customer_values
+
+    timezone = context.settings.timezone
+    snapshot = read_clv_pending(context.engine, timezone)
+    if snapshot is None:
         return
-    with rate_progress(pending.height, "Scoring feedback", "texts") as progress:
-        scored = score_new_feedback(engine, progress, pending)
-    click.echo(f"Scored {scored} feedback items.")
+    click.echo(
+        f"Fitting customer lifetime value on {snapshot.orders:,} orders "
+        "(the first fit on a machine compiles the models: about a minute)…",
+        err=True,
+    )
+    started = time.monotonic()
+    result = refresh_customer_values(context.engine, timezone, snapshot)
+    if result is None:
+        return
+    counts = result.counts
+    if result.fitted:
+        click.echo(
+            f"Fitted customer value on {counts['orders']:,} orders of {counts['customers']:,} customers "
+            f"({counts['repeat_customers']:,} bought again) in {time.monotonic() - started:.1f} s."
+        )
+    if result.warning:
+        click.echo(f"Warning: {result.warning}", err=True)
 
 
 @click.command()

@@ -15,7 +15,7 @@ from typing import Any
 
 from pulse.formatting import format_day, plural
 
-CLEAR, LIKELY, UNCLEAR = "clear", "likely", "not clear"
+CLEAR, LIKELY, UNCLEAR, THIN = "clear", "likely", "not clear", "too few answers"
 HEADLINE_FINDINGS = 4  # at most this many findings in a headline
 # the owner's order of importance; repeat_rate and new_retention: analysis.loyalty's signals of orders
 SIGNAL_ORDER = ("nps", "impersonal", "negative", "csat", "ces", "repeat_rate", "new_retention", "volume")
@@ -84,7 +84,8 @@ def status_phrase(item: dict[str, Any]) -> str:
     text = f"likely: {chance_words(probability or 0.0)}" if item["status"] == LIKELY else "not clear yet"
     weeks = item.get("weeks_to_settle")
     if weeks:
-        text += f"; about {plural(weeks, 'more week')} of answers would settle it"
+        evidence = "orders" if COUNTED_IN.get(item["signal"]) == "customer" else "answers"
+        text += f"; about {plural(weeks, 'more week')} of {evidence} would settle it"
     return text
 
 
@@ -138,7 +139,9 @@ def signal_line(item: dict[str, Any]) -> str:
     """'NPS: -17.7 points (95% CI -28.5 to -6.9), likely worse (99%); 712 answers before, 403 since' or
     'CES: too few answers'."""
     if item["change"] is None:
-        return f"{capitalised(item['label'])}: {item['status']}"
+        noun = COUNTED_IN.get(item["signal"], "answer")
+        status = f"too few {noun}s" if noun == "customer" and item["status"] == THIN else item["status"]
+        return f"{capitalised(item['label'])}: {status}"
     unit = unit_suffix(item)
     way = ""
     if item["status"] in (CLEAR, LIKELY):

@@ -1,4 +1,5 @@
-"""Forgetting a person: their feedback and everything derived from it, and their orders, for a deletion request.
+"""Forgetting a person: their feedback and everything derived from it, and their orders and customer value, for a
+deletion request.
 
 A person is found by exactly one identity, never by a part of one: feedback, orders and rejected rows by the salted
 hash of the identity (as written and case-folded, as emails are stored; and unsalted, for rows stored before
@@ -23,7 +24,15 @@ from store.authors import read_author_salt, salted_hash
 from store.daily_counts import mark_feedback_stale, refresh_daily_counts
 from store.embeddings import text_hash
 from store.engine import reading, writing
-from store.schema import embeddings, feedback, orders, rejected_rows, scores, topic_assignments
+from store.schema import (
+    customer_values,
+    embeddings,
+    feedback,
+    orders,
+    rejected_rows,
+    scores,
+    topic_assignments,
+)
 from store.state import bump_data_version
 
 Pieces = Callable[[str], list[str]]
@@ -96,7 +105,8 @@ def forget_author(engine: Engine, author: str, embedded_pieces: Pieces = lambda 
     gave it), with its scores and theme assignments, the embeddings of its texts and of every piece of them
     that was embedded (`embedded_pieces`; embeddings are a cache, so a piece that someone else also wrote is
     simply embedded again when needed), the person's orders, and the rejected input rows of that person. InputError for a
-    placeholder identity ("anonymous", "n/a", "-"), which would match everyone who left it."""
+    placeholder identity ("anonymous", "n/a", "-"), which would match everyone who left it. The person's
+    customer value (the lifetime-value fit's row for them) goes too; the next `pulse analyze` fits again."""
     identity = check_identity(author)
     salt = read_author_salt(engine)
     with writing(engine) as connection:
@@ -116,6 +126,7 @@ def forget_author(engine: Engine, author: str, embedded_pieces: Pieces = lambda 
         removed_orders = connection.execute(
             delete(orders).where(orders.c.customer_hash.in_(found.hashes))
         ).rowcount
+        connection.execute(delete(customer_values).where(customer_values.c.customer_hash.in_(found.hashes)))
         bump_data_version(connection)
     refresh_daily_counts(engine)
     return Forgotten(

@@ -38,11 +38,13 @@ RUN_SCHEMA = {
 
 @dataclass
 class RecordedRun:
-    """A run being recorded: set `counts` as the work goes; `save_cursor` remembers where it got to."""
+    """A run being recorded: set `counts` as the work goes, and `message` to a warning a run that ends well
+    still has (kept as its message); `save_cursor` remembers where it got to."""
 
     engine: Engine
     id: int
     counts: dict[str, Any] = field(default_factory=dict)
+    message: str | None = None
 
     def save_cursor(self, cursor: str) -> None:
         save_cursor(self.engine, self.id, cursor)
@@ -64,7 +66,7 @@ def recorded_run(
     except BaseException as stop:  # KeyboardInterrupt, SystemExit
         finish_run(engine, run.id, INTERRUPTED, run.counts, message=f"Stopped ({type(stop).__name__}).")
         raise
-    finish_run(engine, run.id, "ok", run.counts)
+    finish_run(engine, run.id, "ok", run.counts, message=run.message)
 
 
 def start_run(engine: Engine, kind: str, name: str, versions: dict[str, str] | None = None) -> int:

@@ -119,6 +119,31 @@ orders = Table(
     Index(None, "ordered_at"),
 )  # no index on customer_hash: random keys made a 1,000,000-order import 2-3 times slower (benchmarks/orders.py)
 
+customer_values = Table(
+    "customer_values",
+    metadata,  # what the latest lifetime-value fit expects of each customer (store/customer_values.py; 0015)
+    Column("customer_hash", String(64), primary_key=True),  # as orders.customer_hash
+    Column("frequency", Integer, nullable=False),  # repeat purchase days up to the fit's calibration day
+    Column("probability_alive", Float, nullable=False),
+    Column("expected_purchases", Float, nullable=False),  # in the fit's horizon (12 months)
+    Column("expected_spend", Float),  # per purchase; NULL: no spend model
+    Column("expected_value", Float),  # expected_purchases x expected_spend; NULL: no spend model
+    Column("spend_to_date", Float, nullable=False),  # first purchase included
+)
+
+clv_fits = Table(
+    "clv_fits",
+    metadata,  # one row per lifetime-value fit the pipeline tried; the newest with a record is current
+    Column("id", Integer, primary_key=True),
+    Column("fitted_at", UtcDateTime, nullable=False),
+    Column("orders", Integer, nullable=False),  # the stored orders when it was fitted: their number,
+    Column("last_order_id", Integer),  # the highest orders.id,
+    Column("last_ordered_at", UtcDateTime),  # and the last order's time
+    Column("timezone", String(64), nullable=False),  # the local days purchases were counted in
+    Column("record", Text),  # analysis.clv.ClvResult.to_json() as JSON; NULL: not fitted (see message)
+    Column("message", Text),  # why not, or the fit's warnings
+)
+
 rejected_rows = Table(
     "rejected_rows",
     metadata,

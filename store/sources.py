@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, func, select, union_all
 
 from store.engine import reading, upsert_insert
 from store.frames import read_frame
-from store.schema import SOURCE_KINDS, feedback, rejected_rows, sources
+from store.schema import SOURCE_KINDS, feedback, orders, rejected_rows, sources
 from store.state import utc_now
 
 
@@ -95,14 +95,19 @@ def read_source_identities(engine: Engine) -> list[StoredSource]:
 
 
 def read_sources(engine: Engine) -> pl.DataFrame:
-    """Each source with its feedback count, rejected-row count and when it last brought a new item."""
+    """Each source with its count of items (feedback, or orders for a source of orders), rejected-row count and
+    when it last brought a new item."""
+    items = union_all(
+        select(feedback.c.source_id, feedback.c.ingested_at),
+        select(orders.c.source_id, orders.c.ingested_at),
+    ).subquery()
     feedback_counts = (
         select(
-            feedback.c.source_id,
+            items.c.source_id,
             func.count().label("feedback"),
-            func.max(feedback.c.ingested_at).label("last_new_item"),
+            func.max(items.c.ingested_at).label("last_new_item"),
         )
-        .group_by(feedback.c.source_id)
+        .group_by(items.c.source_id)
         .subquery()
     )
     rejected_counts = (

@@ -37,7 +37,7 @@ from analysis.impact.windows import add_week_index, weekly_totals
 
 # The stored impact records' format (reports.verdicts.impact_record's `format`): records of another format,
 # written by an older Pulse, are judged again by the pipeline's next step (`pulse db upgrade` runs one).
-RECORD_FORMAT = 2  # 2: the findings
+RECORD_FORMAT = 3  # 2: the findings; 3: the loyalty signals' findings where the store has orders
 MAX_WEEKS_BEFORE = 52
 YEARLY_WEEKS_BEFORE = 104  # history from which the yearly cycle is fitted, when there is no comparison
 MIN_WEEKS_BEFORE = 4

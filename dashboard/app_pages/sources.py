@@ -94,7 +94,7 @@ else:
             "name": "Source",
             "kind": "Kind",
             "platform": "Platform",
-            "feedback": "Feedback items",
+            "feedback": "Items",
             "rejected": "Rejected rows",
             "last_new_item": st.column_config.DatetimeColumn("Last new item", format="D MMM YYYY, HH:mm"),
         },

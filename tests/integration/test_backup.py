@@ -32,7 +32,7 @@ def test_backup_then_restore__brings_back_what_was_there(pulse, database_url: st
     restored = pulse("restore", str(target), "--yes")
     assert restored.exit_code == 0, restored.output
     assert _counts(database_url) == saved
-    assert "Feedback items: 4" in pulse("db", "status").output
+    assert "Feedback items: 4; orders: 2;" in pulse("db", "status").output
 
 
 def test_backup__refuses_to_overwrite_a_file(pulse, database_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -106,6 +106,7 @@ def test_bad_setting__is_a_config_error(pulse, monkeypatch: pytest.MonkeyPatch) 
         ["db", "status"],
         ["demo"],
         ["analyze"],
+        ["clv"],
         ["score"],
         ["serve"],
         ["rollouts"],

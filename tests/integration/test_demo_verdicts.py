@@ -39,6 +39,18 @@ def test_demo__the_chatbot_hurt_the_online_ordering_and_loyalty_app_did_not(demo
         assert not any(is_harm(item) for item in findings[name].values()), name
 
 
+def test_demo__the_verdicts_judge_what_customers_did_from_the_orders(demo_database: str) -> None:
+    findings = findings_of(demo_database)
+    # planted: online customers failed by the chatbot come back less; the loyalty app raises visits
+    assert is_harm(findings["Support chatbot"]["new_retention"])
+    assert findings["Support chatbot"]["new_retention"]["n_before"] > 100
+    app = findings["Loyalty app"]["repeat_rate"]
+    assert app["status"] in ("clear", "likely") and app["change"] * app["better"] > 0
+    assert (
+        findings["Online ordering"]["repeat_rate"]["status"] == "too few answers"
+    )  # no online orders before
+
+
 def test_demo__the_chatbot_verdict_says_which_theme_the_drop_comes_from(
     demo_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -24,6 +24,7 @@ from store.feedback import read_feedback, read_rejected
 from store.forget import count_author, forget_author
 from store.orders import ORDERS_FRAME_SCHEMA, read_orders
 from store.schema import orders, rejected_rows
+from store.sources import read_sources
 
 ORDERS = """order_id,customer_id,created_at,amount,channel,location
 O1,Ann@Example.com,2026-11-16T09:00:00Z,12.50,in-store,High Street
@@ -70,6 +71,14 @@ def test_import_orders__again_and_an_overlapping_export_add_nothing_rejects_kept
     ]
     assert set(rejected["source"]) == {"Orders"}
     assert not any("ann@" in raw.casefold() for raw in rejected["raw"])
+    listed = read_sources(engine).row(0, named=True)  # what the Sources page lists
+    assert (listed["name"], listed["kind"], listed["feedback"], listed["rejected"]) == (
+        "Orders",
+        "order",
+        4,
+        2,
+    )
+    assert listed["last_new_item"] is not None
 
 
 def test_read_orders__the_orders_frame_up_to_a_moment(engine: Engine, tmp_path: Path) -> None:

@@ -387,11 +387,11 @@ def test_survey_and_review_files__json_lines_agree(tmp_path: Path) -> None:
     assert [(reject.line, reject.reason.split(":")[0]) for reject in reviews.rejects] == reasons
 
 
-@pytest.mark.parametrize("levels", [100, 5_000])
+@pytest.mark.parametrize("levels", [100, 50_000])
 def test_importers__deeply_nested_json_is_rejected_not_a_crash(tmp_path: Path, levels: int) -> None:
-    """A JSON list whose second record nests 100 (parsed, then rejected) or 5,000 levels deep (more than
-    Python's parser goes: the file is refused with a message), for `pulse import`, `--kind review` and
-    `pulse score` (read_table)."""
+    """A JSON list whose second record nests 100 (parsed, then rejected) or 50,000 levels deep (more than
+    Python's parser goes, even after PyMC's import raised the recursion limit to 10,000: the file is refused with
+    a message), for `pulse import`, `--kind review` and `pulse score` (read_table)."""
     path = tmp_path / "export.json"
     path.write_text(
         '[{"date": "2026-01-05", "stars": 5, "nps": 9, "text": "Fine"},\n'
