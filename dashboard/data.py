@@ -14,6 +14,7 @@ from analysis.metrics import read_counts_metrics
 from analysis.quotes import pick_quotes
 from pulse.errors import StoreError
 from pulse.settings import Settings, build_settings
+from store.customer_values import read_clv_fit, read_customer_values
 from store.daily_counts import daily_counts_ready, read_daily_counts
 from store.engine import Engine, build_engine
 from store.explorer import FeedbackQuery, search_feedback
@@ -314,20 +315,13 @@ def load_customer_status(version: int, filters: Filters, lapse_days: int) -> pl.
 @st.cache_data(ttl=3600, max_entries=4)
 def load_customer_values(version: int) -> pl.DataFrame | None:
     """Each customer's expected value and chance of still being a customer as the pipeline stored them
-    (`pulse analyze`); None when it has not yet, or this store has no such table."""
-    try:
-        from store.customer_values import read_customer_values
-    except ImportError:
-        return None
+    (`pulse analyze`: analysis/clv_pipeline.py); None when it has not yet."""
     values = read_customer_values(get_engine())
     return None if values.is_empty() else values
 
 
 @st.cache_data(ttl=3600, max_entries=4)
 def load_clv_fit(version: int) -> dict[str, Any] | None:
-    """The stored lifetime-value fit (analysis.clv.ClvResult.to_json, with `fitted_at`); None without one."""
-    try:
-        from store.customer_values import read_clv_fit
-    except ImportError:
-        return None
+    """The stored lifetime-value fit (analysis.clv.ClvResult.to_json, with `fitted_at`, an ISO time); None
+    without one."""
     return read_clv_fit(get_engine())

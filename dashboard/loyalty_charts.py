@@ -191,9 +191,9 @@ def _error_bars(
     }
 
 
-def customer_value_figure(values: pl.DataFrame, bins: int = 40) -> go.Figure:
-    """The distribution of expected customer value over the next 12 months (analysis.clv's per-customer
-    `expected_value`): a histogram of customers."""
+def customer_value_figure(values: pl.DataFrame, months: int = 12, bins: int = 40) -> go.Figure:
+    """The distribution of expected customer value over the next `months` (the fit's horizon: analysis.clv's
+    per-customer `expected_value`): a histogram of customers."""
     expected = values["expected_value"].drop_nulls().to_list()
     figure = go.Figure(
         go.Histogram(
@@ -204,7 +204,7 @@ def customer_value_figure(values: pl.DataFrame, bins: int = 40) -> go.Figure:
             hovertemplate="Expected %{x}<br>%{y} customers<extra></extra>",
         )
     )
-    figure.update_xaxes(title_text="Expected spend in the next 12 months", rangemode="tozero")
+    figure.update_xaxes(title_text=f"Expected spend in the next {months} months", rangemode="tozero")
     figure.update_yaxes(title_text="Customers")
     figure.update_layout(height=340, margin={"l": 10, "r": 10, "t": 20, "b": 10}, bargap=0.05)
     return figure

@@ -53,7 +53,9 @@ def detractor_cost_sentence(returns: pl.DataFrame, days: int) -> str | None:
     return f"{rates}; {spends}. So each detractor costs about {format_amount(cost)} in {days} days."
 
 
-def value_at_risk_sentence(totals: dict[str, Any], lapse_days: int | None, modelled: bool) -> str:
+def value_at_risk_sentence(
+    totals: dict[str, Any], lapse_days: int | None, modelled: bool, months: int = 12
+) -> str:
     """The value at risk in words, from analysis.loyalty.risk_totals; `modelled`: the lifetime-value model's
     values were there to judge who is likely gone."""
     if not totals["customers"]:
@@ -65,6 +67,6 @@ def value_at_risk_sentence(totals: dict[str, Any], lapse_days: int | None, model
     spent = f"{together} spent {format_amount(totals['revenue'])} with you"
     expected = ""
     if totals["expected_value"] is not None:
-        expected = f"; the model expects {format_amount(totals['expected_value'])} more from them in the next 12 months"
+        expected = f"; the model expects {format_amount(totals['expected_value'])} more from them in the next {months} months"
     verb = "looks" if totals["customers"] == 1 else "look"
     return f"{plural(totals['customers'], 'customer')} {verb} lapsed ({why}): {spent}{expected}."

@@ -4,6 +4,8 @@ expected value of customers and the value at risk."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import polars as pl
 import streamlit as st
 
@@ -125,6 +127,7 @@ lapse_days = st.number_input(
 status = load_customer_status(version, filters, int(lapse_days))
 values = load_customer_values(version)
 fit = load_clv_fit(version)
+months = int(fit.get("horizon_months") or 12) if fit else 12  # what the fit expects over
 if values is None:
     render_empty_state(
         "Customer value is worked out by `pulse analyze`.",
@@ -134,17 +137,18 @@ if values is None:
     in_view = None
 else:
     in_view = values.join(status.select("customer_hash"), on="customer_hash", how="semi")
-    st.plotly_chart(customer_value_figure(in_view), width="stretch", key="loyalty__values")
+    st.plotly_chart(customer_value_figure(in_view, months), width="stretch", key="loyalty__values")
     expected = in_view["expected_value"].sum()
-    fitted = format_moment(fit["fitted_at"], settings.timezone) if fit and fit.get("fitted_at") else EMPTY
+    fitted_at = fit.get("fitted_at") if fit else None
+    fitted = format_moment(datetime.fromisoformat(fitted_at), settings.timezone) if fitted_at else EMPTY
     st.caption(
-        f"{in_view.height:,} customers are expected to spend {format_amount(expected)} in the next 12 months "
+        f"{in_view.height:,} customers are expected to spend {format_amount(expected)} in the next {months} months "
         f"(model fitted {fitted})."
     )
 
 at_risk = read_value_at_risk(status, in_view)
 st.markdown(
-    f"**Value at risk.** {value_at_risk_sentence(risk_totals(at_risk), int(lapse_days), in_view is not None)}"
+    f"**Value at risk.** {value_at_risk_sentence(risk_totals(at_risk), int(lapse_days), in_view is not None, months)}"
 )
 if not at_risk.is_empty():
     top = at_risk.head(TOP_AT_RISK)
@@ -159,11 +163,13 @@ if not at_risk.is_empty():
             "Purchases": top["purchases"],
             "Spent to date": [format_amount(value) for value in top["revenue"].to_list()],
             "Chance still a customer": [format_share(value) for value in top["probability_alive"].to_list()],
-            "Expected next 12 months": [format_amount(value) for value in top["expected_value"].to_list()],
+            f"Expected next {months} months": [
+                format_amount(value) for value in top["expected_value"].to_list()
+            ],
         }
     )
     if in_view is None:  # no model's values to show
-        table = table.drop("Chance still a customer", "Expected next 12 months")
+        table = table.drop("Chance still a customer", f"Expected next {months} months")
     st.dataframe(table, hide_index=True, key="loyalty__at_risk")
     st.caption(
         f"The {min(TOP_AT_RISK, at_risk.height)} who spent most. Customers are shown by the start of their "

@@ -108,7 +108,7 @@ def test_loyalty_page__shows_the_stored_customer_values_and_who_is_likely_gone(
             "spend_to_date": [1.0] * customers.len(),
         }
     )
-    fit = {"model": "BG/NBD", "fitted_at": datetime(2026, 11, 23, 6, 0, tzinfo=UTC)}
+    fit = {"model": "BG/NBD", "fitted_at": datetime(2026, 11, 23, 6, 0, tzinfo=UTC).isoformat()}
     monkeypatch.setattr(dashboard.data, "load_customer_values", lambda version: values)
     monkeypatch.setattr(dashboard.data, "load_clv_fit", lambda version: fit)
     app = run_app(LOYALTY)
