@@ -19,6 +19,7 @@ pytestmark = [
 HEADINGS = {  # each page's title (the demo store has no themes: the Themes page says so, without a chart)
     "Pulse": "weekly pulse",
     "Trends": "Trends",
+    "Loyalty": "Loyalty",
     "Themes": "Themes",
     "Rollouts": "Automation rollouts",
     "Explorer": "Feedback explorer",
