@@ -14,9 +14,15 @@ import dashboard.data
 from store.engine import build_engine
 from store.orders import read_orders
 from tests.app.pages import run_app
-from tests.app.test_trends_page import DEMO_ROLLOUTS
 
 LOYALTY = "app_pages/loyalty.py"
+DEMO_ROLLOUTS = [
+    "Online ordering",
+    "Self-service kiosk",
+    "Support chatbot",
+    "Automated follow-up emails",
+    "Loyalty app",
+]
 QUESTION = "**Are customers coming back as often as before?** "
 
 

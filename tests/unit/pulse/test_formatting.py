@@ -30,3 +30,11 @@ def test_plural__an_irregular_plural() -> None:
 
 def test_format_day__day_month_and_year_without_a_leading_zero() -> None:
     assert format_day(date(2025, 10, 6)) == "6 Oct 2025"
+
+
+def test_format_amount__whole_from_a_hundred_on_pennies_below_a_dash_when_unknown() -> None:
+    from pulse.formatting import format_amount
+
+    assert [format_amount(value) for value in (135084.2, 100.0, 17.994, -6.0, None, float("nan"))] == [
+        "135,084", "100", "17.99", "-6.00", "–", "–",
+    ]  # fmt: skip
