@@ -270,7 +270,7 @@ def test_sources_page__lists_sources_runs_and_no_rejects_for_the_demo(
         "Demo: post-order survey",
         "Demo: till and online orders",  # the demo's orders (collectors.demo.load_demo_orders)
     ]
-    assert sources["feedback"].sum() == 6809
+    assert sources["feedback"].sum() == 6809 + 45026  # feedback items, and the orders of the orders' source
     runs = app.dataframe[1].value
     assert {"demo", "score"} <= set(runs["name"])
     assert (runs["seconds"] >= 0).all() and runs["status"].eq("ok").all()
