@@ -4,26 +4,38 @@ revenue per customer, each rate and mean with its 95% interval.
 Periods are local calendar weeks (starting Monday) or months in the business's time zone, as every other
 Pulse measure (analysis.metrics.day_period_expr). A customer is active in a period with a purchase in it
 (analysis.loyalty.orders says what a purchase is); new when their first purchase in the data falls in it,
-returning otherwise (so the data's first periods count everyone as new: they have no history yet). The
-repeat-purchase rate is the share of active customers who had bought before the period, with the Wilson
+returning otherwise. The repeat-purchase rate is the share of active customers who had bought before the
+period, with the Wilson
 interval (analysis.metrics.wilson_interval_exprs, statsmodels' proportion_confint(method="wilson") in
 polars). Visit frequency (orders per active customer) and revenue per active customer (net of refunds in the
 period; customers whose orders carry no amount left out) are means over the period's active customers, with
 the normal-approximation interval of a mean.
+
+The data's first periods count nearly everyone as new, since nobody has a history yet: the rate climbs from 0
+for months for no reason of the customers'. It is left out (null, with its interval) of the periods that start
+less than WARM_UP_DAYS after the data's first purchase; their counts stay.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import cast
 
 import polars as pl
 
 from analysis.loyalty.orders import first_purchases, read_customer_orders
 from analysis.metrics import day_period_expr, mean_interval_exprs, wilson_interval_exprs
 
+WARM_UP_DAYS = 91  # 13 weeks, analysis.loyalty.rollouts' HISTORY_DAYS: a regular has bought by then
+
 
 def read_period_loyalty(
-    orders: pl.DataFrame, by: str = "week", timezone: str = "UTC", group_by: Sequence[str] = ()
+    orders: pl.DataFrame,
+    by: str = "week",
+    timezone: str = "UTC",
+    group_by: Sequence[str] = (),
+    warm_up_days: int = WARM_UP_DAYS,
 ) -> pl.DataFrame:
     """One row per period (and group, e.g. channel: active in that channel) with customers: the group
     columns, period, active_customers, new_customers, returning_customers, repeat_rate (0..1) with
@@ -46,7 +58,10 @@ def read_period_loyalty(
         )
         .sort(keys, nulls_last=True)
     )
-    return add_loyalty_intervals(counts).select(
+    settled = pl.col("period") >= warm_up_end(orders, timezone, warm_up_days)
+    rates = ("repeat_rate", "repeat_rate_low", "repeat_rate_high")
+    counted = add_loyalty_intervals(counts).with_columns(pl.when(settled).then(pl.col(rates)))
+    return counted.select(
         *keys,
         "active_customers",
         "new_customers",
@@ -63,6 +78,13 @@ def read_period_loyalty(
         "revenue_per_customer_low",
         "revenue_per_customer_high",
     )
+
+
+def warm_up_end(orders: pl.DataFrame, timezone: str = "UTC", days: int = WARM_UP_DAYS) -> date | None:
+    """The first day on which a period's repeat-purchase rate means something: `days` after the data's first
+    purchase (None without purchases)."""
+    first = read_customer_orders(orders, timezone).filter(pl.col("purchase"))["day"].min()
+    return None if first is None else cast(date, first) + timedelta(days=days)
 
 
 def read_customer_periods(

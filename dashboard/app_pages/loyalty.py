@@ -187,7 +187,8 @@ with st.expander("How this was worked out"):
   against the same share of the 4 weeks before. Coloured only when the change is beyond the noise (the test
   that colours the Pulse page's cards); otherwise blue.
 - **Repeat-purchase rate**: per week, the share of that week's customers whose first purchase in the data came
-  earlier, with its 95% Wilson interval. The data's first weeks count everyone as new.
+  earlier, with its 95% Wilson interval. It is not drawn for the data's first 13 weeks, when nearly everyone
+  counts as new because nobody has a history yet.
 - **Cohorts**: customers grouped by the month of their first purchase; a cell is the share of them who bought
   in the month that many months later.
 - **After an answer**: for customers who answered a survey and bought (matched by the same id or email), the

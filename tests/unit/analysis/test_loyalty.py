@@ -62,7 +62,7 @@ def orders_frame(rows: list[tuple[str | None, datetime, float | None, str]] = OR
 
 
 def test_read_period_loyalty__weekly_counts_rates_and_revenue() -> None:
-    weekly = read_period_loyalty(orders_frame(), by="week")
+    weekly = read_period_loyalty(orders_frame(), by="week", warm_up_days=0)
     expected = pl.DataFrame(
         {
             "period": [
@@ -88,13 +88,22 @@ def test_read_period_loyalty__weekly_counts_rates_and_revenue() -> None:
     assert_frame_equal(weekly.select(expected.columns), expected)
 
 
+def test_read_period_loyalty__no_rate_in_the_datas_first_weeks_while_nobody_has_a_history() -> None:
+    weekly = read_period_loyalty(orders_frame(), by="week")  # 13 weeks of warm-up: all 8 weeks of the data
+    assert weekly["repeat_rate"].null_count() == weekly.height
+    assert weekly["repeat_rate_low"].null_count() == weekly["repeat_rate_high"].null_count() == weekly.height
+    assert weekly["active_customers"].to_list() == [2, 2, 1, 1, 1]  # the counts stay
+    settled = read_period_loyalty(orders_frame(), by="week", warm_up_days=28)  # from 2 Feb (5 Jan + 28 days)
+    assert settled["repeat_rate"].to_list() == [None, None, 1.0, 1.0, 0.0]
+
+
 def test_read_period_loyalty__monthly_and_the_repeat_rate_interval_is_wilsons() -> None:
-    monthly = read_period_loyalty(orders_frame(), by="month")
+    monthly = read_period_loyalty(orders_frame(), by="month", warm_up_days=0)
     assert monthly["period"].to_list() == [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]
     assert monthly["active_customers"].to_list() == [3, 2, 1]
     assert monthly["returning_customers"].to_list() == [0, 2, 0]
     assert monthly["revenue_per_customer"].to_list() == pytest.approx([17.0, 4.0, None])
-    weekly = read_period_loyalty(orders_frame(), by="week").row(1, named=True)
+    weekly = read_period_loyalty(orders_frame(), by="week", warm_up_days=0).row(1, named=True)
     low, high = proportion_confint(1, 2, method="wilson")
     assert (weekly["repeat_rate_low"], weekly["repeat_rate_high"]) == pytest.approx((low, high))
     assert weekly["orders_per_customer_low"] == weekly["orders_per_customer_high"] == 1.0  # no spread
