@@ -107,10 +107,10 @@ def returning_customers_kpi(now: dict[str, Any] | None, before: dict[str, Any] |
     """The card of the repeat-purchase rate over the compared span (analysis.loyalty.span_loyalty of its weeks:
     `now`, and of the span before it: `before`), grey where the change is within the noise."""
     if now is None:
-        return Kpi("Returning customers", format_share(None), help="Nobody bought in these weeks.")
+        return Kpi("Repeat customers", format_share(None), help="Nobody bought in these weeks.")
     change = None if before is None else 100 * (now["repeat_rate"] - before["repeat_rate"])
     return Kpi(
-        "Returning customers",
+        "Repeat customers",
         format_share(now["repeat_rate"]),
         format_points(change),
         help=f"Share of the {now['active_customers']:,} customers who bought in these weeks who had bought "

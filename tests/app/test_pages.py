@@ -23,8 +23,8 @@ KPI_LABELS = [
     "Negative comments",
     "Felt impersonal",
     "CES: easy",
-    "Returning customers",
-]  # stars: reviews; CES: online surveys; returning customers: the demo's orders
+    "Repeat customers",
+]  # stars: reviews; CES: online surveys; repeat customers: the demo's orders
 CHANNEL_KPI_LABELS = [label for label in KPI_LABELS if label != "Stars"]  # reviews have no channel
 
 

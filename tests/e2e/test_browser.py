@@ -40,7 +40,7 @@ def test_pulse_page__renders_figures_and_the_trend_chart_in_a_real_browser(
     # reviews give stars; the demo's online survey asks CES
     assert shown["labels"] == [
         "NPS", "CSAT", "Stars", "Feedback", "Negative comments", "Felt impersonal", "CES: easy",
-        "Returning customers",
+        "Repeat customers",
     ]  # fmt: skip
     assert shown["values"][0][0] in "+-" and shown["values"][1].endswith("%")
     assert shown["charts"] == 1

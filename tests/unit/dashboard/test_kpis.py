@@ -70,7 +70,7 @@ def test_returning_customers_kpi__the_span_s_repeat_rate_coloured_only_beyond_th
 
     dropped = returning_customers_kpi(loyalty_span(1000, 700), loyalty_span(1000, 850))
     assert (dropped.label, dropped.value, dropped.delta, dropped.clear) == (
-        "Returning customers",
+        "Repeat customers",
         "70%",
         "-15 pts",
         True,
