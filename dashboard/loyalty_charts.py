@@ -59,7 +59,14 @@ def repeat_rate_figure(weekly: pl.DataFrame, rollouts: pl.DataFrame) -> go.Figur
         )
     y_range = _rate_range(low, high)
     add_rollouts(figure, rollouts, y_range)
-    figure.update_yaxes(title_text="Repeat-purchase rate", ticksuffix="%", range=y_range, row=1, col=1)
+    figure.update_yaxes(
+        title_text="Repeat-purchase rate",
+        ticksuffix="%",
+        range=y_range,
+        tickvals=_rate_ticks(y_range),
+        row=1,
+        col=1,
+    )
     figure.update_yaxes(title_text="Customers", rangemode="tozero", row=2, col=1)
     figure.update_layout(
         height=560,
@@ -79,6 +86,13 @@ def _rate_range(low: list[float | None], high: list[float | None]) -> list[float
         return [0.0, 100.0]
     bottom, top = max(0.0, min(lows) - 5), min(100.0, max(highs) + 5)
     return [bottom, top + 0.2 * (top - bottom)]
+
+
+def _rate_ticks(y_range: list[float]) -> list[int]:
+    """Round ticks inside the range, none above 100% (the room left for the rollouts' labels is not a rate)."""
+    bottom, top = y_range
+    step = next(step for step in (5, 10, 20, 25) if (min(top, 100) - bottom) / step <= 6)
+    return [tick for tick in range(0, 101, step) if bottom <= tick <= top]
 
 
 def cohort_figure(cohorts: pl.DataFrame) -> go.Figure:

@@ -57,6 +57,8 @@ def test_repeat_rate_figure__the_rate_in_percent_with_its_band_the_customers_and
     assert [shape["x0"] for shape in figure["layout"]["shapes"]] == [date(2026, 3, 9)]
     low, high = figure["layout"]["yaxis"]["range"]
     assert low == 0.0 and high > 96.0  # room above the band for the rollouts' labels
+    ticks = list(figure["layout"]["yaxis"]["tickvals"])
+    assert ticks[0] == 0 and ticks[-1] == 100 and high > 100  # the room above has no tick: it is not a rate
 
 
 def test_cohort_figure__a_row_per_cohort_a_column_per_month_since_with_the_counts() -> None:
