@@ -58,12 +58,13 @@ def repeat_rate_figure(weekly: pl.DataFrame, rollouts: pl.DataFrame) -> go.Figur
             1,
         )
     y_range = _rate_range(low, high)
+    ticks = _rate_ticks(y_range)  # labelled by hand: given ticks, Plotly leaves out a ticksuffix
     add_rollouts(figure, rollouts, y_range)
     figure.update_yaxes(
         title_text="Repeat-purchase rate",
-        ticksuffix="%",
         range=y_range,
-        tickvals=_rate_ticks(y_range),
+        tickvals=ticks,
+        ticktext=[f"{tick}%" for tick in ticks],
         row=1,
         col=1,
     )
@@ -126,7 +127,8 @@ def cohort_figure(cohorts: pl.DataFrame) -> go.Figure:
             x=months,
             y=labels,
             z=z,
-            texttemplate="%{z:.0f}%",
+            text=[["" if rate is None else f"{rate:.0f}%" for rate in row] for row in z],
+            texttemplate="%{text}",  # blank where no month has passed yet ("%{z}" printed a lone "%")
             textfont={"size": 10},
             customdata=counts,
             colorscale="Blues",

@@ -59,6 +59,7 @@ def test_repeat_rate_figure__the_rate_in_percent_with_its_band_the_customers_and
     assert low == 0.0 and high > 96.0  # room above the band for the rollouts' labels
     ticks = list(figure["layout"]["yaxis"]["tickvals"])
     assert ticks[0] == 0 and ticks[-1] == 100 and high > 100  # the room above has no tick: it is not a rate
+    assert list(figure["layout"]["yaxis"]["ticktext"]) == [f"{tick}%" for tick in ticks]
 
 
 def test_cohort_figure__a_row_per_cohort_a_column_per_month_since_with_the_counts() -> None:
@@ -74,6 +75,7 @@ def test_cohort_figure__a_row_per_cohort_a_column_per_month_since_with_the_count
     heatmap = cohort_figure(cohorts).to_dict()["data"][0]
     assert list(heatmap["y"]) == ["Jan 2026", "Feb 2026"] and list(heatmap["x"]) == [1, 2]
     assert [list(row) for row in heatmap["z"]] == [[50.0, 20.0], [20.0, None]]  # February has no month 2 yet
+    assert [list(row) for row in heatmap["text"]] == [["50%", "20%"], ["20%", ""]]  # a blank, not a "%"
     assert [list(cell) for cell in heatmap["customdata"][0]] == [[25, 50], [10, 50]]
     assert "of %{customdata[1]} customers" in heatmap["hovertemplate"]
 
