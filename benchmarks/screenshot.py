@@ -1,4 +1,5 @@
-"""Take the docs' screenshots: every page of a new store loaded with the demo, scored and themed, in headless
+"""Take the docs' screenshots: every page of a new store loaded with the demo, scored, themed and its customer value
+fitted, in headless
 Chromium, on a laptop (1440 px wide) and on a phone (390 px), each page whole.
 
 python -m benchmarks.screenshot docs      (make screenshot: docs/screenshots/<page>-1440.png and -390.png, and
@@ -13,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from analysis.clv_pipeline import refresh_customer_values
 from analysis.pipeline import score_new_feedback
 from analysis.theme_pipeline import update_themes
 from analysis.themes.library import load_library
@@ -25,6 +27,7 @@ from tests.browser import browser_page, serve, settle, wait_for_chart
 PAGES = {
     "pulse": ("", ".js-plotly-plot .main-svg"),
     "trends": ("trends", ".js-plotly-plot .main-svg"),
+    "loyalty": ("loyalty", ".js-plotly-plot .main-svg"),
     "themes": ("themes", ".js-plotly-plot .main-svg"),
     "rollouts": ("rollouts", '[data-testid="stExpander"]'),
     "explorer": ("explorer", '[data-testid="stDataFrame"]'),
@@ -43,6 +46,7 @@ def main() -> None:
         refresh_daily_counts(engine, settings.timezone)  # as `pulse db upgrade` does: the pages read them
         load_demo(engine)
         score_new_feedback(engine)
+        refresh_customer_values(engine, settings.timezone)
         update_themes(
             engine, library=load_library(settings.theme_library), business_name=settings.business_name
         )
