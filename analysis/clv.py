@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 import polars as pl
 
+from analysis.loyalty.orders import read_purchases
 from pulse.errors import AnalysisError, InputError
 
 if TYPE_CHECKING:
@@ -48,7 +49,6 @@ PURCHASE_PARAMS = ("r", "alpha", "a", "b")
 SPEND_PARAMS = ("p", "q", "v")
 MIN_REPEAT_CUSTOMERS = 10  # below this the four BG/NBD parameters are not identified
 MIN_SPENDERS = 10  # repeat customers with a positive mean spend needed for the three Gamma-Gamma ones
-ORDER_COLUMNS = ("customer_hash", "ordered_at", "amount")
 
 
 @dataclass(frozen=True)
@@ -117,21 +117,11 @@ class ClvResult:
 def read_purchase_days(orders: pl.DataFrame, *, timezone: str = "UTC") -> pl.DataFrame:
     """One row per customer and local day they bought on: customer_hash, day, amount (the day's known
     amounts summed; 0 when none is known). Orders without a customer, and refunds, are left out."""
-    missing = [column for column in ORDER_COLUMNS if column not in orders.columns]
-    if missing:
-        raise InputError(
-            f"The orders have no {', '.join(missing)} column.",
-            "Pass the orders frame that store.orders.read_orders returns.",
-        )
     return (
-        orders.lazy()
-        .filter(
-            pl.col("customer_hash").is_not_null() & (pl.col("amount").is_null() | (pl.col("amount") >= 0))
-        )
-        .group_by("customer_hash", pl.col("ordered_at").dt.convert_time_zone(timezone).dt.date().alias("day"))
+        read_purchases(orders, timezone)  # what a purchase is, and its local day: the loyalty measures' own
+        .group_by("customer_hash", "day")
         .agg(pl.col("amount").sum())
         .sort("customer_hash", "day")
-        .collect()
     )
 
 

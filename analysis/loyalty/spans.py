@@ -26,7 +26,11 @@ def span_loyalty(
     """The customers active in the weeks starting on the Mondays `first` to `last` (their local days): first
     and last (the Mondays), active_customers, new_customers, returning_customers, repeat_rate (0..1) with
     repeat_rate_low and _high (95% Wilson); None when nobody bought in them."""
-    purchases = read_purchases(orders, timezone)
+    return _span_of(read_purchases(orders, timezone), first, last)
+
+
+def _span_of(purchases: pl.DataFrame, first: date, last: date) -> dict[str, Any] | None:
+    """span_loyalty, on the purchases (read_purchases) already read."""
     end = last + timedelta(days=6)
     active = (
         purchases.filter(pl.col("day").is_between(first, end))
@@ -63,6 +67,6 @@ def recent_loyalty(
     week = last_day - timedelta(days=last_day.weekday())
     first = week - timedelta(weeks=count - 1)
     before_last = first - timedelta(weeks=1)
-    now = span_loyalty(orders, first, week, timezone)
-    before = span_loyalty(orders, before_last - timedelta(weeks=count - 1), before_last, timezone)
+    now = _span_of(purchases, first, week)
+    before = _span_of(purchases, before_last - timedelta(weeks=count - 1), before_last)
     return now, before

@@ -11,18 +11,9 @@ import polars as pl
 import pytest
 
 from analysis.clv import ClvResult, HoldoutCheck, customer_summary, fit_clv
+from analysis.loyalty import ORDERS_SCHEMA
 from pulse.errors import AnalysisError, InputError
 from tests.cdnow import cdnow_orders
-
-ORDERS_SCHEMA = {
-    "order_id": pl.String,
-    "source_id": pl.Int64,
-    "customer_hash": pl.String,
-    "ordered_at": pl.Datetime("us", "UTC"),
-    "amount": pl.Float64,
-    "channel": pl.String,
-    "location": pl.String,
-}
 
 
 def orders(*rows: tuple[str | None, datetime, float | None]) -> pl.DataFrame:
