@@ -50,7 +50,12 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC) if value is not None and value.tzinfo is not None else value
 
 
-FEEDBACK_KINDS = ("survey", "review", "mention")
+FEEDBACK_KINDS = ("survey", "review", "mention", "staff")  # staff: what staff observed (revision 0016)
+CUSTOMER_KINDS = (
+    "survey",
+    "review",
+    "mention",
+)  # what customers said: every customer figure counts only these
 SOURCE_KINDS = (*FEEDBACK_KINDS, "order")  # a source holds feedback of one kind, or orders (revision 0014)
 
 store_state = Table(
@@ -96,6 +101,9 @@ feedback = Table(
     Column("segment", String(200)),
     Column("raw", JSON),
     Column("ingested_at", UtcDateTime, nullable=False),
+    Column(
+        "reported_by", String(200)
+    ),  # kind staff: the member of staff (a user name); shown to editors only
     UniqueConstraint("source_id", "external_id"),
     Index(None, "created_at"),
 )
@@ -272,9 +280,10 @@ users = Table(
     Column("id", Integer, primary_key=True),
     Column("username", String(200), nullable=False),
     Column("password_hash", String(200), nullable=False),  # argon2id, with its salt and parameters
-    Column("role", String(20), nullable=False),  # viewer / editor / admin
+    Column("role", String(20), nullable=False),  # staff / viewer / editor / admin
     Column("created_at", UtcDateTime, nullable=False),
     Column("last_sign_in_at", UtcDateTime),
+    Column("email", String(320)),  # where case notifications reach them; NULL: none (revision 0016)
     UniqueConstraint("username"),
 )
 
@@ -333,4 +342,90 @@ rollout_impacts = Table(
     Column("name", String(200), nullable=False),
     Column("started_on", Date, nullable=False),
     Column("record", Text, nullable=False),  # analysis.impact.impact_record as JSON (NaN kept)
+)
+
+
+# Follow-up cases (revision 0016): a person contacts an unhappy customer (store/cases.py)
+CASE_STATUSES = ("new", "assigned", "contacted", "resolved", "no_reply")
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("feedback_id", ForeignKey("feedback.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("reason", String(40), nullable=False),  # the first rule the feedback met (analysis/case_rules.py)
+    Column("status", String(20), nullable=False),  # one of CASE_STATUSES
+    Column("assignee", String(200)),  # a user name; NULL: nobody yet
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),  # first contact due by (business hours)
+    Column("first_contact_at", UtcDateTime),  # when it first became contacted (or no_reply)
+    Column("closed_at", UtcDateTime),  # when it became resolved or no_reply
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index(None, "status"),
+)
+
+case_events = Table(
+    "case_events",
+    metadata,  # every change of a case: who changed what, and when
+    Column("id", Integer, primary_key=True),
+    Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("by", String(200), nullable=False),  # a user name, "pulse" (the pipeline) or "dashboard"
+    Column("action", String(20), nullable=False),  # created / assigned / status / note
+    Column("before", String(200)),  # the assignee or status before the change
+    Column("after", String(200)),  # and after it
+    Column("note", Text),  # the note's text (action note), or a note given with the change
+)
+
+case_rules = Table(
+    "case_rules",
+    metadata,  # the owner's changes to the built-in rules (analysis/case_rules.py); a rule without a row: default
+    Column("rule", String(40), primary_key=True),  # detractor / impersonal / low_stars / contact_request
+    Column("enabled", Boolean, nullable=False),
+    Column("threshold", Integer),  # detractor: NPS at most this; low_stars: stars at most this
+    Column("assignee", String(200)),  # who new cases of this rule go to; NULL: nobody yet
+    Column("due_hours", Integer, nullable=False),  # business hours until first contact is due
+    Column("updated_by", String(200), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+contacts = Table(
+    "contacts",
+    metadata,  # how to reach a respondent who gave contact details: encrypted with PULSE_CONTACT_KEY (store/contacts.py)
+    Column("author_hash", String(64), primary_key=True),  # as feedback.author_hash
+    Column("email", LargeBinary, nullable=False),  # Fernet token of the address
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,  # every notification of a case, sent or still to send, with its attempts (store/notifications.py)
+    Column("id", Integer, primary_key=True),
+    Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("channel", String(20), nullable=False),  # email / slack / teams
+    Column("target", String(320), nullable=False),  # an email address, or the webhook's setting name
+    Column("status", String(20), nullable=False),  # pending / sent / failed (gave up after the last attempt)
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime),
+    Column("last_error", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime),
+    UniqueConstraint("case_id", "channel", "target"),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,  # every request the receiver answered (`pulse hooks serve`), refused ones too (store/webhooks.py)
+    Column("id", Integer, primary_key=True),
+    Column("vendor", String(20), nullable=False),  # typeform / tally / google_forms
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("event_id", String(300)),  # the vendor's id of the delivery or response; NULL: none could be read
+    Column("status_code", Integer, nullable=False),
+    Column(
+        "outcome", String(20), nullable=False
+    ),  # stored / rejected / bad_signature / replay / malformed / ...
+    Column("message", Text),
+    Column("body_sha256", String(64), nullable=False),
+    Column("feedback_id", ForeignKey("feedback.id", ondelete="SET NULL")),
+    Index(None, "vendor", "event_id"),
 )

@@ -25,7 +25,12 @@ from store.frames import read_frame
 from store.schema import sign_in_attempts, store_state, users
 from store.state import as_utc, utc_now
 
-ROLES = ("viewer", "editor", "admin")  # each can do what the ones before it can
+ROLES = (
+    "staff",
+    "viewer",
+    "editor",
+    "admin",
+)  # each can do what the ones before it can (staff: only add observations)
 MAX_FAILED_ATTEMPTS = 5
 LOCK_MINUTES = 15
 FAILURES_KEPT = timedelta(days=1)  # failures in a row older than this, with no lock, are forgotten
