@@ -246,10 +246,11 @@ def _axis_range(metrics: pl.DataFrame, measure: Measure, labels: bool = False) -
     whole = ceiling - floor
     headroom = (0.14 if labels else 0.05) * whole
     frame = _scaled(metrics, measure)
-    if frame.is_empty():
+    low, high = frame[f"{measure.column}_low"].min(), frame[f"{measure.column}_high"].max()
+    if low is None or high is None:  # no period with an interval (a mean of one answer has none)
         return [floor, ceiling]
-    bottom = max(floor, float(frame[f"{measure.column}_low"].min()) - 0.05 * whole)  # type: ignore[arg-type]
-    top = min(ceiling, float(frame[f"{measure.column}_high"].max()) + 0.05 * whole) + headroom  # type: ignore[arg-type]
+    bottom = max(floor, float(low) - 0.05 * whole)  # type: ignore[arg-type]
+    top = min(ceiling, float(high) + 0.05 * whole) + headroom  # type: ignore[arg-type]
     return [bottom, top]
 
 

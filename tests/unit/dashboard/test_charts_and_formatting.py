@@ -331,3 +331,15 @@ def test_trend_figure__rollout_labels_are_short_and_take_turns_on_two_rows(weekl
     first, second, third = markers["y"]
     assert first == third > second  # neighbours' labels on different rows
     assert markers["hovertext"][0].startswith("<b>Automated booking reminders</b>")
+
+
+def test_trend_figure__a_single_review_has_no_interval_and_still_draws() -> None:
+    one = pl.DataFrame(
+        {"created_at": [datetime(2026, 3, 2, 12, tzinfo=UTC)], "stars": [1]},
+        schema={"created_at": pl.Datetime("us", "UTC"), "stars": pl.Int8},
+    )
+    weekly = read_period_metrics(one, "week", "UTC", min_responses=40)
+    assert weekly["stars_mean_low"].to_list() == [None]  # a mean of one answer has no interval
+    figure = trend_figure(weekly, pl.DataFrame(), min_responses=40).to_dict()
+    low, high = figure["layout"]["yaxis"]["range"]
+    assert (low, high) == (1, 5)  # the stars' whole range
