@@ -54,9 +54,7 @@ def add_case_flags(cases: pl.DataFrame, now: datetime) -> pl.DataFrame:
         is_overdue_expr(now).alias("overdue"),
         hours_to_contact_expr().alias("hours_to_contact"),
         known.alias("known"),
-        pl.when(known)
-        .then(contacted & (pl.col("first_contact_at") <= pl.col("due_at")))
-        .alias("in_time"),
+        pl.when(known).then(contacted & (pl.col("first_contact_at") <= pl.col("due_at"))).alias("in_time"),
     )
 
 
@@ -67,6 +65,12 @@ def order_cases(cases: pl.DataFrame, now: datetime) -> pl.DataFrame:
     return flagged.sort(
         ["_overdue", "_open", "due_at", "id"], descending=[True, True, False, False], nulls_last=True
     ).drop("_overdue", "_open")
+
+
+def count_open_cases(cases: pl.DataFrame, now: datetime) -> tuple[int, int]:
+    """How many cases are open, and how many of those are overdue (the Pulse page's link)."""
+    counted = cases.select(is_open_expr().sum().alias("open"), is_overdue_expr(now).sum().alias("overdue"))
+    return int(counted["open"][0] or 0), int(counted["overdue"][0] or 0)
 
 
 @dataclass(frozen=True)

@@ -36,9 +36,14 @@ trends = st.Page(PAGES / "trends.py", title="Trends", icon=":material/show_chart
 loyalty = st.Page(PAGES / "loyalty.py", title="Loyalty", icon=":material/loyalty:")
 themes = st.Page(PAGES / "themes.py", title="Themes", icon=":material/forum:")
 explorer = st.Page(PAGES / "explorer.py", title="Explorer", icon=":material/search:")
+# /follow-up?case=ID opens a case: the links of case notifications
+follow_up = st.Page(
+    PAGES / "follow_up.py", title="Follow-up", icon=":material/support_agent:", url_path="follow-up"
+)
 navigation = st.navigation(
     [
         pulse,
+        follow_up,
         trends,
         loyalty,
         themes,

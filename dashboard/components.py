@@ -54,11 +54,22 @@ def render_error(error: PulseError) -> None:
         st.info(error.hint, icon=":material/lightbulb:")
 
 
-def render_quote(text: str, caption: str) -> None:
-    """Customer text shown as plain text, never as Markdown or HTML."""
+FOLLOW_UP_PAGE = "app_pages/follow_up.py"
+
+
+def render_quote(text: str, caption: str, case_id: int | None = None) -> None:
+    """Customer text shown as plain text, never as Markdown or HTML; with a link to its follow-up case when
+    it has one."""
     with st.container(border=True):
         st.text(text)
         st.caption(caption)
+        if case_id is not None:
+            st.page_link(
+                FOLLOW_UP_PAGE,
+                label=f"Follow-up case {case_id}",
+                icon=":material/support_agent:",
+                query_params={"case": str(case_id)},
+            )
 
 
 FLASH_KEY = "components__flash"  # a message for the next run: st.rerun() would wipe one shown now

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -12,8 +14,9 @@ import streamlit as st
 from analysis.filters import FILTER_COLUMNS, FilterOptions, Filters, apply_filters, read_filter_options
 from analysis.metrics import read_counts_metrics
 from analysis.quotes import pick_quotes
-from pulse.errors import StoreError
+from pulse.errors import PulseError, StoreError
 from pulse.settings import Settings, build_settings
+from store.cases import RuleChange, read_case_events, read_cases, read_rule_changes
 from store.customer_values import read_clv_fit, read_customer_values
 from store.daily_counts import daily_counts_ready, read_daily_counts
 from store.engine import Engine, build_engine
@@ -28,6 +31,7 @@ from store.schema import SENTIMENT_PROBABILITY_COLUMNS
 from store.sources import read_sources
 from store.state import read_data_version
 from store.topics import read_topics
+from store.users import read_users
 
 if TYPE_CHECKING:  # the themes, their export and the live sources are imported when used: not at start-up
     import plotly.graph_objects as go
@@ -36,6 +40,7 @@ if TYPE_CHECKING:  # the themes, their export and the live sources are imported 
     from collectors.base import Collector
 
 QUOTE_COLUMNS = (
+    "id",  # the feedback's: the Pulse page links a quote to its follow-up case
     "created_at",
     "kind",
     "text",
@@ -325,3 +330,107 @@ def load_clv_fit(version: int) -> dict[str, Any] | None:
     """The stored lifetime-value fit (analysis.clv.ClvResult.to_json, with `fitted_at`, an ISO time); None
     without one."""
     return read_clv_fit(get_engine())
+
+
+# --- follow-up cases (the Follow-up page, and the Pulse page's link to it) ---------------------------------------
+# Not cached: cases change with every click on the Follow-up page, from the CLI (`pulse cases`) and from the
+# pipeline, none of which moves the data version. Each run reads them afresh (one small query: a row per case),
+# so that a write shows at once, in every session, with no cache to clear.
+
+DEFAULT_CASE_DUE_HOURS = 48  # when the settings have no case_due_hours
+
+
+def load_cases() -> pl.DataFrame:
+    """Every follow-up case with the customer's feedback (store.cases.read_cases), read afresh (not cached)."""
+    return read_cases(get_engine())
+
+
+def load_case_events(case_id: int) -> pl.DataFrame:
+    """The history of one case, oldest first (store.cases.read_case_events), read afresh (not cached)."""
+    return read_case_events(get_engine(), case_id)
+
+
+def load_user_names() -> list[str]:
+    """The accounts' user names, to assign a case to (not cached: an account added shows at once)."""
+    return read_users(get_engine())["username"].to_list()
+
+
+@dataclass(frozen=True)
+class CaseRuleShown:
+    """A rule that makes cases, as the owner has set it (the fields of analysis.case_rules.CaseRule)."""
+
+    key: str
+    label: str
+    enabled: bool
+    threshold: int | None  # detractor: NPS at most this; low_stars: stars at most this; None: no threshold
+    assignee: str | None
+    due_hours: int
+
+
+# The built-in rules and their defaults, for as long as analysis/case_rules.py is not there to say them.
+_STAND_IN_RULES = (
+    ("detractor", "Detractor", 6),
+    ("impersonal", "Impersonal service", None),
+    ("low_stars", "Low stars", 2),
+    ("contact_request", "Asks for contact", None),
+)
+
+
+def load_case_rules() -> list[Any]:
+    """The rules that make cases, with the owner's changes (store.cases.read_rule_changes) on their defaults:
+    analysis.case_rules.effective_rules where it is installed. Not cached: a saved change shows at once."""
+    changes = read_rule_changes(get_engine())
+    default_due = int(getattr(get_settings(), "case_due_hours", DEFAULT_CASE_DUE_HOURS))
+    try:
+        from analysis.case_rules import effective_rules  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:  # until analysis/case_rules.py (issue 24's rules) is merged: the same four rules
+        return [
+            _stand_in_rule(key, label, threshold, changes, default_due)
+            for key, label, threshold in _STAND_IN_RULES
+        ]
+    return list(effective_rules(changes, default_due))
+
+
+def _stand_in_rule(
+    key: str, label: str, threshold: int | None, changes: dict[str, RuleChange], default_due: int
+) -> CaseRuleShown:
+    change = changes.get(key)
+    if change is None:
+        return CaseRuleShown(key, label, True, threshold, None, default_due)
+    kept = change.threshold if threshold is not None else None
+    return CaseRuleShown(key, label, change.enabled, kept, change.assignee, change.due_hours)
+
+
+NO_CONTACT_KEY = (
+    "No contact details kept (set PULSE_CONTACT_KEY to keep the email addresses that survey respondents give: "
+    "`pulse contacts key` makes one)."
+)
+
+
+@dataclass(frozen=True)
+class ContactsShown:
+    """The respondents' email addresses that could be read, by author hash, and why others could not."""
+
+    emails: dict[str, str]
+    problem: str | None = None
+
+
+def load_contacts(author_hashes: Sequence[str]) -> ContactsShown:
+    """The email addresses that the respondents of `author_hashes` gave (store.contacts.read_contacts, decrypted
+    with PULSE_CONTACT_KEY). Not cached: decrypted addresses are never kept in the server's memory beyond the
+    run that shows them. Callers show them to editors and admins only."""
+    key = getattr(get_settings(), "contact_key", None)
+    try:
+        from store.contacts import read_contacts  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:  # until store/contacts.py (issue 24's contacts) is merged
+        return ContactsShown({}, NO_CONTACT_KEY)
+    if key is None:
+        return ContactsShown({}, NO_CONTACT_KEY)
+    wanted = [author for author in author_hashes if author]
+    if not wanted:
+        return ContactsShown({})
+    try:
+        return ContactsShown(dict(read_contacts(get_engine(), wanted, key)))
+    except PulseError as error:  # a key that opens only some: show those, and say why not the others
+        readable = getattr(error, "readable", {})
+        return ContactsShown(dict(readable), f"{error.message} {error.hint or ''}".strip())

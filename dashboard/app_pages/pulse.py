@@ -3,16 +3,27 @@ trend, and what customers said."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import streamlit as st
 
 from analysis.alerts import alert_scopes, scoped_alerts
+from analysis.case_measures import count_open_cases
 from analysis.comparison import Comparison, latest_rollout, recent_weeks, since_rollout
 from analysis.filters import rollouts_in_dates
 from analysis.metrics import period_and_previous
-from dashboard.components import render_empty_state, render_kpi_row, render_no_feedback, render_quote
+from dashboard.auth import allowed
+from dashboard.components import (
+    FOLLOW_UP_PAGE,
+    render_empty_state,
+    render_kpi_row,
+    render_no_feedback,
+    render_quote,
+)
 from dashboard.data import (
     data_version,
     get_settings,
+    load_cases,
     load_filter_options,
     load_has_orders,
     load_period_metrics,
@@ -29,6 +40,7 @@ from pulse.formatting import corrected_note, format_moment, format_nps, format_w
 from pulse.plain_text import markdown_literal
 from reports.alerts import alert_message
 from reports.findings import owner_answer, records_in_view
+from reports.follow_up import follow_up_link_label
 
 settings = get_settings()
 version = data_version()
@@ -112,6 +124,13 @@ if "nps_n" in asked and now["nps_n"] < MIN:
 by_channel = load_period_metrics(version, "week", filters, ("channel",)) if filters.channel is None else None
 for alert in scoped_alerts(alert_scopes(weekly, by_channel), week):
     st.error(alert_message(alert), icon=":material/notifications_active:")
+# the unhappy customers someone is to contact: a link to the Follow-up page (read afresh: not cached)
+cases = load_cases() if allowed("viewer") else None
+if cases is not None and not cases.is_empty():
+    open_n, overdue_n = count_open_cases(cases, datetime.now(UTC))
+    st.page_link(
+        FOLLOW_UP_PAGE, label=follow_up_link_label(open_n, overdue_n), icon=":material/support_agent:"
+    )
 this_week, _ = period_and_previous(weekly, week)
 if this_week["scored_n"] == 0 and this_week["n"] > 0:
     render_empty_state("This week's comments have not been scored yet.", "Run `pulse analyze`.")
@@ -127,6 +146,7 @@ st.subheader("What customers said this week")
 quotes = load_week_quotes(version, week, filters)
 if quotes.is_empty():
     render_empty_state("No scored comments this week.", "Comments appear here once `pulse analyze` has run.")
+case_of = {} if cases is None else dict(zip(cases["feedback_id"], cases["id"], strict=True))
 for row in quotes.iter_rows(named=True):
     written = format_moment(row["created_at"], settings.timezone)
-    render_quote(row["text"], f"{row['why']} · {row['kind']} · {written}")
+    render_quote(row["text"], f"{row['why']} · {row['kind']} · {written}", case_of.get(row["id"]))

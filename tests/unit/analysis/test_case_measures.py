@@ -76,7 +76,9 @@ def test_case_measures__counts_every_open_case_and_measures_the_last_90_days() -
     assert (measures.known_n, measures.in_time_n, measures.in_time_share) == (4, 2, 0.5)
     frame = pl.DataFrame({"s": [2.0], "n": [4.0]})
     low, high = wilson_interval_exprs(pl.col("s"), pl.col("n"))
-    assert (measures.in_time_low, measures.in_time_high) == pytest.approx(frame.select(low.alias("low"), high.alias("high")).row(0))
+    assert (measures.in_time_low, measures.in_time_high) == pytest.approx(
+        frame.select(low.alias("low"), high.alias("high")).row(0)
+    )
     # the median: 2, 4 and 30 hours; three are too few for a 95% interval of the median
     assert (measures.contacted_n, measures.median_hours) == (3, 4.0)
     assert (measures.median_low, measures.median_high) == (None, None)
