@@ -238,6 +238,7 @@ def test_rollouts_page__empty_name_is_refused_with_a_hint(empty_store_url: str, 
 
 PAGE_TITLES = {
     "explorer.py": "Feedback explorer",
+    "follow_up.py": "Follow-up",
     "loyalty.py": "Loyalty",
     "pulse.py": "Crumb & Kettle: weekly pulse",
     "rollouts.py": "Automation rollouts",
