@@ -84,8 +84,8 @@ def render_case_actions(case: dict[str, Any], user_names: list[str]) -> None:
             else:
                 for status, label, icon in (
                     ("contacted", "Mark contacted", ":material/call:"),
-                    ("resolved", "Resolved", ":material/task_alt:"),
-                    ("no_reply", "No reply", ":material/phone_missed:"),
+                    ("resolved", "Mark resolved", ":material/task_alt:"),
+                    ("no_reply", "Mark no reply", ":material/phone_missed:"),
                 ):
                     if st.button(
                         label,

@@ -4,13 +4,10 @@ saved; and the Pulse page's way to it."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import polars as pl
 import pytest
-from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
 from store.cases import NewCase, create_cases, read_case_events, read_cases, read_rule_changes
@@ -21,6 +18,7 @@ from store.records import FeedbackFrame, FeedbackRecord, SourceSpec
 from store.users import add_user
 from tests.app.pages import APP, PASSWORD, sign_in_as, signed_out_app
 from tests.app.widgets import as_read
+from tests.cases import demo_copy_with_cases
 
 PAGE = "app_pages/follow_up.py"
 NOW = datetime.now(UTC)
@@ -275,22 +273,7 @@ def test_follow_up_page__a_staff_user_is_refused(  # type: ignore[no-untyped-def
 
 @pytest.fixture
 def demo_with_cases(demo_database: str, tmp_path: Path) -> tuple[str, dict[int, int]]:
-    """A copy of the demo store with a case for every comment of its last week, one of them overdue (by
-    feedback id: case id)."""
-    copy = tmp_path / "pulse.db"
-    shutil.copy(demo_database.removeprefix("sqlite:///"), copy)
-    url = f"sqlite:///{copy}"
-    engine: Engine = build_engine(url)
-    feedback = read_feedback(engine, ("id", "created_at", "text"))
-    recent = feedback.filter(
-        pl.col("created_at") > pl.col("created_at").max() - timedelta(days=8), pl.col("text").is_not_null()
-    )["id"].to_list()
-    due = [NOW - timedelta(hours=1)] + [NOW + timedelta(days=2)] * (len(recent) - 1)
-    made = create_cases(
-        engine, [NewCase(feedback_id, "detractor", at) for feedback_id, at in zip(recent, due, strict=True)]
-    )
-    engine.dispose()
-    return url, dict(zip(recent, made, strict=True))
+    return demo_copy_with_cases(demo_database, tmp_path)
 
 
 def test_pulse_page__links_to_the_follow_up_page_with_its_counts_and_quotes_to_their_cases(

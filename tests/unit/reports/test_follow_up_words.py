@@ -37,7 +37,7 @@ def test_follow_up_summary__the_answer_in_one_sentence() -> None:
     )
     none_due = CaseMeasures(1, 0, 90, 0, 0, None, None, None, 0, None, None, None)
     assert follow_up_summary(none_due) == "1 open case, none overdue; no case due yet in the last 90 days"
-    assert "No case made in the last 90 days has been contacted yet." == median_help(none_due)
+    assert median_help(none_due) == "No case made in the last 90 days has been contacted yet."
 
 
 def test_follow_up_link_label__counts_open_and_overdue() -> None:

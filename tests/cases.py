@@ -1,0 +1,35 @@
+"""Follow-up cases for the dashboard's tests: a copy of the demo store with a case for each comment of its last
+week (the Pulse page quotes some of them), the first one overdue."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+
+from store.cases import NewCase, create_cases
+from store.engine import build_engine
+from store.feedback import read_feedback
+
+
+def demo_copy_with_cases(demo_database: str, folder: Path) -> tuple[str, dict[int, int]]:
+    """The demo store copied into `folder`, with a detractor case (the rule does not matter here) for every
+    comment of its last 8 days, the first overdue by an hour and the others due in two days; returns the
+    copy's URL and the cases made, by feedback id."""
+    copy = folder / "pulse.db"
+    shutil.copy(demo_database.removeprefix("sqlite:///"), copy)
+    url = f"sqlite:///{copy}"
+    engine = build_engine(url)
+    feedback = read_feedback(engine, ("id", "created_at", "text"))
+    recent = feedback.filter(
+        pl.col("created_at") > pl.col("created_at").max() - timedelta(days=8), pl.col("text").is_not_null()
+    )["id"].to_list()
+    now = datetime.now(UTC)
+    due = [now - timedelta(hours=1)] + [now + timedelta(days=2)] * (len(recent) - 1)
+    made = create_cases(
+        engine, [NewCase(feedback_id, "detractor", at) for feedback_id, at in zip(recent, due, strict=True)]
+    )
+    engine.dispose()
+    return url, dict(zip(recent, made, strict=True))
