@@ -176,7 +176,9 @@ class Settings(BaseSettings):
         "notifications link to the case's Follow-up page there; unset, they carry no link.",
     )
 
-    @field_validator("reddit_subreddits", "reddit_keywords", "digest_recipients", "notify_email", mode="before")
+    @field_validator(
+        "reddit_subreddits", "reddit_keywords", "digest_recipients", "notify_email", mode="before"
+    )
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
@@ -208,7 +210,9 @@ class Settings(BaseSettings):
             return None
         parts = urlsplit(address)
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-            raise ValueError(f"{value!r} is not a web address; use the dashboard's, e.g. https://pulse.example.com")
+            raise ValueError(
+                f"{value!r} is not a web address; use the dashboard's, e.g. https://pulse.example.com"
+            )
         return address
 
     @field_validator("timezone")

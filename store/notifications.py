@@ -69,11 +69,13 @@ def queue_notifications(
         return 0
     queued = 0
     with writing(engine) as connection:
-        insert = upsert_insert(connection, notifications).on_conflict_do_nothing(
-            index_elements=["case_id", "channel", "target"]
+        insert = (
+            upsert_insert(connection, notifications)
+            .on_conflict_do_nothing(index_elements=["case_id", "channel", "target"])
+            .returning(notifications.c.id)  # the rows added (rowcount is not told on every driver)
         )
         for start in range(0, len(rows), ROWS_PER_INSERT):
-            queued += int(connection.execute(insert.values(rows[start : start + ROWS_PER_INSERT])).rowcount)
+            queued += len(connection.execute(insert.values(rows[start : start + ROWS_PER_INSERT])).all())
     return queued
 
 

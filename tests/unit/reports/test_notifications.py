@@ -84,7 +84,9 @@ def test_case_message__due_time_in_the_business_time_zone() -> None:
 
 
 def test_case_message__without_dashboard_url_or_assignee_or_text() -> None:
-    words = case_message(case_row(assignee=None, text="  ", reason="low_stars", stars=2, nps=None), "UTC", None)
+    words = case_message(
+        case_row(assignee=None, text="  ", reason="low_stars", stars=2, nps=None), "UTC", None
+    )
     assert (words.link, words.quote, words.assigned) == (None, None, "Not assigned yet")
     assert words.subject == "New follow-up case 12: 2-star review"
     assert "Find case 12 on Pulse's Follow-up page." in words.text()
@@ -108,7 +110,9 @@ def test_reason_words__each_rule(reason: str, nps: int | None, stars: int | None
 
 
 def test_quote_words__redacts_contact_details_and_trims_at_a_word() -> None:
-    assert quote_words("Mail me at jo@example.com\nor ring 07700 900123") == "Mail me at [email] or ring [phone]"
+    assert (
+        quote_words("Mail me at jo@example.com\nor ring 07700 900123") == "Mail me at [email] or ring [phone]"
+    )
     long = quote_words("word " * 200)
     assert long is not None and long.endswith("word…") and len(long) <= QUOTE_LIMIT
 
@@ -119,13 +123,21 @@ def test_slack_escape__control_characters_become_entities() -> None:
 
 def test_slack_payload__blocks_with_plain_text_fallback_and_a_button() -> None:
     payload = slack_payload(message())
-    assert [block["type"] for block in payload["blocks"]] == ["header", "section", "section", "context", "actions"]
+    assert [block["type"] for block in payload["blocks"]] == [
+        "header",
+        "section",
+        "section",
+        "context",
+        "actions",
+    ]
     assert payload["blocks"][0]["text"] == {
         "type": "plain_text",
         "text": "New follow-up case 12: Detractor (NPS 3)",
         "emoji": False,
     }
-    assert payload["blocks"][2]["text"]["text"] == "“The chatbot kept looping and I could not reach a person.”"
+    assert (
+        payload["blocks"][2]["text"]["text"] == "“The chatbot kept looping and I could not reach a person.”"
+    )
     button = payload["blocks"][-1]["elements"][0]
     assert button["type"] == "button" and button["url"] == "https://pulse.example.com/follow-up?case=12"
     assert payload["text"].startswith("New follow-up case 12: Detractor (NPS 3) · ")
@@ -137,7 +149,9 @@ def test_slack_payload__hostile_customer_text_is_no_markup_mention_or_link() -> 
     assert not any(character in text for text in every_text for character in "<>")
     quote = payload["blocks"][2]["text"]
     assert quote["type"] == "plain_text"  # no *bold*, _italic_, ~strike~ or `code` in plain text
-    assert quote["text"].startswith("“&lt;!channel&gt; &lt;[handle]&gt; &lt;https://evil.example|click me&gt;")
+    assert quote["text"].startswith(
+        "“&lt;!channel&gt; &lt;[handle]&gt; &lt;https://evil.example|click me&gt;"
+    )
     assert "&amp; {{DATE" in quote["text"] and "[email]" in quote["text"] and "[phone]" in quote["text"]
     assert "jo@example.com" not in json.dumps(payload)
     assert all(
@@ -159,7 +173,11 @@ def test_teams_payload__adaptive_card_in_the_workflows_envelope() -> None:
     card = attachment["content"]
     assert (card["type"], card["version"]) == ("AdaptiveCard", "1.4")
     assert card["actions"] == [
-        {"type": "Action.OpenUrl", "title": "Open case 12", "url": "https://pulse.example.com/follow-up?case=12"}
+        {
+            "type": "Action.OpenUrl",
+            "title": "Open case 12",
+            "url": "https://pulse.example.com/follow-up?case=12",
+        }
     ]
     runs = [inline for block in card["body"] for inline in block["inlines"]]
     assert {block["type"] for block in card["body"]} == {"RichTextBlock"}
