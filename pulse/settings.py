@@ -200,6 +200,17 @@ class Settings(BaseSettings):
                 raise ValueError(f"{address!r} is not an email address (name@example.com)")
         return value
 
+    @field_validator("notify_slack_url", "notify_teams_url")
+    @classmethod
+    def _webhook_address(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        parts = urlsplit(value.get_secret_value().strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            # the message never repeats the value: it is a secret
+            raise ValueError("is not a web address: paste the webhook's whole URL, starting https://")
+        return SecretStr(value.get_secret_value().strip())
+
     @field_validator("dashboard_url", mode="before")
     @classmethod
     def _web_address(cls, value: object) -> object:

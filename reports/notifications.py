@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from analysis.personal_data import redact
 from pulse.errors import ConfigError, DeliveryError
 from pulse.formatting import local_moment
-from pulse.settings import Settings
+from pulse.settings import EMAIL_ADDRESS, Settings
 from reports.mail import send_message
 
 QUOTE_LIMIT = 300  # characters of the customer's words in a message
@@ -86,7 +86,7 @@ def case_message(
 ) -> CaseMessage:
     """The message of a case: `case` is a row of store.notifications.read_due_notifications (the case, its
     feedback's kind, source, channel, location, text and scores)."""
-    headline = reason_words(case["reason"], case.get("nps"), case.get("stars"))
+    headline = one_line(reason_words(case["reason"], case.get("nps"), case.get("stars")))
     where = ", ".join(
         one_line(value) for value in (case.get("source"), case.get("channel"), case.get("location")) if value
     )
@@ -233,7 +233,12 @@ def teams_payload(message: CaseMessage) -> dict[str, Any]:
 
 
 def case_email(message: CaseMessage, sender: str, recipient: str) -> EmailMessage:
-    """The case as a plain-text email to one recipient."""
+    """The case as a plain-text email to one recipient (a DeliveryError when that is no address)."""
+    if not EMAIL_ADDRESS.fullmatch(recipient):
+        raise DeliveryError(
+            f"{one_line(recipient)!r} is not an email address, so case {message.case_id} was not emailed to it.",
+            hint="Correct the address in PULSE_NOTIFY_EMAIL or the assignee's account.",
+        )
     email = EmailMessage()
     email["Subject"] = message.subject
     email["From"] = sender

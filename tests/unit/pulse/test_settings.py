@@ -98,3 +98,15 @@ def test_build_settings__dashboard_url_must_be_a_web_address(value: str) -> None
     with pytest.raises(ConfigError) as raised:
         build_settings(dashboard_url=value)
     assert "PULSE_DASHBOARD_URL" in raised.value.message
+
+
+def test_build_settings__a_webhook_url_that_is_no_address_is_refused_without_repeating_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PULSE_NOTIFY_SLACK_URL", "hooks.slack.com/services/T0/B0/secret-part")
+    with pytest.raises(ConfigError) as raised:
+        build_settings()
+    assert "PULSE_NOTIFY_SLACK_URL" in raised.value.message and "secret-part" not in str(raised.value)
+    monkeypatch.setenv("PULSE_NOTIFY_SLACK_URL", " https://hooks.slack.com/services/T0/B0/secret-part ")
+    url = build_settings().notify_slack_url
+    assert url is not None and url.get_secret_value() == "https://hooks.slack.com/services/T0/B0/secret-part"

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from pulse.errors import DeliveryError
 from reports.notifications import (
     QUOTE_LIMIT,
     case_email,
@@ -226,3 +227,9 @@ def test_retry_after_seconds__seconds_dates_and_nonsense() -> None:
     assert retry_after_seconds("9999999") == 24 * 3600
     assert retry_after_seconds("soon") is None
     assert retry_after_seconds(None) is None
+
+
+def test_case_email__a_recipient_that_is_no_address_is_a_delivery_error() -> None:
+    with pytest.raises(DeliveryError) as raised:
+        case_email(message(), "pulse@crumb.example", "sam@crumb.example\r\nBcc: all@example.com")
+    assert "is not an email address" in raised.value.message
