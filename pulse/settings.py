@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -21,6 +23,7 @@ from pulse.errors import ConfigError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_PATH = PROJECT_ROOT / "data" / "pulse.db"
 SmtpSecurity = Literal["starttls", "ssl", "none"]
+EMAIL_ADDRESS = re.compile(r"[^@\s,<>]+@[^@\s,<>]+\.[^@\s,<>]+")  # one plain address, as a setting lists it
 
 
 class Settings(BaseSettings):
@@ -136,13 +139,46 @@ class Settings(BaseSettings):
         "false is none; PULSE_SMTP_SECURITY wins when both are set.",
     )
     digest_sender: str | None = Field(
-        default=None, description="From address of the weekly digest, e.g. pulse@example.com."
+        default=None,
+        description="From address of the weekly digest and of case notifications, e.g. pulse@example.com.",
     )
     digest_recipients: Annotated[list[str], NoDecode] = Field(
         default=[], description="Comma-separated addresses that `pulse digest --send` sends the digest to."
     )
+    notify_email: Annotated[list[str], NoDecode] = Field(
+        default=[],
+        description="Comma-separated addresses that get an email for every new follow-up case (through the SMTP "
+        "server above).",
+    )
+    notify_assignee_email: bool = Field(
+        default=True,
+        description="Email each new case to its assignee too, at their account's email address, when they have one.",
+    )
+    notify_slack_url: SecretStr | None = Field(
+        default=None,
+        description="Slack incoming-webhook URL that every new case is posted to (a secret: environment only).",
+    )
+    notify_teams_url: SecretStr | None = Field(
+        default=None,
+        description="Microsoft Teams webhook URL (a Workflows flow started by a webhook request) that every new case "
+        "is posted to as an Adaptive Card (a secret: environment only).",
+    )
+    notify_max_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=20,
+        description="Attempts at sending each case notification before it is marked failed; retries wait 1, 2, 4, "
+        "8... minutes, or as long as the server's Retry-After asks.",
+    )
+    dashboard_url: str | None = Field(
+        default=None,
+        description="The dashboard's address as your team opens it, e.g. https://pulse.example.com: case "
+        "notifications link to the case's Follow-up page there; unset, they carry no link.",
+    )
 
-    @field_validator("reddit_subreddits", "reddit_keywords", "digest_recipients", mode="before")
+    @field_validator(
+        "reddit_subreddits", "reddit_keywords", "digest_recipients", "notify_email", mode="before"
+    )
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
@@ -155,6 +191,40 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return value.strip().lower() or None
         return value
+
+    @field_validator("notify_email")
+    @classmethod
+    def _email_addresses(cls, value: list[str]) -> list[str]:
+        for address in value:
+            if not EMAIL_ADDRESS.fullmatch(address):
+                raise ValueError(f"{address!r} is not an email address (name@example.com)")
+        return value
+
+    @field_validator("notify_slack_url", "notify_teams_url")
+    @classmethod
+    def _webhook_address(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        parts = urlsplit(value.get_secret_value().strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            # the message never repeats the value: it is a secret
+            raise ValueError("is not a web address: paste the webhook's whole URL, starting https://")
+        return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("dashboard_url", mode="before")
+    @classmethod
+    def _web_address(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        address = value.strip().rstrip("/")
+        if not address:
+            return None
+        parts = urlsplit(address)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(
+                f"{value!r} is not a web address; use the dashboard's, e.g. https://pulse.example.com"
+            )
+        return address
 
     @field_validator("timezone")
     @classmethod
