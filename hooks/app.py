@@ -123,7 +123,11 @@ def build_app(engine: Engine, settings: Settings, on_stored: OnStored | None = N
     def receiver(vendor: Vendor) -> Callable[[Request], Any]:
         async def receive(request: Request) -> JSONResponse:
             body, too_large = await _read_body(request)
-            answer = await _answer(vendor, request, body, too_large)
+            try:
+                answer = await _answer(vendor, request, body, too_large)
+            except Exception as error:  # answered and recorded all the same
+                log.exception("%s delivery failed", vendor.label)
+                answer = Answer(500, "error", f"{type(error).__name__}: {error}")
             digest = hashlib.sha256(body).hexdigest()
             try:
                 await run_in_threadpool(
@@ -187,7 +191,7 @@ def build_app(engine: Engine, settings: Settings, on_stored: OnStored | None = N
         except PulseError as error:  # the store cannot be used now: the vendor sends it again later
             log.error("%s delivery %s: %s", vendor.label, event_id, error)
             return Answer(503, "error", error.message, event_id)
-        except Exception as error:
+        except Exception as error:  # logged with its traceback, answered 500 and recorded
             log.exception("%s delivery %s failed", vendor.label, event_id)
             return Answer(500, "error", f"{type(error).__name__}: {error}", event_id)
         status = 422 if stored.outcome == "rejected" else 200

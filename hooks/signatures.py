@@ -108,7 +108,7 @@ def js_json(body: bytes) -> bytes | None:
     unescaped, whole numbers without a decimal point); None when it is not JSON."""
     try:
         value = json.loads(body, parse_float=_js_number)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 

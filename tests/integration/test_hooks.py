@@ -330,3 +330,21 @@ def test_receiver__every_outcome_is_recorded(engine: Engine, client: TestClient)
     assert frame.schema["received_at"] == pl.Datetime("us", "UTC")
     assert frame["outcome"].to_list() == ["wrong_method", "malformed", "bad_signature", "replay", "stored"]
     assert frame["status_code"].to_list() == [405, 400, 401, 409, 200]
+
+
+def test_receiver__a_store_that_cannot_be_used_is_answered_503_for_the_vendor_to_send_again(
+    engine: Engine, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hooks.app
+    from pulse.errors import StoreError
+
+    def unavailable(*_: object) -> None:
+        raise StoreError("The database could not be used.", hint="Check it.")
+
+    monkeypatch.setattr(hooks.app, "store_response", unavailable)
+    answer = post(client, "tally", body("tally_nps.json"))
+    assert (answer.status_code, answer.json()["outcome"]) == (503, "error")
+    assert deliveries(engine)[0]["status_code"] == 503
+    assert (
+        post(client, "tally", body("tally_nps.json")).status_code == 503
+    )  # not a replay: nothing was stored

@@ -81,6 +81,7 @@ def test_js_json__writes_json_as_json_stringify_does() -> None:
     content = b'{"b": 1.0, "a": [1.5, 2e3, -0.0], "t": "caf\\u00e9 / \\"x\\""}'
     assert js_json(content) == '{"b":1,"a":[1.5,2000,0],"t":"café / \\"x\\""}'.encode()
     assert js_json(b"not json") is None
+    assert js_json(b"[" * 100_000 + b"]" * 100_000) is None
 
 
 def test_verify_google_forms__accepts_a_fresh_signed_request() -> None:
