@@ -12,6 +12,7 @@ from cli.context import Context
 from cli.corrections import corrections
 from cli.db import backup, db, restore
 from cli.figures import digest, impact, metrics
+from cli.hooks import hooks
 from cli.imports import import_file
 from cli.pipeline import analyze, demo, score, serve
 from cli.printing import print_error
@@ -60,5 +61,6 @@ for command in (
     themes,
     export,
     corrections,
+    hooks,
 ):
     main.add_command(command)

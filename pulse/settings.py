@@ -175,6 +175,28 @@ class Settings(BaseSettings):
         description="The dashboard's address as your team opens it, e.g. https://pulse.example.com: case "
         "notifications link to the case's Follow-up page there; unset, they carry no link.",
     )
+    hooks_port: int = Field(
+        default=8502,
+        ge=1,
+        le=65535,
+        description="Port of `pulse hooks serve`, the receiver of survey responses sent by Typeform, Tally and "
+        "Google Forms.",
+    )
+    hooks_typeform_secret: SecretStr | None = Field(
+        default=None,
+        description="The secret of the form's Typeform webhook (a secret: environment only); unset, Typeform's "
+        "deliveries are refused.",
+    )
+    hooks_tally_secret: SecretStr | None = Field(
+        default=None,
+        description="The signing secret of the form's Tally webhook (a secret: environment only); unset, Tally's "
+        "deliveries are refused.",
+    )
+    hooks_google_forms_secret: SecretStr | None = Field(
+        default=None,
+        description="The secret that Pulse's Apps Script (docs/google-forms-webhook.gs) signs Google Forms "
+        "responses with (a secret: environment only); unset, they are refused.",
+    )
 
     @field_validator(
         "reddit_subreddits", "reddit_keywords", "digest_recipients", "notify_email", mode="before"
