@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from cli.cases import cases
 from cli.clv import clv
 from cli.collect import collect
 from cli.context import Context
@@ -60,5 +61,6 @@ for command in (
     themes,
     export,
     corrections,
+    cases,
 ):
     main.add_command(command)
