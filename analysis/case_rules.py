@@ -143,7 +143,10 @@ def check_rule(rule: CaseRule) -> CaseRule:
 # emailing me"), then what is left is searched for a request ("please call me", "can someone ring me", "I'd like
 # to speak to a manager", "reach me on 07700...", "my number is ...", "call me back", "get back to me").
 # Every pattern is written in the syntax that Python's `re` and polars (Rust's regex crate) share: no
-# look-around, no back-references.
+# look-around, no back-references. Checked on the 1,400 real complaints of ../shared/data/impersonal_dev*.csv
+# (labelled for impersonal service, not for this): 13 flagged, 10 of them asking for, or still waiting for, a call
+# or a reply; the other 3 a quoted letter, a reported "would ... call me back" far from its subject, and "I need
+# to speak to the local office".
 _APOSTROPHE = "['’]"
 _VERB = (
     r"(?:call|ring|phone|contact|e-?mail|text|message|whatsapp|g[eo]t\s+back|g[eo]t\s+in\s+touch|reach"
