@@ -240,7 +240,9 @@ def asks_for_contact_expr(text: str | pl.Expr = "text") -> pl.Expr:
 
 def asks_for_contact(text: str | None) -> bool:
     """Whether `text` asks to be contacted ("please call me", "can someone ring me", "my number is ..."; not
-    "don't contact me" or "they said someone would call me back"): asks_for_contact_expr on one text."""
+    "don't contact me" or "they said someone would call me back"): asks_for_contact_expr on one text. A rule
+    list, not a trained model: no labelled data of customers asking to be contacted exists to train or measure
+    one on (see the note above _APOSTROPHE), and the phrases are few and plain."""
     return bool(pl.select(asks_for_contact_expr(pl.lit(text, dtype=pl.String))).item())
 
 

@@ -8,6 +8,7 @@ scored on a later run has no case yet, so it is still a candidate then (within t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import cast
@@ -75,7 +76,7 @@ def read_rules(engine: Engine, settings: Settings) -> list[CaseRule]:
 def make_cases(
     engine: Engine,
     settings: Settings,
-    feedback_ids: list[int] | None = None,
+    feedback_ids: Sequence[int] | None = None,
     now: datetime | None = None,
 ) -> CasesMade:
     """Open a case for each customer's feedback without one that meets an enabled rule: the feedback created in

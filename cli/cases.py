@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ STATUS_WORDS = ("new", "assigned", "contacted", "resolved", "no_reply")  # store
 OPEN_WORDS = ("new", "assigned", "contacted")  # --status open: every case not closed
 JSON_KEYS = ("id", "feedback_id", "reason", "status", "assignee", "due", "created")
 WORDS_SHOWN = 60  # characters of the customer's words in the list
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 BY_HELP = "Who is doing it, as kept in the case's history (default: your user name on this computer)."
 
 
@@ -144,7 +146,7 @@ def print_cases(frame: pl.DataFrame, timezone: str) -> None:
                 str(row["id"]),
                 row["reason"],
                 row["status"],
-                row["assignee"] or "-",
+                one_line(row["assignee"]) or "-",
                 due_words(row["due_at"], timezone) + (" overdue" if row["overdue"] else ""),
                 format_moment(row["created_at"], timezone, sortable=True),
                 trimmed(row["text"]),
@@ -161,8 +163,15 @@ def due_words(due: datetime, timezone: str) -> str:
     return f"{local:%a} {local.day} {local:%b %H:%M}"
 
 
+def one_line(text: str | None) -> str:
+    """Words that people typed, safe to print on a terminal: on one line, without control characters (an
+    escape sequence in a review could otherwise move the cursor, retitle the window or hide text) or the
+    direction overrides that reorder what is shown."""
+    return _UNPRINTABLE.sub("", " ".join((text or "").split()))
+
+
 def trimmed(text: str | None, limit: int = WORDS_SHOWN) -> str:
-    words = " ".join((text or "").split())
+    words = one_line(text)
     return words if len(words) <= limit else words[: limit - 1].rstrip() + "…"
 
 
@@ -177,7 +186,7 @@ def print_table(lines: list[list[str]]) -> None:
 @with_context
 def cases_show(context: Context, case_id: int) -> None:
     """One case: its reason, status, assignee and due time, the customer's words and scores, and its history."""
-    from analysis.cases_pipeline import read_rules
+    from analysis.cases_pipeline import overdue_expr, read_rules
     from pulse.formatting import format_moment
     from store.cases import read_case_events, read_cases
 
@@ -188,25 +197,19 @@ def cases_show(context: Context, case_id: int) -> None:
         raise no_case(case_id)
     case = found.row(0, named=True)
     labels = {rule.key: rule.label for rule in read_rules(engine, context.settings)}
-    now = datetime.now(UTC)
-    late = case["status"] in ("new", "assigned") and case["due_at"] < now
+    late = found.select(overdue_expr(datetime.now(UTC))).item()
+    first_contact = case["first_contact_at"]
+    contact = f", first contact {format_moment(first_contact, timezone)}" if first_contact else ""
     click.echo(f"Case {case['id']}: {labels.get(case['reason'], case['reason'])}")
-    click.echo(
-        f"  status:   {case['status']}"
-        + (
-            f", first contact {format_moment(case['first_contact_at'], timezone)}"
-            if case["first_contact_at"]
-            else ""
-        )
-    )
-    click.echo(f"  assignee: {case['assignee'] or 'nobody yet'}")
+    click.echo(f"  status:   {case['status']}{contact}")
+    click.echo(f"  assignee: {one_line(case['assignee']) or 'nobody yet'}")
     click.echo(f"  due:      {format_moment(case['due_at'], timezone)}" + (" (overdue)" if late else ""))
     click.echo(f"  opened:   {format_moment(case['created_at'], timezone)}")
     if case["closed_at"]:
         click.echo(f"  closed:   {format_moment(case['closed_at'], timezone)}")
-    where = ", ".join(part for part in (case["channel"], case["location"]) if part)
+    where = ", ".join(one_line(part) for part in (case["channel"], case["location"]) if part)
     click.echo(
-        f"Feedback {case['feedback_id']}: {case['kind']} from {case['source']}"
+        f"Feedback {case['feedback_id']}: {case['kind']} from {one_line(case['source'])}"
         + (f" ({where})" if where else "")
         + f", {format_moment(case['feedback_created_at'], timezone)}"
     )
@@ -217,11 +220,12 @@ def cases_show(context: Context, case_id: int) -> None:
     ]
     if scores:
         click.echo(f"  {', '.join(scores)}")
-    click.echo(f"  “{' '.join((case['text'] or '(no comment)').split())}”")
+    click.echo(f"  “{one_line(case['text']) or '(no comment)'}”")
     click.echo("History:")
     for event in read_case_events(engine, case_id).iter_rows(named=True):
         click.echo(
-            f"  {format_moment(event['at'], timezone, sortable=True)}  {event['by']}: {event_words(event)}"
+            f"  {format_moment(event['at'], timezone, sortable=True)}  {one_line(event['by'])}: "
+            + one_line(event_words(event))
         )
 
 
@@ -229,8 +233,7 @@ def event_words(event: dict[str, Any]) -> str:
     """One line of a case's history in words: 'assigned to ann', 'status new -> contacted: Called, all fine'."""
     action = event["action"]
     if action == "created":
-        words = f"opened ({event['note']})" if event["note"] else "opened"
-        return words
+        return f"opened ({event['note']})" if event["note"] else "opened"
     if action == "assigned":
         words = f"assigned to {event['after']}" if event["after"] else f"unassigned from {event['before']}"
     elif action == "status":
@@ -367,7 +370,7 @@ def print_rules(rules: list[Any]) -> None:
                 rule.key,
                 rule.label,
                 "yes" if rule.enabled else "no",
-                rule.assignee or "-",
+                one_line(rule.assignee) or "-",
                 f"{rule.due_hours} business hours",
             ]
         )
