@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from cli.cases import cases
 from cli.clv import clv
 from cli.collect import collect
 from cli.context import Context
@@ -62,5 +63,6 @@ for command in (
     export,
     corrections,
     hooks,
+    cases,
 ):
     main.add_command(command)

@@ -53,8 +53,9 @@ def demo(context: Context, if_empty: bool) -> None:
 @click.command()
 @with_context
 def analyze(context: Context) -> None:
-    """Score sentiment and impersonal-experience complaints of feedback not yet scored, and fit customer
-    lifetime value on the orders when they changed since the last fit."""
+    """Score sentiment and impersonal-experience complaints of feedback not yet scored, fit customer lifetime
+    value on the orders when they changed since the last fit, and open follow-up cases for the recent feedback
+    that meets the rules (`pulse cases rules`; never two for one item)."""
     from analysis.pipeline import read_pending, score_new_feedback
 
     engine = context.engine
@@ -66,6 +67,18 @@ def analyze(context: Context) -> None:
             scored = score_new_feedback(engine, progress, pending)
         click.echo(f"Scored {scored} feedback items.")
     fit_customer_values(context)
+    open_follow_up_cases(context)
+
+
+def open_follow_up_cases(context: Context) -> None:
+    """`pulse analyze`'s last step: open the follow-up cases the rules ask for (after scoring, which the
+    impersonal rule needs), then say what it opened and how many cases are open and overdue."""
+    from analysis.cases_pipeline import make_cases, tally_cases
+    from reports.case_summary import opened_sentence
+
+    made = make_cases(context.engine, context.settings)
+    tally = tally_cases(context.engine)
+    click.echo(opened_sentence(made.by_reason, tally.open, tally.overdue))
 
 
 def fit_customer_values(context: Context) -> None:

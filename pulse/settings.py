@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -18,6 +19,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from pulse.business_hours import parse_business_hours
 from pulse.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -197,6 +199,30 @@ class Settings(BaseSettings):
         description="The secret that Pulse's Apps Script (docs/google-forms-webhook.gs) signs Google Forms "
         "responses with (a secret: environment only); unset, they are refused.",
     )
+    # Follow-up cases (analysis/case_rules.py, `pulse cases`)
+    business_hours: str = Field(
+        default="Mon-Fri 09:00-17:00",
+        description="When the business is open, in PULSE_TIMEZONE: the hours in which a follow-up case's time to "
+        'first contact runs, e.g. "Mon-Sat 08:00-18:00" or "Mon-Fri 09:00-17:00, Sat 10:00-14:00".',
+    )
+    business_closed_days: Annotated[list[date], NoDecode] = Field(
+        default=[],
+        description="Comma-separated dates (YYYY-MM-DD) on which the business is closed, e.g. bank holidays: a "
+        "follow-up case's clock does not run on them.",
+    )
+    case_due_hours: int = Field(
+        default=48,
+        ge=1,
+        le=2000,
+        description="Business hours from a follow-up case's opening to its first contact being due, for the "
+        "rules whose time the owner has not changed.",
+    )
+    case_lookback_days: int = Field(
+        default=14,
+        ge=1,
+        description="How old feedback can be and still open a follow-up case when `pulse analyze` runs "
+        "(so that importing years of history opens none for old feedback).",
+    )
 
     @field_validator(
         "reddit_subreddits", "reddit_keywords", "digest_recipients", "notify_email", mode="before"
@@ -205,6 +231,22 @@ class Settings(BaseSettings):
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("business_closed_days", mode="before")
+    @classmethod
+    def _comma_separated_dates(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("business_hours")
+    @classmethod
+    def _readable_business_hours(cls, value: str) -> str:
+        try:
+            parse_business_hours(value)
+        except ConfigError as error:
+            raise ValueError(f"{error.message} {error.hint}") from error
         return value
 
     @field_validator("smtp_security", mode="before")
