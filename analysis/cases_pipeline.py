@@ -16,6 +16,7 @@ from typing import cast
 import polars as pl
 
 from analysis.case_rules import RULE_KEYS, CaseRule, check_rule, due_at, effective_rules, match_rules
+from analysis.notify_pipeline import SendCounts, queue_case_notifications, send_due_notifications
 from pulse.business_hours import BusinessHours, parse_business_hours
 from pulse.errors import InputError
 from pulse.settings import Settings
@@ -102,6 +103,34 @@ def make_cases(
         by_reason = {key: reasons.count(key) for key in RULE_KEYS}
         run.counts = {"candidates": candidates.height, "made": len(made), **by_reason}
     return CasesMade(tuple(made), by_reason, candidates.height)
+
+
+@dataclass(frozen=True)
+class FollowUpRun:
+    """What a follow-up step did: the cases it opened and the notifications it sent."""
+
+    made: CasesMade
+    notified: SendCounts
+
+
+NOTIFY_CATCH_UP = timedelta(days=1)  # cases opened this recently with no notification yet get theirs
+
+
+def open_cases(
+    engine: Engine,
+    settings: Settings,
+    feedback_ids: Sequence[int] | None = None,
+    now: datetime | None = None,
+) -> FollowUpRun:
+    """`make_cases`, then notify: the notifications of the cases still awaiting contact that were opened in the
+    last day are queued (idempotently, so a run that stopped between opening cases and queueing their
+    notifications is caught up by the next), and every notification that is due is sent."""
+    now = as_utc(now) if now is not None else utc_now()
+    made = make_cases(engine, settings, feedback_ids, now)
+    awaiting = read_cases(engine, status=OPEN_STATUSES)
+    recent = awaiting.filter(pl.col("created_at") >= now - NOTIFY_CATCH_UP)["id"].to_list()
+    queue_case_notifications(engine, settings, recent, now=now)
+    return FollowUpRun(made, send_due_notifications(engine, settings, now=now))
 
 
 def overdue_expr(now: datetime) -> pl.Expr:

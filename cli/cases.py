@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cli.context import Context, with_context
+from cli.notifications import notify_command
 from pulse.errors import InputError
 
 if TYPE_CHECKING:
@@ -428,3 +429,6 @@ def cases_rules_set(
     click.echo(
         f"Rule {changed.key}: {changed.label}, {state}; cases go {goes}, due after {changed.due_hours} business hours."
     )
+
+
+cases.add_command(notify_command)  # `pulse cases notify`: cli/notifications.py

@@ -56,8 +56,16 @@ def serve_hooks(context: Context, host: str, port: int | None) -> None:
 
 def make_cases_now(engine: Engine, settings: Settings, feedback_ids: list[int]) -> None:
     """What `pulse hooks serve` does with the feedback that a delivery has just stored (called once the vendor
-    has its answer): the follow-up cases of that feedback are made here, at once."""
-    click.echo(f"Stored feedback {', '.join(f'#{number}' for number in feedback_ids)}.", err=True)
+    has its answer): the follow-up cases of that feedback are opened here, at once, and notified. The impersonal
+    rule needs the feedback scored, so its cases wait for the next `pulse analyze`."""
+    from analysis.cases_pipeline import open_cases
+
+    made = open_cases(engine, settings, feedback_ids=feedback_ids).made
+    click.echo(
+        f"Stored feedback {', '.join(f'#{number}' for number in feedback_ids)}; "
+        f"{made.count} follow-up case{'' if made.count == 1 else 's'} opened.",
+        err=True,
+    )
 
 
 @hooks.command("deliveries")

@@ -72,13 +72,20 @@ def analyze(context: Context) -> None:
 
 def open_follow_up_cases(context: Context) -> None:
     """`pulse analyze`'s last step: open the follow-up cases the rules ask for (after scoring, which the
-    impersonal rule needs), then say what it opened and how many cases are open and overdue."""
-    from analysis.cases_pipeline import make_cases, tally_cases
+    impersonal rule needs) and send their notifications, then say what it opened and how many cases are open and
+    overdue."""
+    from analysis.cases_pipeline import open_cases, tally_cases
     from reports.case_summary import opened_sentence
 
-    made = make_cases(context.engine, context.settings)
+    run = open_cases(context.engine, context.settings)
     tally = tally_cases(context.engine)
-    click.echo(opened_sentence(made.by_reason, tally.open, tally.overdue))
+    click.echo(opened_sentence(run.made.by_reason, tally.open, tally.overdue))
+    notified = run.notified
+    if notified.sent or notified.retried or notified.failed:
+        click.echo(
+            f"Notifications: {notified.sent} sent, {notified.retried} to try again "
+            f"(`pulse cases notify`), {notified.failed} failed for good."
+        )
 
 
 def fit_customer_values(context: Context) -> None:
