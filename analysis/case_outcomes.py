@@ -258,9 +258,10 @@ def compare_outcome(units: pl.DataFrame, outcome: str, min_group: int = MIN_GROU
     strata = _strata_table(measured)
     both = strata.filter((pl.col("followed_n") > 0) & (pl.col("comparison_n") > 0))["stratum"]
     difference, low, high = stratified_difference(measured.filter(pl.col("stratum").is_in(both.implode())))
+    followed_value, comparison_value = _mean(followed), _mean(comparison)
     raw = (
-        followed["y"].mean() - comparison["y"].mean()  # type: ignore[operator]
-        if followed.height and comparison.height
+        followed_value - comparison_value
+        if followed_value is not None and comparison_value is not None
         else None
     )
     return OutcomeComparison(
@@ -269,9 +270,9 @@ def compare_outcome(units: pl.DataFrame, outcome: str, min_group: int = MIN_GROU
         comparison_n=comparison.height,
         not_contacted_n=comparison.filter(pl.col("origin") == NOT_CONTACTED).height,
         before_cases_n=comparison.filter(pl.col("origin") == BEFORE_CASES).height,
-        followed_value=_mean(followed),
-        comparison_value=_mean(comparison),
-        raw_difference=float(raw) if raw is not None else None,
+        followed_value=followed_value,
+        comparison_value=comparison_value,
+        raw_difference=raw,
         difference=difference,
         low=low,
         high=high,

@@ -6,7 +6,7 @@ regression, no batch step to keep."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -24,7 +24,7 @@ def read_case_outcomes(
     """Did following up help, as the store stands at `now` (the present when None): the cases made by then, and
     the answers and orders before it. `cases` (store.cases.read_cases) saves reading them again when the caller
     has them. The windows are counted from moments, so `timezone` (the business's) only dates `as_of`."""
-    now = now or utc_now()
+    now = (now or utc_now()).astimezone(UTC)
     cases = (read_cases(engine) if cases is None else cases).filter(pl.col("created_at") <= now)
     first_case = cases["feedback_created_at"].min()
     if isinstance(first_case, datetime):  # answers from the start of the history before the first case

@@ -5,7 +5,7 @@ reports.digest.build_digest puts them into words."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -69,5 +69,5 @@ def read_follow_up(
     cases = read_cases(engine)
     if cases.is_empty():
         return None, None
-    at = min(now or utc_now(), end)
+    at = min(now or utc_now(), end).astimezone(UTC)
     return follow_up_week(cases, start, end, at), read_case_outcomes(engine, timezone, at, cases)

@@ -11,7 +11,7 @@ from pulse.formatting import plural
 REASON_WORDS = {
     "detractor": ("detractor", "detractors"),
     "impersonal": ("impersonal-service complaint", "impersonal-service complaints"),
-    "low_stars": ("1–2 star review", "1–2 star reviews"),
+    "low_stars": ("low-star review (1-2 stars)", "low-star reviews (1-2 stars)"),
     "contact_request": ("request to be contacted", "requests to be contacted"),
 }
 

@@ -37,7 +37,7 @@ PIPELINE = "pulse"  # store.cases.PIPELINE: the rules' own assignment
 DUE_HOURS = 48  # hours to first contact, weekends not counted
 OPENS, CLOSES = time(8), time(18)  # when staff follow up, Monday to Saturday
 # What happens to a case: never contacted, contacted after its due time, or in time
-NEVER, LATE = 0.10, 0.15
+NEVER, LATE = 0.05, 0.15
 # Once contacted: sorted there and then, sorted later, no reply in the end, still waiting
 ENDINGS = (("resolved_at_once", 0.40), ("resolved_later", 0.35), ("no_reply", 0.20), ("waiting", 0.05))
 
