@@ -31,7 +31,8 @@ or, without an NPS (a review, a mention), the case's reason. The difference is t
 model of the outcome on follow-up with one level per stratum (ordinary least squares; for bought again a linear
 probability model), whose follow-up coefficient is the strata's differences weighted by
 n_followed * n_not / n (the Mantel-Haenszel weights), with a heteroscedasticity-robust (HC1) 95% interval on
-Student's t. Strata with only one group say nothing about the difference and are left out.
+Student's t (statsmodels' numbers, written out in numpy: see stratified_difference). Strata with only one group
+say nothing about the difference and are left out.
 
 **Verdict.** "better" when the interval lies above zero, "worse" below, "no clear difference" when it holds
 zero, and "too few to tell" below MIN_GROUP customers in either group.
@@ -44,10 +45,12 @@ helps (or not), never proof.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from analysis.loyalty.feedback import RETURN_DAYS, answer_outcomes
@@ -297,33 +300,48 @@ def _strata_table(measured: pl.DataFrame) -> pl.DataFrame:
     return per.with_columns(weight.alias("weight")).sort("stratum")
 
 
+def stratified_design(measured: pl.DataFrame) -> np.ndarray:
+    """The design matrix of y ~ followed + one level per stratum: a column of follow-up (1 or 0), then one
+    indicator column per stratum (no intercept: the strata's levels are their own)."""
+    followed = measured["followed"].cast(pl.Float64).to_numpy()
+    levels = measured["stratum"].to_list()
+    names = sorted(set(levels))
+    return np.column_stack(
+        [followed, *[np.array([value == name for value in levels], dtype=float) for name in names]]
+    )
+
+
 def stratified_difference(measured: pl.DataFrame) -> tuple[float | None, float | None, float | None]:
-    """The follow-up coefficient of y ~ followed + one level per stratum (OLS), with its HC1 95% interval
-    (Student's t): the strata's differences of means weighted by n_followed * n_not / n. `measured` has y (a
-    float), followed (a bool) and stratum. (None, None, None) without both groups; no interval when the model
-    has no degrees of freedom left."""
+    """The follow-up coefficient of y ~ followed + one level per stratum (ordinary least squares), with its 95%
+    interval from the HC1 (heteroscedasticity-robust) covariance on Student's t with n - k degrees of freedom:
+    the strata's differences of means weighted by n_followed * n_not / n. `measured` has y (a float), followed
+    (a bool) and stratum. (None, None, None) without both groups; no interval when the model has no degrees of
+    freedom left or the interval is not finite.
+
+    statsmodels' OLS(y, X).fit(cov_type="HC1", use_t=True) gives the same numbers (tests/unit/analysis/
+    test_case_outcomes.py checks it), but this runs on the Follow-up page and in the digest, where importing
+    statsmodels would add a second or more; the computation is its, in numpy."""
     followed_n = int(measured["followed"].sum()) if measured.height else 0
     if not followed_n or followed_n == measured.height:
         return None, None, None
-    import numpy as np
-    import statsmodels.api as sm
-
-    levels = sorted(measured["stratum"].unique().to_list())
-    stratum = measured["stratum"].to_list()
-    design = np.column_stack(
-        [measured["followed"].cast(pl.Float64).to_numpy()]
-        + [np.array([value == level for value in stratum], dtype=float) for level in levels]
-    )
-    y = measured["y"].to_numpy()
-    if measured.height - design.shape[1] < 1:
-        fit = sm.OLS(y, design).fit()
-        return float(fit.params[0]), None, None
-    fit = sm.OLS(y, design).fit(cov_type="HC1", use_t=True)
-    low, high = fit.conf_int(0.05)[0]
-    estimate = float(fit.params[0])
-    if not (np.isfinite(low) and np.isfinite(high)):
+    design = stratified_design(measured)
+    y = measured["y"].to_numpy().astype(float)
+    inverse = np.linalg.pinv(design.T @ design)
+    params = inverse @ design.T @ y
+    estimate = float(params[0])
+    n, k = design.shape
+    if n - k < 1:
         return estimate, None, None
-    return estimate, float(low), float(high)
+    residuals = y - design @ params
+    meat = (design * residuals[:, None] ** 2).T @ design
+    covariance = inverse @ meat @ inverse * n / (n - k)  # HC1: White's sandwich, scaled by n / (n - k)
+    spread = math.sqrt(max(float(covariance[0, 0]), 0.0))
+    from scipy.special import stdtrit  # Student's t quantile: scipy.special, not all of scipy.stats
+
+    margin = float(stdtrit(n - k, 0.975)) * spread
+    if not math.isfinite(margin):
+        return estimate, None, None
+    return estimate, estimate - margin, estimate + margin
 
 
 def verdict(

@@ -19,11 +19,16 @@ from store.state import utc_now
 
 
 def read_case_outcomes(
-    engine: Engine, timezone: str = "UTC", now: datetime | None = None, cases: pl.DataFrame | None = None
+    engine: Engine,
+    timezone: str = "UTC",
+    now: datetime | None = None,
+    cases: pl.DataFrame | None = None,
+    orders: pl.DataFrame | None = None,
 ) -> CaseOutcomes:
     """Did following up help, as the store stands at `now` (the present when None): the cases made by then, and
-    the answers and orders before it. `cases` (store.cases.read_cases) saves reading them again when the caller
-    has them. The windows are counted from moments, so `timezone` (the business's) only dates `as_of`."""
+    the answers and orders before it. `cases` (store.cases.read_cases) and `orders` (store.orders.read_orders:
+    the dashboard's cached frame) save reading them again when the caller has them. The windows are counted
+    from moments, so `timezone` (the business's) only dates `as_of`."""
     now = (now or utc_now()).astimezone(UTC)
     cases = (read_cases(engine) if cases is None else cases).filter(pl.col("created_at") <= now)
     first_case = cases["feedback_created_at"].min()
@@ -31,5 +36,6 @@ def read_case_outcomes(
         answers = read_customer_answers(engine, since=first_case - timedelta(days=HISTORY_DAYS), until=now)
     else:
         answers = read_customer_answers(engine, author_hashes=[])  # no case: nothing to look at
-    outcomes = case_outcomes(cases, answers, read_orders(engine, until=now))
+    orders = read_orders(engine, until=now) if orders is None else orders.filter(pl.col("ordered_at") < now)
+    outcomes = case_outcomes(cases, answers, orders)
     return replace(outcomes, as_of=now.astimezone(ZoneInfo(timezone)).date())

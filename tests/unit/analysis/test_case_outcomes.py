@@ -17,6 +17,8 @@ from analysis.case_outcomes import (
     compare_outcome,
     follow_up_week,
     read_outcome_units,
+    stratified_design,
+    stratified_difference,
     verdict,
 )
 from analysis.loyalty.orders import ORDERS_SCHEMA
@@ -271,3 +273,33 @@ def test_follow_up_week__new_by_reason_in_time_and_overdue_as_they_stood() -> No
     assert (week.known_n, week.in_time_n) == (4, 1)
     assert week.median_hours == pytest.approx((6 + 72) / 2)
     assert (week.overdue_n, week.open_n) == (3, 4)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_stratified_difference__is_statsmodels_ols_with_hc1_intervals(seed: int) -> None:
+    import numpy as np
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(seed)
+    n = 60
+    measured = pl.DataFrame(
+        {
+            "y": rng.integers(0, 11, n).astype(float),
+            "followed": rng.random(n) < 0.4,
+            "stratum": rng.choice(["NPS 0-3", "NPS 4-6", "low_stars"], n),
+        }
+    )
+    estimate, low, high = stratified_difference(measured)
+    fit = sm.OLS(measured["y"].to_numpy(), stratified_design(measured)).fit(cov_type="HC1", use_t=True)
+    expected_low, expected_high = fit.conf_int(0.05)[0]
+    assert estimate == pytest.approx(fit.params[0])
+    assert (low, high) == (pytest.approx(expected_low), pytest.approx(expected_high))
+    # the coefficient is the strata's differences weighted by n_followed * n_not / n
+    table = measured.group_by("stratum").agg(
+        pl.col("y").filter("followed").mean().alias("f"),
+        pl.col("y").filter(~pl.col("followed")).mean().alias("c"),
+        pl.col("followed").sum().alias("nf"),
+        (~pl.col("followed")).sum().alias("nc"),
+    )
+    weights = table["nf"] * table["nc"] / (table["nf"] + table["nc"])
+    assert estimate == pytest.approx(float(((table["f"] - table["c"]) * weights).sum() / weights.sum()))
