@@ -26,7 +26,6 @@ from store.cases import (
 from store.feedback import upsert_feedback
 from store.orders import ORDER_RECORD_SCHEMA, upsert_orders
 from store.records import FeedbackFrame, FeedbackRecord, SourceSpec
-from tests.integration.conftest import CASES
 
 
 def moment(text: str) -> datetime:
@@ -73,7 +72,8 @@ def test_load_demo_cases__a_load_that_stopped_half_way_goes_on_and_a_pipeline_ca
     engine: Engine, demo_dir: Path
 ) -> None:
     load_feedback(engine, demo_dir)
-    lines = CASES.splitlines()
+    cases_file = (demo_dir / "cases.csv").read_text(encoding="utf-8")
+    lines = cases_file.splitlines()
     # first only K0001's making and assignment (as if the load stopped there)
     cut = lines[1].split(",")
     cut[9:14] = ["", "", "assigned", "", ""]
@@ -82,7 +82,7 @@ def test_load_demo_cases__a_load_that_stopped_half_way_goes_on_and_a_pipeline_ca
     # the pipeline makes the mention's case before the demo's cases are loaded again: it keeps its own history
     mention = read_feedback_ids(engine, "Demo: Reddit mentions", ["t1_demo0001"])["t1_demo0001"]
     create_cases(engine, [NewCase(mention, "contact_request", moment("2026-12-01T09:00:00"))])
-    (demo_dir / "cases.csv").write_text(CASES, encoding="utf-8")
+    (demo_dir / "cases.csv").write_text(cases_file, encoding="utf-8")
     assert load_demo_cases(engine, demo_dir) == DemoCases(new=0, present=2, open=1, closed=1)
     cases = read_cases(engine).sort("id")
     assert cases.select("reason", "status").rows() == [("detractor", "resolved"), ("contact_request", "new")]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 
 from analysis.case_outcomes import CaseOutcomes, FollowUpWeek, OutcomeComparison
+from analysis.metrics import read_period_metrics
 from reports.digest import build_digest
 from reports.follow_up import (
     OBSERVATIONAL,
@@ -18,7 +19,21 @@ from reports.follow_up import (
     overdue_sentence,
     response_sentence,
 )
-from tests.unit.reports.test_digest import weekly_metrics
+
+
+def weekly_metrics() -> pl.DataFrame:
+    """Two weeks of three answers, the second starting on Monday 2 November 2026."""
+    start = datetime(2026, 10, 26, 9, tzinfo=UTC)
+    frame = pl.DataFrame(
+        {
+            "created_at": [start + timedelta(days=day) for day in (0, 1, 2, 7, 8, 9)],
+            "nps": [10, 9, 6, 10, 10, 0],
+            "csat": [5, 4, 2, 5, 5, 1],
+            "sentiment": ["positive", "positive", "negative", "positive", "neutral", "negative"],
+            "impersonal": [False, False, True, False, False, True],
+        }
+    )
+    return read_period_metrics(frame, "week", "UTC", min_responses=3)
 
 
 def comparison(outcome: str = "next_nps", **values: object) -> OutcomeComparison:
