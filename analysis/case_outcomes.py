@@ -95,9 +95,8 @@ class OutcomeComparison:
     low: float | None  # its 95% interval
     high: float | None
     verdict: str  # "better", "no clear difference", "worse" or "too few to tell"
-    strata: (
-        pl.DataFrame
-    )  # per stratum: stratum, followed_n, comparison_n, followed_value, comparison_value, weight
+    # per stratum: stratum, followed_n, comparison_n, followed_value, comparison_value, weight
+    strata: pl.DataFrame
 
     @property
     def compared(self) -> bool:
