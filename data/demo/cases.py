@@ -25,6 +25,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from analysis.case_rules import due_at
+from pulse.business_hours import parse_business_hours
+from pulse.settings import Settings
+
 HERE = Path(__file__).resolve().parent
 SEED = 182
 LOCAL = ZoneInfo("Europe/London")
@@ -34,7 +38,10 @@ WEEKS = 20  # cases over the last 20 weeks: more than 90 days, so that buying ag
 STAFF = ("Maya", "Tom", "Priya")
 OWNER = "Sam"  # the owner, who gives the detractors' cases out
 PIPELINE = "pulse"  # store.cases.PIPELINE: the rules' own assignment
-DUE_HOURS = 48  # hours to first contact, weekends not counted
+# Due times as `pulse analyze` gives them with the default settings: PULSE_CASE_DUE_HOURS business hours of
+# PULSE_BUSINESS_HOURS (analysis/case_rules.due_at)
+DUE_HOURS = Settings.model_fields["case_due_hours"].default
+SCHEDULE = parse_business_hours(Settings.model_fields["business_hours"].default, "Europe/London")
 OPENS, CLOSES = time(8), time(18)  # when staff follow up, Monday to Saturday
 # What happens to a case: never contacted, contacted after its due time, or in time
 NEVER, LATE = 0.05, 0.15
@@ -120,7 +127,7 @@ class CaseGenerator:
         created = trigger.at.replace(minute=0, second=0, microsecond=0) + timedelta(
             hours=1, minutes=rng.randint(2, 9)
         )
-        due = add_weekday_hours(created, DUE_HOURS)
+        due = due_at(created, DUE_HOURS, SCHEDULE)
         assignee = rng.choice(STAFF)
         fate = rng.random()
         ending = self.pick(ENDINGS)
@@ -175,23 +182,6 @@ class CaseGenerator:
     def pick(self, choices: Sequence[tuple[str, float]]) -> str:
         names, weights = zip(*choices, strict=True)
         return self.rng.choices(names, weights)[0]
-
-
-def add_weekday_hours(start: datetime, hours: float) -> datetime:
-    """`hours` after `start`, not counting Saturdays and Sundays (local days): a case made on Friday evening is
-    due on Tuesday evening."""
-    moment = start.astimezone(LOCAL)
-    left = timedelta(hours=hours)
-    while left > timedelta(0):
-        if moment.weekday() >= 5:  # to Monday, midnight
-            moment = datetime.combine(
-                moment.date() + timedelta(days=7 - moment.weekday()), time(0), tzinfo=LOCAL
-            )
-            continue
-        midnight = datetime.combine(moment.date() + timedelta(days=1), time(0), tzinfo=LOCAL)
-        step = min(left, midnight - moment)
-        moment, left = moment + step, left - step
-    return moment.astimezone(UTC)
 
 
 def open_at(moment: datetime, rng: random.Random) -> datetime:

@@ -90,11 +90,16 @@ def test_cases__open_and_closed_with_histories_that_hold_together(
     # still open: the last days' cases, and a few older ones nobody reached
     open_cases = cases.filter(pl.col("first_contact_at").is_null())
     recent = open_cases.filter(pl.col("created_at") > end - timedelta(days=7)).height
-    assert recent >= 10 and open_cases.height - recent >= 10
+    assert recent >= 5 and open_cases.height - recent >= 10
 
 
-def test_add_weekday_hours__weekends_do_not_count(generator: ModuleType) -> None:
+def test_case__due_as_the_pipeline_would_make_it(generator: ModuleType) -> None:
+    """The demo's due times are the product's (analysis.case_rules.due_at with the default business hours), so
+    that the demo's cases and those `pulse analyze` opens keep one clock."""
+    from analysis.case_rules import due_at
+    from pulse.business_hours import parse_business_hours
+
     friday_evening = datetime(2026, 11, 20, 18, tzinfo=UTC)  # London is on UTC in November
-    assert generator.add_weekday_hours(friday_evening, 48) == datetime(2026, 11, 24, 18, tzinfo=UTC)
-    saturday = datetime(2026, 11, 21, 10, tzinfo=UTC)
-    assert generator.add_weekday_hours(saturday, 48) == datetime(2026, 11, 25, 0, tzinfo=UTC)
+    schedule = parse_business_hours("Mon-Fri 09:00-17:00", "Europe/London")
+    assert generator.due_at(friday_evening, 48, generator.SCHEDULE) == due_at(friday_evening, 48, schedule)
+    assert schedule == generator.SCHEDULE and generator.DUE_HOURS == 48
