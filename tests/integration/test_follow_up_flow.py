@@ -24,7 +24,9 @@ SLACK_PATH = "/services/T000/B000/slack-secret-token"
 def store_answers(engine: Engine) -> list[int]:
     """A detractor who asks for a call, and a promoter, answering an hour ago; their feedback ids."""
     records = [
-        FeedbackRecord("R1", "survey", NOW - timedelta(hours=1), "The bot again. Please call me back.", nps=2),
+        FeedbackRecord(
+            "R1", "survey", NOW - timedelta(hours=1), "The bot again. Please call me back.", nps=2
+        ),
         FeedbackRecord("R2", "survey", NOW - timedelta(hours=1), "Lovely as always.", nps=10),
     ]
     upsert_feedback(engine, SourceSpec("Customer survey", "survey", "csv"), FeedbackFrame.of(records))
