@@ -121,13 +121,55 @@ def read_contacts(
                     readable[author_hash] = address
     if unreadable:
         raise ContactKeyError(
-            f"{_contacts(len(unreadable))} cannot be read with PULSE_CONTACT_KEY: another key stored "
-            f"{'it' if len(unreadable) == 1 else 'them'}, or the stored bytes were changed.",
-            hint=ROTATE_HINT,
-            readable=readable,
-            unreadable=unreadable,
+            unreadable_message(len(unreadable)), ROTATE_HINT, readable=readable, unreadable=unreadable
         )
     return readable
+
+
+def unreadable_message(count: int) -> str:
+    """What it means that `count` stored contacts cannot be read with the key."""
+    return (
+        f"{_contacts(count)} cannot be read with PULSE_CONTACT_KEY: another key stored "
+        f"{'it' if count == 1 else 'them'}, or the stored bytes were changed."
+    )
+
+
+@dataclass(frozen=True)
+class ContactCheck:
+    """How many stored contacts the key opens, and how many it does not."""
+
+    readable: int
+    unreadable: int
+
+
+def check_contacts(engine: Engine, key: ContactKey | ContactCipher | None) -> ContactCheck:
+    """Try the key on every stored contact (`pulse contacts status`), showing none of them."""
+    cipher = build_cipher(key)
+    readable = unreadable = 0
+    for rows in _all_contacts(engine):
+        for _author_hash, token in rows:
+            if decrypt_text(cipher, token) is None:
+                unreadable += 1
+            else:
+                readable += 1
+    return ContactCheck(readable, unreadable)
+
+
+def _all_contacts(engine: Engine) -> Iterator[list[tuple[str, bytes]]]:
+    """Every stored contact (author hash, token), CHUNK at a time in hash order."""
+    after = ""
+    while True:
+        with reading(engine) as connection:
+            rows = connection.execute(
+                select(contacts.c.author_hash, contacts.c.email)
+                .where(contacts.c.author_hash > after)
+                .order_by(contacts.c.author_hash)
+                .limit(CHUNK)
+            ).all()
+        if not rows:
+            return
+        yield [(row.author_hash, bytes(row.email)) for row in rows]
+        after = rows[-1].author_hash
 
 
 def count_contacts(engine: Engine) -> int:
