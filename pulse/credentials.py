@@ -14,7 +14,9 @@ from pulse.errors import InputError
 MAX_USERNAME_CHARS = 200  # the users table's column
 MAX_EMAIL_CHARS = 320  # users.email; 64 before the @ and 255 after it at most
 # one address, nothing around it: a part before the @, and a domain of at least two labels
-_EMAIL = re.compile(r"[^\s@<>(),;:\"\[\]]{1,64}@(?=.{1,255}$)[^\W_](?:[\w-]*[^\W_])?(?:\.[^\W_](?:[\w-]*[^\W_])?)+")
+_EMAIL = re.compile(
+    r"[^\s@<>(),;:\"\[\]]{1,64}@(?=.{1,255}$)[^\W_](?:[\w-]*[^\W_])?(?:\.[^\W_](?:[\w-]*[^\W_])?)+"
+)
 MIN_PASSWORD_CHARS = 10
 MIN_PASSWORD_SCORE = 3  # zxcvbn's 0-4 scale: 3 is "safely unguessable" (about 10^8 guesses and more)
 # zxcvbn's own limit (its time grows fast with length): a longer password is judged on its start
