@@ -122,7 +122,10 @@ def read_users(engine: Engine) -> pl.DataFrame:
             ).all()
         )
     locked_until = [as_utc(locks[key]) if key in locks else None for key in keys]
-    return accounts.with_columns(pl.Series("locked_until", locked_until, dtype=pl.Datetime("us", "UTC")))
+    return accounts.with_columns(
+        pl.col("email").cast(pl.String),  # text even when no account has one
+        pl.Series("locked_until", locked_until, dtype=pl.Datetime("us", "UTC")),
+    )
 
 
 def role_of(engine: Engine, username: str) -> str | None:

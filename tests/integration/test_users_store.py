@@ -6,6 +6,7 @@ from __future__ import annotations
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 
+import polars as pl
 import pytest
 from sqlalchemy import Engine, select
 
@@ -130,8 +131,9 @@ def test_add_user__refuses_a_guessable_password_and_says_why(
 
 
 def test_user_email__set_at_add_changed_and_removed(engine: Engine) -> None:
-    add_user(engine, "ann", PASSWORD, "staff", email="ann@example.com")
     add_user(engine, "bob", PASSWORD, "viewer")
+    assert read_users(engine).schema["email"] == pl.String  # text, also when no account has one
+    add_user(engine, "ann", PASSWORD, "staff", email="ann@example.com")
     assert (user_email(engine, "ann"), user_email(engine, " bob "), user_email(engine, "zoe")) == (
         "ann@example.com",
         None,
