@@ -9,6 +9,7 @@ import click
 from cli.cases import cases
 from cli.clv import clv
 from cli.collect import collect
+from cli.contacts import contacts
 from cli.context import Context
 from cli.corrections import corrections
 from cli.db import backup, db, restore
@@ -48,6 +49,7 @@ for command in (
     restore,
     forget,
     users,
+    contacts,
     demo,
     analyze,
     score,

@@ -187,7 +187,9 @@ def build_app(engine: Engine, settings: Settings, on_stored: OnStored | None = N
         try:
             if await run_in_threadpool(event_seen, engine, vendor.name, event_id):
                 return Answer(409, "replay", f"Event {event_id} was already received and stored.", event_id)
-            stored = await run_in_threadpool(store_response, engine, reading, settings.timezone)
+            stored = await run_in_threadpool(
+                store_response, engine, reading, settings.timezone, settings.contact_key
+            )
         except PulseError as error:  # the store cannot be used now: the vendor sends it again later
             log.error("%s delivery %s: %s", vendor.label, event_id, error)
             return Answer(503, "error", error.message, event_id)

@@ -8,12 +8,15 @@ is used instead, so that its responses are stored once whichever way they came. 
 importer's for a response with an id: `<response id>|<UTC time>` (collectors.surveys.conversion.response_key).
 
 A response with nothing Pulse counts (no NPS, CSAT, CES or comment, or no time) is kept as a rejected row, as
-the importer keeps a rejected row: without its personal answers, emails masked."""
+the importer keeps a rejected row: without its personal answers, emails masked. With a contact key
+(PULSE_CONTACT_KEY), a respondent's email is kept encrypted as their contact details, as the importer keeps it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+
+from pydantic import SecretStr
 
 from collectors.base import CollectContext, SourceBatch, run_collector
 from collectors.surveys import SurveyFileCollector
@@ -45,8 +48,11 @@ class StoreOutcome:
         return [self.feedback_id] if self.outcome == "stored" and self.feedback_id is not None else []
 
 
-def store_response(engine: Engine, response: SurveyResponse, timezone: str) -> StoreOutcome:
-    """Store `response` (idempotently: sent again, it is found already stored) or keep it as rejected."""
+def store_response(
+    engine: Engine, response: SurveyResponse, timezone: str, contact_key: SecretStr | None = None
+) -> StoreOutcome:
+    """Store `response` (idempotently: sent again, it is found already stored) or keep it as rejected; with
+    `contact_key` (the settings' PULSE_CONTACT_KEY), the respondent's email is kept encrypted as their contact."""
     source_name = form_source(engine, response)
     survey = SurveyFileCollector(
         response.data,
@@ -54,6 +60,7 @@ def store_response(engine: Engine, response: SurveyResponse, timezone: str) -> S
         timezone=timezone,
         identities=(response.identity,),
         file_name=response.file_name,
+        contact_key=contact_key,
     )
     delivery = _Delivery(survey, replace(survey.source, platform=PLATFORMS[response.vendor]))
     try:

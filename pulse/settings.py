@@ -26,6 +26,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_PATH = PROJECT_ROOT / "data" / "pulse.db"
 SmtpSecurity = Literal["starttls", "ssl", "none"]
 EMAIL_ADDRESS = re.compile(r"[^@\s,<>]+@[^@\s,<>]+\.[^@\s,<>]+")  # one plain address, as a setting lists it
+MAKE_CONTACT_KEY_HINT = (
+    "Make a contact key with `pulse contacts key` and set it in the environment as PULSE_CONTACT_KEY (never in "
+    "pulse.toml); keep a copy somewhere safe, since the contacts cannot be read without it."
+)
+FIELD_HINTS = {"contact_key": MAKE_CONTACT_KEY_HINT}  # what to do, for settings whose fix is not obvious
 
 
 class Settings(BaseSettings):
@@ -223,6 +228,12 @@ class Settings(BaseSettings):
         description="How old feedback can be and still open a follow-up case when `pulse analyze` runs "
         "(so that importing years of history opens none for old feedback).",
     )
+    contact_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key that encrypts respondents' contact details (a secret: environment only; `pulse "
+        "contacts key` makes one; several, comma-separated, while changing keys: the first encrypts); unset, "
+        "Pulse keeps no contact details.",
+    )
 
     @field_validator(
         "reddit_subreddits", "reddit_keywords", "digest_recipients", "notify_email", mode="before"
@@ -301,6 +312,18 @@ class Settings(BaseSettings):
             ) from error
         return value
 
+    @field_validator("contact_key")
+    @classmethod
+    def _fernet_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        from pulse.contact_crypto import key_problem  # cryptography, only when a key is set
+
+        problem = key_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -324,8 +347,13 @@ def build_settings(**overrides: object) -> Settings:
         raise ConfigError(
             f"Invalid settings: {problems}",
             hint="Fix the environment variable or pulse.toml entry named above (see the README's "
-            "configuration table).",
+            "configuration table)."
+            + "".join(f" {FIELD_HINTS[name]}" for name in _fields(error) if name in FIELD_HINTS),
         ) from error
+
+
+def _fields(error: ValidationError) -> list[str]:
+    return list(dict.fromkeys(str(e["loc"][0]) for e in error.errors() if e["loc"]))
 
 
 def cache_folder(configured: Path | None = None) -> Path:

@@ -348,3 +348,26 @@ def test_receiver__a_store_that_cannot_be_used_is_answered_503_for_the_vendor_to
     assert (
         post(client, "tally", body("tally_nps.json")).status_code == 503
     )  # not a replay: nothing was stored
+
+
+@pytest.mark.parametrize("with_key", [True, False])
+def test_receiver__keeps_the_respondents_email_encrypted_only_with_a_contact_key(
+    engine: Engine, with_key: bool
+) -> None:
+    from pulse.contact_crypto import new_key
+    from store.contacts import count_contacts, read_contacts
+    from store.schema import feedback
+
+    key = new_key() if with_key else None
+    settings = build_settings(timezone="Europe/London", contact_key=key, **SECRET_SETTINGS)
+    with TestClient(build_app(engine, settings)) as keyed:
+        assert post(keyed, "typeform", body("typeform_example.json")).status_code == 200
+    from sqlalchemy import select
+
+    from store.engine import reading
+
+    with reading(engine) as connection:
+        author_hash = connection.execute(select(feedback.c.author_hash)).scalar_one()
+    assert count_contacts(engine) == (1 if with_key else 0)
+    if with_key:
+        assert read_contacts(engine, [author_hash], key) == {author_hash: "laura@example.com"}
