@@ -151,6 +151,7 @@ def import_file(
         as_json,
         source,
         plan.left_out,
+        contacts=result.contacts if collector.keeps_contacts else None,
     )
 
 
@@ -234,9 +235,12 @@ def _report_import(
     as_json: bool,
     source: dict[str, Any],
     left_out: list[str],
+    contacts: int | None = None,
 ) -> None:
     """The outcome of `pulse import`, as text or as JSON (`duplicates` and `already_there` are the same count:
-    rows the source already held; the personal columns left out are in the notes)."""
+    rows the source already held; the personal columns left out are in the notes). `contacts`: how many
+    respondents' contact details the import stored (encrypted), when it keeps them; whether it did, and why not,
+    is in the notes."""
     rejected_rows = [{"line": r.line, "reason": r.reason, "raw": r.raw} for r in first_rejects]
     if as_json:
         summary = {
@@ -244,6 +248,7 @@ def _report_import(
             "already_there": result.duplicate,
             "duplicates": result.duplicate,
             "rejected": result.rejected,
+            **({"contacts_kept": contacts} if contacts is not None else {}),
             **source,
             "mapping": mapping,
             "left_out": left_out,
@@ -259,3 +264,8 @@ def _report_import(
         click.echo(f"  line {row['line']}: {row['reason']}")
     if result.rejected > 10:
         click.echo(f"  ... {result.rejected - 10} more (see the rejected rows in the store).")
+    if contacts is not None:
+        click.echo(
+            f"Kept the contact details of {contacts} more respondents, encrypted with PULSE_CONTACT_KEY "
+            "(those already kept stay as they were)."
+        )

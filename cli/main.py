@@ -6,12 +6,15 @@ from typing import Any
 
 import click
 
+from cli.cases import cases
 from cli.clv import clv
 from cli.collect import collect
+from cli.contacts import contacts
 from cli.context import Context
 from cli.corrections import corrections
 from cli.db import backup, db, restore
 from cli.figures import digest, impact, metrics
+from cli.hooks import hooks
 from cli.imports import import_file
 from cli.pipeline import analyze, demo, score, serve
 from cli.printing import print_error
@@ -46,6 +49,7 @@ for command in (
     restore,
     forget,
     users,
+    contacts,
     demo,
     analyze,
     score,
@@ -60,5 +64,7 @@ for command in (
     themes,
     export,
     corrections,
+    hooks,
+    cases,
 ):
     main.add_command(command)

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from pulse.identity import is_placeholder_identity
 from store.authors import read_author_salt, salted_hash
+from store.contacts import stored_contact_hashes, write_encrypted_contacts
 from store.daily_counts import refresh_daily_counts
 from store.engine import Engine, bulk_writes
 from store.feedback import prepare_feedback, read_external_ids, remove_feedback, upsert_feedback
@@ -44,17 +45,22 @@ class SourceBatch:
     rejects: list[Rejected] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     cursor: str | None = None  # saved only after this batch's records are stored, so a crash never skips any
+    # respondents' contact details, already encrypted (Fernet tokens by author hash: store/contacts.py); stored
+    # after the batch's records, each hash once (a contact already stored is kept)
+    contacts: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class CollectContext:
     """What a collector may know of the store: its last saved cursor, the ids already stored, how to make
-    records ready for its fastest insert, and the salt that its authors are hashed with (`hash_author`)."""
+    records ready for its fastest insert, the salt that its authors are hashed with (`hash_author`), and which
+    authors already have contact details stored (so that it encrypts only the others)."""
 
     cursor: str | None
     stored_ids: Callable[[SourceSpec], list[str]]  # external ids of a source, newest first
     prepare: Callable[[FeedbackFrame], FeedbackFrame] = lambda records: records  # done in a producer thread
     author_salt: str = ""  # the store's; "" outside a store (plain sha256)
+    stored_contacts: Callable[[Sequence[str]], set[str]] = lambda author_hashes: set()  # those with a contact
 
 
 @dataclass
@@ -65,6 +71,7 @@ class CollectResult:
     duplicate: int = 0
     rejected: int = 0
     removed: int = 0
+    contacts: int = 0  # respondents' contact details stored (encrypted), for those that had none
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -72,6 +79,7 @@ class CollectResult:
             "duplicate": self.duplicate,
             "rejected": self.rejected,
             "removed": self.removed,
+            **({"contacts": self.contacts} if self.contacts else {}),
         }
 
 
@@ -90,6 +98,7 @@ def run_collector(engine: Engine, collector: Collector, progress: Progress | Non
         stored_ids=lambda source: read_external_ids(engine, source),
         prepare=lambda records: prepare_feedback(engine, records),
         author_salt=read_author_salt(engine),
+        stored_contacts=lambda author_hashes: stored_contact_hashes(engine, author_hashes),
     )
     result = CollectResult()
     with recorded_run(engine, "collector", collector.name) as run:
@@ -119,6 +128,8 @@ def _store_batches(
         result.rejected += counts.rejected
         if batch.removed:
             result.removed += remove_feedback(engine, batch.source, batch.removed)
+        if batch.contacts:
+            result.contacts += write_encrypted_contacts(engine, batch.contacts)
         if batch.cursor is not None:
             run.save_cursor(batch.cursor)
         if progress:

@@ -26,7 +26,7 @@ from collectors.surveys import (
     SurveyPlan,
     detect_mapping,
 )
-from collectors.surveys.plan import check_importable
+from collectors.surveys.plan import check_importable, contact_note
 from collectors.surveys.sources import assign_source, choose_survey_source, survey_source_options
 from dashboard.analysis_job import AnalysisJob, start_analysis, store_job
 from dashboard.components import render_error
@@ -57,7 +57,8 @@ def render_survey_import(file_name: str, data: bytes) -> None:
             overrides[field_name] = "" if chosen == NOT_USED else chosen
     if overrides:
         plan = detect_mapping(data, file_name, mapping_overrides=overrides, timezone=timezone)
-    for note in plan.notes:
+    contacts = contact_note(plan, get_settings().contact_key is not None)  # kept encrypted, or why not
+    for note in [*plan.notes, *([contacts] if contacts else [])]:
         st.info(note, icon=":material/info:")
     preview = plan.preview(PREVIEW_ROWS)
     shown = {
@@ -69,7 +70,9 @@ def render_survey_import(file_name: str, data: bytes) -> None:
     source_name = _pick_source(plan, file_name)
     if st.button("Import", type="primary", key="sources__import_survey"):
         with saved_upload(data, file_name) as path:  # deleted when the import ends, finished or failed
-            collector = SurveyFileCollector(path, None, overrides or None, timezone=timezone)
+            collector = SurveyFileCollector(
+                path, None, overrides or None, timezone=timezone, contact_key=get_settings().contact_key
+            )
             check_importable(collector.plan)
             choice = choose_survey_source(get_engine(), collector.plan, file_name, source_name)
             for warning in choice.warnings:
@@ -160,10 +163,18 @@ def _import_with_progress(collector: SurveyFileCollector | ReviewFileCollector, 
     return result
 
 
+def _contacts_kept(result: CollectResult) -> str:
+    return (
+        f"; contact details kept, encrypted, for {plural(result.contacts, 'respondent')}"
+        if result.contacts
+        else ""
+    )
+
+
 def _render_result(result: CollectResult, first_rejects: list[tuple[int | None, str]], source: str) -> None:
     st.success(
         f"Import finished into {source!r}: {result.new:,} new, {result.duplicate:,} already there, "
-        f"{result.rejected:,} rejected.",
+        f"{result.rejected:,} rejected{_contacts_kept(result)}.",
         icon=":material/check:",
     )
     if first_rejects:

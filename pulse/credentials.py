@@ -1,8 +1,10 @@
-"""The rules for the dashboard's built-in accounts: what a user name may hold, and how strong a password must
-be. Pure checks (no store): store/users.py applies them, the CLI applies them before asking for a password."""
+"""The rules for the dashboard's built-in accounts: what a user name may hold, how strong a password must be, and
+what an account's email address must look like. Pure checks (no store): store/users.py applies them, the CLI
+applies them before asking for a password."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from zxcvbn import zxcvbn
@@ -10,6 +12,11 @@ from zxcvbn import zxcvbn
 from pulse.errors import InputError
 
 MAX_USERNAME_CHARS = 200  # the users table's column
+MAX_EMAIL_CHARS = 320  # users.email; 64 before the @ and 255 after it at most
+# one address, nothing around it: a part before the @, and a domain of at least two labels
+_EMAIL = re.compile(
+    r"[^\s@<>(),;:\"\[\]]{1,64}@(?=.{1,255}$)[^\W_](?:[\w-]*[^\W_])?(?:\.[^\W_](?:[\w-]*[^\W_])?)+"
+)
 MIN_PASSWORD_CHARS = 10
 MIN_PASSWORD_SCORE = 3  # zxcvbn's 0-4 scale: 3 is "safely unguessable" (about 10^8 guesses and more)
 # zxcvbn's own limit (its time grows fast with length): a longer password is judged on its start
@@ -69,3 +76,17 @@ def check_password(password: str, username: str = "") -> str:
             hint=" ".join([*feedback["suggestions"], _PASSWORD_HINT]),
         )
     return password
+
+
+def check_email(address: str) -> str:
+    """An account's email address (where case notifications reach them), trimmed; InputError when it does not
+    look like one address: "name@example.com", no display name, spaces or list of several."""
+    text = address.strip()
+    unprintable = any(unicodedata.category(char) in _UNPRINTABLE for char in text)
+    if len(text) > MAX_EMAIL_CHARS or unprintable or not _EMAIL.fullmatch(text):
+        shown = text if len(text) <= 80 else text[:77] + "..."
+        raise InputError(
+            f"{shown!r} does not look like an email address.",
+            hint="Give one address such as ann@example.com, without a name or angle brackets around it.",
+        )
+    return text

@@ -382,3 +382,68 @@ def _record(
             case_id=case_id, at=as_utc(at), by=by, action=action, before=before, after=after, note=note
         )
     )
+
+
+ANSWERS_SCHEMA: dict[str, Any] = {
+    "feedback_id": pl.Int64,
+    "kind": pl.String,
+    "author_hash": pl.String,
+    "created_at": pl.Datetime("us", "UTC"),
+    "nps": pl.Int64,
+    "csat": pl.Int64,
+    "stars": pl.Int64,
+}
+
+
+def read_customer_answers(
+    engine: Engine,
+    author_hashes: Sequence[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> pl.DataFrame:
+    """Customers' feedback that names its author (ANSWERS_SCHEMA: feedback_id, kind, author_hash, created_at,
+    nps, csat, stars), of CUSTOMER_KINDS only, created in [since, until), by `author_hashes` (everyone's when
+    None); oldest first. What a case's customer said before and after: the follow-up outcome
+    (analysis/case_outcomes.py) reads their next answers from it."""
+    query = (
+        select(
+            feedback.c.id.label("feedback_id"),
+            feedback.c.kind,
+            feedback.c.author_hash,
+            feedback.c.created_at,
+            feedback.c.nps,
+            feedback.c.csat,
+            feedback.c.stars,
+        )
+        .where(feedback.c.kind.in_(CUSTOMER_KINDS), feedback.c.author_hash.is_not(None))
+        .order_by(feedback.c.created_at, feedback.c.id)
+    )
+    if author_hashes is not None:
+        if not author_hashes:
+            return pl.DataFrame(schema=ANSWERS_SCHEMA)
+        query = query.where(feedback.c.author_hash.in_(sorted(set(author_hashes))))
+    if since is not None:
+        query = query.where(feedback.c.created_at >= since)
+    if until is not None:
+        query = query.where(feedback.c.created_at < until)
+    with reading(engine) as connection:
+        frame = read_frame(connection, query, schema=ANSWERS_SCHEMA)
+    return frame.select(list(ANSWERS_SCHEMA))  # typed even when empty
+
+
+def read_feedback_ids(engine: Engine, source: str, external_ids: Sequence[str]) -> dict[str, int]:
+    """The stored ids of the feedback items of the source named `source` with these external ids (those that
+    are stored): how a file of cases (the demo's cases.csv) names the feedback each case belongs to."""
+    if not external_ids:
+        return {}
+    wanted = sorted(set(external_ids))
+    found: dict[str, int] = {}
+    with reading(engine) as connection:
+        for start in range(0, len(wanted), 500):  # a bounded IN list on every database
+            rows = connection.execute(
+                select(feedback.c.external_id, feedback.c.id)
+                .join(sources, sources.c.id == feedback.c.source_id)
+                .where(sources.c.name == source, feedback.c.external_id.in_(wanted[start : start + 500]))
+            ).all()
+            found.update({row.external_id: int(row.id) for row in rows})
+    return found

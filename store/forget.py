@@ -1,5 +1,5 @@
-"""Forgetting a person: their feedback and everything derived from it, and their orders and customer value, for a
-deletion request.
+"""Forgetting a person: their feedback and everything derived from it, their orders and customer value, and their
+contact details, for a deletion request.
 
 A person is found by exactly one identity, never by a part of one: feedback, orders and rejected rows by the salted
 hash of the identity (as written and case-folded, as emails are stored; and unsalted, for rows stored before
@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, Table, delete, func, o
 from pulse.errors import InputError
 from pulse.identity import is_placeholder_identity
 from store.authors import read_author_salt, salted_hash
+from store.contacts import count_contacts_in, delete_contacts
 from store.daily_counts import mark_feedback_stale, refresh_daily_counts
 from store.embeddings import text_hash
 from store.engine import reading, writing
@@ -49,16 +50,18 @@ class Forgotten:
     embeddings: int
     rejected_rows: int
     orders: int = 0
+    contacts: int = 0  # the person's contact details (store/contacts.py): 0 or 1
 
     def describe(self) -> str:
         return (
             f"{self.feedback} feedback items, {self.scores} scores, {self.topic_assignments} theme assignments, "
-            f"{self.embeddings} embeddings, {self.orders} orders and {self.rejected_rows} rejected rows"
+            f"{self.embeddings} embeddings, {self.orders} orders, {self.contacts} contact details and "
+            f"{self.rejected_rows} rejected rows"
         )
 
     @property
     def nothing(self) -> bool:
-        return not (self.feedback or self.rejected_rows or self.orders)
+        return not (self.feedback or self.rejected_rows or self.orders or self.contacts)
 
 
 def author_hashes(author: str, salt: str) -> list[str]:
@@ -97,6 +100,7 @@ def count_author(engine: Engine, author: str, embedded_pieces: Pieces = lambda t
             found.embeddings(connection),
             len(found.rejected_ids),
             _count_orders(connection, found.hashes),
+            count_contacts_in(connection, found.hashes),
         )
 
 
@@ -104,7 +108,8 @@ def forget_author(engine: Engine, author: str, embedded_pieces: Pieces = lambda 
     """Delete every feedback item written by `author` (an email address, name or id exactly as the source
     gave it), with its scores and theme assignments, the embeddings of its texts and of every piece of them
     that was embedded (`embedded_pieces`; embeddings are a cache, so a piece that someone else also wrote is
-    simply embedded again when needed), the person's orders, and the rejected input rows of that person. InputError for a
+    simply embedded again when needed), the person's orders, their contact details (encrypted: no key is
+    needed to delete them), and the rejected input rows of that person. InputError for a
     placeholder identity ("anonymous", "n/a", "-"), which would match everyone who left it. The person's
     customer value (the lifetime-value fit's row for them) goes too; the next `pulse analyze` fits again."""
     identity = check_identity(author)
@@ -127,6 +132,7 @@ def forget_author(engine: Engine, author: str, embedded_pieces: Pieces = lambda 
             delete(orders).where(orders.c.customer_hash.in_(found.hashes))
         ).rowcount
         connection.execute(delete(customer_values).where(customer_values.c.customer_hash.in_(found.hashes)))
+        removed_contacts = delete_contacts(connection, found.hashes)
         bump_data_version(connection)
     refresh_daily_counts(engine)
     return Forgotten(
@@ -136,6 +142,7 @@ def forget_author(engine: Engine, author: str, embedded_pieces: Pieces = lambda 
         int(removed_embeddings),
         int(removed_rejects),
         int(removed_orders),
+        removed_contacts,
     )
 
 

@@ -1,4 +1,5 @@
-"""Built-in accounts for a small team: argon2id password hashes, three roles, and a lock after repeated failed
+"""Built-in accounts for a small team: argon2id password hashes, four roles, an email address where case
+notifications reach each user, and a lock after repeated failed
 sign-ins. Failures are counted per name typed (sign_in_attempts), for real and unknown names alike, and each
 attempt is counted before its password is checked, so parallel attempts cannot check more passwords than
 the limit, and nothing in the answers or the work done tells which names exist."""
@@ -18,7 +19,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, Engine, or_, select
 
-from pulse.credentials import check_password, check_username, normalise_username
+from pulse.credentials import check_email, check_password, check_username, normalise_username
 from pulse.errors import InputError
 from store.engine import reading, upsert_insert, writing
 from store.frames import read_frame
@@ -57,18 +58,44 @@ def check_role(role: str) -> str:
     return role
 
 
-def add_user(engine: Engine, username: str, password: str, role: str) -> None:
-    """Create an account; the password is stored only as an argon2id hash."""
+def add_user(engine: Engine, username: str, password: str, role: str, email: str | None = None) -> None:
+    """Create an account; the password is stored only as an argon2id hash. `email`: where case notifications
+    reach them (checked: InputError when it does not look like one address)."""
     username = check_username(username)
+    address = None if email is None else check_email(email)
+    role = check_role(role)
     password_hash = _hasher.hash(check_password(password, username))
     with writing(engine) as connection:
         if connection.execute(select(users.c.id).where(users.c.username == username)).scalar() is not None:
             raise InputError(f"There is already a user {username!r}.", hint="Choose another name.")
         connection.execute(
             users.insert().values(
-                username=username, password_hash=password_hash, role=check_role(role), created_at=utc_now()
+                username=username,
+                password_hash=password_hash,
+                role=role,
+                created_at=utc_now(),
+                email=address,
             )
         )
+
+
+def set_user_email(engine: Engine, username: str, email: str | None) -> bool:
+    """Set (or, with None, remove) the email address of the account `username`; False when there is no such
+    account. InputError when `email` does not look like one address."""
+    address = None if email is None else check_email(email)
+    name = normalise_username(username)
+    with writing(engine) as connection:
+        return bool(
+            connection.execute(users.update().where(users.c.username == name).values(email=address)).rowcount
+        )
+
+
+def user_email(engine: Engine, username: str) -> str | None:
+    """The email address of the account `username`, or None when it has none (or there is no such account)."""
+    with reading(engine) as connection:
+        return connection.execute(
+            select(users.c.email).where(users.c.username == normalise_username(username))
+        ).scalar()
 
 
 def remove_user(engine: Engine, username: str) -> bool:
@@ -79,9 +106,9 @@ def remove_user(engine: Engine, username: str) -> bool:
 
 
 def read_users(engine: Engine) -> pl.DataFrame:
-    """Every account, without password hashes: username, role, created_at, last_sign_in_at, and locked_until
-    while the name is locked."""
-    columns = [users.c.username, users.c.role, users.c.created_at, users.c.last_sign_in_at]
+    """Every account, without password hashes: username, role, email (None: none), created_at, last_sign_in_at,
+    and locked_until while the name is locked."""
+    columns = [users.c.username, users.c.role, users.c.email, users.c.created_at, users.c.last_sign_in_at]
     now = utc_now()
     with reading(engine) as connection:
         accounts = read_frame(connection, select(*columns).order_by(users.c.username))
@@ -95,7 +122,10 @@ def read_users(engine: Engine) -> pl.DataFrame:
             ).all()
         )
     locked_until = [as_utc(locks[key]) if key in locks else None for key in keys]
-    return accounts.with_columns(pl.Series("locked_until", locked_until, dtype=pl.Datetime("us", "UTC")))
+    return accounts.with_columns(
+        pl.col("email").cast(pl.String),  # text even when no account has one
+        pl.Series("locked_until", locked_until, dtype=pl.Datetime("us", "UTC")),
+    )
 
 
 def role_of(engine: Engine, username: str) -> str | None:

@@ -6,11 +6,25 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import polars as pl
+from pydantic import SecretStr
 
 from collectors.base import CollectContext, SourceBatch, prefetched
 from collectors.surveys.keys import StoredResponses
-from collectors.surveys.plan import BATCH_ROWS, SurveyPlan, plan_survey_file
+from collectors.surveys.plan import BATCH_ROWS, SurveyPlan, contact_note, plan_survey_file
 from store.records import Rejected, SourceSpec
+
+if TYPE_CHECKING:
+    from pulse.contact_crypto import ContactCipher
+
+
+def settings_contact_key() -> SecretStr | None:
+    """PULSE_CONTACT_KEY, read when a collector is made (never at import time)."""
+    from pulse.settings import build_settings
+
+    return build_settings().contact_key
 
 
 @dataclass
@@ -19,9 +33,15 @@ class SurveyFileCollector:
     the mapping; `collect` streams the rows to the store in batches. The first rejects are kept for a report.
     The source is named after the file unless given (or chosen by collectors.surveys.sources, which recognises
     the survey: `store_in`). Rows whose response id is stored in the source under a differently written time
-    count as already there (collectors.surveys.keys)."""
+    count as already there (collectors.surveys.keys). The file may be given as its bytes, with its
+    `file_name` (a response that a survey tool sent to `pulse hooks serve`: hooks/).
 
-    path: Path
+    When the respondent column holds email addresses and a contact key is set (`contact_key`, PULSE_CONTACT_KEY
+    unless given; None keeps none), each respondent's address is encrypted with it, in the producer thread and
+    once per person, and stored as their contact details under the hash their feedback carries; addresses
+    already stored are not encrypted again. The plan's notes say whether the addresses were kept."""
+
+    path: Path | bytes
     source_name: str | None = None
     mapping_overrides: Mapping[str, str] | None = None
     preset: str | None = None
@@ -33,12 +53,16 @@ class SurveyFileCollector:
     columns: tuple[str, ...] = ()
     header_row: int | None = None  # the header's row number, when Pulse should not find it itself
     sheet: str | None = None  # the Excel worksheet to read, when not the one that holds the data
+    file_name: str | None = None  # the name of a file given as bytes, for messages and rejected rows
+    contact_key: SecretStr | str | None = field(default_factory=settings_contact_key, repr=False)
     name: str = field(init=False, default="")
     first_rejects: list[Rejected] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
-        self.path = Path(self.path)
-        self.store_in(self.source_name or f"Survey: {self.path.name}", self.identities, self.columns)
+        if not isinstance(self.path, bytes):
+            self.path = Path(self.path)
+        shown = self.file_name or (self.path.name if isinstance(self.path, Path) else "upload")
+        self.store_in(self.source_name or f"Survey: {shown}", self.identities, self.columns)
 
     def store_in(self, source_name: str, identities: Sequence[str] = (), columns: Sequence[str] = ()) -> None:
         """Store the rows in the source `source_name`, which remembers these identities of the survey."""
@@ -47,9 +71,9 @@ class SurveyFileCollector:
 
     @cached_property
     def plan(self) -> SurveyPlan:
-        return plan_survey_file(
+        plan = plan_survey_file(
             self.path,
-            None,
+            self.file_name,
             self.mapping_overrides,
             self.preset,
             self.dayfirst,
@@ -57,6 +81,14 @@ class SurveyFileCollector:
             header_row=self.header_row,
             sheet=self.sheet,
         )
+        note = contact_note(plan, self.contact_key is not None)
+        plan.notes += [note] if note else []
+        return plan
+
+    @property
+    def keeps_contacts(self) -> bool:
+        """Whether this import stores the respondents' addresses (encrypted) as their contact details."""
+        return self.contact_key is not None and self.plan.respondent_emails
 
     @property
     def source(self) -> SourceSpec:
@@ -65,11 +97,37 @@ class SurveyFileCollector:
     def collect(self, context: CollectContext) -> Iterator[SourceBatch]:
         source = self.source
         stored = StoredResponses(context.stored_ids(source) if "response_id" in self.plan.mapping else [])
+        cipher = self._cipher()
         batches = (
-            (context.prepare(stored.align(records)), rejects)
-            for records, rejects in self.plan.batches(self.batch_rows, context.author_salt)
+            (context.prepare(stored.align(records)), rejects, _encrypted(contacts, cipher, context))
+            for records, rejects, contacts in self.plan.batches_with_contacts(
+                self.batch_rows, context.author_salt, keep_contacts=cipher is not None
+            )
         )
-        for records, rejects in prefetched(batches):  # converted and prepared in the background
+        for records, rejects, tokens in prefetched(batches):  # converted and prepared in the background
             room = self.keep_rejects - len(self.first_rejects)
             self.first_rejects += rejects[: max(room, 0)]
-            yield SourceBatch(source, records, rejects)
+            yield SourceBatch(source, records, rejects, contacts=tokens)
+
+    def _cipher(self) -> ContactCipher | None:
+        if not self.keeps_contacts:
+            return None
+        from pulse.contact_crypto import build_cipher  # cryptography, only when addresses are kept
+
+        return build_cipher(self.contact_key)
+
+
+def _encrypted(
+    contacts: pl.DataFrame, cipher: ContactCipher | None, context: CollectContext
+) -> dict[str, bytes]:
+    """The addresses of `contacts` (author hash, email) not stored yet, encrypted: author hash -> token."""
+    if cipher is None or not contacts.height:
+        return {}
+    from pulse.contact_crypto import encrypt_text
+
+    stored = context.stored_contacts(contacts["author_hash"].to_list())
+    return {
+        author_hash: encrypt_text(cipher, address)
+        for author_hash, address in contacts.iter_rows()
+        if author_hash not in stored
+    }

@@ -22,7 +22,7 @@ from typing import Any
 
 import polars as pl
 
-from analysis.personal_data import mask_emails
+from analysis.personal_data import EMAIL, mask_emails
 from collectors.base import hash_author
 from collectors.files import Cells, clean, filled, plain
 from collectors.values import CES_SCALE, CSAT_SCALE, MAX_TEXT_CHARS, parse_moment, parse_score
@@ -32,6 +32,9 @@ MAX_EXTERNAL_ID = 300
 MAX_RAW_CHARS = 10_000
 FIELD_LIMITS = {"location": 200, "channel": 100, "segment": 200}
 MEMO_LIMIT = 500_000  # distinct respondents remembered across chunks
+MAX_ADDRESS_CHARS = 320  # a longer "address" is kept as nobody's contact
+EMAIL_ADDRESS = f"^(?:{EMAIL.pattern})$"  # a whole cell that is one address (as mapping.Profile.email_share)
+CONTACT_SCHEMA = {"author_hash": pl.String, "email": pl.String}
 REMOVED = "[removed]"  # a personal cell in a rejected row
 # The characters str.strip() removes (str.isspace), so that text is trimmed as Python trims it.
 PY_WHITESPACE = (
@@ -91,14 +94,18 @@ def convert_rows(
 
 
 class Converter:
-    """Converts chunks of one file's rows; respondents' hashes are kept from chunk to chunk."""
+    """Converts chunks of one file's rows; respondents' hashes are kept from chunk to chunk. With
+    `keep_contacts`, each record also carries its respondent's email address in a `contact` column (null when
+    the respondent is not an address), which `new_contacts` takes out; FeedbackFrame leaves it out."""
 
-    def __init__(self, conversion: Conversion, author_salt: str) -> None:
+    def __init__(self, conversion: Conversion, author_salt: str, keep_contacts: bool = False) -> None:
         self.c = conversion
         self.salt = author_salt
         self.zone = conversion.zone
         self.zone_name = getattr(conversion.zone, "key", None)  # an IANA name, which polars needs
         self.author_hashes = pl.DataFrame(schema={"value": pl.String, "hash": pl.String})
+        self.keep_contacts = keep_contacts and "respondent" in conversion.indexes
+        self.contact_hashes = pl.DataFrame(schema={"author_hash": pl.String})  # handed out by new_contacts
 
     def convert(self, chunk: pl.DataFrame) -> tuple[pl.DataFrame, list[Rejected]]:
         c = self.c
@@ -107,6 +114,8 @@ class Converter:
         csat, csat_error = per_value(self.cells(chunk, "csat"), CSAT_SCALE.parse, pl.Int64)
         ces, ces_error = per_value(self.cells(chunk, "ces"), CES_SCALE.parse, pl.Int64)
         text = text_values(self.cells(chunk, "text"))
+        respondent = self.cells(chunk, "respondent")
+        contact = {"contact": email_addresses(respondent)} if self.keep_contacts else {}
         fields = chunk.select("line", "over").with_columns(
             created_at=created_at,
             nps=nps,
@@ -115,11 +124,12 @@ class Converter:
             text=text.str.slice(0, MAX_TEXT_CHARS),
             text_chars=_long_text(text),
             response_id=text_values(self.cells(chunk, "response_id")),
-            author_hash=self.author_hash(self.cells(chunk, "respondent")),
+            author_hash=self.author_hash(respondent),
             date_error=date_error,
             nps_error=nps_error,
             csat_error=csat_error,
             ces_error=ces_error,
+            **contact,
         )
         failure = pl.coalesce(  # why a row that is neither too long nor empty is rejected, in this order
             pl.lit(None if "created_at" in c.indexes else "no date column", pl.String),
@@ -193,9 +203,31 @@ class Converter:
                 "raw": self.raw_json(chunk, fields["text_chars"]),
                 "ces": fields["ces"],
                 "line": fields["line"],
+                **({"contact": fields["contact"]} if self.keep_contacts else {}),
             },
-            schema={**FEEDBACK_FRAME_SCHEMA, "line": pl.Int64},
+            schema={
+                **FEEDBACK_FRAME_SCHEMA,
+                "line": pl.Int64,
+                **({"contact": pl.String} if self.keep_contacts else {}),
+            },
         )
+
+    def new_contacts(self, records: pl.DataFrame) -> pl.DataFrame:
+        """The email addresses of the records' respondents (CONTACT_SCHEMA: author hash and address as
+        written, trimmed), one per hash, leaving out the hashes already handed out for this file. Empty unless
+        the converter keeps contacts. Kept records only: a rejected row is nobody's answer to follow up."""
+        if not self.keep_contacts or "contact" not in records.columns:
+            return pl.DataFrame(schema=CONTACT_SCHEMA)
+        if self.contact_hashes.height > MEMO_LIMIT:
+            self.contact_hashes = self.contact_hashes.clear()
+        found = (
+            records.select("author_hash", pl.col("contact").alias("email"))
+            .drop_nulls()
+            .unique("author_hash", keep="first", maintain_order=True)
+            .join(self.contact_hashes, on="author_hash", how="anti")
+        )
+        self.contact_hashes = pl.concat([self.contact_hashes, found.select("author_hash")])
+        return found
 
     def short(self, chunk: pl.DataFrame, field_name: str) -> pl.Series:
         return text_values(self.cells(chunk, field_name)).str.slice(0, FIELD_LIMITS[field_name])
@@ -327,6 +359,13 @@ def _raw_value(value: Any) -> Any:
     if "\x00" in text:
         text = text.replace("\x00", "")
     return mask_emails(text)
+
+
+def email_addresses(values: pl.Series) -> pl.Series:
+    """Each cell that is one email address, trimmed as `text_values` trims; null for any other cell."""
+    text = text_values(values)
+    is_address = text.str.contains(EMAIL_ADDRESS) & (text.str.len_chars() <= MAX_ADDRESS_CHARS)
+    return pl.select(pl.when(is_address).then(text)).to_series()
 
 
 def _blank(values: pl.Series) -> pl.Series:

@@ -20,7 +20,7 @@ from analysis.personal_data import mask_emails
 from collectors.columns import CsvColumns, FrameCheck, row_frames, rows_as_columns
 from collectors.files import Cells, Row, Source, Unreadable, filled
 from collectors.spool import FrameSpool
-from collectors.surveys.conversion import MAX_RAW_CHARS, Conversion, Converter, convert_rows
+from collectors.surveys.conversion import CONTACT_SCHEMA, MAX_RAW_CHARS, Conversion, Converter, convert_rows
 from collectors.surveys.layout import Layout, SurveyFile, open_survey, read_layout
 from collectors.surveys.mapping import (
     DESCRIPTIVE_FIELDS,
@@ -75,6 +75,8 @@ class SurveyPlan:
         default=None, repr=False
     )  # the data rows, read again (None: planned on a sample)
     _personal: set[int] = field(default_factory=set, repr=False)  # column indexes holding personal data
+    # the respondent column holds email addresses: the respondents' contact details, kept when there is a key
+    respondent_emails: bool = False
 
     @property
     def platform(self) -> str:
@@ -110,8 +112,19 @@ class SurveyPlan:
         """Every data row, `size` at a time, as (records, rejects): the records in file order, respondents
         hashed with `author_salt` (the store's: CollectContext.author_salt), the rejects with their lines and
         reasons."""
-        converter = Converter(self.conversion(), author_salt)
+        for records, rejects, _contacts in self.batches_with_contacts(size, author_salt, keep_contacts=False):
+            yield records, rejects
+
+    def batches_with_contacts(
+        self, size: int = BATCH_ROWS, author_salt: str = "", keep_contacts: bool = True
+    ) -> Iterator[tuple[FeedbackFrame, list[Rejected], pl.DataFrame]]:
+        """As `batches`, with the respondents' email addresses of each batch's records (CONTACT_SCHEMA: author
+        hash and address, one per person, each person once per file) when `keep_contacts` and the respondent
+        column holds addresses (`respondent_emails`); else an empty frame. The addresses are in clear: the
+        caller encrypts them (collectors.surveys.collector) and stores nothing else of them."""
+        converter = Converter(self.conversion(), author_salt, keep_contacts and self.respondent_emails)
         chunks = self._rows if self._rows is not None else read_chunks(self._table, self._layout)
+        none = pl.DataFrame(schema=CONTACT_SCHEMA)
         for frame, skipped in chunks.chunks():
             unreadable = [  # JSON Lines that hold no JSON, met before the chunk's rows
                 Rejected(self.file_name, line.reason, mask_emails(line.text)[:MAX_RAW_CHARS], line.line)
@@ -119,10 +132,10 @@ class SurveyPlan:
             ]
             for offset in range(0, frame.height, size):
                 records, rejects = converter.convert(frame.slice(offset, size))
-                yield FeedbackFrame(records), [*unreadable, *rejects]
+                yield FeedbackFrame(records), [*unreadable, *rejects], converter.new_contacts(records)
                 unreadable = []
             if unreadable:
-                yield FeedbackFrame.empty(), unreadable
+                yield FeedbackFrame.empty(), unreadable, none
 
     def preview(self, n: int = 10) -> list[dict[str, Any]]:
         """The first `n` data rows as they would be imported: fields, or the reason of the reject."""
@@ -243,6 +256,7 @@ def _plan(
     left_out = [layout.columns[index] for index in sorted(personal - set(indexes.values()))]
     notes += [_left_out_note(left_out)] if left_out else []
     mapping = {name: layout.columns[indexes[name]] for name in FIELDS if name in indexes}
+    respondent_emails = "respondent" in indexes and _holds_emails(profiles[indexes["respondent"]])
     return SurveyPlan(
         file_name=table.file_name,
         form=table.form,
@@ -259,6 +273,7 @@ def _plan(
         _zone=zone,
         _rows=data,
         _personal=personal,
+        respondent_emails=respondent_emails,
     )
 
 
@@ -463,9 +478,30 @@ def _mapping_notes(
         )
     if "respondent" in indexes:
         column = profiles[indexes["respondent"]]
-        what = "emails" if column.email_share >= 0.5 or "email" in column.label else "respondent ids"
-        notes.append(f"Column '{column.name}' holds {what}: stored only as a SHA-256 hash.")
+        what = "emails" if _holds_emails(column) else "respondent ids"
+        notes.append(f"Column '{column.name}' holds {what}: stored as a salted SHA-256 hash, never in clear.")
     return notes
+
+
+def _holds_emails(column: Profile) -> bool:
+    return column.email_share >= 0.5 or "email" in column.label
+
+
+def contact_note(plan: SurveyPlan, key_set: bool) -> str | None:
+    """What an import does with the respondents' addresses (None when the respondent column holds none):
+    kept encrypted as contact details when PULSE_CONTACT_KEY is set, else not kept, and why."""
+    if not plan.respondent_emails:
+        return None
+    column = plan.mapping["respondent"]
+    if key_set:
+        return (
+            f"The addresses in '{column}' are also kept as the respondents' contact details, encrypted with "
+            "PULSE_CONTACT_KEY, so that an unhappy customer can be followed up."
+        )
+    return (
+        f"Contact details not kept: PULSE_CONTACT_KEY is unset, so the addresses in '{column}' are stored only "
+        "as hashes and unhappy customers cannot be followed up from Pulse (`pulse contacts key` makes a key)."
+    )
 
 
 def _long_text_notes(evidence: _Evidence) -> list[str]:

@@ -47,6 +47,39 @@ def test_sources_page__survey_upload_says_what_it_leaves_out_and_is_deleted_afte
     assert uploads_folder.is_dir() and list(uploads_folder.iterdir()) == []  # written, imported, deleted
 
 
+@pytest.mark.parametrize("with_key", [True, False])
+def test_sources_page__survey_upload_keeps_contacts_only_with_a_key_and_says_so(
+    empty_store_url: str,
+    use_database,  # type: ignore[no-untyped-def]
+    uploads_folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    with_key: bool,
+) -> None:
+    from pulse.contact_crypto import new_key
+    from store.contacts import count_contacts
+    from store.engine import build_engine
+
+    if with_key:
+        monkeypatch.setenv("PULSE_CONTACT_KEY", new_key())
+    else:
+        monkeypatch.delenv("PULSE_CONTACT_KEY", raising=False)
+    use_database(empty_store_url)  # the settings are read again
+    app = run_app("app_pages/sources.py")
+    app.get("file_uploader")[0].set_value(("answers.csv", ANSWERS.encode(), "text/csv")).run()
+    notes = " ".join(element.value for element in app.info)
+    if with_key:
+        assert "also kept as the respondents' contact details, encrypted" in notes
+    else:
+        assert "Contact details not kept: PULSE_CONTACT_KEY is unset" in notes
+    app.button(key="sources__import_survey").click().run()
+    assert not app.exception
+    [finished] = [s.value for s in app.success if s.value.startswith("Import finished into")]
+    assert ("contact details kept, encrypted, for 1 respondent." in finished) == with_key  # Bob was rejected
+    engine = build_engine(empty_store_url)
+    assert count_contacts(engine) == (1 if with_key else 0)
+    engine.dispose()
+
+
 def test_sources_page__review_upload_is_deleted_once_read(
     empty_store_url: str,
     use_database,  # type: ignore[no-untyped-def]

@@ -37,11 +37,13 @@ def test_demo__loads_once_keeps_rejects_and_adds_nothing_the_second_time(pulse) 
         "4 new feedback items, 0 already there, 1 rejected; 2 new orders (0 already there); 1 rollouts"
         in first.output
     )
+    assert "; 2 follow-up cases added (0 already there; 1 open and 1 closed in all)." in first.output
     second = pulse("demo")
     assert (
         "0 new feedback items, 4 already there, 1 rejected; 0 new orders (2 already there); 0 rollouts added"
         in second.output
     )
+    assert "; 0 follow-up cases added (2 already there; 1 open and 1 closed in all)." in second.output
     assert "already holds feedback" in pulse("demo", "--if-empty").output
 
 

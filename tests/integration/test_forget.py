@@ -80,7 +80,7 @@ def test_forget__asks_first_and_a_no_deletes_nothing(pulse, database_url: str, t
     assert answered.exit_code == 1
     assert (
         "Stored under 'ann@example.com' exactly: 2 feedback items, 0 scores, 0 theme assignments, "
-        "0 embeddings, 0 orders and 1 rejected rows." in answered.output
+        "0 embeddings, 0 orders, 0 contact details and 1 rejected rows." in answered.output
     )  # what it will delete, said before it asks
     assert "Delete them, and any dashboard upload left in the temporary folder?" in answered.output
     assert (_count(database_url, feedback), _count(database_url, rejected_rows)) == (3, 1)

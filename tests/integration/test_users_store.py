@@ -6,13 +6,22 @@ from __future__ import annotations
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 
+import polars as pl
 import pytest
 from sqlalchemy import Engine, select
 
 import store.users as users_module
 from pulse.errors import InputError
 from store.schema import users
-from store.users import MAX_FAILED_ATTEMPTS, User, add_user, read_users, sign_in
+from store.users import (
+    MAX_FAILED_ATTEMPTS,
+    User,
+    add_user,
+    read_users,
+    set_user_email,
+    sign_in,
+    user_email,
+)
 
 PASSWORD = "correct horse battery"
 PARALLEL_ATTEMPTS = 40
@@ -119,3 +128,28 @@ def test_add_user__refuses_a_guessable_password_and_says_why(
         add_user(engine, username, password, "viewer")
     assert "unrelated words" in refused.value.hint
     assert read_users(engine).is_empty()
+
+
+def test_user_email__set_at_add_changed_and_removed(engine: Engine) -> None:
+    add_user(engine, "bob", PASSWORD, "viewer")
+    assert read_users(engine).schema["email"] == pl.String  # text, also when no account has one
+    add_user(engine, "ann", PASSWORD, "staff", email="ann@example.com")
+    assert (user_email(engine, "ann"), user_email(engine, " bob "), user_email(engine, "zoe")) == (
+        "ann@example.com",
+        None,
+        None,
+    )
+    assert read_users(engine).select("username", "role", "email").rows() == [
+        ("ann", "staff", "ann@example.com"),
+        ("bob", "viewer", None),
+    ]
+    assert (
+        set_user_email(engine, "bob", " bob@example.org ") and user_email(engine, "bob") == "bob@example.org"
+    )
+    assert set_user_email(engine, "ann", None) and user_email(engine, "ann") is None
+    assert not set_user_email(engine, "zoe", "zoe@example.com")
+    with pytest.raises(InputError, match="does not look like an email address"):
+        set_user_email(engine, "bob", "bob at example")
+    with pytest.raises(InputError, match="does not look like an email address"):
+        add_user(engine, "cat", PASSWORD, "viewer", email="cat@")
+    assert user_email(engine, "bob") == "bob@example.org" and read_users(engine).height == 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pulse.credentials import check_password, check_username, normalise_username
+from pulse.credentials import check_email, check_password, check_username, normalise_username
 from pulse.errors import InputError
 
 
@@ -52,3 +52,29 @@ def test_check_password__refuses_guessable_passwords_and_says_why(
 def test_check_password__accepts_a_few_unrelated_words() -> None:
     assert check_password("correct horse battery", "ann") == "correct horse battery"
     assert check_password("x" + "lantern harbour quill " * 20, "ann")  # long: estimated on its start only
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        (" ann@example.com\n", "ann@example.com"),
+        ("Ann.Lee+cases@mail.example.co.uk", "Ann.Lee+cases@mail.example.co.uk"),
+        ("josé@exämple.de", "josé@exämple.de"),
+    ],
+)
+def test_check_email__keeps_one_address_trimmed(typed: str, kept: str) -> None:
+    assert check_email(typed) == kept
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "", "ann", "a@b", "ann@example", "@example.com", "ann@@example.com", "ann @example.com",
+        "Ann <ann@example.com>", "ann@example.com, bob@example.com", "ann@-example.com", "a\u202e@example.com",
+        "a" * 65 + "@example.com", "ann@" + "x" * 320 + ".com",
+    ],
+)  # fmt: skip
+def test_check_email__refuses_what_is_not_one_address(typed: str) -> None:
+    with pytest.raises(InputError, match="does not look like an email address") as refused:
+        check_email(typed)
+    assert "ann@example.com" in refused.value.hint
