@@ -11,6 +11,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
+from analysis.case_rules import THRESHOLD_RANGES, CaseRule, check_rule
 from dashboard.auth import OPEN_ACCESS, allowed, current_user, tagged_by
 from dashboard.components import flash, render_error
 from dashboard.data import get_engine
@@ -22,9 +23,8 @@ from store.cases import RuleChange, add_case_note, assign_case, set_case_status,
 NOBODY = "Nobody"
 SOMEONE_ELSE = "Someone else…"
 ME = "Me"
-# Rules with a threshold: what it is, and the range of the score it applies to.
-THRESHOLDS = {"detractor": ("NPS at most", 0, 10), "low_stars": ("Stars at most", 1, 5)}
-MAX_DUE_HOURS = 24 * 30
+THRESHOLD_LABELS = {"detractor": "NPS at most", "low_stars": "Stars at most"}  # the rules with a threshold
+MAX_DUE_HOURS = 2000  # analysis.case_rules.check_rule's limit
 
 
 def signed_in_name() -> str | None:
@@ -147,42 +147,46 @@ def add_note(case: dict[str, Any], note: str) -> None:
     st.rerun()
 
 
-def rules_table(rules: list[Any]) -> pl.DataFrame:
+def rules_table(rules: list[CaseRule]) -> pl.DataFrame:
     """The rules as everyone can read them."""
     return pl.DataFrame(
         {
             "Rule": [rule.label for rule in rules],
             "On": [rule.enabled for rule in rules],
-            "Threshold": [
-                f"{THRESHOLDS[rule.key][0]} {rule.threshold}"
-                if rule.key in THRESHOLDS and rule.threshold is not None
-                else ""
-                for rule in rules
-            ],
-            "Goes to": [rule.assignee or NOBODY for rule in rules],
-            "Contact due within (h)": [rule.due_hours for rule in rules],
+            "New cases go to": [rule.assignee or NOBODY for rule in rules],
+            "First contact due within (business hours)": [rule.due_hours for rule in rules],
         }
     )
 
 
-def render_rules_editor(rules: list[Any], user_names: list[str]) -> None:
+def render_rules_editor(rules: list[CaseRule], user_names: list[str]) -> None:
     """The rules that make cases: a table for everyone, a form for admins (who decide what makes work for the
     team and where it goes). Only the rules whose settings changed are saved, each with who changed it."""
     st.dataframe(rules_table(rules), hide_index=True, width="stretch")
+    st.caption(
+        "A case is due within business hours (PULSE_BUSINESS_HOURS). The rules apply to the cases that "
+        "`pulse analyze` makes from then on; the first rule a comment meets is its reason."
+    )
     if not allowed("admin"):
         st.caption("An admin changes the rules.")
         return
     entered = {}
     for rule in rules:
         with st.container(border=True, key=f"follow_up__rule_{rule.key}"):
-            on, threshold, assignee, due = st.columns([2, 2, 2, 2], vertical_alignment="bottom")
-            enabled = on.checkbox(rule.label, rule.enabled, key=f"follow_up__rule_enabled_{rule.key}")
+            st.markdown(f"**{markdown_literal(rule.label)}**")
+            on, threshold, assignee, due = st.columns(4, vertical_alignment="bottom")
+            enabled = on.checkbox("On", rule.enabled, key=f"follow_up__rule_enabled_{rule.key}")
             value = rule.threshold
-            if rule.key in THRESHOLDS and rule.threshold is not None:
-                label, low, high = THRESHOLDS[rule.key]
+            if rule.key in THRESHOLD_RANGES and rule.threshold is not None:
+                low, high = THRESHOLD_RANGES[rule.key]
                 value = int(
                     threshold.number_input(
-                        label, low, high, rule.threshold, step=1, key=f"follow_up__rule_threshold_{rule.key}"
+                        THRESHOLD_LABELS[rule.key],
+                        low,
+                        high,
+                        rule.threshold,
+                        step=1,
+                        key=f"follow_up__rule_threshold_{rule.key}",
                     )
                 )
             options = [NOBODY, *user_names]
@@ -195,39 +199,36 @@ def render_rules_editor(rules: list[Any], user_names: list[str]) -> None:
                 key=f"follow_up__rule_assignee_{rule.key}",
             )
             hours = due.number_input(
-                "Contact due within (hours)",
+                "Due within (business hours)",
                 1,
                 MAX_DUE_HOURS,
                 int(rule.due_hours),
                 step=1,
                 key=f"follow_up__rule_due_{rule.key}",
             )
-            entered[rule.key] = RuleChange(
+            entered[rule.key] = CaseRule(
                 rule.key, enabled, value, None if goes_to == NOBODY else goes_to, int(hours)
             )
     if st.button("Save rules", type="primary", key="follow_up__save_rules") and allowed("admin"):
         save_rules(rules, entered)
 
 
-def save_rules(rules: list[Any], entered: dict[str, RuleChange]) -> None:
-    stored = {
-        rule.key: RuleChange(rule.key, rule.enabled, rule.threshold, rule.assignee, rule.due_hours)
-        for rule in rules
-    }
-    changed = [change for key, change in entered.items() if change != stored[key]]
+def save_rules(rules: list[CaseRule], entered: dict[str, CaseRule]) -> None:
+    stored = {rule.key: rule for rule in rules}
+    changed = [rule for key, rule in entered.items() if rule != stored[key]]
     if not changed:
         st.info("Nothing changed.", icon=":material/info:")
         return
     try:
-        for change in changed:
+        for rule in [check_rule(rule) for rule in changed]:  # every change checked before any is written
+            change = RuleChange(rule.key, rule.enabled, rule.threshold, rule.assignee, rule.due_hours)
             write_rule_change(get_engine(), change, by=tagged_by())
     except PulseError as error:
         render_error(error)
         return
-    labels = {rule.key: rule.label for rule in rules}
     flash(
         "Saved the rules: "
-        + ", ".join(markdown_literal(labels[change.rule]) for change in changed)
+        + "; ".join(markdown_literal(rule.label) for rule in changed)
         + ". They apply to the cases that `pulse analyze` makes from now on."
     )
     st.rerun()

@@ -11,12 +11,13 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import streamlit as st
 
+from analysis.case_rules import CaseRule, effective_rules
 from analysis.filters import FILTER_COLUMNS, FilterOptions, Filters, apply_filters, read_filter_options
 from analysis.metrics import read_counts_metrics
 from analysis.quotes import pick_quotes
-from pulse.errors import PulseError, StoreError
+from pulse.errors import StoreError
 from pulse.settings import Settings, build_settings
-from store.cases import RuleChange, read_case_events, read_cases, read_rule_changes
+from store.cases import read_case_events, read_cases, read_rule_changes
 from store.customer_values import read_clv_fit, read_customer_values
 from store.daily_counts import daily_counts_ready, read_daily_counts
 from store.engine import Engine, build_engine
@@ -24,6 +25,7 @@ from store.explorer import FeedbackQuery, search_feedback
 from store.feedback import read_feedback, read_rejected
 from store.impacts import read_rollout_impact_records
 from store.migrate import is_current
+from store.notifications import read_notifications
 from store.orders import count_orders, read_orders
 from store.rollouts import read_rollout_changes, read_rollouts
 from store.runs import read_runs
@@ -36,6 +38,7 @@ from store.users import read_users
 if TYPE_CHECKING:  # the themes, their export and the live sources are imported when used: not at start-up
     import plotly.graph_objects as go
 
+    from analysis.case_outcomes import CaseOutcomes
     from analysis.themes import ThemeReport
     from collectors.base import Collector
 
@@ -337,8 +340,6 @@ def load_clv_fit(version: int) -> dict[str, Any] | None:
 # pipeline, none of which moves the data version. Each run reads them afresh (one small query: a row per case),
 # so that a write shows at once, in every session, with no cache to clear.
 
-DEFAULT_CASE_DUE_HOURS = 48  # when the settings have no case_due_hours
-
 
 def load_cases() -> pl.DataFrame:
     """Every follow-up case with the customer's feedback (store.cases.read_cases), read afresh (not cached)."""
@@ -350,55 +351,39 @@ def load_case_events(case_id: int) -> pl.DataFrame:
     return read_case_events(get_engine(), case_id)
 
 
+def load_case_notifications(case_id: int) -> pl.DataFrame:
+    """The notifications of one case, sent or still to send, with their errors (store.notifications), read
+    afresh (not cached)."""
+    return read_notifications(get_engine(), case_id)
+
+
 def load_user_names() -> list[str]:
     """The accounts' user names, to assign a case to (not cached: an account added shows at once)."""
     return read_users(get_engine())["username"].to_list()
 
 
-@dataclass(frozen=True)
-class CaseRuleShown:
-    """A rule that makes cases, as the owner has set it (the fields of analysis.case_rules.CaseRule)."""
-
-    key: str
-    label: str
-    enabled: bool
-    threshold: int | None  # detractor: NPS at most this; low_stars: stars at most this; None: no threshold
-    assignee: str | None
-    due_hours: int
+def load_case_rules() -> list[CaseRule]:
+    """The rules that make cases (analysis.case_rules.effective_rules), with the owner's changes
+    (store.cases.read_rule_changes) on the defaults and PULSE_CASE_DUE_HOURS. Not cached: a saved change shows
+    at once."""
+    return effective_rules(read_rule_changes(get_engine()), get_settings().case_due_hours)
 
 
-# The built-in rules and their defaults, for as long as analysis/case_rules.py is not there to say them.
-_STAND_IN_RULES = (
-    ("detractor", "Detractor", 6),
-    ("impersonal", "Impersonal service", None),
-    ("low_stars", "Low stars", 2),
-    ("contact_request", "Asks for contact", None),
-)
+def cases_stamp(cases: pl.DataFrame) -> tuple[int, str]:
+    """What changes whenever a case does (how many there are, and the latest change), for a cache that follows
+    them: a case's every write sets its updated_at."""
+    latest = cases["updated_at"].max()
+    return cases.height, str(latest)
 
 
-def load_case_rules() -> list[Any]:
-    """The rules that make cases, with the owner's changes (store.cases.read_rule_changes) on their defaults:
-    analysis.case_rules.effective_rules where it is installed. Not cached: a saved change shows at once."""
-    changes = read_rule_changes(get_engine())
-    default_due = int(getattr(get_settings(), "case_due_hours", DEFAULT_CASE_DUE_HOURS))
-    try:
-        from analysis.case_rules import effective_rules  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:  # until analysis/case_rules.py (issue 24's rules) is merged: the same four rules
-        return [
-            _stand_in_rule(key, label, threshold, changes, default_due)
-            for key, label, threshold in _STAND_IN_RULES
-        ]
-    return list(effective_rules(changes, default_due))
+@st.cache_data(ttl=3600, max_entries=4, show_spinner="Comparing the customers followed up…")
+def load_case_outcomes(version: int, stamp: tuple[int, str]) -> CaseOutcomes:
+    """Did following up help (analysis.case_outcomes_pipeline.read_case_outcomes): cached on the store's data
+    version (new answers and orders) and on the cases' `stamp` (cases_stamp: a case moved on)."""
+    from analysis.case_outcomes_pipeline import read_case_outcomes  # imported when used: not at start-up
 
-
-def _stand_in_rule(
-    key: str, label: str, threshold: int | None, changes: dict[str, RuleChange], default_due: int
-) -> CaseRuleShown:
-    change = changes.get(key)
-    if change is None:
-        return CaseRuleShown(key, label, True, threshold, None, default_due)
-    kept = change.threshold if threshold is not None else None
-    return CaseRuleShown(key, label, change.enabled, kept, change.assignee, change.due_hours)
+    orders = load_orders(version) if load_has_orders(version) else None
+    return read_case_outcomes(get_engine(), get_settings().timezone, orders=orders)
 
 
 NO_CONTACT_KEY = (
@@ -419,18 +404,16 @@ def load_contacts(author_hashes: Sequence[str]) -> ContactsShown:
     """The email addresses that the respondents of `author_hashes` gave (store.contacts.read_contacts, decrypted
     with PULSE_CONTACT_KEY). Not cached: decrypted addresses are never kept in the server's memory beyond the
     run that shows them. Callers show them to editors and admins only."""
-    key = getattr(get_settings(), "contact_key", None)
-    try:
-        from store.contacts import read_contacts  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:  # until store/contacts.py (issue 24's contacts) is merged
-        return ContactsShown({}, NO_CONTACT_KEY)
+    key = get_settings().contact_key
     if key is None:
         return ContactsShown({}, NO_CONTACT_KEY)
+    from pulse.contact_crypto import ContactKeyError  # cryptography: only with a key, and not at start-up
+    from store.contacts import read_contacts
+
     wanted = [author for author in author_hashes if author]
     if not wanted:
         return ContactsShown({})
     try:
-        return ContactsShown(dict(read_contacts(get_engine(), wanted, key)))
-    except PulseError as error:  # a key that opens only some: show those, and say why not the others
-        readable = getattr(error, "readable", {})
-        return ContactsShown(dict(readable), f"{error.message} {error.hint or ''}".strip())
+        return ContactsShown(read_contacts(get_engine(), wanted, key))
+    except ContactKeyError as error:  # a key that opens only some: show those, and say why not the others
+        return ContactsShown(error.readable, f"{error.message} {error.hint or ''}".strip())

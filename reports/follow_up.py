@@ -155,7 +155,7 @@ def open_cases_words(open_n: int, overdue_n: int) -> str:
     """'4 open cases, 1 overdue' ('no open cases' when there are none)."""
     if open_n == 0:
         return "no open cases"
-    return f"{plural(open_n, 'open case')}, {overdue_n or 'none'} overdue"
+    return f"{plural(open_n, 'open case')}, {f'{overdue_n:,}' if overdue_n else 'none'} overdue"
 
 
 def follow_up_link_label(open_n: int, overdue_n: int) -> str:

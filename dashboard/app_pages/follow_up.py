@@ -19,8 +19,12 @@ from dashboard.auth import allowed
 from dashboard.case_editor import render_case_actions, render_rules_editor, signed_in_name
 from dashboard.components import render_empty_state, render_flash, render_kpi_row
 from dashboard.data import (
+    cases_stamp,
+    data_version,
     get_settings,
     load_case_events,
+    load_case_notifications,
+    load_case_outcomes,
     load_case_rules,
     load_cases,
     load_contacts,
@@ -36,6 +40,7 @@ from reports.follow_up import (
     format_hours,
     in_time_help,
     median_help,
+    outcome_sentences,
     status_words,
 )
 from store.schema import CASE_STATUSES
@@ -128,6 +133,7 @@ def render_case(case: dict[str, Any], now: datetime, reasons: dict[str, str], us
         if allowed("editor"):
             render_case_actions(case, user_names)
         render_history(case_id, reasons)
+        render_notifications(case_id)
 
 
 def render_contact(case: dict[str, Any]) -> None:
@@ -171,6 +177,40 @@ def render_history(case_id: int, reasons: dict[str, str]) -> None:
             "Note": st.column_config.TextColumn("Note", width="large"),
         },
     )
+
+
+def render_notifications(case_id: int) -> None:
+    """Who was told of the case, and how that went (each failed attempt's error too)."""
+    notifications = load_case_notifications(case_id)
+    if notifications.is_empty():
+        return
+    timezone = get_settings().timezone
+    failed = notifications.filter(pl.col("status") == "failed").height
+    label = f"Notifications ({notifications.height}" + (f", {failed} failed)" if failed else ")")
+    with st.expander(label):
+        st.dataframe(
+            notifications.select(
+                pl.col("channel").alias("Channel"),
+                pl.col("target").alias("To"),
+                pl.col("status").alias("Status"),
+                pl.col("attempts").alias("Attempts"),
+                pl.col("sent_at").dt.convert_time_zone(timezone).alias("Sent"),
+                pl.col("next_attempt_at").dt.convert_time_zone(timezone).alias("Next attempt"),
+                pl.col("last_error").alias("Last error"),
+            ),
+            hide_index=True,
+            width="stretch",
+            placeholder=EMPTY,
+            column_config={
+                "Sent": st.column_config.DatetimeColumn("Sent", format="D MMM YYYY, HH:mm"),
+                "Next attempt": st.column_config.DatetimeColumn("Next attempt", format="D MMM YYYY, HH:mm"),
+                "Last error": st.column_config.TextColumn("Last error", width="large"),
+            },
+        )
+        if failed:
+            st.caption(
+                "`pulse cases notify --retry-failed` tries the failed ones again once the setting is fixed."
+            )
 
 
 def linked_case() -> int | None:
@@ -308,6 +348,11 @@ else:
             on_change=keep_case_in_link,
         )
         render_case(by_id[picked], now, reasons, user_names)
+
+    with st.expander("Did following up help?"):
+        outcomes = load_case_outcomes(data_version(), cases_stamp(cases))
+        for sentence in outcome_sentences(outcomes):
+            st.markdown(markdown_literal(sentence))
 
     weekly = weekly_case_measures(cases, now, settings.timezone).tail(13)
     with st.expander("By week"):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from analysis.case_measures import count_open_cases
 from store.cases import NewCase, create_cases, read_case_events, read_cases, read_rule_changes
 from store.daily_counts import refresh_daily_counts
 from store.engine import build_engine
@@ -103,12 +104,12 @@ def test_follow_up_page__without_cases_says_how_they_are_made_and_shows_the_rule
     )
     (rules,) = app.dataframe
     assert rules.value["Rule"].tolist() == [
-        "Detractor",
-        "Impersonal service",
-        "Low stars",
-        "Asks for contact",
+        "Detractor (NPS 0-6)",
+        "Impersonal-service complaint",
+        "Review of 1-2 stars",
+        "Asks to be contacted",
     ]
-    assert rules.value["Threshold"].tolist() == ["NPS at most 6", "", "Stars at most 2", ""]
+    assert rules.value["First contact due within (business hours)"].tolist() == [48] * 4
     assert not app.metric
 
 
@@ -128,7 +129,11 @@ def test_follow_up_page__answers_first_and_lists_overdue_first_then_by_due_time(
     assert case_ids_listed(app) == [three_cases["S2"], three_cases["S1"], three_cases["S3"]]
     (listed,) = [frame for frame in app.dataframe if "Customer said" in frame.value.columns]
     assert listed.value["Due"].tolist()[0] == "🔴 overdue by 5 h"
-    assert listed.value["Why"].tolist() == ["Low stars", "Detractor", "Impersonal service"]
+    assert listed.value["Why"].tolist() == [
+        "Review of 1-2 stars",
+        "Detractor (NPS 0-6)",
+        "Impersonal-service complaint",
+    ]
     # open access: no "my cases", every case; the first listed is open
     assert not [control for control in app.segmented_control if control.key == "follow_up__whose"]
     assert app.selectbox(key="follow_up__case").value == three_cases["S2"]
@@ -140,11 +145,11 @@ def test_follow_up_page__a_link_opens_its_case(
 ) -> None:  # type: ignore[no-untyped-def]
     app = follow_up_page(empty_store_url, use_database, case=three_cases["S3"])
     assert app.selectbox(key="follow_up__case").value == three_cases["S3"]
-    assert app.subheader[0].value == f"Case {three_cases['S3']}: Impersonal service"
+    assert as_read(app.subheader[0].value) == f"Case {three_cases['S3']}: Impersonal-service complaint"
     assert WORDS["S3"] in [text.value for text in app.text]
     app.selectbox(key="follow_up__case").select(three_cases["S1"]).run()
     assert app.query_params["case"] == str(three_cases["S1"])  # the link follows the pick
-    assert app.subheader[0].value == f"Case {three_cases['S1']}: Detractor"
+    assert as_read(app.subheader[0].value) == f"Case {three_cases['S1']}: Detractor (NPS 0-6)"
 
 
 def test_follow_up_page__a_viewer_sees_no_contact_details_and_no_buttons(  # type: ignore[no-untyped-def]
@@ -198,7 +203,7 @@ def test_follow_up_page__an_editor_assigns_contacts_and_resolves_and_the_history
     assert (stored["status"], stored["assignee"]) == ("resolved", "eve")
     assert stored["first_contact_at"] is not None and stored["closed_at"] is not None
     assert history(app) == [
-        ("pulse", 'Made by the rule "Detractor"'),
+        ("pulse", 'Made by the rule "Detractor (NPS 0-6)"'),
         ("eve", "Assigned to eve"),
         ("eve", "Assigned (was New)"),
         ("eve", "Contacted (was Assigned)"),
@@ -247,7 +252,7 @@ def test_follow_up_page__an_admin_saves_a_rule_change(
     app.button(key="follow_up__save_rules").click().run()
     assert not app.exception, app.exception
     assert as_read(app.success[0].value).startswith(
-        "Saved the rules: Detractor, Low stars, Asks for contact."
+        "Saved the rules: Detractor (NPS 0-5); Review of 1-2 stars; Asks to be contacted."
     )
     changes = read_rule_changes(build_engine(empty_store_url))
     assert (changes["detractor"].threshold, changes["detractor"].due_hours) == (5, 48)
@@ -255,7 +260,8 @@ def test_follow_up_page__an_admin_saves_a_rule_change(
     assert changes["low_stars"].due_hours == 24
     assert "impersonal" not in changes  # unchanged rules are not written
     rules = next(frame for frame in app.dataframe if "Rule" in frame.value.columns).value
-    assert rules["Threshold"].tolist()[0] == "NPS at most 5"
+    assert rules["Rule"].tolist()[0] == "Detractor (NPS 0-5)"
+    assert rules["First contact due within (business hours)"].tolist() == [48, 48, 24, 48]
     app.button(key="follow_up__save_rules").click().run()
     assert any(info.value == "Nothing changed." for info in app.info)
 
@@ -280,13 +286,15 @@ def test_pulse_page__links_to_the_follow_up_page_with_its_counts_and_quotes_to_t
     demo_with_cases: tuple[str, dict[int, int]], use_database
 ) -> None:  # type: ignore[no-untyped-def]
     url, cases = demo_with_cases
+    open_n, overdue_n = count_open_cases(read_cases(build_engine(url)), datetime.now(UTC))
+    assert open_n and overdue_n  # the demo's own open cases and the one made overdue here
     use_database(url)
     app = AppTest.from_file(APP, default_timeout=120)
     app.run()
     assert not app.exception, app.exception
     links = page_links(app)
-    summary = [link for link in links if link.label.startswith("Follow-up:")]  # type: ignore[attr-defined]
-    assert [link.label for link in summary] == [f"Follow-up: {len(cases)} open cases, 1 overdue"]  # type: ignore[attr-defined]
+    summary = [link.label for link in links if link.label.startswith("Follow-up:")]  # type: ignore[attr-defined]
+    assert summary == [f"Follow-up: {open_n:,} open cases, {overdue_n} overdue"]
     quoted = [link for link in links if link.label.startswith("Follow-up case")]  # type: ignore[attr-defined]
     assert 1 <= len(quoted) == len(app.text)  # every quote of the week has its case
     for link in quoted:
