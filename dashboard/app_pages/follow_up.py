@@ -12,7 +12,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from analysis.case_measures import case_measures, order_cases, weekly_case_measures
+from analysis.case_measures import CaseMeasures, case_measures, order_cases, weekly_case_measures
 from analysis.personal_data import redact, redact_expr
 from analysis.quotes import shorten
 from dashboard.auth import allowed
@@ -43,11 +43,12 @@ from reports.follow_up import (
     outcome_sentences,
     status_words,
 )
+from store.cases import CLOSED_STATUSES
 from store.schema import CASE_STATUSES
 
 CASE_PARAM = "case"  # ?case=ID opens that case (the links in case notifications: /follow-up?case=ID)
 PICK = "follow_up__case"
-NOT_CLOSED = ("new", "assigned", "contacted")
+NOT_CLOSED = [status for status in CASE_STATUSES if status not in CLOSED_STATUSES]  # listed at first
 
 
 def case_list_table(
@@ -147,7 +148,7 @@ def render_contact(case: dict[str, Any]) -> None:
         st.markdown("**Contact the customer gave**")
         st.code(email, language=None)  # as given, with a copy button
     elif contacts.problem:
-        st.caption(markdown_literal(contacts.problem))
+        st.caption(contacts.problem)  # Pulse's own words (with `commands`), never what someone typed
     else:
         st.caption("The customer gave no contact details.")
 
@@ -213,6 +214,14 @@ def render_notifications(case_id: int) -> None:
             )
 
 
+def case_label(case: dict[str, Any], reasons: dict[str, str], timezone: str) -> str:
+    """'Case 12 · Detractor (NPS 0-6) · written 2 Dec 2026, 10:05': what does not change as the case moves on.
+    The browser sends back the label it shows, so a label that changed with the case's status would no longer
+    be found after a move (and the box would fall back to another case)."""
+    written = format_moment(case["feedback_created_at"], timezone)
+    return f"Case {case['id']} · {reasons.get(case['reason'], case['reason'])} · written {written}"
+
+
 def linked_case() -> int | None:
     """The case that the link's ?case=ID asks for; None when it names none."""
     try:
@@ -224,13 +233,13 @@ def linked_case() -> int | None:
 def keep_case_in_link() -> None:
     """The picker's callback: the link names the case picked, so that it can be shared or reloaded."""
     picked = st.session_state.get(PICK)
-    if picked is None:
-        st.query_params.pop(CASE_PARAM, None)
-    else:
+    if isinstance(picked, int):
         st.query_params[CASE_PARAM] = str(picked)
+    else:
+        st.query_params.pop(CASE_PARAM, None)
 
 
-def kpis(measures: Any) -> list[Kpi]:
+def kpis(measures: CaseMeasures) -> list[Kpi]:
     return [
         Kpi("Open cases", f"{measures.open_n:,}", help="Cases not resolved or closed without a reply."),
         Kpi(
@@ -288,7 +297,7 @@ else:
         "Status",
         CASE_STATUSES,
         selection_mode="multi",
-        default=list(NOT_CLOSED),
+        default=NOT_CLOSED,
         format_func=status_words,
         key="follow_up__status",
         help="None chosen: every status.",
@@ -334,16 +343,13 @@ else:
         choices.insert(0, linked)
     if linked is not None and st.session_state.get(PICK) != linked:
         st.session_state[PICK] = linked  # a link (or the Pulse page's) opens its case
-    elif st.session_state.get(PICK) not in choices:
+    elif not isinstance(st.session_state.get(PICK), int) or st.session_state.get(PICK) not in choices:
         st.session_state[PICK] = choices[0] if choices else None
     if choices:
         picked = st.selectbox(
             "Case",
             choices,
-            format_func=lambda case_id: (
-                f"{case_id} · {reasons.get(by_id[case_id]['reason'], by_id[case_id]['reason'])} · "
-                f"{status_words(by_id[case_id]['status'])}"
-            ),
+            format_func=lambda case_id: case_label(by_id[case_id], reasons, settings.timezone),
             key=PICK,
             on_change=keep_case_in_link,
         )

@@ -11,7 +11,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis.case_measures import count_open_cases
+from pulse.contact_crypto import new_key
 from store.cases import NewCase, create_cases, read_case_events, read_cases, read_rule_changes
+from store.contacts import write_contacts
 from store.daily_counts import refresh_daily_counts
 from store.engine import build_engine
 from store.feedback import read_feedback, upsert_feedback
@@ -215,6 +217,28 @@ def test_follow_up_page__an_editor_assigns_contacts_and_resolves_and_the_history
     app.pills(key="follow_up__status").set_value([]).run()
     assert case_ids_listed(app) == [case_id]
     assert [button.key for button in app.button if button.key == f"follow_up__reopen_{case_id}"]
+
+
+def test_follow_up_page__contact_details_need_the_key_and_the_editor_role(  # type: ignore[no-untyped-def]
+    three_cases: dict[str, int], empty_store_url: str, use_database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = new_key()
+    write_contacts(build_engine(empty_store_url), {"a" * 64: "jo.customer@example.com"}, key)
+    case_id = three_cases["S1"]  # the respondent who gave the address
+    app = follow_up_page(empty_store_url, use_database, case=case_id)  # open access: an admin; no key set
+    assert any(caption.value.startswith("No contact details kept") for caption in app.caption)
+    assert not app.get("code")
+
+    monkeypatch.setenv("PULSE_CONTACT_KEY", key)
+    editor = follow_up_page(empty_store_url, use_database, case=case_id)
+    assert [block.value for block in editor.get("code")] == ["jo.customer@example.com"]  # type: ignore[attr-defined]
+    editor.selectbox(key="follow_up__case").select(three_cases["S3"]).run()  # gave none
+    assert any(caption.value == "The customer gave no contact details." for caption in editor.caption)
+
+    monkeypatch.setenv("PULSE_CONTACT_KEY", new_key())  # another key cannot open it, and says so
+    other = follow_up_page(empty_store_url, use_database, case=case_id)
+    assert not other.get("code")
+    assert any("cannot be read with PULSE_CONTACT_KEY" in caption.value for caption in other.caption)
 
 
 def test_follow_up_page__open_access_records_dashboard_and_a_typed_assignee(

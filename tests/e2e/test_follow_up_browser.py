@@ -21,16 +21,23 @@ pytestmark = [
 
 
 def test_follow_up__from_a_quote_on_the_pulse_page_to_resolved(demo_database: str, tmp_path: Path) -> None:
-    url, cases = demo_copy_with_cases(demo_database, tmp_path)
+    url, _ = demo_copy_with_cases(demo_database, tmp_path)
+    engine = build_engine(url)
+    statuses = dict(zip(*read_cases(engine).select("id", "status").get_columns(), strict=True))
+    engine.dispose()
     with serve(url) as address, browser_page() as page:
         page.goto(address)
         wait_for_chart(page)
         expect(
-            page.get_by_role("link", name=f"Follow-up: {len(cases)} open cases, 1 overdue")
+            page.get_by_role("link", name=re.compile(r"Follow-up: [\d,]+ open cases, [\d,]+ overdue"))
         ).to_be_visible()
-        quoted = page.get_by_role("link", name="Follow-up case").first
-        case_id = int(re.findall(r"Follow-up case (\d+)", quoted.inner_text())[0])  # after the icon's name
-        quoted.click()
+        quoted = page.get_by_role("link", name="Follow-up case")
+        quoted.first.wait_for(timeout=30_000)
+        shown = [int(re.findall(r"Follow-up case (\d+)", text)[0]) for text in quoted.all_inner_texts()]
+        waiting = [case_id for case_id in shown if statuses[case_id] in ("new", "assigned")]
+        assert waiting, f"no quoted case waits for contact: {[(c, statuses[c]) for c in shown]}"
+        case_id = waiting[0]
+        quoted.nth(shown.index(case_id)).click()
         page.get_by_role("heading", name=f"Case {case_id}:").wait_for(timeout=90_000)
         settle(page)
         assert page.url.endswith(f"/follow-up?case={case_id}")
@@ -42,6 +49,7 @@ def test_follow_up__from_a_quote_on_the_pulse_page_to_resolved(demo_database: st
         page.get_by_text(f"Case {case_id}: Resolved.").wait_for(timeout=90_000)
         settle(page)
         expect(page.get_by_text("Resolved (was Contacted)")).to_be_visible()  # the history, on the page
+        assert page.url.endswith(f"/follow-up?case={case_id}")  # still this case's link
     engine = build_engine(url)
     stored = read_cases(engine, case_ids=[case_id]).row(0, named=True)
     events = read_case_events(engine, case_id)
