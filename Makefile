@@ -49,6 +49,7 @@ screenshot: $(VENV)/.installed-dev
 
 demo-data: $(BIN)/python
 	$(BIN)/python data/demo/generate.py
+	$(BIN)/python data/demo/cases.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

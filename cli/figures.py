@@ -174,7 +174,8 @@ def impact(context: Context, weeks: int, burn_in: int, as_json: bool) -> None:
 @with_context
 def digest(context: Context, week: datetime | None, send: bool, recipients: tuple[str, ...]) -> None:
     """The weekly digest: NPS, CSAT, responses, negative comments and impersonal complaints against last week
-    with 95% intervals, the week's alerts, and the top and rising themes. Printed, or sent with --send."""
+    with 95% intervals, the week's alerts, the follow-up cases (when there are any: new, contacted in time,
+    overdue, and whether following up helped), and the top and rising themes. Printed, or sent with --send."""
     from analysis.digest_pipeline import read_digest_figures
     from reports.digest import build_digest
 
@@ -190,6 +191,8 @@ def digest(context: Context, week: datetime | None, send: bool, recipients: tupl
         figures.week,
         figures.impacts,
         figures.by_channel,
+        figures.follow_up_week,
+        figures.case_outcomes,
     )
     if not send:
         click.echo(content.text(), nl=False)

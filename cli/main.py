@@ -6,12 +6,14 @@ from typing import Any
 
 import click
 
+from cli.cases import cases
 from cli.clv import clv
 from cli.collect import collect
 from cli.context import Context
 from cli.corrections import corrections
 from cli.db import backup, db, restore
 from cli.figures import digest, impact, metrics
+from cli.hooks import hooks
 from cli.imports import import_file
 from cli.pipeline import analyze, demo, score, serve
 from cli.printing import print_error
@@ -60,5 +62,7 @@ for command in (
     themes,
     export,
     corrections,
+    hooks,
+    cases,
 ):
     main.add_command(command)

@@ -26,10 +26,10 @@ if TYPE_CHECKING:
 @click.option("--if-empty", is_flag=True, help="Load only when the store holds no feedback yet.")
 @with_context
 def demo(context: Context, if_empty: bool) -> None:
-    """Load the demo dataset: a bakery-café's surveys, reviews, Reddit mentions, orders, staff observations and
-    rollouts."""
+    """Load the demo dataset: a bakery-café's surveys, reviews, Reddit mentions, orders, rollouts, the
+    follow-up cases its staff worked and what its staff observed."""
     from collectors.base import run_collector
-    from collectors.demo import DemoCollector, load_demo_observations, load_demo_orders
+    from collectors.demo import DemoCollector, load_demo_cases, load_demo_observations, load_demo_orders
     from collectors.rollouts import import_rollouts
     from store.feedback import count_feedback
 
@@ -44,20 +44,24 @@ def demo(context: Context, if_empty: bool) -> None:
     orders = load_demo_orders(engine, settings.demo_dir)
     observations = load_demo_observations(engine, settings.demo_dir)
     added, present = import_rollouts(engine, settings.demo_dir / "rollouts.csv", by="demo")
+    cases = load_demo_cases(engine, settings.demo_dir)
     judge_rollouts(engine)
     click.echo(
         f"Demo loaded: {result.new} new feedback items, {result.duplicate} already there, "
         f"{result.rejected} rejected; {orders.new} new orders ({orders.duplicate} already there); "
         f"{added} rollouts added ({present} already there); "
-        f"{observations.new} new staff observations ({observations.duplicate} already there)."
+        f"{observations.new} new staff observations ({observations.duplicate} already there); "
+        f"{cases.new} follow-up cases added "
+        f"({cases.present} already there; {cases.open} open and {cases.closed} closed in all)."
     )
 
 
 @click.command()
 @with_context
 def analyze(context: Context) -> None:
-    """Score sentiment and impersonal-experience complaints of feedback not yet scored, and fit customer
-    lifetime value on the orders when they changed since the last fit."""
+    """Score sentiment and impersonal-experience complaints of feedback not yet scored, fit customer lifetime
+    value on the orders when they changed since the last fit, and open follow-up cases for the recent feedback
+    that meets the rules (`pulse cases rules`; never two for one item)."""
     from analysis.pipeline import read_pending, score_new_feedback
 
     engine = context.engine
@@ -69,6 +73,25 @@ def analyze(context: Context) -> None:
             scored = score_new_feedback(engine, progress, pending)
         click.echo(f"Scored {scored} feedback items.")
     fit_customer_values(context)
+    open_follow_up_cases(context)
+
+
+def open_follow_up_cases(context: Context) -> None:
+    """`pulse analyze`'s last step: open the follow-up cases the rules ask for (after scoring, which the
+    impersonal rule needs) and send their notifications, then say what it opened and how many cases are open and
+    overdue."""
+    from analysis.cases_pipeline import open_cases, tally_cases
+    from reports.case_summary import opened_sentence
+
+    run = open_cases(context.engine, context.settings)
+    tally = tally_cases(context.engine)
+    click.echo(opened_sentence(run.made.by_reason, tally.open, tally.overdue))
+    notified = run.notified
+    if notified.sent or notified.retried or notified.failed:
+        click.echo(
+            f"Notifications: {notified.sent} sent, {notified.retried} to try again "
+            f"(`pulse cases notify`), {notified.failed} failed for good."
+        )
 
 
 def fit_customer_values(context: Context) -> None:

@@ -1,5 +1,5 @@
 """The demo dataset (data/demo/): surveys, reviews, Reddit mentions, orders and staff observations of a
-bakery-café."""
+bakery-café, and the follow-up cases its staff worked (cases.csv, with each case's history)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,16 @@ import polars as pl
 
 from collectors.base import CollectContext, SourceBatch
 from pulse.errors import InputError
+from store.cases import (
+    NewCase,
+    assign_case,
+    count_cases,
+    create_cases,
+    read_case_events,
+    read_cases,
+    read_feedback_ids,
+    set_case_status,
+)
 from store.engine import Engine
 from store.feedback import UpsertCounts
 from store.observations import Observation, add_observations, observation
@@ -186,3 +196,110 @@ def read_demo_observations(folder: Path) -> list[Observation]:
 def load_demo_observations(engine: Engine, folder: Path) -> UpsertCounts:
     """Store the demo's staff observations (again: adds nothing)."""
     return add_observations(engine, read_demo_observations(folder), OBSERVATIONS)
+
+
+# cases.csv's `source`: the demo file its feedback is in
+CASE_SOURCES = {"survey": SURVEYS, "review": REVIEWS, "mention": MENTIONS}
+
+
+@dataclass(frozen=True)
+class DemoCases:
+    """What load_demo_cases did: cases made now, cases there already, and the store's open and closed cases."""
+
+    new: int
+    present: int
+    open: int
+    closed: int
+
+
+@dataclass(frozen=True)
+class CaseStep:
+    """One change in a demo case's history, replayed through store.cases at its moment."""
+
+    at: datetime
+    action: str  # assign (value: the assignee) or status (value: the status)
+    value: str
+    by: str
+    note: str | None = None
+
+
+def case_steps(row: Row) -> list[CaseStep]:
+    """The history of a cases.csv row after its making (data/demo/cases.py writes it), oldest first."""
+    steps = []
+    if row["assigned_by"] and row["assigned_by"] != "pulse":
+        steps.append(CaseStep(_moment(row["assigned_at"]), "assign", row["assignee"], row["assigned_by"]))
+    by = row["assignee"] or "demo"
+    if row["contacted_at"]:
+        steps.append(
+            CaseStep(_moment(row["contacted_at"]), "status", "contacted", by, row["contact_note"] or None)
+        )
+    if row["closed_at"]:
+        steps.append(
+            CaseStep(_moment(row["closed_at"]), "status", row["status"], by, row["close_note"] or None)
+        )
+    return steps
+
+
+def read_demo_cases(folder: Path) -> list[Row]:
+    """The rows of the demo's cases.csv; none when the folder has no cases.csv (a demo from before cases)."""
+    path = folder / "cases.csv"
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def load_demo_cases(engine: Engine, folder: Path) -> DemoCases:
+    """Make the demo's follow-up cases with their history, each change at its own moment and by its own person
+    (store.cases: create_cases, assign_case, set_case_status), as if the staff had worked them. Again: adds
+    nothing. A case's steps are replayed only when later than its last recorded change, so a load that stopped
+    half-way goes on where it stopped, and a case the pipeline made first for the same feedback (`pulse analyze`
+    before the cases were loaded) is left as it is. Rows whose feedback is not stored are skipped."""
+    rows = read_demo_cases(folder)
+    ids: dict[tuple[str, str], int] = {}
+    for kind, source in CASE_SOURCES.items():
+        wanted = [row["external_id"] for row in rows if row["source"] == kind]
+        ids.update(
+            {(kind, key): value for key, value in read_feedback_ids(engine, source.name, wanted).items()}
+        )
+    existing = read_cases(engine).select("feedback_id", "id")
+    case_of: dict[int, int] = dict(existing.iter_rows())
+    new = present = 0
+    for row in rows:
+        feedback_id = ids.get((row["source"], row["external_id"]))
+        if feedback_id is None:
+            continue
+        if feedback_id in case_of:
+            present += 1
+            continue
+        assignee = row["assignee"] if row["assigned_by"] == "pulse" else None
+        made = create_cases(
+            engine,
+            [NewCase(feedback_id, row["reason"], _moment(row["due_at"]), assignee or None)],
+            now=_moment(row["created_at"]),
+        )
+        case_of[feedback_id] = made[0] if made else -1
+        new += bool(made)
+    _replay_histories(engine, rows, ids, case_of)
+    counts = count_cases(engine)
+    closed = counts["resolved"] + counts["no_reply"]
+    return DemoCases(new=new, present=present, open=sum(counts.values()) - closed, closed=closed)
+
+
+def _replay_histories(
+    engine: Engine, rows: list[Row], ids: dict[tuple[str, str], int], case_of: dict[int, int]
+) -> None:
+    events = read_case_events(engine)
+    last: dict[int, datetime] = dict(events.group_by("case_id").agg(pl.col("at").max()).iter_rows())
+    for row in rows:
+        feedback_id = ids.get((row["source"], row["external_id"]))
+        case_id = case_of.get(feedback_id, -1) if feedback_id is not None else -1
+        if case_id < 0:
+            continue
+        for step in case_steps(row):
+            if case_id in last and step.at <= last[case_id]:
+                continue  # replayed already, or the case has a later history of its own
+            if step.action == "assign":
+                assign_case(engine, case_id, step.value, step.by, now=step.at)
+            else:
+                set_case_status(engine, case_id, step.value, step.by, note=step.note, now=step.at)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -16,11 +19,13 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from pulse.business_hours import parse_business_hours
 from pulse.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_PATH = PROJECT_ROOT / "data" / "pulse.db"
 SmtpSecurity = Literal["starttls", "ssl", "none"]
+EMAIL_ADDRESS = re.compile(r"[^@\s,<>]+@[^@\s,<>]+\.[^@\s,<>]+")  # one plain address, as a setting lists it
 
 
 class Settings(BaseSettings):
@@ -136,17 +141,112 @@ class Settings(BaseSettings):
         "false is none; PULSE_SMTP_SECURITY wins when both are set.",
     )
     digest_sender: str | None = Field(
-        default=None, description="From address of the weekly digest, e.g. pulse@example.com."
+        default=None,
+        description="From address of the weekly digest and of case notifications, e.g. pulse@example.com.",
     )
     digest_recipients: Annotated[list[str], NoDecode] = Field(
         default=[], description="Comma-separated addresses that `pulse digest --send` sends the digest to."
     )
+    notify_email: Annotated[list[str], NoDecode] = Field(
+        default=[],
+        description="Comma-separated addresses that get an email for every new follow-up case (through the SMTP "
+        "server above).",
+    )
+    notify_assignee_email: bool = Field(
+        default=True,
+        description="Email each new case to its assignee too, at their account's email address, when they have one.",
+    )
+    notify_slack_url: SecretStr | None = Field(
+        default=None,
+        description="Slack incoming-webhook URL that every new case is posted to (a secret: environment only).",
+    )
+    notify_teams_url: SecretStr | None = Field(
+        default=None,
+        description="Microsoft Teams webhook URL (a Workflows flow started by a webhook request) that every new case "
+        "is posted to as an Adaptive Card (a secret: environment only).",
+    )
+    notify_max_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=20,
+        description="Attempts at sending each case notification before it is marked failed; retries wait 1, 2, 4, "
+        "8... minutes, or as long as the server's Retry-After asks.",
+    )
+    dashboard_url: str | None = Field(
+        default=None,
+        description="The dashboard's address as your team opens it, e.g. https://pulse.example.com: case "
+        "notifications link to the case's Follow-up page there; unset, they carry no link.",
+    )
+    hooks_port: int = Field(
+        default=8502,
+        ge=1,
+        le=65535,
+        description="Port of `pulse hooks serve`, the receiver of survey responses sent by Typeform, Tally and "
+        "Google Forms.",
+    )
+    hooks_typeform_secret: SecretStr | None = Field(
+        default=None,
+        description="The secret of the form's Typeform webhook (a secret: environment only); unset, Typeform's "
+        "deliveries are refused.",
+    )
+    hooks_tally_secret: SecretStr | None = Field(
+        default=None,
+        description="The signing secret of the form's Tally webhook (a secret: environment only); unset, Tally's "
+        "deliveries are refused.",
+    )
+    hooks_google_forms_secret: SecretStr | None = Field(
+        default=None,
+        description="The secret that Pulse's Apps Script (docs/google-forms-webhook.gs) signs Google Forms "
+        "responses with (a secret: environment only); unset, they are refused.",
+    )
+    # Follow-up cases (analysis/case_rules.py, `pulse cases`)
+    business_hours: str = Field(
+        default="Mon-Fri 09:00-17:00",
+        description="When the business is open, in PULSE_TIMEZONE: the hours in which a follow-up case's time to "
+        'first contact runs, e.g. "Mon-Sat 08:00-18:00" or "Mon-Fri 09:00-17:00, Sat 10:00-14:00".',
+    )
+    business_closed_days: Annotated[list[date], NoDecode] = Field(
+        default=[],
+        description="Comma-separated dates (YYYY-MM-DD) on which the business is closed, e.g. bank holidays: a "
+        "follow-up case's clock does not run on them.",
+    )
+    case_due_hours: int = Field(
+        default=48,
+        ge=1,
+        le=2000,
+        description="Business hours from a follow-up case's opening to its first contact being due, for the "
+        "rules whose time the owner has not changed.",
+    )
+    case_lookback_days: int = Field(
+        default=14,
+        ge=1,
+        description="How old feedback can be and still open a follow-up case when `pulse analyze` runs "
+        "(so that importing years of history opens none for old feedback).",
+    )
 
-    @field_validator("reddit_subreddits", "reddit_keywords", "digest_recipients", mode="before")
+    @field_validator(
+        "reddit_subreddits", "reddit_keywords", "digest_recipients", "notify_email", mode="before"
+    )
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("business_closed_days", mode="before")
+    @classmethod
+    def _comma_separated_dates(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("business_hours")
+    @classmethod
+    def _readable_business_hours(cls, value: str) -> str:
+        try:
+            parse_business_hours(value)
+        except ConfigError as error:
+            raise ValueError(f"{error.message} {error.hint}") from error
         return value
 
     @field_validator("smtp_security", mode="before")
@@ -155,6 +255,40 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return value.strip().lower() or None
         return value
+
+    @field_validator("notify_email")
+    @classmethod
+    def _email_addresses(cls, value: list[str]) -> list[str]:
+        for address in value:
+            if not EMAIL_ADDRESS.fullmatch(address):
+                raise ValueError(f"{address!r} is not an email address (name@example.com)")
+        return value
+
+    @field_validator("notify_slack_url", "notify_teams_url")
+    @classmethod
+    def _webhook_address(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        parts = urlsplit(value.get_secret_value().strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            # the message never repeats the value: it is a secret
+            raise ValueError("is not a web address: paste the webhook's whole URL, starting https://")
+        return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("dashboard_url", mode="before")
+    @classmethod
+    def _web_address(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        address = value.strip().rstrip("/")
+        if not address:
+            return None
+        parts = urlsplit(address)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(
+                f"{value!r} is not a web address; use the dashboard's, e.g. https://pulse.example.com"
+            )
+        return address
 
     @field_validator("timezone")
     @classmethod

@@ -1,7 +1,8 @@
 """The weekly digest: what the owner reads on Monday morning. The week's NPS, CSAT, responses, negative
 comments and impersonal complaints, each against the week before and with its 95% interval; the week's alerts
-(analysis.alerts); and what customers talked about: the week's biggest themes and those rising against the
-four weeks before (analysis.themes). As plain text and as a simple HTML page; reports/mail.py sends it. Built
+(analysis.alerts); the follow-up of unhappy customers when there are cases (the week's new cases, contact within
+the due time, what is overdue, and whether following up helped: reports/follow_up.py); and what customers talked
+about: the week's biggest themes and those rising against the four weeks before (analysis.themes). As plain text and as a simple HTML page; reports/mail.py sends it. Built
 from frames of numbers (build_digest), which analysis/digest_pipeline.py reads from the store:
 
     figures = read_digest_figures(engine, timezone="Europe/London")   # the latest week
@@ -19,11 +20,13 @@ from typing import Any
 import polars as pl
 
 from analysis.alerts import alert_scopes, scoped_alerts
+from analysis.case_outcomes import CaseOutcomes, FollowUpWeek
 from analysis.metrics import chosen_week, period_and_previous
 from analysis.themes.trends import BASELINE_PERIODS, rising_themes
 from pulse.formatting import corrected_note, format_nps, format_points, format_share, format_week, plural
 from reports.alerts import alert_message
 from reports.findings import owner_answer, records_in_view
+from reports.follow_up import follow_up_lines
 
 TOP_THEMES = 3
 
@@ -66,6 +69,7 @@ class Digest:
     rising_themes: list[ThemeLine]
     notes: list[str]
     answer: str | None = None  # reports.findings.owner_answer's sentence, when there are rollouts
+    follow_up: tuple[str, ...] = ()  # reports.follow_up.follow_up_lines, when there are cases
 
     @property
     def subject(self) -> str:
@@ -83,6 +87,7 @@ class Digest:
             *answer,
             ("This week", [compared, *[figure.line() for figure in self.figures], *self.notes]),
             ("Alerts", self.alerts or ["None: no measure moved significantly against the 8 weeks before."]),
+            *([("Follow-up", list(self.follow_up))] if self.follow_up else []),
             ("What customers talked about", [theme.line() for theme in self.top_themes] or [NO_THEMES]),
             ("Rising themes", [theme.line() for theme in self.rising_themes] or [NO_RISING]),
         ]
@@ -118,11 +123,14 @@ def build_digest(
     week: date | None = None,
     impacts: Sequence[dict[str, Any]] = (),
     by_channel: pl.DataFrame | None = None,
+    follow_up_week: FollowUpWeek | None = None,
+    case_outcomes: CaseOutcomes | None = None,
 ) -> Digest:
     """The digest of `week` (its Monday; the latest week with feedback when None) from weekly metrics
     (analysis.metrics.read_period_metrics by week), weekly themes (analysis.themes.theme_periods) and the
     rollouts' stored impact records (the answer to the owner's question, as the Pulse page gives it); with
-    `by_channel` (the weekly metrics per channel), each channel's alerts too."""
+    `by_channel` (the weekly metrics per channel), each channel's alerts too; with `follow_up_week`
+    (analysis.case_outcomes.follow_up_week) a Follow-up section, ending with `case_outcomes` when given."""
     week = chosen_week(weekly, week)
     this, last = period_and_previous(weekly, week)
     notes = []
@@ -144,6 +152,7 @@ def build_digest(
         answer=owner_answer(records_in_view(impacts, None, None, week + timedelta(days=6))).sentence
         if impacts
         else None,
+        follow_up=tuple(follow_up_lines(follow_up_week, case_outcomes)) if follow_up_week else (),
     )
 
 

@@ -123,10 +123,14 @@ def check_mail_settings(settings: Settings, recipients: Sequence[str]) -> None:
 
 
 def send_message(
-    message: EmailMessage, settings: Settings, tls_context: ssl.SSLContext | None = None
+    message: EmailMessage,
+    settings: Settings,
+    tls_context: ssl.SSLContext | None = None,
+    what: str = "the digest",
 ) -> None:
     """Deliver one message through the configured SMTP server, encrypted as PULSE_SMTP_SECURITY says; the
-    server's certificate is checked against `tls_context` (by default the system's certificate authorities)."""
+    server's certificate is checked against `tls_context` (by default the system's certificate authorities).
+    `what` names the message in errors ("the digest", "the case notification")."""
     server = build_smtp_server(settings)
     context = tls_context or ssl.create_default_context()
     try:
@@ -137,9 +141,9 @@ def send_message(
                 client.login(settings.smtp_user, settings.smtp_password.get_secret_value())
             client.send_message(message)
     except smtplib.SMTPException as error:
-        raise refused(error, server) from error
+        raise refused(error, server, what) from error
     except ssl.SSLError as error:  # before OSError, of which it is one
-        raise handshake_failed(error, server) from error
+        raise handshake_failed(error, server, what) from error
     except OSError as error:
         raise unreachable(error, server) from error
 
@@ -151,14 +155,14 @@ def connect(server: SmtpServer, context: ssl.SSLContext) -> smtplib.SMTP:
     return smtplib.SMTP(server.host, server.port, timeout=TIMEOUT_SECONDS)
 
 
-def handshake_failed(error: ssl.SSLError, server: SmtpServer) -> DeliveryError:
+def handshake_failed(error: ssl.SSLError, server: SmtpServer, what: str = "the digest") -> DeliveryError:
     """What a failed TLS handshake means: a certificate Pulse cannot trust, a port that does not speak TLS
     from the first byte, or a server whose TLS this machine will not use."""
     reason = getattr(error, "reason", None) or str(error)  # errors raised by ssl.py itself have no reason
     if isinstance(error, ssl.SSLCertVerificationError):
         return DeliveryError(
             f"Pulse could not verify the TLS certificate of the SMTP server {server.address} "
-            f"({error.verify_message}), so it did not send the digest.",
+            f"({error.verify_message}), so it did not send {what}.",
             hint="Check that PULSE_SMTP_HOST is the host name your provider gives (the certificate names it; "
             "an IP address or another alias does not match), and that this machine's clock and CA "
             "certificates are current. A relay with a certificate of its own CA: point SSL_CERT_FILE at it.",
@@ -186,12 +190,12 @@ def unreachable(error: OSError, server: SmtpServer) -> DeliveryError:
     return DeliveryError(f"Could not reach the SMTP server {server.address}: {error}.", hint=hint)
 
 
-def refused(error: smtplib.SMTPException, server: SmtpServer) -> DeliveryError:
+def refused(error: smtplib.SMTPException, server: SmtpServer, what: str = "the digest") -> DeliveryError:
     """What the server's refusal means, and what to change."""
     where = server.address
     if isinstance(error, smtplib.SMTPNotSupportedError):
         return DeliveryError(
-            f"The SMTP server {where} does not offer STARTTLS, so Pulse did not send the digest in the clear.",
+            f"The SMTP server {where} does not offer STARTTLS, so Pulse did not send {what} in the clear.",
             hint="Use the server's STARTTLS port (usually 587), set PULSE_SMTP_SECURITY=ssl for implicit TLS "
             "(usually port 465), or PULSE_SMTP_SECURITY=none for a relay on this machine or a trusted network.",
         )
@@ -218,7 +222,7 @@ def refused(error: smtplib.SMTPException, server: SmtpServer) -> DeliveryError:
             hint="Set PULSE_DIGEST_SENDER to an address that this server lets you send from.",
         )
     return DeliveryError(
-        f"The SMTP server {where} refused the digest: {error}.",
+        f"The SMTP server {where} refused {what}: {error}.",
         hint="Check the SMTP settings; the server's reply above says what it objected to.",
     )
 

@@ -194,6 +194,19 @@ def read_external_ids(engine: Engine, source: SourceSpec, limit: int | None = No
         return list(connection.execute(query).scalars())
 
 
+def read_feedback_ids(engine: Engine, source_name: str, external_ids: Sequence[str]) -> dict[str, int]:
+    """external id -> the feedback's id, for those of `external_ids` stored in the source `source_name`."""
+    if not external_ids:
+        return {}
+    query = (
+        select(feedback.c.external_id, feedback.c.id)
+        .join(sources, sources.c.id == feedback.c.source_id)
+        .where(sources.c.name == source_name, feedback.c.external_id.in_(list(external_ids)))
+    )
+    with reading(engine) as connection:
+        return {external_id: int(feedback_id) for external_id, feedback_id in connection.execute(query)}
+
+
 def remove_feedback(engine: Engine, source: SourceSpec, external_ids: Sequence[str]) -> int:
     """Delete feedback that was deleted at its source, with everything derived from it; returns the count."""
     with writing(engine) as connection:

@@ -19,9 +19,10 @@ class SurveyFileCollector:
     the mapping; `collect` streams the rows to the store in batches. The first rejects are kept for a report.
     The source is named after the file unless given (or chosen by collectors.surveys.sources, which recognises
     the survey: `store_in`). Rows whose response id is stored in the source under a differently written time
-    count as already there (collectors.surveys.keys)."""
+    count as already there (collectors.surveys.keys). The file may be given as its bytes, with its
+    `file_name` (a response that a survey tool sent to `pulse hooks serve`: hooks/)."""
 
-    path: Path
+    path: Path | bytes
     source_name: str | None = None
     mapping_overrides: Mapping[str, str] | None = None
     preset: str | None = None
@@ -33,12 +34,15 @@ class SurveyFileCollector:
     columns: tuple[str, ...] = ()
     header_row: int | None = None  # the header's row number, when Pulse should not find it itself
     sheet: str | None = None  # the Excel worksheet to read, when not the one that holds the data
+    file_name: str | None = None  # the name of a file given as bytes, for messages and rejected rows
     name: str = field(init=False, default="")
     first_rejects: list[Rejected] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
-        self.path = Path(self.path)
-        self.store_in(self.source_name or f"Survey: {self.path.name}", self.identities, self.columns)
+        if not isinstance(self.path, bytes):
+            self.path = Path(self.path)
+        shown = self.file_name or (self.path.name if isinstance(self.path, Path) else "upload")
+        self.store_in(self.source_name or f"Survey: {shown}", self.identities, self.columns)
 
     def store_in(self, source_name: str, identities: Sequence[str] = (), columns: Sequence[str] = ()) -> None:
         """Store the rows in the source `source_name`, which remembers these identities of the survey."""
@@ -49,7 +53,7 @@ class SurveyFileCollector:
     def plan(self) -> SurveyPlan:
         return plan_survey_file(
             self.path,
-            None,
+            self.file_name,
             self.mapping_overrides,
             self.preset,
             self.dayfirst,

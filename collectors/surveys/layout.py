@@ -45,6 +45,7 @@ class SurveyFile:
     description: str
     preset: str | None = None  # a shape that names its vendor (Typeform's responses API)
     hints: Mapping[str, str] = field(default_factory=dict)  # column -> extra words for matching
+    texts: Mapping[str, str] = field(default_factory=dict)  # column -> its question (a Typeform webhook's)
 
     @property
     def file_name(self) -> str:
@@ -85,9 +86,10 @@ def open_survey(source: Source, file_name: str | None = None, sheet: str | None 
     if not typeform:
         return SurveyFile(table, table.rows, description)
     hints: dict[str, str] = {}
+    texts: dict[str, str] = {}
     seen: dict[str, None] = {}
-    for record in table.records:  # a first pass for the columns and their hints
-        seen.update(dict.fromkeys(_typeform_item(record.value, hints)))
+    for record in table.records:  # a first pass for the columns, their hints and questions
+        seen.update(dict.fromkeys(_typeform_item(record.value, hints, texts)))
     columns = list(seen)
 
     def rows(skipped: list[Unreadable] | None = None) -> Iterator[Row]:
@@ -100,7 +102,7 @@ def open_survey(source: Source, file_name: str | None = None, sheet: str | None 
             item = _typeform_item(entry.value, {})
             yield _position(table, entry), [item.get(column) for column in columns]
 
-    return SurveyFile(table, rows, description, "typeform", hints)
+    return SurveyFile(table, rows, description, "typeform", hints, texts)
 
 
 def _position(table: Table, record: JsonRecord) -> int:
@@ -167,7 +169,7 @@ def read_layout(table: SurveyFile, preset: str | None, header_row: int | None = 
     first = [str(cell).strip() if cell is not None else "" for cell in head[0]]
     second = [str(cell).strip() if cell is not None else "" for cell in head[1]] if len(head) > 1 else []
     third = [str(cell).strip() if cell is not None else "" for cell in head[2]] if len(head) > 2 else []
-    texts = [""] * len(first)
+    texts = [table.texts.get(name, "") for name in first]  # a Typeform webhook's questions, else none
     zones: list[tzinfo | None] = [None] * len(first)
     header_rows = 1
     if chosen == "surveymonkey" and {"response", "openendedresponse"} & {norm(cell) for cell in second}:
@@ -264,10 +266,13 @@ TYPEFORM_TYPE_WORDS = {
 }
 
 
-def _typeform_item(item: Any, hints: dict[str, str]) -> dict[str, Any]:
-    """A Typeform responses-API item as a flat record: ids, dates, hidden fields, one column per answer."""
+def _typeform_item(item: Any, hints: dict[str, str], texts: dict[str, str] | None = None) -> dict[str, Any]:
+    """A Typeform responses-API item as a flat record: ids, dates, hidden fields, one column per answer. A
+    webhook's `form_response` is such an item with the form's `definition` beside it: its questions' titles
+    go into `texts` (column -> question), as a Qualtrics export's question row does."""
     if not isinstance(item, dict):
         return flatten(item)
+    titles = _definition_titles(item.get("definition"))
     flat: dict[str, Any] = {
         "response_id": item.get("response_id") or item.get("token"),
         "submitted_at": item.get("submitted_at"),
@@ -287,7 +292,20 @@ def _typeform_item(item: Any, hints: dict[str, str]) -> dict[str, Any]:
         words = words or TYPEFORM_TYPE_WORDS.get(str(answer.get("type")), "")
         if words:
             hints[column] = words
+        title = titles.get(str(question.get("id")))
+        if title and texts is not None:
+            texts[column] = title
     return flat
+
+
+def _definition_titles(definition: Any) -> dict[str, str]:
+    """Field id -> question title, from a webhook's form definition (none in a responses-API item)."""
+    fields = definition.get("fields") if isinstance(definition, dict) else None
+    return {
+        str(question["id"]): clean(str(question["title"]))
+        for question in fields or []
+        if isinstance(question, dict) and question.get("id") and question.get("title")
+    }
 
 
 def _typeform_value(answer: dict[str, Any]) -> Any:

@@ -268,8 +268,9 @@ def _fits(profile: Profile, field_name: str) -> bool:
         return profile.distinct_share >= 0.95
     if field_name == "text":
         return profile.number_share < 0.5 and profile.date_share < 0.5 and profile.email_share < 0.5
-    if field_name in ("segment", "location", "channel"):
-        return profile.mean_length <= 80 and profile.email_share < 0.5
+    if field_name in ("segment", "location", "channel"):  # not a yes/no answer (JSON's true or false)
+        short = profile.mean_length <= 80 and profile.email_share < 0.5
+        return short and profile.share(lambda v: isinstance(v, bool)) < 0.5
     return True
 
 

@@ -24,7 +24,8 @@ def pulse_cli(database_url: str, monkeypatch: pytest.MonkeyPatch):  # type: igno
     return invoke
 
 
-# A small demo folder for `pulse demo`: one reject in the surveys (NPS 12), two orders, one rollout.
+# A small demo folder for `pulse demo`: one reject in the surveys (NPS 12), two orders, one rollout, two cases (one
+# worked and closed, one nobody has contacted) and one whose feedback is the rejected answer (skipped).
 SURVEYS = """response_id,submitted_at,respondent,nps,csat,ces,comment,channel,location,segment
 R000001,2026-11-16T09:00:00Z,c1,10,5,,Lovely sourdough as always.,in-store,High Street,regular
 R000002,2026-11-17T10:00:00Z,c2,3,2,,The chatbot kept looping and I could not reach a person.,online,High Street,new
@@ -43,6 +44,11 @@ CK2,c2,2026-11-17T09:40:00Z,18.90,online,High Street
 ROLLOUTS = """name,kind,channel,started_on,ended_on,description
 Support chatbot,chatbot,online,2026-04-13,,A chatbot answers questions.
 """
+CASES = """case_id,source,external_id,reason,created_at,due_at,assignee,assigned_at,assigned_by,contacted_at,contact_note,status,closed_at,close_note
+K0001,survey,R000002,detractor,2026-11-17T11:05:00Z,2026-11-19T11:05:00Z,Maya,2026-11-17T11:30:00Z,Sam,2026-11-17T14:00:00Z,Called; they were glad someone rang.,resolved,2026-11-18T10:00:00Z,Gave them the shop's direct number.
+K0002,mention,t1_demo0001,impersonal,2026-11-19T14:05:00Z,2026-11-23T14:05:00Z,Tom,2026-11-19T14:05:00Z,pulse,,,assigned,,
+K0003,survey,R000003,detractor,2026-11-18T12:05:00Z,2026-11-20T12:05:00Z,,,,,,new,,
+"""
 
 
 @pytest.fixture
@@ -55,6 +61,7 @@ def demo_dir(tmp_path: Path) -> Path:
         "mentions.csv": MENTIONS,
         "rollouts.csv": ROLLOUTS,
         "orders.csv": ORDERS,
+        "cases.csv": CASES,
     }.items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder

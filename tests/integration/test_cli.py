@@ -37,11 +37,13 @@ def test_demo__loads_once_keeps_rejects_and_adds_nothing_the_second_time(pulse) 
         "4 new feedback items, 0 already there, 1 rejected; 2 new orders (0 already there); 1 rollouts"
         in first.output
     )
+    assert "; 2 follow-up cases added (0 already there; 1 open and 1 closed in all)." in first.output
     second = pulse("demo")
     assert (
         "0 new feedback items, 4 already there, 1 rejected; 0 new orders (2 already there); 0 rollouts added"
         in second.output
     )
+    assert "; 0 follow-up cases added (2 already there; 1 open and 1 closed in all)." in second.output
     assert "already holds feedback" in pulse("demo", "--if-empty").output
 
 
@@ -359,12 +361,12 @@ def test_demo__loads_staff_observations_once_scores_them_and_leaves_the_figures(
     pulse, demo_dir: Path
 ) -> None:  # type: ignore[no-untyped-def]
     pulse("db", "upgrade")
-    assert "; 0 new staff observations (0 already there)." in pulse("demo").output  # a folder without them
+    assert "; 0 new staff observations (0 already there);" in pulse("demo").output  # a folder without them
     pulse("analyze")
     figures = [pulse("metrics", "--by", "week", "--json").output, pulse("metrics", "--group", "kind").output]
     (demo_dir / "observations.csv").write_text(OBSERVATIONS, encoding="utf-8")
-    assert "; 2 new staff observations (0 already there)." in pulse("demo").output
-    assert "; 0 new staff observations (2 already there)." in pulse("demo").output
+    assert "; 2 new staff observations (0 already there);" in pulse("demo").output
+    assert "; 0 new staff observations (2 already there);" in pulse("demo").output
     assert "Scored 2 feedback items." in pulse("analyze").output  # scored like every text
     assert [
         pulse("metrics", "--by", "week", "--json").output,

@@ -247,3 +247,45 @@ def test_digest__a_plain_connection_to_an_implicit_tls_port_says_to_set_ssl(  # 
         result.output
     )
     assert "port 465 with SSL/TLS is PULSE_SMTP_SECURITY=ssl" in result.output
+
+
+def test_digest__a_follow_up_section_with_the_weeks_cases_as_they_stood(pulse) -> None:  # type: ignore[no-untyped-def]
+    from store.cases import NewCase, create_cases, set_case_status
+
+    engine = build_engine(os.environ["PULSE_DATABASE_URL"])
+    answers = read_feedback(engine, ("id", "external_id", "created_at", "nps")).filter(pl.col("nps") == 3)
+    moments = {row[1]: (row[0], row[2]) for row in answers.iter_rows()}
+
+    def case(external_id: str, contact_after: float | None = None, closed: bool = False) -> None:
+        feedback_id, at = moments[external_id]
+        made = at + timedelta(hours=1)
+        [case_id] = create_cases(
+            engine, [NewCase(feedback_id, "detractor", made + timedelta(hours=48))], now=made
+        )
+        if contact_after is not None:
+            status = "resolved" if closed else "contacted"
+            set_case_status(engine, case_id, status, "maya", now=made + timedelta(hours=contact_after))
+
+    case("W8-16")  # Wednesday's, nobody reached them: overdue at the week's end
+    case("W8-17", contact_after=4, closed=True)  # in time
+    case("W8-18", contact_after=60)  # late, still open
+    case("W8-39")  # Sunday evening's: still inside its due time
+    case("W7-36")  # last week's (its 4 detractors are the last answers), never contacted: overdue too
+    engine.dispose()
+    lines = pulse("digest").output.splitlines()
+    start = lines.index("Follow-up")
+    assert lines[start + 1 : start + 5] == [
+        "- New cases this week: 4 (4 detractors).",
+        "- 1 of 3 cases contacted within the due time; median first contact 32 h.",
+        "- Overdue now: 2 cases nobody has contacted by their due time (4 open in all).",
+        "- Too few customers to compare next NPS answers yet: 0 followed up and 0 not followed up who answered "
+        "again within 180 days (at least 10 of each are needed).",
+    ]
+    assert lines[start + 5].startswith("- Observational, not an experiment:")
+    before = pulse("digest", "--week", "2026-10-26").output.splitlines()  # at that week's end
+    start = before.index("Follow-up")
+    assert before[start + 1 : start + 4] == [
+        "- New cases this week: 1 (1 detractor).",
+        "- No case is due yet.",
+        "- None overdue (1 open).",
+    ]

@@ -67,3 +67,46 @@ def test_build_settings__bad_value_names_the_variable(monkeypatch: pytest.Monkey
 
 def test_default_database__is_a_sqlite_file_in_data() -> None:
     assert Settings.model_fields["database_url"].default == f"sqlite:///{PROJECT_ROOT / 'data' / 'pulse.db'}"
+
+
+def test_build_settings__notification_addresses_are_comma_separated_and_checked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PULSE_NOTIFY_EMAIL", "owner@crumb.example, manager@crumb.example")
+    assert build_settings().notify_email == ["owner@crumb.example", "manager@crumb.example"]
+    monkeypatch.setenv("PULSE_NOTIFY_EMAIL", "owner@crumb.example; manager")
+    with pytest.raises(ConfigError) as raised:
+        build_settings()
+    assert "PULSE_NOTIFY_EMAIL" in raised.value.message and "is not an email address" in raised.value.message
+
+
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [
+        ("https://pulse.example.com/", "https://pulse.example.com"),
+        ("http://localhost:8501", "http://localhost:8501"),
+        ("https://example.com/pulse", "https://example.com/pulse"),
+        ("  ", None),
+    ],
+)
+def test_build_settings__dashboard_url_kept_without_its_last_slash(value: str, kept: str | None) -> None:
+    assert build_settings(dashboard_url=value).dashboard_url == kept
+
+
+@pytest.mark.parametrize("value", ["javascript:alert(1)", "pulse.example.com", "https://x.example/?case=1"])
+def test_build_settings__dashboard_url_must_be_a_web_address(value: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        build_settings(dashboard_url=value)
+    assert "PULSE_DASHBOARD_URL" in raised.value.message
+
+
+def test_build_settings__a_webhook_url_that_is_no_address_is_refused_without_repeating_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PULSE_NOTIFY_SLACK_URL", "hooks.slack.com/services/T0/B0/secret-part")
+    with pytest.raises(ConfigError) as raised:
+        build_settings()
+    assert "PULSE_NOTIFY_SLACK_URL" in raised.value.message and "secret-part" not in str(raised.value)
+    monkeypatch.setenv("PULSE_NOTIFY_SLACK_URL", " https://hooks.slack.com/services/T0/B0/secret-part ")
+    url = build_settings().notify_slack_url
+    assert url is not None and url.get_secret_value() == "https://hooks.slack.com/services/T0/B0/secret-part"
