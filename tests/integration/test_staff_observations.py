@@ -1,6 +1,7 @@
 """Staff observations in the real store (SQLite, and PostgreSQL when configured): stored with who reported them,
 checked, read back, loaded with the demo once; scored and themed like customers' feedback, and never part of a
-customer figure (NPS, sentiment, counts, theme shares, the Explorer, the digest, the rollouts' verdicts)."""
+customer figure (NPS, sentiment, counts, theme shares, the Explorer, the digest, the rollouts' verdicts) or a
+follow-up case."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from analysis.theme_pipeline import fit_themes, store_staff_themes, store_theme_
 from collectors.demo import OBSERVATIONS, load_demo_observations, read_demo_observations
 from pulse.errors import InputError
 from pulse.settings import build_settings
+from store.cases import read_case_candidates
 from store.daily_counts import read_daily_counts
 from store.explorer import FeedbackQuery, search_feedback
 from store.feedback import read_feedback
@@ -202,6 +204,7 @@ def test_staff_observations__are_scored_and_themed_but_never_change_a_customer_f
     staff_rows = read_themed_feedback(themed, kinds=("staff",))
     assert staff_rows["feedback_id"].sort().to_list() == ids and staff_rows["topic_id"].null_count() == 0
     assert read_observations(themed)["sentiment"].to_list() == ["negative"] * 3
+    assert read_case_candidates(themed, feedback_ids=ids).is_empty()  # no follow-up case for staff's words
     staff = store_staff_themes(themed, before["themes"], TIMEZONE)
     assert staff["customers"].to_list() == before["themes"]["volume"].to_list()  # the customers' own count
     by_theme = dict(zip(staff["theme"], staff["staff"], strict=True))
