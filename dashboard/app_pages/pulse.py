@@ -9,6 +9,7 @@ from analysis.alerts import alert_scopes, scoped_alerts
 from analysis.comparison import Comparison, latest_rollout, recent_weeks, since_rollout
 from analysis.filters import rollouts_in_dates
 from analysis.metrics import period_and_previous
+from dashboard.auth import require_role
 from dashboard.components import render_empty_state, render_kpi_row, render_no_feedback, render_quote
 from dashboard.data import (
     data_version,
@@ -31,6 +32,7 @@ from reports.alerts import alert_message
 from reports.findings import owner_answer, records_in_view
 
 settings = get_settings()
+require_role("viewer")  # staff accounts only add observations
 version = data_version()
 filters = current_filters()
 st.title(f"{settings.business_name}: weekly pulse")
