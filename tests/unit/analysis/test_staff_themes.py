@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 
 from analysis.themes.staff import STAFF_SUMMARY_SCHEMA, staff_theme_mentions, staff_theme_summary, theme_names
-from tests.unit.analysis.test_themes import topics_frame
+from tests.theme_data import topics_frame
 
 START = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
