@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -27,11 +28,14 @@ from analysis.themes import (
 )
 from analysis.themes.library import DEFAULT_LIBRARY, ThemeLibrary, library_toml, load_library
 from analysis.themes.model import TOPICS_VERSION
+from analysis.themes.staff import STAFF_MENTIONS_SCHEMA, staff_theme_mentions, staff_theme_summary
 from analysis.themes.theming import ThemedTexts, assign_texts, pieces_to_embed, theme_texts
 from pulse.progress import Progress
 from store.engine import Engine
+from store.observations import STAFF_KIND, read_observations
 from store.rollouts import read_rollouts
 from store.runs import recorded_run
+from store.schema import CUSTOMER_KINDS
 from store.state import utc_now
 from store.topics import (
     current_model_version,
@@ -70,11 +74,13 @@ def fit_themes(
     library: ThemeLibrary | None = None,
     business_name: str | None = None,
 ) -> ThemeRun:
-    """Fit the themes on every feedback item with text (analysis.themes.theme_texts, with `library`: default
-    the small-business preset), store them as the current model, and theme every item. The run is recorded;
-    names, merges and hidden themes carry over to the new themes that match the old ones."""
+    """Fit the themes on every customer's feedback item with text (analysis.themes.theme_texts, with `library`:
+    default the small-business preset), store them as the current model, and theme every item: staff
+    observations are then assigned to the customers' themes (assign_new_themes), so that they are themed like
+    the rest without shaping the themes. The run is recorded; names, merges and hidden themes carry over to
+    the new themes that match the old ones."""
     library = library or load_library(DEFAULT_LIBRARY)
-    items = read_texts_to_theme(engine, only_new=False)
+    items = read_texts_to_theme(engine, only_new=False, kinds=CUSTOMER_KINDS)
     with recorded_run(engine, "pipeline", "themes", versions={"embedding_model": model_name}) as run:
         texts = items["text"].to_list()
         pieces = pieces_to_embed(texts)
@@ -105,7 +111,8 @@ def fit_themes(
             engine, version, model_name, stored, assignments, _mentions(themed, ids, "topic_number")
         )
         run.counts = {"themed": items.height, "topics": len(themed.topics)}
-    return ThemeRun("fit", items.height, len(themed.topics))
+    others = assign_new_themes(engine, model_name, library)  # staff observations, and items added meanwhile
+    return ThemeRun("fit", items.height + others.themed, len(themed.topics))
 
 
 def _sentiment_embedder(engine: Engine, model_name: str) -> Embedder | None:
@@ -220,3 +227,26 @@ def store_theme_report(
         rollouts = rollouts_in_dates(rollouts, filters)
     mentions = read_theme_mentions(engine)
     return build_theme_report(themed, topics, rollouts, timezone, since, top, until, weeks, mentions)
+
+
+def store_staff_themes(
+    engine: Engine,
+    summary: pl.DataFrame,
+    timezone: str = "UTC",
+    first_day: date | None = None,
+    filters: Filters | None = None,
+) -> pl.DataFrame:
+    """Staff hear it too (analysis.themes.staff.staff_theme_summary) for the customers' themes of `summary` (a
+    ThemeReport's): the staff observations from `first_day` (the report's first day; None: all of them) that
+    the filters' dates and channel keep (the source and location filters are customers': an observation has
+    neither), counted by theme beside the customers, with a few quotes."""
+    since = None if first_day is None else datetime.combine(first_day, time(0), tzinfo=ZoneInfo(timezone))
+    observations = read_observations(engine, since=since)
+    if filters is not None:
+        kept = Filters(since=filters.since, until=filters.until, channel=filters.channel)
+        observations = apply_filters(observations, kept, timezone)
+    if observations.is_empty():
+        return staff_theme_summary(summary, pl.DataFrame(schema=STAFF_MENTIONS_SCHEMA))
+    themed = read_themed_feedback(engine, since=since, kinds=(STAFF_KIND,))
+    mentions = staff_theme_mentions(themed, observations, read_topics(engine), read_theme_mentions(engine))
+    return staff_theme_summary(summary, mentions)

@@ -26,10 +26,10 @@ if TYPE_CHECKING:
 @click.option("--if-empty", is_flag=True, help="Load only when the store holds no feedback yet.")
 @with_context
 def demo(context: Context, if_empty: bool) -> None:
-    """Load the demo dataset: a bakery-café's surveys, reviews, Reddit mentions, orders, rollouts and the
-    follow-up cases its staff worked."""
+    """Load the demo dataset: a bakery-café's surveys, reviews, Reddit mentions, orders, rollouts, the
+    follow-up cases its staff worked and what its staff observed."""
     from collectors.base import run_collector
-    from collectors.demo import DemoCollector, load_demo_cases, load_demo_orders
+    from collectors.demo import DemoCollector, load_demo_cases, load_demo_observations, load_demo_orders
     from collectors.rollouts import import_rollouts
     from store.feedback import count_feedback
 
@@ -42,13 +42,16 @@ def demo(context: Context, if_empty: bool) -> None:
     with click.progressbar(length=collector.row_count(), label="Loading the demo", file=sys.stderr) as bar:
         result = run_collector(engine, collector, progress=bar.update)
     orders = load_demo_orders(engine, settings.demo_dir)
+    observations = load_demo_observations(engine, settings.demo_dir)
     added, present = import_rollouts(engine, settings.demo_dir / "rollouts.csv", by="demo")
     cases = load_demo_cases(engine, settings.demo_dir)
     judge_rollouts(engine)
     click.echo(
         f"Demo loaded: {result.new} new feedback items, {result.duplicate} already there, "
         f"{result.rejected} rejected; {orders.new} new orders ({orders.duplicate} already there); "
-        f"{added} rollouts added ({present} already there); {cases.new} follow-up cases added "
+        f"{added} rollouts added ({present} already there); "
+        f"{observations.new} new staff observations ({observations.duplicate} already there); "
+        f"{cases.new} follow-up cases added "
         f"({cases.present} already there; {cases.open} open and {cases.closed} closed in all)."
     )
 

@@ -1,5 +1,5 @@
-"""The demo dataset (data/demo/): surveys, reviews, Reddit mentions and orders of a bakery-café, and the follow-up
-cases its staff worked (cases.csv, with each case's history)."""
+"""The demo dataset (data/demo/): surveys, reviews, Reddit mentions, orders and staff observations of a
+bakery-café, and the follow-up cases its staff worked (cases.csv, with each case's history)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from store.cases import (
 )
 from store.engine import Engine
 from store.feedback import UpsertCounts
+from store.observations import Observation, add_observations, observation
 from store.orders import upsert_orders
 from store.records import FeedbackFrame, FeedbackRecord, Rejected, SourceSpec
 
@@ -33,6 +34,7 @@ SURVEYS = SourceSpec("Demo: post-order survey", "survey", "demo")
 REVIEWS = SourceSpec("Demo: online reviews", "review", "demo")
 MENTIONS = SourceSpec("Demo: Reddit mentions", "mention", "demo")
 ORDERS = SourceSpec("Demo: till and online orders", "order", "demo")
+OBSERVATIONS = SourceSpec("Demo: staff observations", "staff", "demo")
 
 Row = dict[str, str]
 
@@ -169,6 +171,31 @@ def read_demo_orders(folder: Path) -> pl.DataFrame:
 def load_demo_orders(engine: Engine, folder: Path) -> UpsertCounts:
     """Store the demo's orders (again: adds nothing)."""
     return upsert_orders(engine, ORDERS, read_demo_orders(folder))
+
+
+def read_demo_observations(folder: Path) -> list[Observation]:
+    """The demo's observations.csv (hand-written: observation_id, observed_at (UTC), reported_by, channel,
+    theme, text) as observations; none when the folder has no such file (a demo folder made before them)."""
+    path = folder / "observations.csv"
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [
+            observation(
+                row["text"],
+                row["reported_by"],
+                row["channel"],
+                row["theme"],
+                created_at=_moment(row["observed_at"]),
+                external_id=row["observation_id"],
+            )
+            for row in csv.DictReader(handle)
+        ]
+
+
+def load_demo_observations(engine: Engine, folder: Path) -> UpsertCounts:
+    """Store the demo's staff observations (again: adds nothing)."""
+    return add_observations(engine, read_demo_observations(folder), OBSERVATIONS)
 
 
 # cases.csv's `source`: the demo file its feedback is in

@@ -31,7 +31,8 @@ if user is None:
     st.stop()
 
 PAGES = Path(__file__).resolve().parent / "app_pages"
-pulse = st.Page(PAGES / "pulse.py", title="Pulse", icon=":material/monitor_heart:", default=True)
+reader = user.can("viewer")  # a staff account sees only the Observations page (the others refuse it too)
+pulse = st.Page(PAGES / "pulse.py", title="Pulse", icon=":material/monitor_heart:", default=reader)
 trends = st.Page(PAGES / "trends.py", title="Trends", icon=":material/show_chart:")
 loyalty = st.Page(PAGES / "loyalty.py", title="Loyalty", icon=":material/loyalty:")
 themes = st.Page(PAGES / "themes.py", title="Themes", icon=":material/forum:")
@@ -39,6 +40,9 @@ explorer = st.Page(PAGES / "explorer.py", title="Explorer", icon=":material/sear
 # /follow-up?case=ID opens a case: the links of case notifications
 follow_up = st.Page(
     PAGES / "follow_up.py", title="Follow-up", icon=":material/support_agent:", url_path="follow-up"
+)
+observations = st.Page(
+    PAGES / "observations.py", title="Observations", icon=":material/edit_note:", default=not reader
 )
 navigation = st.navigation(
     [
@@ -49,8 +53,11 @@ navigation = st.navigation(
         themes,
         st.Page(PAGES / "rollouts.py", title="Rollouts", icon=":material/rocket_launch:"),
         explorer,
+        observations,
         st.Page(PAGES / "sources.py", title="Sources", icon=":material/database:"),
     ]
+    if reader
+    else [observations]
 )
 with st.sidebar:
     st.markdown(f"### {settings.business_name}")

@@ -1,6 +1,7 @@
 """Who is using the dashboard and what they may do: open access (the demo's default), the built-in accounts of
 `pulse users`, or Streamlit's own OpenID Connect sign-in (`st.login`) when `.streamlit/secrets.toml` has an
-[auth] section. Pages call `allowed(role)` before every write; the check runs on the server. A built-in account
+[auth] section. Pages call `allowed(role)` before every write, and `require_role` before they show anything (a
+staff account only adds observations); the checks run on the server. A built-in account
 is read again on every run, so a removed user is signed out and a changed role applies at once."""
 
 from __future__ import annotations
@@ -60,9 +61,25 @@ def sign_out() -> None:
 
 
 def allowed(role: str) -> bool:
-    """Whether the current user has `role` (viewer, editor or admin) or a stronger one."""
+    """Whether the current user has `role` (staff, viewer, editor or admin) or a stronger one."""
     user = current_user()
     return user is not None and user.can(role)
+
+
+def require_role(role: str = "viewer") -> None:
+    """Stop the page, saying why, unless the current user has `role` or a stronger one: every page but
+    Observations requires a viewer, so that a staff account (which only adds observations) that reaches one by
+    its address, or a page run without the app's sign-in, sees nothing of it. app.py lists only the pages a
+    user may open; this is the pages' own check."""
+    user = current_user()
+    if user is not None and user.can(role):
+        return
+    if user is None:
+        st.error("Sign in to see this page.", icon=":material/lock:")
+    else:
+        st.error(f"This page is not open to a {user.role} account.", icon=":material/lock:")
+        st.info("Add what customers said or did on the Observations page.", icon=":material/lightbulb:")
+    st.stop()
 
 
 def tagged_by() -> str:

@@ -26,6 +26,7 @@ from store.feedback import read_feedback, read_rejected
 from store.impacts import read_rollout_impact_records
 from store.migrate import is_current
 from store.notifications import read_notifications
+from store.observations import read_observations
 from store.orders import count_orders, read_orders
 from store.rollouts import read_rollout_changes, read_rollouts
 from store.runs import read_runs
@@ -210,6 +211,28 @@ def load_theme_report(
     from analysis.theme_pipeline import store_theme_report
 
     return store_theme_report(get_engine(), get_settings().timezone, top=top, weeks=weeks, filters=filters)
+
+
+@st.cache_data(ttl=3600, max_entries=16)
+def load_staff_themes(
+    version: int, weeks: int | None = None, top: int = 8, filters: Filters | None = None
+) -> pl.DataFrame:
+    """Staff hear it too: for the themes load_theme_report shows (the same `weeks`, `top` and `filters`), how
+    many staff observations mention each beside the customers' count, with a few quotes and who reported them
+    (analysis.themes.staff.staff_theme_summary; the page shows the names to editors only)."""
+    from analysis.theme_pipeline import store_staff_themes
+
+    report = load_theme_report(version, weeks, top, filters)
+    return store_staff_themes(
+        get_engine(), report.summary, get_settings().timezone, report.first_day, filters
+    )
+
+
+@st.cache_data(ttl=3600, max_entries=32)
+def load_observations(version: int, reported_by: str | None = None) -> pl.DataFrame:
+    """Staff observations, newest first (store.observations.read_observations): only those of `reported_by`
+    when given. They carry who reported them: the page drops the name for those who may not see it."""
+    return read_observations(get_engine(), reported_by=reported_by)
 
 
 @st.cache_data(ttl=3600, max_entries=4)

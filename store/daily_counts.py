@@ -15,6 +15,9 @@ Kept current by the writers, never on a page request:
 - `read_daily_counts` only reads. Days left marked (a run that failed or was killed) are recounted by the next
   writer; counts in another time zone than the one asked for, or never counted, are an error that says to run
   `pulse db upgrade`.
+Only customers' feedback is counted (CUSTOMER_KINDS): staff observations (kind staff, store/observations.py)
+are never part of a customer figure, so every reader of the counts (the pages, the digest, the rollouts'
+verdicts, `pulse metrics`) leaves them out without a filter of its own.
 A person's label replaces the scorer's: an item whose sentiment or impersonal label was corrected (in the
 Explorer: store.explorer.correct_label, which marks the item's day and recounts it) counts with the corrected
 label, and `corrected_n` counts such items, so that every figure can say how many it includes.
@@ -47,6 +50,7 @@ from store.engine import reading, writing
 from store.frames import read_frame
 from store.labels import CorrectedLabels
 from store.schema import (
+    CUSTOMER_KINDS,
     DAILY_COUNT_FLOATS,
     DAILY_COUNT_INTEGERS,
     daily_counts,
@@ -105,21 +109,26 @@ def count_expressions(rows: Any) -> dict[str, ColumnElement[Any]]:
 
 
 def feedback_rows(day: ColumnElement[Any]) -> Any:
-    """Feedback with its scores, its labels as corrected (store.labels), whether any was (`corrected`), and
-    local `day`: the rows that count_expressions aggregate."""
+    """Customers' feedback (CUSTOMER_KINDS: never staff observations, store/observations.py) with its scores,
+    its labels as corrected (store.labels), whether any was (`corrected`), and local `day`: the rows that
+    count_expressions aggregate."""
     labels = CorrectedLabels()
-    return select(
-        day.label("day"),
-        *[feedback.c[name] for name in KEY_COLUMNS],
-        feedback.c.nps,
-        feedback.c.csat,
-        feedback.c.ces,
-        feedback.c.stars,
-        scores.c.sentiment_score,
-        labels.sentiment().label("sentiment"),
-        labels.impersonal().label("impersonal"),
-        labels.corrected().label("corrected"),
-    ).select_from(labels.joined(feedback.outerjoin(scores, scores.c.feedback_id == feedback.c.id)))
+    return (
+        select(
+            day.label("day"),
+            *[feedback.c[name] for name in KEY_COLUMNS],
+            feedback.c.nps,
+            feedback.c.csat,
+            feedback.c.ces,
+            feedback.c.stars,
+            scores.c.sentiment_score,
+            labels.sentiment().label("sentiment"),
+            labels.impersonal().label("impersonal"),
+            labels.corrected().label("corrected"),
+        )
+        .select_from(labels.joined(feedback.outerjoin(scores, scores.c.feedback_id == feedback.c.id)))
+        .where(feedback.c.kind.in_(CUSTOMER_KINDS))
+    )
 
 
 # --- the local day --------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from store.daily_counts import mark_feedback_stale, refresh_daily_counts
 from store.engine import reading, writing
 from store.frames import read_frame
 from store.labels import CorrectedLabels
-from store.schema import SENTIMENT_PROBABILITY_COLUMNS, corrections, feedback, scores, sources
+from store.schema import CUSTOMER_KINDS, SENTIMENT_PROBABILITY_COLUMNS, corrections, feedback, scores, sources
 from store.state import bump_data_version, utc_now
 
 SENTIMENTS = ("negative", "neutral", "positive")
@@ -27,7 +27,7 @@ class FeedbackQuery:
     """What the explorer shows: words to find in the text, filters, and which page of the results."""
 
     search: str = ""
-    kinds: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = CUSTOMER_KINDS  # (): every kind, staff observations too
     sentiment: str | None = None
     impersonal_only: bool = False
     since: datetime | None = None

@@ -19,7 +19,14 @@ from store.engine import reading, upsert_insert, writing
 from store.frames import read_frame
 from store.labels import CorrectedLabels
 from store.records import FEEDBACK_FRAME_SCHEMA, FeedbackFrame, Rejected, SourceSpec
-from store.schema import SENTIMENT_PROBABILITY_COLUMNS, feedback, rejected_rows, scores, sources
+from store.schema import (
+    CUSTOMER_KINDS,
+    SENTIMENT_PROBABILITY_COLUMNS,
+    feedback,
+    rejected_rows,
+    scores,
+    sources,
+)
 from store.sources import ensure_source, remember_identities
 from store.state import bump_data_version, utc_now
 
@@ -244,10 +251,12 @@ def read_feedback(
     columns: Sequence[str] = ("id", "created_at", "kind", "nps", "csat", "stars", "channel"),
     since: datetime | None = None,
     until: datetime | None = None,
+    kinds: Sequence[str] | None = CUSTOMER_KINDS,
 ) -> pl.DataFrame:
-    """Feedback with its scores, only the `columns` asked for, created in [since, until). The column `source`
-    is the name of the feedback's source; `sentiment` and `impersonal` are the labels as the team left them (a
-    person's correction in place of the scorer's label: store.labels), the scores are the scorer's."""
+    """Feedback with its scores, only the `columns` asked for, created in [since, until), of the `kinds` (by
+    default customers' feedback, never staff observations: store/observations.py; None: every kind). The column
+    `source` is the name of the feedback's source; `sentiment` and `impersonal` are the labels as the team left
+    them (a person's correction in place of the scorer's label: store.labels), the scores are the scorer's."""
     labels = CorrectedLabels()
     available = {
         **feedback.c,
@@ -269,6 +278,8 @@ def read_feedback(
         query = query.where(feedback.c.created_at >= since)
     if until is not None:
         query = query.where(feedback.c.created_at < until)
+    if kinds is not None:
+        query = query.where(feedback.c.kind.in_(list(kinds)))
     with reading(engine) as connection:
         return read_frame(connection, query, schema=FEEDBACK_SCHEMA)
 

@@ -3,6 +3,7 @@ theme of each feedback item."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +15,17 @@ from pulse.errors import InputError
 from store.engine import inserted_id, reading, upsert_insert, writing
 from store.frames import read_frame
 from store.labels import CorrectedLabels
-from store.schema import feedback, scores, sources, theme_mentions, topic_assignments, topic_models, topics
+from store.schema import (
+    CUSTOMER_KINDS,
+    FEEDBACK_KINDS,
+    feedback,
+    scores,
+    sources,
+    theme_mentions,
+    topic_assignments,
+    topic_models,
+    topics,
+)
 from store.state import bump_data_version, utc_now
 
 CHUNK = 5_000  # assignment rows per INSERT
@@ -197,9 +208,12 @@ def read_centroids(frame: pl.DataFrame) -> np.ndarray:
     return np.stack([centroid_array(blob) for blob in frame["centroid"]])
 
 
-def read_texts_to_theme(engine: Engine, only_new: bool = True) -> pl.DataFrame:
-    """Feedback with text and its impersonal flag as corrected (store.labels; False when not scored): id, text,
-    impersonal. With `only_new`, only items without a theme under the current model."""
+def read_texts_to_theme(
+    engine: Engine, only_new: bool = True, kinds: Sequence[str] = FEEDBACK_KINDS
+) -> pl.DataFrame:
+    """Feedback of the `kinds` (default: every kind, staff observations too) with text and its impersonal flag
+    as corrected (store.labels; False when not scored): id, text, impersonal. With `only_new`, only items
+    without a theme under the current model."""
     labels = CorrectedLabels()
     with reading(engine) as connection:
         version = _current_version(connection) or ""
@@ -214,7 +228,7 @@ def read_texts_to_theme(engine: Engine, only_new: bool = True) -> pl.DataFrame:
                     ),
                 )
             )
-            .where(feedback.c.text.is_not(None), feedback.c.text != "")
+            .where(feedback.c.text.is_not(None), feedback.c.text != "", feedback.c.kind.in_(list(kinds)))
             .order_by(feedback.c.id)
         )
         if only_new:
@@ -226,20 +240,29 @@ def read_texts_to_theme(engine: Engine, only_new: bool = True) -> pl.DataFrame:
 
 
 def read_assigned_similarities(engine: Engine) -> np.ndarray:
-    """Similarities of the items themed by assignment (not by the fit) under the current model."""
+    """Similarities of the customers' items themed by assignment (not by the fit) under the current model (staff
+    observations are always assigned, never fitted: how well they fit does not ask for a refit)."""
     with reading(engine) as connection:
         version = _current_version(connection) or ""
-        query = select(topic_assignments.c.probability).where(
-            topic_assignments.c.model_version == version, topic_assignments.c.method == "assign"
+        query = (
+            select(topic_assignments.c.probability)
+            .join(feedback, feedback.c.id == topic_assignments.c.feedback_id)
+            .where(
+                topic_assignments.c.model_version == version,
+                topic_assignments.c.method == "assign",
+                feedback.c.kind.in_(CUSTOMER_KINDS),
+            )
         )
         values = [value for value in connection.execute(query).scalars() if value is not None]
     return np.asarray(values, dtype=np.float32)
 
 
-def read_themed_feedback(engine: Engine, since: datetime | None = None) -> pl.DataFrame:
-    """Feedback themed under the current model, with its scores: feedback_id, created_at, channel, source,
-    location, nps, text, topic_id (its main theme; null: none), similarity, sentiment_score, impersonal (as
-    corrected: store.labels)."""
+def read_themed_feedback(
+    engine: Engine, since: datetime | None = None, kinds: Sequence[str] = CUSTOMER_KINDS
+) -> pl.DataFrame:
+    """Feedback of the `kinds` (default: customers', never staff observations) themed under the current model,
+    with its scores: feedback_id, created_at, channel, source, location, nps, text, topic_id (its main theme;
+    null: none), similarity, sentiment_score, impersonal (as corrected: store.labels)."""
     labels = CorrectedLabels()
     with reading(engine) as connection:
         version = _current_version(connection) or ""
@@ -264,7 +287,7 @@ def read_themed_feedback(engine: Engine, since: datetime | None = None) -> pl.Da
                     .outerjoin(scores, scores.c.feedback_id == feedback.c.id)
                 )
             )
-            .where(topic_assignments.c.model_version == version)
+            .where(topic_assignments.c.model_version == version, feedback.c.kind.in_(list(kinds)))
             .order_by(feedback.c.created_at)
         )
         if since is not None:

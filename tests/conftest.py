@@ -13,7 +13,7 @@ from sqlalchemy import Engine, text
 
 from analysis.pipeline import score_new_feedback
 from collectors.base import run_collector
-from collectors.demo import DemoCollector, load_demo_cases, load_demo_orders
+from collectors.demo import DemoCollector, load_demo_cases, load_demo_observations, load_demo_orders
 from collectors.rollouts import import_rollouts
 from pulse.settings import build_settings
 from store.engine import build_engine
@@ -102,6 +102,7 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> str:
     demo_dir = build_settings().demo_dir
     run_collector(engine, DemoCollector(demo_dir))
     load_demo_orders(engine, demo_dir)
+    load_demo_observations(engine, demo_dir)  # staff's: in no customer figure of the pages' tests
     load_demo_cases(engine, demo_dir)
     import_rollouts(engine, demo_dir / "rollouts.csv", by="demo")
     score_new_feedback(engine)

@@ -131,3 +131,18 @@ def write_test_library(folder: Path) -> Path:
     path = folder / "test-library.toml"
     path.write_text(library_toml(TEST_LIBRARY), encoding="utf-8")
     return path
+
+
+def topics_frame() -> pl.DataFrame:
+    """Four themes as the store lists them: one renamed, one merged into it, one hidden."""
+    return pl.DataFrame(
+        {
+            "id": [1, 2, 3, 4],
+            "label": ["Bread · loaf", "Coffee · latte", "Kiosk · screen", "Parking"],
+            "custom_name": [None, "Coffee", None, None],
+            "hidden": [False, False, False, True],
+            "merged_into": [None, None, 2, None],
+            "seed": [None, None, None, None],
+        },
+        schema_overrides={"merged_into": pl.Int64, "custom_name": pl.String, "seed": pl.String},
+    )

@@ -12,7 +12,7 @@ from analysis.filters import utc_bounds
 from analysis.impersonal_threshold import unsure_band
 from analysis.personal_data import redact_expr
 from analysis.quotes import shorten
-from dashboard.auth import allowed, tagged_by
+from dashboard.auth import allowed, require_role, tagged_by
 from dashboard.components import flash, render_empty_state, render_error, render_flash
 from dashboard.data import data_version, get_engine, get_settings, load_feedback_page
 from dashboard.filters import current_filters
@@ -22,7 +22,7 @@ from pulse.errors import PulseError
 from pulse.formatting import EMPTY, format_moment, plural, sentiment_shown_expr
 from pulse.tables import table_bytes
 from store.explorer import CORRECTABLE, SENTIMENTS, FeedbackQuery, correct_label
-from store.schema import FEEDBACK_KINDS, SENTIMENT_PROBABILITY_COLUMNS
+from store.schema import CUSTOMER_KINDS, FEEDBACK_KINDS, SENTIMENT_PROBABILITY_COLUMNS
 
 PAGE_ROWS = 100
 REVIEW_ROWS = 20  # unsure items offered for a one-click label at a time
@@ -43,6 +43,7 @@ def item_label(text: str | None, written: datetime, timezone: str) -> str:
     return f"{shorten(words, LABEL_CHARS) if words else 'No comment'} · {format_moment(written, timezone)}"
 
 
+require_role("viewer")  # staff accounts only add observations
 st.title("Feedback explorer")
 st.caption(
     "Every comment, review and mention, with how Pulse scored it. Correct a label where it got it wrong."
@@ -50,7 +51,13 @@ st.caption(
 render_flash()
 search = st.text_input("Find words in the text", key="explorer__search", placeholder="chatbot refund")
 left, middle, right = st.columns(3)
-kinds = left.multiselect("Kind", list(FEEDBACK_KINDS), key="explorer__kinds")
+kinds = left.multiselect(  # customers' kinds unless chosen: staff observations to editors who ask for them
+    "Kind",
+    list(FEEDBACK_KINDS if allowed("editor") else CUSTOMER_KINDS),
+    key="explorer__kinds",
+    help="None chosen: customers' feedback (surveys, reviews, mentions). Editors may choose staff "
+    "observations too.",
+)
 sentiment = middle.selectbox("Sentiment", [ANY, *SENTIMENTS], key="explorer__sentiment")
 impersonal_only = right.toggle("Impersonal complaints only", key="explorer__impersonal")
 unsure = right.toggle(
@@ -64,7 +71,7 @@ filters = current_filters()
 since, until = utc_bounds(filters, get_settings().timezone)
 wanted = FeedbackQuery(
     search=search,
-    kinds=tuple(kinds),
+    kinds=tuple(kinds) or CUSTOMER_KINDS,
     sentiment=None if sentiment == ANY else sentiment,
     impersonal_only=impersonal_only,
     since=since,

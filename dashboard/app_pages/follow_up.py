@@ -15,7 +15,7 @@ import streamlit as st
 from analysis.case_measures import CaseMeasures, case_measures, order_cases, weekly_case_measures
 from analysis.personal_data import redact, redact_expr
 from analysis.quotes import shorten
-from dashboard.auth import allowed
+from dashboard.auth import allowed, require_role
 from dashboard.case_editor import render_case_actions, render_rules_editor, signed_in_name
 from dashboard.components import render_empty_state, render_flash, render_kpi_row
 from dashboard.data import (
@@ -252,11 +252,9 @@ def kpis(measures: CaseMeasures) -> list[Kpi]:
     ]
 
 
+require_role("viewer")  # staff accounts only add observations
 st.title("Follow-up")
 st.caption("Unhappy customers that someone on the team contacts: who, by when, and what came of it.")
-if not allowed("viewer"):
-    st.warning("The Follow-up page is for viewers, editors and admins.", icon=":material/lock:")
-    st.stop()
 render_flash()
 
 settings = get_settings()

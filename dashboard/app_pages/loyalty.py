@@ -12,6 +12,7 @@ import streamlit as st
 from analysis.alerts import change_is_clear
 from analysis.filters import rollouts_in_dates
 from analysis.loyalty import RETURN_DAYS, read_value_at_risk, risk_totals
+from dashboard.auth import require_role
 from dashboard.components import render_empty_state
 from dashboard.data import (
     data_version,
@@ -42,6 +43,7 @@ from reports.loyalty import coming_back_sentence, detractor_cost_sentence, value
 TOP_AT_RISK = 20
 
 settings = get_settings()
+require_role("viewer")  # staff accounts only add observations
 version = data_version()
 filters = current_filters()
 st.title("Loyalty")

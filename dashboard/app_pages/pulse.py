@@ -12,7 +12,7 @@ from analysis.case_measures import count_open_cases
 from analysis.comparison import Comparison, latest_rollout, recent_weeks, since_rollout
 from analysis.filters import rollouts_in_dates
 from analysis.metrics import period_and_previous
-from dashboard.auth import allowed
+from dashboard.auth import require_role
 from dashboard.components import (
     FOLLOW_UP_PAGE,
     render_empty_state,
@@ -43,6 +43,7 @@ from reports.findings import owner_answer, records_in_view
 from reports.follow_up import follow_up_link_label
 
 settings = get_settings()
+require_role("viewer")  # staff accounts only add observations
 version = data_version()
 filters = current_filters()
 st.title(f"{settings.business_name}: weekly pulse")
@@ -125,8 +126,8 @@ by_channel = load_period_metrics(version, "week", filters, ("channel",)) if filt
 for alert in scoped_alerts(alert_scopes(weekly, by_channel), week):
     st.error(alert_message(alert), icon=":material/notifications_active:")
 # the unhappy customers someone is to contact: a link to the Follow-up page (read afresh: not cached)
-cases = load_cases() if allowed("viewer") else None
-if cases is not None and not cases.is_empty():
+cases = load_cases()
+if not cases.is_empty():
     open_n, overdue_n = count_open_cases(cases, datetime.now(UTC))
     st.page_link(
         FOLLOW_UP_PAGE, label=follow_up_link_label(open_n, overdue_n), icon=":material/support_agent:"
@@ -146,7 +147,7 @@ st.subheader("What customers said this week")
 quotes = load_week_quotes(version, week, filters)
 if quotes.is_empty():
     render_empty_state("No scored comments this week.", "Comments appear here once `pulse analyze` has run.")
-case_of = {} if cases is None else dict(zip(cases["feedback_id"], cases["id"], strict=True))
+case_of = dict(zip(cases["feedback_id"], cases["id"], strict=True))
 for row in quotes.iter_rows(named=True):
     written = format_moment(row["created_at"], settings.timezone)
     render_quote(row["text"], f"{row['why']} · {row['kind']} · {written}", case_of.get(row["id"]))

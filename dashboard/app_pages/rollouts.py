@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from dashboard.auth import allowed
+from dashboard.auth import allowed, require_role
 from dashboard.components import render_empty_state, render_flash
 from dashboard.data import (
     data_version,
@@ -84,6 +84,7 @@ def named_history(history: pl.DataFrame, rollouts: pl.DataFrame) -> pl.DataFrame
     )
 
 
+require_role("viewer")  # staff accounts only add observations
 st.title("Automation rollouts")
 st.caption("Each automation change, dated, so that its effect on customers can be checked, not assumed.")
 render_flash()

@@ -6,7 +6,7 @@ import polars as pl
 import streamlit as st
 
 from collectors.configured import run_collectors
-from dashboard.auth import allowed
+from dashboard.auth import allowed, require_role
 from dashboard.components import render_empty_state, render_error
 from dashboard.data import (
     data_version,
@@ -22,6 +22,7 @@ from dashboard.imports import render_analysis, render_review_import, render_surv
 from pulse.errors import PulseError
 from pulse.formatting import EMPTY
 
+require_role("viewer")  # staff accounts only add observations
 st.title("Sources")
 st.caption("Where feedback comes from: survey exports, review sites and social mentions.")
 st.subheader("Import a file")

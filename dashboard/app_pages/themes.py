@@ -9,12 +9,14 @@ from functools import partial
 import polars as pl
 import streamlit as st
 
-from dashboard.auth import allowed
+from dashboard.auth import allowed, require_role
 from dashboard.charts import theme_trend_figure
 from dashboard.components import render_empty_state, render_flash, render_quote
 from dashboard.data import (
     data_version,
+    get_settings,
     load_rollouts,
+    load_staff_themes,
     load_theme_export,
     load_theme_report,
     load_topics,
@@ -22,7 +24,7 @@ from dashboard.data import (
 from dashboard.filters import current_filters
 from dashboard.formatting import describe_filters
 from dashboard.theme_editor import render_new_themes, render_theme_editor
-from pulse.formatting import plural
+from pulse.formatting import format_moment, plural
 from pulse.plain_text import markdown_literal
 from reports.handout import percent, signed
 
@@ -33,6 +35,7 @@ THEME_COLUMN = st.column_config.TextColumn(
 QUOTE_NOTE = "close to the theme's centre; emails, phone numbers and @handles removed"
 SHORTENED_NOTE = "; shortened: search the Explorer for its first words to read it all"
 
+require_role("viewer")  # staff accounts only add observations
 version = data_version()
 st.title("Themes")
 st.caption(
@@ -155,6 +158,40 @@ for row in report.summary.iter_rows(named=True):
     ):
         for quote in row["quotes"]:  # cut at a word by analysis.quotes.shorten, with an ellipsis
             render_quote(quote, QUOTE_NOTE + (SHORTENED_NOTE if quote.endswith("…") else ""))
+
+st.subheader("Staff hear it too")
+staff = load_staff_themes(version, weeks, top, filters)
+if not staff["staff"].sum():
+    render_empty_state(
+        "No staff observation in this period mentions these themes.",
+        "Staff write what customers said or did on the Observations page.",
+    )
+else:
+    st.caption(
+        "Staff observations that mention each theme (as Pulse themed them, or as the staff member tagged them), "
+        "beside the customers' comments. They are never counted in the customers' figures."
+    )
+    st.dataframe(
+        staff.select("theme", "customers", "staff"),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "theme": THEME_COLUMN,
+            "customers": "Customers' comments",
+            "staff": "Staff observations",
+        },
+    )
+    named = allowed("editor")  # who reported an observation: editors and admins only
+    timezone = get_settings().timezone
+    for row in staff.filter(pl.col("staff") > 0).iter_rows(named=True):
+        with st.expander(
+            f"Staff on {markdown_literal(row['theme'])} · {plural(row['staff'], 'observation')}"
+        ):
+            for quote, who, when in zip(row["quotes"], row["reported_by"], row["quoted_at"], strict=True):
+                render_quote(
+                    quote,
+                    f"{markdown_literal(who) if named else 'A member of staff'} · {format_moment(when, timezone)}",
+                )
 
 st.subheader("Download for a staff meeting")
 downloads = st.columns(3)

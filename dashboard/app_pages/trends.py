@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analysis.impact import ImpactSettings, recent_detectable_change
+from dashboard.auth import require_role
 from dashboard.components import render_no_feedback
 from dashboard.data import (
     data_version,
@@ -22,6 +23,7 @@ PERIODS = ("day", "week", "month")
 SPLITS = ("none", "source", "channel", "location", "segment")
 
 settings = get_settings()
+require_role("viewer")  # staff accounts only add observations
 version = data_version()
 filters = current_filters()
 st.title("Trends")

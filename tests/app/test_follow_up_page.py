@@ -290,15 +290,18 @@ def test_follow_up_page__an_admin_saves_a_rule_change(
     assert any(info.value == "Nothing changed." for info in app.info)
 
 
-def test_follow_up_page__a_staff_user_is_refused(  # type: ignore[no-untyped-def]
+def test_follow_up_page__a_staff_account_is_not_offered_it(  # type: ignore[no-untyped-def]
     three_cases: dict[str, int], empty_store_url: str, use_database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A staff account's navigation is the Observations page alone, a link to a case included; the page's own
+    refusal, when run by its file: tests/app/test_observations_page.py (OTHER_PAGES)."""
     add_user(build_engine(empty_store_url), "sam", PASSWORD, "staff")
-    app = sign_in_as(signed_out_app(empty_store_url, use_database, monkeypatch), "sam", PASSWORD)
-    app.switch_page(PAGE).run()
+    app = signed_out_app(empty_store_url, use_database, monkeypatch)
+    app.query_params["case"] = str(three_cases["S1"])
+    sign_in_as(app, "sam", PASSWORD)
     assert not app.exception, app.exception
-    assert app.warning[0].value == "The Follow-up page is for viewers, editors and admins."
-    assert not app.dataframe and not app.text and not app.metric
+    assert [title.value for title in app.title] == ["Observations"]
+    assert WORDS["S1"] not in [text.value for text in app.text]
 
 
 @pytest.fixture

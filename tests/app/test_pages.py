@@ -240,6 +240,7 @@ PAGE_TITLES = {
     "explorer.py": "Feedback explorer",
     "follow_up.py": "Follow-up",
     "loyalty.py": "Loyalty",
+    "observations.py": "Observations",
     "pulse.py": "Crumb & Kettle: weekly pulse",
     "rollouts.py": "Automation rollouts",
     "sources.py": "Sources",
@@ -269,9 +270,10 @@ def test_sources_page__lists_sources_runs_and_no_rejects_for_the_demo(
         "Demo: Reddit mentions",
         "Demo: online reviews",
         "Demo: post-order survey",
+        "Demo: staff observations",  # collectors.demo.load_demo_observations
         "Demo: till and online orders",  # the demo's orders (collectors.demo.load_demo_orders)
     ]
-    assert sources["feedback"].sum() == 6809 + 45026  # feedback items, and the orders of the orders' source
+    assert sources["feedback"].sum() == 6809 + 12 + 45026  # feedback, observations, and the orders' source
     runs = app.dataframe[1].value
     assert {"demo", "score"} <= set(runs["name"])
     assert (runs["seconds"] >= 0).all() and runs["status"].eq("ok").all()

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -16,14 +16,16 @@ import pytest
 import analysis.theme_pipeline
 import reports.handout as theme_handout
 from analysis.filters import Filters
-from analysis.theme_pipeline import fit_themes
+from analysis.theme_pipeline import assign_new_themes, fit_themes
 from analysis.themes.library import load_library
 from dashboard.data import data_version, load_theme_export
 from pulse.plain_text import html_literal
 from store.engine import build_engine
+from store.observations import add_observation
 from store.rollouts import Rollout, add_rollout
 from store.topics import read_topics, rename_topic
-from tests.app.pages import NASTY_NAME, run_app
+from store.users import add_user
+from tests.app.pages import NASTY_NAME, PASSWORD, run_app, sign_in_as, signed_out_app
 from tests.app.widgets import as_read, is_literal, picker
 from tests.stores import upgrade_as_pulse_db_upgrade_does
 from tests.theme_data import (
@@ -36,6 +38,7 @@ from tests.theme_data import (
 
 PAGE = "app_pages/themes.py"
 PICK = "themes__edit_theme"
+STAFF_DAY = datetime(2026, 3, 25, 10, tzinfo=UTC)  # among the customers' weeks (tests.theme_data.START)
 
 
 @pytest.fixture(autouse=True)
@@ -272,3 +275,42 @@ def test_themes_page__a_new_theme_joins_the_owners_library_file(  # type: ignore
     assert len(library.themes) == len(TEST_LIBRARY.themes) + 1
     added = library.themes[-1]
     assert added.name == stored_topics(themed_store)[new]["label"] and added.examples and added.keywords
+
+
+STAFF_SAID = (
+    "The kiosk and the screen left two regulars asking for a person",
+    "A customer said the touchscreen kiosk felt cold and impersonal",
+)
+
+
+def test_themes_page__staff_hear_it_too_beside_the_customers_with_names_for_editors_only(  # type: ignore[no-untyped-def]
+    themed_store: str, use_database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = build_engine(themed_store)
+    for day, text in enumerate(STAFF_SAID):
+        add_observation(
+            engine, text, "maya", "online", "Impersonal experience", now=STAFF_DAY + timedelta(day)
+        )
+    assign_new_themes(engine, TEST_MODEL, TEST_LIBRARY)  # as `pulse themes update` themes them
+    add_user(engine, "ann", PASSWORD, "viewer")
+    engine.dispose()
+    use_database(themed_store)
+    app = run_app(PAGE)  # open access: an admin
+    top = app.dataframe[0].value
+    assert top["volume"].sum() == 150  # the customers' counts, as without the staff's observations
+    assert "Staff hear it too" in [header.value for header in app.subheader]
+    staff = next(table.value for table in app.dataframe if "staff" in table.value.columns)
+    assert staff["theme"].tolist() == top["theme"].tolist()
+    assert staff["customers"].tolist() == top["volume"].tolist()
+    assert dict(zip(staff["theme"], staff["staff"], strict=True))["Impersonal experience"] == 2
+    quoted = [box for box in app.expander if box.label.startswith("Staff on Impersonal experience")]
+    assert len(quoted) == 1 and [text.value for text in quoted[0].text] == list(reversed(STAFF_SAID))
+    assert all(caption.value.startswith("maya · ") for caption in quoted[0].caption)
+
+    viewer = sign_in_as(signed_out_app(themed_store, use_database, monkeypatch), "ann", PASSWORD)
+    viewer.switch_page(PAGE).run()
+    assert not viewer.exception, viewer.exception
+    quoted = [box for box in viewer.expander if box.label.startswith("Staff on Impersonal experience")]
+    captions = [caption.value for caption in quoted[0].caption]
+    assert len(captions) == 2 and all(caption.startswith("A member of staff · ") for caption in captions)
+    assert not any("maya" in caption.value for caption in viewer.caption)

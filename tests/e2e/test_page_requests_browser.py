@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import CHROMIUM, PAGES, browser_page, serve, settle, watch_requests
+from tests.browser import CHROMIUM, PAGES, TABLE, browser_page, serve, settle, watch_requests
 
 pytestmark = [
     pytest.mark.e2e,
@@ -24,7 +24,10 @@ HEADINGS = {  # each page's title (the demo store has no themes: the Themes page
     "Rollouts": "Automation rollouts",
     "Explorer": "Feedback explorer",
     "Sources": "Sources",
+    "Observations": "Observations",
 }
+# the pages the speed benchmark times (tests.browser.PAGES), and the staff's form with the demo's observations
+OPENED = {**PAGES, "Observations": ("/observations", (TABLE,))}
 
 
 def test_every_page__opened_by_its_address__asks_only_its_server_and_nothing_fails(
@@ -32,7 +35,7 @@ def test_every_page__opened_by_its_address__asks_only_its_server_and_nothing_fai
 ) -> None:
     with serve(demo_database) as url, browser_page(1440, 900) as page:
         requests = watch_requests(page, url)
-        for name, (path, _shown) in PAGES.items():
+        for name, (path, _shown) in OPENED.items():
             page.goto(f"{url}{path}")
             heading = page.locator("h1", has_text=HEADINGS[name])  # its own page, not the default one
             heading.wait_for(timeout=90_000)

@@ -349,3 +349,26 @@ def test_score__an_unknown_column_or_format_is_an_error_with_a_hint(pulse, tmp_p
     assert missing.exit_code == 1 and "Choose --text-column from: id, comment, nps" in missing.output
     wrong = CliRunner().invoke(main, ["score", str(source), "--text-column", "comment", "--out", "x.parquet"])
     assert wrong.exit_code == 1 and "--out" in wrong.output
+
+
+OBSERVATIONS = """observation_id,observed_at,reported_by,channel,theme,text
+OBS1,2026-11-17T16:00:00Z,maya,online,Support chatbot,A regular was furious: the chatbot looped and nobody answered.
+OBS2,2026-11-18T09:00:00Z,tom,in-store,,Worst morning ever: three customers left angry without ordering.
+"""
+
+
+def test_demo__loads_staff_observations_once_scores_them_and_leaves_the_figures(
+    pulse, demo_dir: Path
+) -> None:  # type: ignore[no-untyped-def]
+    pulse("db", "upgrade")
+    assert "; 0 new staff observations (0 already there);" in pulse("demo").output  # a folder without them
+    pulse("analyze")
+    figures = [pulse("metrics", "--by", "week", "--json").output, pulse("metrics", "--group", "kind").output]
+    (demo_dir / "observations.csv").write_text(OBSERVATIONS, encoding="utf-8")
+    assert "; 2 new staff observations (0 already there);" in pulse("demo").output
+    assert "; 0 new staff observations (2 already there);" in pulse("demo").output
+    assert "Scored 2 feedback items." in pulse("analyze").output  # scored like every text
+    assert [
+        pulse("metrics", "--by", "week", "--json").output,
+        pulse("metrics", "--group", "kind").output,
+    ] == figures

@@ -17,20 +17,7 @@ from analysis.themes import (
     theme_periods,
     two_proportion_z,
 )
-
-
-def topics_frame() -> pl.DataFrame:
-    return pl.DataFrame(
-        {
-            "id": [1, 2, 3, 4],
-            "label": ["Bread · loaf", "Coffee · latte", "Kiosk · screen", "Parking"],
-            "custom_name": [None, "Coffee", None, None],
-            "hidden": [False, False, False, True],
-            "merged_into": [None, None, 2, None],
-            "seed": [None, None, None, None],
-        },
-        schema_overrides={"merged_into": pl.Int64, "custom_name": pl.String, "seed": pl.String},
-    )
+from tests.theme_data import topics_frame
 
 
 def themed(weeks: dict[int, dict[int | None, int]], start: datetime | None = None) -> pl.DataFrame:
