@@ -53,6 +53,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from analysis.case_measures import add_case_flags
 from analysis.loyalty.feedback import RETURN_DAYS, answer_outcomes
 from analysis.loyalty.orders import check_orders, purchase_expr
 from pulse.measures import DETRACTOR
@@ -401,25 +402,25 @@ class FollowUpWeek:
 def follow_up_week(cases: pl.DataFrame, start: datetime, end: datetime, at: datetime) -> FollowUpWeek:
     """The week [start, end)'s cases (store.cases.read_cases: reason, created_at, due_at, first_contact_at,
     closed_at) as they stood at `at`: the moments a case records let a past week be told as it was then.
-    Contacted within the due time and overdue are counted as analysis/case_measures.py counts them for the
-    Follow-up page (a case still inside its due time and not contacted is in neither count)."""
+    Contacted within the due time and overdue are analysis.case_measures' flags, as the Follow-up page counts
+    them (a case still inside its due time and not contacted is in neither count)."""
     start, end, at = start.astimezone(UTC), end.astimezone(UTC), at.astimezone(UTC)
-    made = cases.filter(pl.col("created_at") <= at)
-    contacted = pl.col("first_contact_at").is_not_null() & (pl.col("first_contact_at") <= at)
+    then = pl.col("first_contact_at"), pl.col("closed_at")  # what had not happened by `at` is forgotten
+    made = add_case_flags(
+        cases.filter(pl.col("created_at") <= at).with_columns(
+            [pl.when(moment <= at).then(moment).alias(moment.meta.output_name()) for moment in then]
+        ),
+        at,
+    )
     week = made.filter(pl.col("created_at") >= start, pl.col("created_at") < end)
     by_reason = week.group_by("reason").len().sort(["len", "reason"], descending=[True, False]).iter_rows()
-    known = week.filter(contacted | (pl.col("due_at") <= at))
-    in_time = known.filter(contacted & (pl.col("first_contact_at") <= pl.col("due_at")))
-    hours = week.filter(contacted).select(
-        ((pl.col("first_contact_at") - pl.col("created_at")).dt.total_seconds() / 3600).median()
-    )
-    closed = pl.col("closed_at").is_not_null() & (pl.col("closed_at") <= at)
-    median = hours.item() if hours.height else None
+    known = week.filter("known")
+    median = week["hours_to_contact"].median()
     return FollowUpWeek(
         new_by_reason={reason: int(count) for reason, count in by_reason},
         known_n=known.height,
-        in_time_n=in_time.height,
-        median_hours=float(median) if median is not None else None,
-        overdue_n=made.filter(~contacted, ~closed, pl.col("due_at") < at).height,
-        open_n=made.filter(~closed).height,
+        in_time_n=int(known["in_time"].sum()),
+        median_hours=float(median) if median is not None else None,  # type: ignore[arg-type]
+        overdue_n=int(made["overdue"].sum()),
+        open_n=int(made["open"].sum()),
     )

@@ -15,6 +15,7 @@ from typing import cast
 
 import polars as pl
 
+from analysis.case_measures import is_overdue_expr
 from analysis.case_rules import RULE_KEYS, CaseRule, check_rule, due_at, effective_rules, match_rules
 from analysis.notify_pipeline import SendCounts, queue_case_notifications, send_due_notifications
 from pulse.business_hours import BusinessHours, parse_business_hours
@@ -133,18 +134,12 @@ def open_cases(
     return FollowUpRun(made, send_due_notifications(engine, settings, now=now))
 
 
-def overdue_expr(now: datetime) -> pl.Expr:
-    """Whether each case (store.cases.read_cases) is overdue at `now`: nobody has reached the customer yet and
-    its due time has passed."""
-    return pl.col("status").is_in(list(OPEN_STATUSES)) & (pl.col("due_at") < as_utc(now))
-
-
 def tally_cases(engine: Engine, now: datetime | None = None) -> CaseTally:
     """How many cases are open, awaiting first contact, and overdue at `now`."""
     now = as_utc(now) if now is not None else utc_now()
     open_cases = read_cases(engine, status=[s for s in CASE_STATUSES if s not in CLOSED_STATUSES])
     awaiting = open_cases.filter(pl.col("status").is_in(list(OPEN_STATUSES)))
-    return CaseTally(open_cases.height, awaiting.height, awaiting.filter(overdue_expr(now)).height)
+    return CaseTally(open_cases.height, awaiting.height, awaiting.filter(is_overdue_expr(now)).height)
 
 
 def change_rule(

@@ -104,13 +104,13 @@ def cases_list(
     when nobody has contacted the customer in time), when it was opened, and the customer's words."""
     import polars as pl
 
-    from analysis.cases_pipeline import overdue_expr
+    from analysis.case_measures import is_overdue_expr
     from store.cases import read_cases
 
     wanted = [status for word in statuses for status in case_status(word)] or None
     now = datetime.now(UTC)
     frame = read_cases(context.engine, status=wanted, assignee=assignee)
-    frame = frame.with_columns(overdue_expr(now).alias("overdue"))
+    frame = frame.with_columns(is_overdue_expr(now).alias("overdue"))
     if overdue:
         frame = frame.filter(pl.col("overdue"))
     if as_json:
@@ -187,7 +187,8 @@ def print_table(lines: list[list[str]]) -> None:
 @with_context
 def cases_show(context: Context, case_id: int) -> None:
     """One case: its reason, status, assignee and due time, the customer's words and scores, and its history."""
-    from analysis.cases_pipeline import overdue_expr, read_rules
+    from analysis.case_measures import is_overdue_expr
+    from analysis.cases_pipeline import read_rules
     from pulse.formatting import format_moment
     from store.cases import read_case_events, read_cases
 
@@ -198,7 +199,7 @@ def cases_show(context: Context, case_id: int) -> None:
         raise no_case(case_id)
     case = found.row(0, named=True)
     labels = {rule.key: rule.label for rule in read_rules(engine, context.settings)}
-    late = found.select(overdue_expr(datetime.now(UTC))).item()
+    late = found.select(is_overdue_expr(datetime.now(UTC))).item()
     first_contact = case["first_contact_at"]
     contact = f", first contact {format_moment(first_contact, timezone)}" if first_contact else ""
     click.echo(f"Case {case['id']}: {labels.get(case['reason'], case['reason'])}")

@@ -7,6 +7,7 @@ import getpass
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -181,10 +182,13 @@ def test_cases_rules__listed_and_changed(pulse_cli) -> None:  # type: ignore[no-
     assert unknown.exit_code == 1 and "There is no rule 'vip'." in unknown.output
 
 
-def test_analyze__opens_cases_last_and_never_twice(pulse, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_analyze__opens_cases_last_and_never_twice(  # type: ignore[no-untyped-def]
+    pulse, demo_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(
         "PULSE_CASE_LOOKBACK_DAYS", "36500"
     )  # the demo folder's feedback is from November 2026
+    (demo_dir / "cases.csv").unlink()  # the cases come from the rules alone
     pulse("db", "upgrade")
     pulse("demo")
     first = pulse("analyze")
