@@ -26,12 +26,14 @@ from tests.browser import browser_page, serve, settle, wait_for_chart
 # each page's address, and what shows that it is drawn
 PAGES = {
     "pulse": ("", ".js-plotly-plot .main-svg"),
+    "follow-up": ("follow-up", '[data-testid="stMetricValue"]'),
     "trends": ("trends", ".js-plotly-plot .main-svg"),
     "loyalty": ("loyalty", ".js-plotly-plot .main-svg"),
     "themes": ("themes", ".js-plotly-plot .main-svg"),
     "rollouts": ("rollouts", '[data-testid="stExpander"]'),
     "explorer": ("explorer", '[data-testid="stDataFrame"]'),
     "sources": ("sources", '[data-testid="stDataFrame"]'),
+    "observations": ("observations", '[data-testid="stForm"]'),
 }
 WIDTHS = {1440: 900, 390: 844}  # a laptop's and a phone's viewport
 README_PICTURES = ("pulse", "trends", "rollouts", "themes")  # the 1440 px ones, under their README names

@@ -41,14 +41,15 @@ def reason_words(reason: str, count: int) -> str:
 
 
 def format_hours(hours: float | None) -> str:
-    """A wait: '40 min' under an hour, '6 h' under two days, '3.5 days' ('3 days') from then on."""
+    """A wait: '40 min' under an hour, '6 h' under two days, '3.5 days' ('3 days') under ten, then '12 days'."""
     if hours is None:
         return EMPTY
     if hours < 1:
         return f"{max(round(hours * 60), 1)} min"
     if hours < 48:
         return f"{hours:.0f} h"
-    return f"{hours / 24:.1f}".removesuffix(".0") + " days"
+    days = hours / 24
+    return (f"{days:.1f}".removesuffix(".0") if days < 10 else f"{days:.0f}") + " days"
 
 
 def outcome_sentence(comparison: OutcomeComparison, next_days: int = 180, return_days: int = 90) -> str:

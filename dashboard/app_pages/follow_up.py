@@ -64,7 +64,7 @@ def case_list_table(
         pl.col("id").alias("Case"),
         pl.Series(
             "Due",
-            [f"🔴 {words}" if words.startswith("overdue") else words for words in due],
+            due,
             dtype=pl.String,
         ),
         pl.col("reason").replace_strict(reasons, default=pl.col("reason")).alias("Why"),

@@ -130,7 +130,7 @@ def test_follow_up_page__answers_first_and_lists_overdue_first_then_by_due_time(
     ]
     assert case_ids_listed(app) == [three_cases["S2"], three_cases["S1"], three_cases["S3"]]
     (listed,) = [frame for frame in app.dataframe if "Customer said" in frame.value.columns]
-    assert listed.value["Due"].tolist()[0] == "🔴 overdue by 5 h"
+    assert listed.value["Due"].tolist()[0] == "overdue by 5 h"
     assert listed.value["Why"].tolist() == [
         "Review of 1-2 stars",
         "Detractor (NPS 0-6)",

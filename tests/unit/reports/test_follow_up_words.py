@@ -55,7 +55,8 @@ def test_helps__say_the_denominator_and_the_intervals() -> None:
 
 
 @pytest.mark.parametrize(
-    ("hours", "words"), [(0.25, "15 min"), (5.2, "5 h"), (47.4, "47 h"), (60, "2.5 days"), (72, "3 days")]
+    ("hours", "words"),
+    [(0.25, "15 min"), (5.2, "5 h"), (47.4, "47 h"), (60, "2.5 days"), (72, "3 days"), (3313, "138 days")],
 )
 def test_format_hours(hours: float, words: str) -> None:
     assert format_hours(hours) == words
