@@ -211,30 +211,21 @@ def rotate_contacts(engine: Engine, key: ContactKey | ContactCipher | None) -> R
     the old key can then be dropped. Contacts that no key opens are left as they are and counted."""
     cipher = build_cipher(key)
     rotated = unreadable = 0
-    after = ""
-    while True:
+    for chunk in _all_contacts(engine):
+        now = utc_now()
         with writing(engine) as connection:
-            rows = connection.execute(
-                select(contacts.c.author_hash, contacts.c.email)
-                .where(contacts.c.author_hash > after)
-                .order_by(contacts.c.author_hash)
-                .limit(CHUNK)
-            ).all()
-            if not rows:
-                return Rotation(rotated, unreadable)
-            now = utc_now()
-            for author_hash, token in rows:
+            for author_hash, token in chunk:
                 new_token = rotate_token(cipher, token)
                 if new_token is None:
                     unreadable += 1
                     continue
                 connection.execute(
                     contacts.update()
-                    .where(contacts.c.author_hash == author_hash)
+                    .where(contacts.c.author_hash == author_hash, contacts.c.email == token)
                     .values(email=new_token, updated_at=now)
                 )
                 rotated += 1
-            after = rows[-1].author_hash
+    return Rotation(rotated, unreadable)
 
 
 def _checked_hash(author_hash: str) -> str:
