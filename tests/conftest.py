@@ -125,6 +125,16 @@ def use_database(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
 
 
 @pytest.fixture
+def each_store_url(database_url: str) -> str:
+    """An empty store made as `pulse db upgrade` makes it, on SQLite and on PostgreSQL: a page test module runs
+    on both by naming this its `empty_store_url`."""
+    engine = build_engine(database_url)
+    upgrade_as_pulse_db_upgrade_does(engine)
+    engine.dispose()
+    return database_url
+
+
+@pytest.fixture
 def empty_store_url(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     engine = build_engine(url)

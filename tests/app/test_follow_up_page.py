@@ -37,6 +37,12 @@ def page_links(app: AppTest) -> list[object]:
 
 
 @pytest.fixture
+def empty_store_url(each_store_url: str) -> str:
+    """This page's tests, its roles' included, run on SQLite and on PostgreSQL."""
+    return each_store_url
+
+
+@pytest.fixture
 def three_cases(empty_store_url: str) -> dict[str, int]:
     """Three open cases: S1 due in 10 h (a detractor), S2 overdue by 5 h (1 star), S3 due in 30 h; by
     external id."""

@@ -36,6 +36,12 @@ OTHER_PAGES = (
 
 
 @pytest.fixture
+def empty_store_url(each_store_url: str) -> str:
+    """This page's tests, the staff role's included, run on SQLite and on PostgreSQL."""
+    return each_store_url
+
+
+@pytest.fixture
 def accounts(empty_store_url: str) -> Engine:
     """A staff member (sam), a viewer (ann) and an editor (eve), and an observation by sam and one by maya."""
     engine = build_engine(empty_store_url)
