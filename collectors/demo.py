@@ -21,11 +21,10 @@ from store.cases import (
     create_cases,
     read_case_events,
     read_cases,
-    read_feedback_ids,
     set_case_status,
 )
 from store.engine import Engine
-from store.feedback import UpsertCounts
+from store.feedback import UpsertCounts, read_feedback_ids
 from store.observations import Observation, add_observations, observation
 from store.orders import upsert_orders
 from store.records import FeedbackFrame, FeedbackRecord, Rejected, SourceSpec

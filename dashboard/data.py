@@ -17,7 +17,7 @@ from analysis.metrics import read_counts_metrics
 from analysis.quotes import pick_quotes
 from pulse.errors import StoreError
 from pulse.settings import Settings, build_settings
-from store.cases import read_case_events, read_cases, read_rule_changes
+from store.cases import read_case_events, read_case_states, read_cases, read_rule_changes
 from store.customer_values import read_clv_fit, read_customer_values
 from store.daily_counts import daily_counts_ready, read_daily_counts
 from store.engine import Engine, build_engine
@@ -367,6 +367,12 @@ def load_clv_fit(version: int) -> dict[str, Any] | None:
 def load_cases() -> pl.DataFrame:
     """Every follow-up case with the customer's feedback (store.cases.read_cases), read afresh (not cached)."""
     return read_cases(get_engine())
+
+
+def load_case_states() -> pl.DataFrame:
+    """Every case's id, feedback_id and moments (store.cases.read_case_states), without the feedback, read
+    afresh (not cached): the Pulse page's link and quotes."""
+    return read_case_states(get_engine())
 
 
 def load_case_events(case_id: int) -> pl.DataFrame:

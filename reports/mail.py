@@ -115,6 +115,12 @@ def check_mail_settings(settings: Settings, recipients: Sequence[str]) -> None:
             "No one to send the digest to.",
             hint="Set PULSE_DIGEST_RECIPIENTS (comma-separated) or give --to ADDRESS.",
         )
+    check_smtp_login(settings)
+
+
+def check_smtp_login(settings: Settings) -> None:
+    """A ConfigError when the SMTP user name is set without its password (the digest's and the case
+    notifications' check)."""
     if settings.smtp_user and settings.smtp_password is None:
         raise ConfigError(
             f"PULSE_SMTP_USER is set ({settings.smtp_user}) but PULSE_SMTP_PASSWORD is not.",

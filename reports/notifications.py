@@ -26,7 +26,7 @@ from analysis.personal_data import redact
 from pulse.errors import ConfigError, DeliveryError
 from pulse.formatting import local_moment
 from pulse.settings import EMAIL_ADDRESS, Settings
-from reports.mail import send_message
+from reports.mail import check_smtp_login, send_message
 
 QUOTE_LIMIT = 300  # characters of the customer's words in a message
 WEBHOOK_TIMEOUT_SECONDS = 15
@@ -262,11 +262,7 @@ def check_notification_mail_settings(settings: Settings) -> str:
             "No sender address is configured for case notifications.",
             hint="Set PULSE_DIGEST_SENDER, e.g. pulse@example.com (the digest's sender sends them too).",
         )
-    if settings.smtp_user and settings.smtp_password is None:
-        raise ConfigError(
-            f"PULSE_SMTP_USER is set ({settings.smtp_user}) but PULSE_SMTP_PASSWORD is not.",
-            hint="Set PULSE_SMTP_PASSWORD in the environment (never in pulse.toml), or unset PULSE_SMTP_USER.",
-        )
+    check_smtp_login(settings)
     return settings.digest_sender
 
 

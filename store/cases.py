@@ -284,6 +284,23 @@ CASES_SCHEMA: dict[str, Any] = {
 }
 
 
+def read_case_states(engine: Engine) -> pl.DataFrame:
+    """Every case's id, feedback_id, due_at, first_contact_at and closed_at, from the cases alone (no feedback
+    joined): what counting open and overdue cases and finding a quote's case need."""
+    query = select(
+        cases.c.id, cases.c.feedback_id, cases.c.due_at, cases.c.first_contact_at, cases.c.closed_at
+    )
+    with reading(engine) as connection:
+        return read_frame(
+            connection,
+            query,
+            schema={
+                name: CASES_SCHEMA[name]
+                for name in ("id", "feedback_id", "due_at", "first_contact_at", "closed_at")
+            },
+        )
+
+
 def read_case_events(engine: Engine, case_id: int | None = None) -> pl.DataFrame:
     """The history of a case (or of every case), oldest first: case_id, at, by, action, before, after, note."""
     query = select(
@@ -429,21 +446,3 @@ def read_customer_answers(
     with reading(engine) as connection:
         frame = read_frame(connection, query, schema=ANSWERS_SCHEMA)
     return frame.select(list(ANSWERS_SCHEMA))  # typed even when empty
-
-
-def read_feedback_ids(engine: Engine, source: str, external_ids: Sequence[str]) -> dict[str, int]:
-    """The stored ids of the feedback items of the source named `source` with these external ids (those that
-    are stored): how a file of cases (the demo's cases.csv) names the feedback each case belongs to."""
-    if not external_ids:
-        return {}
-    wanted = sorted(set(external_ids))
-    found: dict[str, int] = {}
-    with reading(engine) as connection:
-        for start in range(0, len(wanted), 500):  # a bounded IN list on every database
-            rows = connection.execute(
-                select(feedback.c.external_id, feedback.c.id)
-                .join(sources, sources.c.id == feedback.c.source_id)
-                .where(sources.c.name == source, feedback.c.external_id.in_(wanted[start : start + 500]))
-            ).all()
-            found.update({row.external_id: int(row.id) for row in rows})
-    return found

@@ -30,6 +30,8 @@ from store.schema import (
 from store.sources import ensure_source, remember_identities
 from store.state import bump_data_version, utc_now
 
+IDS_PER_QUERY = 500  # external ids asked for in one query (read_feedback_ids)
+
 
 @dataclass(frozen=True)
 class SqliteColumns:
@@ -195,16 +197,24 @@ def read_external_ids(engine: Engine, source: SourceSpec, limit: int | None = No
 
 
 def read_feedback_ids(engine: Engine, source_name: str, external_ids: Sequence[str]) -> dict[str, int]:
-    """external id -> the feedback's id, for those of `external_ids` stored in the source `source_name`."""
-    if not external_ids:
-        return {}
-    query = (
-        select(feedback.c.external_id, feedback.c.id)
-        .join(sources, sources.c.id == feedback.c.source_id)
-        .where(sources.c.name == source_name, feedback.c.external_id.in_(list(external_ids)))
-    )
+    """external id -> the feedback's id, for those of `external_ids` stored in the source `source_name` (asked
+    IDS_PER_QUERY at a time: a bounded IN list on every database)."""
+    wanted = sorted(set(external_ids))
+    found: dict[str, int] = {}
     with reading(engine) as connection:
-        return {external_id: int(feedback_id) for external_id, feedback_id in connection.execute(query)}
+        for start in range(0, len(wanted), IDS_PER_QUERY):
+            query = (
+                select(feedback.c.external_id, feedback.c.id)
+                .join(sources, sources.c.id == feedback.c.source_id)
+                .where(
+                    sources.c.name == source_name,
+                    feedback.c.external_id.in_(wanted[start : start + IDS_PER_QUERY]),
+                )
+            )
+            found.update(
+                {external_id: int(feedback_id) for external_id, feedback_id in connection.execute(query)}
+            )
+    return found
 
 
 def remove_feedback(engine: Engine, source: SourceSpec, external_ids: Sequence[str]) -> int:

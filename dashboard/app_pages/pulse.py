@@ -23,7 +23,7 @@ from dashboard.components import (
 from dashboard.data import (
     data_version,
     get_settings,
-    load_cases,
+    load_case_states,
     load_filter_options,
     load_has_orders,
     load_period_metrics,
@@ -126,7 +126,7 @@ by_channel = load_period_metrics(version, "week", filters, ("channel",)) if filt
 for alert in scoped_alerts(alert_scopes(weekly, by_channel), week):
     st.error(alert_message(alert), icon=":material/notifications_active:")
 # the unhappy customers someone is to contact: a link to the Follow-up page (read afresh: not cached)
-cases = load_cases()
+cases = load_case_states()
 if not cases.is_empty():
     open_n, overdue_n = count_open_cases(cases, datetime.now(UTC))
     st.page_link(

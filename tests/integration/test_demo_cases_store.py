@@ -1,6 +1,6 @@
 """The demo's follow-up cases (collectors.demo.load_demo_cases) on SQLite and PostgreSQL: made with their history
 at its own moments, open and closed, and a second load adds nothing; and the reads the outcome measure needs
-(store.cases.read_customer_answers, read_feedback_ids) with the outcome read from a real store."""
+(store.cases.read_customer_answers, store.feedback.read_feedback_ids) with the outcome read from a real store."""
 
 from __future__ import annotations
 
@@ -20,10 +20,9 @@ from store.cases import (
     read_case_events,
     read_cases,
     read_customer_answers,
-    read_feedback_ids,
     set_case_status,
 )
-from store.feedback import upsert_feedback
+from store.feedback import read_feedback_ids, upsert_feedback
 from store.orders import ORDER_RECORD_SCHEMA, upsert_orders
 from store.records import FeedbackFrame, FeedbackRecord, SourceSpec
 
