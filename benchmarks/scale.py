@@ -86,8 +86,11 @@ def bench_scale() -> list[Row]:
 def measure_size(size: int) -> list[Row]:
     from store.engine import build_engine
 
+    from store.migrate import upgrade
+
     with scale_database(size) as (url, built):
         engine = build_engine(url)
+        upgrade(engine)  # a kept store may be older than the code
         rows = list(built)
         rows += import_rows(engine) + counts_rows(engine) + query_rows(engine) + impact_rows(engine)
         with patch.dict(os.environ, {"PULSE_DATABASE_URL": url, "PULSE_TIMEZONE": TIMEZONE}):

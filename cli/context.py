@@ -26,17 +26,17 @@ class Context:
     def any_engine(self) -> Engine:
         """The store's engine, at whatever schema revision the store is (for `pulse db status`, backup): a
         SQLite store must exist, so that a mistyped path is an error, never a new empty store."""
-        from store.engine import build_engine
+        from store.engine import build_store_engine
 
-        return build_engine(self.settings.database_url, create=False)
+        return build_store_engine(self.settings, create=False)
 
     @cached_property
     def creating_engine(self) -> Engine:
         """The store's engine, creating a SQLite store's file and folder when missing: only for `pulse db
         upgrade` and `pulse restore`, which fill a new store."""
-        from store.engine import build_engine
+        from store.engine import build_store_engine
 
-        return build_engine(self.settings.database_url, create=True)
+        return build_store_engine(self.settings, create=True)
 
     @cached_property
     def engine(self) -> Engine:

@@ -190,13 +190,19 @@ def score_embedder(context: Context) -> Embedder:
 
 @click.command()
 @click.option("--port", type=int, default=None, help="Port to serve on (default: PULSE_SERVER_PORT, 8501).")
+@click.option(
+    "--host",
+    default="localhost",
+    show_default=True,
+    help="Address to listen on: keep localhost, or a replica's address behind a reverse proxy (docs/deploy.md).",
+)
 @click.option("--headless/--browser", default=True, help="Do not open a browser window (default).")
 @with_context
-def serve(context: Context, port: int | None, headless: bool) -> None:
-    """Start the dashboard on localhost."""
+def serve(context: Context, port: int | None, host: str, headless: bool) -> None:
+    """Start the dashboard on localhost (or --host)."""
     _ = context.engine  # fail here, with a hint, rather than in the browser
     port = port or context.settings.server_port
-    click.echo(f"Pulse is starting on http://localhost:{port}")
+    click.echo(f"Pulse is starting on http://{host}:{port}")
     command = [
         sys.executable,
         "-m",
@@ -206,7 +212,7 @@ def serve(context: Context, port: int | None, headless: bool) -> None:
         "--server.port",
         str(port),
         "--server.address",
-        "localhost",
+        host,
         "--server.headless",
         str(headless).lower(),
         "--browser.gatherUsageStats",

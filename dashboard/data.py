@@ -20,7 +20,7 @@ from pulse.settings import Settings, build_settings
 from store.cases import read_case_events, read_case_states, read_cases, read_rule_changes
 from store.customer_values import read_clv_fit, read_customer_values
 from store.daily_counts import daily_counts_ready, read_daily_counts
-from store.engine import Engine, build_engine
+from store.engine import Engine, build_store_engine
 from store.explorer import FeedbackQuery, search_feedback
 from store.feedback import read_feedback, read_rejected
 from store.impacts import read_rollout_impact_records
@@ -75,7 +75,7 @@ def get_live_sources() -> dict[str, Collector]:
 
 @st.cache_resource
 def get_engine() -> Engine:
-    engine = build_engine(get_settings().database_url, create=False)  # only `pulse db upgrade` makes a store
+    engine = build_store_engine(get_settings(), create=False)  # only `pulse db upgrade` makes a store
     if not is_current(engine):
         raise StoreError(
             "The database has not been created or migrated yet.",

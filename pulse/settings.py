@@ -43,6 +43,26 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the store: a SQLite file (the default) or "
         "postgresql+psycopg://user:password@host/db; no other database. `pulse db upgrade` creates it.",
     )
+    db_pool_size: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="PostgreSQL only: connections each Pulse process keeps open to the database (SQLAlchemy's "
+        "pool); a dashboard replica, worker or receiver each holds up to this plus PULSE_DB_MAX_OVERFLOW.",
+    )
+    db_max_overflow: int = Field(
+        default=10,
+        ge=0,
+        le=1000,
+        description="PostgreSQL only: connections a process may open beyond PULSE_DB_POOL_SIZE at busy moments, "
+        "closed again when returned.",
+    )
+    db_pool_recycle: int = Field(
+        default=1800,
+        ge=-1,
+        description="PostgreSQL only: seconds after which a pooled connection is replaced (before a proxy or "
+        "firewall drops it idle); -1: never.",
+    )
     demo_dir: Path = Field(
         default=PROJECT_ROOT / "data" / "demo",
         description="Folder of the demo dataset that `pulse demo` loads.",
