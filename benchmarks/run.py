@@ -193,6 +193,12 @@ def bench_clv() -> list[Row]:
     return bench_clv()
 
 
+def bench_scale() -> list[Row]:
+    from benchmarks.scale import bench_scale  # it uses this module's helpers
+
+    return bench_scale()
+
+
 BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
     "demo_load": bench_demo_load,
     "pulse_page": bench_pulse_page,
@@ -210,6 +216,7 @@ BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
     "findings_validation": bench_findings_validation,
     "impersonal_sources": bench_impersonal_sources,
     "clv": bench_clv,
+    "scale": bench_scale,  # PostgreSQL (PULSE_BENCH_POSTGRES_URL); sizes from PULSE_SCALE_SIZES
 }
 
 
