@@ -85,7 +85,6 @@ def bench_scale() -> list[Row]:
 
 def measure_size(size: int) -> list[Row]:
     from store.engine import build_engine
-
     from store.migrate import upgrade
 
     with scale_database(size) as (url, built):
@@ -140,7 +139,9 @@ def build_scale_store(url: str, size: int, seed: int = 25) -> list[Row]:
     generator = np.random.default_rng(seed)
     started = time.perf_counter()
     with writing(engine) as connection:
-        source_ids = {name: ensure_source(connection, name, kind, platform) for name, kind, platform, _ in SOURCES}
+        source_ids = {
+            name: ensure_source(connection, name, kind, platform) for name, kind, platform, _ in SOURCES
+        }
     for name, kind, _platform, share in SOURCES:
         wanted = round(size * share)
         for chunk, offset in enumerate(range(0, wanted, CHUNK)):
@@ -275,7 +276,9 @@ def counts_rows(engine: Engine) -> list[Row]:
         upsert_feedback(engine, source, FeedbackFrame(answers(1000, seed=run, prefix=f"day{run}-", day=day)))
         new_days.append(timed(partial(refresh_daily_counts, engine)))
         past = date(2025, 3, 3) + timedelta(days=7 * run)
-        upsert_feedback(engine, source, FeedbackFrame(answers(1000, seed=run, prefix=f"past{run}-", day=past)))
+        upsert_feedback(
+            engine, source, FeedbackFrame(answers(1000, seed=run, prefix=f"past{run}-", day=past))
+        )
         past_days.append(timed(partial(refresh_daily_counts, engine)))
     return [
         ("daily counts: rows in the table", float(read_daily_counts(engine, TIMEZONE).height), "rows"),
@@ -339,7 +342,9 @@ print(time.perf_counter() - started)
 
 def first_run_in_new_process() -> float:
     """AppTest's first run of the page in a new Python process: imports and every cache cold."""
-    done = subprocess.run([sys.executable, "-c", FIRST_RUN], capture_output=True, text=True, cwd=APP.parents[1])
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_RUN], capture_output=True, text=True, cwd=APP.parents[1]
+    )
     if done.returncode:
         raise RuntimeError(f"the Pulse page failed in AppTest: {done.stderr[-2000:]}")
     return float(done.stdout.strip().splitlines()[-1])
@@ -348,7 +353,9 @@ def first_run_in_new_process() -> float:
 def _checked(app: Any, action: Callable[[], object]) -> float:
     seconds = timed(action)
     assert not app.exception, app.exception
-    assert len(app.metric) >= 5, [element.value for element in app.info]  # the page's cards, not an empty state
+    assert len(app.metric) >= 5, [
+        element.value for element in app.info
+    ]  # the page's cards, not an empty state
     return seconds
 
 
@@ -377,7 +384,9 @@ def apptest_rows() -> list[Row]:
         (f"Pulse page, AppTest, channel change (median of {len(changes)})", statistics.median(changes), "s"),
     ]
     if locations:
-        rows.append(("Locations page, AppTest, data caches cleared (median of 3)", statistics.median(locations), "s"))
+        rows.append(
+            ("Locations page, AppTest, data caches cleared (median of 3)", statistics.median(locations), "s")
+        )
     return rows
 
 
@@ -393,7 +402,9 @@ def size_mib(engine: Engine) -> float:
     names = list(metadata.tables)
     with reading(engine) as connection:
         total = connection.execute(
-            text("SELECT sum(pg_total_relation_size(quote_ident(name))) FROM unnest(CAST(:names AS text[])) name"),
+            text(
+                "SELECT sum(pg_total_relation_size(quote_ident(name))) FROM unnest(CAST(:names AS text[])) name"
+            ),
             {"names": names},
         ).scalar_one()
     return float(total) / 2**20

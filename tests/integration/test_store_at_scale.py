@@ -62,7 +62,9 @@ def test_refresh_daily_counts__after_a_day_of_new_feedback_recounts_that_day_alo
     upsert_feedback(engine, SURVEY, answers(new_day, 20, "new-"))
     with statements(engine) as seen:
         assert refresh_daily_counts(engine)
-    deletes = [parameters for statement, parameters in seen if statement.startswith("DELETE FROM daily_counts")]
+    deletes = [
+        parameters for statement, parameters in seen if statement.startswith("DELETE FROM daily_counts")
+    ]
     assert len(deletes) == 1
     days = deletes[0].values() if isinstance(deletes[0], dict) else deletes[0]  # PostgreSQL's, SQLite's
     assert {str(day) for day in days} == {str(new_day.date())}  # the day's counts, not the month's
@@ -104,7 +106,9 @@ def test_revision_0017__the_word_search_uses_the_trigram_index_on_postgres(engin
             names = [row[1] for row in connection.exec_driver_sql("PRAGMA index_list(feedback)")]
             assert "ix_feedback_text_trgm" not in names  # SQLite's LIKE could not use it
             return
-        connection.exec_driver_sql("SET enable_seqscan = off")  # as on a large table, where reading all costs most
+        connection.exec_driver_sql(
+            "SET enable_seqscan = off"
+        )  # as on a large table, where reading all costs most
         plan = "\n".join(
             row[0]
             for row in connection.exec_driver_sql(
