@@ -35,10 +35,14 @@ def workspaces_list(context: Context) -> None:
 @with_context
 def workspaces_add(context: Context, name: str) -> None:
     """Make a workspace NAME with an empty store (a PostgreSQL schema, or a SQLite file beside the store)."""
+    from store.daily_counts import refresh_daily_counts
     from store.workspaces import check_slug, create_workspace
 
     engine = create_workspace(context.settings.database_url, check_slug(name))
-    engine.dispose()
+    try:
+        refresh_daily_counts(engine, context.settings.timezone)  # as `pulse db upgrade` leaves a new store
+    finally:
+        engine.dispose()
     click.echo(
         f"Made the workspace {name}. Fill it with `pulse --workspace {name} import FILE`, and give people a "
         f"role in it with `pulse workspaces grant {name} USER ROLE`."
