@@ -23,6 +23,7 @@ from store.state import read_data_version
 from store.users import User
 from store.workspaces import list_workspaces, remove_workspace, workspace_engine
 from tests.app.pages import APP, PASSWORD
+from tests.stores import postgres_url, reset_postgres
 
 SUFFIX = str(os.getpid())  # PostgreSQL's workspace schemas are the database's: one name per test process
 PAGES = (
@@ -73,38 +74,46 @@ def _survey(path: Path, tenant: Tenant) -> Path:
     return path
 
 
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def filled_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A store (made once a module, on SQLite and on PostgreSQL) with workspaces ALPHA and BRAVO filled, and an
+    account "ann" who is an admin of ALPHA, staff in the default workspace (she may only add observations
+    there), and nothing in BRAVO."""
+    folder = tmp_path_factory.mktemp("workspaces")
+    url = f"sqlite:///{folder / 'pulse.db'}" if request.param == "sqlite" else reset_postgres(postgres_url())
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("PULSE_DATABASE_URL", url)
+        monkeypatch.delenv("PULSE_WORKSPACE", raising=False)
+        _pulse("db", "upgrade")
+        try:
+            for tenant in (ALPHA, BRAVO):
+                _pulse("workspaces", "add", tenant.name)
+                _pulse(
+                    "--workspace", tenant.name, "import", str(_survey(folder / f"{tenant.name}.csv", tenant))
+                )
+                _pulse(
+                    "--workspace",
+                    tenant.name,
+                    "rollouts",
+                    "add",
+                    f"--name={tenant.marker} kiosk",
+                    "--kind=kiosk",
+                    "--start=2026-11-10",
+                )
+            _pulse("users", "add", "ann", "--role=staff", "--password-stdin", stdin=PASSWORD + "\n")
+            _pulse("workspaces", "grant", ALPHA.name, "ann", "admin")
+            yield url
+        finally:
+            for tenant in (ALPHA, BRAVO):
+                if tenant.name in list_workspaces(url):
+                    remove_workspace(url, tenant.name)
+
+
 @pytest.fixture
-def two_workspaces(
-    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, use_database
-) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """The store at `database_url` with workspaces ALPHA and BRAVO filled, and an account "ann" who is an admin
-    of ALPHA, staff in the default workspace (she may only add observations there), and nothing in BRAVO."""
-    monkeypatch.setenv("PULSE_DATABASE_URL", database_url)
-    monkeypatch.delenv("PULSE_WORKSPACE", raising=False)
-    _pulse("db", "upgrade")
-    try:
-        for tenant in (ALPHA, BRAVO):
-            _pulse("workspaces", "add", tenant.name)
-            _pulse(
-                "--workspace", tenant.name, "import", str(_survey(tmp_path / f"{tenant.name}.csv", tenant))
-            )
-            _pulse(
-                "--workspace",
-                tenant.name,
-                "rollouts",
-                "add",
-                f"--name={tenant.marker} kiosk",
-                "--kind=kiosk",
-                "--start=2026-11-10",
-            )
-        _pulse("users", "add", "ann", "--role=staff", "--password-stdin", stdin=PASSWORD + "\n")
-        _pulse("workspaces", "grant", ALPHA.name, "ann", "admin")
-        use_database(database_url)
-        yield database_url
-    finally:
-        for tenant in (ALPHA, BRAVO):
-            if tenant.name in list_workspaces(database_url):
-                remove_workspace(database_url, tenant.name)
+def two_workspaces(filled_store: str, use_database) -> str:  # type: ignore[no-untyped-def]
+    """The filled store, with the dashboard's caches cleared for each test."""
+    use_database(filled_store)
+    return filled_store
 
 
 def _data_version(url: str, tenant: Tenant) -> int:
@@ -153,25 +162,6 @@ def test_exports__of_workspace_a_hold_nothing_of_workspace_b(two_workspaces: str
     for path in (tmp_path / "t.csv", tmp_path / "r.csv"):
         assert not _leaks(path.read_text(encoding="utf-8"))
     assert ALPHA.marker in (tmp_path / "r.csv").read_text(encoding="utf-8")
-
-
-def test_writes__in_workspace_a_change_nothing_of_workspace_b(two_workspaces: str, tmp_path: Path) -> None:
-    before = _data_version(two_workspaces, BRAVO)
-    more = Tenant(ALPHA.name, ALPHA.marker, ALPHA.location, 5)
-    _pulse("--workspace", ALPHA.name, "import", str(_survey(tmp_path / "more.csv", more)))
-    _pulse(
-        "--workspace",
-        ALPHA.name,
-        "rollouts",
-        "add",
-        "--name=Email bot",
-        "--kind=chatbot",
-        "--start=2026-11-12",
-    )
-    _pulse("--workspace", ALPHA.name, "forget", f"--author={BRAVO.name}-1", "--yes")
-    assert _data_version(two_workspaces, BRAVO) == before
-    status = _pulse("--workspace", BRAVO.name, "db", "status")
-    assert f"Feedback items: {BRAVO.answers};" in status
 
 
 def _signed_in_app(query: dict[str, str] | None = None) -> AppTest:
@@ -255,3 +245,23 @@ def test_the_workspace_picker__lists_only_the_users_workspaces(
     picker = app.selectbox(key="workspace__picker")
     assert picker.options == ["default (staff)", f"{ALPHA.name} (admin)"]
     assert BRAVO.name not in " ".join(picker.options)
+
+
+# Last: it adds to ALPHA, which the tests above count (the store is made once a module).
+def test_writes__in_workspace_a_change_nothing_of_workspace_b(two_workspaces: str, tmp_path: Path) -> None:
+    before = _data_version(two_workspaces, BRAVO)
+    more = Tenant(ALPHA.name, ALPHA.marker, ALPHA.location, 5)
+    _pulse("--workspace", ALPHA.name, "import", str(_survey(tmp_path / "more.csv", more)))
+    _pulse(
+        "--workspace",
+        ALPHA.name,
+        "rollouts",
+        "add",
+        "--name=Email bot",
+        "--kind=chatbot",
+        "--start=2026-11-12",
+    )
+    _pulse("--workspace", ALPHA.name, "forget", f"--author={BRAVO.name}-1", "--yes")
+    assert _data_version(two_workspaces, BRAVO) == before
+    status = _pulse("--workspace", BRAVO.name, "db", "status")
+    assert f"Feedback items: {BRAVO.answers};" in status
