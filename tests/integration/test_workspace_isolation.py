@@ -19,11 +19,16 @@ from streamlit.testing.v1 import AppTest
 
 from cli.main import main
 from dashboard.auth import SESSION_KEY, SINCE_KEY
+from pulse.errors import InputError
+from store.engine import Engine
+from store.feedback import count_feedback
 from store.state import read_data_version
 from store.users import User
+from store.webhooks import read_deliveries
 from store.workspaces import list_workspaces, remove_workspace, workspace_engine
 from tests.app.pages import APP, PASSWORD
 from tests.stores import postgres_url, reset_postgres
+from tests.webhook_requests import SECRET_SETTINGS, body, signed
 
 SUFFIX = str(os.getpid())  # PostgreSQL's workspace schemas are the database's: one name per test process
 PAGES = (
@@ -245,6 +250,48 @@ def test_the_workspace_picker__lists_only_the_users_workspaces(
     picker = app.selectbox(key="workspace__picker")
     assert picker.options == ["default (staff)", f"{ALPHA.name} (admin)"]
     assert BRAVO.name not in " ".join(picker.options)
+
+
+def test_the_receiver__stores_a_delivery_in_the_workspace_of_its_address(two_workspaces: str) -> None:
+    from starlette.testclient import TestClient
+
+    from hooks.app import build_app
+    from pulse.settings import build_settings
+
+    engines = {name: workspace_engine(two_workspaces, name) for name in ("default", ALPHA.name, BRAVO.name)}
+    made: list[tuple[object, list[int]]] = []
+    app = build_app(
+        engines["default"],
+        build_settings(**SECRET_SETTINGS),
+        on_stored=lambda store, ids: made.append((store, ids)),
+        workspace_engine=lambda name: _engine_or_error(engines, name),
+    )
+    before = {name: count_feedback(engine) for name, engine in engines.items()}
+    content = body("tally_nps.json")
+    with TestClient(app) as client:
+        answer = client.post(
+            f"/w/{ALPHA.name}/hooks/tally", content=content, headers=signed("tally", content)
+        )
+        unknown = client.post(
+            "/w/no-such-place/hooks/tally", content=content, headers=signed("tally", content)
+        )
+    try:
+        assert (answer.status_code, answer.json()["outcome"]) == (200, "stored")
+        assert (unknown.status_code, unknown.json()["outcome"]) == (404, "unknown_workspace")
+        after = {name: count_feedback(engine) for name, engine in engines.items()}
+        assert after == {**before, ALPHA.name: before[ALPHA.name] + 1}
+        assert [store for store, _ids in made] == [engines[ALPHA.name]]  # its cases are opened there
+        assert read_deliveries(engines[ALPHA.name])["outcome"].to_list()[-1:] == ["stored"]
+        assert read_deliveries(engines[BRAVO.name]).is_empty()
+    finally:
+        for engine in engines.values():
+            engine.dispose()
+
+
+def _engine_or_error(engines: dict[str, Engine], name: str) -> Engine:
+    if name not in engines:
+        raise InputError(f"There is no workspace {name!r}.")
+    return engines[name]
 
 
 # Last: it adds to ALPHA, which the tests above count (the store is made once a module).
