@@ -63,6 +63,11 @@ class Settings(BaseSettings):
         description="PostgreSQL only: seconds after which a pooled connection is replaced (before a proxy or "
         "firewall drops it idle); -1: never.",
     )
+    workspace: str = Field(
+        default="default",
+        description="The workspace (one business, or one client of an agency) that commands work in; "
+        "`pulse --workspace NAME` overrides it. `default` is the store at PULSE_DATABASE_URL itself.",
+    )
     demo_dir: Path = Field(
         default=PROJECT_ROOT / "data" / "demo",
         description="Folder of the demo dataset that `pulse demo` loads.",

@@ -100,15 +100,14 @@ def _on_postgres_error(context: ExceptionContext) -> None:
     ) from error
 
 
-def build_store_engine(settings: Settings, create: bool = False) -> Engine:
-    """The engine of the store that `settings` name, with their connection pool (build_engine)."""
-    return build_engine(
-        settings.database_url,
-        create,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-        pool_recycle=settings.db_pool_recycle,
-    )
+def pool_options(settings: Settings) -> dict[str, int]:
+    """build_engine's pool arguments from the settings (PULSE_DB_POOL_SIZE, PULSE_DB_MAX_OVERFLOW,
+    PULSE_DB_POOL_RECYCLE); they apply to PostgreSQL's engines alone."""
+    return {
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_max_overflow,
+        "pool_recycle": settings.db_pool_recycle,
+    }
 
 
 def describe_url(url: str) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, event
 
 from pulse.settings import Settings
 from store.daily_counts import read_daily_counts, refresh_daily_counts
-from store.engine import build_store_engine, reading
+from store.engine import build_engine, pool_options, reading
 from store.explorer import FeedbackQuery, search_feedback
 from store.feedback import upsert_feedback
 from store.records import FeedbackFrame, FeedbackRecord, SourceSpec
@@ -74,9 +74,9 @@ def test_refresh_daily_counts__after_a_day_of_new_feedback_recounts_that_day_alo
     assert counts.filter(day=date(2026, 3, 2))["n"].to_list() == [5]
 
 
-def test_build_store_engine__a_postgres_pool_as_the_settings_say(postgres_url: str) -> None:
+def test_build_engine__a_postgres_pool_as_the_settings_say(postgres_url: str) -> None:
     settings = Settings(database_url=postgres_url, db_pool_size=3, db_max_overflow=2, db_pool_recycle=600)
-    engine = build_store_engine(settings)
+    engine = build_engine(settings.database_url, **pool_options(settings))
     try:
         pool: Any = engine.pool
         assert (pool.size(), pool._max_overflow, pool._recycle, pool._pre_ping) == (3, 2, 600, True)
