@@ -9,6 +9,7 @@ import configparser
 import shlex
 import shutil
 import subprocess
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -189,3 +190,24 @@ def websocket_through(proxy: str, cookie: str) -> dict[str, object]:
         response = socket.response
         assert response is not None
         return {"status": response.status_code, "served_by": response.headers.get("X-Pulse-Upstream")}
+
+
+def upstream_of(url: str) -> str:
+    """The upstream nginx sent a GET of `url` to (nothing listens there: nginx answers 502 itself)."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.headers["X-Pulse-Upstream"]
+    except urllib.error.HTTPError as error:
+        assert error.code == 502, error.code
+        return error.headers["X-Pulse-Upstream"]
+
+
+@needs_nginx
+def test_nginx__deliveries_of_every_workspace_reach_the_receiver(tmp_path: Path) -> None:
+    dashboards, hooks = [free_port(), free_port()], free_port()
+    with nginx_in_front(tmp_path, dashboards, hooks) as proxy:
+        assert upstream_of(f"{proxy}/hooks/tally") == f"127.0.0.1:{hooks}"
+        assert upstream_of(f"{proxy}/w/corner-bakery/hooks/typeform") == f"127.0.0.1:{hooks}"
+        replicas = {f"127.0.0.1:{port}" for port in dashboards}
+        for page in ("/trends", "/w/corner-bakery/trends"):  # none answers: nginx tries the next, so one or both
+            assert set(upstream_of(f"{proxy}{page}").split(", ")) <= replicas
