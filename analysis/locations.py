@@ -177,6 +177,23 @@ def funnel_limits(measure: str, overall: dict[str, float], n: np.ndarray) -> dic
     return limits
 
 
+def funnel_curves(tallies: pl.DataFrame, measure: str, points: int = 120) -> pl.DataFrame:
+    """The funnel's limit curves of `measure` for a chart: n from 1 to a little past the largest location's
+    (`points` steps), with low_95, high_95, low_998, high_998 and `overall`, in the measure's unit (NPS in
+    points, shares 0..1). Empty when the measure has no answers."""
+    rows = tallies.filter(pl.col("measure") == measure)
+    if rows.is_empty():
+        return pl.DataFrame(schema={"n": pl.Float64, **dict.fromkeys(_LIMIT_COLUMNS, pl.Float64)})
+    overall = overall_figures(rows).row(0, named=True)
+    largest = float(rows["n"].max())  # type: ignore[arg-type]
+    sizes = np.unique(np.round(np.geomspace(1, max(largest * 1.1, 2), points), 1))
+    limits = funnel_limits(measure, overall, sizes)
+    return pl.DataFrame({"n": sizes, **limits, "overall": np.full(len(sizes), overall["value"])})
+
+
+_LIMIT_COLUMNS = ("low_95", "high_95", "low_998", "high_998", "overall")
+
+
 def _binomial_limit(p: float, n: np.ndarray, target: float) -> np.ndarray:
     """The p-quantile of the share of n answers when each is 1 with chance `target`, interpolated between
     whole counts as Spiegelhalter 2005 (A.1.1) does: r_p = binom.ppf(p), alpha = (F(r_p) - p) / (F(r_p) -

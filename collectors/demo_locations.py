@@ -76,7 +76,13 @@ def read_comment_bank(path: Path) -> dict[str, list[str]]:
             f"The demo's comment bank {path} is missing.",
             hint="It ships with Pulse in data/demo/; set PULSE_DEMO_DIR to the folder that holds comments.csv.",
         )
-    bank: dict[str, list[str]] = {"positive": [], "neutral": [], "negative": [], "impersonal": [], "kiosk": []}
+    bank: dict[str, list[str]] = {
+        "positive": [],
+        "neutral": [],
+        "negative": [],
+        "impersonal": [],
+        "kiosk": [],
+    }
     with path.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             if row["register"] != "survey":
@@ -156,7 +162,9 @@ def franchise_orders(seed: int = SEED) -> pl.DataFrame:
     """Every café's till orders (store.orders.ORDER_RECORD_SCHEMA), about four a week per survey answer:
     customers arrive week by week, some come most weeks (regulars), the rest now and then, and each may stop
     coming. A customer id is the café's own (a franchise's cafés keep separate loyalty cards)."""
-    rows: dict[str, list[object]] = {name: [] for name in ("external_id", "customer_hash", "ordered_at", "amount")}
+    rows: dict[str, list[object]] = {
+        name: [] for name in ("external_id", "customer_hash", "ordered_at", "amount")
+    }
     locations: list[str] = []
     weeks = (LAST_DAY - FIRST_DAY).days // 7 + 1
     for index, cafe in enumerate(CAFES):
@@ -167,7 +175,9 @@ def franchise_orders(seed: int = SEED) -> pl.DataFrame:
             kiosk = cafe.name == "Riverside" and monday >= KIOSK_DAY
             for _ in range(_poisson(rng, 1.3 * cafe.answers_per_week)):
                 regular = rng.random() < cafe.regulars
-                customers.append((f"C{index:02d}-{len(customers):05d}", 0.6 if regular else rng.choice((0.05, 0.15))))
+                customers.append(
+                    (f"C{index:02d}-{len(customers):05d}", 0.6 if regular else rng.choice((0.05, 0.15)))
+                )
             staying = []
             for customer, chance in customers:
                 if rng.random() < (0.06 if kiosk else 0.03):

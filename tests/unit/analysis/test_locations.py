@@ -40,7 +40,9 @@ def tallies_of(*frames: pl.DataFrame) -> pl.DataFrame:
     return read_location_tallies(read_day_counts(pl.concat(frames), group_by=("location",)))
 
 
-def test_read_location_tallies__nps_and_csat_with_the_pages_intervals_feedback_without_a_location_left_out() -> None:
+def test_read_location_tallies__nps_and_csat_with_the_pages_intervals_feedback_without_a_location_left_out() -> (
+    None
+):
     nowhere = answers("x", 5, 0, 0).with_columns(pl.lit(None, pl.String).alias("location"))
     tallies = tallies_of(answers("North", 6, 2, 2), answers("South", 1, 0, 3), nowhere)
     nps = tallies.filter(pl.col("measure") == "nps").sort("location")
@@ -69,7 +71,9 @@ def test_funnel_limits__narrow_as_n_grows_and_hold_the_stated_share_of_a_binomia
     assert nps["high_998"][0] - 30 == pytest.approx(3.0902 * 80 / 5, abs=0.01)
 
 
-def test_compare_locations__a_large_clearly_worse_location_is_called_out_and_a_small_noisy_one_is_not() -> None:
+def test_compare_locations__a_large_clearly_worse_location_is_called_out_and_a_small_noisy_one_is_not() -> (
+    None
+):
     big = [answers(name, 120, 50, 30) for name in ("A", "B", "C", "D")]  # NPS +45 each, 200 answers
     worse = answers("Worse", 60, 60, 80)  # NPS -10 on 200 answers
     tiny = answers("Tiny", 0, 2, 3)  # NPS -60 on 5 answers: further from the business, but only 5
@@ -126,7 +130,9 @@ def test_month_windows__the_last_thirty_days_and_the_thirty_before() -> None:
     )
 
 
-def test_location_changes__a_clear_change_at_a_large_location_ranks_above_a_wild_swing_at_a_tiny_one() -> None:
+def test_location_changes__a_clear_change_at_a_large_location_ranks_above_a_wild_swing_at_a_tiny_one() -> (
+    None
+):
     before = tallies_of(answers("Big", 165, 90, 45), answers("Tiny", 3, 0, 0), answers("Still", 40, 10, 10))
     now = tallies_of(answers("Big", 120, 90, 90), answers("Tiny", 0, 0, 3), answers("Still", 40, 10, 10))
     changes = location_changes(before, now, min_responses=30).filter(pl.col("measure") == "nps")
@@ -149,3 +155,13 @@ def test_location_changes__shares_use_agresti_caffo() -> None:
     assert row["change"] == pytest.approx(0.2)
     assert (row["change_low"], row["change_high"]) == (pytest.approx(low), pytest.approx(high))
     assert row["z"] > 2
+
+
+def test_funnel_curves__from_one_answer_to_past_the_largest_location() -> None:
+    from analysis.locations import funnel_curves
+
+    curves = funnel_curves(tallies_of(answers("A", 60, 30, 10), answers("B", 5, 3, 2)), "nps")
+    assert curves["n"][0] == 1 and curves["n"][-1] >= 100
+    assert curves["overall"].unique().to_list() == [pytest.approx(100 * (65 - 12) / 110)]  # pooled
+    assert curves["high_998"][-1] - curves["low_998"][-1] < curves["high_998"][10] - curves["low_998"][10]
+    assert funnel_curves(tallies_of(answers("A", 1, 0, 0)), "impersonal").is_empty()
