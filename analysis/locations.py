@@ -342,3 +342,30 @@ def _adjusted_changes(joined: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         centre[shares] = (np.asarray(low) + np.asarray(high)) / 2
         margin[shares] = (np.asarray(high) - np.asarray(low)) / 2
     return centre, margin
+
+
+def read_window_tallies(
+    daily: pl.DataFrame, orders: pl.DataFrame | None, first: date, last: date, timezone: str = "UTC"
+) -> pl.DataFrame:
+    """Every measure's tallies per location over the local days `first` to `last`: the feedback's from the
+    daily counts, the repeat rate's from the orders (none without orders; a customer's earlier purchases count
+    as their history)."""
+    parts = [read_location_tallies(daily.filter(pl.col("day").is_between(first, last)))]
+    if orders is not None and not orders.is_empty():
+        parts.append(read_repeat_tallies(orders, first, last, timezone))
+    return pl.concat(parts)
+
+
+def read_location_changes(
+    daily: pl.DataFrame,
+    orders: pl.DataFrame | None,
+    last_day: date,
+    timezone: str = "UTC",
+    min_responses: int = 30,
+    days: int = MONTH_DAYS,
+) -> pl.DataFrame:
+    """location_changes between the `days` days up to `last_day` and the `days` before them."""
+    (before_first, before_last), (now_first, now_last) = month_windows(last_day, days)
+    before = read_window_tallies(daily, orders, before_first, before_last, timezone)
+    now = read_window_tallies(daily, orders, now_first, now_last, timezone)
+    return location_changes(before, now, min_responses)

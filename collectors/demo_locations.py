@@ -121,15 +121,17 @@ def _answer(rng: random.Random, mix: tuple[float, float]) -> tuple[int, int | No
 
 
 def _comment(rng: random.Random, bank: dict[str, list[str]], nps: int, kiosk: bool) -> str | None:
-    if rng.random() > 0.35:
+    """A comment from the bank that fits the score, or None (most answer without one). At a café with new
+    kiosks, the unhappy write more, and most of them about being pointed at a screen."""
+    if rng.random() > (0.6 if kiosk and nps <= 8 else 0.35):
         return None
+    if kiosk and (nps <= 6 or (nps <= 8 and rng.random() < 0.3)) and rng.random() < 0.85:
+        return rng.choice(bank["kiosk"] + bank["impersonal"])
     if nps >= 9:
         return rng.choice(bank["positive"])
     if nps >= 7:
         return rng.choice(bank["neutral"])
-    if kiosk and rng.random() < 0.6:
-        return rng.choice(bank["kiosk"] + bank["impersonal"][:6])
-    return rng.choice(bank["impersonal"] if rng.random() < 0.12 else bank["negative"])
+    return rng.choice(bank["impersonal"] if rng.random() < 0.1 else bank["negative"])
 
 
 def franchise_answers(bank: dict[str, list[str]], seed: int = SEED) -> list[FeedbackRecord]:
