@@ -46,15 +46,19 @@ def differ_sentence(compared: pl.DataFrame, locations: int, span: str) -> str:
         rows = called.filter(pl.col("location") == location)
         sides = []
         for better, word in ((False, "worse"), (True, "better")):
-            labels = [
-                MEASURES[key].label for key in rows.filter(pl.col("better") == better)["measure"].to_list()
-            ]
+            keys = set(rows.filter(pl.col("better") == better)["measure"].to_list())
+            labels = [_in_words(measure.label) for key, measure in MEASURES.items() if key in keys]
             if labels:
                 sides.append(f"{_and(labels)} {word}")
         phrases.append(f"{location} ({'; '.join(sides)})")
     count = order.height
     verb = "differs" if count == 1 else "differ"
     return f"Yes: {count} of {plural(locations, 'location')} {verb} from the business {span}: {', '.join(phrases)}."
+
+
+def _in_words(label: str) -> str:
+    """A measure's label inside a sentence: NPS and CSAT as they are, the others in lower case."""
+    return label if label.isupper() else label.lower()
 
 
 def _and(words: list[str]) -> str:

@@ -16,6 +16,7 @@ from dashboard.charts import location_funnel_figure
 from dashboard.components import render_empty_state, render_no_feedback
 from dashboard.data import (
     data_version,
+    get_settings,
     load_filter_options,
     load_location_changes,
     load_location_comparison,
@@ -30,6 +31,7 @@ from reports.locations import clarity_words, differ_sentence, format_location_ch
 SPANS = {"30": "Last 30 days", "90": "Last 90 days", "all": "The sidebar's dates"}
 TOP_CHANGES = 5
 
+settings = get_settings()
 require_role("viewer")  # staff accounts only add observations
 version = data_version()
 options = load_filter_options(version)
@@ -185,7 +187,7 @@ else:
         f"{format_day(now_first)} to {format_day(now_last)} against {format_day(before_first)} to "
         f"{format_day(before_last)}: the {plural(min(TOP_CHANGES, changes.height), 'location')} whose "
         f"{MEASURES[measure].label} moved most clearly (the change against its noise), locations with fewer "
-        "than the thin threshold's answers in either month last."
+        f"than {settings.min_responses} answers in either month (PULSE_MIN_RESPONSES) last."
     )
 
 with st.expander("How this was worked out"):
