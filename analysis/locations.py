@@ -200,6 +200,8 @@ def _binomial_limit(p: float, n: np.ndarray, target: float) -> np.ndarray:
     F(r_p - 1)), limit (r_p - alpha) / n."""
     from scipy.stats import binom
 
+    if target <= 0 or target >= 1:  # every answer the same: no spread, the limits are the figure itself
+        return np.full(np.shape(n), float(target))
     whole = binom.ppf(p, n, target)
     at, below = binom.cdf(whole, n, target), binom.cdf(whole - 1, n, target)
     step = np.where(at > below, at - below, 1.0)

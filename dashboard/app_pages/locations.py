@@ -141,6 +141,11 @@ else:
         }
     )
     st.dataframe(table, hide_index=True, key="locations__table")
+    if measure == "repeat":
+        st.caption(
+            "Customers: those who bought at the location in these days; repeat, those of them who had bought "
+            "there before. Over days that start soon after the first orders, nearly everyone counts as new."
+        )
 
 st.subheader("Changed most since last month")
 (before_first, before_last), (now_first, now_last) = month_windows(last_day, MONTH_DAYS)

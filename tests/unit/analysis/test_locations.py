@@ -165,3 +165,21 @@ def test_funnel_curves__from_one_answer_to_past_the_largest_location() -> None:
     assert curves["overall"].unique().to_list() == [pytest.approx(100 * (65 - 12) / 110)]  # pooled
     assert curves["high_998"][-1] - curves["low_998"][-1] < curves["high_998"][10] - curves["low_998"][10]
     assert funnel_curves(tallies_of(answers("A", 1, 0, 0)), "impersonal").is_empty()
+
+
+def test_funnel_limits__no_spread_when_every_answer_is_the_same() -> None:
+    limits = funnel_limits("repeat", {"mean": 0.0, "sd": 0.0}, np.array([5, 50]))
+    assert limits["low_998"].tolist() == limits["high_998"].tolist() == [0.0, 0.0]
+    everyone = pl.DataFrame(
+        {
+            "location": ["A", "B"],
+            "measure": ["repeat", "repeat"],
+            "n": [10, 40],
+            "positive": [0, 0],
+            "negative": [0, 0],
+            "value": [0.0, 0.0],
+            "low": [0.0, 0.0],
+            "high": [0.3, 0.1],
+        }
+    )
+    assert compare_locations(everyone)["called_out"].null_count() == 2  # nobody differs from a business of 0%
