@@ -58,33 +58,16 @@ if len(options.locations) < 2:
 
 last_day = filters.until or options.last_day
 assert last_day is not None and options.first_day is not None
+answer = st.container()  # the answer first, above the choices it depends on
+span_column, measure_column = st.columns([2, 3])
 span_key = (
-    st.segmented_control(
+    span_column.segmented_control(
         "Compare over", list(SPANS), format_func=SPANS.get, default="90", key="locations__span"
     )
     or "90"
 )
-if span_key == "all":
-    first_day = filters.since or options.first_day
-    span_words = f"from {format_day(first_day)} to {format_day(last_day)}"
-else:
-    first_day = max(last_day - timedelta(days=int(span_key) - 1), options.first_day)
-    span_words = f"over the last {span_key} days (to {format_day(last_day)})"
-compared = load_location_comparison(version, filters, first_day, last_day)
-located = compared["location"].unique()
-if compared.is_empty():
-    render_no_feedback(False)
-    st.stop()
-
-called = compared.filter(pl.col("called_out").is_not_null())
-ANSWER_STYLE = st.info if called.is_empty() else st.error if (~called["better"]).any() else st.success
-ANSWER_STYLE(
-    f"**Do any locations differ from the business?** {markdown_literal(differ_sentence(compared, located.len(), span_words))}",
-    icon=":material/storefront:",
-)
-
 measure = (
-    st.segmented_control(
+    measure_column.segmented_control(
         "Measure",
         list(MEASURES),
         format_func=lambda key: MEASURES[key].label,
@@ -93,6 +76,28 @@ measure = (
     )
     or "nps"
 )
+if span_key == "all":
+    first_day = filters.since or options.first_day
+    span_words = f"from {format_day(first_day)} to {format_day(last_day)}"
+else:
+    first_day = max(last_day - timedelta(days=int(span_key) - 1), options.first_day)
+    span_words = f"over the last {span_key} days (to {format_day(last_day)})"
+compared = load_location_comparison(version, filters, first_day, last_day)
+if compared.is_empty():
+    with answer:
+        render_no_feedback(False)
+    st.stop()
+
+called = compared.filter(pl.col("called_out").is_not_null())
+sentence = differ_sentence(compared, compared["location"].n_unique(), span_words)
+ANSWER_STYLE = (
+    answer.info if called.is_empty() else answer.error if (~called["better"]).any() else answer.success
+)
+ANSWER_STYLE(
+    f"**Do any locations differ from the business?** {markdown_literal(sentence)}",
+    icon=":material/storefront:",
+)
+
 rows = compared.filter(pl.col("measure") == measure)
 if rows.is_empty():
     if measure == "impersonal":
