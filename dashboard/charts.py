@@ -420,7 +420,11 @@ def location_funnel_figure(compared: pl.DataFrame, curves: pl.DataFrame, measure
                 y=(points["value"] * scale).to_list(),
                 mode="markers+text" if called else "markers",
                 text=names if called else None,
-                textposition="middle right",
+                # above a point above the business, below one below it: away from the line, inside the plot
+                textposition=[
+                    "bottom center" if side == "below" else "top center"
+                    for side in points["called_out"].to_list()
+                ],
                 marker={"color": colour, "size": 11 if called else 8, "line": {"color": "white", "width": 1}},
                 name=label,
                 customdata=list(

@@ -29,6 +29,12 @@ from pulse.plain_text import markdown_literal
 from reports.locations import clarity_words, differ_sentence, format_location_change, format_location_value
 
 SPANS = {"30": "Last 30 days", "90": "Last 90 days", "all": "The sidebar's dates"}
+BUTTONS = {
+    "nps": "NPS",
+    "csat": "CSAT",
+    "impersonal": "Impersonal",
+    "repeat": "Repeat",
+}  # short: a phone's width
 TOP_CHANGES = 5
 
 settings = get_settings()
@@ -70,7 +76,7 @@ measure = (
     measure_column.segmented_control(
         "Measure",
         list(MEASURES),
-        format_func=lambda key: MEASURES[key].label,
+        format_func=BUTTONS.get,
         default="nps",
         key="locations__measure",
     )
