@@ -489,7 +489,7 @@ def load_contacts(author_hashes: Sequence[str]) -> ContactsShown:
 # --- locations (the Locations page) ----------------------------------------------------------------------------
 
 
-def _location_inputs(version: int, filters: Filters) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+def _location_inputs(version: DataVersion, filters: Filters) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     """The daily counts of the filters' source and channel (every location, every day), and the orders of their
     channel up to their last day (None without orders)."""
     kept = Filters(source=filters.source, channel=filters.channel)
@@ -500,7 +500,7 @@ def _location_inputs(version: int, filters: Filters) -> tuple[pl.DataFrame, pl.D
 
 
 @st.cache_data(ttl=3600, max_entries=16, show_spinner="Comparing the locations…")
-def load_location_comparison(version: int, filters: Filters, first: date, last: date) -> pl.DataFrame:
+def load_location_comparison(version: DataVersion, filters: Filters, first: date, last: date) -> pl.DataFrame:
     """Every location's NPS, CSAT, impersonal complaints and repeat customers over the local days `first` to
     `last`, against the business's, with the funnel's limits (analysis.locations.compare_locations)."""
     from analysis.locations import compare_locations, read_window_tallies
@@ -511,7 +511,7 @@ def load_location_comparison(version: int, filters: Filters, first: date, last: 
 
 @st.cache_data(ttl=3600, max_entries=16)
 def load_location_curves(
-    version: int, filters: Filters, first: date, last: date, measure: str
+    version: DataVersion, filters: Filters, first: date, last: date, measure: str
 ) -> pl.DataFrame:
     """The funnel's limit curves of `measure` (analysis.locations.funnel_curves) for load_location_comparison."""
     from analysis.locations import funnel_curves
@@ -520,7 +520,7 @@ def load_location_curves(
 
 
 @st.cache_data(ttl=3600, max_entries=16, show_spinner="Comparing the months…")
-def load_location_changes(version: int, filters: Filters, last_day: date) -> pl.DataFrame:
+def load_location_changes(version: DataVersion, filters: Filters, last_day: date) -> pl.DataFrame:
     """Each location's change over the 30 days up to `last_day` against the 30 before
     (analysis.locations.read_location_changes)."""
     from analysis.locations import read_location_changes
