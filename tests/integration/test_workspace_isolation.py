@@ -34,6 +34,7 @@ SUFFIX = str(os.getpid())  # PostgreSQL's workspace schemas are the database's: 
 PAGES = (
     "app_pages/pulse.py",
     "app_pages/follow_up.py",
+    "app_pages/locations.py",
     "app_pages/trends.py",
     "app_pages/loyalty.py",
     "app_pages/themes.py",
@@ -73,7 +74,7 @@ def _survey(path: Path, tenant: Tenant) -> Path:
                     f"2026-11-{1 + index % 20:02d} 10:00:00",
                     index % 11,
                     f"The {tenant.marker} chatbot never let me reach a person, answer {index}.",
-                    tenant.location,
+                    f"{tenant.location} {'North' if index % 2 else 'South'}",  # two: the Locations page
                 ]
             )
     return path
