@@ -209,6 +209,8 @@ def test_pages__a_user_of_workspace_a_sees_nothing_of_workspace_b(
     assert not app.exception, app.exception
     shown = _all_text(app)
     assert not _leaks(shown), (page, _leaks(shown))
+    if page in ("app_pages/locations.py", "app_pages/explorer.py"):  # and they show ALPHA's own
+        assert ALPHA.location in shown, shown
     assert app.session_state["workspace__current"] == ALPHA.name
 
 
