@@ -62,16 +62,19 @@ def analyze(context: Context) -> None:
     """Score sentiment and impersonal-experience complaints of feedback not yet scored, fit customer lifetime
     value on the orders when they changed since the last fit, and open follow-up cases for the recent feedback
     that meets the rules (`pulse cases rules`; never two for one item)."""
-    from analysis.pipeline import read_pending, score_new_feedback
+    from analysis.pipeline import read_pending
+    from analysis.ray_pipeline import score_backlog
 
     engine = context.engine
+    settings = context.settings
     pending = read_pending(engine)
     if pending.is_empty():
         click.echo("Every feedback item is scored already.")
     else:
         with rate_progress(pending.height, "Scoring feedback", "texts") as progress:
-            scored = score_new_feedback(engine, progress, pending)
-        click.echo(f"Scored {scored} feedback items.")
+            scoring = score_backlog(engine, settings.ray_address, settings.ray_workers, progress, pending)
+        where = f" on Ray at {scoring.address} with {scoring.workers} workers" if scoring.address else ""
+        click.echo(f"Scored {scoring.scored} feedback items{where}.")
     fit_customer_values(context)
     open_follow_up_cases(context)
 
