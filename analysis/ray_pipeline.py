@@ -70,7 +70,7 @@ class ScoreBatch:
             return vectors
 
         scored = score_frame(frame.select("id", "text"), embedder=recording)
-        hashes, vectors = _pieces_by_row(frame["text"].to_list(), computed)
+        hashes, vectors = pieces_by_row(frame["text"].to_list(), computed)
         return (
             scored.select("id", *SCORE_COLUMNS)
             .with_columns(
@@ -82,7 +82,7 @@ class ScoreBatch:
         )
 
 
-def _pieces_by_row(texts: list[str | None], computed: dict[str, np.ndarray]) -> tuple[list[str], list[bytes]]:
+def pieces_by_row(texts: list[str | None], computed: dict[str, np.ndarray]) -> tuple[list[str], list[bytes]]:
     """Each computed piece given to the first row whose text has it (the rest to the first row)."""
     left = dict(computed)
     hashes: list[str] = []
@@ -235,14 +235,14 @@ def write_batch(engine: Engine, block: pa.Table) -> int:
 
 def score_backlog(
     engine: Engine,
-    ray_address: str = "",
+    ray_address: str | None = None,
     ray_workers: int = 0,
     progress: Progress | None = None,
     pending: pl.DataFrame | None = None,
 ) -> Scoring:
     """Score the unscored feedback: on the Ray cluster at `ray_address` when one is set, else in this process
     (analysis.pipeline.score_new_feedback)."""
-    if ray_address.strip():
+    if ray_address and ray_address.strip():
         return score_on_ray(engine, ray_address.strip(), ray_workers, progress, pending)
     pending = read_pending(engine) if pending is None else pending
     return Scoring(score_new_feedback(engine, progress, pending))

@@ -73,7 +73,8 @@ def analyze(context: Context) -> None:
     else:
         with rate_progress(pending.height, "Scoring feedback", "texts") as progress:
             scoring = score_backlog(engine, settings.ray_address, settings.ray_workers, progress, pending)
-        where = f" on Ray at {scoring.address} with {scoring.workers} workers" if scoring.address else ""
+        workers = f"{scoring.workers} worker{'s' if scoring.workers != 1 else ''}"
+        where = f" on Ray at {scoring.address} with {workers}" if scoring.address else ""
         click.echo(f"Scored {scoring.scored} feedback items{where}.")
     fit_customer_values(context)
     open_follow_up_cases(context)

@@ -77,8 +77,8 @@ class Settings(BaseSettings):
         description="Folder of Pulse's cache: the embeddings that `pulse score` keeps when there is no store, and "
         "all-MiniLM-L6-v2 exported for ONNX Runtime; unset, $XDG_CACHE_HOME/pulse, else ~/.cache/pulse.",
     )
-    ray_address: str = Field(
-        default="",
+    ray_address: str | None = Field(
+        default=None,
         description="Address of a Ray cluster that `pulse analyze` scores a backlog on (host:port of the head, "
         "as `ray start --head` prints it, or auto for the cluster started on this machine); unset, Pulse scores "
         "in its own process.",

@@ -128,7 +128,7 @@ def test_pulse_analyze__on_ray_resumes_an_interrupted_job_scoring_only_what_is_l
     monkeypatch.setenv("PULSE_RAY_WORKERS", "1")
     result = CliRunner().invoke(main, ["analyze"])
     assert result.exit_code == 0, result.output
-    assert f"Scored {left} feedback items on Ray at {ray_address} with 1 workers." in result.output
+    assert f"Scored {left} feedback items on Ray at {ray_address} with 1 worker." in result.output
     assert_same_scores(stored_scores(engine), in_process)
     assert score_backlog(engine, ray_address).scored == 0  # nothing left: no job at all
 
