@@ -187,7 +187,7 @@ def score_on_ray(
 
         context = DataContext.get_current()
         context.enable_progress_bars = False  # Pulse shows its own (progress)
-        logging.getLogger("ray.data").setLevel(logging.WARNING)
+        logging.getLogger("ray.data").setLevel(logging.ERROR)
         workers = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
         blocks = [
             part.to_arrow() for page in pages for part in page.select("id", "text").iter_slices(batch_size)

@@ -58,13 +58,25 @@ def _environment() -> dict[str, str]:
 
 def _nodes_alive(address: str) -> int:
     """How many nodes the cluster at `address` counts alive (0 while it does not answer)."""
+    host, _, port = address.rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=2).close()
+    except OSError:
+        return 0  # the head is not listening yet
     probe = (
         "import ray, sys; ray.init(address=sys.argv[1], logging_level='ERROR', log_to_driver=False); "
         "print(sum(node['Alive'] for node in ray.nodes()))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe, address], capture_output=True, text=True, env=_environment(), timeout=60
-    )
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", probe, address],
+            capture_output=True,
+            text=True,
+            env=_environment(),
+            timeout=90,
+        )
+    except subprocess.TimeoutExpired:
+        return 0
     lines = result.stdout.split()
     return int(lines[-1]) if result.returncode == 0 and lines and lines[-1].isdigit() else 0
 
