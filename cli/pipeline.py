@@ -59,9 +59,10 @@ def demo(context: Context, if_empty: bool) -> None:
 @click.command()
 @with_context
 def analyze(context: Context) -> None:
-    """Score sentiment and impersonal-experience complaints of feedback not yet scored, fit customer lifetime
-    value on the orders when they changed since the last fit, and open follow-up cases for the recent feedback
-    that meets the rules (`pulse cases rules`; never two for one item)."""
+    """Score sentiment and impersonal-experience complaints of feedback not yet scored (on the Ray cluster at
+    PULSE_RAY_ADDRESS when it is set), fit customer lifetime value on the orders when they changed since the
+    last fit, and open follow-up cases for the recent feedback that meets the rules (`pulse cases rules`; never
+    two for one item)."""
     from analysis.pipeline import read_pending
     from analysis.ray_pipeline import score_backlog
 
