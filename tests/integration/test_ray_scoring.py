@@ -11,11 +11,12 @@ import numpy as np
 import polars as pl
 import pytest
 from click.testing import CliRunner
+from polars.testing import assert_frame_equal
 from sqlalchemy import Engine
 
 from analysis.embedding_pipeline import embed_cached
 from analysis.pipeline import embedded_pieces, read_pending, score_new_feedback
-from analysis.ray_pipeline import score_backlog, score_on_ray
+from analysis.ray_pipeline import pending_pages, score_backlog, score_on_ray
 from cli.main import main
 from pulse.errors import AnalysisError
 from store.embeddings import read_embeddings, text_hash
@@ -144,3 +145,12 @@ def test_score_on_ray__no_cluster_at_the_address_is_a_clear_error_at_once(tmp_pa
     with pytest.raises(AnalysisError, match="not a Ray address"):
         score_on_ray(engine, "head-node")
     assert read_pending(engine).height == len(TEXTS)  # nothing scored, nothing lost
+
+
+def test_pending_pages__reads_the_unscored_rows_a_page_at_a_time_in_order(tmp_path: Path) -> None:
+    engine = new_store(tmp_path / "pulse.db")
+    assert score_new_feedback(engine, pending=read_pending(engine).slice(5, 3)) == 3  # ids 6-8 scored
+    pages = list(pending_pages(engine, page=20))
+    assert [page.height for page in pages] == [20, 20, 7]
+    assert_frame_equal(pl.concat(pages), read_pending(engine))
+    assert [page.height for page in pending_pages(engine, page=100)] == [len(TEXTS) - 3]
