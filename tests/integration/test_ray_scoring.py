@@ -147,6 +147,7 @@ def test_score_on_ray__no_cluster_at_the_address_is_a_clear_error_at_once(tmp_pa
     assert read_pending(engine).height == len(TEXTS)  # nothing scored, nothing lost
 
 
+@pytest.mark.slow  # scores three rows first, with the model
 def test_pending_pages__reads_the_unscored_rows_a_page_at_a_time_in_order(tmp_path: Path) -> None:
     engine = new_store(tmp_path / "pulse.db")
     assert score_new_feedback(engine, pending=read_pending(engine).slice(5, 3)) == 3  # ids 6-8 scored
