@@ -192,9 +192,8 @@ def score_on_ray(
         blocks = [
             part.to_arrow() for page in pages for part in page.select("id", "text").iter_slices(batch_size)
         ]
-        dataset = ray.data.from_arrow(
-            blocks
-        ).map_batches(  # a block a batch: each is written back as it comes
+        # a block a batch, so that each is written back as it comes
+        dataset = ray.data.from_arrow(blocks).map_batches(
             ScoreBatch,
             batch_format="pyarrow",
             batch_size=batch_size,

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from analysis.embedding_pipeline import embed_cached
 from analysis.pipeline import embedded_pieces, read_pending, score_new_feedback
-from analysis.ray_pipeline import pending_pages, score_backlog, score_on_ray
+from analysis.ray_pipeline import pending_pages, score_backlog, score_on_ray, write_batch
 from cli.main import main
 from pulse.errors import AnalysisError
 from store.embeddings import read_embeddings, text_hash
@@ -145,6 +145,19 @@ def test_score_on_ray__no_cluster_at_the_address_is_a_clear_error_at_once(tmp_pa
     with pytest.raises(AnalysisError, match="not a Ray address"):
         score_on_ray(engine, "head-node")
     assert read_pending(engine).height == len(TEXTS)  # nothing scored, nothing lost
+
+
+def test_write_batch__refuses_scores_of_another_scorer_version(tmp_path: Path) -> None:
+    engine = new_store(tmp_path / "pulse.db")
+    batch = (
+        read_pending(engine)
+        .head(2)
+        .with_columns(pl.lit("sentiment-v0+impersonal-v0").alias("scorer_version"))
+    )
+    with pytest.raises(AnalysisError, match="sentiment-v0") as caught:
+        write_batch(engine, batch.to_arrow())
+    assert "same Pulse on every node" in caught.value.hint
+    assert read_pending(engine).height == len(TEXTS)
 
 
 @pytest.mark.slow  # scores three rows first, with the model
