@@ -10,7 +10,7 @@ from analysis.ray_pipeline import pieces_by_row, stored_vectors
 from store.embeddings import text_hash
 
 
-def testpieces_by_row__every_computed_piece_comes_back_once_with_its_vector() -> None:
+def test_pieces_by_row__every_computed_piece_comes_back_once_with_its_vector() -> None:
     texts = ["Lovely staff. The kiosk froze, though.", "Lovely staff.", None]
     pieces = list(dict.fromkeys(piece for text in texts for piece in embedded_pieces(text or "")))
     computed = {piece: np.full(4, index, dtype=np.float32) for index, piece in enumerate([*pieces, "extra"])}
