@@ -187,6 +187,12 @@ def bench_impersonal_sources() -> list[Row]:
     return bench_impersonal_sources()
 
 
+def bench_ray_scoring() -> list[Row]:
+    from benchmarks.ray_scoring import bench_ray_scoring
+
+    return bench_ray_scoring()
+
+
 def bench_clv() -> list[Row]:
     from benchmarks.clv import bench_clv
 
@@ -210,6 +216,7 @@ BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
     "findings_validation": bench_findings_validation,
     "impersonal_sources": bench_impersonal_sources,
     "clv": bench_clv,
+    "ray_scoring": bench_ray_scoring,
 }
 
 

@@ -85,19 +85,24 @@ def load_locations_demo(context: Context) -> None:
 @click.command()
 @with_context
 def analyze(context: Context) -> None:
-    """Score sentiment and impersonal-experience complaints of feedback not yet scored, fit customer lifetime
-    value on the orders when they changed since the last fit, and open follow-up cases for the recent feedback
-    that meets the rules (`pulse cases rules`; never two for one item)."""
-    from analysis.pipeline import read_pending, score_new_feedback
+    """Score sentiment and impersonal-experience complaints of feedback not yet scored (on the Ray cluster at
+    PULSE_RAY_ADDRESS when it is set), fit customer lifetime value on the orders when they changed since the
+    last fit, and open follow-up cases for the recent feedback that meets the rules (`pulse cases rules`; never
+    two for one item)."""
+    from analysis.pipeline import read_pending
+    from analysis.ray_pipeline import score_backlog
 
     engine = context.engine
+    settings = context.settings
     pending = read_pending(engine)
     if pending.is_empty():
         click.echo("Every feedback item is scored already.")
     else:
         with rate_progress(pending.height, "Scoring feedback", "texts") as progress:
-            scored = score_new_feedback(engine, progress, pending)
-        click.echo(f"Scored {scored} feedback items.")
+            scoring = score_backlog(engine, settings.ray_address, settings.ray_workers, progress, pending)
+        workers = f"{scoring.workers} worker{'s' if scoring.workers != 1 else ''}"
+        where = f" on Ray at {scoring.address} with {workers}" if scoring.address else ""
+        click.echo(f"Scored {scoring.scored} feedback items{where}.")
     fit_customer_values(context)
     open_follow_up_cases(context)
 
