@@ -187,6 +187,12 @@ def bench_impersonal_sources() -> list[Row]:
     return bench_impersonal_sources()
 
 
+def bench_ray_scoring() -> list[Row]:
+    from benchmarks.ray_scoring import bench_ray_scoring
+
+    return bench_ray_scoring()
+
+
 def bench_clv() -> list[Row]:
     from benchmarks.clv import bench_clv
 
@@ -217,6 +223,7 @@ BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
     "impersonal_sources": bench_impersonal_sources,
     "clv": bench_clv,
     "scale": bench_scale,  # PostgreSQL (PULSE_BENCH_POSTGRES_URL); sizes from PULSE_SCALE_SIZES
+    "ray_scoring": bench_ray_scoring,
 }
 
 

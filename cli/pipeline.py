@@ -24,10 +24,16 @@ if TYPE_CHECKING:
 
 @click.command()
 @click.option("--if-empty", is_flag=True, help="Load only when the store holds no feedback yet.")
+@click.option(
+    "--locations",
+    is_flag=True,
+    help="Load the multi-location demo instead: 26 weeks of survey answers and orders of a franchise of 12 "
+    "cafés, for the Locations page (best in a store of its own: set PULSE_DATABASE_URL).",
+)
 @with_context
-def demo(context: Context, if_empty: bool) -> None:
+def demo(context: Context, if_empty: bool, locations: bool) -> None:
     """Load the demo dataset: a bakery-café's surveys, reviews, Reddit mentions, orders, rollouts, the
-    follow-up cases its staff worked and what its staff observed."""
+    follow-up cases its staff worked and what its staff observed (or, with --locations, a franchise's)."""
     from collectors.base import run_collector
     from collectors.demo import DemoCollector, load_demo_cases, load_demo_observations, load_demo_orders
     from collectors.rollouts import import_rollouts
@@ -37,6 +43,9 @@ def demo(context: Context, if_empty: bool) -> None:
     engine = context.engine
     if if_empty and count_feedback(engine):
         click.echo("The store already holds feedback; the demo was not loaded.")
+        return
+    if locations:
+        load_locations_demo(context)
         return
     collector = DemoCollector(settings.demo_dir)
     with click.progressbar(length=collector.row_count(), label="Loading the demo", file=sys.stderr) as bar:
@@ -56,22 +65,44 @@ def demo(context: Context, if_empty: bool) -> None:
     )
 
 
+def load_locations_demo(context: Context) -> None:
+    """`pulse demo --locations`: the franchise's answers and orders (collectors.demo_locations)."""
+    from collectors.base import run_collector
+    from collectors.demo_locations import CAFES, LocationsDemoCollector, load_locations_demo_orders
+
+    engine = context.engine
+    click.echo("Loading the multi-location demo…", err=True)
+    result = run_collector(engine, LocationsDemoCollector(context.settings.demo_dir))
+    orders = load_locations_demo_orders(engine)
+    judge_rollouts(engine)
+    click.echo(
+        f"Multi-location demo loaded: {len(CAFES)} cafés; {result.new} new survey answers, {result.duplicate} "
+        f"already there; {orders.new} new orders ({orders.duplicate} already there). Run `pulse analyze` to "
+        "find the impersonal complaints, then open the Locations page."
+    )
+
+
 @click.command()
 @with_context
 def analyze(context: Context) -> None:
-    """Score sentiment and impersonal-experience complaints of feedback not yet scored, fit customer lifetime
-    value on the orders when they changed since the last fit, and open follow-up cases for the recent feedback
-    that meets the rules (`pulse cases rules`; never two for one item)."""
-    from analysis.pipeline import read_pending, score_new_feedback
+    """Score sentiment and impersonal-experience complaints of feedback not yet scored (on the Ray cluster at
+    PULSE_RAY_ADDRESS when it is set), fit customer lifetime value on the orders when they changed since the
+    last fit, and open follow-up cases for the recent feedback that meets the rules (`pulse cases rules`; never
+    two for one item)."""
+    from analysis.pipeline import read_pending
+    from analysis.ray_pipeline import score_backlog
 
     engine = context.engine
+    settings = context.settings
     pending = read_pending(engine)
     if pending.is_empty():
         click.echo("Every feedback item is scored already.")
     else:
         with rate_progress(pending.height, "Scoring feedback", "texts") as progress:
-            scored = score_new_feedback(engine, progress, pending)
-        click.echo(f"Scored {scored} feedback items.")
+            scoring = score_backlog(engine, settings.ray_address, settings.ray_workers, progress, pending)
+        workers = f"{scoring.workers} worker{'s' if scoring.workers != 1 else ''}"
+        where = f" on Ray at {scoring.address} with {workers}" if scoring.address else ""
+        click.echo(f"Scored {scoring.scored} feedback items{where}.")
     fit_customer_values(context)
     open_follow_up_cases(context)
 

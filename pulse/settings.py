@@ -102,6 +102,18 @@ class Settings(BaseSettings):
         description="Folder of Pulse's cache: the embeddings that `pulse score` keeps when there is no store, and "
         "all-MiniLM-L6-v2 exported for ONNX Runtime; unset, $XDG_CACHE_HOME/pulse, else ~/.cache/pulse.",
     )
+    ray_address: str | None = Field(
+        default=None,
+        description="Address of a Ray cluster that `pulse analyze` scores a backlog on (host:port of the head, "
+        "as `ray start --head` prints it, or auto for the cluster started on this machine); unset, Pulse scores "
+        "in its own process.",
+    )
+    ray_workers: int = Field(
+        default=0,
+        ge=0,
+        description="Scoring workers on the Ray cluster, each loading the model once; 0, one per CPU the "
+        "cluster has.",
+    )
     anonymous_access: bool = Field(
         default=True,
         description="Let anyone who reaches the dashboard use it as an editor, without signing in (the demo's "

@@ -34,6 +34,7 @@ SUFFIX = str(os.getpid())  # PostgreSQL's workspace schemas are the database's: 
 PAGES = (
     "app_pages/pulse.py",
     "app_pages/follow_up.py",
+    "app_pages/locations.py",
     "app_pages/trends.py",
     "app_pages/loyalty.py",
     "app_pages/themes.py",
@@ -73,7 +74,7 @@ def _survey(path: Path, tenant: Tenant) -> Path:
                     f"2026-11-{1 + index % 20:02d} 10:00:00",
                     index % 11,
                     f"The {tenant.marker} chatbot never let me reach a person, answer {index}.",
-                    tenant.location,
+                    f"{tenant.location} {'North' if index % 2 else 'South'}",  # two: the Locations page
                 ]
             )
     return path
@@ -208,6 +209,8 @@ def test_pages__a_user_of_workspace_a_sees_nothing_of_workspace_b(
     assert not app.exception, app.exception
     shown = _all_text(app)
     assert not _leaks(shown), (page, _leaks(shown))
+    if page in ("app_pages/locations.py", "app_pages/explorer.py"):  # and they show ALPHA's own
+        assert ALPHA.location in shown, shown
     assert app.session_state["workspace__current"] == ALPHA.name
 
 
