@@ -52,7 +52,7 @@ def serve_hooks(context: Context, host: str, port: int | None) -> None:
         engine,
         settings,
         on_stored=lambda store, ids: make_cases_now(store, settings, ids),
-        workspace_engine=_workspace_engines(settings.database_url),
+        workspace_engine=_workspace_engines(settings),
     )
     click.echo(f"Pulse takes survey responses on http://{host}:{port} (workspace {context.workspace}):")
     for vendor in VENDORS:
@@ -64,13 +64,15 @@ def serve_hooks(context: Context, host: str, port: int | None) -> None:
     uvicorn.run(app, host=host, port=port, server_header=False, log_level="info")
 
 
-def _workspace_engines(database_url: str) -> Callable[[str], Engine]:
-    """Each workspace's engine, built at its first delivery and kept (one pool per workspace)."""
+def _workspace_engines(settings: Settings) -> Callable[[str], Engine]:
+    """Each workspace's engine, built at its first delivery and kept (one pool per workspace, sized by
+    PULSE_DB_POOL_SIZE and PULSE_DB_MAX_OVERFLOW)."""
+    from store.engine import pool_options
     from store.workspaces import workspace_engine
 
     @functools.cache
     def engine_of(workspace: str) -> Engine:
-        return workspace_engine(database_url, workspace)
+        return workspace_engine(settings.database_url, workspace, create=False, **pool_options(settings))
 
     return engine_of
 
