@@ -47,8 +47,9 @@ class Settings(BaseSettings):
         default=5,
         ge=1,
         le=1000,
-        description="PostgreSQL only: connections each Pulse process keeps open to the database (SQLAlchemy's "
-        "pool); a dashboard replica, worker or receiver each holds up to this plus PULSE_DB_MAX_OVERFLOW.",
+        description="PostgreSQL only: connections each Pulse process keeps open in each of its two pools "
+        "(SQLAlchemy's: the default workspace's, and the one the other workspaces share); each pool holds up to "
+        "this plus PULSE_DB_MAX_OVERFLOW.",
     )
     db_max_overflow: int = Field(
         default=10,

@@ -1,6 +1,7 @@
 """Workspaces: one business each (or one client of an agency), each with a store of its own. On SQLite a
 workspace is a file beside the main store (`data/pulse.workspaces/SLUG.db` for `data/pulse.db`); on PostgreSQL
-it is a schema of the same database (`ws_SLUG`), reached by setting the connection's search_path. The store at
+it is a schema of the same database (`ws_SLUG`), reached by setting each connection's search_path (all the
+workspaces of a database share one pool of connections per process). The store at
 PULSE_DATABASE_URL itself is the workspace "default".
 
 Isolation is the store's, not the pages': every reader and writer takes an engine, and a workspace's engine
@@ -11,10 +12,11 @@ another workspace is a row of that workspace's users table (`pulse workspaces gr
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.engine import make_url
 
 from pulse.errors import InputError
@@ -60,8 +62,9 @@ def workspace_engine(
 ) -> Engine:
     """The engine of one workspace's store. It reaches that workspace's tables alone. A workspace that does not
     exist is an InputError (unless `create`, which only `create_workspace` and `pulse db upgrade` ask for).
-    `pool`: build_engine's pool arguments (store.engine.pool_options), for PostgreSQL; each workspace's engine
-    has a pool of its own (docs/scaling.md counts what that costs in connections)."""
+    `pool`: build_engine's pool arguments (store.engine.pool_options), for PostgreSQL. On PostgreSQL every
+    workspace of a database shares one pool per process (see _shared_engine), so that 300 workspaces do not
+    hold 300 pools' connections."""
     if check_slug(workspace) == DEFAULT_WORKSPACE:
         return build_engine(database_url, create=create, **pool)
     if not is_postgres(database_url):
@@ -69,28 +72,49 @@ def workspace_engine(
         if not create and not path.exists():
             raise _no_such_workspace(workspace)
         return build_engine(f"sqlite:///{path}", create=create)
-    engine = build_engine(database_url, create=create, **pool)
     schema = schema_name(workspace)
-    event.listen(engine, "connect", _search_path_setter(schema))  # before its first connection
+    engine = _shared_engine(database_url, pool).execution_options(**{SCHEMA_OPTION: schema})
     if not create and schema not in _postgres_schemas(engine):
-        engine.dispose()
         raise _no_such_workspace(workspace)
     return engine
 
 
-def _search_path_setter(schema: str) -> Any:
-    """A pool `connect` listener that confines each new connection to `schema` (SQLAlchemy's recipe for
-    setting a search path on connect, with the driver in autocommit for the SET)."""
+SCHEMA_OPTION = "pulse_workspace_schema"  # the execution option that names a workspace engine's schema
+_shared_engines: dict[tuple[str, tuple[tuple[str, int], ...]], Engine] = {}
+_shared_lock = threading.Lock()
 
-    def set_search_path(dbapi_connection: Any, _record: Any) -> None:
-        autocommit = dbapi_connection.autocommit
-        dbapi_connection.autocommit = True
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f'SET SESSION search_path TO "{schema}"')
-        cursor.close()
+
+def _shared_engine(database_url: str, pool: dict[str, int]) -> Engine:
+    """This process's one engine (and so one pool of connections) for the workspaces of the PostgreSQL database
+    at `database_url`. Each workspace's engine is this one with its schema as an execution option (SQLAlchemy's
+    Engine.execution_options: the same pool), and every transaction first confines its connection to that
+    schema (_confine_to_schema)."""
+    key = (database_url, tuple(sorted(pool.items())))
+    with _shared_lock:
+        engine = _shared_engines.get(key)
+        if engine is None:
+            engine = _shared_engines[key] = build_engine(database_url, create=False, **pool)
+            event.listen(engine, "begin", _confine_to_schema)
+    return engine
+
+
+def _confine_to_schema(connection: Connection) -> None:
+    """Before each transaction: point the connection's search_path at its engine's workspace schema, unless the
+    pooled connection is there already (kept in the pool's record of it, which a reconnect starts empty). The
+    SET runs in autocommit, as SQLAlchemy's recipe for a search path does, so that no rollback undoes it."""
+    schema = connection.get_execution_options().get(SCHEMA_OPTION)
+    record = connection.connection
+    if record.info.get(SCHEMA_OPTION, "") == schema:
+        return
+    dbapi_connection: Any = record.dbapi_connection
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f'SET SESSION search_path TO "{schema}"' if schema else "RESET search_path")
+    finally:
         dbapi_connection.autocommit = autocommit
-
-    return set_search_path
+    record.info[SCHEMA_OPTION] = schema
 
 
 def _no_such_workspace(workspace: str) -> InputError:

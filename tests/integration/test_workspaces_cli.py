@@ -8,12 +8,22 @@ from collections.abc import Iterator
 
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy import text
 
 from cli.main import main
-from store.migrate import current_revision, head_revision
-from store.users import read_users
-from store.workspaces import check_slug, list_workspaces, remove_workspace, schema_name, workspace_engine
+from store.engine import build_engine, writing
+from store.migrate import current_revision, head_revision, upgrade
+from store.users import grant_role, read_users
+from store.workspaces import (
+    check_slug,
+    create_workspace,
+    list_workspaces,
+    remove_workspace,
+    schema_name,
+    workspace_engine,
+)
 from tests.app.pages import PASSWORD
+from tests.stores import postgres_url, reset_postgres
 
 NAME = f"shop-{os.getpid()}"  # PostgreSQL's workspace schemas are the database's: one name per test process
 
@@ -99,3 +109,33 @@ def test_check_slug__takes_names_of_letters_digits_and_hyphens(slug: str) -> Non
 def test_check_slug__refuses_anything_else(slug: str) -> None:
     with pytest.raises(Exception, match="is not a workspace name"):
         check_slug(slug)
+
+
+@pytest.mark.postgres
+def test_workspace_engines__share_one_pool_and_each_reaches_its_own_schema() -> None:
+    """On PostgreSQL the workspaces share a pool: with a single connection, used in turn by two workspaces (and
+    by a transaction that failed and was rolled back), each still reads and writes its own tables alone."""
+    url = reset_postgres(postgres_url())
+    home = build_engine(url)
+    upgrade(home)
+    names = [f"{NAME}-a", f"{NAME}-b"]
+    try:
+        for name in names:
+            create_workspace(url, name)
+        first, second = (workspace_engine(url, name, pool_size=1, max_overflow=0) for name in names)
+        assert first.pool is second.pool  # one pool, one connection
+        grant_role(first, "ann@example.com", "admin")
+        with pytest.raises(Exception, match="Unknown role"):
+            grant_role(second, "bob@example.com", "owner")  # refused before it writes
+        with pytest.raises(Exception), writing(second) as connection:  # noqa: B017
+            connection.execute(text("SELECT no_such_column FROM users"))  # a failed, rolled-back transaction
+        grant_role(second, "bob@example.com", "viewer")
+        for _ in range(3):  # in turn, on the same connection
+            assert read_users(first)["username"].to_list() == ["ann@example.com"]
+            assert read_users(second)["username"].to_list() == ["bob@example.com"]
+        assert read_users(home).is_empty()  # and the default workspace saw neither
+    finally:
+        for name in names:
+            if name in list_workspaces(url):
+                remove_workspace(url, name)
+        home.dispose()
