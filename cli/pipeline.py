@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click

@@ -19,7 +19,6 @@ command line runs (jobs/steps.py) on that workspace's store.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable
