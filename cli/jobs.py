@@ -196,5 +196,6 @@ def jobs_status(context: Context, as_json: bool) -> None:
     if status.waiting_retry:
         click.echo(f"{status.waiting_retry} jobs failed and wait for their next attempt.")
     for job in status.failed:
-        arguments = ", ".join(f"{key}={value}" for key, value in job.args.items())
+        ordered = sorted(job.args.items(), key=lambda item: (item[0] != "workspace", item[0]))
+        arguments = ", ".join(f"{key}={value}" for key, value in ordered)
         click.echo(f"Failed: job {job.id} {job.task}({arguments}) after {job.attempts} attempts: {job.error}")

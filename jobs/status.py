@@ -42,7 +42,7 @@ def read_queue_status(app: procrastinate.App, stalled_seconds: int, failed_limit
             int(row["id"]),
             row["task_name"],
             dict(row["args"]),
-            int(row["attempts"]) + 1,
+            int(row["attempts"]),  # procrastinate counts the failed last attempt too
             row["failed_at"],
             row["error"],
         )

@@ -84,11 +84,14 @@ def defer_job(
 
 
 class PulseRetry(RetryStrategy):
-    """procrastinate's RetryStrategy, except for errors that waiting does not mend (a missing setting, bad
+    """procrastinate's RetryStrategy, with `max_attempts` counting every attempt (procrastinate counts the
+    retries after the first), and no retry for errors that waiting does not mend (a missing setting, bad
     input): those fail at once, with their message and hint."""
 
     def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
         if isinstance(exception, (ConfigError, InputError)):
+            return None
+        if self.max_attempts is not None and job.attempts + 1 >= self.max_attempts:
             return None
         return super().get_retry_decision(exception=exception, job=job)
 
