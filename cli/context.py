@@ -18,25 +18,36 @@ if TYPE_CHECKING:
 class Context:
     """Created by the root command (`ctx.ensure_object`); commands take it with `@with_context`."""
 
+    workspace_option: str | None = None  # `pulse --workspace NAME`, before PULSE_WORKSPACE
+
     @cached_property
     def settings(self) -> Settings:
         return build_settings()
 
     @cached_property
-    def any_engine(self) -> Engine:
-        """The store's engine, at whatever schema revision the store is (for `pulse db status`, backup): a
-        SQLite store must exist, so that a mistyped path is an error, never a new empty store."""
-        from store.engine import build_engine
+    def workspace(self) -> str:
+        """The workspace that commands work in: `--workspace`, else PULSE_WORKSPACE, else "default"."""
+        from store.workspaces import check_slug
 
-        return build_engine(self.settings.database_url, create=False)
+        return check_slug(self.workspace_option or self.settings.workspace)
+
+    @cached_property
+    def any_engine(self) -> Engine:
+        """The workspace's engine, at whatever schema revision its store is (for `pulse db status`, backup): a
+        SQLite store must exist, so that a mistyped path is an error, never a new empty store."""
+        from store.workspaces import workspace_engine
+
+        return workspace_engine(self.settings.database_url, self.workspace, create=False)
 
     @cached_property
     def creating_engine(self) -> Engine:
-        """The store's engine, creating a SQLite store's file and folder when missing: only for `pulse db
-        upgrade` and `pulse restore`, which fill a new store."""
-        from store.engine import build_engine
+        """The workspace's engine, creating a SQLite store's file and folder when missing: only for `pulse db
+        upgrade` and `pulse restore`, which fill a new store (another workspace than "default" must have been
+        made by `pulse workspaces add` first)."""
+        from store.workspaces import DEFAULT_WORKSPACE, workspace_engine
 
-        return build_engine(self.settings.database_url, create=True)
+        create = self.workspace == DEFAULT_WORKSPACE
+        return workspace_engine(self.settings.database_url, self.workspace, create=create)
 
     @cached_property
     def engine(self) -> Engine:
@@ -52,10 +63,12 @@ class Context:
 
     @property
     def where(self) -> str:
-        """The store's URL with its password hidden, for messages."""
+        """The store's URL with its password hidden (and the workspace, past the default), for messages."""
         from store.engine import describe_url
+        from store.workspaces import DEFAULT_WORKSPACE
 
-        return describe_url(self.settings.database_url)
+        where = describe_url(self.settings.database_url)
+        return where if self.workspace == DEFAULT_WORKSPACE else f"{where}, workspace {self.workspace}"
 
 
 with_context = click.make_pass_decorator(Context, ensure=True)

@@ -12,6 +12,8 @@ from cli.context import Context, judge_rollouts, with_context
 if TYPE_CHECKING:
     import polars as pl
 
+    from store.engine import Engine
+
 
 @click.group()
 def db() -> None:
@@ -21,13 +23,26 @@ def db() -> None:
 @db.command("upgrade")
 @with_context
 def db_upgrade(context: Context) -> None:
-    """Create the database, or migrate it to the current schema."""
+    """Create the database, or migrate it to the current schema: every workspace's store, or with `pulse
+    --workspace NAME db upgrade` that one alone."""
+    from store.workspaces import DEFAULT_WORKSPACE, list_workspaces, workspace_engine
+
+    _upgrade_store(context, context.creating_engine, context.where)
+    if context.workspace != DEFAULT_WORKSPACE:
+        return
+    for name in list_workspaces(context.settings.database_url)[1:]:
+        engine = workspace_engine(context.settings.database_url, name)
+        try:
+            _upgrade_store(context, engine, f"workspace {name}")
+        finally:
+            engine.dispose()
+
+
+def _upgrade_store(context: Context, engine: Engine, where: str) -> None:
     from store.daily_counts import refresh_daily_counts
     from store.migrate import upgrade
 
-    engine = context.creating_engine
     before, after = upgrade(engine)
-    where = context.where
     if before == after:
         click.echo(f"The store at {where} is up to date (revision {after}).")
     else:

@@ -42,8 +42,15 @@ def _where(conninfo: str) -> str:
     return f"postgresql://{parts.username + '@' if parts.username else ''}{host}{port}{parts.path}"
 
 
-def _default_workspace(context: Context) -> str:
-    return str(getattr(context.settings, "workspace", "default"))
+def _workspace(context: Context, workspace: str | None) -> str:
+    """--workspace, else `pulse --workspace` or PULSE_WORKSPACE; checked to exist."""
+    from store.workspaces import check_slug, workspace_engine
+
+    name = check_slug(workspace) if workspace else context.workspace
+    workspace_engine(
+        context.settings.database_url, name
+    ).dispose()  # an InputError, with a hint, when missing
+    return name
 
 
 @click.command()
@@ -125,7 +132,11 @@ def jobs_init(context: Context) -> None:
 
 @jobs.command("defer")
 @click.argument("kind", type=click.Choice(["collect", "analyze", "themes", "digest"]))
-@click.option("--workspace", default=None, help="The workspace (default: PULSE_WORKSPACE, `default`).")
+@click.option(
+    "--workspace",
+    default=None,
+    help="The workspace (default: `pulse --workspace`, else PULSE_WORKSPACE, else `default`).",
+)
 @click.option(
     "--source", default=None, help="collect: only this live source (default: every configured one)."
 )
@@ -143,7 +154,7 @@ def jobs_defer(
         raise InputError("--source is for collect.", hint="Leave it out, or defer collect.")
     if week and kind != "digest":
         raise InputError("--week is for the digest.", hint="Leave it out, or defer digest.")
-    workspace = workspace or _default_workspace(context)
+    workspace = _workspace(context, workspace)
     task = TASKS_BY_KIND[kind]
     if kind == "collect":
         names = live_source_names(context.settings)

@@ -22,6 +22,7 @@ from cli.printing import print_error
 from cli.rollouts import rollouts
 from cli.themes import export, themes
 from cli.users import forget, users
+from cli.workspaces import workspaces
 from pulse.errors import PulseError
 
 
@@ -38,10 +39,17 @@ class PulseGroup(click.Group):
 
 @click.group(cls=PulseGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="pulse")
+@click.option(
+    "--workspace",
+    metavar="NAME",
+    help="Work in this workspace (one business, or one client of an agency); default: PULSE_WORKSPACE, "
+    "else `default`. `pulse workspaces list` shows them.",
+)
 @click.pass_context
-def main(ctx: click.Context) -> None:
+def main(ctx: click.Context, workspace: str | None) -> None:
     """Pulse: is automation making your business feel impersonal? Feedback and its trends, week by week."""
-    ctx.ensure_object(Context)  # the settings and the engine, built once when a command first needs them
+    context = ctx.ensure_object(Context)  # the settings and the engine, built once when a command needs them
+    context.workspace_option = workspace
 
 
 for command in (
@@ -67,6 +75,7 @@ for command in (
     corrections,
     hooks,
     cases,
+    workspaces,
     worker,
     jobs,
 ):

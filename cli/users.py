@@ -70,7 +70,14 @@ def users_add(context: Context, username: str, role: str, email: str | None, pas
     history would show it."""
     from pulse.credentials import check_email, check_username
     from store.users import add_user
+    from store.workspaces import DEFAULT_WORKSPACE
 
+    if context.workspace != DEFAULT_WORKSPACE:
+        raise InputError(
+            f"Accounts live in the default workspace, not in {context.workspace!r}.",
+            hint=f"Add the account there (`pulse users add {username}`), then give it a role here with "
+            f"`pulse workspaces grant {context.workspace} {username} {role}`.",
+        )
     engine = context.engine
     username = check_username(username)
     address = None if email is None else check_email(email)  # refused before the password is asked for

@@ -6,11 +6,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard.auth import current_user, render_sign_in, render_who
+from dashboard.auth import current_user, render_sign_in, render_who, signed_in_account
 from dashboard.components import render_error
-from dashboard.data import data_version, get_engine, get_settings, load_filter_options
+from dashboard.data import data_version, get_home_engine, get_settings, load_filter_options
 from dashboard.filters import keep_filters_in_link, render_sidebar_filters
+from dashboard.workspaces import enter_workspace, render_workspace_picker
 from pulse.errors import PulseError
+from store.workspaces import DEFAULT_WORKSPACE
 
 # The browser tab's icon: Material Symbols' monitor_heart (Apache-2.0) drawn from the font that Streamlit ships,
 # in the theme's colour. Streamlit serves a file from the server; ":material/monitor_heart:" would have the
@@ -20,14 +22,19 @@ st.set_page_config(page_title="Pulse", page_icon=ICON, layout="wide")
 
 try:
     settings = get_settings()
-    get_engine()
+    get_home_engine()
+    account = signed_in_account()
+    if account is None:
+        render_sign_in()
+        st.stop()
+    workspace = enter_workspace(account)
+    user = current_user()
 except PulseError as error:
     render_error(error)
     st.stop()
-
-user = current_user()
-if user is None:
-    render_sign_in()
+if workspace is None or user is None:
+    st.error("Your account has no role in any workspace.", icon=":material/lock:")
+    st.info("Ask an admin to grant you one: `pulse workspaces grant WORKSPACE USER ROLE`.")
     st.stop()
 
 PAGES = Path(__file__).resolve().parent / "app_pages"
@@ -60,8 +67,9 @@ navigation = st.navigation(
     else [observations]
 )
 with st.sidebar:
-    st.markdown(f"### {settings.business_name}")
+    st.markdown(f"### {settings.business_name if workspace == DEFAULT_WORKSPACE else workspace}")
     st.caption("Is automation making us feel impersonal? Feedback, week by week.")
+    render_workspace_picker(account)
     render_who(user)
     if navigation in (
         pulse,

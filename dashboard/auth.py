@@ -10,8 +10,9 @@ import time
 
 import streamlit as st
 
-from dashboard.data import get_engine, get_settings
+from dashboard.data import current_workspace, get_home_engine, get_settings, get_workspace_engine
 from store.users import User, account, role_of, sign_in
+from store.workspaces import DEFAULT_WORKSPACE
 
 OPEN_ACCESS = User("anyone (open access)", "admin")
 SESSION_KEY = "auth__user"
@@ -28,7 +29,27 @@ def oidc_configured() -> bool:
 
 
 def current_user() -> User | None:
-    """The user of this browser session, or None when they must sign in first."""
+    """The user of this browser session with their role in its workspace, or None when they must sign in first
+    or have no role there."""
+    user = signed_in_account()
+    if user is None:
+        return None
+    return role_in_workspace(user, current_workspace())
+
+
+def role_in_workspace(user: User, workspace: str) -> User | None:
+    """`user` with their role in `workspace` (a row of that workspace's users: `pulse workspaces grant`), or
+    None when they have none. Open access is an admin everywhere; in the default workspace an account's role
+    is its own (and a signed-in OpenID Connect user without one is a viewer there)."""
+    if user is OPEN_ACCESS or workspace == DEFAULT_WORKSPACE:
+        return user
+    role = role_of(get_workspace_engine(workspace), user.username)
+    return None if role is None else User(user.username, role)
+
+
+def signed_in_account() -> User | None:
+    """Who signed in (an account of the default workspace, an OpenID Connect user, or open access), with their
+    role in the default workspace; None when nobody has yet."""
     settings = get_settings()
     if settings.anonymous_access:
         return OPEN_ACCESS
@@ -36,14 +57,16 @@ def current_user() -> User | None:
         if not getattr(st.user, "is_logged_in", False):  # absent until the auth flow has run
             return None
         email = str(st.user.get("email") or "")
-        return User(email, role_of(get_engine(), email) or "viewer")
+        return User(email, role_of(get_home_engine(), email) or "viewer")
     user = st.session_state.get(SESSION_KEY)
     if user is None:
         return None
     if time.time() - st.session_state.get(SINCE_KEY, 0.0) > settings.session_minutes * 60:
         sign_out()
         return None
-    stored = account(get_engine(), user.username)  # on every run: a removal or a new role applies at once
+    stored = account(
+        get_home_engine(), user.username
+    )  # on every run: a removal or a new role applies at once
     if stored is None:
         sign_out()
         st.session_state[NOTICE_KEY] = (
@@ -102,7 +125,7 @@ def render_sign_in() -> None:
         password = st.text_input("Password", type="password", key="auth__password")
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
-        outcome = sign_in(get_engine(), username, password)
+        outcome = sign_in(get_home_engine(), username, password)
         if outcome.user is None:
             st.error(outcome.message)
             return

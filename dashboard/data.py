@@ -20,7 +20,7 @@ from pulse.settings import Settings, build_settings
 from store.cases import read_case_events, read_case_states, read_cases, read_rule_changes
 from store.customer_values import read_clv_fit, read_customer_values
 from store.daily_counts import daily_counts_ready, read_daily_counts
-from store.engine import Engine, build_engine
+from store.engine import Engine
 from store.explorer import FeedbackQuery, search_feedback
 from store.feedback import read_feedback, read_rejected
 from store.impacts import read_rollout_impact_records
@@ -35,6 +35,7 @@ from store.sources import read_sources
 from store.state import read_data_version
 from store.topics import read_topics
 from store.users import read_users
+from store.workspaces import DEFAULT_WORKSPACE, list_workspaces, workspace_engine
 
 if TYPE_CHECKING:  # the themes, their export and the live sources are imported when used: not at start-up
     import plotly.graph_objects as go
@@ -43,6 +44,7 @@ if TYPE_CHECKING:  # the themes, their export and the live sources are imported 
     from analysis.themes import ThemeReport
     from collectors.base import Collector
 
+WORKSPACE_KEY = "workspace__current"
 QUOTE_COLUMNS = (
     "id",  # the feedback's: the Pulse page links a quote to its follow-up case
     "created_at",
@@ -74,8 +76,10 @@ def get_live_sources() -> dict[str, Collector]:
 
 
 @st.cache_resource
-def get_engine() -> Engine:
-    engine = build_engine(get_settings().database_url, create=False)  # only `pulse db upgrade` makes a store
+def get_workspace_engine(workspace: str) -> Engine:
+    """The engine of one workspace's store (store.workspaces): it reaches that workspace's tables alone."""
+    # only `pulse db upgrade` and `pulse workspaces add` make a store
+    engine = workspace_engine(get_settings().database_url, workspace, create=False)
     if not is_current(engine):
         raise StoreError(
             "The database has not been created or migrated yet.",
@@ -86,27 +90,53 @@ def get_engine() -> Engine:
     return engine
 
 
-def data_version() -> int:
-    """Cheap: one row of one table. Every loader below takes it, so new data clears their caches."""
-    return read_data_version(get_engine())
+def get_home_engine() -> Engine:
+    """The default workspace's store: where the built-in accounts sign in."""
+    return get_workspace_engine(DEFAULT_WORKSPACE)
+
+
+def current_workspace() -> str:
+    """This browser session's workspace: set by the app (dashboard.workspaces) only after it checked that the
+    user has a role there; "default" until then."""
+    return str(st.session_state.get(WORKSPACE_KEY, DEFAULT_WORKSPACE))
+
+
+def get_engine() -> Engine:
+    """The store of this session's workspace: every loader reads through it, so a page sees that workspace's
+    rows and no other's."""
+    return get_workspace_engine(current_workspace())
+
+
+def list_all_workspaces() -> list[str]:
+    """Every workspace of the store, "default" first (read afresh: one made by the CLI shows at once)."""
+    return list_workspaces(get_settings().database_url)
+
+
+DataVersion = tuple[str, int]  # (workspace, its store's data version): the key of every cached loader
+
+
+def data_version() -> DataVersion:
+    """Cheap: one row of one table. Every loader below takes it, so new data clears their caches; it names the
+    workspace, so that two workspaces at the same version never share a cached result."""
+    return current_workspace(), read_data_version(get_engine())
 
 
 @st.cache_data(ttl=3600, max_entries=4, show_spinner="Counting the feedback…")
-def load_daily_counts(version: int) -> pl.DataFrame:
+def load_daily_counts(version: DataVersion) -> pl.DataFrame:
     """Counts and sums per local day, kind, source, channel, location and segment (store.daily_counts), as
     the writers left them: reading never recounts."""
     return read_daily_counts(get_engine(), get_settings().timezone)
 
 
 @st.cache_data(ttl=3600, max_entries=4)
-def load_filter_options(version: int) -> FilterOptions:
+def load_filter_options(version: DataVersion) -> FilterOptions:
     """The days, sources, channels and locations that the sidebar filters offer."""
     return read_filter_options(load_daily_counts(version), date_column="day")
 
 
 @st.cache_data(ttl=3600, max_entries=32, show_spinner="Computing the figures…")
 def load_period_metrics(
-    version: int, by: str, filters: Filters, group_by: tuple[str, ...] = ()
+    version: DataVersion, by: str, filters: Filters, group_by: tuple[str, ...] = ()
 ) -> pl.DataFrame:
     """NPS, CSAT, sentiment, complaints and volume per day, week or month of the filtered feedback, for each
     group of the `group_by` columns."""
@@ -115,7 +145,7 @@ def load_period_metrics(
 
 
 @st.cache_resource(ttl=3600, max_entries=32)
-def load_trend_figure(version: int, filters: Filters) -> go.Figure:
+def load_trend_figure(version: DataVersion, filters: Filters) -> go.Figure:
     """The Pulse page's trend (dashboard.charts.trend_figure) of the filtered feedback, built once per store
     version and filters and shared by every session (never changed after it is built). A resource, not data: a
     Figure unpickles as slowly as it is built, and st.plotly_chart validates a dict again by building a Figure
@@ -129,7 +159,7 @@ def load_trend_figure(version: int, filters: Filters) -> go.Figure:
 
 
 @st.cache_resource(ttl=3600, max_entries=32)
-def load_trends_figure(version: int, by: str, filters: Filters, split: str | None) -> go.Figure:
+def load_trends_figure(version: DataVersion, by: str, filters: Filters, split: str | None) -> go.Figure:
     """The Trends page's figure (dashboard.charts.trends_figure) per `by` period, split by `split` (a shared
     resource, as load_trend_figure)."""
     from analysis.filters import rollouts_in_dates
@@ -150,24 +180,24 @@ def count_survey_rows(data: bytes, file_name: str, timezone: str) -> int:
 
 
 @st.cache_data(ttl=3600, max_entries=4)
-def load_rollouts(version: int) -> pl.DataFrame:
+def load_rollouts(version: DataVersion) -> pl.DataFrame:
     return read_rollouts(get_engine())
 
 
 @st.cache_data(ttl=3600, max_entries=4)
-def load_rollout_changes(version: int) -> pl.DataFrame:
+def load_rollout_changes(version: DataVersion) -> pl.DataFrame:
     return read_rollout_changes(get_engine())
 
 
 @st.cache_data(ttl=3600, max_entries=4)
-def load_rollout_impacts(version: int) -> list[dict[str, Any]]:
+def load_rollout_impacts(version: DataVersion) -> list[dict[str, Any]]:
     """Each rollout's before / after verdict as the pipeline judged and stored it (analysis/impact_pipeline.py),
     as plain records (reports.verdicts.impact_record). The page only reads them."""
     return read_rollout_impact_records(get_engine())
 
 
 @st.cache_data(ttl=3600, max_entries=4)
-def load_rollouts_with_verdicts(version: int) -> pl.DataFrame:
+def load_rollouts_with_verdicts(version: DataVersion) -> pl.DataFrame:
     """The rollouts, each with the plain-language verdict of its impact."""
     from analysis.impact import add_verdicts
 
@@ -175,7 +205,9 @@ def load_rollouts_with_verdicts(version: int) -> pl.DataFrame:
 
 
 @st.cache_data(ttl=3600, max_entries=64)
-def load_week_quotes(version: int, week_start: date, filters: Filters, count: int = 3) -> pl.DataFrame:
+def load_week_quotes(
+    version: DataVersion, week_start: date, filters: Filters, count: int = 3
+) -> pl.DataFrame:
     timezone = get_settings().timezone
     since = datetime.combine(week_start, time(0), tzinfo=ZoneInfo(timezone))
     feedback = read_feedback(get_engine(), QUOTE_COLUMNS, since=since, until=since + timedelta(days=7))
@@ -183,28 +215,28 @@ def load_week_quotes(version: int, week_start: date, filters: Filters, count: in
 
 
 @st.cache_data(ttl=3600, max_entries=4)
-def load_sources(version: int) -> pl.DataFrame:
+def load_sources(version: DataVersion) -> pl.DataFrame:
     return read_sources(get_engine())
 
 
 @st.cache_data(ttl=3600, max_entries=4)
-def load_runs(version: int) -> pl.DataFrame:
+def load_runs(version: DataVersion) -> pl.DataFrame:
     return read_runs(get_engine())
 
 
 @st.cache_data(ttl=3600, max_entries=4)
-def load_rejected(version: int) -> pl.DataFrame:
+def load_rejected(version: DataVersion) -> pl.DataFrame:
     return read_rejected(get_engine())
 
 
 @st.cache_data(ttl=3600, max_entries=32, show_spinner="Searching…")
-def load_feedback_page(version: int, wanted: FeedbackQuery) -> tuple[pl.DataFrame, int]:
+def load_feedback_page(version: DataVersion, wanted: FeedbackQuery) -> tuple[pl.DataFrame, int]:
     return search_feedback(get_engine(), wanted)
 
 
 @st.cache_data(ttl=3600, max_entries=16, show_spinner="Summarising the themes…")
 def load_theme_report(
-    version: int, weeks: int | None = None, top: int = 8, filters: Filters | None = None
+    version: DataVersion, weeks: int | None = None, top: int = 8, filters: Filters | None = None
 ) -> ThemeReport:
     """The themes of the current model over the last `weeks` whole weeks of the themed feedback that `filters`
     keep (all of it when None), with trends, NPS with and without each theme, quotes and rollout changes."""
@@ -215,7 +247,7 @@ def load_theme_report(
 
 @st.cache_data(ttl=3600, max_entries=16)
 def load_staff_themes(
-    version: int, weeks: int | None = None, top: int = 8, filters: Filters | None = None
+    version: DataVersion, weeks: int | None = None, top: int = 8, filters: Filters | None = None
 ) -> pl.DataFrame:
     """Staff hear it too: for the themes load_theme_report shows (the same `weeks`, `top` and `filters`), how
     many staff observations mention each beside the customers' count, with a few quotes and who reported them
@@ -229,14 +261,14 @@ def load_staff_themes(
 
 
 @st.cache_data(ttl=3600, max_entries=32)
-def load_observations(version: int, reported_by: str | None = None) -> pl.DataFrame:
+def load_observations(version: DataVersion, reported_by: str | None = None) -> pl.DataFrame:
     """Staff observations, newest first (store.observations.read_observations): only those of `reported_by`
     when given. They carry who reported them: the page drops the name for those who may not see it."""
     return read_observations(get_engine(), reported_by=reported_by)
 
 
 @st.cache_data(ttl=3600, max_entries=4)
-def load_topics(version: int) -> pl.DataFrame:
+def load_topics(version: DataVersion) -> pl.DataFrame:
     """The current themes with the owner's edits (no centroids)."""
     return read_topics(get_engine()).drop("centroid")
 
@@ -244,7 +276,11 @@ def load_topics(version: int) -> pl.DataFrame:
 # No spinner: the download button calls this on a click, outside the page's run, where none can show.
 @st.cache_data(ttl=3600, max_entries=16, show_spinner=False)
 def load_theme_export(
-    version: int, format_name: str, weeks: int | None = None, top: int = 8, filters: Filters | None = None
+    version: DataVersion,
+    format_name: str,
+    weeks: int | None = None,
+    top: int = 8,
+    filters: Filters | None = None,
 ) -> bytes:
     """The staff-meeting handout of what the page shows (the last `weeks` weeks, its `top` themes, `filters`)
     as a csv, md or pdf file."""
@@ -258,18 +294,18 @@ def load_theme_export(
 
 
 @st.cache_data(ttl=3600, max_entries=4)
-def load_has_orders(version: int) -> bool:
+def load_has_orders(version: DataVersion) -> bool:
     return count_orders(get_engine()) > 0
 
 
 @st.cache_data(ttl=3600, max_entries=2, show_spinner="Reading the orders…")
-def load_orders(version: int) -> pl.DataFrame:
+def load_orders(version: DataVersion) -> pl.DataFrame:
     """Every stored order (store.orders.read_orders)."""
     return read_orders(get_engine())
 
 
 @st.cache_data(ttl=3600, max_entries=16)
-def load_orders_in_view(version: int, filters: Filters) -> pl.DataFrame:
+def load_orders_in_view(version: DataVersion, filters: Filters) -> pl.DataFrame:
     """The orders of the filters' channel and location up to their last day (analysis.loyalty.orders_in_view:
     the days before the first are kept, as a customer's history)."""
     from analysis.loyalty import orders_in_view
@@ -278,7 +314,7 @@ def load_orders_in_view(version: int, filters: Filters) -> pl.DataFrame:
 
 
 @st.cache_data(ttl=3600, max_entries=16, show_spinner="Counting the customers…")
-def load_weekly_loyalty(version: int, filters: Filters) -> pl.DataFrame:
+def load_weekly_loyalty(version: DataVersion, filters: Filters) -> pl.DataFrame:
     """Active, new and returning customers and the repeat-purchase rate per week of the filters' days."""
     from analysis.loyalty import periods_in_view, read_period_loyalty
 
@@ -288,7 +324,7 @@ def load_weekly_loyalty(version: int, filters: Filters) -> pl.DataFrame:
 
 @st.cache_data(ttl=3600, max_entries=16)
 def load_recent_loyalty(
-    version: int, filters: Filters, weeks: int = 4
+    version: DataVersion, filters: Filters, weeks: int = 4
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """The repeat-purchase rate of the last `weeks` weeks up to the filters' last day, and of those before."""
     from analysis.loyalty import recent_loyalty
@@ -298,7 +334,9 @@ def load_recent_loyalty(
 
 
 @st.cache_data(ttl=3600, max_entries=32)
-def load_span_loyalty(version: int, filters: Filters, first: date, last: date) -> dict[str, Any] | None:
+def load_span_loyalty(
+    version: DataVersion, filters: Filters, first: date, last: date
+) -> dict[str, Any] | None:
     """The repeat-purchase rate of the weeks starting on the Mondays `first` to `last` (the Pulse page's span)."""
     from analysis.loyalty import span_loyalty
 
@@ -306,7 +344,7 @@ def load_span_loyalty(version: int, filters: Filters, first: date, last: date) -
 
 
 @st.cache_data(ttl=3600, max_entries=16, show_spinner="Following the cohorts…")
-def load_cohort_retention(version: int, filters: Filters) -> pl.DataFrame:
+def load_cohort_retention(version: DataVersion, filters: Filters) -> pl.DataFrame:
     """Cohort retention of the cohorts whose month is in the filters' days."""
     from analysis.loyalty import periods_in_view, read_cohort_retention
 
@@ -315,7 +353,7 @@ def load_cohort_retention(version: int, filters: Filters) -> pl.DataFrame:
 
 
 @st.cache_data(ttl=3600, max_entries=16)
-def load_feedback_returns(version: int, filters: Filters) -> pl.DataFrame:
+def load_feedback_returns(version: DataVersion, filters: Filters) -> pl.DataFrame:
     """The return rate and spend of promoters, passives, detractors and impersonal complainers, from the
     answers the filters keep and the orders in view."""
     from analysis.loyalty import read_feedback_returns
@@ -327,7 +365,7 @@ def load_feedback_returns(version: int, filters: Filters) -> pl.DataFrame:
 
 
 @st.cache_data(ttl=3600, max_entries=16)
-def load_lapse_days(version: int, filters: Filters) -> int | None:
+def load_lapse_days(version: DataVersion, filters: Filters) -> int | None:
     """The lapse threshold the orders in view suggest (analysis.loyalty.suggest_lapse_days)."""
     from analysis.loyalty import suggest_lapse_days
 
@@ -335,7 +373,7 @@ def load_lapse_days(version: int, filters: Filters) -> int | None:
 
 
 @st.cache_data(ttl=3600, max_entries=16)
-def load_customer_status(version: int, filters: Filters, lapse_days: int) -> pl.DataFrame:
+def load_customer_status(version: DataVersion, filters: Filters, lapse_days: int) -> pl.DataFrame:
     """Every customer of the orders in view: last purchase, past value, and lapsed after `lapse_days`."""
     from analysis.loyalty import read_customer_status
 
@@ -344,7 +382,7 @@ def load_customer_status(version: int, filters: Filters, lapse_days: int) -> pl.
 
 
 @st.cache_data(ttl=3600, max_entries=4)
-def load_customer_values(version: int) -> pl.DataFrame | None:
+def load_customer_values(version: DataVersion) -> pl.DataFrame | None:
     """Each customer's expected value and chance of still being a customer as the pipeline stored them
     (`pulse analyze`: analysis/clv_pipeline.py); None when it has not yet."""
     values = read_customer_values(get_engine())
@@ -352,7 +390,7 @@ def load_customer_values(version: int) -> pl.DataFrame | None:
 
 
 @st.cache_data(ttl=3600, max_entries=4)
-def load_clv_fit(version: int) -> dict[str, Any] | None:
+def load_clv_fit(version: DataVersion) -> dict[str, Any] | None:
     """The stored lifetime-value fit (analysis.clv.ClvResult.to_json, with `fitted_at`, an ISO time); None
     without one."""
     return read_clv_fit(get_engine())
@@ -406,7 +444,7 @@ def cases_stamp(cases: pl.DataFrame) -> tuple[int, str]:
 
 
 @st.cache_data(ttl=3600, max_entries=4, show_spinner="Comparing the customers followed up…")
-def load_case_outcomes(version: int, stamp: tuple[int, str]) -> CaseOutcomes:
+def load_case_outcomes(version: DataVersion, stamp: tuple[int, str]) -> CaseOutcomes:
     """Did following up help (analysis.case_outcomes_pipeline.read_case_outcomes): cached on the store's data
     version (new answers and orders) and on the cases' `stamp` (cases_stamp: a case moved on)."""
     from analysis.case_outcomes_pipeline import read_case_outcomes  # imported when used: not at start-up

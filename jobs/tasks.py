@@ -32,10 +32,10 @@ from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.retry import RetryDecision
 
 from jobs.app import COLLECT_QUEUE, HOUSEKEEPING_QUEUE, PIPELINE_QUEUE, logger
-from jobs.workspaces import list_workspaces, workspace_engine
 from pulse.errors import ConfigError, InputError, PulseError
 from pulse.progress import Progress
 from pulse.settings import Settings
+from store.workspaces import list_workspaces, workspace_engine
 
 if TYPE_CHECKING:
     from procrastinate.jobs import Job

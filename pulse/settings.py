@@ -43,6 +43,11 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the store: a SQLite file (the default) or "
         "postgresql+psycopg://user:password@host/db; no other database. `pulse db upgrade` creates it.",
     )
+    workspace: str = Field(
+        default="default",
+        description="The workspace (one business, or one client of an agency) that commands work in; "
+        "`pulse --workspace NAME` overrides it. `default` is the store at PULSE_DATABASE_URL itself.",
+    )
     demo_dir: Path = Field(
         default=PROJECT_ROOT / "data" / "demo",
         description="Folder of the demo dataset that `pulse demo` loads.",

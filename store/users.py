@@ -79,6 +79,28 @@ def add_user(engine: Engine, username: str, password: str, role: str, email: str
         )
 
 
+NO_PASSWORD = "!"  # a member's row in another workspace: they sign in with their account in the default one
+
+
+def grant_role(engine: Engine, username: str, role: str, email: str | None = None) -> bool:
+    """Give `username` (an account of the default workspace) `role` in the workspace of `engine`: a users row
+    without a password, since accounts sign in against the default workspace. Returns whether the user was
+    new there (False: their role was changed)."""
+    name = check_username(username)
+    role = check_role(role)
+    with writing(engine) as connection:
+        changed = connection.execute(
+            users.update().where(users.c.username == name).values(role=role, email=email)
+        ).rowcount
+        if not changed:
+            connection.execute(
+                users.insert().values(
+                    username=name, password_hash=NO_PASSWORD, role=role, created_at=utc_now(), email=email
+                )
+            )
+    return not changed
+
+
 def set_user_email(engine: Engine, username: str, email: str | None) -> bool:
     """Set (or, with None, remove) the email address of the account `username`; False when there is no such
     account. InputError when `email` does not look like one address."""
