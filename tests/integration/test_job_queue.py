@@ -221,16 +221,21 @@ def test_schedules__defer_collections_per_source_and_the_digest_per_workspace_on
     monkeypatch.setenv("PULSE_GOOGLE_PLACES_API_KEY", "test-key")
     monkeypatch.setenv("PULSE_GOOGLE_PLACES_PLACE_ID", "place-1")
     monkeypatch.setenv("PULSE_DIGEST_RECIPIENTS", "owner@example.com")
+    assert CliRunner().invoke(main, ["workspaces", "add", "bakery"], catch_exceptions=False).exit_code == 0
     settings = build_settings()
     crons = {key[1]: task.cron for key, task in queue.periodic_registry.periodic_tasks.items()}  # type: ignore[attr-defined]
     assert crons["collect"] == "15 */4 * * *" and crons["digest"] == "0 * * * *"
 
-    assert len(plan_collections(queue, settings)) == 2  # type: ignore[arg-type]
+    assert len(plan_collections(queue, settings)) == 4  # type: ignore[arg-type]  # 2 sources, 2 workspaces
     assert plan_collections(queue, settings) == []  # type: ignore[arg-type]  # the first ones still wait
     collects = queue.job_manager.list_jobs(task=COLLECT)  # type: ignore[attr-defined]
-    assert sorted((job.task_kwargs["source"], job.lock) for job in collects) == [
-        ("app-store:gb:123", "collect:default:app-store:gb:123"),
-        ("google-places:place-1", "collect:default:google-places:place-1"),
+    assert sorted(
+        (job.task_kwargs["workspace"], job.task_kwargs["source"], job.lock) for job in collects
+    ) == [
+        ("bakery", "app-store:gb:123", "collect:bakery:app-store:gb:123"),
+        ("bakery", "google-places:place-1", "collect:bakery:google-places:place-1"),
+        ("default", "app-store:gb:123", "collect:default:app-store:gb:123"),
+        ("default", "google-places:place-1", "collect:default:google-places:place-1"),
     ]
 
     monday_7_london = datetime(2026, 11, 30, 7, 0, tzinfo=UTC).timestamp()  # GMT in winter: 07:00 local
@@ -239,9 +244,13 @@ def test_schedules__defer_collections_per_source_and_the_digest_per_workspace_on
     jobs = sorted(queue.job_manager.list_jobs(), key=lambda job: job.id)  # type: ignore[attr-defined]
     planned = [(job.task_name, job.task_kwargs, job.lock) for job in jobs if job.id in deferred]
     assert planned == [
-        (ANALYZE, {"workspace": "default"}, "store:default"),
-        (THEMES, {"workspace": "default"}, "store:default"),
-        (DIGEST, {"workspace": "default", "week": "2026-11-29"}, "store:default"),  # the week just ended
+        (task, {"workspace": workspace, **extra}, f"store:{workspace}")
+        for workspace in ("default", "bakery")
+        for task, extra in (
+            (ANALYZE, {}),
+            (THEMES, {}),
+            (DIGEST, {"week": "2026-11-29"}),
+        )  # the week just ended
     ]
     monkeypatch.setenv("PULSE_TIMEZONE", "America/New_York")  # 02:00 there: not yet
     assert plan_digests(queue, build_settings(), monday_7_london) == []  # type: ignore[arg-type]
