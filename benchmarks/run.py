@@ -193,6 +193,12 @@ def bench_clv() -> list[Row]:
     return bench_clv()
 
 
+def bench_queue_scoring() -> list[Row]:
+    from benchmarks.queue_scoring import bench_queue_scoring
+
+    return bench_queue_scoring()
+
+
 BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
     "demo_load": bench_demo_load,
     "pulse_page": bench_pulse_page,
@@ -210,6 +216,7 @@ BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
     "findings_validation": bench_findings_validation,
     "impersonal_sources": bench_impersonal_sources,
     "clv": bench_clv,
+    "queue_scoring": bench_queue_scoring,
 }
 
 
