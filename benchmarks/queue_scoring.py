@@ -48,7 +48,9 @@ def bench_queue_scoring(texts: int = TEXTS) -> list[Row]:
     if not server:
         raise SystemExit("The queue benchmark needs PostgreSQL: set PULSE_TEST_POSTGRES_URL (.ci/postgres).")
     comments = _comments(texts)
-    rows: list[Row] = []
+    rows: list[Row] = [
+        ("load average (1 min) at the start: other work on the machine", os.getloadavg()[0], "")
+    ]
     with _database(server) as url:
         _fill(url, comments)
         seconds = _in_process(url)
