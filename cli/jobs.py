@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Any
 
 import click
 
@@ -15,14 +15,9 @@ from cli.options import Day
 from cli.printing import json_default
 from pulse.errors import InputError
 
-if TYPE_CHECKING:
-    import procrastinate
-
 
 @contextmanager
-def _open_queue(
-    context: Context, tasks_from: tuple[str, ...] = (), check: bool = True
-) -> Iterator[procrastinate.App]:
+def _open_queue(context: Context, tasks_from: tuple[str, ...] = (), check: bool = True) -> Iterator[Any]:
     from jobs.app import build_app, check_queue, queue_conninfo
 
     app = build_app(context.settings, tasks_from)
