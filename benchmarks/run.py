@@ -187,6 +187,12 @@ def bench_impersonal_sources() -> list[Row]:
     return bench_impersonal_sources()
 
 
+def bench_ray_scoring() -> list[Row]:
+    from benchmarks.ray_scoring import bench_ray_scoring
+
+    return bench_ray_scoring()
+
+
 def bench_clv() -> list[Row]:
     from benchmarks.clv import bench_clv
 
@@ -197,6 +203,12 @@ def bench_queue_scoring() -> list[Row]:
     from benchmarks.queue_scoring import bench_queue_scoring
 
     return bench_queue_scoring()
+
+
+def bench_scale() -> list[Row]:
+    from benchmarks.scale import bench_scale  # it uses this module's helpers
+
+    return bench_scale()
 
 
 BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
@@ -217,6 +229,8 @@ BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
     "impersonal_sources": bench_impersonal_sources,
     "clv": bench_clv,
     "queue_scoring": bench_queue_scoring,
+    "scale": bench_scale,  # PostgreSQL (PULSE_BENCH_POSTGRES_URL); sizes from PULSE_SCALE_SIZES
+    "ray_scoring": bench_ray_scoring,
 }
 
 

@@ -35,19 +35,25 @@ class Context:
     def any_engine(self) -> Engine:
         """The workspace's engine, at whatever schema revision its store is (for `pulse db status`, backup): a
         SQLite store must exist, so that a mistyped path is an error, never a new empty store."""
+        from store.engine import pool_options
         from store.workspaces import workspace_engine
 
-        return workspace_engine(self.settings.database_url, self.workspace, create=False)
+        return workspace_engine(
+            self.settings.database_url, self.workspace, create=False, **pool_options(self.settings)
+        )
 
     @cached_property
     def creating_engine(self) -> Engine:
         """The workspace's engine, creating a SQLite store's file and folder when missing: only for `pulse db
         upgrade` and `pulse restore`, which fill a new store (another workspace than "default" must have been
         made by `pulse workspaces add` first)."""
+        from store.engine import pool_options
         from store.workspaces import DEFAULT_WORKSPACE, workspace_engine
 
         create = self.workspace == DEFAULT_WORKSPACE
-        return workspace_engine(self.settings.database_url, self.workspace, create=create)
+        return workspace_engine(
+            self.settings.database_url, self.workspace, create=create, **pool_options(self.settings)
+        )
 
     @cached_property
     def engine(self) -> Engine:

@@ -3,7 +3,9 @@ webhooks: hooks/), and the deliveries it answered."""
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import click
@@ -46,12 +48,33 @@ def serve_hooks(context: Context, host: str, port: int | None) -> None:
     engine = context.engine  # fail here, with a hint, rather than on the first delivery
     settings = context.settings
     port = port or settings.hooks_port
-    app = build_app(engine, settings, on_stored=lambda ids: make_cases_now(engine, settings, ids))
-    click.echo(f"Pulse takes survey responses on http://{host}:{port}:")
+    app = build_app(
+        engine,
+        settings,
+        on_stored=lambda store, ids: make_cases_now(store, settings, ids),
+        workspace_engine=_workspace_engines(settings),
+    )
+    click.echo(f"Pulse takes survey responses on http://{host}:{port} (workspace {context.workspace}):")
     for vendor in VENDORS:
         state = "on" if vendor.secret(settings) else f"refused until {vendor.variable} is set"
         click.echo(f"  {vendor.label:<13} POST {vendor.path}  ({state})")
+    click.echo(
+        "and into any other workspace at POST /w/WORKSPACE/hooks/... (for example /w/bakery/hooks/tally)."
+    )
     uvicorn.run(app, host=host, port=port, server_header=False, log_level="info")
+
+
+def _workspace_engines(settings: Settings) -> Callable[[str], Engine]:
+    """Each workspace's engine, built at its first delivery and kept (one pool per workspace, sized by
+    PULSE_DB_POOL_SIZE and PULSE_DB_MAX_OVERFLOW)."""
+    from store.engine import pool_options
+    from store.workspaces import workspace_engine
+
+    @functools.cache
+    def engine_of(workspace: str) -> Engine:
+        return workspace_engine(settings.database_url, workspace, create=False, **pool_options(settings))
+
+    return engine_of
 
 
 def make_cases_now(engine: Engine, settings: Settings, feedback_ids: list[int]) -> None:

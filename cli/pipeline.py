@@ -20,14 +20,21 @@ if TYPE_CHECKING:
     import polars as pl
 
     from analysis.embeddings import Embedder
+    from analysis.ray_pipeline import Scoring
 
 
 @click.command()
 @click.option("--if-empty", is_flag=True, help="Load only when the store holds no feedback yet.")
+@click.option(
+    "--locations",
+    is_flag=True,
+    help="Load the multi-location demo instead: 26 weeks of survey answers and orders of a franchise of 12 "
+    "cafés, for the Locations page (best in a store of its own: set PULSE_DATABASE_URL).",
+)
 @with_context
-def demo(context: Context, if_empty: bool) -> None:
+def demo(context: Context, if_empty: bool, locations: bool) -> None:
     """Load the demo dataset: a bakery-café's surveys, reviews, Reddit mentions, orders, rollouts, the
-    follow-up cases its staff worked and what its staff observed."""
+    follow-up cases its staff worked and what its staff observed (or, with --locations, a franchise's)."""
     from collectors.base import run_collector
     from collectors.demo import DemoCollector, load_demo_cases, load_demo_observations, load_demo_orders
     from collectors.rollouts import import_rollouts
@@ -37,6 +44,9 @@ def demo(context: Context, if_empty: bool) -> None:
     engine = context.engine
     if if_empty and count_feedback(engine):
         click.echo("The store already holds feedback; the demo was not loaded.")
+        return
+    if locations:
+        load_locations_demo(context)
         return
     collector = DemoCollector(settings.demo_dir)
     with click.progressbar(length=collector.row_count(), label="Loading the demo", file=sys.stderr) as bar:
@@ -56,12 +66,30 @@ def demo(context: Context, if_empty: bool) -> None:
     )
 
 
+def load_locations_demo(context: Context) -> None:
+    """`pulse demo --locations`: the franchise's answers and orders (collectors.demo_locations)."""
+    from collectors.base import run_collector
+    from collectors.demo_locations import CAFES, LocationsDemoCollector, load_locations_demo_orders
+
+    engine = context.engine
+    click.echo("Loading the multi-location demo…", err=True)
+    result = run_collector(engine, LocationsDemoCollector(context.settings.demo_dir))
+    orders = load_locations_demo_orders(engine)
+    judge_rollouts(engine)
+    click.echo(
+        f"Multi-location demo loaded: {len(CAFES)} cafés; {result.new} new survey answers, {result.duplicate} "
+        f"already there; {orders.new} new orders ({orders.duplicate} already there). Run `pulse analyze` to "
+        "find the impersonal complaints, then open the Locations page."
+    )
+
+
 @click.command()
 @with_context
 def analyze(context: Context) -> None:
-    """Score sentiment and impersonal-experience complaints of feedback not yet scored, fit customer lifetime
-    value on the orders when they changed since the last fit, and open follow-up cases for the recent feedback
-    that meets the rules (`pulse cases rules`; never two for one item)."""
+    """Score sentiment and impersonal-experience complaints of feedback not yet scored (on the Ray cluster at
+    PULSE_RAY_ADDRESS when it is set), fit customer lifetime value on the orders when they changed since the
+    last fit, and open follow-up cases for the recent feedback that meets the rules (`pulse cases rules`; never
+    two for one item)."""
     from jobs.steps import analyze_store
     from reports.case_summary import opened_sentence
 
@@ -90,8 +118,13 @@ class _AnalyzeOutput:
     def scoring(self, total: int) -> AbstractContextManager[Progress]:
         return rate_progress(total, "Scoring feedback", "texts")
 
-    def scored(self, count: int) -> None:
-        click.echo(f"Scored {count} feedback items." if count else "Every feedback item is scored already.")
+    def scored(self, scoring: Scoring | None) -> None:
+        if scoring is None:
+            click.echo("Every feedback item is scored already.")
+            return
+        workers = f"{scoring.workers} worker{'s' if scoring.workers != 1 else ''}"
+        where = f" on Ray at {scoring.address} with {workers}" if scoring.address else ""
+        click.echo(f"Scored {scoring.scored} feedback items{where}.")
 
     def fitting(self, orders: int) -> None:
         click.echo(
@@ -170,13 +203,19 @@ def score_embedder(context: Context) -> Embedder:
 
 @click.command()
 @click.option("--port", type=int, default=None, help="Port to serve on (default: PULSE_SERVER_PORT, 8501).")
+@click.option(
+    "--host",
+    default="localhost",
+    show_default=True,
+    help="Address to listen on: keep localhost, or a replica's address behind a reverse proxy (docs/deploy.md).",
+)
 @click.option("--headless/--browser", default=True, help="Do not open a browser window (default).")
 @with_context
-def serve(context: Context, port: int | None, headless: bool) -> None:
-    """Start the dashboard on localhost."""
+def serve(context: Context, port: int | None, host: str, headless: bool) -> None:
+    """Start the dashboard on localhost (or --host)."""
     _ = context.engine  # fail here, with a hint, rather than in the browser
     port = port or context.settings.server_port
-    click.echo(f"Pulse is starting on http://localhost:{port}")
+    click.echo(f"Pulse is starting on http://{host}:{port}")
     command = [
         sys.executable,
         "-m",
@@ -186,7 +225,7 @@ def serve(context: Context, port: int | None, headless: bool) -> None:
         "--server.port",
         str(port),
         "--server.address",
-        "localhost",
+        host,
         "--server.headless",
         str(headless).lower(),
         "--browser.gatherUsageStats",

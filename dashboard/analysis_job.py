@@ -32,7 +32,7 @@ MODEL_MISSING = (
 )
 
 _log = logging.getLogger(__name__)
-_jobs: dict[str, AnalysisJob] = {}  # each store's latest job, by its database URL
+_jobs: dict[tuple[str, str], AnalysisJob] = {}  # each store's latest job, by database URL and workspace
 _jobs_lock = threading.Lock()
 
 
@@ -57,23 +57,25 @@ class AnalysisJob:
         self.done, self.total = done, total
 
 
-def start_analysis(engine: Engine, settings: Settings) -> AnalysisJob:
-    """Score and theme the store's new feedback in a background thread; returns the job. When the store's job
-    is running already, that job, asked to go round once more (so that it sees what was just imported)."""
+def start_analysis(engine: Engine, settings: Settings, workspace: str) -> AnalysisJob:
+    """Score and theme the new feedback of `workspace`'s store (`engine`) in a background thread; returns the
+    job. When that store's job is running already, that job, asked to go round once more (so that it sees what
+    was just imported)."""
+    key = (settings.database_url, workspace)
     with _jobs_lock:
-        job = _jobs.get(settings.database_url)
+        job = _jobs.get(key)
         if job is not None and job.running:
             job.again = True
             return job
-        job = _jobs[settings.database_url] = AnalysisJob()
+        job = _jobs[key] = AnalysisJob()
     threading.Thread(target=_run, args=(job, engine, settings), name="pulse-analysis", daemon=True).start()
     return job
 
 
-def store_job(settings: Settings) -> AnalysisJob | None:
-    """The store's latest job in this process, running or ended; None when there was none."""
+def store_job(settings: Settings, workspace: str) -> AnalysisJob | None:
+    """The latest job of `workspace`'s store in this process, running or ended; None when there was none."""
     with _jobs_lock:
-        return _jobs.get(settings.database_url)
+        return _jobs.get((settings.database_url, workspace))
 
 
 def _run(job: AnalysisJob, engine: Engine, settings: Settings) -> None:

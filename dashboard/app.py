@@ -42,6 +42,7 @@ reader = user.can("viewer")  # a staff account sees only the Observations page (
 pulse = st.Page(PAGES / "pulse.py", title="Pulse", icon=":material/monitor_heart:", default=reader)
 trends = st.Page(PAGES / "trends.py", title="Trends", icon=":material/show_chart:")
 loyalty = st.Page(PAGES / "loyalty.py", title="Loyalty", icon=":material/loyalty:")
+locations = st.Page(PAGES / "locations.py", title="Locations", icon=":material/storefront:")
 themes = st.Page(PAGES / "themes.py", title="Themes", icon=":material/forum:")
 explorer = st.Page(PAGES / "explorer.py", title="Explorer", icon=":material/search:")
 # /follow-up?case=ID opens a case: the links of case notifications
@@ -57,6 +58,7 @@ navigation = st.navigation(
         follow_up,
         trends,
         loyalty,
+        locations,
         themes,
         st.Page(PAGES / "rollouts.py", title="Rollouts", icon=":material/rocket_launch:"),
         explorer,
@@ -75,6 +77,7 @@ with st.sidebar:
         pulse,
         trends,
         loyalty,
+        locations,
         themes,
         explorer,
     ):  # the pages with filters (their choices need the counts)

@@ -359,3 +359,92 @@ def theme_trend_figure(weekly: pl.DataFrame, theme_ids: list[int], rollouts: pl.
         hovermode="closest",
     )
     return figure
+
+
+FUNNEL_UNITS = {  # per analysis.locations measure: how a value is drawn (scale, hover format, axis title)
+    "nps": (1.0, "%{y:+.0f}", "NPS (points)"),
+    "csat": (100.0, "%{y:.0f}%", "CSAT (% satisfied)"),
+    "impersonal": (100.0, "%{y:.1f} per 100", "Impersonal complaints per 100 comments"),
+    "repeat": (100.0, "%{y:.0f}%", "Repeat customers (%)"),
+}
+BETTER_COLOUR, WORSE_COLOUR = "#009E73", "#D55E00"
+
+
+def location_funnel_figure(compared: pl.DataFrame, curves: pl.DataFrame, measure: str) -> go.Figure:
+    """A funnel plot of one measure (analysis.locations: `compared` from compare_locations, `curves` from
+    funnel_curves): each location a point at its n, the business's overall figure as a line, the 95% (dotted)
+    and 99.8% (dashed) limits around it, and the locations outside the 99.8% limits coloured (green on the good
+    side, vermillion on the bad) and labelled."""
+    scale, value, title = FUNNEL_UNITS[measure]
+    rows = compared.filter(pl.col("measure") == measure)
+    figure = go.Figure()
+    sizes = curves["n"].to_list()
+    for suffix, dash, label in (("998", "dash", "99.8% limits"), ("95", "dot", "95% limits")):
+        for side in ("low", "high"):
+            figure.add_trace(
+                go.Scatter(
+                    x=sizes,
+                    y=(curves[f"{side}_{suffix}"] * scale).to_list(),
+                    mode="lines",
+                    line={"color": PALETTE["muted"], "width": 1, "dash": dash},
+                    name=label,
+                    legendgroup=label,
+                    showlegend=side == "low",
+                    hoverinfo="skip",
+                )
+            )
+    if not curves.is_empty():
+        figure.add_trace(
+            go.Scatter(
+                x=[sizes[0], sizes[-1]],
+                y=[curves["overall"][0] * scale] * 2,
+                mode="lines",
+                line={"color": PALETTE["nps"], "width": 2},
+                name="The business overall",
+                hoverinfo="skip",
+            )
+        )
+    for label, condition, colour in (
+        ("Within the limits", pl.col("called_out").is_null(), PALETTE["nps"]),
+        ("Better than the business", pl.col("called_out").is_not_null() & pl.col("better"), BETTER_COLOUR),
+        ("Worse than the business", pl.col("called_out").is_not_null() & ~pl.col("better"), WORSE_COLOUR),
+    ):
+        points = rows.filter(condition)
+        if points.is_empty():
+            continue
+        names = [html_literal(name) for name in points["location"].to_list()]
+        called = label != "Within the limits"
+        figure.add_trace(
+            go.Scatter(
+                x=points["n"].to_list(),
+                y=(points["value"] * scale).to_list(),
+                mode="markers+text" if called else "markers",
+                text=names if called else None,
+                # above a point above the business, below one below it: away from the line, inside the plot
+                textposition=[
+                    "bottom center" if side == "below" else "top center"
+                    for side in points["called_out"].to_list()
+                ],
+                marker={"color": colour, "size": 11 if called else 8, "line": {"color": "white", "width": 1}},
+                name=label,
+                customdata=list(
+                    zip(
+                        names,
+                        (points["low"] * scale).to_list(),
+                        (points["high"] * scale).to_list(),
+                        strict=True,
+                    )
+                ),
+                hovertemplate=f"%{{customdata[0]}}<br>{value} (95%: %{{customdata[1]:.1f}} to "
+                "%{customdata[2]:.1f})<br>n = %{x}<extra></extra>",
+            )
+        )
+    figure.update_layout(
+        xaxis_title="Answers (n)",
+        yaxis_title=title,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        legend={"orientation": "h", "y": -0.2},
+        hovermode="closest",
+    )
+    figure.update_xaxes(rangemode="tozero")
+    return figure

@@ -20,7 +20,7 @@ from pulse.settings import Settings, build_settings
 from store.cases import read_case_events, read_case_states, read_cases, read_rule_changes
 from store.customer_values import read_clv_fit, read_customer_values
 from store.daily_counts import daily_counts_ready, read_daily_counts
-from store.engine import Engine
+from store.engine import Engine, pool_options
 from store.explorer import FeedbackQuery, search_feedback
 from store.feedback import read_feedback, read_rejected
 from store.impacts import read_rollout_impact_records
@@ -79,7 +79,9 @@ def get_live_sources() -> dict[str, Collector]:
 def get_workspace_engine(workspace: str) -> Engine:
     """The engine of one workspace's store (store.workspaces): it reaches that workspace's tables alone."""
     # only `pulse db upgrade` and `pulse workspaces add` make a store
-    engine = workspace_engine(get_settings().database_url, workspace, create=False)
+    engine = workspace_engine(
+        get_settings().database_url, workspace, create=False, **pool_options(get_settings())
+    )
     if not is_current(engine):
         raise StoreError(
             "The database has not been created or migrated yet.",
@@ -484,3 +486,47 @@ def load_contacts(author_hashes: Sequence[str]) -> ContactsShown:
         return ContactsShown(read_contacts(get_engine(), wanted, key))
     except ContactKeyError as error:  # a key that opens only some: show those, and say why not the others
         return ContactsShown(error.readable, f"{error.message} {error.hint or ''}".strip())
+
+
+# --- locations (the Locations page) ----------------------------------------------------------------------------
+
+
+def _location_inputs(version: DataVersion, filters: Filters) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """The daily counts of the filters' source and channel (every location, every day), and the orders of their
+    channel up to their last day (None without orders)."""
+    kept = Filters(source=filters.source, channel=filters.channel)
+    daily = apply_filters(load_daily_counts(version), kept, date_column="day")
+    if not load_has_orders(version):
+        return daily, None
+    return daily, load_orders_in_view(version, Filters(until=filters.until, channel=filters.channel))
+
+
+@st.cache_data(ttl=3600, max_entries=16, show_spinner="Comparing the locations…")
+def load_location_comparison(version: DataVersion, filters: Filters, first: date, last: date) -> pl.DataFrame:
+    """Every location's NPS, CSAT, impersonal complaints and repeat customers over the local days `first` to
+    `last`, against the business's, with the funnel's limits (analysis.locations.compare_locations)."""
+    from analysis.locations import compare_locations, read_window_tallies
+
+    daily, orders = _location_inputs(version, filters)
+    return compare_locations(read_window_tallies(daily, orders, first, last, get_settings().timezone))
+
+
+@st.cache_data(ttl=3600, max_entries=16)
+def load_location_curves(
+    version: DataVersion, filters: Filters, first: date, last: date, measure: str
+) -> pl.DataFrame:
+    """The funnel's limit curves of `measure` (analysis.locations.funnel_curves) for load_location_comparison."""
+    from analysis.locations import funnel_curves
+
+    return funnel_curves(load_location_comparison(version, filters, first, last), measure)
+
+
+@st.cache_data(ttl=3600, max_entries=16, show_spinner="Comparing the months…")
+def load_location_changes(version: DataVersion, filters: Filters, last_day: date) -> pl.DataFrame:
+    """Each location's change over the 30 days up to `last_day` against the 30 before
+    (analysis.locations.read_location_changes)."""
+    from analysis.locations import read_location_changes
+
+    daily, orders = _location_inputs(version, filters)
+    settings = get_settings()
+    return read_location_changes(daily, orders, last_day, settings.timezone, settings.min_responses)

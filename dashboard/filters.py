@@ -1,4 +1,4 @@
-"""The sidebar filters that the Pulse, Trends, Loyalty, Themes and Explorer pages share (dates, source, channel, location), kept in
+"""The sidebar filters that the Pulse, Trends, Loyalty, Locations, Themes and Explorer pages share (dates, source, channel, location), kept in
 the link's query parameters (`?channel=online&from=2026-03-02&to=2026-05-31`) so that a link opens the same view,
 after a reload or a page switch too (the other pages keep them in their link). What a link asks for that this data
 does not have falls back to its default."""
@@ -91,7 +91,7 @@ def render_sidebar_filters(options: FilterOptions) -> None:
         location=_select("Location", options.locations, wanted.location),
     )
     st.caption(
-        "For Pulse, Trends, Loyalty, Themes and Explorer. The page's link keeps them: share it to share this view."
+        "For Pulse, Trends, Loyalty, Locations, Themes and Explorer. The page's link keeps them: share it to share this view."
     )
     filters = without_defaults(chosen, options)
     _write_query(query_from_filters(filters))

@@ -30,7 +30,7 @@ from collectors.surveys.plan import check_importable, contact_note
 from collectors.surveys.sources import assign_source, choose_survey_source, survey_source_options
 from dashboard.analysis_job import AnalysisJob, start_analysis, store_job
 from dashboard.components import render_error
-from dashboard.data import count_survey_rows, get_engine, get_settings
+from dashboard.data import count_survey_rows, current_workspace, get_engine, get_settings
 from pulse.formatting import EMPTY, NOT_SCORED, format_moment, plural
 from pulse.plain_text import markdown_literal
 from pulse.uploads import saved_upload
@@ -180,7 +180,7 @@ def _render_result(result: CollectResult, first_rejects: list[tuple[int | None, 
     if first_rejects:
         _render_rejects(first_rejects)
     if result.new:
-        st.session_state[JOB_KEY] = start_analysis(get_engine(), get_settings())
+        st.session_state[JOB_KEY] = start_analysis(get_engine(), get_settings(), current_workspace())
         st.info(
             f"Pulse is scoring the new comments now (sentiment, impersonal complaints) and giving them their "
             f"themes, in the background: this page stays usable, and the progress shows below. Until it ends "
@@ -201,7 +201,7 @@ def _render_rejects(first_rejects: list[tuple[int | None, str]]) -> None:
 def render_analysis() -> None:
     """The scoring of new feedback (dashboard.analysis_job) that this session started, or that runs on the
     store now: its progress while it runs (polled), then how it ended."""
-    running = store_job(get_settings())
+    running = store_job(get_settings(), current_workspace())
     if running is not None and running.running:
         st.session_state[JOB_KEY] = running
     job: AnalysisJob | None = st.session_state.get(JOB_KEY)

@@ -4,6 +4,8 @@
     POST /hooks/tally          Tally's webhook (Tally-Signature)
     POST /hooks/google-forms   Pulse's Apps Script for Google Forms (X-Pulse-Timestamp, X-Pulse-Signature)
     GET  /health               {"status": "ok", "vendors": {vendor: whether its secret is set}}
+    POST /w/WORKSPACE/hooks/...  the same, into the workspace WORKSPACE (404 unknown_workspace when there is
+                               none of that name); one receiver serves an agency's every client
 
 Every request to a vendor's address is answered, in this order of checks, and recorded in webhook_deliveries
 (store/webhooks.py) with its body's sha256, never the body:
@@ -52,7 +54,8 @@ from store.webhooks import event_seen, record_delivery
 MAX_BODY_BYTES = 1024 * 1024  # a survey response is a few kilobytes; Typeform's and Tally's are under 100 kB
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 log = logging.getLogger("pulse.hooks")
-OnStored = Callable[[list[int]], None]
+OnStored = Callable[[Engine, list[int]], None]  # the store it went to, and the new feedback's ids
+EngineOf = Callable[[str], Engine]  # a workspace's engine by its name; PulseError when there is none
 Verifier = Callable[[bytes, Mapping[str, str], str], Verdict]
 
 
@@ -115,16 +118,31 @@ class Answer:
     new_ids: tuple[int, ...] = ()
 
 
-def build_app(engine: Engine, settings: Settings, on_stored: OnStored | None = None) -> Starlette:
+def build_app(
+    engine: Engine,
+    settings: Settings,
+    on_stored: OnStored | None = None,
+    workspace_engine: EngineOf | None = None,
+) -> Starlette:
     """The receiver of `settings`' vendors (a vendor without its secret is refused, 403), storing into
-    `engine`; `on_stored(feedback_ids)` is called with the ids of newly stored feedback, once the vendor has its
-    answer (never for a replay or a response stored already)."""
+    `engine`, and with `workspace_engine` also into any workspace at /w/NAME/hooks/...; `on_stored(engine,
+    feedback_ids)` is called with the store and the ids of newly stored feedback, once the vendor has its answer
+    (never for a replay or a response stored already)."""
 
     def receiver(vendor: Vendor) -> Callable[[Request], Any]:
         async def receive(request: Request) -> JSONResponse:
             body, too_large = await _read_body(request)
+            workspace = request.path_params.get("workspace")
+            if workspace is None or workspace_engine is None:
+                store = engine
+            else:
+                try:
+                    store = await run_in_threadpool(workspace_engine, workspace)
+                except PulseError as error:  # no store to record it in: answered, and logged
+                    log.warning("%s delivery to workspace %r: %s", vendor.label, workspace, error.message)
+                    return JSONResponse({"outcome": "unknown_workspace", "message": error.message}, 404)
             try:
-                answer = await _answer(vendor, request, body, too_large)
+                answer = await _answer(vendor, store, request, body, too_large)
             except Exception as error:  # answered and recorded all the same
                 log.exception("%s delivery failed", vendor.label)
                 answer = Answer(500, "error", f"{type(error).__name__}: {error}")
@@ -132,7 +150,7 @@ def build_app(engine: Engine, settings: Settings, on_stored: OnStored | None = N
             try:
                 await run_in_threadpool(
                     record_delivery,
-                    engine,
+                    store,
                     vendor.name,
                     answer.status_code,
                     answer.outcome,
@@ -147,12 +165,16 @@ def build_app(engine: Engine, settings: Settings, on_stored: OnStored | None = N
             if answer.feedback_id is not None:
                 content["feedback_id"] = answer.feedback_id
             headers = {"Allow": "POST"} if answer.status_code == 405 else None
-            background = BackgroundTask(_call, on_stored, list(answer.new_ids)) if answer.new_ids else None
+            background = (
+                BackgroundTask(_call, on_stored, store, list(answer.new_ids)) if answer.new_ids else None
+            )
             return JSONResponse(content, answer.status_code, headers, background=background)
 
         return receive
 
-    async def _answer(vendor: Vendor, request: Request, body: bytes, too_large: bool) -> Answer:
+    async def _answer(
+        vendor: Vendor, engine: Engine, request: Request, body: bytes, too_large: bool
+    ) -> Answer:
         if request.method != "POST":
             return Answer(405, "wrong_method", f"{request.method} is not taken here; survey tools POST.")
         secret = vendor.secret(settings)
@@ -206,6 +228,10 @@ def build_app(engine: Engine, settings: Settings, on_stored: OnStored | None = N
         return JSONResponse({"status": "ok", "vendors": vendors})
 
     routes = [Route(vendor.path, receiver(vendor), methods=METHODS) for vendor in VENDORS]
+    if workspace_engine is not None:
+        routes += [
+            Route(f"/w/{{workspace}}{vendor.path}", receiver(vendor), methods=METHODS) for vendor in VENDORS
+        ]
     return Starlette(routes=[*routes, Route("/health", health, methods=["GET"])])
 
 
@@ -224,11 +250,12 @@ async def _read_body(request: Request) -> tuple[bytes, bool]:
     return b"".join(chunks), False
 
 
-def _call(on_stored: OnStored | None, feedback_ids: list[int]) -> None:
-    """`on_stored(feedback_ids)` after the answer has gone; a failure is logged (the feedback is stored)."""
+def _call(on_stored: OnStored | None, engine: Engine, feedback_ids: list[int]) -> None:
+    """`on_stored(engine, feedback_ids)` after the answer has gone; a failure is logged (the feedback is
+    stored)."""
     if on_stored is None:
         return
     try:
-        on_stored(feedback_ids)
+        on_stored(engine, feedback_ids)
     except Exception:
         log.exception("Making the cases of feedback %s failed", feedback_ids)

@@ -17,6 +17,7 @@ from pulse.settings import Settings
 if TYPE_CHECKING:
     from analysis.cases_pipeline import CaseTally, FollowUpRun
     from analysis.clv_pipeline import ClvStepResult
+    from analysis.ray_pipeline import Scoring
     from analysis.theme_pipeline import ThemeRun
     from collectors.configured import CollectOutcome
     from reports.digest import Digest
@@ -28,7 +29,7 @@ class AnalyzeListener(Protocol):
 
     def scoring(self, total: int) -> AbstractContextManager[Progress]: ...
 
-    def scored(self, count: int) -> None: ...
+    def scored(self, scoring: Scoring | None) -> None: ...
 
     def fitting(self, orders: int) -> None: ...
 
@@ -37,7 +38,7 @@ class QuietListener:
     def scoring(self, total: int) -> AbstractContextManager[Progress]:
         return _no_progress()
 
-    def scored(self, count: int) -> None:
+    def scored(self, scoring: Scoring | None) -> None:
         pass
 
     def fitting(self, orders: int) -> None:
@@ -62,19 +63,22 @@ class AnalyzeRun:
 
 
 def analyze_store(engine: Engine, settings: Settings, listener: AnalyzeListener | None = None) -> AnalyzeRun:
-    """`pulse analyze`'s steps: score the feedback not scored yet (or by an older scorer), fit customer value
-    when the orders changed, then open the follow-up cases the rules ask for and send their notifications."""
+    """`pulse analyze`'s steps: score the feedback not scored yet (or by an older scorer; on the Ray cluster at
+    PULSE_RAY_ADDRESS when it is set), fit customer value when the orders changed, then open the follow-up cases
+    the rules ask for and send their notifications."""
     from analysis.cases_pipeline import open_cases, tally_cases
     from analysis.clv_pipeline import read_clv_pending, refresh_customer_values
-    from analysis.pipeline import read_pending, score_new_feedback
+    from analysis.pipeline import read_pending
+    from analysis.ray_pipeline import score_backlog
 
     listener = listener or QuietListener()
     pending = read_pending(engine)
-    scored = 0
+    scoring = None
     if not pending.is_empty():
         with listener.scoring(pending.height) as progress:
-            scored = score_new_feedback(engine, progress, pending)
-    listener.scored(scored)
+            scoring = score_backlog(engine, settings.ray_address, settings.ray_workers, progress, pending)
+    listener.scored(scoring)
+    scored = scoring.scored if scoring is not None else 0
     customer_values, fit_seconds = None, 0.0
     snapshot = read_clv_pending(engine, settings.timezone)
     if snapshot is not None:

@@ -40,6 +40,7 @@ from store.workspaces import list_workspaces, workspace_engine
 if TYPE_CHECKING:
     from procrastinate.jobs import Job
 
+    from analysis.ray_pipeline import Scoring
     from store.engine import Engine
 
 COLLECT = "pulse.collect"
@@ -164,8 +165,10 @@ class _LogListener:
         logger.info("[%s] Scoring %s feedback items", self.workspace, f"{total:,}")
         return nullcontext(log_progress(f"[{self.workspace}] Scoring feedback", "texts"))
 
-    def scored(self, count: int) -> None:
-        logger.info("[%s] Scored %s feedback items", self.workspace, count)
+    def scored(self, scoring: Scoring | None) -> None:
+        count = scoring.scored if scoring is not None else 0
+        where = f" on Ray at {scoring.address}" if scoring is not None and scoring.address else ""
+        logger.info("[%s] Scored %s feedback items%s", self.workspace, count, where)
 
     def fitting(self, orders: int) -> None:
         logger.info("[%s] Fitting customer lifetime value on %s orders", self.workspace, f"{orders:,}")

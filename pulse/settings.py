@@ -43,6 +43,26 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the store: a SQLite file (the default) or "
         "postgresql+psycopg://user:password@host/db; no other database. `pulse db upgrade` creates it.",
     )
+    db_pool_size: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="PostgreSQL only: connections each Pulse process keeps open to the database (SQLAlchemy's "
+        "pool); a dashboard replica, worker or receiver each holds up to this plus PULSE_DB_MAX_OVERFLOW.",
+    )
+    db_max_overflow: int = Field(
+        default=10,
+        ge=0,
+        le=1000,
+        description="PostgreSQL only: connections a process may open beyond PULSE_DB_POOL_SIZE at busy moments, "
+        "closed again when returned.",
+    )
+    db_pool_recycle: int = Field(
+        default=1800,
+        ge=-1,
+        description="PostgreSQL only: seconds after which a pooled connection is replaced (before a proxy or "
+        "firewall drops it idle); -1: never.",
+    )
     workspace: str = Field(
         default="default",
         description="The workspace (one business, or one client of an agency) that commands work in; "
@@ -81,6 +101,18 @@ class Settings(BaseSettings):
         default=None,
         description="Folder of Pulse's cache: the embeddings that `pulse score` keeps when there is no store, and "
         "all-MiniLM-L6-v2 exported for ONNX Runtime; unset, $XDG_CACHE_HOME/pulse, else ~/.cache/pulse.",
+    )
+    ray_address: str | None = Field(
+        default=None,
+        description="Address of a Ray cluster that `pulse analyze` scores a backlog on (host:port of the head, "
+        "as `ray start --head` prints it, or auto for the cluster started on this machine); unset, Pulse scores "
+        "in its own process.",
+    )
+    ray_workers: int = Field(
+        default=0,
+        ge=0,
+        description="Scoring workers on the Ray cluster, each loading the model once; 0, one per CPU the "
+        "cluster has.",
     )
     anonymous_access: bool = Field(
         default=True,

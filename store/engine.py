@@ -8,7 +8,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, CursorResult, Engine, Table, create_engine, event
@@ -19,21 +19,37 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from pulse.errors import ConfigError, StoreError
 from store.sqlite_file import SUPPORTED_DATABASES, check_store_file, translate_sqlite_error
 
+if TYPE_CHECKING:
+    from pulse.settings import Settings
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 WAL_AUTOCHECKPOINT_PAGES = 1000  # SQLite's default
 CHECKPOINT_INTERVAL_S = 0.05
 WRITE_OPTION = "pulse_write"
 _bulk_writers: WeakKeyDictionary[Engine, int] = WeakKeyDictionary()  # bulk_writes() running, per engine
 _bulk_lock = threading.Lock()
+POOL_SIZE, MAX_OVERFLOW, POOL_RECYCLE_S = 5, 10, 1800  # pulse.settings' defaults (PULSE_DB_POOL_*)
 INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE for "permission denied"
 
 
-def build_engine(url: str, create: bool = True) -> Engine:
+def build_engine(
+    url: str,
+    create: bool = True,
+    *,
+    pool_size: int = POOL_SIZE,
+    max_overflow: int = MAX_OVERFLOW,
+    pool_recycle: int = POOL_RECYCLE_S,
+) -> Engine:
     """An engine for `url`: a SQLite file or a PostgreSQL database (anything else is a ConfigError that says
     what Pulse supports). A SQLite file must exist already unless `create` (`pulse db upgrade`, and library
     code that makes its own stores): then its folder is made when missing, and the file by its first
     connection. The command line and the dashboard build theirs with `create=False`, so that a mistyped path
-    is said to hold no store rather than given a new, empty one."""
+    is said to hold no store rather than given a new, empty one.
+
+    On PostgreSQL the engine keeps a pool of connections (SQLAlchemy's QueuePool): `pool_size` kept open,
+    `max_overflow` more at busy moments, each replaced after `pool_recycle` seconds (-1: never) and checked
+    before use (pre-ping), so that a connection a server restart or a proxy closed is replaced, not an error
+    (PULSE_DB_POOL_SIZE, PULSE_DB_MAX_OVERFLOW, PULSE_DB_POOL_RECYCLE; docs/deploy.md on PgBouncer)."""
     try:
         parsed = make_url(url)
     except ArgumentError as error:
@@ -51,7 +67,14 @@ def build_engine(url: str, create: bool = True) -> Engine:
             return _build_sqlite_engine(url, parsed.database, create)
         if parsed.drivername == "postgresql":
             url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_recycle=pool_recycle,
+            pool_use_lifo=True,  # the pool's spare connections idle long enough to be closed at quiet times
+        )
         event.listen(engine, "handle_error", _on_postgres_error)
         return engine
     except (NoSuchModuleError, ImportError, ArgumentError) as error:
@@ -75,6 +98,16 @@ def _on_postgres_error(context: ExceptionContext) -> None:
         f"public TO {url.username}` and the same ON ALL SEQUENCES), or set PULSE_DATABASE_URL to the user that "
         "ran `pulse db upgrade`.",
     ) from error
+
+
+def pool_options(settings: Settings) -> dict[str, int]:
+    """build_engine's pool arguments from the settings (PULSE_DB_POOL_SIZE, PULSE_DB_MAX_OVERFLOW,
+    PULSE_DB_POOL_RECYCLE); they apply to PostgreSQL's engines alone."""
+    return {
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_max_overflow,
+        "pool_recycle": settings.db_pool_recycle,
+    }
 
 
 def describe_url(url: str) -> str:

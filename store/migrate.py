@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -51,3 +52,22 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 def is_current(engine: Engine) -> bool:
     return current_revision(engine) == head_revision()
+
+
+def schema_differences(engine: Engine) -> list[Any]:
+    """What Alembic's autogenerate finds between the store and store.schema (empty when the migrations built
+    what the schema says), leaving out what the schema makes on other databases only (an index with
+    `ddl_if(dialect=...)`, such as the PostgreSQL trigram index of revision 0017)."""
+    from alembic.autogenerate import compare_metadata
+
+    from store.schema import metadata
+
+    dialect = engine.dialect.name
+
+    def for_this_database(item: Any, _name: Any, _type: str, _reflected: bool, _compare_to: Any) -> bool:
+        only = getattr(item, "_ddl_if", None)
+        return only is None or only.dialect in (None, dialect)
+
+    with reading(engine) as connection:
+        context = MigrationContext.configure(connection, opts={"include_object": for_this_database})
+        return list(compare_metadata(context, metadata))

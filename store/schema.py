@@ -107,6 +107,10 @@ feedback = Table(
     UniqueConstraint("source_id", "external_id"),
     Index(None, "created_at"),
 )
+# the Explorer's word search on PostgreSQL (revision 0017; only where the pg_trgm extension could be created)
+Index(
+    "ix_feedback_text_trgm", feedback.c.text, postgresql_using="gin", postgresql_ops={"text": "gin_trgm_ops"}
+).ddl_if(dialect="postgresql")
 
 orders = Table(
     "orders",

@@ -21,8 +21,12 @@ SCORE_COLUMNS = (
 )
 
 
-def read_unscored(engine: Engine, model_version: str) -> pl.DataFrame:
-    """Feedback with text that has no score yet, or one made by another model version: columns id, text."""
+def read_unscored(
+    engine: Engine, model_version: str, after_id: int | None = None, limit: int | None = None
+) -> pl.DataFrame:
+    """Feedback with text that has no score yet, or one made by another model version: columns id, text, in
+    order of id. A page of them: the first `limit` whose id is above `after_id` (the last id of the page
+    before), so that a large backlog is read a page at a time."""
     query = (
         select(feedback.c.id, feedback.c.text)
         .select_from(feedback.outerjoin(scores, scores.c.feedback_id == feedback.c.id))
@@ -30,6 +34,10 @@ def read_unscored(engine: Engine, model_version: str) -> pl.DataFrame:
         .where(or_(scores.c.feedback_id.is_(None), scores.c.model_version != model_version))
         .order_by(feedback.c.id)
     )
+    if after_id is not None:
+        query = query.where(feedback.c.id > after_id)
+    if limit is not None:
+        query = query.limit(limit)
     with reading(engine) as connection:
         return read_frame(connection, query, schema={"id": pl.Int64, "text": pl.String})
 

@@ -55,17 +55,21 @@ def workspaces_folder(database_url: str) -> Path:
     return path.with_name(path.stem + SQLITE_FOLDER_SUFFIX)
 
 
-def workspace_engine(database_url: str, workspace: str = DEFAULT_WORKSPACE, create: bool = False) -> Engine:
+def workspace_engine(
+    database_url: str, workspace: str = DEFAULT_WORKSPACE, create: bool = False, **pool: int
+) -> Engine:
     """The engine of one workspace's store. It reaches that workspace's tables alone. A workspace that does not
-    exist is an InputError (unless `create`, which only `create_workspace` and `pulse db upgrade` ask for)."""
+    exist is an InputError (unless `create`, which only `create_workspace` and `pulse db upgrade` ask for).
+    `pool`: build_engine's pool arguments (store.engine.pool_options), for PostgreSQL; each workspace's engine
+    has a pool of its own (docs/scaling.md counts what that costs in connections)."""
     if check_slug(workspace) == DEFAULT_WORKSPACE:
-        return build_engine(database_url, create=create)
+        return build_engine(database_url, create=create, **pool)
     if not is_postgres(database_url):
         path = workspaces_folder(database_url) / f"{workspace}.db"
         if not create and not path.exists():
             raise _no_such_workspace(workspace)
         return build_engine(f"sqlite:///{path}", create=create)
-    engine = build_engine(database_url, create=create)
+    engine = build_engine(database_url, create=create, **pool)
     schema = schema_name(workspace)
     event.listen(engine, "connect", _search_path_setter(schema))  # before its first connection
     if not create and schema not in _postgres_schemas(engine):

@@ -83,6 +83,7 @@ PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "Pulse": ("/", (CHART,)),
     "Trends": ("/trends", (CHART,)),
     "Loyalty": ("/loyalty", (CHART,)),
+    "Locations": ("/locations", ("text=there is nothing to compare",)),  # the demo has one location
     "Themes": ("/themes", (CHART,)),
     "Rollouts": ("/rollouts", (TABLE, "text=Did it change how customers feel?")),
     "Explorer": ("/explorer", (TABLE,)),

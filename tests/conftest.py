@@ -18,7 +18,13 @@ from collectors.rollouts import import_rollouts
 from pulse.settings import build_settings
 from store.engine import build_engine
 from store.migrate import upgrade
-from tests.stores import upgrade_as_pulse_db_upgrade_does
+from tests.stores import (
+    POSTGRES_URL,
+    TEST_SCHEMA,
+    postgres_url,
+    reset_postgres,
+    upgrade_as_pulse_db_upgrade_does,
+)
 
 # No time limit per example: how fast the code runs is the benchmarks' business, and a loaded machine (CI, or
 # other work beside the tests) made 200 ms examples fail at random.
@@ -26,31 +32,9 @@ settings.register_profile("pulse", deadline=None)
 settings.load_profile("pulse")
 
 ROOT = Path(__file__).resolve().parent.parent
-POSTGRES_URL = os.environ.get("PULSE_TEST_POSTGRES_URL")
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-
-
-def _postgres_url() -> str:
-    if POSTGRES_URL:
-        return POSTGRES_URL
-    if os.environ.get("CI"):
-        pytest.fail("PULSE_TEST_POSTGRES_URL is not set in CI: .ci/run must start PostgreSQL (.ci/postgres).")
-    pytest.skip("PostgreSQL tests need PULSE_TEST_POSTGRES_URL (see .ci/postgres)")
-
-
-TEST_SCHEMA = f"pulse_test_{os.getpid()}"  # one schema per test process, so parallel runs do not collide
-
-
-def _reset_postgres(url: str) -> str:
-    """Empty this process's own schema and return a URL whose connections use it."""
-    engine = build_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA IF EXISTS {TEST_SCHEMA} CASCADE"))
-        connection.execute(text(f"CREATE SCHEMA {TEST_SCHEMA}"))
-    engine.dispose()
-    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{TEST_SCHEMA}"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -68,7 +52,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty database of each kind, as a URL."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'pulse.db'}"
-    return _reset_postgres(_postgres_url())
+    return reset_postgres(postgres_url())
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ passes it here.
   and those who complained of impersonal service (and the return rate after any moments: read_returns_after);
 - rollouts.py: the repeat-purchase rate and new customers' retention as rollout signals
   (analysis.impact's machinery);
-- spans.py: the repeat-purchase rate of a span of weeks (the last 4 against the 4 before);
+- spans.py: the repeat-purchase rate of a span of weeks (the last 4 against the 4 before) or days, per group;
 - risk.py: value at risk, the customers likely to have lapsed with their past and expected value;
 - view.py: the dashboard's filters applied to the orders (a customer's history before the first day kept).
 """
@@ -34,7 +34,7 @@ from analysis.loyalty.rollouts import (
     loyalty_weekly,
     read_loyalty_weeks,
 )
-from analysis.loyalty.spans import recent_loyalty, span_loyalty
+from analysis.loyalty.spans import read_span_loyalty, recent_loyalty, span_loyalty
 from analysis.loyalty.view import orders_in_view, periods_in_view
 
 __all__ = [
@@ -59,6 +59,7 @@ __all__ = [
     "read_purchase_gaps",
     "read_purchases",
     "read_returns_after",
+    "read_span_loyalty",
     "read_value_at_risk",
     "recent_loyalty",
     "risk_totals",

@@ -11,12 +11,13 @@ not of calling a change clear.)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
 
-from analysis.loyalty.orders import first_purchases, read_purchases
+from analysis.loyalty.orders import read_purchases
 from analysis.metrics import wilson_interval_exprs
 
 
@@ -31,27 +32,60 @@ def span_loyalty(
 
 def _span_of(purchases: pl.DataFrame, first: date, last: date) -> dict[str, Any] | None:
     """span_loyalty, on the purchases (read_purchases) already read."""
-    end = last + timedelta(days=6)
+    figures = span_counts(purchases, first, last + timedelta(days=6))
+    if figures.is_empty():
+        return None
+    return {"first": first, "last": last, **figures.row(0, named=True)}
+
+
+def read_span_loyalty(
+    orders: pl.DataFrame, first: date, last: date, timezone: str = "UTC", group_by: Sequence[str] = ()
+) -> pl.DataFrame:
+    """The customers active in the local days `first` to `last`, per group of `group_by` (such as location:
+    a customer is then returning to a location when their first purchase there came before `first`): the group
+    columns, active_customers, new_customers, returning_customers, repeat_rate (0..1) with repeat_rate_low and
+    _high (95% Wilson); no row for a group where nobody bought in those days."""
+    return span_counts(read_purchases(orders, timezone), first, last, group_by)
+
+
+def span_counts(
+    purchases: pl.DataFrame, first: date, last: date, group_by: Sequence[str] = ()
+) -> pl.DataFrame:
+    """read_span_loyalty on the purchases (read_purchases) already read: the one definition of a span's
+    repeat-purchase rate."""
+    keys = ["customer_hash", *group_by]
+    first_days = purchases.group_by(keys).agg(pl.col("day").min().alias("first_day"))
     active = (
-        purchases.filter(pl.col("day").is_between(first, end))
-        .select("customer_hash")
+        purchases.filter(pl.col("day").is_between(first, last))
+        .select(keys)
         .unique()
-        .join(first_purchases(purchases), on="customer_hash")
+        .join(first_days, on=keys)
     )
     if active.is_empty():
-        return None
-    returning = (pl.col("first_day") < first).sum().cast(pl.Int64)
-    counts = active.select(pl.len().cast(pl.Int64).alias("active_customers"), returning.alias("returning"))
+        return pl.DataFrame(
+            schema={
+                **{name: purchases.schema[name] for name in group_by},
+                "active_customers": pl.Int64,
+                "new_customers": pl.Int64,
+                "returning_customers": pl.Int64,
+                "repeat_rate": pl.Float64,
+                "repeat_rate_low": pl.Float64,
+                "repeat_rate_high": pl.Float64,
+            }
+        )
+    returning = (pl.col("first_day") < first).sum().cast(pl.Int64).alias("returning")
+    size = pl.len().cast(pl.Int64).alias("active_customers")
+    counts = active.group_by(group_by).agg(size, returning) if group_by else active.select(size, returning)
     low, high = wilson_interval_exprs(pl.col("returning"), pl.col("active_customers"))
-    figures = counts.select(
+    return counts.select(
+        *group_by,
         "active_customers",
         (pl.col("active_customers") - pl.col("returning")).alias("new_customers"),
         pl.col("returning").alias("returning_customers"),
         (pl.col("returning") / pl.col("active_customers")).alias("repeat_rate"),
         low.alias("repeat_rate_low"),
         high.alias("repeat_rate_high"),
-    ).row(0, named=True)
-    return {"first": first, "last": last, **figures}
+    ).sort(group_by or "active_customers")
 
 
 def recent_loyalty(

@@ -239,6 +239,7 @@ def test_rollouts_page__empty_name_is_refused_with_a_hint(empty_store_url: str, 
 PAGE_TITLES = {
     "explorer.py": "Feedback explorer",
     "follow_up.py": "Follow-up",
+    "locations.py": "Locations",  # the demo has one location: the page says so
     "loyalty.py": "Loyalty",
     "observations.py": "Observations",
     "pulse.py": "Crumb & Kettle: weekly pulse",

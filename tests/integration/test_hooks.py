@@ -32,7 +32,9 @@ def stored_ids() -> list[list[int]]:
 @pytest.fixture
 def client(engine: Engine, stored_ids: list[list[int]]) -> Iterator[TestClient]:
     settings = build_settings(timezone="Europe/London", **SECRET_SETTINGS)
-    with TestClient(build_app(engine, settings, on_stored=stored_ids.append)) as test_client:
+    with TestClient(
+        build_app(engine, settings, on_stored=lambda _store, ids: stored_ids.append(ids))
+    ) as test_client:
         yield test_client
 
 

@@ -26,7 +26,9 @@ from tests.webhook_requests import SECRET_SETTINGS, body, signed
 @pytest.fixture
 def served(sqlite_engine: Engine) -> Iterator[tuple[str, list[list[int]]]]:
     stored: list[list[int]] = []
-    app = build_app(sqlite_engine, build_settings(**SECRET_SETTINGS), on_stored=stored.append)
+    app = build_app(
+        sqlite_engine, build_settings(**SECRET_SETTINGS), on_stored=lambda _store, ids: stored.append(ids)
+    )
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))

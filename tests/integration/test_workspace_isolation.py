@@ -19,15 +19,22 @@ from streamlit.testing.v1 import AppTest
 
 from cli.main import main
 from dashboard.auth import SESSION_KEY, SINCE_KEY
+from pulse.errors import InputError
+from store.engine import Engine
+from store.feedback import count_feedback
 from store.state import read_data_version
 from store.users import User
+from store.webhooks import read_deliveries
 from store.workspaces import list_workspaces, remove_workspace, workspace_engine
 from tests.app.pages import APP, PASSWORD
+from tests.stores import postgres_url, reset_postgres
+from tests.webhook_requests import SECRET_SETTINGS, body, signed
 
 SUFFIX = str(os.getpid())  # PostgreSQL's workspace schemas are the database's: one name per test process
 PAGES = (
     "app_pages/pulse.py",
     "app_pages/follow_up.py",
+    "app_pages/locations.py",
     "app_pages/trends.py",
     "app_pages/loyalty.py",
     "app_pages/themes.py",
@@ -67,44 +74,52 @@ def _survey(path: Path, tenant: Tenant) -> Path:
                     f"2026-11-{1 + index % 20:02d} 10:00:00",
                     index % 11,
                     f"The {tenant.marker} chatbot never let me reach a person, answer {index}.",
-                    tenant.location,
+                    f"{tenant.location} {'North' if index % 2 else 'South'}",  # two: the Locations page
                 ]
             )
     return path
 
 
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def filled_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A store (made once a module, on SQLite and on PostgreSQL) with workspaces ALPHA and BRAVO filled, and an
+    account "ann" who is an admin of ALPHA, staff in the default workspace (she may only add observations
+    there), and nothing in BRAVO."""
+    folder = tmp_path_factory.mktemp("workspaces")
+    url = f"sqlite:///{folder / 'pulse.db'}" if request.param == "sqlite" else reset_postgres(postgres_url())
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("PULSE_DATABASE_URL", url)
+        monkeypatch.delenv("PULSE_WORKSPACE", raising=False)
+        _pulse("db", "upgrade")
+        try:
+            for tenant in (ALPHA, BRAVO):
+                _pulse("workspaces", "add", tenant.name)
+                _pulse(
+                    "--workspace", tenant.name, "import", str(_survey(folder / f"{tenant.name}.csv", tenant))
+                )
+                _pulse(
+                    "--workspace",
+                    tenant.name,
+                    "rollouts",
+                    "add",
+                    f"--name={tenant.marker} kiosk",
+                    "--kind=kiosk",
+                    "--start=2026-11-10",
+                )
+            _pulse("users", "add", "ann", "--role=staff", "--password-stdin", stdin=PASSWORD + "\n")
+            _pulse("workspaces", "grant", ALPHA.name, "ann", "admin")
+            yield url
+        finally:
+            for tenant in (ALPHA, BRAVO):
+                if tenant.name in list_workspaces(url):
+                    remove_workspace(url, tenant.name)
+
+
 @pytest.fixture
-def two_workspaces(
-    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, use_database
-) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """The store at `database_url` with workspaces ALPHA and BRAVO filled, and an account "ann" who is an admin
-    of ALPHA, staff in the default workspace (she may only add observations there), and nothing in BRAVO."""
-    monkeypatch.setenv("PULSE_DATABASE_URL", database_url)
-    monkeypatch.delenv("PULSE_WORKSPACE", raising=False)
-    _pulse("db", "upgrade")
-    try:
-        for tenant in (ALPHA, BRAVO):
-            _pulse("workspaces", "add", tenant.name)
-            _pulse(
-                "--workspace", tenant.name, "import", str(_survey(tmp_path / f"{tenant.name}.csv", tenant))
-            )
-            _pulse(
-                "--workspace",
-                tenant.name,
-                "rollouts",
-                "add",
-                f"--name={tenant.marker} kiosk",
-                "--kind=kiosk",
-                "--start=2026-11-10",
-            )
-        _pulse("users", "add", "ann", "--role=staff", "--password-stdin", stdin=PASSWORD + "\n")
-        _pulse("workspaces", "grant", ALPHA.name, "ann", "admin")
-        use_database(database_url)
-        yield database_url
-    finally:
-        for tenant in (ALPHA, BRAVO):
-            if tenant.name in list_workspaces(database_url):
-                remove_workspace(database_url, tenant.name)
+def two_workspaces(filled_store: str, use_database) -> str:  # type: ignore[no-untyped-def]
+    """The filled store, with the dashboard's caches cleared for each test."""
+    use_database(filled_store)
+    return filled_store
 
 
 def _data_version(url: str, tenant: Tenant) -> int:
@@ -155,25 +170,6 @@ def test_exports__of_workspace_a_hold_nothing_of_workspace_b(two_workspaces: str
     assert ALPHA.marker in (tmp_path / "r.csv").read_text(encoding="utf-8")
 
 
-def test_writes__in_workspace_a_change_nothing_of_workspace_b(two_workspaces: str, tmp_path: Path) -> None:
-    before = _data_version(two_workspaces, BRAVO)
-    more = Tenant(ALPHA.name, ALPHA.marker, ALPHA.location, 5)
-    _pulse("--workspace", ALPHA.name, "import", str(_survey(tmp_path / "more.csv", more)))
-    _pulse(
-        "--workspace",
-        ALPHA.name,
-        "rollouts",
-        "add",
-        "--name=Email bot",
-        "--kind=chatbot",
-        "--start=2026-11-12",
-    )
-    _pulse("--workspace", ALPHA.name, "forget", f"--author={BRAVO.name}-1", "--yes")
-    assert _data_version(two_workspaces, BRAVO) == before
-    status = _pulse("--workspace", BRAVO.name, "db", "status")
-    assert f"Feedback items: {BRAVO.answers};" in status
-
-
 def _signed_in_app(query: dict[str, str] | None = None) -> AppTest:
     """The app as ann sees it, opened by a link with `query` (default: to ALPHA)."""
     query = {"workspace": ALPHA.name} if query is None else query
@@ -213,6 +209,8 @@ def test_pages__a_user_of_workspace_a_sees_nothing_of_workspace_b(
     assert not app.exception, app.exception
     shown = _all_text(app)
     assert not _leaks(shown), (page, _leaks(shown))
+    if page in ("app_pages/locations.py", "app_pages/explorer.py"):  # and they show ALPHA's own
+        assert ALPHA.location in shown, shown
     assert app.session_state["workspace__current"] == ALPHA.name
 
 
@@ -255,3 +253,65 @@ def test_the_workspace_picker__lists_only_the_users_workspaces(
     picker = app.selectbox(key="workspace__picker")
     assert picker.options == ["default (staff)", f"{ALPHA.name} (admin)"]
     assert BRAVO.name not in " ".join(picker.options)
+
+
+def test_the_receiver__stores_a_delivery_in_the_workspace_of_its_address(two_workspaces: str) -> None:
+    from starlette.testclient import TestClient
+
+    from hooks.app import build_app
+    from pulse.settings import build_settings
+
+    engines = {name: workspace_engine(two_workspaces, name) for name in ("default", ALPHA.name, BRAVO.name)}
+    made: list[tuple[object, list[int]]] = []
+    app = build_app(
+        engines["default"],
+        build_settings(**SECRET_SETTINGS),
+        on_stored=lambda store, ids: made.append((store, ids)),
+        workspace_engine=lambda name: _engine_or_error(engines, name),
+    )
+    before = {name: count_feedback(engine) for name, engine in engines.items()}
+    content = body("tally_nps.json")
+    with TestClient(app) as client:
+        answer = client.post(
+            f"/w/{ALPHA.name}/hooks/tally", content=content, headers=signed("tally", content)
+        )
+        unknown = client.post(
+            "/w/no-such-place/hooks/tally", content=content, headers=signed("tally", content)
+        )
+    try:
+        assert (answer.status_code, answer.json()["outcome"]) == (200, "stored")
+        assert (unknown.status_code, unknown.json()["outcome"]) == (404, "unknown_workspace")
+        after = {name: count_feedback(engine) for name, engine in engines.items()}
+        assert after == {**before, ALPHA.name: before[ALPHA.name] + 1}
+        assert [store for store, _ids in made] == [engines[ALPHA.name]]  # its cases are opened there
+        assert read_deliveries(engines[ALPHA.name])["outcome"].to_list()[-1:] == ["stored"]
+        assert read_deliveries(engines[BRAVO.name]).is_empty()
+    finally:
+        for engine in engines.values():
+            engine.dispose()
+
+
+def _engine_or_error(engines: dict[str, Engine], name: str) -> Engine:
+    if name not in engines:
+        raise InputError(f"There is no workspace {name!r}.")
+    return engines[name]
+
+
+# Last: it adds to ALPHA, which the tests above count (the store is made once a module).
+def test_writes__in_workspace_a_change_nothing_of_workspace_b(two_workspaces: str, tmp_path: Path) -> None:
+    before = _data_version(two_workspaces, BRAVO)
+    more = Tenant(ALPHA.name, ALPHA.marker, ALPHA.location, 5)
+    _pulse("--workspace", ALPHA.name, "import", str(_survey(tmp_path / "more.csv", more)))
+    _pulse(
+        "--workspace",
+        ALPHA.name,
+        "rollouts",
+        "add",
+        "--name=Email bot",
+        "--kind=chatbot",
+        "--start=2026-11-12",
+    )
+    _pulse("--workspace", ALPHA.name, "forget", f"--author={BRAVO.name}-1", "--yes")
+    assert _data_version(two_workspaces, BRAVO) == before
+    status = _pulse("--workspace", BRAVO.name, "db", "status")
+    assert f"Feedback items: {BRAVO.answers};" in status

@@ -19,7 +19,8 @@ URL = "sqlite:////nowhere/pulse.db"  # never opened: the steps are replaced
 @pytest.fixture
 def settings() -> Iterator[Settings]:
     yield build_settings(database_url=URL)
-    analysis_job._jobs.pop(URL, None)
+    for workspace in ("default", "other"):
+        analysis_job._jobs.pop((URL, workspace), None)
 
 
 def test_start_analysis__a_start_while_it_runs_makes_it_go_round_again__never_two_at_once(
@@ -39,13 +40,16 @@ def test_start_analysis__a_start_while_it_runs_makes_it_go_round_again__never_tw
 
     monkeypatch.setattr(analysis_job, "analyze_new_feedback", analyze)
     engine = object()
-    job = start_analysis(engine, settings)  # type: ignore[arg-type]
-    assert [start_analysis(engine, settings) for _ in range(3)] == [job] * 3  # type: ignore[arg-type]
-    assert store_job(settings) is job and job.running
+    job = start_analysis(engine, settings, "default")  # type: ignore[arg-type]
+    assert [start_analysis(engine, settings, "default") for _ in range(3)] == [job] * 3  # type: ignore[arg-type]
+    assert store_job(settings, "default") is job and job.running
+    assert store_job(settings, "other") is None  # another workspace's store has a job of its own
+    other = start_analysis(engine, settings, "other")  # type: ignore[arg-type]
+    assert other is not job and store_job(settings, "other") is other
     let_go.set()
-    assert job.finished.wait(10)
-    assert (most, rounds) == (1, 2)  # the starts meanwhile: one more round, after the first
-    assert start_analysis(engine, settings) is not job  # type: ignore[arg-type]
+    assert job.finished.wait(10) and other.finished.wait(10)
+    assert rounds == 3  # two for the first workspace's starts meanwhile, one for the other's
+    assert start_analysis(engine, settings, "default") is not job  # type: ignore[arg-type]
 
 
 def test_as_pulse_error__says_what_happened_and_what_to_do() -> None:
