@@ -199,6 +199,12 @@ def bench_clv() -> list[Row]:
     return bench_clv()
 
 
+def bench_queue_scoring() -> list[Row]:
+    from benchmarks.queue_scoring import bench_queue_scoring
+
+    return bench_queue_scoring()
+
+
 def bench_scale() -> list[Row]:
     from benchmarks.scale import bench_scale  # it uses this module's helpers
 
@@ -222,6 +228,7 @@ BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
     "findings_validation": bench_findings_validation,
     "impersonal_sources": bench_impersonal_sources,
     "clv": bench_clv,
+    "queue_scoring": bench_queue_scoring,
     "scale": bench_scale,  # PostgreSQL (PULSE_BENCH_POSTGRES_URL); sizes from PULSE_SCALE_SIZES
     "ray_scoring": bench_ray_scoring,
 }

@@ -176,29 +176,14 @@ def digest(context: Context, week: datetime | None, send: bool, recipients: tupl
     """The weekly digest: NPS, CSAT, responses, negative comments and impersonal complaints against last week
     with 95% intervals, the week's alerts, the follow-up cases (when there are any: new, contacted in time,
     overdue, and whether following up helped), and the top and rising themes. Printed, or sent with --send."""
-    from analysis.digest_pipeline import read_digest_figures
-    from reports.digest import build_digest
+    from jobs.steps import send_weekly_digest, weekly_digest
 
     if recipients and not send:
         raise InputError("--to is for sending the digest.", hint="Add --send, or leave out --to to print it.")
     settings = context.settings
     day = week.date() if week else None
-    figures = read_digest_figures(context.engine, settings.timezone, day, settings.min_responses)
-    content = build_digest(
-        figures.weekly,
-        figures.themes,
-        settings.business_name,
-        figures.week,
-        figures.impacts,
-        figures.by_channel,
-        figures.follow_up_week,
-        figures.case_outcomes,
-    )
     if not send:
-        click.echo(content.text(), nl=False)
+        click.echo(weekly_digest(context.engine, settings, day).text(), nl=False)
         return
-    from reports.mail import build_smtp_server, send_digest
-
-    sent_to = send_digest(content, settings, recipients)
-    via = build_smtp_server(settings).describe()
-    click.echo(f"Sent '{content.subject}' to {', '.join(sent_to)} via {via}.")
+    sent = send_weekly_digest(context.engine, settings, day, recipients)
+    click.echo(f"Sent '{sent.subject}' to {', '.join(sent.recipients)} via {sent.via}.")

@@ -16,6 +16,7 @@ from cli.db import backup, db, restore
 from cli.figures import digest, impact, metrics
 from cli.hooks import hooks
 from cli.imports import import_file
+from cli.jobs import jobs, worker
 from cli.pipeline import analyze, demo, score, serve
 from cli.printing import print_error
 from cli.rollouts import rollouts
@@ -75,5 +76,7 @@ for command in (
     hooks,
     cases,
     workspaces,
+    worker,
+    jobs,
 ):
     main.add_command(command)

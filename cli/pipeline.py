@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
-import time
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,13 +13,14 @@ import click
 
 from cli.context import Context, judge_rollouts, with_context
 from pulse.errors import InputError, PulseError
-from pulse.progress import rate_progress
+from pulse.progress import Progress, rate_progress
 from pulse.settings import PROJECT_ROOT
 
 if TYPE_CHECKING:
     import polars as pl
 
     from analysis.embeddings import Embedder
+    from analysis.ray_pipeline import Scoring
 
 
 @click.command()
@@ -89,35 +90,21 @@ def analyze(context: Context) -> None:
     PULSE_RAY_ADDRESS when it is set), fit customer lifetime value on the orders when they changed since the
     last fit, and open follow-up cases for the recent feedback that meets the rules (`pulse cases rules`; never
     two for one item)."""
-    from analysis.pipeline import read_pending
-    from analysis.ray_pipeline import score_backlog
-
-    engine = context.engine
-    settings = context.settings
-    pending = read_pending(engine)
-    if pending.is_empty():
-        click.echo("Every feedback item is scored already.")
-    else:
-        with rate_progress(pending.height, "Scoring feedback", "texts") as progress:
-            scoring = score_backlog(engine, settings.ray_address, settings.ray_workers, progress, pending)
-        workers = f"{scoring.workers} worker{'s' if scoring.workers != 1 else ''}"
-        where = f" on Ray at {scoring.address} with {workers}" if scoring.address else ""
-        click.echo(f"Scored {scoring.scored} feedback items{where}.")
-    fit_customer_values(context)
-    open_follow_up_cases(context)
-
-
-def open_follow_up_cases(context: Context) -> None:
-    """`pulse analyze`'s last step: open the follow-up cases the rules ask for (after scoring, which the
-    impersonal rule needs) and send their notifications, then say what it opened and how many cases are open and
-    overdue."""
-    from analysis.cases_pipeline import open_cases, tally_cases
+    from jobs.steps import analyze_store
     from reports.case_summary import opened_sentence
 
-    run = open_cases(context.engine, context.settings)
-    tally = tally_cases(context.engine)
-    click.echo(opened_sentence(run.made.by_reason, tally.open, tally.overdue))
-    notified = run.notified
+    run = analyze_store(context.engine, context.settings, _AnalyzeOutput())
+    if run.customer_values is not None:
+        counts = run.customer_values.counts
+        if run.customer_values.fitted:
+            click.echo(
+                f"Fitted customer value on {counts['orders']:,} orders of {counts['customers']:,} customers "
+                f"({counts['repeat_customers']:,} bought again) in {run.fit_seconds:.1f} s."
+            )
+        if run.customer_values.warning:
+            click.echo(f"Warning: {run.customer_values.warning}", err=True)
+    click.echo(opened_sentence(run.follow_up.made.by_reason, run.tally.open, run.tally.overdue))
+    notified = run.follow_up.notified
     if notified.sent or notified.retried or notified.failed:
         click.echo(
             f"Notifications: {notified.sent} sent, {notified.retried} to try again "
@@ -125,31 +112,26 @@ def open_follow_up_cases(context: Context) -> None:
         )
 
 
-def fit_customer_values(context: Context) -> None:
-    """`pulse analyze`'s customer-value step: a status line while it fits, then what it did (or a warning)."""
-    from analysis.clv_pipeline import read_clv_pending, refresh_customer_values
+class _AnalyzeOutput:
+    """`pulse analyze`'s progress bar and lines, as jobs.steps.analyze_store goes."""
 
-    timezone = context.settings.timezone
-    snapshot = read_clv_pending(context.engine, timezone)
-    if snapshot is None:
-        return
-    click.echo(
-        f"Fitting customer lifetime value on {snapshot.orders:,} orders "
-        "(the first fit on a machine compiles the models: about a minute)…",
-        err=True,
-    )
-    started = time.monotonic()
-    result = refresh_customer_values(context.engine, timezone, snapshot)
-    if result is None:
-        return
-    counts = result.counts
-    if result.fitted:
+    def scoring(self, total: int) -> AbstractContextManager[Progress]:
+        return rate_progress(total, "Scoring feedback", "texts")
+
+    def scored(self, scoring: Scoring | None) -> None:
+        if scoring is None:
+            click.echo("Every feedback item is scored already.")
+            return
+        workers = f"{scoring.workers} worker{'s' if scoring.workers != 1 else ''}"
+        where = f" on Ray at {scoring.address} with {workers}" if scoring.address else ""
+        click.echo(f"Scored {scoring.scored} feedback items{where}.")
+
+    def fitting(self, orders: int) -> None:
         click.echo(
-            f"Fitted customer value on {counts['orders']:,} orders of {counts['customers']:,} customers "
-            f"({counts['repeat_customers']:,} bought again) in {time.monotonic() - started:.1f} s."
+            f"Fitting customer lifetime value on {orders:,} orders "
+            "(the first fit on a machine compiles the models: about a minute)…",
+            err=True,
         )
-    if result.warning:
-        click.echo(f"Warning: {result.warning}", err=True)
 
 
 @click.command()

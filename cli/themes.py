@@ -54,18 +54,10 @@ def themes_fit(context: Context, model_name: str | None) -> None:
 def themes_update(context: Context, model_name: str | None) -> None:
     """Give new feedback its theme without a refit; refits when there is no model yet, when the theme library
     changed, or when too many new items fit the themes poorly."""
-    from analysis.theme_pipeline import update_themes
-    from analysis.themes.library import load_library
+    from jobs.steps import update_store_themes
 
-    settings = context.settings
     with rate_progress(1, "Embedding texts and sentences for a refit", "texts") as progress:
-        run = update_themes(
-            context.engine,
-            model_name=model_name or settings.embedding_model,
-            progress=progress,
-            library=load_library(settings.theme_library),
-            business_name=settings.business_name,
-        )
+        run = update_store_themes(context.engine, context.settings, progress, model_name)
     if run.action == "fit":
         click.echo(f"Refitted ({run.reason}): {run.topics} themes on {run.themed} feedback items.")
     else:

@@ -272,6 +272,30 @@ class Settings(BaseSettings):
         "contacts key` makes one; several, comma-separated, while changing keys: the first encrypts); unset, "
         "Pulse keeps no contact details.",
     )
+    queue_url: str | None = Field(
+        default=None,
+        description="PostgreSQL database of the job queue that `pulse worker` takes jobs from "
+        "(postgresql://user:password@host/db); unset, the store's PULSE_DATABASE_URL when that is PostgreSQL. "
+        "`pulse jobs init` adds the queue's tables.",
+    )
+    queue_max_attempts: int = Field(
+        default=5,
+        ge=1,
+        description="Attempts at each queued job (a collection, scoring, themes, the digest) before it is marked "
+        "failed; retries wait PULSE_QUEUE_RETRY_SECONDS, then its square, its cube...",
+    )
+    queue_retry_seconds: int = Field(
+        default=5,
+        ge=1,
+        description="The first wait before a failed job is tried again, in seconds; each next wait is this many "
+        "times longer (5: 5 s, 25 s, about 2 min, about 10 min).",
+    )
+    queue_stalled_seconds: int = Field(
+        default=60,
+        ge=2,
+        description="Seconds without a heartbeat after which a worker is taken for dead and its running jobs are "
+        "run again by another worker (workers send a heartbeat every sixth of this).",
+    )
 
     @field_validator(
         "reddit_subreddits", "reddit_keywords", "digest_recipients", "notify_email", mode="before"

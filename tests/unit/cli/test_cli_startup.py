@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-HEAVY = ("polars", "sqlalchemy", "pandas", "pymc_marketing", "pymc", "starlette", "uvicorn")
+HEAVY = ("polars", "sqlalchemy", "pandas", "pymc_marketing", "pymc", "starlette", "uvicorn", "procrastinate")
 
 
 def test_cli_main__imports_no_heavy_library_at_start_up() -> None:
