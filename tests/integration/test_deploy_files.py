@@ -27,9 +27,6 @@ DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 NGINX = shutil.which("nginx") or next(
     (path for path in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(path).exists()), None
 )
-AWAITED_COMMANDS = {
-    ("worker",): "`pulse worker` (the job queue, issue 25) is not on this branch yet",
-}  # commands that deploy/ runs and another branch of the same issue adds
 
 
 def resolved_command(argv: list[str]) -> click.Command:
@@ -43,8 +40,6 @@ def resolved_command(argv: list[str]) -> click.Command:
         path.append(words.pop(0))
         found = command.get_command(click.Context(command), path[-1])
         if found is None:
-            if tuple(path) in AWAITED_COMMANDS:
-                pytest.skip(AWAITED_COMMANDS[tuple(path)])
             raise click.UsageError(f"no command {' '.join(path)!r} in pulse")
         command = found
     command.make_context(" ".join(path), words)  # its options and arguments, as click parses them
@@ -57,13 +52,15 @@ def compose_services() -> dict[str, dict[str, object]]:
 
 def test_compose__parses_with_postgres_migration_replicas_workers_receiver_and_nginx() -> None:
     services = compose_services()
-    assert set(services) == {"postgres", "migrate", "dashboard", "hooks", "worker", "nginx"}
+    assert set(services) == {"postgres", "migrate", "queue-init", "dashboard", "hooks", "worker", "nginx"}
     assert services["dashboard"]["deploy"]["replicas"] >= 2  # type: ignore[index]
     assert services["dashboard"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"  # type: ignore[index]
     assert "./nginx.conf:/etc/nginx/nginx.conf:ro" in services["nginx"]["volumes"]  # type: ignore[operator]
 
+    assert services["worker"]["depends_on"]["queue-init"]["condition"] == "service_completed_successfully"  # type: ignore[index]
 
-@pytest.mark.parametrize("service", ["migrate", "dashboard", "hooks", "worker"])
+
+@pytest.mark.parametrize("service", ["migrate", "queue-init", "dashboard", "hooks", "worker"])
 def test_compose__each_pulse_service_runs_a_real_pulse_command(service: str) -> None:
     command = compose_services()[service]["command"]
     assert isinstance(command, list) and command[0] == "pulse", command
@@ -84,9 +81,11 @@ def test_systemd_unit__runs_a_real_pulse_command_with_the_environment_file(unit:
     parser.read(DEPLOY / "systemd" / unit, encoding="utf-8")
     service = parser["Service"]
     assert service["EnvironmentFile"] == "/etc/pulse/pulse.env"
-    argv = shlex.split(service["ExecStart"].replace("%i", "8501"))
-    assert Path(argv[0]).name == "pulse"
-    resolved_command(argv[1:])
+    for key in ("ExecStart", "ExecStartPost"):
+        if key in service or key == "ExecStart":
+            argv = shlex.split(service[key].replace("%i", "8501"))
+            assert Path(argv[0]).name == "pulse"
+            resolved_command(argv[1:])
 
 
 # --- nginx ----------------------------------------------------------------------------------------
