@@ -159,12 +159,7 @@ def create_workspace(database_url: str, workspace: str) -> Engine:
             hint="Pick another name, or use it with `pulse --workspace NAME ...`.",
         )
     if is_postgres(database_url):
-        engine = build_engine(database_url, create=True)
-        try:
-            with writing(engine) as connection:
-                connection.execute(text(f'CREATE SCHEMA "{schema_name(workspace)}"'))
-        finally:
-            engine.dispose()
+        _execute(database_url, f'CREATE SCHEMA "{schema_name(workspace)}"')
     else:
         workspaces_folder(database_url).mkdir(parents=True, exist_ok=True)
     created = workspace_engine(database_url, workspace, create=True)
@@ -182,13 +177,18 @@ def remove_workspace(database_url: str, workspace: str) -> None:
     if workspace not in list_workspaces(database_url):
         raise _no_such_workspace(workspace)
     if is_postgres(database_url):
-        engine = build_engine(database_url, create=False)
-        try:
-            with writing(engine) as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema_name(workspace)}" CASCADE'))
-        finally:
-            engine.dispose()
+        _execute(database_url, f'DROP SCHEMA "{schema_name(workspace)}" CASCADE')
         return
     path = workspaces_folder(database_url) / f"{workspace}.db"
     for suffix in ("", "-wal", "-shm"):
         path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
+def _execute(database_url: str, statement: str) -> None:
+    """One statement on the PostgreSQL database itself (a schema made or dropped), on a connection of its own."""
+    engine = build_engine(database_url, create=False)
+    try:
+        with writing(engine) as connection:
+            connection.execute(text(statement))
+    finally:
+        engine.dispose()
