@@ -18,6 +18,7 @@ pytestmark = [
 
 HEADINGS = {  # each page's title (the demo store has no themes: the Themes page says so, without a chart)
     "Pulse": "weekly pulse",
+    "Locations": "Locations",
     "Trends": "Trends",
     "Loyalty": "Loyalty",
     "Themes": "Themes",
