@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     "--locations",
     is_flag=True,
     help="Load the multi-location demo instead: 26 weeks of survey answers and orders of a franchise of 12 "
-    "cafés, for the Locations page (best in a store of its own: set PULSE_DATABASE_URL).",
+    "cafés, for the Locations page (best in a workspace of its own: `pulse workspaces add franchise`, then "
+    "`pulse --workspace franchise demo --locations`).",
 )
 @with_context
 def demo(context: Context, if_empty: bool, locations: bool) -> None:

@@ -10,7 +10,7 @@ from dashboard.auth import current_user, render_sign_in, render_who, signed_in_a
 from dashboard.components import render_error
 from dashboard.data import data_version, get_home_engine, get_settings, load_filter_options
 from dashboard.filters import keep_filters_in_link, render_sidebar_filters
-from dashboard.workspaces import enter_workspace, render_workspace_picker
+from dashboard.workspaces import enter_workspace, render_workspace_picker, user_workspaces
 from pulse.errors import PulseError
 from store.workspaces import DEFAULT_WORKSPACE
 
@@ -27,7 +27,8 @@ try:
     if account is None:
         render_sign_in()
         st.stop()
-    workspace = enter_workspace(account)
+    roles = user_workspaces(account)  # read once a run: the entry and the picker share it
+    workspace = enter_workspace(roles)
     user = current_user()
 except PulseError as error:
     render_error(error)
@@ -71,7 +72,7 @@ navigation = st.navigation(
 with st.sidebar:
     st.markdown(f"### {settings.business_name if workspace == DEFAULT_WORKSPACE else workspace}")
     st.caption("Is automation making us feel impersonal? Feedback, week by week.")
-    render_workspace_picker(account)
+    render_workspace_picker(roles)
     render_who(user)
     if navigation in (
         pulse,

@@ -25,10 +25,10 @@ def user_workspaces(account: User) -> dict[str, str]:
     return roles
 
 
-def enter_workspace(account: User) -> str | None:
-    """Set this session's workspace: the link's, else the session's, else the user's first, among those where
-    the user has a role (a link to any other is refused, saying so). None when the user has a role nowhere."""
-    roles = user_workspaces(account)
+def enter_workspace(roles: dict[str, str]) -> str | None:
+    """Set this session's workspace: the link's, else the session's, else the user's first, among `roles` (the
+    user's, from user_workspaces; a link to any other is refused, saying so). None when the user has a role
+    nowhere."""
     if not roles:
         return None
     asked = st.query_params.get(QUERY_KEY)
@@ -47,9 +47,8 @@ def enter_workspace(account: User) -> str | None:
     return chosen
 
 
-def render_workspace_picker(account: User) -> None:
-    """The sidebar's choice of workspace, when the user has more than one."""
-    roles = user_workspaces(account)
+def render_workspace_picker(roles: dict[str, str]) -> None:
+    """The sidebar's choice of workspace, when the user has more than one (`roles`: user_workspaces')."""
     if len(roles) < 2:
         return
     names = list(roles)
